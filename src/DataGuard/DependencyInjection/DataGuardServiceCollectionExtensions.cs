@@ -1,0 +1,80 @@
+using DataGuard.Diagnostics;
+using DataGuard.Options;
+using DataGuard.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace DataGuard.DependencyInjection;
+
+/// <summary>Adds DataGuard to a service collection.</summary>
+public static class DataGuardServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds DataGuard's engine, with options bound from the configuration section <c>DataGuard</c> (when an
+    /// <c>IConfiguration</c> is registered) and validated when the host starts. Safe to call more than once.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <returns>The builder that provider packages extend.</returns>
+    public static IDataGuardBuilder AddDataGuard(this IServiceCollection services) => services.AddDataGuard(configure: null);
+
+    /// <summary>
+    /// Adds DataGuard's engine, with options bound from the configuration section <c>DataGuard</c> and then
+    /// changed by <paramref name="configure"/>. Safe to call more than once: later calls only add their
+    /// <paramref name="configure"/>.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Changes the options after configuration was bound.</param>
+    /// <returns>The builder that provider packages extend.</returns>
+    public static IDataGuardBuilder AddDataGuard(this IServiceCollection services, Action<DataGuardOptions>? configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var builder = new DataGuardBuilder(services);
+        if (!services.Any(d => d.ServiceType == typeof(DataGuardMarker)))
+        {
+            services.AddSingleton<DataGuardMarker>();
+            AddCore(builder);
+        }
+
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        return builder;
+    }
+
+    private static void AddCore(IDataGuardBuilder builder)
+    {
+        var services = builder.Services;
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddLogging();
+        builder.AddDataGuardOptions<DataGuardOptions, DataGuardOptionsValidator>(DataGuardOptions.SectionName);
+
+        builder.AddStorageProvider(StorageOptions.FileSystemProvider, sp =>
+            new FileSystemBackupStorage(
+                sp.GetRequiredService<IOptions<DataGuardOptions>>().Value.Storage.FileSystem,
+                sp.GetRequiredService<ILogger<FileSystemBackupStorage>>()));
+        services.TryAddSingleton<IBackupStorage>(SelectStorage);
+
+        builder.AddDoctorCheck<ConfigurationDoctorCheck>();
+        builder.AddDoctorCheck<StorageDoctorCheck>();
+        services.TryAddSingleton<DataGuardDoctor>();
+    }
+
+    private static IBackupStorage SelectStorage(IServiceProvider services)
+    {
+        var provider = services.GetRequiredService<IOptions<DataGuardOptions>>().Value.Storage.Provider;
+        var registration = services.GetServices<StorageProviderRegistration>()
+            .LastOrDefault(r => string.Equals(r.Name, provider, StringComparison.OrdinalIgnoreCase))
+            ?? throw new DataGuardException($"DataGuard:Storage:Provider '{provider}' is not a registered storage provider.")
+            {
+                Operation = "storage.select",
+            };
+        return registration.Factory(services);
+    }
+
+    /// <summary>Marks a service collection DataGuard was added to, so a second call adds nothing twice.</summary>
+    private sealed class DataGuardMarker;
+}

@@ -1,0 +1,126 @@
+using System.Security.Cryptography;
+
+namespace DataGuard.IO;
+
+/// <summary>
+/// A read-only, forward-only stream over another that computes the SHA-256 and the length of every byte read
+/// through it, so a write can report its checksum without a second pass.
+/// </summary>
+public sealed class HashingReadStream : Stream
+{
+    private readonly Stream _inner;
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private string? _sha256;
+
+    /// <summary>Initializes a new instance of the <see cref="HashingReadStream"/> class.</summary>
+    /// <param name="inner">The stream to read; not disposed with this one.</param>
+    public HashingReadStream(Stream inner)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        _inner = inner;
+    }
+
+    /// <summary>Gets the number of bytes read so far.</summary>
+    public long BytesRead { get; private set; }
+
+    /// <inheritdoc />
+    public override bool CanRead => true;
+
+    /// <inheritdoc />
+    public override bool CanSeek => false;
+
+    /// <inheritdoc />
+    public override bool CanWrite => false;
+
+    /// <inheritdoc />
+    public override long Length => throw new NotSupportedException();
+
+    /// <inheritdoc />
+    public override long Position
+    {
+        get => BytesRead;
+        set => throw new NotSupportedException();
+    }
+
+    /// <summary>Finishes the hash once the inner stream is read to its end.</summary>
+    /// <returns>The SHA-256 of every byte read, lower-case hexadecimal.</returns>
+    public string GetSha256Hex() => _sha256 ??= Convert.ToHexStringLower(_hash.GetHashAndReset());
+
+    /// <inheritdoc />
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    /// <inheritdoc />
+    public override int Read(Span<byte> buffer)
+    {
+        var read = _inner.Read(buffer);
+        Append(buffer[..read]);
+        return read;
+    }
+
+    /// <inheritdoc />
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    /// <inheritdoc />
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var read = await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        Append(buffer.Span[..read]);
+        return read;
+    }
+
+    /// <summary>Reads until <paramref name="buffer"/> is full or the stream ends.</summary>
+    /// <param name="buffer">Where to put the bytes.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The number of bytes read; less than the buffer's length only at the end of the stream.</returns>
+    public async ValueTask<int> FillAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var read = await ReadAsync(buffer[total..], cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        return total;
+    }
+
+    /// <inheritdoc />
+    public override void Flush()
+    {
+    }
+
+    /// <inheritdoc />
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    /// <inheritdoc />
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    /// <inheritdoc />
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _hash.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private void Append(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length > 0)
+        {
+            _hash.AppendData(bytes);
+            BytesRead += bytes.Length;
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using DataGuard.DependencyInjection;
+using DataGuard.Scheduling;
+using Microsoft.Extensions.Options;
+
+namespace DataGuard.Options;
+
+/// <summary>Checks <see cref="DataGuardOptions"/> at start-up; every message names the option's configuration path.</summary>
+internal sealed class DataGuardOptionsValidator(IEnumerable<StorageProviderRegistration> storageProviders) : IValidateOptions<DataGuardOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DataGuardOptions options)
+    {
+        var failures = new List<string>();
+        ValidateStorage(options.Storage, failures);
+        ValidateBackup(options.Backup, failures);
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private void ValidateStorage(StorageOptions storage, List<string> failures)
+    {
+        const string path = "DataGuard:Storage";
+        var known = storageProviders.Select(p => p.Name).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        if (string.IsNullOrWhiteSpace(storage.Provider))
+        {
+            failures.Add($"{path}:Provider is required; known providers: {string.Join(", ", known)}.");
+            return;
+        }
+
+        if (!known.Contains(storage.Provider, StringComparer.OrdinalIgnoreCase))
+        {
+            var hint = string.Equals(storage.Provider, "S3", StringComparison.OrdinalIgnoreCase)
+                ? " Add the package DataGuard.S3 and call AddS3Storage() on the DataGuard builder."
+                : string.Empty;
+            failures.Add($"{path}:Provider '{storage.Provider}' is not a registered storage provider; known providers: {string.Join(", ", known)}.{hint}");
+            return;
+        }
+
+        if (string.Equals(storage.Provider, StorageOptions.FileSystemProvider, StringComparison.OrdinalIgnoreCase)
+            && string.IsNullOrWhiteSpace(storage.FileSystem.Root))
+        {
+            failures.Add($"{path}:FileSystem:Root is required when {path}:Provider is FileSystem.");
+        }
+    }
+
+    private static void ValidateBackup(BackupOptions backup, List<string> failures)
+    {
+        const string path = "DataGuard:Backup";
+        if (!string.IsNullOrWhiteSpace(backup.Schedule))
+        {
+            try
+            {
+                CronSchedule.Parse(backup.Schedule, backup.TimeZone);
+            }
+            catch (FormatException ex)
+            {
+                failures.Add($"{path}:Schedule / {path}:TimeZone: {ex.Message}");
+            }
+        }
+
+        if (backup.Retention.Days < 1)
+        {
+            failures.Add($"{path}:Retention:Days must be at least 1 (is {backup.Retention.Days}).");
+        }
+
+        if (backup.Retention.MinimumCount < 0)
+        {
+            failures.Add($"{path}:Retention:MinimumCount must not be negative (is {backup.Retention.MinimumCount}).");
+        }
+    }
+}

@@ -1,0 +1,17 @@
+namespace DataGuard.Options;
+
+/// <summary>Options of the section <c>DataGuard:Storage</c>.</summary>
+public sealed class StorageOptions
+{
+    /// <summary>The name of the local-disk provider.</summary>
+    public const string FileSystemProvider = "FileSystem";
+
+    /// <summary>
+    /// Gets or sets the storage provider: <c>FileSystem</c> (built in) or <c>S3</c> (package DataGuard.S3,
+    /// registered with <c>AddS3Storage()</c>).
+    /// </summary>
+    public string Provider { get; set; } = FileSystemProvider;
+
+    /// <summary>Gets or sets the options of the local-disk provider.</summary>
+    public FileSystemStorageOptions FileSystem { get; set; } = new();
+}

@@ -1,0 +1,278 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using DataGuard.IO;
+using DataGuard.Options;
+using DataGuard.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace DataGuard.Storage;
+
+/// <summary>
+/// Keeps objects as files under a root folder. Writes go to a temporary file in the target folder that is
+/// flushed to disk and then renamed, so an object appears only once complete. Download links are <c>file://</c>
+/// URIs: they work only on this machine and do not expire.
+/// </summary>
+public sealed class FileSystemBackupStorage : IBackupStorage
+{
+    private const string TempMarker = ".dataguard-tmp-";
+    private const int BufferSize = 1024 * 1024;
+    private readonly string _root;
+    private readonly ILogger<FileSystemBackupStorage> _logger;
+
+    /// <summary>Initializes a new instance of the <see cref="FileSystemBackupStorage"/> class.</summary>
+    /// <param name="options">The options; <see cref="FileSystemStorageOptions.Root"/> is required.</param>
+    /// <param name="logger">The logger.</param>
+    public FileSystemBackupStorage(FileSystemStorageOptions options, ILogger<FileSystemBackupStorage> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.IsNullOrWhiteSpace(options.Root))
+        {
+            throw new DataGuardException("DataGuard:Storage:FileSystem:Root is required.") { Operation = "storage.configure" };
+        }
+
+        _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Root));
+        _logger = logger;
+    }
+
+    /// <inheritdoc />
+    public string ProviderName => StorageOptions.FileSystemProvider;
+
+    /// <inheritdoc />
+    public string Location => _root;
+
+    /// <inheritdoc />
+    public async Task<StorageWriteResult> WriteAsync(string key, Stream content, StorageWriteOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        options ??= StorageWriteOptions.Default;
+        var path = PathOf(key);
+        if (options.WriteOnce && File.Exists(path))
+        {
+            throw StorageObjectAlreadyExistsException.For(key, _root);
+        }
+
+        var directory = Path.GetDirectoryName(path)!;
+        var temp = Path.Combine(directory, $"{TempMarker}{Guid.NewGuid():N}");
+        using var hashing = new HashingReadStream(content);
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            Directory.CreateDirectory(directory);
+            var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
+            await using (file.ConfigureAwait(false))
+            {
+                int read;
+                while ((read = await hashing.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                }
+
+                file.Flush(flushToDisk: true);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            Commit(temp, path, key, options.WriteOnce);
+            StorageLog.ObjectWritten(_logger, ProviderName, key, hashing.BytesRead);
+            return new StorageWriteResult(key, hashing.BytesRead, hashing.GetSha256Hex());
+        }
+        catch (Exception ex)
+        {
+            TryDelete(temp);
+            if (ex is OperationCanceledException or StorageException)
+            {
+                throw;
+            }
+
+            throw new StorageException($"Writing '{key}' to {_root} failed: {ex.Message}", ex) { Key = key, Location = _root, Operation = "storage.write" };
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<Stream> OpenReadAsync(string key, StorageByteRange? range = null, CancellationToken cancellationToken = default)
+    {
+        range?.Validate();
+        var path = PathOf(key);
+        FileStream file;
+        try
+        {
+            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, BufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw StorageObjectNotFoundException.For(key, _root, ex);
+        }
+
+        if (range is null)
+        {
+            return Task.FromResult<Stream>(file);
+        }
+
+        file.Seek(Math.Min(range.Offset, file.Length), SeekOrigin.Begin);
+        var length = Math.Max(0, Math.Min(range.Length ?? long.MaxValue, file.Length - range.Offset));
+        return Task.FromResult<Stream>(new BoundedReadStream(file, length));
+    }
+
+    /// <inheritdoc />
+    public Task<StorageObjectInfo?> GetInfoAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var file = new FileInfo(PathOf(key));
+        return Task.FromResult(file.Exists ? Describe(key, file) : null);
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<StorageObjectInfo> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        StorageKeys.ValidatePrefix(prefix);
+        var lastSlash = prefix.LastIndexOf('/');
+        var start = lastSlash < 0 ? _root : Path.Combine(_root, prefix[..lastSlash].Replace('/', Path.DirectorySeparatorChar));
+        if (!Directory.Exists(start))
+        {
+            yield break;
+        }
+
+        var keys = new List<(string Key, FileInfo File)>();
+        foreach (var file in new DirectoryInfo(start).EnumerateFiles("*", SearchOption.AllDirectories))
+        {
+            if (file.Name.StartsWith(TempMarker, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var key = Path.GetRelativePath(_root, file.FullName).Replace(Path.DirectorySeparatorChar, '/');
+            if (key.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                keys.Add((key, file));
+            }
+        }
+
+        keys.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
+        foreach (var (key, file) in keys)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            file.Refresh();
+            if (file.Exists)
+            {
+                yield return Describe(key, file);
+            }
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(key);
+        if (!File.Exists(path))
+        {
+            return Task.FromResult(false);
+        }
+
+        File.Delete(path);
+        RemoveEmptyParents(Path.GetDirectoryName(path)!);
+        StorageLog.ObjectDeleted(_logger, ProviderName, key);
+        return Task.FromResult(true);
+    }
+
+    /// <inheritdoc />
+    public async Task<int> DeleteManyAsync(IEnumerable<string> keys, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var list = keys.Select(StorageKeys.Validate).ToList();
+        foreach (var key in list)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+
+        return list.Count;
+    }
+
+    /// <inheritdoc />
+    public Task<Uri> GetDownloadLinkAsync(string key, TimeSpan lifetime, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(key);
+        return File.Exists(path)
+            ? Task.FromResult(new Uri(path))
+            : throw StorageObjectNotFoundException.For(key, _root);
+    }
+
+    /// <inheritdoc />
+    public async Task<StorageProbeResult> ProbeAsync(CancellationToken cancellationToken = default)
+    {
+        var steps = await StorageProbe.RunBasicStepsAsync(this, StorageProbe.NewKey(TimeProvider.System), cancellationToken).ConfigureAwait(false);
+        steps.Add(new StorageProbeStep("conditional-write", true, true, "write-once is exact on a local disk (rename without replace)"));
+        steps.Add(new StorageProbeStep("batch-delete", false, true, "files are deleted one by one"));
+        return new StorageProbeResult(_root, steps);
+    }
+
+    private static StorageObjectInfo Describe(string key, FileInfo file) =>
+        new(key, file.Length, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero));
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private void Commit(string temp, string path, string key, bool writeOnce)
+    {
+        try
+        {
+            // Without overwrite, .NET renames with link()+unlink() on Unix: fails if the target exists, atomically.
+            File.Move(temp, path, overwrite: !writeOnce);
+        }
+        catch (IOException ex) when (writeOnce && File.Exists(path))
+        {
+            throw StorageObjectAlreadyExistsException.For(key, _root, ex);
+        }
+    }
+
+    private void RemoveEmptyParents(string directory)
+    {
+        while (directory.Length > _root.Length && directory.StartsWith(_root, StringComparison.Ordinal))
+        {
+            try
+            {
+                if (Directory.EnumerateFileSystemEntries(directory).Any())
+                {
+                    return;
+                }
+
+                Directory.Delete(directory);
+            }
+            catch (IOException)
+            {
+                return;
+            }
+
+            directory = Path.GetDirectoryName(directory)!;
+        }
+    }
+
+    private string PathOf(string key)
+    {
+        StorageKeys.Validate(key);
+        if (key.Split('/').Any(segment => segment.StartsWith(TempMarker, StringComparison.Ordinal)))
+        {
+            throw new InvalidStorageKeyException($"Invalid storage key '{key}': segments starting with '{TempMarker}' are reserved.") { Key = key };
+        }
+
+        var path = Path.GetFullPath(Path.Combine(_root, key.Replace('/', Path.DirectorySeparatorChar)));
+        return path.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+            ? path
+            : throw new InvalidStorageKeyException($"Invalid storage key '{key}': it resolves outside the storage root.") { Key = key };
+    }
+}
