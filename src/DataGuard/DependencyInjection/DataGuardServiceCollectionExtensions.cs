@@ -66,8 +66,7 @@ public static class DataGuardServiceCollectionExtensions
     private static IBackupStorage SelectStorage(IServiceProvider services)
     {
         var provider = services.GetRequiredService<IOptions<DataGuardOptions>>().Value.Storage.Provider;
-        var registration = services.GetServices<StorageProviderRegistration>()
-            .LastOrDefault(r => string.Equals(r.Name, provider, StringComparison.OrdinalIgnoreCase))
+        var registration = StorageProviderSelector.Select(provider, services.GetServices<StorageProviderRegistration>())
             ?? throw new DataGuardException($"DataGuard:Storage:Provider '{provider}' is not a registered storage provider.")
             {
                 Operation = "storage.select",

@@ -18,14 +18,10 @@ internal sealed class DataGuardOptionsValidator(IEnumerable<StorageProviderRegis
     private void ValidateStorage(StorageOptions storage, List<string> failures)
     {
         const string path = "DataGuard:Storage";
-        var known = storageProviders.Select(p => p.Name).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-        if (string.IsNullOrWhiteSpace(storage.Provider))
-        {
-            failures.Add($"{path}:Provider is required; known providers: {string.Join(", ", known)}.");
-            return;
-        }
-
-        if (!known.Contains(storage.Provider, StringComparer.OrdinalIgnoreCase))
+        var registrations = storageProviders.ToList();
+        var known = registrations.Select(p => p.Name).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var provider = StorageProviderSelector.Select(storage.Provider, registrations)?.Name;
+        if (provider is null)
         {
             var hint = string.Equals(storage.Provider, "S3", StringComparison.OrdinalIgnoreCase)
                 ? " Add the package DataGuard.S3 and call AddS3Storage() on the DataGuard builder."
@@ -34,7 +30,7 @@ internal sealed class DataGuardOptionsValidator(IEnumerable<StorageProviderRegis
             return;
         }
 
-        if (string.Equals(storage.Provider, StorageOptions.FileSystemProvider, StringComparison.OrdinalIgnoreCase)
+        if (string.Equals(provider, StorageOptions.FileSystemProvider, StringComparison.OrdinalIgnoreCase)
             && string.IsNullOrWhiteSpace(storage.FileSystem.Root))
         {
             failures.Add($"{path}:FileSystem:Root is required when {path}:Provider is FileSystem.");

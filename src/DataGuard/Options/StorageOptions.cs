@@ -8,9 +8,10 @@ public sealed class StorageOptions
 
     /// <summary>
     /// Gets or sets the storage provider: <c>FileSystem</c> (built in) or <c>S3</c> (package DataGuard.S3,
-    /// registered with <c>AddS3Storage()</c>).
+    /// registered with <c>AddS3Storage()</c>). When empty: the provider a package registered last (S3 when
+    /// <c>AddS3Storage()</c> was called), else FileSystem.
     /// </summary>
-    public string Provider { get; set; } = FileSystemProvider;
+    public string? Provider { get; set; }
 
     /// <summary>Gets or sets the options of the local-disk provider.</summary>
     public FileSystemStorageOptions FileSystem { get; set; } = new();

@@ -1,0 +1,44 @@
+using DataGuard.Postgres;
+using DataGuard.Postgres.Diagnostics;
+using DataGuard.Postgres.Tools;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace DataGuard.DependencyInjection;
+
+/// <summary>Adds PostgreSQL to DataGuard.</summary>
+public static class PostgresDataGuardBuilderExtensions
+{
+    /// <summary>
+    /// Adds the PostgreSQL parts: options from <c>DataGuard:Postgres</c> (validated at start-up), one shared
+    /// <c>NpgsqlDataSource</c> for DataGuard, the pg tool locator and the doctor checks. Idempotent.
+    /// </summary>
+    /// <param name="builder">The DataGuard builder.</param>
+    /// <param name="configure">Changes the options after configuration was bound.</param>
+    /// <returns>The builder.</returns>
+    public static IDataGuardBuilder AddPostgres(this IDataGuardBuilder builder, Action<PostgresOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        builder.AddDataGuardOptions<PostgresOptions, PostgresOptionsValidator>(PostgresOptions.SectionPath);
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        services.TryAddSingleton<DataGuardDataSource>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<PostgresOptions>>().Value;
+            var dataSource = new NpgsqlDataSourceBuilder(options.ConnectionString)
+                .UseLoggerFactory(sp.GetService<ILoggerFactory>())
+                .Build();
+            return new DataGuardDataSource(dataSource);
+        });
+        services.TryAddSingleton<PgToolLocator>();
+        builder.AddDoctorCheck<PostgresDoctorCheck>();
+        return builder;
+    }
+}

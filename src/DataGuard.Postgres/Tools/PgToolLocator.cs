@@ -1,0 +1,155 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+
+namespace DataGuard.Postgres.Tools;
+
+/// <summary>
+/// Finds pg_dump, pg_restore and the other PostgreSQL tools: in <see cref="PostgresOptions.ToolsDirectory"/> when it is
+/// set, else the newest version on <c>PATH</c> or under <c>/usr/lib/postgresql/*/bin</c>.
+/// </summary>
+public sealed partial class PgToolLocator
+{
+    private readonly IOptions<PostgresOptions> _options;
+    private readonly ConcurrentDictionary<string, PgTool?> _versions = new(StringComparer.Ordinal);
+
+    /// <summary>Initializes a new instance of the <see cref="PgToolLocator"/> class.</summary>
+    /// <param name="options">The PostgreSQL options.</param>
+    public PgToolLocator(IOptions<PostgresOptions> options) => _options = options;
+
+    /// <summary>Finds the newest copy of a tool.</summary>
+    /// <param name="name">The tool, such as <c>pg_dump</c>.</param>
+    /// <param name="cancellationToken">Cancels the search.</param>
+    /// <returns>The tool.</returns>
+    /// <exception cref="PgToolNotFoundException">No working copy was found; the message says where it looked.</exception>
+    public async Task<PgTool> FindAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var directories = CandidateDirectories().ToList();
+        PgTool? best = null;
+        foreach (var directory in directories)
+        {
+            var path = Path.Combine(directory, name);
+            if (!File.Exists(path))
+            {
+                continue;
+            }
+
+            var tool = await ReadVersionAsync(name, path, cancellationToken).ConfigureAwait(false);
+            if (tool is not null && (best is null || tool.Version > best.Version))
+            {
+                best = tool;
+            }
+        }
+
+        return best ?? throw new PgToolNotFoundException(
+            $"{name} was not found (looked in: {string.Join(", ", directories.DefaultIfEmpty("(nowhere)"))}). " +
+            $"Install the PostgreSQL client tools (Debian/Ubuntu: apt-get install postgresql-client) or set {PostgresOptions.SectionPath}:ToolsDirectory.")
+        {
+            Operation = "pgtools.find",
+        };
+    }
+
+    /// <summary>Finds a tool and checks that it can handle a server of the given version.</summary>
+    /// <param name="name">The tool.</param>
+    /// <param name="serverVersion">The server's version.</param>
+    /// <param name="cancellationToken">Cancels the search.</param>
+    /// <returns>The tool.</returns>
+    /// <exception cref="PgToolNotFoundException">Missing, or older than the server; the message names both versions.</exception>
+    public async Task<PgTool> FindForServerAsync(string name, Version serverVersion, CancellationToken cancellationToken = default)
+    {
+        var tool = await FindAsync(name, cancellationToken).ConfigureAwait(false);
+        return tool.IncompatibilityWith(serverVersion) is { } problem
+            ? throw new PgToolNotFoundException($"{problem}. Install a newer PostgreSQL client or set {PostgresOptions.SectionPath}:ToolsDirectory.") { Operation = "pgtools.find" }
+            : tool;
+    }
+
+    /// <summary>Parses the output of <c>pg_dump --version</c> and friends.</summary>
+    /// <param name="output">For example <c>pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)</c>.</param>
+    /// <returns>The version, or <see langword="null"/> when the text holds none.</returns>
+    public static Version? ParseVersion(string output)
+    {
+        var match = VersionPattern().Match(output ?? string.Empty);
+        if (!match.Success)
+        {
+            return null;
+        }
+
+        var major = int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        var minor = match.Groups[2].Success ? int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture) : 0;
+        return new Version(major, minor);
+    }
+
+    private IEnumerable<string> CandidateDirectories()
+    {
+        var configured = _options.Value.ToolsDirectory;
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            yield return Path.GetFullPath(configured);
+            yield break;
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var path = Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
+        foreach (var directory in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (seen.Add(directory))
+            {
+                yield return directory;
+            }
+        }
+
+        const string debianRoot = "/usr/lib/postgresql";
+        if (Directory.Exists(debianRoot))
+        {
+            foreach (var version in Directory.EnumerateDirectories(debianRoot).Order(StringComparer.Ordinal))
+            {
+                var bin = Path.Combine(version, "bin");
+                if (Directory.Exists(bin) && seen.Add(bin))
+                {
+                    yield return bin;
+                }
+            }
+        }
+    }
+
+    private async Task<PgTool?> ReadVersionAsync(string name, string path, CancellationToken cancellationToken)
+    {
+        if (_versions.TryGetValue(path, out var known))
+        {
+            return known;
+        }
+
+        PgTool? tool = null;
+        try
+        {
+            using var process = Process.Start(new ProcessStartInfo(path, "--version")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            });
+            if (process is not null)
+            {
+                var output = await process.StandardOutput.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+                await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+                if (process.ExitCode == 0 && ParseVersion(output) is { } version)
+                {
+                    tool = new PgTool(name, path, version);
+                }
+            }
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            // Not executable: not a candidate.
+        }
+
+        _versions[path] = tool;
+        return tool;
+    }
+
+    [GeneratedRegex(@"\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?", RegexOptions.CultureInvariant)]
+    private static partial Regex VersionPattern();
+}

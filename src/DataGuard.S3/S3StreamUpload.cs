@@ -1,0 +1,227 @@
+using System.Buffers;
+using Amazon.S3;
+using Amazon.S3.Model;
+using DataGuard.IO;
+using DataGuard.Storage;
+using DataGuard.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace DataGuard.S3;
+
+/// <summary>
+/// One write of a stream of unknown length: a single PUT when it fits in one part, else a multipart upload with at
+/// most <see cref="S3StorageOptions.MaxConcurrentParts"/> parts in flight, each in a pooled buffer. Chunked payload
+/// encoding is off (S3-compatible servers store its framing inside the object). A failed or cancelled upload is aborted.
+/// </summary>
+internal sealed class S3StreamUpload(IAmazonS3 client, S3StorageOptions options, string bucket, string fullKey, StorageWriteOptions writeOptions, ILogger logger)
+{
+    public async Task<StorageWriteResult> RunAsync(string key, Stream content, CancellationToken cancellationToken)
+    {
+        using var source = new HashingReadStream(content);
+        var partSize = options.PartSize;
+        var first = ArrayPool<byte>.Shared.Rent(partSize);
+        try
+        {
+            var length = await source.FillAsync(first.AsMemory(0, partSize), cancellationToken).ConfigureAwait(false);
+            if (length < partSize)
+            {
+                await PutSingleAsync(first, length, cancellationToken).ConfigureAwait(false);
+                return new StorageWriteResult(key, source.BytesRead, source.GetSha256Hex());
+            }
+
+            var buffer = first;
+            first = null;
+            await UploadMultipartAsync(source, buffer, length, cancellationToken).ConfigureAwait(false);
+            return new StorageWriteResult(key, source.BytesRead, source.GetSha256Hex());
+        }
+        finally
+        {
+            if (first is not null)
+            {
+                ArrayPool<byte>.Shared.Return(first);
+            }
+        }
+    }
+
+    private async Task PutSingleAsync(byte[] buffer, int length, CancellationToken cancellationToken)
+    {
+        using var body = new MemoryStream(buffer, 0, length, writable: false);
+        var request = new PutObjectRequest
+        {
+            BucketName = bucket,
+            Key = fullKey,
+            InputStream = body,
+            AutoCloseStream = false,
+            UseChunkEncoding = false,
+            ContentType = writeOptions.ContentType ?? "application/octet-stream",
+        };
+        if (writeOptions.WriteOnce)
+        {
+            request.IfNoneMatch = "*";
+        }
+
+        ApplyServerSide(request);
+        await client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task UploadMultipartAsync(HashingReadStream source, byte[] firstBuffer, int firstLength, CancellationToken cancellationToken)
+    {
+        var initiate = new InitiateMultipartUploadRequest
+        {
+            BucketName = bucket,
+            Key = fullKey,
+            ContentType = writeOptions.ContentType ?? "application/octet-stream",
+        };
+        ApplyServerSide(initiate);
+        string uploadId;
+        try
+        {
+            uploadId = (await client.InitiateMultipartUploadAsync(initiate, cancellationToken).ConfigureAwait(false)).UploadId;
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(firstBuffer);
+            throw;
+        }
+
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var slots = new SemaphoreSlim(options.MaxConcurrentParts);
+        var uploads = new List<Task<PartETag>>();
+        try
+        {
+            var buffer = firstBuffer;
+            var length = firstLength;
+            var partNumber = 1;
+            while (true)
+            {
+                await slots.WaitAsync(failed.Token).ConfigureAwait(false);
+                uploads.Add(UploadPartAsync(uploadId, partNumber++, buffer, length, slots, failed));
+                if (length < options.PartSize)
+                {
+                    break;
+                }
+
+                buffer = ArrayPool<byte>.Shared.Rent(options.PartSize);
+                length = await source.FillAsync(buffer.AsMemory(0, options.PartSize), failed.Token).ConfigureAwait(false);
+                if (length == 0)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    break;
+                }
+            }
+
+            var parts = await Task.WhenAll(uploads).ConfigureAwait(false);
+            var complete = new CompleteMultipartUploadRequest
+            {
+                BucketName = bucket,
+                Key = fullKey,
+                UploadId = uploadId,
+                PartETags = [.. parts.OrderBy(p => p.PartNumber)],
+            };
+            if (writeOptions.WriteOnce)
+            {
+                complete.IfNoneMatch = "*";
+            }
+
+            await client.CompleteMultipartUploadAsync(complete, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            await failed.CancelAsync().ConfigureAwait(false);
+            await DrainAsync(uploads).ConfigureAwait(false);
+            await AbortAsync(uploadId).ConfigureAwait(false);
+            var failure = FirstRealFailure(uploads) ?? ex;
+            if (failure is not OperationCanceledException || cancellationToken.IsCancellationRequested)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            }
+
+            throw;
+        }
+    }
+
+    private async Task<PartETag> UploadPartAsync(string uploadId, int partNumber, byte[] buffer, int length, SemaphoreSlim slots, CancellationTokenSource failed)
+    {
+        try
+        {
+            using var body = new MemoryStream(buffer, 0, length, writable: false);
+            var request = new UploadPartRequest
+            {
+                BucketName = bucket,
+                Key = fullKey,
+                UploadId = uploadId,
+                PartNumber = partNumber,
+                PartSize = length,
+                InputStream = body,
+                UseChunkEncoding = false,
+            };
+            var response = await client.UploadPartAsync(request, failed.Token).ConfigureAwait(false);
+            return new PartETag(partNumber, response.ETag);
+        }
+        catch
+        {
+            await failed.CancelAsync().ConfigureAwait(false);
+            throw;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            slots.Release();
+        }
+    }
+
+    private static async Task DrainAsync(List<Task<PartETag>> uploads)
+    {
+        try
+        {
+            await Task.WhenAll(uploads).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Their faults are read by FirstRealFailure.
+        }
+    }
+
+    private static Exception? FirstRealFailure(List<Task<PartETag>> uploads) =>
+        uploads.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault(e => e is not OperationCanceledException);
+
+    private async Task AbortAsync(string uploadId)
+    {
+        try
+        {
+            await client.AbortMultipartUploadAsync(bucket, fullKey, uploadId, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            StorageLog.AbortMultipartFailed(logger, fullKey, ex.Message);
+        }
+    }
+
+    private void ApplyServerSide(PutObjectRequest request)
+    {
+        if (!string.IsNullOrEmpty(options.ServerSideEncryption))
+        {
+            request.ServerSideEncryptionMethod = new ServerSideEncryptionMethod(options.ServerSideEncryption);
+            request.ServerSideEncryptionKeyManagementServiceKeyId = options.KmsKeyId;
+        }
+
+        if (!string.IsNullOrEmpty(options.StorageClass))
+        {
+            request.StorageClass = new S3StorageClass(options.StorageClass);
+        }
+    }
+
+    private void ApplyServerSide(InitiateMultipartUploadRequest request)
+    {
+        if (!string.IsNullOrEmpty(options.ServerSideEncryption))
+        {
+            request.ServerSideEncryptionMethod = new ServerSideEncryptionMethod(options.ServerSideEncryption);
+            request.ServerSideEncryptionKeyManagementServiceKeyId = options.KmsKeyId;
+        }
+
+        if (!string.IsNullOrEmpty(options.StorageClass))
+        {
+            request.StorageClass = new S3StorageClass(options.StorageClass);
+        }
+    }
+}
