@@ -30,10 +30,9 @@ public static class S3ClientFactory
         else
         {
             config.ForcePathStyle = options.ForcePathStyle ?? false;
-            if (!string.IsNullOrEmpty(options.Region))
-            {
-                config.RegionEndpoint = RegionEndpoint.GetBySystemName(options.Region);
-            }
+            config.RegionEndpoint = string.IsNullOrEmpty(options.Region)
+                ? FallbackRegionFactory.GetRegionEndpoint() ?? RegionEndpoint.USEast1
+                : RegionEndpoint.GetBySystemName(options.Region);
         }
 
         return string.IsNullOrEmpty(options.AccessKeyId)

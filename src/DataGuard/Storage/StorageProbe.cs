@@ -101,6 +101,9 @@ public static class StorageProbe
             root = root.InnerException;
         }
 
-        return ReferenceEquals(root, exception) ? exception.Message : $"{exception.Message} ({root.Message})";
+        var addsNothing = ReferenceEquals(root, exception)
+            || exception.Message.Contains(root.Message, StringComparison.Ordinal)
+            || root.Message.StartsWith("Exception of type", StringComparison.Ordinal);
+        return addsNothing ? exception.Message : $"{exception.Message} ({root.Message})";
     }
 }

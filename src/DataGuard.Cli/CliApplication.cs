@@ -1,0 +1,48 @@
+using System.CommandLine;
+using DataGuard.Cli.Commands;
+
+namespace DataGuard.Cli;
+
+/// <summary>The <c>dataguard</c> command line: parses, runs one command, maps failures to exit codes.</summary>
+internal static class CliApplication
+{
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        var root = CreateRootCommand(output, error);
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var parseError in parsed.Errors)
+            {
+                await error.WriteLineAsync($"dataguard: {parseError.Message}").ConfigureAwait(false);
+            }
+
+            await error.WriteLineAsync("Run 'dataguard --help' for usage.").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
+        try
+        {
+            return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }).ConfigureAwait(false);
+        }
+        catch (CliUsageException ex)
+        {
+            await error.WriteLineAsync($"dataguard: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+        catch (DataGuardException ex)
+        {
+            await error.WriteLineAsync($"dataguard: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+    }
+
+    private static RootCommand CreateRootCommand(TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("DataGuard: backups, point-in-time recovery, exports, drills, migrations and retention for PostgreSQL.");
+        root.Options.Add(GlobalOptions.Config);
+        root.Options.Add(GlobalOptions.Json);
+        root.Subcommands.Add(DoctorCommand.Create(output, error));
+        return root;
+    }
+}

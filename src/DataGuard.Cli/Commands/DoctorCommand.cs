@@ -1,0 +1,50 @@
+using System.CommandLine;
+using System.Text.Json;
+using DataGuard.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DataGuard.Cli.Commands;
+
+/// <summary><c>dataguard doctor</c>: one line per check, OK or FAIL with a hint; exit 1 when any check failed.</summary>
+internal static class DoctorCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var command = new Command("doctor", "Check the configuration, PostgreSQL, the pg tools and the storage; exit 1 if anything is not ready.");
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var json = parseResult.GetValue(GlobalOptions.Json);
+            await using var services = CliServices.Build(parseResult.GetValue(GlobalOptions.Config));
+            var results = await services.GetRequiredService<DataGuardDoctor>().RunAsync(cancellationToken);
+            var ok = results.All(r => r.Succeeded);
+            if (json)
+            {
+                var document = new
+                {
+                    ok,
+                    checks = results.Select(r => new { name = r.Name, ok = r.Succeeded, detail = r.Detail, hint = r.Hint }),
+                };
+                await output.WriteLineAsync(JsonSerializer.Serialize(document, CliJson.Options));
+            }
+            else
+            {
+                var width = results.Max(r => r.Name.Length);
+                foreach (var result in results)
+                {
+                    var line = $"{(result.Succeeded ? "OK  " : "FAIL")}  {result.Name.PadRight(width)}  {result.Detail}";
+                    await output.WriteLineAsync(line);
+                    if (!result.Succeeded && result.Hint is not null)
+                    {
+                        await output.WriteLineAsync($"      {new string(' ', width)}  hint: {result.Hint}");
+                    }
+                }
+
+                var failed = results.Count(r => !r.Succeeded);
+                await (failed == 0 ? output : error).WriteLineAsync(failed == 0 ? "All checks passed." : $"{failed} check(s) failed.");
+            }
+
+            return ok ? ExitCodes.Success : ExitCodes.Failure;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,3 @@
+using DataGuard.Cli;
+
+return await CliApplication.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
