@@ -107,7 +107,7 @@ public sealed partial class S3BackupStorage : IBackupStorage, IDisposable
         {
             return new MemoryStream([], writable: false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException and not StorageException)
         {
             throw S3Errors.Wrap(ex, "read", key, Location);
         }
@@ -125,7 +125,7 @@ public sealed partial class S3BackupStorage : IBackupStorage, IDisposable
         {
             return null;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException and not StorageException)
         {
             throw S3Errors.Wrap(ex, "head", key, Location);
         }
@@ -143,7 +143,7 @@ public sealed partial class S3BackupStorage : IBackupStorage, IDisposable
             {
                 response = await _client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (ex is not OperationCanceledException and not StorageException)
             {
                 throw S3Errors.Wrap(ex, "list", prefix, Location);
             }
@@ -176,7 +176,7 @@ public sealed partial class S3BackupStorage : IBackupStorage, IDisposable
         {
             return false;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException and not StorageException)
         {
             throw S3Errors.Wrap(ex, "delete", key, Location);
         }
@@ -256,7 +256,7 @@ public sealed partial class S3BackupStorage : IBackupStorage, IDisposable
             StorageLog.BatchDeleteFallback(_logger, $"{(int)ex.StatusCode} {ex.ErrorCode}");
             return batch;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException and not StorageException)
         {
             throw S3Errors.Wrap(ex, "delete", batch[0], Location);
         }
