@@ -23,7 +23,7 @@ internal static class CliApplication
 
         try
         {
-            return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }).ConfigureAwait(false);
+            return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
         }
         catch (CliUsageException ex)
         {
@@ -33,6 +33,16 @@ internal static class CliApplication
         catch (DataGuardException ex)
         {
             await error.WriteLineAsync($"dataguard: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+        catch (OperationCanceledException)
+        {
+            await error.WriteLineAsync("dataguard: cancelled.").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+        catch (Exception ex)
+        {
+            await error.WriteLineAsync($"dataguard: unexpected error: {ex.GetType().Name}: {ex.Message}").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
     }

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Runs every test against a throwaway PostgreSQL and s3rver, and prints the totals as
+# `N passed, N failed, N skipped`. Exit code: non-zero when a test failed or none ran.
+#
+#   scripts/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Storage]
+#
+# Services: reuses DATAGUARD_TEST_POSTGRES / DATAGUARD_TEST_S3_ENDPOINT when set, else starts them with
+# scripts/services.sh (installing s3rver with npm on first use) and stops them at the end.
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo_root"
+results_dir="$repo_root/artifacts/test-results"
+rm -rf "$results_dir"
+mkdir -p "$results_dir"
+
+started_services=no
+cleanup() {
+  if [[ "$started_services" == "yes" ]]; then
+    DATAGUARD_STATE_DIR="$state_dir" bash scripts/services.sh stop >/dev/null 2>&1 || true
+    rm -rf "$state_dir"
+  fi
+}
+trap cleanup EXIT
+
+if [[ -z "${DATAGUARD_TEST_POSTGRES:-}" || -z "${DATAGUARD_TEST_S3_ENDPOINT:-}" ]]; then
+  state_dir="$(mktemp -d "${TMPDIR:-/tmp}/dataguard-test-services.XXXXXX")"
+  chmod 755 "$state_dir"
+  started_services=yes
+  install_flag=()
+  [[ "${CI:-}" == "true" ]] && install_flag=(--install)
+  eval "$(DATAGUARD_STATE_DIR="$state_dir" bash scripts/services.sh start all "${install_flag[@]}")"
+fi
+export DATAGUARD_TEST_POSTGRES DATAGUARD_TEST_S3_ENDPOINT DATAGUARD_TEST_S3_ACCESS_KEY DATAGUARD_TEST_S3_SECRET_KEY
+export DATAGUARD_TEST_POSTGRES_BIN="${DATAGUARD_TEST_POSTGRES_BIN:-}"
+
+set +e
+dotnet test DataGuard.sln -c Release \
+  --logger "trx" --results-directory "$results_dir" \
+  --logger "console;verbosity=minimal" "$@"
+test_exit=$?
+set -e
+
+# Sum the <Counters> of every TRX file: one per test project.
+read -r passed failed skipped total < <(
+  find "$results_dir" -name '*.trx' -print0 | xargs -0 -r cat | tr '\n' ' ' |
+    grep -o '<Counters [^>]*>' |
+    awk '{
+      for (i = 1; i <= NF; i++) {
+        split($i, kv, "="); gsub(/[^0-9]/, "", kv[2]);
+        if (kv[1] == "total") t += kv[2];
+        if (kv[1] == "passed") p += kv[2];
+        if (kv[1] == "failed") f += kv[2];
+        if (kv[1] == "error" || kv[1] == "timeout" || kv[1] == "aborted") f += kv[2];
+        if (kv[1] == "notExecuted") s += kv[2];
+      }
+    } END { printf "%d %d %d %d\n", p, f, s, t }'
+)
+
+if (( test_exit != 0 && failed == 0 )); then
+  echo "dotnet test exited with $test_exit (build failure or crashed test host)" >&2
+  failed=$(( failed + 1 ))
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+if (( failed > 0 )); then exit 1; fi
+if (( total == 0 )); then echo "no test ran" >&2; exit 1; fi
