@@ -18,4 +18,7 @@ public sealed class PostgresOptions
     /// version found on <c>PATH</c> or under <c>/usr/lib/postgresql/*/bin</c> is used.
     /// </summary>
     public string? ToolsDirectory { get; set; }
+
+    /// <summary>Gets or sets what logical backups hold.</summary>
+    public PgDumpOptions Dump { get; set; } = new();
 }

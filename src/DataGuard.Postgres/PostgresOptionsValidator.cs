@@ -33,6 +33,13 @@ internal sealed class PostgresOptionsValidator : IValidateOptions<PostgresOption
             return ValidateOptionsResult.Fail($"{path}:ToolsDirectory '{options.ToolsDirectory}' does not exist.");
         }
 
+        var bad = options.Dump.IncludeTables.Concat(options.Dump.ExcludeTables).Concat(options.Dump.ExcludeTableData)
+            .Where(name => PgIdentifiers.SplitQualified(name) is null).ToList();
+        if (bad.Count > 0)
+        {
+            return ValidateOptionsResult.Fail($"{path}:Dump: table names must be schema.table (not patterns): {string.Join(", ", bad)}.");
+        }
+
         return ValidateOptionsResult.Success;
     }
 }

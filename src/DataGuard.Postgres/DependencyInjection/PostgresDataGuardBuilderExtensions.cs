@@ -1,4 +1,5 @@
 using DataGuard.Postgres;
+using DataGuard.Postgres.Backup;
 using DataGuard.Postgres.Diagnostics;
 using DataGuard.Postgres.Tools;
 using Microsoft.Extensions.DependencyInjection;
@@ -38,6 +39,7 @@ public static class PostgresDataGuardBuilderExtensions
             return new DataGuardDataSource(dataSource);
         });
         services.TryAddSingleton<PgToolLocator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<DataGuard.Backup.IBackupProvider, PgDumpBackupProvider>());
         builder.AddDoctorCheck<PostgresDoctorCheck>();
         return builder;
     }

@@ -1,6 +1,7 @@
 using DataGuard.Diagnostics;
 using DataGuard.Options;
 using DataGuard.Storage;
+using DataGuard.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -61,6 +62,8 @@ public static class DataGuardServiceCollectionExtensions
         builder.AddDoctorCheck<ConfigurationDoctorCheck>();
         builder.AddDoctorCheck<StorageDoctorCheck>();
         services.TryAddSingleton<DataGuardDoctor>();
+        services.TryAddSingleton(sp => new DataGuardMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.TryAddSingleton<Backup.BackupService>();
     }
 
     private static IBackupStorage SelectStorage(IServiceProvider services)

@@ -12,6 +12,27 @@ public sealed class BackupOptions
     /// <summary>Gets or sets the time zone the schedule is read in (IANA or Windows id). Default: UTC.</summary>
     public string TimeZone { get; set; } = "UTC";
 
+    /// <summary>Gets or sets how archives are compressed.</summary>
+    public CompressionOptions Compression { get; set; } = new();
+
+    /// <summary>Gets or sets the encryption of archives (off unless a key is set).</summary>
+    public EncryptionOptions Encryption { get; set; } = new();
+
+    /// <summary>Gets or sets a value indicating whether every backup is verified right after it is written. Default: on.</summary>
+    public bool VerifyAfterBackup { get; set; } = true;
+
+    /// <summary>Gets or sets how a failed scheduled backup is retried.</summary>
+    public RetryOptions Retry { get; set; } = new();
+
     /// <summary>Gets or sets how long backups are kept.</summary>
     public BackupRetentionOptions Retention { get; set; } = new();
+
+    /// <summary>
+    /// Gets or sets the recovery point objective: the health check is Unhealthy when the newest verified backup is
+    /// older than this plus <see cref="RpoSlack"/>. Default: 24 hours.
+    /// </summary>
+    public TimeSpan Rpo { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Gets or sets the time a scheduled backup may take before the RPO counts as missed. Default: 1 hour.</summary>
+    public TimeSpan RpoSlack { get; set; } = TimeSpan.FromHours(1);
 }

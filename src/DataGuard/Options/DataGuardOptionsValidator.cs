@@ -37,6 +37,36 @@ internal sealed class DataGuardOptionsValidator(IEnumerable<StorageProviderRegis
         }
     }
 
+    private static void ValidateCompressionAndEncryption(BackupOptions backup, List<string> failures)
+    {
+        const string path = "DataGuard:Backup";
+        var compression = backup.Compression;
+        if (!string.Equals(compression.Algorithm, "Zstd", StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(compression.Algorithm, "None", StringComparison.OrdinalIgnoreCase))
+        {
+            failures.Add($"{path}:Compression:Algorithm must be Zstd or None (is '{compression.Algorithm}').");
+        }
+
+        if (compression.Level is < 1 or > 19)
+        {
+            failures.Add($"{path}:Compression:Level must be between 1 and 19 (is {compression.Level}).");
+        }
+
+        if (compression.Threads is < 0 or > 64)
+        {
+            failures.Add($"{path}:Compression:Threads must be between 0 (one per core) and 64 (is {compression.Threads}).");
+        }
+
+        try
+        {
+            Backup.Encryption.EncryptionKeyRingFactory.Create(backup.Encryption);
+        }
+        catch (FormatException ex)
+        {
+            failures.Add(ex.Message);
+        }
+    }
+
     private static void ValidateBackup(BackupOptions backup, List<string> failures)
     {
         const string path = "DataGuard:Backup";
@@ -50,6 +80,28 @@ internal sealed class DataGuardOptionsValidator(IEnumerable<StorageProviderRegis
             {
                 failures.Add($"{path}:Schedule / {path}:TimeZone: {ex.Message}");
             }
+        }
+
+        ValidateCompressionAndEncryption(backup, failures);
+        if (backup.Retry.Attempts < 1)
+        {
+            failures.Add($"{path}:Retry:Attempts must be at least 1 (is {backup.Retry.Attempts}).");
+        }
+
+        if (backup.Retry.InitialDelay < TimeSpan.Zero)
+        {
+            failures.Add($"{path}:Retry:InitialDelay must not be negative.");
+        }
+
+        if (backup.Rpo <= TimeSpan.Zero)
+        {
+            failures.Add($"{path}:Rpo must be positive (is {backup.Rpo}).");
+        }
+
+        var retention = backup.Retention;
+        if (retention.KeepDaily < 0 || retention.KeepWeekly < 0 || retention.KeepMonthly < 0)
+        {
+            failures.Add($"{path}:Retention:KeepDaily, KeepWeekly and KeepMonthly must not be negative.");
         }
 
         if (backup.Retention.Days < 1)

@@ -1,0 +1,76 @@
+namespace DataGuard.Backup;
+
+/// <summary>
+/// The record of one backup, stored as <c>backups/&lt;id&gt;/manifest.json</c> after its data: a backup exists only once
+/// its manifest does. Holds no secret.
+/// </summary>
+public sealed record BackupManifest
+{
+    /// <summary>The version of this manifest's format.</summary>
+    public const int CurrentFormatVersion = 1;
+
+    /// <summary>Gets the version of the manifest format.</summary>
+    public int FormatVersion { get; init; } = CurrentFormatVersion;
+
+    /// <summary>Gets the backup id; ids sort by time, such as <c>20261126T030000Z-logical-3fa9c1</c>.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>Gets the kind: <c>logical</c> or <c>physical</c>.</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>Gets the provider that made it, such as <c>pg_dump</c>.</summary>
+    public required string Provider { get; init; }
+
+    /// <summary>Gets the database backed up.</summary>
+    public required string Database { get; init; }
+
+    /// <summary>Gets the server, as <c>host:port</c>.</summary>
+    public required string Server { get; init; }
+
+    /// <summary>Gets the server's version.</summary>
+    public required string ServerVersion { get; init; }
+
+    /// <summary>Gets the tools used and their versions.</summary>
+    public IReadOnlyDictionary<string, string> ToolVersions { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Gets when the backup started.</summary>
+    public required DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>Gets when its data was completely stored.</summary>
+    public required DateTimeOffset CompletedAt { get; init; }
+
+    /// <summary>Gets the schedule slot the backup was made for, if it was scheduled.</summary>
+    public DateTimeOffset? ScheduledFor { get; init; }
+
+    /// <summary>Gets the storage key of the archive.</summary>
+    public required string DataKey { get; init; }
+
+    /// <summary>Gets the size of the raw archive (before compression and encryption).</summary>
+    public required long RawSize { get; init; }
+
+    /// <summary>Gets the size of the stored object.</summary>
+    public required long StoredSize { get; init; }
+
+    /// <summary>Gets the SHA-256 of the stored object, lower-case hexadecimal.</summary>
+    public required string Sha256 { get; init; }
+
+    /// <summary>Gets how the archive is compressed.</summary>
+    public required BackupCompression Compression { get; init; }
+
+    /// <summary>Gets how the archive is encrypted, or <see langword="null"/> when it is not.</summary>
+    public BackupEncryption? Encryption { get; init; }
+
+    /// <summary>Gets the rows per qualified table, counted in the backup's own snapshot.</summary>
+    public IReadOnlyDictionary<string, long> TableRowCounts { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>Gets the outcome of the newest verification, or <see langword="null"/> when never verified.</summary>
+    public BackupVerification? Verification { get; init; }
+
+    /// <summary>Gets the backup's state, derived from its verification.</summary>
+    public BackupStatus Status => Verification switch
+    {
+        null => BackupStatus.Unverified,
+        { Succeeded: true } => BackupStatus.Verified,
+        _ => BackupStatus.VerificationFailed,
+    };
+}

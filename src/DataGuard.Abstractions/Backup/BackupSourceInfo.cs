@@ -1,0 +1,14 @@
+namespace DataGuard.Backup;
+
+/// <summary>What a backup is of.</summary>
+/// <param name="Database">The database name.</param>
+/// <param name="Server">The server, as <c>host:port</c>.</param>
+/// <param name="ServerVersion">The server's version.</param>
+/// <param name="ToolVersions">The tools used and their versions, such as <c>pg_dump: 15.18</c>.</param>
+/// <param name="TableRowCounts">Rows per qualified table, counted in the same snapshot as the backup.</param>
+public sealed record BackupSourceInfo(
+    string Database,
+    string Server,
+    string ServerVersion,
+    IReadOnlyDictionary<string, string> ToolVersions,
+    IReadOnlyDictionary<string, long> TableRowCounts);

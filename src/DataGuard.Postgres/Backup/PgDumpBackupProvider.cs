@@ -1,0 +1,202 @@
+using System.Data;
+using DataGuard.Backup;
+using DataGuard.Postgres.Tools;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace DataGuard.Postgres.Backup;
+
+/// <summary>
+/// Logical backups with pg_dump (custom format, uncompressed: DataGuard compresses) and restores with pg_restore.
+/// Works on every PostgreSQL, managed ones included. The archive, once decompressed and decrypted, is a plain
+/// pg_dump custom-format file that pg_restore accepts.
+/// </summary>
+public sealed class PgDumpBackupProvider : IBackupProvider
+{
+    private readonly DataGuardDataSource _dataSource;
+    private readonly PgToolLocator _tools;
+    private readonly IOptions<PostgresOptions> _options;
+
+    /// <summary>Initializes a new instance of the <see cref="PgDumpBackupProvider"/> class.</summary>
+    /// <param name="dataSource">DataGuard's data source.</param>
+    /// <param name="tools">The tool locator.</param>
+    /// <param name="options">The PostgreSQL options.</param>
+    public PgDumpBackupProvider(DataGuardDataSource dataSource, PgToolLocator tools, IOptions<PostgresOptions> options)
+    {
+        _dataSource = dataSource;
+        _tools = tools;
+        _options = options;
+    }
+
+    /// <inheritdoc />
+    public string Kind => "logical";
+
+    /// <inheritdoc />
+    public string Name => "pg_dump";
+
+    /// <inheritdoc />
+    public string ArchiveExtension => "pgdump";
+
+    private NpgsqlConnectionStringBuilder Configured => new(_options.Value.ConnectionString);
+
+    /// <inheritdoc />
+    public async Task<BackupSource> StartBackupAsync(CancellationToken cancellationToken = default)
+    {
+        var configured = Configured;
+        var connection = await OpenAsync(_dataSource.DataSource, configured, cancellationToken).ConfigureAwait(false);
+        NpgsqlTransaction? transaction = null;
+        PgProcess? process = null;
+        try
+        {
+            var pgDump = await _tools.FindForServerAsync("pg_dump", connection.PostgreSqlVersion, cancellationToken).ConfigureAwait(false);
+            transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+            var readOnly = new NpgsqlCommand("SET TRANSACTION READ ONLY", connection, transaction);
+            await using (readOnly.ConfigureAwait(false))
+            {
+                await readOnly.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            string snapshot;
+            var export = new NpgsqlCommand("SELECT pg_export_snapshot()", connection, transaction);
+            await using (export.ConfigureAwait(false))
+            {
+                snapshot = (string)(await export.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            }
+
+            var filter = _options.Value.Dump;
+            var counts = await SnapshotTables.CountAsync(connection, transaction, filter, cancellationToken).ConfigureAwait(false);
+            string[] arguments = ["--format=custom", "--compress=0", "--no-password", $"--snapshot={snapshot}", .. SnapshotTables.Arguments(filter)];
+            process = PgProcess.Start(pgDump, arguments, PgConnectionEnvironment.For(configured), stdin: false, stdout: true, cancellationToken);
+            var info = new BackupSourceInfo(
+                connection.Database,
+                $"{configured.Host}:{configured.Port}",
+                connection.ServerVersion,
+                new Dictionary<string, string> { ["pg_dump"] = pgDump.Version.ToString() },
+                counts);
+            return new PgDumpSource(connection, transaction, process, info);
+        }
+        catch (Exception ex)
+        {
+            if (process is not null)
+            {
+                await process.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (transaction is not null)
+            {
+                await transaction.DisposeAsync().ConfigureAwait(false);
+            }
+
+            await connection.DisposeAsync().ConfigureAwait(false);
+            if (ex is PostgresException postgres)
+            {
+                throw new BackupFailedException($"Backup of {PostgresTarget.Describe(configured.ConnectionString)} failed: {postgres.Message}", ex) { Operation = "backup" };
+            }
+
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<ArchiveContents> InspectAsync(Stream archive, CancellationToken cancellationToken = default)
+    {
+        var pgRestore = await _tools.FindAsync("pg_restore", cancellationToken).ConfigureAwait(false);
+        var process = PgProcess.Start(pgRestore, ["--list"], new Dictionary<string, string?>(), stdin: true, stdout: true, cancellationToken);
+        await using (process.ConfigureAwait(false))
+        {
+            var list = new StreamReader(process.StandardOutput).ReadToEndAsync(cancellationToken);
+            await FeedAsync(archive, process, cancellationToken).ConfigureAwait(false);
+            await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
+            var entries = (await list.ConfigureAwait(false)).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Where(line => !line.StartsWith(';'))
+                .ToList();
+            var tables = entries.Select(TableDataOf).OfType<string>().ToList();
+            return new ArchiveContents(entries.Count, tables);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task PrepareRestoreAsync(RestoreRequest request, CancellationToken cancellationToken = default) =>
+        new PgRestoreTarget(_dataSource.DataSource, Configured, request).PrepareAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public async Task RestoreAsync(Stream archive, RestoreRequest request, CancellationToken cancellationToken = default)
+    {
+        var target = new PgRestoreTarget(_dataSource.DataSource, Configured, request);
+        var connection = target.ConnectionString;
+        var probeSource = NpgsqlDataSource.Create(connection);
+        await using var probeSourceScope = probeSource.ConfigureAwait(false);
+        var probe = await OpenAsync(probeSource, connection, cancellationToken).ConfigureAwait(false);
+        await using (probe.ConfigureAwait(false))
+        {
+            var pgRestore = await _tools.FindForServerAsync("pg_restore", probe.PostgreSqlVersion, cancellationToken).ConfigureAwait(false);
+            string[] arguments = ["--no-owner", "--exit-on-error", "--single-transaction", "--no-password", $"--dbname={connection.Database}", .. request.Clean ? (string[])["--clean", "--if-exists"] : []];
+            var process = PgProcess.Start(pgRestore, arguments, PgConnectionEnvironment.For(connection), stdin: true, stdout: false, cancellationToken);
+            await using (process.ConfigureAwait(false))
+            {
+                await FeedAsync(archive, process, cancellationToken).ConfigureAwait(false);
+                await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyDictionary<string, long>> CountRowsAsync(RestoreRequest request, IEnumerable<string> tables, CancellationToken cancellationToken = default) =>
+        new PgRestoreTarget(_dataSource.DataSource, Configured, request).CountRowsAsync(tables, cancellationToken);
+
+    internal static async Task<NpgsqlConnection> OpenAsync(NpgsqlDataSource dataSource, NpgsqlConnectionStringBuilder target, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex)
+        {
+            throw new BackupFailedException($"Cannot connect to {PostgresTarget.Describe(target.ConnectionString)}: {ex.Message}", ex) { Operation = "connect" };
+        }
+    }
+
+    private static async Task FeedAsync(Stream archive, PgProcess process, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await archive.CopyToAsync(process.StandardInput, 1024 * 1024, cancellationToken).ConfigureAwait(false);
+            await process.StandardInput.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException) when (process.HasExited || WaitBriefly(process))
+        {
+            // The tool stopped reading (pg_restore --list reads only the table of contents, or it failed): its exit code tells.
+        }
+        finally
+        {
+            try
+            {
+                process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // Broken pipe on close: the exit code tells.
+            }
+        }
+    }
+
+    private static bool WaitBriefly(PgProcess process)
+    {
+        Thread.Sleep(100);
+        return process.HasExited;
+    }
+
+    private static string? TableDataOf(string entry)
+    {
+        // "1234; 0 16385 TABLE DATA public users postgres"
+        const string marker = " TABLE DATA ";
+        var at = entry.IndexOf(marker, StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return null;
+        }
+
+        var parts = entry[(at + marker.Length)..].Split(' ');
+        return parts.Length >= 2 ? $"{parts[0]}.{parts[1]}" : null;
+    }
+}

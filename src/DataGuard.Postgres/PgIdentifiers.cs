@@ -1,0 +1,29 @@
+namespace DataGuard.Postgres;
+
+/// <summary>Quoting and splitting of PostgreSQL identifiers.</summary>
+public static class PgIdentifiers
+{
+    /// <summary>Quotes an identifier: <c>my "table"</c> becomes <c>"my ""table"""</c>.</summary>
+    /// <param name="identifier">The identifier.</param>
+    /// <returns>The quoted identifier.</returns>
+    public static string Quote(string identifier)
+    {
+        ArgumentNullException.ThrowIfNull(identifier);
+        return "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    }
+
+    /// <summary>Quotes a qualified table name given as <c>schema.table</c>.</summary>
+    /// <param name="schema">The schema.</param>
+    /// <param name="table">The table.</param>
+    /// <returns>The quoted, qualified name.</returns>
+    public static string QuoteQualified(string schema, string table) => $"{Quote(schema)}.{Quote(table)}";
+
+    /// <summary>Splits <c>schema.table</c> at its first dot.</summary>
+    /// <param name="qualified">The name.</param>
+    /// <returns>The parts, or <see langword="null"/> when the name is not of that form.</returns>
+    public static (string Schema, string Table)? SplitQualified(string qualified)
+    {
+        var dot = qualified?.IndexOf('.', StringComparison.Ordinal) ?? -1;
+        return dot <= 0 || dot == qualified!.Length - 1 ? null : (qualified[..dot], qualified[(dot + 1)..]);
+    }
+}

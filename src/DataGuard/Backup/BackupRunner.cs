@@ -1,0 +1,185 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.IO.Pipelines;
+using DataGuard.Backup.Encryption;
+using DataGuard.Options;
+using DataGuard.Storage;
+using DataGuard.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace DataGuard.Backup;
+
+/// <summary>
+/// Makes one backup: provider output -> zstd -> (AES-256-GCM) -> SHA-256 -> storage, streamed through a bounded
+/// pipe; then verifies it and writes its manifest last. A failed run leaves no manifest.
+/// </summary>
+internal sealed class BackupRunner(
+    IBackupProvider provider,
+    IBackupStorage storage,
+    BackupOptions options,
+    EncryptionKeyRing keys,
+    BackupVerifier verifier,
+    DataGuardMetrics metrics,
+    TimeProvider time,
+    ILogger logger)
+{
+    private const int CopyBufferSize = 1024 * 1024;
+
+    public async Task<BackupManifest> RunAsync(DateTimeOffset? scheduledFor, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
+    {
+        var startedAt = time.GetUtcNow();
+        var stopwatch = Stopwatch.StartNew();
+        var id = BackupIds.NewId(provider.Kind, startedAt);
+        try
+        {
+            var manifest = await RunCoreAsync(id, startedAt, scheduledFor, progress, cancellationToken).ConfigureAwait(false);
+            metrics.BackupFinished(provider.Kind, manifest.Status == BackupStatus.VerificationFailed ? "failure" : "success", stopwatch.Elapsed.TotalSeconds, manifest.StoredSize, manifest.CompletedAt);
+            BackupLog.Succeeded(logger, id, manifest.RawSize, manifest.StoredSize, stopwatch.Elapsed.TotalSeconds, manifest.Status.ToString());
+            return manifest.Status == BackupStatus.VerificationFailed
+                ? throw new ArchiveIntegrityException(ArchiveProblem.Unknown, $"Backup {id} was stored but failed verification: {manifest.Verification!.Detail}") { BackupId = id, Operation = "backup.verify" }
+                : manifest;
+        }
+        catch (Exception ex) when (ex is not ArchiveIntegrityException)
+        {
+            var outcome = ex is OperationCanceledException ? "cancelled" : "failure";
+            metrics.BackupFinished(provider.Kind, outcome, stopwatch.Elapsed.TotalSeconds, null, time.GetUtcNow());
+            BackupLog.AttemptFailed(logger, id, ex.Message);
+            if (ex is DataGuardException { BackupId: null } dataGuard)
+            {
+                throw new BackupFailedException($"Backup {id} failed: {dataGuard.Message}", ex) { BackupId = id, Operation = "backup" };
+            }
+
+            throw;
+        }
+    }
+
+    private async Task<BackupManifest> RunCoreAsync(string id, DateTimeOffset startedAt, DateTimeOffset? scheduledFor, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
+    {
+        var codec = new ArchiveCodec(options.Compression, keys);
+        var dataKey = BackupIds.DataKey(id, provider.ArchiveExtension, codec.Suffix);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var source = await provider.StartBackupAsync(linked.Token).ConfigureAwait(false);
+        await using (source.ConfigureAwait(false))
+        {
+            BackupLog.Started(logger, id, source.Info.Database);
+            var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 8 * 1024 * 1024, resumeWriterThreshold: 4 * 1024 * 1024, useSynchronizationContext: false));
+            var produce = ProduceAsync(source, codec, pipe.Writer, progress, linked.Token);
+            StorageWriteResult written;
+            var reader = pipe.Reader.AsStream(leaveOpen: true);
+            try
+            {
+                written = await storage.WriteAsync(dataKey, reader, StorageWriteOptions.CreateOnly, linked.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                await linked.CancelAsync().ConfigureAwait(false);
+                await pipe.Reader.CompleteAsync(ex).ConfigureAwait(false);
+                var producerFailure = await ObserveAsync(produce).ConfigureAwait(false);
+
+                // When the producer failed first (pg_dump's own error), the storage only saw the broken stream: report the cause.
+                if (producerFailure is not null && CausedBy(ex, producerFailure))
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(producerFailure);
+                }
+
+                throw;
+            }
+
+            var rawSize = await produce.ConfigureAwait(false);
+            await pipe.Reader.CompleteAsync().ConfigureAwait(false);
+            var manifest = new BackupManifest
+            {
+                Id = id,
+                Kind = provider.Kind,
+                Provider = provider.Name,
+                Database = source.Info.Database,
+                Server = source.Info.Server,
+                ServerVersion = source.Info.ServerVersion,
+                ToolVersions = source.Info.ToolVersions,
+                StartedAt = startedAt,
+                CompletedAt = time.GetUtcNow(),
+                ScheduledFor = scheduledFor,
+                DataKey = dataKey,
+                RawSize = rawSize,
+                StoredSize = written.Size,
+                Sha256 = written.Sha256,
+                Compression = codec.Compression,
+                Encryption = codec.Encryption,
+                TableRowCounts = source.Info.TableRowCounts,
+            };
+            if (options.VerifyAfterBackup)
+            {
+                manifest = manifest with { Verification = await verifier.VerifyStoredAsync(manifest, progress, cancellationToken).ConfigureAwait(false) };
+            }
+
+            using var json = new MemoryStream(ManifestSerializer.Serialize(manifest));
+            await storage.WriteAsync(BackupIds.ManifestKey(id), json, new StorageWriteOptions { WriteOnce = true, ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
+            return manifest;
+        }
+    }
+
+    private static bool CausedBy(Exception exception, Exception cause)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (ReferenceEquals(current, cause))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static async Task<Exception?> ObserveAsync(Task task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception ex)
+        {
+            return ex;
+        }
+    }
+
+    private static async Task<long> ProduceAsync(BackupSource source, ArchiveCodec codec, PipeWriter output, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        var stream = output.AsStream(leaveOpen: true);
+        var writer = codec.OpenWriter(stream);
+        try
+        {
+            long nextReport = 0;
+            int read;
+            while ((read = await source.Content.ReadAsync(buffer.AsMemory(0, CopyBufferSize), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                await writer.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                if (writer.RawBytes >= nextReport)
+                {
+                    progress?.Report(new BackupProgress("backup", writer.RawBytes, null));
+                    nextReport = writer.RawBytes + (4 * 1024 * 1024);
+                }
+            }
+
+            // The producer must have succeeded before the archive may end: a failed pg_dump never yields a complete object.
+            await source.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            progress?.Report(new BackupProgress("backup", writer.RawBytes, writer.RawBytes));
+            await output.CompleteAsync().ConfigureAwait(false);
+            return writer.RawBytes;
+        }
+        catch (Exception ex)
+        {
+            await output.CompleteAsync(ex).ConfigureAwait(false);
+            throw;
+        }
+        finally
+        {
+            await writer.DisposeAsync().ConfigureAwait(false);
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}

@@ -1,0 +1,135 @@
+using DataGuard.Backup.Encryption;
+using DataGuard.Options;
+using DataGuard.Storage;
+using DataGuard.Telemetry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace DataGuard.Backup;
+
+/// <summary>
+/// Backups as library calls for host applications and the CLI: run, list, show, verify, restore and prune.
+/// Ids may be given as <c>latest</c>.
+/// </summary>
+public sealed class BackupService
+{
+    /// <summary>The id alias for the newest backup.</summary>
+    public const string Latest = "latest";
+
+    private readonly IEnumerable<IBackupProvider> _providers;
+    private readonly IBackupStorage _storage;
+    private readonly BackupOptions _options;
+    private readonly EncryptionKeyRing _keys;
+    private readonly DataGuardMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly BackupCatalogReader _catalog;
+
+    /// <summary>Initializes a new instance of the <see cref="BackupService"/> class.</summary>
+    /// <param name="providers">The registered backup providers.</param>
+    /// <param name="storage">The storage.</param>
+    /// <param name="options">The options.</param>
+    /// <param name="metrics">The metrics.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="logger">The logger.</param>
+    public BackupService(IEnumerable<IBackupProvider> providers, IBackupStorage storage, IOptions<DataGuardOptions> options, DataGuardMetrics metrics, TimeProvider time, ILogger<BackupService> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _providers = providers;
+        _storage = storage;
+        _options = options.Value.Backup;
+        _keys = EncryptionKeyRingFactory.Create(_options.Encryption);
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        _catalog = new BackupCatalogReader(storage);
+    }
+
+    /// <summary>Makes a logical backup now, verifies it (unless turned off) and stores its manifest.</summary>
+    /// <param name="scheduledFor">The schedule slot, when the scheduler runs it.</param>
+    /// <param name="progress">Receives progress.</param>
+    /// <param name="cancellationToken">Cancels the backup; nothing is left in the catalog.</param>
+    /// <returns>The manifest.</returns>
+    public Task<BackupManifest> RunAsync(DateTimeOffset? scheduledFor = null, IProgress<BackupProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var provider = Provider("logical");
+        var runner = new BackupRunner(provider, _storage, _options, _keys, Verifier(provider), _metrics, _time, _logger);
+        return runner.RunAsync(scheduledFor, progress, cancellationToken);
+    }
+
+    /// <summary>Reads the catalog: backups newest first, and orphaned data.</summary>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The catalog.</returns>
+    public Task<BackupCatalog> GetCatalogAsync(CancellationToken cancellationToken = default) => _catalog.ReadAsync(cancellationToken);
+
+    /// <summary>Finds a backup by id, or the newest with <c>latest</c>.</summary>
+    /// <param name="idOrLatest">The id, or <c>latest</c>.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The manifest.</returns>
+    /// <exception cref="BackupNotFoundException">No such backup.</exception>
+    public async Task<BackupManifest> GetAsync(string idOrLatest, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(idOrLatest);
+        if (string.Equals(idOrLatest, Latest, StringComparison.OrdinalIgnoreCase))
+        {
+            var catalog = await _catalog.ReadAsync(cancellationToken).ConfigureAwait(false);
+            return (catalog.Backups.Count > 0 ? catalog.Backups[0] : null) ?? throw new BackupNotFoundException($"There is no backup in {_storage.Location}.") { Operation = "backup.find" };
+        }
+
+        StorageKeys.Validate($"{BackupIds.Prefix}{idOrLatest}/");
+        return await _catalog.FindAsync(idOrLatest, cancellationToken).ConfigureAwait(false)
+            ?? throw new BackupNotFoundException($"Backup '{idOrLatest}' has no manifest in {_storage.Location} (see 'dataguard backup list').") { BackupId = idOrLatest, Operation = "backup.find" };
+    }
+
+    /// <summary>Verifies a stored backup and records the outcome in its manifest.</summary>
+    /// <param name="idOrLatest">The id, or <c>latest</c>.</param>
+    /// <param name="progress">Receives progress.</param>
+    /// <param name="cancellationToken">Cancels the verification.</param>
+    /// <returns>The manifest with the new verification.</returns>
+    public async Task<BackupManifest> VerifyAsync(string idOrLatest, IProgress<BackupProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var manifest = await GetAsync(idOrLatest, cancellationToken).ConfigureAwait(false);
+        var verification = await Verifier(Provider(manifest.Kind)).VerifyStoredAsync(manifest, progress, cancellationToken).ConfigureAwait(false);
+        manifest = manifest with { Verification = verification };
+        using var json = new MemoryStream(ManifestSerializer.Serialize(manifest));
+        await _storage.WriteAsync(BackupIds.ManifestKey(manifest.Id), json, new StorageWriteOptions { ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
+        return manifest;
+    }
+
+    /// <summary>Restores a backup (<c>latest</c>: the newest verified one).</summary>
+    /// <param name="idOrLatest">The id, or <c>latest</c>.</param>
+    /// <param name="request">Where and how.</param>
+    /// <param name="progress">Receives progress.</param>
+    /// <param name="cancellationToken">Cancels the restore.</param>
+    /// <returns>The outcome, with row counts compared to the manifest.</returns>
+    public async Task<RestoreResult> RestoreAsync(string idOrLatest, RestoreRequest request, IProgress<BackupProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        BackupManifest manifest;
+        if (string.Equals(idOrLatest, Latest, StringComparison.OrdinalIgnoreCase))
+        {
+            var catalog = await _catalog.ReadAsync(cancellationToken).ConfigureAwait(false);
+            manifest = catalog.NewestVerified ?? throw new BackupNotFoundException($"There is no verified backup in {_storage.Location}.") { Operation = "restore" };
+        }
+        else
+        {
+            manifest = await GetAsync(idOrLatest, cancellationToken).ConfigureAwait(false);
+        }
+
+        var provider = Provider(manifest.Kind);
+        return await new BackupRestorer(provider, Verifier(provider), _keys).RestoreAsync(manifest, request, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Applies backup retention: deletes expired backups and old orphaned data.</summary>
+    /// <param name="dryRun">List what would go, delete nothing.</param>
+    /// <param name="cancellationToken">Cancels the remaining work.</param>
+    /// <returns>What was (or would be) kept and deleted.</returns>
+    public Task<PruneResult> PruneAsync(bool dryRun, CancellationToken cancellationToken = default) =>
+        new BackupPruner(_storage, _catalog, _options.Retention, _time, _logger).PruneAsync(dryRun, cancellationToken);
+
+    private BackupVerifier Verifier(IBackupProvider provider) => new(provider, _storage, _keys, _time, _logger);
+
+    private IBackupProvider Provider(string kind) =>
+        _providers.FirstOrDefault(p => string.Equals(p.Kind, kind, StringComparison.OrdinalIgnoreCase))
+        ?? throw new DataGuardException($"No {kind} backup provider is registered: call AddPostgres() on the DataGuard builder.") { Operation = "backup" };
+}

@@ -1,0 +1,123 @@
+using System.Buffers;
+using System.Diagnostics;
+using DataGuard.Backup.Encryption;
+using DataGuard.IO;
+using DataGuard.Storage;
+using DataGuard.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace DataGuard.Backup;
+
+/// <summary>
+/// Verifies a stored backup: reads the object back, checks its size and SHA-256 against the manifest, decrypts and
+/// decompresses it fully, and has the provider's own tool read its table of contents.
+/// </summary>
+internal sealed class BackupVerifier(IBackupProvider provider, IBackupStorage storage, EncryptionKeyRing keys, TimeProvider time, ILogger logger)
+{
+    public async Task<BackupVerification> VerifyStoredAsync(BackupManifest manifest, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        try
+        {
+            var entries = await ReadThroughAsync(manifest, progress, cancellationToken).ConfigureAwait(false);
+            var detail = $"size and SHA-256 match; decrypted and decompressed {manifest.RawSize} bytes; {entries} entries in the table of contents";
+            return new BackupVerification(time.GetUtcNow(), true, detail, stopwatch.Elapsed.TotalSeconds, entries);
+        }
+        catch (Exception ex) when (ex is DataGuardException or IOException)
+        {
+            BackupLog.VerificationFailed(logger, manifest.Id, ex.Message);
+            return new BackupVerification(time.GetUtcNow(), false, ex.Message, stopwatch.Elapsed.TotalSeconds, null);
+        }
+    }
+
+    /// <summary>Reads the stored object to its end and checks size and checksum only: the cheap check before a restore.</summary>
+    public async Task CheckChecksumAsync(BackupManifest manifest, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
+    {
+        var stored = await OpenStoredAsync(manifest, cancellationToken).ConfigureAwait(false);
+        await using (stored.ConfigureAwait(false))
+        {
+            using var hashing = new HashingReadStream(stored);
+            await DrainAsync(hashing, "checksum", manifest.StoredSize, progress, cancellationToken).ConfigureAwait(false);
+            Compare(manifest, hashing);
+        }
+    }
+
+    internal static void Compare(BackupManifest manifest, HashingReadStream hashing)
+    {
+        if (hashing.BytesRead != manifest.StoredSize)
+        {
+            throw new ArchiveIntegrityException(ArchiveProblem.SizeMismatch, $"Backup {manifest.Id}: the stored archive has {hashing.BytesRead} bytes, the manifest says {manifest.StoredSize}.") { BackupId = manifest.Id };
+        }
+
+        var sha = hashing.GetSha256Hex();
+        if (!string.Equals(sha, manifest.Sha256, StringComparison.Ordinal))
+        {
+            throw new ArchiveIntegrityException(ArchiveProblem.ChecksumMismatch, $"Backup {manifest.Id}: the stored archive's SHA-256 is {sha}, the manifest says {manifest.Sha256}: the archive was changed or corrupted.") { BackupId = manifest.Id };
+        }
+    }
+
+    internal async Task<Stream> OpenStoredAsync(BackupManifest manifest, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await storage.OpenReadAsync(manifest.DataKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (StorageObjectNotFoundException ex)
+        {
+            throw new ArchiveIntegrityException(ArchiveProblem.Truncated, $"Backup {manifest.Id}: its archive {manifest.DataKey} is missing from {storage.Location}.", ex) { BackupId = manifest.Id };
+        }
+    }
+
+    private static async Task DrainAsync(Stream stream, string phase, long? total, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(1024 * 1024);
+        try
+        {
+            long bytes = 0;
+            long nextReport = 0;
+            int read;
+            while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                bytes += read;
+                if (bytes >= nextReport)
+                {
+                    progress?.Report(new BackupProgress(phase, bytes, total));
+                    nextReport = bytes + (4 * 1024 * 1024);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task<int> ReadThroughAsync(BackupManifest manifest, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
+    {
+        var stored = await OpenStoredAsync(manifest, cancellationToken).ConfigureAwait(false);
+        using var hashing = new HashingReadStream(stored);
+        var raw = ArchiveCodec.OpenReader(hashing, manifest, keys);
+        await using (stored.ConfigureAwait(false))
+        await using (raw.ConfigureAwait(false))
+        {
+            try
+            {
+                var entries = (await provider.InspectAsync(raw, cancellationToken).ConfigureAwait(false)).Entries;
+
+                // The tool may stop after the table of contents: read the rest, so every byte is decrypted, decompressed and hashed.
+                await DrainAsync(raw, "verify", manifest.RawSize, progress, cancellationToken).ConfigureAwait(false);
+                Compare(manifest, hashing);
+                return entries;
+            }
+            catch (Exception ex) when (ex is ArchiveIntegrityException { Problem: not (ArchiveProblem.ChecksumMismatch or ArchiveProblem.SizeMismatch) } or BackupFailedException)
+            {
+                // A changed stored byte explains a decryption, decompression or tool failure best: finish hashing and say so.
+                await DrainAsync(hashing, "verify", null, null, cancellationToken).ConfigureAwait(false);
+                Compare(manifest, hashing);
+                throw ex is ArchiveIntegrityException integrity
+                    ? new ArchiveIntegrityException(integrity.Problem, $"Backup {manifest.Id}: {ex.Message}", ex) { BackupId = manifest.Id }
+                    : new ArchiveIntegrityException(ArchiveProblem.Malformed, $"Backup {manifest.Id}: {ex.Message}", ex) { BackupId = manifest.Id };
+            }
+        }
+    }
+}

@@ -1,0 +1,12 @@
+namespace DataGuard.Backup;
+
+/// <summary>The outcome of a prune (or what a dry run would do).</summary>
+/// <param name="DryRun">Whether nothing was deleted.</param>
+/// <param name="Decisions">Each backup and whether it is kept, and why.</param>
+/// <param name="Orphans">Orphaned data removed (or that would be).</param>
+/// <param name="OrphansWithinGrace">Orphaned data left alone because it is younger than the grace period (perhaps a backup in progress).</param>
+public sealed record PruneResult(bool DryRun, IReadOnlyList<RetentionDecision> Decisions, IReadOnlyList<OrphanedBackup> Orphans, IReadOnlyList<OrphanedBackup> OrphansWithinGrace)
+{
+    /// <summary>Gets the backups deleted (or that would be).</summary>
+    public IEnumerable<BackupManifest> Deleted => Decisions.Where(d => !d.Keep).Select(d => d.Backup);
+}

@@ -1,0 +1,65 @@
+using Microsoft.Extensions.Logging;
+
+namespace DataGuard.Telemetry;
+
+/// <summary>Backup log messages; event ids 1200-1299.</summary>
+public static partial class BackupLog
+{
+    /// <summary>A backup started.</summary>
+    /// <param name="logger">The logger.</param>
+    /// <param name="backupId">The backup id.</param>
+    /// <param name="database">The database.</param>
+    [LoggerMessage(1200, LogLevel.Information, "Backup {BackupId} of {Database} started")]
+    public static partial void Started(ILogger logger, string backupId, string database);
+
+    /// <summary>A backup succeeded.</summary>
+    /// <param name="logger">The logger.</param>
+    /// <param name="backupId">The backup id.</param>
+    /// <param name="rawSize">Raw bytes.</param>
+    /// <param name="storedSize">Stored bytes.</param>
+    /// <param name="seconds">Duration.</param>
+    /// <param name="status">Its status after verification.</param>
+    [LoggerMessage(1201, LogLevel.Information, "Backup {BackupId} stored: {RawSize} bytes raw, {StoredSize} stored, in {Seconds:F1} s; {Status}")]
+    public static partial void Succeeded(ILogger logger, string backupId, long rawSize, long storedSize, double seconds, string status);
+
+    /// <summary>A backup attempt failed.</summary>
+    /// <param name="logger">The logger.</param>
+    /// <param name="backupId">The backup id.</param>
+    /// <param name="reason">Why.</param>
+    [LoggerMessage(1202, LogLevel.Warning, "Backup {BackupId} failed: {Reason}")]
+    public static partial void AttemptFailed(ILogger logger, string backupId, string reason);
+
+    /// <summary>A scheduled backup failed after every retry.</summary>
+    /// <param name="logger">The logger.</param>
+    /// <param name="slot">The schedule slot.</param>
+    /// <param name="attempts">How many attempts were made.</param>
+    /// <param name="exception">The last failure.</param>
+    [LoggerMessage(1203, LogLevel.Error, "Scheduled backup for {Slot} failed after {Attempts} attempts")]
+    public static partial void ScheduledFailed(ILogger logger, DateTimeOffset slot, int attempts, Exception exception);
+
+    /// <summary>A verification failed.</summary>
+    /// <param name="logger">The logger.</param>
+    /// <param name="backupId">The backup id.</param>
+    /// <param name="reason">Why.</param>
+    [LoggerMessage(1204, LogLevel.Error, "Verification of backup {BackupId} failed: {Reason}")]
+    public static partial void VerificationFailed(ILogger logger, string backupId, string reason);
+
+    /// <summary>Another replica holds the schedule lock.</summary>
+    /// <param name="logger">The logger.</param>
+    /// <param name="slot">The slot.</param>
+    [LoggerMessage(1205, LogLevel.Information, "Backup slot {Slot} is handled by another replica")]
+    public static partial void SlotTakenElsewhere(ILogger logger, DateTimeOffset slot);
+
+    /// <summary>Prune deleted a backup.</summary>
+    /// <param name="logger">The logger.</param>
+    /// <param name="backupId">The backup id.</param>
+    /// <param name="reason">Why it went.</param>
+    [LoggerMessage(1206, LogLevel.Information, "Pruned backup {BackupId}: {Reason}")]
+    public static partial void Pruned(ILogger logger, string backupId, string reason);
+
+    /// <summary>The next scheduled backup.</summary>
+    /// <param name="logger">The logger.</param>
+    /// <param name="next">When.</param>
+    [LoggerMessage(1207, LogLevel.Debug, "Next scheduled backup at {Next}")]
+    public static partial void NextRun(ILogger logger, DateTimeOffset next);
+}
