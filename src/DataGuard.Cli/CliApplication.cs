@@ -53,6 +53,8 @@ internal static class CliApplication
         root.Options.Add(GlobalOptions.Config);
         root.Options.Add(GlobalOptions.Json);
         root.Subcommands.Add(DoctorCommand.Create(output, error));
+        root.Subcommands.Add(BackupCommand.Create(output, error));
+        root.Subcommands.Add(RestoreCommand.Create(output, error));
         return root;
     }
 }

@@ -64,6 +64,11 @@ public static class DataGuardServiceCollectionExtensions
         services.TryAddSingleton<DataGuardDoctor>();
         services.TryAddSingleton(sp => new DataGuardMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.TryAddSingleton<Backup.BackupService>();
+        services.TryAddSingleton<Backup.BackupRunState>();
+        services.TryAddSingleton<Coordination.IDistributedLock, Coordination.ProcessLocalLock>();
+        services.TryAddSingleton<Backup.BackupScheduler>();
+        services.AddHostedService(sp => sp.GetRequiredService<Backup.BackupScheduler>());
+        services.AddHealthChecks().AddCheck<Health.BackupHealthCheck>(Health.BackupHealthCheck.Name, tags: ["dataguard", "backup"]);
     }
 
     private static IBackupStorage SelectStorage(IServiceProvider services)

@@ -1,0 +1,172 @@
+using System.CommandLine;
+using System.Text.Json;
+using DataGuard.Backup;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DataGuard.Cli.Commands;
+
+/// <summary><c>dataguard backup run | list | show ID | verify ID|latest | prune [--dry-run]</c>.</summary>
+internal static class BackupCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var command = new Command("backup", "Make, list, inspect, verify and prune backups.");
+        command.Subcommands.Add(Run(output, error));
+        command.Subcommands.Add(List(output));
+        command.Subcommands.Add(Show(output));
+        command.Subcommands.Add(Verify(output, error));
+        command.Subcommands.Add(Prune(output));
+        return command;
+    }
+
+    private static Command Run(TextWriter output, TextWriter error)
+    {
+        var command = new Command("run", "Back up the database now, verify the backup and store its manifest.");
+        command.SetAction(async (parse, ct) =>
+        {
+            var json = parse.GetValue(GlobalOptions.Json);
+            await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
+            using var progress = new CliProgress(error, json);
+            var manifest = await services.GetRequiredService<BackupService>().RunAsync(progress: progress, cancellationToken: ct);
+            progress.Dispose();
+            await WriteManifestAsync(output, manifest, json);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command List(TextWriter output)
+    {
+        var command = new Command("list", "List the backups (newest first) and any orphaned data.");
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
+            var catalog = await services.GetRequiredService<BackupService>().GetCatalogAsync(ct);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                var document = new
+                {
+                    backups = catalog.Backups.Select(b => new { b.Id, b.Kind, b.Database, b.StartedAt, b.CompletedAt, b.RawSize, b.StoredSize, status = b.Status, encrypted = b.Encryption is not null }),
+                    orphans = catalog.Orphans,
+                };
+                await output.WriteLineAsync(JsonSerializer.Serialize(document, CliJson.Options));
+                return ExitCodes.Success;
+            }
+
+            if (catalog.Backups.Count == 0)
+            {
+                await output.WriteLineAsync("No backups.");
+            }
+            else
+            {
+                await output.WriteLineAsync($"{"ID",-36} {"DATABASE",-16} {"STARTED (UTC)",-20} {"STORED",10} {"RAW",10}  STATUS");
+                foreach (var b in catalog.Backups)
+                {
+                    await output.WriteLineAsync($"{b.Id,-36} {b.Database,-16} {b.StartedAt.UtcDateTime,-20:yyyy-MM-dd HH:mm:ss} {CliProgress.Bytes(b.StoredSize),10} {CliProgress.Bytes(b.RawSize),10}  {b.Status}{(b.Encryption is null ? string.Empty : " (encrypted)")}");
+                }
+            }
+
+            foreach (var orphan in catalog.Orphans)
+            {
+                await output.WriteLineAsync($"orphan: {orphan.Id} ({CliProgress.Bytes(orphan.Size)}, no manifest: a failed or interrupted backup; 'dataguard backup prune' removes it)");
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Show(TextWriter output)
+    {
+        var id = new Argument<string>("id") { Description = "The backup id, or 'latest'." };
+        var command = new Command("show", "Print a backup's manifest.") { id };
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
+            var manifest = await services.GetRequiredService<BackupService>().GetAsync(parse.GetValue(id)!, ct);
+            await output.WriteLineAsync(JsonSerializer.Serialize(manifest, ManifestSerializer.Options));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Verify(TextWriter output, TextWriter error)
+    {
+        var id = new Argument<string>("id") { Description = "The backup id, or 'latest'." };
+        var command = new Command("verify", "Read a backup back: size and SHA-256, full decryption and decompression, table of contents; record the outcome.") { id };
+        command.SetAction(async (parse, ct) =>
+        {
+            var json = parse.GetValue(GlobalOptions.Json);
+            await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
+            using var progress = new CliProgress(error, json);
+            var manifest = await services.GetRequiredService<BackupService>().VerifyAsync(parse.GetValue(id)!, progress, ct);
+            progress.Dispose();
+            var verification = manifest.Verification!;
+            if (json)
+            {
+                await output.WriteLineAsync(JsonSerializer.Serialize(new { manifest.Id, verification.Succeeded, verification.Detail, verification.VerifiedAt, verification.DurationSeconds }, CliJson.Options));
+            }
+            else
+            {
+                await output.WriteLineAsync($"{(verification.Succeeded ? "OK  " : "FAIL")}  {manifest.Id}: {verification.Detail} ({verification.DurationSeconds:F1} s)");
+            }
+
+            return verification.Succeeded ? ExitCodes.Success : ExitCodes.Failure;
+        });
+        return command;
+    }
+
+    private static Command Prune(TextWriter output)
+    {
+        var dryRun = new Option<bool>("--dry-run") { Description = "List what would be deleted; delete nothing." };
+        var command = new Command("prune", "Delete backups that retention no longer keeps, and old orphaned data.") { dryRun };
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
+            var result = await services.GetRequiredService<BackupService>().PruneAsync(parse.GetValue(dryRun), ct);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                var document = new
+                {
+                    result.DryRun,
+                    backups = result.Decisions.Select(d => new { d.Backup.Id, d.Keep, d.KeptBecause }),
+                    orphans = result.Orphans.Select(o => o.Id),
+                    orphansWithinGrace = result.OrphansWithinGrace.Select(o => o.Id),
+                };
+                await output.WriteLineAsync(JsonSerializer.Serialize(document, CliJson.Options));
+                return ExitCodes.Success;
+            }
+
+            var verb = result.DryRun ? "would delete" : "deleted";
+            foreach (var decision in result.Decisions)
+            {
+                await output.WriteLineAsync(decision.Keep ? $"keep          {decision.Backup.Id}  ({decision.KeptBecause})" : $"{verb,-13} {decision.Backup.Id}");
+            }
+
+            foreach (var orphan in result.Orphans)
+            {
+                await output.WriteLineAsync($"{verb,-13} {orphan.Id}  (orphaned data, {CliProgress.Bytes(orphan.Size)})");
+            }
+
+            foreach (var orphan in result.OrphansWithinGrace)
+            {
+                await output.WriteLineAsync($"keep          {orphan.Id}  (orphaned data younger than the grace period: perhaps a backup in progress)");
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static async Task WriteManifestAsync(TextWriter output, BackupManifest manifest, bool json)
+    {
+        if (json)
+        {
+            await output.WriteLineAsync(JsonSerializer.Serialize(manifest, ManifestSerializer.Options));
+            return;
+        }
+
+        await output.WriteLineAsync($"Backup {manifest.Id} of {manifest.Database}: {CliProgress.Bytes(manifest.RawSize)} raw, {CliProgress.Bytes(manifest.StoredSize)} stored, {manifest.TableRowCounts.Count} tables, {manifest.Status}.");
+        await output.WriteLineAsync($"  sha256 {manifest.Sha256}");
+    }
+}

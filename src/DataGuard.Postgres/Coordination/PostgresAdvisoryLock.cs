@@ -1,0 +1,70 @@
+using DataGuard.Coordination;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace DataGuard.Postgres.Coordination;
+
+/// <summary>
+/// An <see cref="IDistributedLock"/> on a PostgreSQL session advisory lock, held on a dedicated connection of its own
+/// (not pooled), so every replica of the host that protects the same database shares it.
+/// </summary>
+public sealed class PostgresAdvisoryLock : IDistributedLock
+{
+    private readonly IOptions<PostgresOptions> _options;
+
+    /// <summary>Initializes a new instance of the <see cref="PostgresAdvisoryLock"/> class.</summary>
+    /// <param name="options">The PostgreSQL options.</param>
+    public PostgresAdvisoryLock(IOptions<PostgresOptions> options) => _options = options;
+
+    /// <inheritdoc />
+    public async Task<IAsyncDisposable?> TryAcquireAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(_options.Value.ConnectionString) { Pooling = false, ApplicationName = "dataguard-lock" };
+        var connection = new NpgsqlConnection(builder.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtextextended(@name, 0))", connection);
+            await using (command.ConfigureAwait(false))
+            {
+                command.Parameters.AddWithValue("name", name);
+                if ((bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+                {
+                    return new Handle(connection, name);
+                }
+            }
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        await connection.DisposeAsync().ConfigureAwait(false);
+        return null;
+    }
+
+    private sealed class Handle(NpgsqlConnection connection, string name) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                var command = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtextextended(@name, 0))", connection);
+                await using (command.ConfigureAwait(false))
+                {
+                    command.Parameters.AddWithValue("name", name);
+                    await command.ExecuteScalarAsync().ConfigureAwait(false);
+                }
+            }
+            catch (NpgsqlException)
+            {
+                // Closing the session below releases the lock anyway.
+            }
+            finally
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+}

@@ -1,0 +1,169 @@
+using DataGuard.Coordination;
+using DataGuard.Options;
+using DataGuard.Scheduling;
+using DataGuard.Telemetry;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace DataGuard.Backup;
+
+/// <summary>
+/// Runs scheduled backups in the host: one per cron slot across every replica (a shared lock, then a check that no
+/// backup exists for the slot), a missed slot at start-up, failures retried with backoff.
+/// </summary>
+public sealed class BackupScheduler : BackgroundService
+{
+    /// <summary>The name of the lock that makes one replica run each slot.</summary>
+    public const string LockName = "dataguard.backup.schedule";
+
+    private readonly BackupService _backups;
+    private readonly BackupRunState _state;
+    private readonly IDistributedLock _lock;
+    private readonly BackupOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<BackupScheduler> _logger;
+
+    /// <summary>Initializes a new instance of the <see cref="BackupScheduler"/> class.</summary>
+    /// <param name="backups">The backup service.</param>
+    /// <param name="state">Where run outcomes are recorded.</param>
+    /// <param name="distributedLock">The lock shared by the replicas.</param>
+    /// <param name="options">The options.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="logger">The logger.</param>
+    public BackupScheduler(BackupService backups, BackupRunState state, IDistributedLock distributedLock, IOptions<DataGuardOptions> options, TimeProvider time, ILogger<BackupScheduler> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _backups = backups;
+        _state = state;
+        _lock = distributedLock;
+        _options = options.Value.Backup;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Runs the backup of one slot, unless another replica holds the lock or already made it.</summary>
+    /// <param name="slot">The slot.</param>
+    /// <param name="cancellationToken">Cancels the run.</param>
+    /// <returns>The manifest made, or <see langword="null"/> when this replica did not make one.</returns>
+    public async Task<BackupManifest?> RunSlotAsync(DateTimeOffset slot, CancellationToken cancellationToken)
+    {
+        var handle = await _lock.TryAcquireAsync(LockName, cancellationToken).ConfigureAwait(false);
+        if (handle is null)
+        {
+            BackupLog.SlotTakenElsewhere(_logger, slot);
+            return null;
+        }
+
+        await using (handle.ConfigureAwait(false))
+        {
+            var catalog = await _backups.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
+            if (catalog.Backups.Any(b => b.ScheduledFor == slot))
+            {
+                BackupLog.SlotTakenElsewhere(_logger, slot);
+                return null;
+            }
+
+            return await RunWithRetriesAsync(slot, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The slot missed while the host was down, if the newest backup is older than one interval.</summary>
+    /// <param name="schedule">The schedule.</param>
+    /// <param name="cancellationToken">Cancels the catalog read.</param>
+    /// <returns>The latest slot at or before now that has no backup, or <see langword="null"/>.</returns>
+    public async Task<DateTimeOffset?> FindMissedSlotAsync(CronSchedule schedule, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        var now = _time.GetUtcNow();
+        var catalog = await _backups.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
+        var newest = catalog.Backups.Where(b => b.Status != BackupStatus.VerificationFailed).Select(b => b.StartedAt).DefaultIfEmpty(DateTimeOffset.MinValue).Max();
+        var from = newest == DateTimeOffset.MinValue ? now.AddDays(-366) : newest;
+        DateTimeOffset? missed = null;
+        for (var next = schedule.GetNextOccurrence(from); next is { } slot && slot <= now; next = schedule.GetNextOccurrence(slot))
+        {
+            missed = slot;
+        }
+
+        return missed;
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (string.IsNullOrWhiteSpace(_options.Schedule))
+        {
+            return;
+        }
+
+        var schedule = CronSchedule.Parse(_options.Schedule, _options.TimeZone);
+        try
+        {
+            if (await FindMissedSlotAsync(schedule, stoppingToken).ConfigureAwait(false) is { } missed)
+            {
+                await RunSlotSafelyAsync(missed, stoppingToken).ConfigureAwait(false);
+            }
+
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var next = schedule.GetNextOccurrence(_time.GetUtcNow());
+                if (next is null)
+                {
+                    return;
+                }
+
+                BackupLog.NextRun(_logger, next.Value);
+                var delay = next.Value - _time.GetUtcNow();
+                if (delay > TimeSpan.Zero)
+                {
+                    await Task.Delay(delay, _time, stoppingToken).ConfigureAwait(false);
+                }
+
+                await RunSlotSafelyAsync(next.Value, stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // The host is stopping.
+        }
+    }
+
+    private async Task RunSlotSafelyAsync(DateTimeOffset slot, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RunSlotAsync(slot, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // RunWithRetriesAsync logged and recorded it; the scheduler goes on with the next slot.
+            _state.Record(_time.GetUtcNow(), ex.Message);
+        }
+    }
+
+    private async Task<BackupManifest> RunWithRetriesAsync(DateTimeOffset slot, CancellationToken cancellationToken)
+    {
+        var delay = _options.Retry.InitialDelay;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var manifest = await _backups.RunAsync(slot, progress: null, cancellationToken).ConfigureAwait(false);
+                _state.Record(_time.GetUtcNow(), null);
+                return manifest;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                if (attempt >= _options.Retry.Attempts)
+                {
+                    BackupLog.ScheduledFailed(_logger, slot, attempt, ex);
+                    _state.Record(_time.GetUtcNow(), ex.Message);
+                    throw;
+                }
+
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+                delay *= 2;
+            }
+        }
+    }
+}
