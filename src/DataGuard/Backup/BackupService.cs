@@ -76,7 +76,12 @@ public sealed class BackupService
             return (catalog.Backups.Count > 0 ? catalog.Backups[0] : null) ?? throw new BackupNotFoundException($"There is no backup in {_storage.Location}.") { Operation = "backup.find" };
         }
 
-        StorageKeys.Validate($"{BackupIds.Prefix}{idOrLatest}/");
+        if (idOrLatest.Contains('/', StringComparison.Ordinal))
+        {
+            throw new BackupNotFoundException($"'{idOrLatest}' is not a backup id.") { Operation = "backup.find" };
+        }
+
+        StorageKeys.Validate(BackupIds.ManifestKey(idOrLatest));
         return await _catalog.FindAsync(idOrLatest, cancellationToken).ConfigureAwait(false)
             ?? throw new BackupNotFoundException($"Backup '{idOrLatest}' has no manifest in {_storage.Location} (see 'dataguard backup list').") { BackupId = idOrLatest, Operation = "backup.find" };
     }

@@ -20,7 +20,8 @@ internal sealed class BackupVerifier(IBackupProvider provider, IBackupStorage st
         try
         {
             var entries = await ReadThroughAsync(manifest, progress, cancellationToken).ConfigureAwait(false);
-            var detail = $"size and SHA-256 match; decrypted and decompressed {manifest.RawSize} bytes; {entries} entries in the table of contents";
+            var decoded = (manifest.Encryption is null ? string.Empty : "decrypted, ") + (manifest.Compression.Algorithm == "none" ? "read" : "decompressed");
+            var detail = $"size and SHA-256 match; {decoded} {manifest.RawSize} bytes; {entries} entries in the table of contents";
             return new BackupVerification(time.GetUtcNow(), true, detail, stopwatch.Elapsed.TotalSeconds, entries);
         }
         catch (Exception ex) when (ex is DataGuardException or IOException)

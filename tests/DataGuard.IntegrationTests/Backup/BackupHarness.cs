@@ -1,0 +1,141 @@
+using DataGuard.Backup;
+using DataGuard.DependencyInjection;
+using DataGuard.IntegrationTests.Infrastructure;
+using DataGuard.Options;
+using DataGuard.Postgres;
+using DataGuard.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace DataGuard.IntegrationTests.Backup;
+
+/// <summary>A host's DataGuard services over a test database of its own and disk or S3 storage.</summary>
+public sealed class BackupHarness : IAsyncDisposable
+{
+    private readonly List<IAsyncDisposable> _owned = [];
+    private Action<PostgresOptions>? _postgres;
+
+    private BackupHarness(TestDatabase database) => Database = database;
+
+    public TestDatabase Database { get; }
+
+    public ServiceProvider Services { get; private set; } = null!;
+
+    public BackupService Backups => Services.GetRequiredService<BackupService>();
+
+    public IBackupStorage Storage => Services.GetRequiredService<IBackupStorage>();
+
+    public string? DiskRoot { get; private set; }
+
+    public TestBucket? Bucket { get; private set; }
+
+    public static async Task<BackupHarness> CreateAsync(bool s3 = false, Action<DataGuardOptions>? configure = null, string? s3Endpoint = null, Action<PostgresOptions>? postgres = null)
+    {
+        var harness = new BackupHarness(await TestPostgres.CreateDatabaseAsync());
+        Action<IDataGuardBuilder> storage;
+        if (s3)
+        {
+            harness.Bucket = await TestS3.CreateBucketAsync();
+            var options = harness.Bucket.Server.Options(harness.Bucket.Name, "backups-test");
+            storage = b => b.AddS3Storage(o =>
+            {
+                o.Bucket = options.Bucket;
+                o.Prefix = options.Prefix;
+                o.ServiceUrl = s3Endpoint ?? options.ServiceUrl;
+                o.AccessKeyId = options.AccessKeyId;
+                o.SecretAccessKey = options.SecretAccessKey;
+                o.PartSize = options.PartSize;
+                o.MaxRetries = 1;
+            });
+        }
+        else
+        {
+            harness.DiskRoot = Path.Combine(Path.GetTempPath(), $"dataguard-backups-{Guid.NewGuid():N}");
+            storage = b => b.AddFileSystemStorage(harness.DiskRoot);
+        }
+
+        harness._postgres = postgres;
+        harness.Services = harness.BuildServices(storage, configure);
+        return harness;
+    }
+
+    /// <summary>Another "host" (service provider) over the same database and storage, as a second replica would be.</summary>
+    public ServiceProvider CreateReplica(Action<DataGuardOptions>? configure = null)
+    {
+        var storage = Bucket is null
+            ? (Action<IDataGuardBuilder>)(b => b.AddFileSystemStorage(DiskRoot))
+            : b => b.AddS3Storage(o =>
+            {
+                var options = Bucket.Server.Options(Bucket.Name, "backups-test");
+                o.Bucket = options.Bucket;
+                o.Prefix = options.Prefix;
+                o.ServiceUrl = options.ServiceUrl;
+                o.AccessKeyId = options.AccessKeyId;
+                o.SecretAccessKey = options.SecretAccessKey;
+                o.PartSize = options.PartSize;
+            });
+        return BuildServices(storage, configure);
+    }
+
+    public string ConnectionString(string? database = null) =>
+        new NpgsqlConnectionStringBuilder(Database.ConnectionString) { Database = database ?? Database.Name }.ConnectionString;
+
+    /// <summary>A new database name on the test server, dropped with the harness.</summary>
+    public string NewDatabaseName()
+    {
+        var name = $"dg_restore_{Guid.NewGuid():N}"[..26];
+        _owned.Add(new DropDatabase(this, name));
+        return name;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var owned in _owned)
+        {
+            await owned.DisposeAsync();
+        }
+
+        await Services.DisposeAsync();
+        await Database.DisposeAsync();
+        if (Bucket is not null)
+        {
+            await Bucket.DisposeAsync();
+        }
+
+        if (DiskRoot is not null && Directory.Exists(DiskRoot))
+        {
+            Directory.Delete(DiskRoot, recursive: true);
+        }
+    }
+
+    private ServiceProvider BuildServices(Action<IDataGuardBuilder> storage, Action<DataGuardOptions>? configure)
+    {
+        var services = new ServiceCollection();
+        var builder = services.AddDataGuard(o =>
+        {
+            o.Backup.Compression.Level = 1;
+            configure?.Invoke(o);
+        }).AddPostgres(o =>
+        {
+            o.ConnectionString = Database.ConnectionString;
+            _postgres?.Invoke(o);
+        });
+        storage(builder);
+        var provider = services.BuildServiceProvider();
+        _owned.Add(provider);
+        return provider;
+    }
+
+    private sealed class DropDatabase(BackupHarness harness, string name) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            var server = await TestPostgres.GetServerAsync();
+            await using var connection = new NpgsqlConnection(server.AdminConnectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
+            await command.ExecuteNonQueryAsync();
+            _ = harness;
+        }
+    }
+}
