@@ -20,7 +20,7 @@ public class AddDataGuardTests
         twice.AddDataGuard().AddPostgres().AddS3Storage().AddFileSystemStorage("/tmp/x");
         twice.AddDataGuard().AddPostgres().AddS3Storage().AddFileSystemStorage("/tmp/x");
 
-        Assert.Equal(Signature(once).Where(IsService), Signature(twice).Where(IsService));
+        Assert.Equal(Signature(once).Where(IsService).Order(StringComparer.Ordinal), Signature(twice).Where(IsService).Order(StringComparer.Ordinal));
         using var provider = twice.BuildServiceProvider();
         Assert.Equal(["configuration", "postgres", "storage"], provider.GetServices<IDoctorCheck>().Select(c => c.Name).Order());
         Assert.Equal(2, provider.GetServices<StorageProviderRegistration>().Count());
