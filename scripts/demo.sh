@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo: a throwaway PostgreSQL (scripts/services.sh), a small application database, local-disk storage under
-# .dataguard/demo-storage, and the sample host embedding DataGuard, which validates its options and runs the doctor.
+# .dataguard/demo-storage; the sample host embedding DataGuard validates its options, runs the doctor and backs up;
+# then the dataguard CLI lists, verifies and restores the backup into a new database, and the two are compared.
 #
 #   scripts/demo.sh            run it, then stop and delete the throwaway server
 #   scripts/demo.sh --keep     leave the server running (stop it with: scripts/services.sh stop)
@@ -38,7 +39,31 @@ export DataGuard__Postgres__ConnectionString="${DATAGUARD_TEST_POSTGRES/Database
 export DataGuard__Storage__Provider=FileSystem
 export DataGuard__Storage__FileSystem__Root="$repo_root/.dataguard/demo-storage"
 
-echo "== Running the sample host (samples/DataGuard.Samples.ConsoleHost)"
-dotnet build samples/DataGuard.Samples.ConsoleHost -c Release --nologo -clp:ErrorsOnly -v q
+# The demo drives each step itself: no background schedule in the sample host.
+export DataGuard__Backup__Schedule=""
+
+echo "== Building"
+dotnet build samples/DataGuard.Samples.ConsoleHost -c Release --nologo -clp:ErrorsOnly -clp:NoSummary -v q
+dotnet build src/DataGuard.Cli -c Release --nologo -clp:ErrorsOnly -clp:NoSummary -v q
+dataguard() { dotnet "$repo_root/artifacts/bin/DataGuard.Cli/release/DataGuard.Cli.dll" "$@"; }
+
+echo "== The sample host (samples/DataGuard.Samples.ConsoleHost): validate options, doctor, back up"
 dotnet run --project samples/DataGuard.Samples.ConsoleHost -c Release --no-build
-echo "== Demo finished. Storage: $DataGuard__Storage__FileSystem__Root"
+
+echo "== dataguard backup list"
+dataguard backup list
+echo "== dataguard backup verify latest"
+dataguard backup verify latest
+echo "== dataguard restore latest --to-database demo_app_restored --create"
+"$psql_bin" -q "$admin_url" -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS demo_app_restored" >/dev/null
+dataguard restore latest --to-database demo_app_restored --create
+
+echo "== Comparing the two databases"
+fingerprint() {
+  "$psql_bin" -At "${admin_url%/*}/$1" -c "SELECT (SELECT count(*) FROM users) || ' users, ' || (SELECT count(*) FROM orders) || ' orders, md5 ' || md5((SELECT string_agg(u::text, '|' ORDER BY id) FROM users u) || (SELECT string_agg(o::text, '|' ORDER BY id) FROM orders o))"
+}
+original="$(fingerprint demo_app)"; restored="$(fingerprint demo_app_restored)"
+echo "   demo_app:          $original"
+echo "   demo_app_restored: $restored"
+if [[ "$original" != "$restored" ]]; then echo "demo: the restored database differs from the original" >&2; exit 1; fi
+echo "== Demo finished: the restore matches the original. Storage: $DataGuard__Storage__FileSystem__Root"

@@ -1,5 +1,6 @@
 // A host application that embeds DataGuard: the options come from appsettings.json and the environment,
 // are validated when the host starts, and the doctor checks that the deployment is ready.
+using DataGuard.Backup;
 using DataGuard.DependencyInjection;
 using DataGuard.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
@@ -38,5 +39,16 @@ foreach (var result in results)
     }
 }
 
+if (!results.All(r => r.Succeeded))
+{
+    await host.StopAsync();
+    return 1;
+}
+
+// The same call the scheduler makes at each cron slot (DataGuard:Backup:Schedule): back up, verify, write the manifest.
+Console.WriteLine("Backing up the database:");
+var manifest = await host.Services.GetRequiredService<BackupService>().RunAsync();
+Console.WriteLine($"  {manifest.Id}: {manifest.RawSize:N0} bytes raw, {manifest.StoredSize:N0} stored, {manifest.TableRowCounts.Count} tables, {manifest.Status}");
+
 await host.StopAsync();
-return results.All(r => r.Succeeded) ? 0 : 1;
+return 0;
