@@ -43,8 +43,8 @@ export DataGuard__Storage__FileSystem__Root="$repo_root/.dataguard/demo-storage"
 export DataGuard__Backup__Schedule=""
 
 echo "== Building"
-dotnet build samples/DataGuard.Samples.ConsoleHost -c Release --nologo -clp:ErrorsOnly -clp:NoSummary -v q
-dotnet build src/DataGuard.Cli -c Release --nologo -clp:ErrorsOnly -clp:NoSummary -v q
+dotnet build samples/DataGuard.Samples.ConsoleHost -c Release --nologo "-clp:ErrorsOnly;NoSummary" -v q
+dotnet build src/DataGuard.Cli -c Release --nologo "-clp:ErrorsOnly;NoSummary" -v q
 dataguard() { dotnet "$repo_root/artifacts/bin/DataGuard.Cli/release/DataGuard.Cli.dll" "$@"; }
 
 echo "== The sample host (samples/DataGuard.Samples.ConsoleHost): validate options, doctor, back up"

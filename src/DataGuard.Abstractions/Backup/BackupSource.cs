@@ -6,7 +6,10 @@ public abstract class BackupSource : IAsyncDisposable
     /// <summary>Gets the raw archive, to be read to its end.</summary>
     public abstract Stream Content { get; }
 
-    /// <summary>Gets what the backup is of: database, versions, and row counts taken in the backup's own snapshot.</summary>
+    /// <summary>
+    /// Gets what the backup is of: database, versions, and row counts taken in the backup's own snapshot (complete once
+    /// <see cref="CompleteAsync"/> has succeeded; a provider may count while it dumps).
+    /// </summary>
     public abstract BackupSourceInfo Info { get; }
 
     /// <summary>Waits for the producer to end; fails with a <see cref="BackupFailedException"/> carrying its (sanitized) error output when it did not succeed.</summary>

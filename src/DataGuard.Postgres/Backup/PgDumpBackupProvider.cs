@@ -64,16 +64,16 @@ public sealed class PgDumpBackupProvider : IBackupProvider
             }
 
             var filter = _options.Value.Dump;
-            var counts = await SnapshotTables.CountAsync(connection, transaction, filter, cancellationToken).ConfigureAwait(false);
             string[] arguments = ["--format=custom", "--compress=0", "--no-password", $"--snapshot={snapshot}", .. SnapshotTables.Arguments(filter)];
             process = PgProcess.Start(pgDump, arguments, PgConnectionEnvironment.For(configured), stdin: false, stdout: true, cancellationToken);
+            var counts = SnapshotTables.CountAsync(connection, transaction, filter, cancellationToken);
             var info = new BackupSourceInfo(
                 connection.Database,
                 $"{configured.Host}:{configured.Port}",
                 connection.ServerVersion,
                 new Dictionary<string, string> { ["pg_dump"] = pgDump.Version.ToString() },
-                counts);
-            return new PgDumpSource(connection, transaction, process, info);
+                new Dictionary<string, long>());
+            return new PgDumpSource(connection, transaction, process, info, counts);
         }
         catch (Exception ex)
         {

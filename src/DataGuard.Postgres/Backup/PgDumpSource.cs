@@ -5,23 +5,34 @@ namespace DataGuard.Postgres.Backup;
 
 /// <summary>
 /// A running pg_dump, reading the snapshot exported by a REPEATABLE READ transaction that stays open until pg_dump
-/// ends, so the manifest's row counts describe exactly the dumped data.
+/// ends. The rows are counted in that same transaction while pg_dump runs, so the manifest's row counts describe
+/// exactly the dumped data without adding the counting time to the backup's.
 /// </summary>
-internal sealed class PgDumpSource(NpgsqlConnection connection, NpgsqlTransaction transaction, PgProcess process, BackupSourceInfo info) : BackupSource
+internal sealed class PgDumpSource(NpgsqlConnection connection, NpgsqlTransaction transaction, PgProcess process, BackupSourceInfo started, Task<Dictionary<string, long>> counts) : BackupSource
 {
     public override Stream Content => process.StandardOutput;
 
-    public override BackupSourceInfo Info => info;
+    public override BackupSourceInfo Info => counts.IsCompletedSuccessfully ? started with { TableRowCounts = counts.Result } : started;
 
     public override async Task CompleteAsync(CancellationToken cancellationToken = default)
     {
         await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
+        await counts.ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public override async ValueTask DisposeAsync()
     {
         await process.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            await counts.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or InvalidOperationException)
+        {
+            // The run already failed or was cancelled; the count's fault adds nothing.
+        }
+
         await transaction.DisposeAsync().ConfigureAwait(false);
         await connection.DisposeAsync().ConfigureAwait(false);
     }

@@ -91,16 +91,9 @@ public sealed partial class PgToolLocator
             yield break;
         }
 
+        // The versioned folders first: on Debian, /usr/bin/pg_dump is a Perl wrapper that costs a process start per
+        // call; at equal versions the first one found wins.
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var path = Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
-        foreach (var directory in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (seen.Add(directory))
-            {
-                yield return directory;
-            }
-        }
-
         const string debianRoot = "/usr/lib/postgresql";
         if (Directory.Exists(debianRoot))
         {
@@ -111,6 +104,15 @@ public sealed partial class PgToolLocator
                 {
                     yield return bin;
                 }
+            }
+        }
+
+        var path = Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
+        foreach (var directory in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (seen.Add(directory))
+            {
+                yield return directory;
             }
         }
     }
