@@ -1,4 +1,3 @@
-using System.Buffers;
 using Amazon.S3;
 using Amazon.S3.Model;
 using DataGuard.IO;
@@ -15,11 +14,14 @@ namespace DataGuard.S3;
 /// </summary>
 internal sealed class S3StreamUpload(IAmazonS3 client, S3StorageOptions options, string bucket, string fullKey, StorageWriteOptions writeOptions, ILogger logger)
 {
+    // One buffer filling while MaxConcurrentParts upload.
+    private readonly PartBufferPool _buffers = new(options.PartSize, options.MaxConcurrentParts + 1);
+
     public async Task<StorageWriteResult> RunAsync(string key, Stream content, CancellationToken cancellationToken)
     {
         using var source = new HashingReadStream(content);
         var partSize = options.PartSize;
-        var first = ArrayPool<byte>.Shared.Rent(partSize);
+        var first = _buffers.Rent();
         try
         {
             var length = await source.FillAsync(first.AsMemory(0, partSize), cancellationToken).ConfigureAwait(false);
@@ -38,7 +40,7 @@ internal sealed class S3StreamUpload(IAmazonS3 client, S3StorageOptions options,
         {
             if (first is not null)
             {
-                ArrayPool<byte>.Shared.Return(first);
+                _buffers.Return(first);
             }
         }
     }
@@ -80,7 +82,7 @@ internal sealed class S3StreamUpload(IAmazonS3 client, S3StorageOptions options,
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(firstBuffer);
+            _buffers.Return(firstBuffer);
             throw;
         }
 
@@ -101,11 +103,11 @@ internal sealed class S3StreamUpload(IAmazonS3 client, S3StorageOptions options,
                     break;
                 }
 
-                buffer = ArrayPool<byte>.Shared.Rent(options.PartSize);
+                buffer = _buffers.Rent();
                 length = await source.FillAsync(buffer.AsMemory(0, options.PartSize), failed.Token).ConfigureAwait(false);
                 if (length == 0)
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    _buffers.Return(buffer);
                     break;
                 }
             }
@@ -165,7 +167,7 @@ internal sealed class S3StreamUpload(IAmazonS3 client, S3StorageOptions options,
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            _buffers.Return(buffer);
             slots.Release();
         }
     }

@@ -16,8 +16,19 @@ internal sealed class PgDumpSource(NpgsqlConnection connection, NpgsqlTransactio
 
     public override async Task CompleteAsync(CancellationToken cancellationToken = default)
     {
+        try
+        {
+            await counts.ConfigureAwait(false);
+        }
+        catch (PostgresException ex)
+        {
+            // A failed count aborts the snapshot's transaction, which makes pg_dump fail with "invalid snapshot":
+            // the count's own error (a missing permission, say) is the one that explains.
+            process.Kill();
+            throw new BackupFailedException($"Counting rows in the backup's snapshot failed: {ex.Message}", ex) { Operation = "backup" };
+        }
+
         await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
-        await counts.ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 

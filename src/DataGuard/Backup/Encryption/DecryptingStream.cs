@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using DataGuard.IO;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -9,7 +10,7 @@ namespace DataGuard.Backup.Encryption;
 /// out its bytes. A wrong or missing key, a changed byte and a cut-short file each raise a distinct
 /// <see cref="ArchiveIntegrityException"/>.
 /// </summary>
-public sealed class DecryptingStream : Stream
+public sealed class DecryptingStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly bool _leaveOpen;
@@ -44,37 +45,10 @@ public sealed class DecryptingStream : Stream
     /// <summary>Gets the key id of the archive, once the header was read.</summary>
     public string? KeyId { get; private set; }
 
-    /// <inheritdoc />
-    public override bool CanRead => true;
-
-    /// <inheritdoc />
-    public override bool CanSeek => false;
-
-    /// <inheritdoc />
-    public override bool CanWrite => false;
-
-    /// <inheritdoc />
-    public override long Length => throw new NotSupportedException();
-
-    /// <inheritdoc />
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
     /// <summary>Reads whether a stream starts with the format's magic bytes, without consuming it (it must be seekable) .</summary>
     /// <param name="header">The first bytes of a stream.</param>
     /// <returns>Whether the bytes start like an encrypted archive.</returns>
     public static bool HasMagic(ReadOnlySpan<byte> header) => header.StartsWith(ChunkedAesGcmFormat.Magic);
-
-    /// <inheritdoc />
-    public override int Read(byte[] buffer, int offset, int count) =>
-        ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    /// <inheritdoc />
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     /// <inheritdoc />
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -99,20 +73,6 @@ public sealed class DecryptingStream : Stream
         _plainOffset += take;
         return take;
     }
-
-    /// <inheritdoc />
-    public override void Flush()
-    {
-    }
-
-    /// <inheritdoc />
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    /// <inheritdoc />
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    /// <inheritdoc />
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
