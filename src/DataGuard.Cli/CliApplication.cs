@@ -55,6 +55,7 @@ internal static class CliApplication
         root.Subcommands.Add(DoctorCommand.Create(output, error));
         root.Subcommands.Add(BackupCommand.Create(output, error));
         root.Subcommands.Add(RestoreCommand.Create(output, error));
+        root.Subcommands.Add(WalCommand.Create(output, error));
         return root;
     }
 }

@@ -71,7 +71,18 @@ public sealed class ArchiveCodec
     public static Stream OpenReader(Stream stored, BackupManifest manifest, EncryptionKeyRing keys)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        var decrypted = manifest.Encryption is null ? stored : new DecryptingStream(stored, keys);
-        return manifest.Compression.Algorithm == "zstd" ? new ZstdReadStream(decrypted) : decrypted;
+        return OpenReader(stored, manifest.Compression.Algorithm == "zstd", manifest.Encryption is not null, keys);
+    }
+
+    /// <summary>Opens a reader that yields the raw bytes of a stored object.</summary>
+    /// <param name="stored">The stored bytes; disposed with the reader.</param>
+    /// <param name="compressed">Whether the object is a zstd frame (inside the encryption, if any).</param>
+    /// <param name="encrypted">Whether the object is encrypted.</param>
+    /// <param name="keys">The known keys.</param>
+    /// <returns>The raw stream; integrity faults surface as <see cref="ArchiveIntegrityException"/>.</returns>
+    public static Stream OpenReader(Stream stored, bool compressed, bool encrypted, EncryptionKeyRing keys)
+    {
+        var decrypted = encrypted ? new DecryptingStream(stored, keys) : stored;
+        return compressed ? new ZstdReadStream(decrypted) : decrypted;
     }
 }

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Diagnostics;
-using System.IO.Pipelines;
 using DataGuard.Backup.Encryption;
 using DataGuard.Options;
 using DataGuard.Storage;
@@ -57,36 +56,17 @@ internal sealed class BackupRunner(
     {
         var codec = new ArchiveCodec(options.Compression, keys);
         var dataKey = BackupIds.DataKey(id, provider.ArchiveExtension, codec.Suffix);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var source = await provider.StartBackupAsync(linked.Token).ConfigureAwait(false);
+        var source = await provider.StartBackupAsync(cancellationToken).ConfigureAwait(false);
         await using (source.ConfigureAwait(false))
         {
             BackupLog.Started(logger, id, source.Info.Database);
-            var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 8 * 1024 * 1024, resumeWriterThreshold: 4 * 1024 * 1024, useSynchronizationContext: false));
-            var produce = ProduceAsync(source, codec, pipe.Writer, progress, linked.Token);
-            StorageWriteResult written;
-            var reader = pipe.Reader.AsStream(leaveOpen: true);
-            try
-            {
-                written = await storage.WriteAsync(dataKey, reader, StorageWriteOptions.CreateOnly, linked.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                await linked.CancelAsync().ConfigureAwait(false);
-                await pipe.Reader.CompleteAsync(ex).ConfigureAwait(false);
-                var producerFailure = await ObserveAsync(produce).ConfigureAwait(false);
-
-                // When the producer failed first (pg_dump's own error), the storage only saw the broken stream: report the cause.
-                if (producerFailure is not null && CausedBy(ex, producerFailure))
-                {
-                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(producerFailure);
-                }
-
-                throw;
-            }
-
-            var rawSize = await produce.ConfigureAwait(false);
-            await pipe.Reader.CompleteAsync().ConfigureAwait(false);
+            var (written, rawSize) = await EncodedUpload.WriteAsync(
+                storage,
+                dataKey,
+                codec,
+                StorageWriteOptions.CreateOnly,
+                (writer, ct) => CopyAsync(source, writer, progress, ct),
+                cancellationToken).ConfigureAwait(false);
             var manifest = new BackupManifest
             {
                 Id = id,
@@ -118,38 +98,9 @@ internal sealed class BackupRunner(
         }
     }
 
-    private static bool CausedBy(Exception exception, Exception cause)
+    private static async Task CopyAsync(BackupSource source, ArchiveWriter writer, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
     {
-        for (var current = exception; current is not null; current = current.InnerException)
-        {
-            if (ReferenceEquals(current, cause))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static async Task<Exception?> ObserveAsync(Task task)
-    {
-        try
-        {
-            await task.ConfigureAwait(false);
-            return null;
-        }
-        catch (Exception ex)
-        {
-            return ex;
-        }
-    }
-
-    private static async Task<long> ProduceAsync(BackupSource source, ArchiveCodec codec, PipeWriter output, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
-    {
-        await Task.Yield();
         var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
-        var stream = output.AsStream(leaveOpen: true);
-        var writer = codec.OpenWriter(stream);
         try
         {
             long nextReport = 0;
@@ -166,19 +117,10 @@ internal sealed class BackupRunner(
 
             // The producer must have succeeded before the archive may end: a failed pg_dump never yields a complete object.
             await source.CompleteAsync(cancellationToken).ConfigureAwait(false);
-            await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
             progress?.Report(new BackupProgress("backup", writer.RawBytes, writer.RawBytes));
-            await output.CompleteAsync().ConfigureAwait(false);
-            return writer.RawBytes;
-        }
-        catch (Exception ex)
-        {
-            await output.CompleteAsync(ex).ConfigureAwait(false);
-            throw;
         }
         finally
         {
-            await writer.DisposeAsync().ConfigureAwait(false);
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }

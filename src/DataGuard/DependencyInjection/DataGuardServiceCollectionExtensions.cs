@@ -65,6 +65,7 @@ public static class DataGuardServiceCollectionExtensions
         services.TryAddSingleton(sp => new DataGuardMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.TryAddSingleton<Backup.BackupService>();
         services.TryAddSingleton<Backup.BackupRunState>();
+        services.TryAddSingleton<Pitr.WalArchive>();
         services.TryAddSingleton<Coordination.IDistributedLock, Coordination.ProcessLocalLock>();
         services.TryAddSingleton<Backup.BackupScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<Backup.BackupScheduler>());

@@ -1,0 +1,68 @@
+using System.CommandLine;
+using System.Text.Json;
+using DataGuard.Pitr;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DataGuard.Cli.Commands;
+
+/// <summary>
+/// <c>dataguard wal push %p</c> (PostgreSQL's <c>archive_command</c>) and <c>dataguard wal fetch %f %p</c>
+/// (<c>restore_command</c>). Quiet on success; exit 0 only once the push is durable, non-zero when a fetched file
+/// does not exist so that recovery ends cleanly.
+/// </summary>
+internal static class WalCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var command = new Command("wal", "Archive and restore WAL files (archive_command / restore_command).");
+        command.Subcommands.Add(Push(output));
+        command.Subcommands.Add(Fetch(error));
+        return command;
+    }
+
+    private static Command Push(TextWriter output)
+    {
+        var path = new Argument<string>("path") { Description = "The WAL file to archive (archive_command's %p)." };
+        var command = new Command("push", "Compress, (encrypt,) checksum and upload a WAL file; idempotent; never overwrites different content.") { path };
+        command.SetAction(async (parse, ct) =>
+        {
+            var file = parse.GetValue(path)!;
+            if (!File.Exists(file))
+            {
+                throw new CliUsageException($"WAL file '{file}' does not exist.");
+            }
+
+            await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
+            var result = await services.GetRequiredService<WalArchive>().PushAsync(file, ct);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                await output.WriteLineAsync(JsonSerializer.Serialize(result, CliJson.Options));
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Fetch(TextWriter error)
+    {
+        var name = new Argument<string>("name") { Description = "The WAL file's name (restore_command's %f)." };
+        var destination = new Argument<string>("destination") { Description = "Where to write it (restore_command's %p)." };
+        var command = new Command("fetch", "Download, verify and decompress an archived WAL file; exit 1 when it is not archived.") { name, destination };
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
+            try
+            {
+                await services.GetRequiredService<WalArchive>().FetchAsync(parse.GetValue(name)!, parse.GetValue(destination)!, ct);
+                return ExitCodes.Success;
+            }
+            catch (WalSegmentNotFoundException ex)
+            {
+                await error.WriteLineAsync($"dataguard: {ex.Message}");
+                return ExitCodes.Failure;
+            }
+        });
+        return command;
+    }
+}

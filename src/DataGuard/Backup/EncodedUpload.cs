@@ -1,0 +1,96 @@
+using System.IO.Pipelines;
+using DataGuard.Storage;
+
+namespace DataGuard.Backup;
+
+/// <summary>
+/// Streams raw bytes through an <see cref="ArchiveCodec"/> into storage: a producer writes raw bytes into the codec,
+/// whose output flows through a bounded pipe into <see cref="IBackupStorage.WriteAsync"/>. Shared by backups and WAL pushes.
+/// When the producer fails, the write fails with the producer's own exception and no object is left.
+/// </summary>
+internal static class EncodedUpload
+{
+    public static async Task<(StorageWriteResult Written, long RawBytes)> WriteAsync(
+        IBackupStorage storage,
+        string key,
+        ArchiveCodec codec,
+        StorageWriteOptions writeOptions,
+        Func<ArchiveWriter, CancellationToken, Task> produce,
+        CancellationToken cancellationToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 8 * 1024 * 1024, resumeWriterThreshold: 4 * 1024 * 1024, useSynchronizationContext: false));
+        var producing = ProduceAsync(codec, pipe.Writer, produce, linked.Token);
+        StorageWriteResult written;
+        try
+        {
+            written = await storage.WriteAsync(key, pipe.Reader.AsStream(leaveOpen: true), writeOptions, linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            await linked.CancelAsync().ConfigureAwait(false);
+            await pipe.Reader.CompleteAsync(ex).ConfigureAwait(false);
+            var producerFailure = await ObserveAsync(producing).ConfigureAwait(false);
+
+            // When the producer failed first (pg_dump's own error), the storage only saw the broken stream: report the cause.
+            if (producerFailure is not null && CausedBy(ex, producerFailure))
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(producerFailure);
+            }
+
+            throw;
+        }
+
+        var raw = await producing.ConfigureAwait(false);
+        await pipe.Reader.CompleteAsync().ConfigureAwait(false);
+        return (written, raw);
+    }
+
+    private static async Task<long> ProduceAsync(ArchiveCodec codec, PipeWriter output, Func<ArchiveWriter, CancellationToken, Task> produce, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        var writer = codec.OpenWriter(output.AsStream(leaveOpen: true));
+        try
+        {
+            await produce(writer, cancellationToken).ConfigureAwait(false);
+            await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            await output.CompleteAsync().ConfigureAwait(false);
+            return writer.RawBytes;
+        }
+        catch (Exception ex)
+        {
+            await output.CompleteAsync(ex).ConfigureAwait(false);
+            throw;
+        }
+        finally
+        {
+            await writer.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static bool CausedBy(Exception exception, Exception cause)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (ReferenceEquals(current, cause))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static async Task<Exception?> ObserveAsync(Task task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception ex)
+        {
+            return ex;
+        }
+    }
+}

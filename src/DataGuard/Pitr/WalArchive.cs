@@ -1,0 +1,192 @@
+using System.Security.Cryptography;
+using DataGuard.Backup;
+using DataGuard.Backup.Encryption;
+using DataGuard.Options;
+using DataGuard.Storage;
+using DataGuard.Telemetry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace DataGuard.Pitr;
+
+/// <summary>
+/// The WAL archive under <c>wal/&lt;timeline&gt;/&lt;file&gt;.zst[.enc]</c>: what <c>archive_command</c> pushes and
+/// <c>restore_command</c> fetches. Pushes are write-once and idempotent; fetches verify (zstd's content checksum, and
+/// each encrypted chunk's tag) before the file reaches PostgreSQL.
+/// </summary>
+public sealed class WalArchive
+{
+    private static readonly string[] Suffixes = [".zst", ".zst.enc", ".enc", string.Empty];
+    private readonly IBackupStorage _storage;
+    private readonly BackupOptions _options;
+    private readonly EncryptionKeyRing _keys;
+    private readonly ILogger<WalArchive> _logger;
+
+    /// <summary>Initializes a new instance of the <see cref="WalArchive"/> class.</summary>
+    /// <param name="storage">The storage.</param>
+    /// <param name="options">The options (compression and encryption are those of backups).</param>
+    /// <param name="logger">The logger.</param>
+    public WalArchive(IBackupStorage storage, IOptions<DataGuardOptions> options, ILogger<WalArchive> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _storage = storage;
+        _options = options.Value.Backup;
+        _keys = EncryptionKeyRingFactory.Create(_options.Encryption);
+        _logger = logger;
+    }
+
+    /// <summary>Archives one WAL file. Succeeds only once the object is durable; pushing the same content again succeeds.</summary>
+    /// <param name="path">The file (archive_command's <c>%p</c>).</param>
+    /// <param name="cancellationToken">Cancels the push; nothing is left.</param>
+    /// <returns>What was done.</returns>
+    /// <exception cref="WalArchiveConflictException">A different file is archived under that name.</exception>
+    public async Task<WalPushResult> PushAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var name = WalFileName.Validate(Path.GetFileName(path));
+        if (await FindAsync(name, cancellationToken).ConfigureAwait(false) is { } existing)
+        {
+            return await CompareWithArchivedAsync(path, name, existing, cancellationToken).ConfigureAwait(false);
+        }
+
+        var codec = new ArchiveCodec(_options.Compression, _keys);
+        var key = KeyOf(name, codec.Suffix);
+        try
+        {
+            var (written, raw) = await EncodedUpload.WriteAsync(_storage, key, codec, StorageWriteOptions.CreateOnly, (writer, ct) => CopyFileAsync(path, writer, ct), cancellationToken).ConfigureAwait(false);
+            PitrLog.Pushed(_logger, name, raw, written.Size);
+            return new WalPushResult(name, key, WalPushOutcome.Archived, raw, written.Size);
+        }
+        catch (StorageObjectAlreadyExistsException)
+        {
+            // Another push of the same name won the race: same content is fine, different content is not.
+            var archived = await FindAsync(name, cancellationToken).ConfigureAwait(false) ?? throw new WalArchiveConflictException($"WAL file {name} appeared and vanished during the push.");
+            return await CompareWithArchivedAsync(path, name, archived, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Restores one WAL file from the archive to <paramref name="destination"/> (restore_command's <c>%p</c>), verified, written atomically.</summary>
+    /// <param name="name">The file's name (restore_command's <c>%f</c>).</param>
+    /// <param name="destination">Where PostgreSQL wants it.</param>
+    /// <param name="cancellationToken">Cancels the fetch.</param>
+    /// <returns>A task.</returns>
+    /// <exception cref="WalSegmentNotFoundException">The file is not archived (recovery ends there).</exception>
+    /// <exception cref="ArchiveIntegrityException">The archived file is corrupt, or its key is wrong or missing.</exception>
+    public async Task FetchAsync(string name, string destination, CancellationToken cancellationToken = default)
+    {
+        WalFileName.Validate(name);
+        ArgumentException.ThrowIfNullOrWhiteSpace(destination);
+        var object_ = await FindAsync(name, cancellationToken).ConfigureAwait(false)
+            ?? throw new WalSegmentNotFoundException($"WAL file {name} is not in the archive at {_storage.Location}.") { Operation = "wal.fetch" };
+        var directory = Path.GetDirectoryName(Path.GetFullPath(destination))!;
+        var temp = Path.Combine(directory, $".{name}.dataguard-{Guid.NewGuid():N}");
+        try
+        {
+            var decoded = await OpenDecodedAsync(object_, cancellationToken).ConfigureAwait(false);
+            await using (decoded.ConfigureAwait(false))
+            {
+                var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous);
+                await using (file.ConfigureAwait(false))
+                {
+                    await decoded.CopyToAsync(file, 1 << 20, cancellationToken).ConfigureAwait(false);
+                    file.Flush(flushToDisk: true);
+                }
+            }
+
+            File.Move(temp, destination, overwrite: true);
+            PitrLog.Fetched(_logger, name);
+        }
+        catch (ArchiveIntegrityException ex)
+        {
+            throw new ArchiveIntegrityException(ex.Problem, $"WAL file {name} ({object_.Key}) failed verification: {ex.Message}", ex) { Operation = "wal.fetch" };
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    /// <summary>Lists the archived WAL files, in name order per timeline.</summary>
+    /// <param name="cancellationToken">Cancels the listing.</param>
+    /// <returns>The archived files.</returns>
+    public async IAsyncEnumerable<ArchivedWalFile> ListAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var item in _storage.ListAsync(WalFileName.Prefix, cancellationToken).ConfigureAwait(false))
+        {
+            var file = Path.GetFileName(item.Key);
+            var name = Suffixes.Where(s => s.Length > 0 && file.EndsWith(s, StringComparison.Ordinal)).Select(s => file[..^s.Length]).FirstOrDefault() ?? file;
+            if (WalFileName.IsValid(name))
+            {
+                yield return new ArchivedWalFile(name, item.Key, item.Size, item.LastModified);
+            }
+        }
+    }
+
+    private static string KeyOf(string name, string suffix) => $"{WalFileName.Prefix}{WalFileName.TimelineOf(name)}/{name}{suffix}";
+
+    private static async Task CopyFileAsync(string path, ArchiveWriter writer, CancellationToken cancellationToken)
+    {
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await using (file.ConfigureAwait(false))
+        {
+            var buffer = new byte[1 << 20];
+            int read;
+            while ((read = await file.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                await writer.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<StorageObjectInfo?> FindAsync(string name, CancellationToken cancellationToken)
+    {
+        foreach (var suffix in Suffixes)
+        {
+            if (await _storage.GetInfoAsync(KeyOf(name, suffix), cancellationToken).ConfigureAwait(false) is { } info)
+            {
+                return info;
+            }
+        }
+
+        return null;
+    }
+
+    private async Task<Stream> OpenDecodedAsync(StorageObjectInfo archived, CancellationToken cancellationToken)
+    {
+        var stored = await _storage.OpenReadAsync(archived.Key, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var compressed = archived.Key.EndsWith(".zst", StringComparison.Ordinal) || archived.Key.EndsWith(".zst.enc", StringComparison.Ordinal);
+        return ArchiveCodec.OpenReader(stored, compressed, archived.Key.EndsWith(".enc", StringComparison.Ordinal), _keys);
+    }
+
+    private async Task<WalPushResult> CompareWithArchivedAsync(string path, string name, StorageObjectInfo archived, CancellationToken cancellationToken)
+    {
+        byte[] local;
+        var file = File.OpenRead(path);
+        await using (file.ConfigureAwait(false))
+        {
+            local = await SHA256.HashDataAsync(file, cancellationToken).ConfigureAwait(false);
+        }
+
+        byte[] remote;
+        try
+        {
+            var decoded = await OpenDecodedAsync(archived, cancellationToken).ConfigureAwait(false);
+            await using (decoded.ConfigureAwait(false))
+            {
+                remote = await SHA256.HashDataAsync(decoded, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (ArchiveIntegrityException ex)
+        {
+            throw new WalArchiveConflictException($"WAL file {name} is already archived ({archived.Key}) but the archived copy cannot be read ({ex.Message}); refusing to overwrite it. Inspect it, and remove it by hand if it is damaged.", ex) { Operation = "wal.push" };
+        }
+
+        if (!local.AsSpan().SequenceEqual(remote))
+        {
+            throw new WalArchiveConflictException($"WAL file {name} is already archived ({archived.Key}) with different content; refusing to overwrite it. Two clusters may be archiving into the same place: check DataGuard:Storage and the system identifier.") { Operation = "wal.push" };
+        }
+
+        PitrLog.AlreadyArchived(_logger, name);
+        return new WalPushResult(name, archived.Key, WalPushOutcome.AlreadyArchived, new FileInfo(path).Length, archived.Size);
+    }
+}
