@@ -63,6 +63,9 @@ public sealed record BackupManifest
     /// <summary>Gets the rows per qualified table, counted in the backup's own snapshot.</summary>
     public IReadOnlyDictionary<string, long> TableRowCounts { get; init; } = new Dictionary<string, long>();
 
+    /// <summary>Gets the WAL positions of a physical backup; absent for a logical one.</summary>
+    public WalPositions? Wal { get; init; }
+
     /// <summary>Gets the outcome of the newest verification, or <see langword="null"/> when never verified.</summary>
     public BackupVerification? Verification { get; init; }
 

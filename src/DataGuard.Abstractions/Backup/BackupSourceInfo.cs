@@ -11,4 +11,8 @@ public sealed record BackupSourceInfo(
     string Server,
     string ServerVersion,
     IReadOnlyDictionary<string, string> ToolVersions,
-    IReadOnlyDictionary<string, long> TableRowCounts);
+    IReadOnlyDictionary<string, long> TableRowCounts)
+{
+    /// <summary>Gets the WAL positions of a physical backup; <see langword="null"/> for a logical one.</summary>
+    public WalPositions? Wal { get; init; }
+}

@@ -21,13 +21,15 @@ internal static class BackupCommand
 
     private static Command Run(TextWriter output, TextWriter error)
     {
-        var command = new Command("run", "Back up the database now, verify the backup and store its manifest.");
+        var kind = new Option<string>("--kind") { Description = "logical (pg_dump, the default) or physical (pg_basebackup, for point-in-time recovery).", DefaultValueFactory = _ => "logical" };
+        kind.AcceptOnlyFromAmong("logical", "physical");
+        var command = new Command("run", "Back up now, verify the backup and store its manifest.") { kind };
         command.SetAction(async (parse, ct) =>
         {
             var json = parse.GetValue(GlobalOptions.Json);
             await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
             using var progress = new CliProgress(error, json);
-            var manifest = await services.GetRequiredService<BackupService>().RunAsync(progress: progress, cancellationToken: ct);
+            var manifest = await services.GetRequiredService<BackupService>().RunAsync(parse.GetValue(kind)!, progress: progress, cancellationToken: ct);
             progress.Dispose();
             await WriteManifestAsync(output, manifest, json);
             return ExitCodes.Success;
@@ -166,7 +168,8 @@ internal static class BackupCommand
             return;
         }
 
-        await output.WriteLineAsync($"Backup {manifest.Id} of {manifest.Database}: {CliProgress.Bytes(manifest.RawSize)} raw, {CliProgress.Bytes(manifest.StoredSize)} stored, {manifest.TableRowCounts.Count} tables, {manifest.Status}.");
+        var what = manifest.Wal is { } wal ? $"WAL {wal.StartLsn} to {wal.StopLsn} on timeline {wal.Timeline}" : $"{manifest.TableRowCounts.Count} tables";
+        await output.WriteLineAsync($"Backup {manifest.Id} of {manifest.Database}: {CliProgress.Bytes(manifest.RawSize)} raw, {CliProgress.Bytes(manifest.StoredSize)} stored, {what}, {manifest.Status}.");
         await output.WriteLineAsync($"  sha256 {manifest.Sha256}");
     }
 }

@@ -33,6 +33,9 @@ internal sealed class PgProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>Gets the tool's error output (its last 16 KB, secrets removed), once it has ended.</summary>
+    public async Task<string> GetErrorOutputAsync() => Sanitize(await _stderr.ConfigureAwait(false));
+
     public static PgProcess Start(PgTool tool, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment, bool stdin, bool stdout, CancellationToken cancellationToken)
     {
         var info = new ProcessStartInfo(tool.Path)

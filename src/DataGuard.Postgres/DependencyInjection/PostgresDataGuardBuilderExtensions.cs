@@ -40,6 +40,7 @@ public static class PostgresDataGuardBuilderExtensions
         });
         services.TryAddSingleton<PgToolLocator>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<DataGuard.Backup.IBackupProvider, PgDumpBackupProvider>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<DataGuard.Backup.IBackupProvider, PgBaseBackupProvider>());
         services.Replace(ServiceDescriptor.Singleton<DataGuard.Coordination.IDistributedLock, DataGuard.Postgres.Coordination.PostgresAdvisoryLock>());
         builder.AddDoctorCheck<PostgresDoctorCheck>();
         return builder;

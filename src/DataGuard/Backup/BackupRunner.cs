@@ -86,6 +86,7 @@ internal sealed class BackupRunner(
                 Compression = codec.Compression,
                 Encryption = codec.Encryption,
                 TableRowCounts = source.Info.TableRowCounts,
+                Wal = source.Info.Wal,
             };
             if (options.VerifyAfterBackup)
             {

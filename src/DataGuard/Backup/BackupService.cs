@@ -50,9 +50,18 @@ public sealed class BackupService
     /// <param name="progress">Receives progress.</param>
     /// <param name="cancellationToken">Cancels the backup; nothing is left in the catalog.</param>
     /// <returns>The manifest.</returns>
-    public Task<BackupManifest> RunAsync(DateTimeOffset? scheduledFor = null, IProgress<BackupProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Task<BackupManifest> RunAsync(DateTimeOffset? scheduledFor = null, IProgress<BackupProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        RunAsync("logical", scheduledFor, progress, cancellationToken);
+
+    /// <summary>Makes a backup of a kind (<c>logical</c>, or <c>physical</c> for a base backup) now, verifies it and stores its manifest.</summary>
+    /// <param name="kind">The kind of backup.</param>
+    /// <param name="scheduledFor">The schedule slot, when the scheduler runs it.</param>
+    /// <param name="progress">Receives progress.</param>
+    /// <param name="cancellationToken">Cancels the backup; nothing is left in the catalog.</param>
+    /// <returns>The manifest.</returns>
+    public Task<BackupManifest> RunAsync(string kind, DateTimeOffset? scheduledFor = null, IProgress<BackupProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        var provider = Provider("logical");
+        var provider = Provider(kind);
         var runner = new BackupRunner(provider, _storage, _options, _keys, Verifier(provider), _metrics, _time, _logger);
         return runner.RunAsync(scheduledFor, progress, cancellationToken);
     }
@@ -114,7 +123,8 @@ public sealed class BackupService
         if (string.Equals(idOrLatest, Latest, StringComparison.OrdinalIgnoreCase))
         {
             var catalog = await _catalog.ReadAsync(cancellationToken).ConfigureAwait(false);
-            manifest = catalog.NewestVerified ?? throw new BackupNotFoundException($"There is no verified backup in {_storage.Location}.") { Operation = "restore" };
+            manifest = catalog.Backups.FirstOrDefault(b => b.Status == BackupStatus.Verified && b.Kind == "logical")
+                ?? throw new BackupNotFoundException($"There is no verified logical backup in {_storage.Location}.") { Operation = "restore" };
         }
         else
         {

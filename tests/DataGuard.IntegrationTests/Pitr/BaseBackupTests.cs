@@ -1,0 +1,94 @@
+using System.Formats.Tar;
+using DataGuard.Backup;
+using DataGuard.Backup.Encryption;
+using DataGuard.DependencyInjection;
+using DataGuard.IntegrationTests.Infrastructure;
+using DataGuard.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace DataGuard.IntegrationTests.Pitr;
+
+public sealed class BaseBackupTests(ArchivingCluster cluster) : IClassFixture<ArchivingCluster>, IDisposable
+{
+    private readonly string _work = Path.Combine(Path.GetTempPath(), $"dataguard-base-{Guid.NewGuid():N}");
+
+    public void Dispose() => Directory.Delete(_work, recursive: true);
+
+    [Fact]
+    public async Task A_base_backup_records_its_WAL_positions_and_extracts_to_a_data_directory_pg_verifybackup_accepts()
+    {
+        var (backups, storage) = Create(cluster.ConnectionString);
+        var manifest = await backups.RunAsync("physical");
+
+        Assert.Equal("physical", manifest.Kind);
+        Assert.Equal("pg_basebackup", manifest.Provider);
+        Assert.Equal(BackupStatus.Verified, manifest.Status);
+        Assert.NotNull(manifest.Wal);
+        Assert.Matches("^[0-9A-F]+/[0-9A-F]+$", manifest.Wal!.StartLsn);
+        Assert.Equal(1, manifest.Wal.Timeline);
+        Assert.Equal(await ScalarAsync("SELECT system_identifier::text FROM pg_control_system()"), manifest.Wal.SystemIdentifier);
+        Assert.EndsWith("data.tar.zst", manifest.DataKey);
+
+        var dataDir = Path.Combine(_work, "data");
+        Directory.CreateDirectory(dataDir);
+        var stored = await storage.OpenReadAsync(manifest.DataKey);
+        await using (var raw = ArchiveCodec.OpenReader(stored, manifest, EncryptionKeyRing.None))
+        {
+            await TarFile.ExtractToDirectoryAsync(raw, dataDir, overwriteFiles: false);
+        }
+
+        Assert.True(File.Exists(Path.Combine(dataDir, "backup_manifest")));
+        var server = await TestPostgres.GetServerAsync();
+        var verify = Path.Combine(server.BinDirectory ?? "/usr/lib/postgresql/15/bin", "pg_verifybackup");
+        var (code, output, error) = await ProcessRunner.RunAsync(verify, [dataDir]);
+        Assert.True(code == 0, output + error);
+        Assert.Contains("backup successfully verified", output);
+    }
+
+    [Fact]
+    public async Task A_user_without_the_replication_attribute_gets_a_clear_error()
+    {
+        var role = $"norepl_{Guid.NewGuid():N}"[..18];
+        await ExecuteAsync($"CREATE ROLE {role} LOGIN PASSWORD 'NoRepl-Pa55'");
+        try
+        {
+            var limited = new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { Username = role, Password = "NoRepl-Pa55" }.ConnectionString;
+            var (backups, _) = Create(limited);
+            var ex = await Assert.ThrowsAnyAsync<DataGuardException>(() => backups.RunAsync("physical"));
+            Assert.Contains("replication", ex.Message, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("NoRepl-Pa55", ex.ToString());
+            Assert.Empty((await backups.GetCatalogAsync()).Backups);
+        }
+        finally
+        {
+            await ExecuteAsync($"DROP ROLE {role}");
+        }
+    }
+
+    private (BackupService Backups, IBackupStorage Storage) Create(string connectionString)
+    {
+        var services = new ServiceCollection();
+        services.AddDataGuard(o => o.Backup.Compression.Level = 1)
+            .AddPostgres(o => o.ConnectionString = connectionString)
+            .AddFileSystemStorage(Path.Combine(_work, "storage"));
+        var provider = services.BuildServiceProvider();
+        return (provider.GetRequiredService<BackupService>(), provider.GetRequiredService<IBackupStorage>());
+    }
+
+    private async Task<string> ScalarAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(cluster.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(cluster.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
