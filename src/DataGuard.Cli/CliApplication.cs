@@ -56,6 +56,7 @@ internal static class CliApplication
         root.Subcommands.Add(BackupCommand.Create(output, error));
         root.Subcommands.Add(RestoreCommand.Create(output, error));
         root.Subcommands.Add(WalCommand.Create(output, error));
+        root.Subcommands.Add(PitrCommand.Create(output, error));
         return root;
     }
 }

@@ -39,6 +39,8 @@ public static class PostgresDataGuardBuilderExtensions
             return new DataGuardDataSource(dataSource);
         });
         services.TryAddSingleton<PgToolLocator>();
+        services.TryAddSingleton<DataGuard.Postgres.Pitr.RestorePoints>();
+        services.TryAddSingleton<DataGuard.Postgres.Pitr.PitrRestoreService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<DataGuard.Backup.IBackupProvider, PgDumpBackupProvider>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<DataGuard.Backup.IBackupProvider, PgBaseBackupProvider>());
         services.Replace(ServiceDescriptor.Singleton<DataGuard.Coordination.IDistributedLock, DataGuard.Postgres.Coordination.PostgresAdvisoryLock>());

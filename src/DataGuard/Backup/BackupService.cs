@@ -135,6 +135,24 @@ public sealed class BackupService
         return await new BackupRestorer(provider, Verifier(provider), _keys).RestoreAsync(manifest, request, progress, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Opens a backup's raw archive (decrypted, decompressed) after reading the stored object once to check its size and
+    /// SHA-256 against the manifest, so nothing is written anywhere from a corrupt archive.
+    /// </summary>
+    /// <param name="manifest">The backup.</param>
+    /// <param name="progress">Receives the checksum read's progress.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The raw archive; the caller disposes it.</returns>
+    /// <exception cref="ArchiveIntegrityException">The stored archive does not match its manifest.</exception>
+    public async Task<Stream> OpenVerifiedArchiveAsync(BackupManifest manifest, IProgress<BackupProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        var verifier = Verifier(Provider(manifest.Kind));
+        await verifier.CheckChecksumAsync(manifest, progress, cancellationToken).ConfigureAwait(false);
+        var stored = await verifier.OpenStoredAsync(manifest, cancellationToken).ConfigureAwait(false);
+        return ArchiveCodec.OpenReader(stored, manifest, _keys);
+    }
+
     /// <summary>Applies backup retention: deletes expired backups and old orphaned data.</summary>
     /// <param name="dryRun">List what would go, delete nothing.</param>
     /// <param name="cancellationToken">Cancels the remaining work.</param>

@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Formats.Tar;
+using System.Globalization;
+using System.Text;
+using DataGuard.Backup;
+using DataGuard.Postgres.Tools;
+using Microsoft.Extensions.Options;
+
+namespace DataGuard.Postgres.Pitr;
+
+/// <summary>
+/// Point-in-time recovery: picks the newest verified base backup before the target, checks its checksum, extracts it
+/// into an empty data directory, writes <c>recovery.signal</c> and the recovery settings, and optionally starts the
+/// server and waits until recovery reaches the target.
+/// </summary>
+public sealed class PitrRestoreService
+{
+    private readonly BackupService _backups;
+    private readonly RestorePoints _restorePoints;
+    private readonly PgToolLocator _tools;
+    private readonly IOptions<PostgresOptions> _options;
+
+    /// <summary>Initializes a new instance of the <see cref="PitrRestoreService"/> class.</summary>
+    /// <param name="backups">The backup service.</param>
+    /// <param name="restorePoints">The restore points.</param>
+    /// <param name="tools">The tool locator.</param>
+    /// <param name="options">The PostgreSQL options.</param>
+    public PitrRestoreService(BackupService backups, RestorePoints restorePoints, PgToolLocator tools, IOptions<PostgresOptions> options)
+    {
+        _backups = backups;
+        _restorePoints = restorePoints;
+        _tools = tools;
+        _options = options;
+    }
+
+    /// <summary>Restores to a point in time.</summary>
+    /// <param name="request">What to restore, where, and how far.</param>
+    /// <param name="progress">Receives progress.</param>
+    /// <param name="cancellationToken">Cancels the restore.</param>
+    /// <returns>The outcome, with the point recovery actually reached when the server was started.</returns>
+    public async Task<PitrRestoreResult> RestoreAsync(PitrRestoreRequest request, IProgress<BackupProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var stopwatch = Stopwatch.StartNew();
+        var dataDirectory = Path.GetFullPath(request.DataDirectory);
+        if (Directory.Exists(dataDirectory) && Directory.EnumerateFileSystemEntries(dataDirectory).Any())
+        {
+            throw new RestoreRefusedException($"The data directory {dataDirectory} is not empty; point-in-time restore writes only into an empty or new directory.") { Operation = "pitr.restore" };
+        }
+
+        var (baseBackup, restorePoint) = await ChooseBaseBackupAsync(request.Target, cancellationToken).ConfigureAwait(false);
+        Directory.CreateDirectory(dataDirectory);
+        var archive = await _backups.OpenVerifiedArchiveAsync(baseBackup, progress, cancellationToken).ConfigureAwait(false);
+        await using (archive.ConfigureAwait(false))
+        {
+            progress?.Report(new BackupProgress("extract", 0, baseBackup.RawSize));
+            await TarFile.ExtractToDirectoryAsync(archive, dataDirectory, overwriteFiles: false, cancellationToken).ConfigureAwait(false);
+        }
+
+        await WriteRecoverySettingsAsync(dataDirectory, request, restorePoint, cancellationToken).ConfigureAwait(false);
+        await ServerUser.TakeOwnershipAsync(dataDirectory, cancellationToken).ConfigureAwait(false);
+        if (!request.Start)
+        {
+            return new PitrRestoreResult(baseBackup.Id, dataDirectory, request.Target.ToString(), false, null, null, "not started", stopwatch.Elapsed.TotalSeconds);
+        }
+
+        var server = new RecoveringServer(await _tools.FindAsync("pg_ctl", cancellationToken).ConfigureAwait(false), dataDirectory, _options.Value.ConnectionString!, request.Port);
+        var (lsn, time, state) = await server.StartAndWaitAsync(request.Promote, request.WaitTimeout, cancellationToken).ConfigureAwait(false);
+        return new PitrRestoreResult(baseBackup.Id, dataDirectory, request.Target.ToString(), true, lsn, time, state, stopwatch.Elapsed.TotalSeconds);
+    }
+
+    private static string Quote(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    private static async Task WriteRecoverySettingsAsync(string dataDirectory, PitrRestoreRequest request, RestorePoint? restorePoint, CancellationToken cancellationToken)
+    {
+        var settings = new StringBuilder()
+            .AppendLine()
+            .AppendLine("# Added by dataguard pitr restore")
+            .AppendLine(CultureInfo.InvariantCulture, $"restore_command = {Quote(request.RestoreCommand)}")
+            .AppendLine("archive_mode = 'off'  # this copy must not archive into the source's WAL archive; turn it back on if it becomes the primary");
+        switch (request.Target.Kind)
+        {
+            case PitrTargetKind.Time:
+                settings.AppendLine(CultureInfo.InvariantCulture, $"recovery_target_time = {Quote(request.Target.Time!.Value.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) + "+00")}");
+                break;
+            case PitrTargetKind.Lsn:
+                settings.AppendLine(CultureInfo.InvariantCulture, $"recovery_target_lsn = {Quote(request.Target.Value!)}");
+                break;
+            case PitrTargetKind.Name:
+                settings.AppendLine(CultureInfo.InvariantCulture, $"recovery_target_name = {Quote(restorePoint!.Name)}");
+                break;
+        }
+
+        if (request.Target.Kind != PitrTargetKind.Latest)
+        {
+            settings.AppendLine(CultureInfo.InvariantCulture, $"recovery_target_action = {Quote(request.Promote ? "promote" : "pause")}");
+        }
+
+        if (request.Port is { } port)
+        {
+            settings.AppendLine(CultureInfo.InvariantCulture, $"port = {port}");
+        }
+
+        await File.AppendAllTextAsync(Path.Combine(dataDirectory, "postgresql.auto.conf"), settings.ToString(), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(dataDirectory, "recovery.signal"), string.Empty, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<(BackupManifest Backup, RestorePoint? Point)> ChooseBaseBackupAsync(PitrTarget target, CancellationToken cancellationToken)
+    {
+        RestorePoint? point = null;
+        if (target.Kind == PitrTargetKind.Name)
+        {
+            point = await _restorePoints.FindAsync(target.Value!, cancellationToken).ConfigureAwait(false)
+                ?? throw new DataGuardException($"No restore point named '{target.Value}' is recorded (see 'dataguard pitr mark').") { Operation = "pitr.restore" };
+        }
+
+        var catalog = await _backups.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
+        var candidates = catalog.Backups.Where(b => b.Kind == "physical" && b.Status == BackupStatus.Verified && b.Wal is not null);
+        Func<BackupManifest, bool> before = target.Kind switch
+        {
+            PitrTargetKind.Time => b => b.CompletedAt < target.Time!.Value,
+            PitrTargetKind.Lsn => b => Lsn.Parse(b.Wal!.StopLsn) <= Lsn.Parse(target.Value!),
+            PitrTargetKind.Name => b => Lsn.Parse(b.Wal!.StopLsn) <= Lsn.Parse(point!.Lsn),
+            _ => _ => true,
+        };
+        var chosen = candidates.FirstOrDefault(before)
+            ?? throw new DataGuardException($"No verified base backup ends before {target}; the earliest point this archive can restore to is the end of its oldest base backup.") { Operation = "pitr.restore" };
+        return (chosen, point);
+    }
+}

@@ -1,0 +1,17 @@
+namespace DataGuard.Postgres.Pitr;
+
+/// <summary>The kinds of recovery target.</summary>
+public enum PitrTargetKind
+{
+    /// <summary>Replay every archived WAL file.</summary>
+    Latest,
+
+    /// <summary>Stop at a time.</summary>
+    Time,
+
+    /// <summary>Stop at a WAL position.</summary>
+    Lsn,
+
+    /// <summary>Stop at a named restore point.</summary>
+    Name,
+}

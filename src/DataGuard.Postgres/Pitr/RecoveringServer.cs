@@ -1,0 +1,107 @@
+using DataGuard.Postgres.Tools;
+using Npgsql;
+
+namespace DataGuard.Postgres.Pitr;
+
+/// <summary>Starts a restored data directory with pg_ctl and waits until recovery reaches its target (paused there, or promoted).</summary>
+internal sealed class RecoveringServer(PgTool pgCtl, string dataDirectory, string connectionString, int? port)
+{
+    private string LogFile => Path.Combine(dataDirectory, "dataguard-recovery.log");
+
+    public async Task<(string? Lsn, DateTimeOffset? Time, string State)> StartAndWaitAsync(bool promote, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        // -w: pg_ctl returns once the server accepts connections (a hot standby does once consistent), or fails
+        // when recovery failed; the wait for the recovery target after that is ours.
+        var seconds = ((int)Math.Ceiling(timeout.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        try
+        {
+            await ServerUser.RunAsync(pgCtl.Path, ["-D", dataDirectory, "-l", LogFile, "-w", "-t", seconds, "start"], cancellationToken, asServerUser: true).ConfigureAwait(false);
+        }
+        catch (DataGuardException ex)
+        {
+            throw new DataGuardException($"The restored server did not start: {ex.Message} Log: {await TailOfLogAsync().ConfigureAwait(false)}", ex) { Operation = "pitr.restore" };
+        }
+
+        var target = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, Timeout = 5 };
+        if (port is { } p)
+        {
+            target.Port = p;
+        }
+
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var reached = await TryReadStateAsync(target, cancellationToken).ConfigureAwait(false);
+            if (reached is { } state && (state.State == "promoted" || state.State == "paused at target"))
+            {
+                return state;
+            }
+
+            if (!await IsRunningAsync(cancellationToken).ConfigureAwait(false))
+            {
+                throw new DataGuardException($"The restored server stopped during recovery: {await TailOfLogAsync().ConfigureAwait(false)}") { Operation = "pitr.restore" };
+            }
+
+            await Task.Delay(250, cancellationToken).ConfigureAwait(false);
+        }
+
+        throw new TimeoutException($"Recovery did not reach its target within {timeout}; the server is still running on {dataDirectory}. Log: {await TailOfLogAsync().ConfigureAwait(false)}");
+    }
+
+    private static async Task<(string? Lsn, DateTimeOffset? Time, string State)?> TryReadStateAsync(NpgsqlConnectionStringBuilder target, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var connection = new NpgsqlConnection(target.ConnectionString);
+            await using (connection.ConfigureAwait(false))
+            {
+                await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+                var command = new NpgsqlCommand(
+                    "SELECT pg_is_in_recovery(), CASE WHEN pg_is_in_recovery() THEN pg_get_wal_replay_pause_state() ELSE 'promoted' END, pg_last_wal_replay_lsn()::text, pg_last_xact_replay_timestamp()",
+                    connection);
+                await using (command.ConfigureAwait(false))
+                {
+                    var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    await using (reader.ConfigureAwait(false))
+                    {
+                        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                        var pause = reader.GetString(1);
+                        var state = pause == "promoted" ? "promoted" : pause == "paused" ? "paused at target" : "recovering";
+                        var lsn = reader.IsDBNull(2) ? null : reader.GetString(2);
+                        DateTimeOffset? time = reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3);
+                        return (lsn, time, state);
+                    }
+                }
+            }
+        }
+        catch (NpgsqlException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<bool> IsRunningAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ServerUser.RunAsync(pgCtl.Path, ["-D", dataDirectory, "status"], cancellationToken, asServerUser: true).ConfigureAwait(false);
+            return true;
+        }
+        catch (DataGuardException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<string> TailOfLogAsync()
+    {
+        if (!File.Exists(LogFile))
+        {
+            return "(no log)";
+        }
+
+        var lines = await File.ReadAllLinesAsync(LogFile).ConfigureAwait(false);
+        return string.Join(" | ", lines.TakeLast(6));
+    }
+}

@@ -1,0 +1,171 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using DataGuard.Backup;
+using DataGuard.DependencyInjection;
+using DataGuard.IntegrationTests.Infrastructure;
+using DataGuard.Postgres.Pitr;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace DataGuard.IntegrationTests.Pitr;
+
+/// <summary>
+/// The acceptance test of point-in-time recovery: a real cluster whose archive_command is `dataguard wal push`, a base
+/// backup, marker rows at t1, t2, t3 with WAL switches between them, and restores (restore_command = `dataguard wal
+/// fetch`) to t2 by time, by LSN and by restore point, and to the latest point.
+/// </summary>
+public sealed class PitrAcceptanceTests : IAsyncLifetime
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), $"dataguard-pitr-{Guid.NewGuid():N}");
+    private readonly List<string> _restoredDirs = [];
+    private string _connectionString = null!;
+    private string _config = null!;
+    private ServiceProvider _services = null!;
+
+    private static string Cli => Path.Combine(RepositoryPaths.Root, "artifacts", "bin", "DataGuard.Cli",
+        AppContext.BaseDirectory.Contains("/release/", StringComparison.Ordinal) ? "release" : "debug", "DataGuard.Cli.dll");
+
+    private string StateDir => Path.Combine(_root, "cluster");
+
+    private string Storage => Path.Combine(_root, "storage");
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(StateDir);
+        Directory.CreateDirectory(Storage);
+        File.SetUnixFileMode(_root, (UnixFileMode)0b111_101_101);
+        File.SetUnixFileMode(StateDir, (UnixFileMode)0b111_101_101);
+        File.SetUnixFileMode(Storage, (UnixFileMode)0b111_111_111);
+        _config = Path.Combine(_root, "dataguard.json");
+        await File.WriteAllTextAsync(_config, JsonSerializer.Serialize(new { DataGuard = new { Storage = new { Provider = "FileSystem", FileSystem = new { Root = Storage } } } }));
+        File.SetUnixFileMode(_config, (UnixFileMode)0b110_100_100);
+
+        var (code, output, error) = await ProcessRunner.RunAsync(
+            "bash",
+            [RepositoryPaths.ServicesScript, "start", "postgres"],
+            new Dictionary<string, string>
+            {
+                ["DATAGUARD_STATE_DIR"] = StateDir,
+                ["DATAGUARD_PG_ARCHIVE_COMMAND"] = $"dotnet {Cli} wal push %p --config {_config}",
+            });
+        Assert.True(code == 0, error);
+        _connectionString = ServicesScript.ParseExports(output)["DATAGUARD_TEST_POSTGRES"];
+
+        var services = new ServiceCollection();
+        services.AddDataGuard(o => o.Backup.Compression.Level = 1).AddPostgres(o => o.ConnectionString = _connectionString).AddFileSystemStorage(Storage);
+        _services = services.BuildServiceProvider();
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var dir in _restoredDirs)
+        {
+            await ProcessRunner.RunAsync("runuser", ["-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "-D", dir, "-m", "immediate", "stop"]);
+        }
+
+        await _services.DisposeAsync();
+        await ProcessRunner.RunAsync("bash", [RepositoryPaths.ServicesScript, "stop"], new Dictionary<string, string> { ["DATAGUARD_STATE_DIR"] = StateDir });
+        Directory.Delete(_root, recursive: true);
+    }
+
+    [Fact]
+    public async Task Restores_to_a_time_an_LSN_a_restore_point_and_the_latest_point()
+    {
+        var backups = _services.GetRequiredService<BackupService>();
+        await ExecuteAsync("CREATE TABLE markers (n int PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp())");
+        var baseBackup = await backups.RunAsync("physical");
+        Assert.Equal(BackupStatus.Verified, baseBackup.Status);
+
+        await ExecuteAsync("INSERT INTO markers (n) VALUES (1)");
+        await ScalarAsync("SELECT pg_switch_wal()::text");
+        await ExecuteAsync("INSERT INTO markers (n) VALUES (2)");
+        var lsn2 = await ScalarAsync("SELECT pg_current_wal_insert_lsn()::text");
+        var t2 = DateTimeOffset.Parse(await ScalarAsync("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"), System.Globalization.CultureInfo.InvariantCulture);
+        await _services.GetRequiredService<RestorePoints>().MarkAsync("after-two");
+        await ScalarAsync("SELECT pg_switch_wal()::text");
+        await Task.Delay(1100);
+        await ExecuteAsync("INSERT INTO markers (n) VALUES (3)");
+        var last = await ScalarAsync("SELECT pg_walfile_name(pg_switch_wal())");
+        await WaitForArchiveAsync(last);
+
+        Assert.Equal(new[] { 1, 2 }, await RestoreAndReadAsync(PitrTarget.AtTime(t2)));
+        Assert.Equal(new[] { 1, 2 }, await RestoreAndReadAsync(PitrTarget.AtLsn(lsn2)));
+        Assert.Equal(new[] { 1, 2 }, await RestoreAndReadAsync(PitrTarget.AtRestorePoint("after-two")));
+        Assert.Equal(new[] { 1, 2, 3 }, await RestoreAndReadAsync(PitrTarget.Latest));
+    }
+
+    [Fact]
+    public async Task Restoring_into_a_non_empty_directory_is_refused()
+    {
+        var dir = Path.Combine(_root, "occupied");
+        Directory.CreateDirectory(dir);
+        await File.WriteAllTextAsync(Path.Combine(dir, "keep.txt"), "mine");
+        var ex = await Assert.ThrowsAsync<RestoreRefusedException>(() => _services.GetRequiredService<PitrRestoreService>().RestoreAsync(
+            new PitrRestoreRequest { DataDirectory = dir, Target = PitrTarget.Latest, RestoreCommand = "false" }));
+        Assert.Contains("not empty", ex.Message);
+        Assert.Equal("mine", await File.ReadAllTextAsync(Path.Combine(dir, "keep.txt")));
+    }
+
+    private async Task<int[]> RestoreAndReadAsync(PitrTarget target)
+    {
+        var dir = Path.Combine(_root, $"restored-{_restoredDirs.Count}");
+        _restoredDirs.Add(dir);
+        var port = FreePort();
+        var result = await _services.GetRequiredService<PitrRestoreService>().RestoreAsync(new PitrRestoreRequest
+        {
+            DataDirectory = dir,
+            Target = target,
+            RestoreCommand = $"dotnet {Cli} wal fetch %f %p --config {_config}",
+            Port = port,
+            Start = true,
+            WaitTimeout = TimeSpan.FromMinutes(3),
+        });
+        Assert.True(result.Started);
+        Assert.Equal(target.Kind == PitrTargetKind.Latest ? "promoted" : "paused at target", result.State);
+        var restored = new NpgsqlConnectionStringBuilder(_connectionString) { Port = port, Pooling = false };
+        await using var connection = new NpgsqlConnection(restored.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT coalesce(array_agg(n ORDER BY n), '{}') FROM markers", connection);
+        return (int[])(await command.ExecuteScalarAsync())!;
+    }
+
+    private async Task WaitForArchiveAsync(string segment)
+    {
+        for (var i = 0; i < 600; i++)
+        {
+            var archived = await ScalarAsync("SELECT coalesce(last_archived_wal, '') || '|' || failed_count || '|' || coalesce(last_failed_wal, '') FROM pg_stat_archiver");
+            if (string.CompareOrdinal(archived.Split('|')[0], segment) >= 0)
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail($"segment {segment} was not archived in time: {await ScalarAsync("SELECT row(pg_stat_archiver.*)::text FROM pg_stat_archiver")}");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<string> ScalarAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
+}
