@@ -30,6 +30,11 @@ internal static class CliApplication
             await error.WriteLineAsync($"dataguard: {ex.Message}").ConfigureAwait(false);
             return ExitCodes.Usage;
         }
+        catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+        {
+            await error.WriteLineAsync($"dataguard: the configuration is invalid: {string.Join(" ", ex.Failures)}").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
         catch (DataGuardException ex)
         {
             await error.WriteLineAsync($"dataguard: {ex.Message}").ConfigureAwait(false);

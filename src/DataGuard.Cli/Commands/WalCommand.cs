@@ -17,6 +17,40 @@ internal static class WalCommand
         var command = new Command("wal", "Archive and restore WAL files (archive_command / restore_command).");
         command.Subcommands.Add(Push(output));
         command.Subcommands.Add(Fetch(error));
+        command.Subcommands.Add(Status(output));
+        return command;
+    }
+
+    private static Command Status(TextWriter output)
+    {
+        var command = new Command("status", "Show the restorable window and any gaps in the WAL archive; exit 1 on a gap.");
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
+            var status = await services.GetRequiredService<WalArchiveInspector>().InspectAsync(ct);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                await output.WriteLineAsync(JsonSerializer.Serialize(status, CliJson.Options));
+            }
+            else
+            {
+                await output.WriteLineAsync($"Base backups (verified): {status.BaseBackups}");
+                await output.WriteLineAsync($"Restorable from:         {status.EarliestRestorableTime?.ToString("O") ?? "(no base backup)"}");
+                await output.WriteLineAsync($"Restorable to about:     {status.LatestRestorableTime?.ToString("O") ?? "(no WAL archived)"}");
+                foreach (var timeline in status.Timelines)
+                {
+                    await output.WriteLineAsync($"Timeline {timeline.Timeline}: {timeline.Segments} segments, {timeline.First} .. {timeline.Last}");
+                    foreach (var gap in timeline.Gaps)
+                    {
+                        await output.WriteLineAsync($"  GAP: {gap.From}{(gap.Count > 1 ? $" .. {gap.To} ({gap.Count} segments)" : string.Empty)} missing");
+                    }
+                }
+
+                await output.WriteLineAsync(status.HasGaps ? "The archive has gaps: recovery cannot pass them." : "No gaps.");
+            }
+
+            return status.HasGaps ? ExitCodes.Failure : ExitCodes.Success;
+        });
         return command;
     }
 

@@ -1,6 +1,7 @@
 using System.Formats.Tar;
 using DataGuard.Backup;
 using DataGuard.Postgres.Tools;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -14,20 +15,22 @@ namespace DataGuard.Postgres.Backup;
 /// </summary>
 public sealed class PgBaseBackupProvider : IBackupProvider
 {
-    private readonly DataGuardDataSource _dataSource;
+    private readonly IServiceProvider _services;
     private readonly PgToolLocator _tools;
     private readonly IOptions<PostgresOptions> _options;
 
     /// <summary>Initializes a new instance of the <see cref="PgBaseBackupProvider"/> class.</summary>
-    /// <param name="dataSource">DataGuard's data source.</param>
+    /// <param name="services">The services, for DataGuard's data source (resolved when first used, so listing and verifying need no database).</param>
     /// <param name="tools">The tool locator.</param>
     /// <param name="options">The PostgreSQL options.</param>
-    public PgBaseBackupProvider(DataGuardDataSource dataSource, PgToolLocator tools, IOptions<PostgresOptions> options)
+    public PgBaseBackupProvider(IServiceProvider services, PgToolLocator tools, IOptions<PostgresOptions> options)
     {
-        _dataSource = dataSource;
+        _services = services;
         _tools = tools;
         _options = options;
     }
+
+    private NpgsqlDataSource DataSource => _services.GetRequiredService<DataGuardDataSource>().DataSource;
 
     /// <inheritdoc />
     public string Kind => "physical";
@@ -45,7 +48,7 @@ public sealed class PgBaseBackupProvider : IBackupProvider
         string systemIdentifier;
         Version serverVersion;
         string serverVersionText;
-        var connection = await PgDumpBackupProvider.OpenAsync(_dataSource.DataSource, configured, cancellationToken).ConfigureAwait(false);
+        var connection = await PgDumpBackupProvider.OpenAsync(DataSource, configured, cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             serverVersion = connection.PostgreSqlVersion;

@@ -1,6 +1,7 @@
 using System.Data;
 using DataGuard.Backup;
 using DataGuard.Postgres.Tools;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -13,20 +14,22 @@ namespace DataGuard.Postgres.Backup;
 /// </summary>
 public sealed class PgDumpBackupProvider : IBackupProvider
 {
-    private readonly DataGuardDataSource _dataSource;
+    private readonly IServiceProvider _services;
     private readonly PgToolLocator _tools;
     private readonly IOptions<PostgresOptions> _options;
 
     /// <summary>Initializes a new instance of the <see cref="PgDumpBackupProvider"/> class.</summary>
-    /// <param name="dataSource">DataGuard's data source.</param>
+    /// <param name="services">The services, for DataGuard's data source (resolved when first used, so listing and verifying need no database).</param>
     /// <param name="tools">The tool locator.</param>
     /// <param name="options">The PostgreSQL options.</param>
-    public PgDumpBackupProvider(DataGuardDataSource dataSource, PgToolLocator tools, IOptions<PostgresOptions> options)
+    public PgDumpBackupProvider(IServiceProvider services, PgToolLocator tools, IOptions<PostgresOptions> options)
     {
-        _dataSource = dataSource;
+        _services = services;
         _tools = tools;
         _options = options;
     }
+
+    private NpgsqlDataSource DataSource => _services.GetRequiredService<DataGuardDataSource>().DataSource;
 
     /// <inheritdoc />
     public string Kind => "logical";
@@ -43,7 +46,7 @@ public sealed class PgDumpBackupProvider : IBackupProvider
     public async Task<BackupSource> StartBackupAsync(CancellationToken cancellationToken = default)
     {
         var configured = Configured;
-        var connection = await OpenAsync(_dataSource.DataSource, configured, cancellationToken).ConfigureAwait(false);
+        var connection = await OpenAsync(DataSource, configured, cancellationToken).ConfigureAwait(false);
         NpgsqlTransaction? transaction = null;
         PgProcess? process = null;
         try
@@ -117,12 +120,12 @@ public sealed class PgDumpBackupProvider : IBackupProvider
 
     /// <inheritdoc />
     public Task PrepareRestoreAsync(RestoreRequest request, CancellationToken cancellationToken = default) =>
-        new PgRestoreTarget(_dataSource.DataSource, Configured, request).PrepareAsync(cancellationToken);
+        new PgRestoreTarget(DataSource, Configured, request).PrepareAsync(cancellationToken);
 
     /// <inheritdoc />
     public async Task RestoreAsync(Stream archive, RestoreRequest request, CancellationToken cancellationToken = default)
     {
-        var target = new PgRestoreTarget(_dataSource.DataSource, Configured, request);
+        var target = new PgRestoreTarget(DataSource, Configured, request);
         var connection = target.ConnectionString;
         var probeSource = NpgsqlDataSource.Create(connection);
         await using var probeSourceScope = probeSource.ConfigureAwait(false);
@@ -142,7 +145,7 @@ public sealed class PgDumpBackupProvider : IBackupProvider
 
     /// <inheritdoc />
     public Task<IReadOnlyDictionary<string, long>> CountRowsAsync(RestoreRequest request, IEnumerable<string> tables, CancellationToken cancellationToken = default) =>
-        new PgRestoreTarget(_dataSource.DataSource, Configured, request).CountRowsAsync(tables, cancellationToken);
+        new PgRestoreTarget(DataSource, Configured, request).CountRowsAsync(tables, cancellationToken);
 
     internal static async Task<NpgsqlConnection> OpenAsync(NpgsqlDataSource dataSource, NpgsqlConnectionStringBuilder target, CancellationToken cancellationToken)
     {

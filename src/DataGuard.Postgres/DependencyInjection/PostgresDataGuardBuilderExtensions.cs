@@ -13,6 +13,9 @@ namespace DataGuard.DependencyInjection;
 /// <summary>Adds PostgreSQL to DataGuard.</summary>
 public static class PostgresDataGuardBuilderExtensions
 {
+    /// <summary>Marks a service collection AddPostgres() ran on, so health checks are added once.</summary>
+    private sealed class PostgresDataSourceMarker;
+
     /// <summary>
     /// Adds the PostgreSQL parts: options from <c>DataGuard:Postgres</c> (validated at start-up), one shared
     /// <c>NpgsqlDataSource</c> for DataGuard, the pg tool locator and the doctor checks. Idempotent.
@@ -45,6 +48,11 @@ public static class PostgresDataGuardBuilderExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<DataGuard.Backup.IBackupProvider, PgBaseBackupProvider>());
         services.Replace(ServiceDescriptor.Singleton<DataGuard.Coordination.IDistributedLock, DataGuard.Postgres.Coordination.PostgresAdvisoryLock>());
         builder.AddDoctorCheck<PostgresDoctorCheck>();
+        if (!services.Any(d => d.ServiceType == typeof(PostgresDataSourceMarker)))
+        {
+            services.AddSingleton<PostgresDataSourceMarker>();
+            services.AddHealthChecks().AddCheck<DataGuard.Postgres.Health.WalArchiveHealthCheck>(DataGuard.Postgres.Health.WalArchiveHealthCheck.Name, tags: ["dataguard", "pitr"]);
+        }
         return builder;
     }
 }

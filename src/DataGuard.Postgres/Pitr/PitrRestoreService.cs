@@ -1,3 +1,4 @@
+using DataGuard.Pitr;
 using System.Diagnostics;
 using System.Formats.Tar;
 using System.Globalization;
@@ -16,18 +17,21 @@ namespace DataGuard.Postgres.Pitr;
 public sealed class PitrRestoreService
 {
     private readonly BackupService _backups;
+    private readonly WalArchiveInspector _inspector;
     private readonly RestorePoints _restorePoints;
     private readonly PgToolLocator _tools;
     private readonly IOptions<PostgresOptions> _options;
 
     /// <summary>Initializes a new instance of the <see cref="PitrRestoreService"/> class.</summary>
     /// <param name="backups">The backup service.</param>
+    /// <param name="inspector">The WAL archive inspector.</param>
     /// <param name="restorePoints">The restore points.</param>
     /// <param name="tools">The tool locator.</param>
     /// <param name="options">The PostgreSQL options.</param>
-    public PitrRestoreService(BackupService backups, RestorePoints restorePoints, PgToolLocator tools, IOptions<PostgresOptions> options)
+    public PitrRestoreService(BackupService backups, WalArchiveInspector inspector, RestorePoints restorePoints, PgToolLocator tools, IOptions<PostgresOptions> options)
     {
         _backups = backups;
+        _inspector = inspector;
         _restorePoints = restorePoints;
         _tools = tools;
         _options = options;
@@ -49,6 +53,7 @@ public sealed class PitrRestoreService
         }
 
         var (baseBackup, restorePoint) = await ChooseBaseBackupAsync(request.Target, cancellationToken).ConfigureAwait(false);
+        await RefuseGapsAsync(baseBackup, request.Target, restorePoint, cancellationToken).ConfigureAwait(false);
         Directory.CreateDirectory(dataDirectory);
         var archive = await _backups.OpenVerifiedArchiveAsync(baseBackup, progress, cancellationToken).ConfigureAwait(false);
         await using (archive.ConfigureAwait(false))
@@ -67,6 +72,31 @@ public sealed class PitrRestoreService
         var server = new RecoveringServer(await _tools.FindAsync("pg_ctl", cancellationToken).ConfigureAwait(false), dataDirectory, _options.Value.ConnectionString!, request.Port);
         var (lsn, time, state) = await server.StartAndWaitAsync(request.Promote, request.WaitTimeout, cancellationToken).ConfigureAwait(false);
         return new PitrRestoreResult(baseBackup.Id, dataDirectory, request.Target.ToString(), true, lsn, time, state, stopwatch.Elapsed.TotalSeconds);
+    }
+
+    private async Task RefuseGapsAsync(BackupManifest baseBackup, PitrTarget target, RestorePoint? point, CancellationToken cancellationToken)
+    {
+        var status = await _inspector.InspectAsync(cancellationToken).ConfigureAwait(false);
+        var timeline = baseBackup.Wal!.Timeline.ToString("X8", CultureInfo.InvariantCulture);
+        var size = _inspector.SegmentSize;
+        var from = WalSegmentNumbers.OfLsn(Lsn.Parse(baseBackup.Wal.StartLsn), size);
+        ulong? until = target.Kind switch
+        {
+            PitrTargetKind.Lsn => WalSegmentNumbers.OfLsn(Lsn.Parse(target.Value!), size),
+            PitrTargetKind.Name => WalSegmentNumbers.OfLsn(Lsn.Parse(point!.Lsn), size),
+            _ => null,
+        };
+        var gap = status.Timelines.Where(t => t.Timeline == timeline).SelectMany(t => t.Gaps)
+            .FirstOrDefault(g => WalSegmentNumbers.Of(g.To, size) >= from && (until is null || WalSegmentNumbers.Of(g.From, size) <= until));
+        if (gap is not null)
+        {
+            throw new DataGuardException(
+                $"WAL segment {gap.From} is missing from the archive{(gap.Count > 1 ? $" ({gap.Count} segments, to {gap.To})" : string.Empty)}: recovery from base backup {baseBackup.Id} to {target} cannot pass it. Restore to an LSN before it, or from a newer base backup. Nothing was written.")
+            {
+                Operation = "pitr.restore",
+                BackupId = baseBackup.Id,
+            };
+        }
     }
 
     private static string Quote(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";

@@ -1,3 +1,4 @@
+using DataGuard.Pitr;
 namespace DataGuard.Postgres.Pitr;
 
 /// <summary>Where point-in-time recovery stops.</summary>

@@ -66,6 +66,7 @@ public static class DataGuardServiceCollectionExtensions
         services.TryAddSingleton<Backup.BackupService>();
         services.TryAddSingleton<Backup.BackupRunState>();
         services.TryAddSingleton<Pitr.WalArchive>();
+        services.TryAddSingleton<Pitr.WalArchiveInspector>();
         services.TryAddSingleton<Coordination.IDistributedLock, Coordination.ProcessLocalLock>();
         services.TryAddSingleton<Backup.BackupScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<Backup.BackupScheduler>());

@@ -15,4 +15,7 @@ public sealed class DataGuardOptions
 
     /// <summary>Gets or sets how and when backups are made and kept.</summary>
     public BackupOptions Backup { get; set; } = new();
+
+    /// <summary>Gets or sets point-in-time recovery.</summary>
+    public PitrOptions Pitr { get; set; } = new();
 }

@@ -12,6 +12,7 @@ internal sealed class DataGuardOptionsValidator(IEnumerable<StorageProviderRegis
         var failures = new List<string>();
         ValidateStorage(options.Storage, failures);
         ValidateBackup(options.Backup, failures);
+        ValidatePitr(options.Pitr, options.Backup.TimeZone, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
@@ -34,6 +35,38 @@ internal sealed class DataGuardOptionsValidator(IEnumerable<StorageProviderRegis
             && string.IsNullOrWhiteSpace(storage.FileSystem.Root))
         {
             failures.Add($"{path}:FileSystem:Root is required when {path}:Provider is FileSystem.");
+        }
+    }
+
+    private static void ValidatePitr(PitrOptions pitr, string timeZone, List<string> failures)
+    {
+        const string path = "DataGuard:Pitr";
+        if (pitr.WindowDays < 1)
+        {
+            failures.Add($"{path}:WindowDays must be at least 1 (is {pitr.WindowDays}).");
+        }
+
+        if (pitr.MaxArchiveLag <= TimeSpan.Zero)
+        {
+            failures.Add($"{path}:MaxArchiveLag must be positive.");
+        }
+
+        var size = pitr.WalSegmentSize;
+        if (size < 1024 * 1024 || size > 1024L * 1024 * 1024 || (size & (size - 1)) != 0)
+        {
+            failures.Add($"{path}:WalSegmentSize must be a power of two between 1 MiB and 1 GiB (is {size}).");
+        }
+
+        if (pitr.Enabled && !string.IsNullOrWhiteSpace(pitr.BaseBackupSchedule))
+        {
+            try
+            {
+                CronSchedule.Parse(pitr.BaseBackupSchedule, timeZone);
+            }
+            catch (FormatException ex)
+            {
+                failures.Add($"{path}:BaseBackupSchedule: {ex.Message}");
+            }
         }
     }
 

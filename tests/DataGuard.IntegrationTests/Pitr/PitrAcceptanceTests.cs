@@ -4,6 +4,7 @@ using System.Text.Json;
 using DataGuard.Backup;
 using DataGuard.DependencyInjection;
 using DataGuard.IntegrationTests.Infrastructure;
+using DataGuard.Pitr;
 using DataGuard.Postgres.Pitr;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -93,6 +94,43 @@ public sealed class PitrAcceptanceTests : IAsyncLifetime
         Assert.Equal(new[] { 1, 2 }, await RestoreAndReadAsync(PitrTarget.AtLsn(lsn2)));
         Assert.Equal(new[] { 1, 2 }, await RestoreAndReadAsync(PitrTarget.AtRestorePoint("after-two")));
         Assert.Equal(new[] { 1, 2, 3 }, await RestoreAndReadAsync(PitrTarget.Latest));
+    }
+
+    [Fact]
+    public async Task A_segment_missing_from_the_middle_is_reported_and_a_restore_past_it_is_refused_naming_it()
+    {
+        var backups = _services.GetRequiredService<BackupService>();
+        await backups.RunAsync("physical");
+        string last = string.Empty;
+        for (var i = 0; i < 4; i++)
+        {
+            await ExecuteAsync($"CREATE TABLE IF NOT EXISTS filler (i int); INSERT INTO filler SELECT generate_series(1, 1000)");
+            last = await ScalarAsync("SELECT pg_walfile_name(pg_switch_wal())");
+        }
+
+        await WaitForArchiveAsync(last);
+        var inspector = _services.GetRequiredService<WalArchiveInspector>();
+        Assert.False((await inspector.InspectAsync()).HasGaps);
+
+        var segments = Directory.GetFiles(Path.Combine(Storage, "wal", "00000001")).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        var victim = segments[^3]!;
+        File.Delete(Path.Combine(Storage, "wal", "00000001", victim));
+        var missing = victim[..24];
+
+        var status = await inspector.InspectAsync();
+        var gap = Assert.Single(status.Timelines.Single().Gaps);
+        Assert.Equal(missing, gap.From);
+
+        using var cli = new Cli.CliRunner();
+        var printed = await cli.RunAsync("wal", "status", "--config", _config);
+        Assert.Equal(1, printed.ExitCode);
+        Assert.Contains($"GAP: {missing}", printed.Output);
+
+        var dir = Path.Combine(_root, "past-the-gap");
+        var ex = await Assert.ThrowsAsync<DataGuardException>(() => _services.GetRequiredService<PitrRestoreService>().RestoreAsync(
+            new PitrRestoreRequest { DataDirectory = dir, Target = PitrTarget.Latest, RestoreCommand = "false" }));
+        Assert.Contains(missing, ex.Message);
+        Assert.False(Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any());
     }
 
     [Fact]

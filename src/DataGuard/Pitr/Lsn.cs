@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace DataGuard.Postgres.Pitr;
+namespace DataGuard.Pitr;
 
 /// <summary>A PostgreSQL WAL position, written <c>X/Y</c> in hexadecimal.</summary>
 public static class Lsn

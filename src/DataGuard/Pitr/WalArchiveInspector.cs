@@ -1,0 +1,85 @@
+using DataGuard.Backup;
+using DataGuard.Options;
+using Microsoft.Extensions.Options;
+
+namespace DataGuard.Pitr;
+
+/// <summary>Finds gaps in the WAL archive between the oldest base backup and the newest segment, per timeline, and the restorable window.</summary>
+public sealed class WalArchiveInspector
+{
+    private readonly WalArchive _archive;
+    private readonly BackupService _backups;
+    private readonly PitrOptions _options;
+
+    /// <summary>Initializes a new instance of the <see cref="WalArchiveInspector"/> class.</summary>
+    /// <param name="archive">The WAL archive.</param>
+    /// <param name="backups">The backups.</param>
+    /// <param name="options">The options.</param>
+    public WalArchiveInspector(WalArchive archive, BackupService backups, IOptions<DataGuardOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _archive = archive;
+        _backups = backups;
+        _options = options.Value.Pitr;
+    }
+
+    /// <summary>Gets the WAL segment size the archive is read with.</summary>
+    public long SegmentSize => _options.WalSegmentSize;
+
+    /// <summary>Reads the archive's state.</summary>
+    /// <param name="cancellationToken">Cancels the listing.</param>
+    /// <returns>The timelines, their gaps, and the restorable window.</returns>
+    public async Task<WalArchiveStatus> InspectAsync(CancellationToken cancellationToken = default)
+    {
+        var size = _options.WalSegmentSize;
+        var segments = new Dictionary<string, SortedSet<ulong>>(StringComparer.Ordinal);
+        DateTimeOffset? newest = null;
+        await foreach (var file in _archive.ListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (!WalFileName.IsSegment(file.Name))
+            {
+                continue;
+            }
+
+            var timeline = file.Name[..8];
+            if (!segments.TryGetValue(timeline, out var set))
+            {
+                segments[timeline] = set = [];
+            }
+
+            set.Add(WalSegmentNumbers.Of(file.Name, size));
+            newest = newest is null || file.ArchivedAt > newest ? file.ArchivedAt : newest;
+        }
+
+        var catalog = await _backups.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
+        var bases = catalog.Backups.Where(b => b.Kind == "physical" && b.Status == BackupStatus.Verified && b.Wal is not null).ToList();
+        var timelines = new List<WalTimelineStatus>();
+        foreach (var (timeline, set) in segments.OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            var oldestBase = bases.Where(b => b.Wal!.Timeline == int.Parse(timeline, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture))
+                .Select(b => WalSegmentNumbers.OfLsn(Lsn.Parse(b.Wal!.StartLsn), size))
+                .DefaultIfEmpty(set.Min)
+                .Min();
+            var first = Math.Min(oldestBase, set.Max);
+            var gaps = new List<WalGap>();
+            ulong? gapStart = null;
+            for (var n = first; n <= set.Max; n++)
+            {
+                if (!set.Contains(n))
+                {
+                    gapStart ??= n;
+                }
+                else if (gapStart is { } start)
+                {
+                    gaps.Add(new WalGap(WalSegmentNumbers.Name(timeline, start, size), WalSegmentNumbers.Name(timeline, n - 1, size), n - start));
+                    gapStart = null;
+                }
+            }
+
+            timelines.Add(new WalTimelineStatus(timeline, WalSegmentNumbers.Name(timeline, first, size), WalSegmentNumbers.Name(timeline, set.Max, size), set.Count, gaps));
+        }
+
+        var earliest = bases.Count == 0 ? (DateTimeOffset?)null : bases.Min(b => b.CompletedAt);
+        return new WalArchiveStatus(timelines, earliest, newest, bases.Count);
+    }
+}
