@@ -134,6 +134,7 @@ internal static class BackupCommand
                     backups = result.Decisions.Select(d => new { d.Backup.Id, d.Keep, d.KeptBecause }),
                     orphans = result.Orphans.Select(o => o.Id),
                     orphansWithinGrace = result.OrphansWithinGrace.Select(o => o.Id),
+                    expiredWal = result.ExpiredWal,
                 };
                 await output.WriteLineAsync(JsonSerializer.Serialize(document, CliJson.Options));
                 return ExitCodes.Success;
@@ -148,6 +149,11 @@ internal static class BackupCommand
             foreach (var orphan in result.Orphans)
             {
                 await output.WriteLineAsync($"{verb,-13} {orphan.Id}  (orphaned data, {CliProgress.Bytes(orphan.Size)})");
+            }
+
+            if (result.ExpiredWal.Count > 0)
+            {
+                await output.WriteLineAsync($"{verb,-13} {result.ExpiredWal.Count} archived WAL files older than the oldest kept base backup ({result.ExpiredWal[0]} .. {result.ExpiredWal[^1]})");
             }
 
             foreach (var orphan in result.OrphansWithinGrace)

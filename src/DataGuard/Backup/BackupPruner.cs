@@ -9,18 +9,33 @@ namespace DataGuard.Backup;
 /// Applies retention: deletes each expired backup's manifest first (it leaves the catalog at once), then its data;
 /// and removes orphaned data older than the grace period.
 /// </summary>
-internal sealed class BackupPruner(IBackupStorage storage, BackupCatalogReader catalog, BackupRetentionOptions options, TimeProvider time, ILogger logger)
+internal sealed class BackupPruner(IBackupStorage storage, BackupCatalogReader catalog, BackupRetentionOptions options, PitrOptions pitr, Pitr.WalArchive wal, TimeProvider time, ILogger logger)
 {
     public async Task<PruneResult> PruneAsync(bool dryRun, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var current = await catalog.ReadAsync(cancellationToken).ConfigureAwait(false);
-        var decisions = RetentionPlanner.Plan(current.Backups, options, now);
+        var physical = current.Backups.Where(b => b.Kind == "physical").ToList();
+        var decisions = RetentionPlanner.Plan([.. current.Backups.Except(physical)], options, now)
+            .Concat(Pitr.PitrWindowPlanner.Plan(physical, pitr.WindowDays, now))
+            .OrderByDescending(d => d.Backup.StartedAt)
+            .ToList();
         var oldOrphans = current.Orphans.Where(o => now - o.LastModified >= options.OrphanGracePeriod).ToList();
         var youngOrphans = current.Orphans.Except(oldOrphans).ToList();
+        var archived = new List<Pitr.ArchivedWalFile>();
+        if (physical.Count > 0)
+        {
+            await foreach (var file in wal.ListAsync(cancellationToken).ConfigureAwait(false))
+            {
+                archived.Add(file);
+            }
+        }
+
+        var expiredWal = Pitr.PitrWindowPlanner.ExpiredWal(archived, decisions.Where(d => d.Keep && d.Backup.Kind == "physical").Select(d => d.Backup), pitr.WalSegmentSize)
+            .Select(f => f.Key).ToList();
         if (dryRun)
         {
-            return new PruneResult(true, decisions, oldOrphans, youngOrphans);
+            return new PruneResult(true, decisions, oldOrphans, youngOrphans, expiredWal);
         }
 
         foreach (var decision in decisions.Where(d => !d.Keep))
@@ -43,6 +58,8 @@ internal sealed class BackupPruner(IBackupStorage storage, BackupCatalogReader c
             BackupLog.Pruned(logger, orphan.Id, "data without a manifest (a failed or interrupted backup)");
         }
 
-        return new PruneResult(false, decisions, oldOrphans, youngOrphans);
+        // WAL last: a base backup is never left without the WAL it needs.
+        await storage.DeleteManyAsync(expiredWal, cancellationToken).ConfigureAwait(false);
+        return new PruneResult(false, decisions, oldOrphans, youngOrphans, expiredWal);
     }
 }

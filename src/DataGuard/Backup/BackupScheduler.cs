@@ -9,8 +9,9 @@ using Microsoft.Extensions.Options;
 namespace DataGuard.Backup;
 
 /// <summary>
-/// Runs scheduled backups in the host: one per cron slot across every replica (a shared lock, then a check that no
-/// backup exists for the slot), a missed slot at start-up, failures retried with backoff.
+/// Runs scheduled backups in the host: logical ones on <c>Backup:Schedule</c>, and base backups on
+/// <c>Pitr:BaseBackupSchedule</c> when point-in-time recovery is enabled. One per cron slot across every replica (a shared
+/// lock, then a check that no backup of that kind exists for the slot), a missed slot at start-up, failures retried with backoff.
 /// </summary>
 public sealed class BackupScheduler : BackgroundService
 {
@@ -21,6 +22,7 @@ public sealed class BackupScheduler : BackgroundService
     private readonly BackupRunState _state;
     private readonly IDistributedLock _lock;
     private readonly BackupOptions _options;
+    private readonly PitrOptions _pitr;
     private readonly TimeProvider _time;
     private readonly ILogger<BackupScheduler> _logger;
 
@@ -38,17 +40,25 @@ public sealed class BackupScheduler : BackgroundService
         _state = state;
         _lock = distributedLock;
         _options = options.Value.Backup;
+        _pitr = options.Value.Pitr;
         _time = time;
         _logger = logger;
     }
 
-    /// <summary>Runs the backup of one slot, unless another replica holds the lock or already made it.</summary>
+    /// <summary>Runs the logical backup of one slot, unless another replica holds the lock or already made it.</summary>
     /// <param name="slot">The slot.</param>
     /// <param name="cancellationToken">Cancels the run.</param>
     /// <returns>The manifest made, or <see langword="null"/> when this replica did not make one.</returns>
-    public async Task<BackupManifest?> RunSlotAsync(DateTimeOffset slot, CancellationToken cancellationToken)
+    public Task<BackupManifest?> RunSlotAsync(DateTimeOffset slot, CancellationToken cancellationToken) => RunSlotAsync("logical", slot, cancellationToken);
+
+    /// <summary>Runs the backup of a kind for one slot, unless another replica holds the lock or already made it.</summary>
+    /// <param name="kind">logical or physical.</param>
+    /// <param name="slot">The slot.</param>
+    /// <param name="cancellationToken">Cancels the run.</param>
+    /// <returns>The manifest made, or <see langword="null"/> when this replica did not make one.</returns>
+    public async Task<BackupManifest?> RunSlotAsync(string kind, DateTimeOffset slot, CancellationToken cancellationToken)
     {
-        var handle = await _lock.TryAcquireAsync(LockName, cancellationToken).ConfigureAwait(false);
+        var handle = await _lock.TryAcquireAsync($"{LockName}.{kind}", cancellationToken).ConfigureAwait(false);
         if (handle is null)
         {
             BackupLog.SlotTakenElsewhere(_logger, slot);
@@ -58,13 +68,13 @@ public sealed class BackupScheduler : BackgroundService
         await using (handle.ConfigureAwait(false))
         {
             var catalog = await _backups.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
-            if (catalog.Backups.Any(b => b.ScheduledFor == slot))
+            if (catalog.Backups.Any(b => b.Kind == kind && b.ScheduledFor == slot))
             {
                 BackupLog.SlotTakenElsewhere(_logger, slot);
                 return null;
             }
 
-            return await RunWithRetriesAsync(slot, cancellationToken).ConfigureAwait(false);
+            return await RunWithRetriesAsync(kind, slot, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -72,12 +82,19 @@ public sealed class BackupScheduler : BackgroundService
     /// <param name="schedule">The schedule.</param>
     /// <param name="cancellationToken">Cancels the catalog read.</param>
     /// <returns>The latest slot at or before now that has no backup, or <see langword="null"/>.</returns>
-    public async Task<DateTimeOffset?> FindMissedSlotAsync(CronSchedule schedule, CancellationToken cancellationToken)
+    public Task<DateTimeOffset?> FindMissedSlotAsync(CronSchedule schedule, CancellationToken cancellationToken) => FindMissedSlotAsync("logical", schedule, cancellationToken);
+
+    /// <summary>The slot of a kind missed while the host was down, if its newest backup is older than one interval.</summary>
+    /// <param name="kind">logical or physical.</param>
+    /// <param name="schedule">The schedule.</param>
+    /// <param name="cancellationToken">Cancels the catalog read.</param>
+    /// <returns>The latest slot at or before now that has no backup, or <see langword="null"/>.</returns>
+    public async Task<DateTimeOffset?> FindMissedSlotAsync(string kind, CronSchedule schedule, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(schedule);
         var now = _time.GetUtcNow();
         var catalog = await _backups.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
-        var newest = catalog.Backups.Where(b => b.Status != BackupStatus.VerificationFailed).Select(b => b.StartedAt).DefaultIfEmpty(DateTimeOffset.MinValue).Max();
+        var newest = catalog.Backups.Where(b => b.Kind == kind && b.Status != BackupStatus.VerificationFailed).Select(b => b.StartedAt).DefaultIfEmpty(DateTimeOffset.MinValue).Max();
         var from = newest == DateTimeOffset.MinValue ? now.AddDays(-366) : newest;
         DateTimeOffset? missed = null;
         for (var next = schedule.GetNextOccurrence(from); next is { } slot && slot <= now; next = schedule.GetNextOccurrence(slot))
@@ -89,19 +106,30 @@ public sealed class BackupScheduler : BackgroundService
     }
 
     /// <inheritdoc />
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (string.IsNullOrWhiteSpace(_options.Schedule))
+        var schedules = new List<Task> { RunScheduleAsync("logical", _options.Schedule, stoppingToken) };
+        if (_pitr.Enabled)
+        {
+            schedules.Add(RunScheduleAsync("physical", _pitr.BaseBackupSchedule, stoppingToken));
+        }
+
+        return Task.WhenAll(schedules);
+    }
+
+    private async Task RunScheduleAsync(string kind, string? cron, CancellationToken stoppingToken)
+    {
+        if (string.IsNullOrWhiteSpace(cron))
         {
             return;
         }
 
-        var schedule = CronSchedule.Parse(_options.Schedule, _options.TimeZone);
+        var schedule = CronSchedule.Parse(cron, _options.TimeZone);
         try
         {
-            if (await FindMissedSlotAsync(schedule, stoppingToken).ConfigureAwait(false) is { } missed)
+            if (await FindMissedSlotAsync(kind, schedule, stoppingToken).ConfigureAwait(false) is { } missed)
             {
-                await RunSlotSafelyAsync(missed, stoppingToken).ConfigureAwait(false);
+                await RunSlotSafelyAsync(kind, missed, stoppingToken).ConfigureAwait(false);
             }
 
             while (!stoppingToken.IsCancellationRequested)
@@ -119,7 +147,7 @@ public sealed class BackupScheduler : BackgroundService
                     await Task.Delay(delay, _time, stoppingToken).ConfigureAwait(false);
                 }
 
-                await RunSlotSafelyAsync(next.Value, stoppingToken).ConfigureAwait(false);
+                await RunSlotSafelyAsync(kind, next.Value, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -128,11 +156,11 @@ public sealed class BackupScheduler : BackgroundService
         }
     }
 
-    private async Task RunSlotSafelyAsync(DateTimeOffset slot, CancellationToken cancellationToken)
+    private async Task RunSlotSafelyAsync(string kind, DateTimeOffset slot, CancellationToken cancellationToken)
     {
         try
         {
-            await RunSlotAsync(slot, cancellationToken).ConfigureAwait(false);
+            await RunSlotAsync(kind, slot, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -141,14 +169,14 @@ public sealed class BackupScheduler : BackgroundService
         }
     }
 
-    private async Task<BackupManifest> RunWithRetriesAsync(DateTimeOffset slot, CancellationToken cancellationToken)
+    private async Task<BackupManifest> RunWithRetriesAsync(string kind, DateTimeOffset slot, CancellationToken cancellationToken)
     {
         var delay = _options.Retry.InitialDelay;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                var manifest = await _backups.RunAsync(slot, progress: null, cancellationToken).ConfigureAwait(false);
+                var manifest = await _backups.RunAsync(kind, slot, progress: null, cancellationToken).ConfigureAwait(false);
                 _state.Record(_time.GetUtcNow(), null);
                 return manifest;
             }

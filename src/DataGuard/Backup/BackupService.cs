@@ -19,6 +19,8 @@ public sealed class BackupService
     private readonly IEnumerable<IBackupProvider> _providers;
     private readonly IBackupStorage _storage;
     private readonly BackupOptions _options;
+    private readonly PitrOptions _pitr;
+    private readonly Pitr.WalArchive _wal;
     private readonly EncryptionKeyRing _keys;
     private readonly DataGuardMetrics _metrics;
     private readonly TimeProvider _time;
@@ -29,15 +31,18 @@ public sealed class BackupService
     /// <param name="providers">The registered backup providers.</param>
     /// <param name="storage">The storage.</param>
     /// <param name="options">The options.</param>
+    /// <param name="wal">The WAL archive, for window retention.</param>
     /// <param name="metrics">The metrics.</param>
     /// <param name="time">The clock.</param>
     /// <param name="logger">The logger.</param>
-    public BackupService(IEnumerable<IBackupProvider> providers, IBackupStorage storage, IOptions<DataGuardOptions> options, DataGuardMetrics metrics, TimeProvider time, ILogger<BackupService> logger)
+    public BackupService(IEnumerable<IBackupProvider> providers, IBackupStorage storage, IOptions<DataGuardOptions> options, Pitr.WalArchive wal, DataGuardMetrics metrics, TimeProvider time, ILogger<BackupService> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _providers = providers;
         _storage = storage;
         _options = options.Value.Backup;
+        _pitr = options.Value.Pitr;
+        _wal = wal;
         _keys = EncryptionKeyRingFactory.Create(_options.Encryption);
         _metrics = metrics;
         _time = time;
@@ -158,7 +163,7 @@ public sealed class BackupService
     /// <param name="cancellationToken">Cancels the remaining work.</param>
     /// <returns>What was (or would be) kept and deleted.</returns>
     public Task<PruneResult> PruneAsync(bool dryRun, CancellationToken cancellationToken = default) =>
-        new BackupPruner(_storage, _catalog, _options.Retention, _time, _logger).PruneAsync(dryRun, cancellationToken);
+        new BackupPruner(_storage, _catalog, _options.Retention, _pitr, _wal, _time, _logger).PruneAsync(dryRun, cancellationToken);
 
     private BackupVerifier Verifier(IBackupProvider provider) => new(provider, _storage, _keys, _time, _logger);
 

@@ -5,7 +5,8 @@ namespace DataGuard.Backup;
 /// <param name="Decisions">Each backup and whether it is kept, and why.</param>
 /// <param name="Orphans">Orphaned data removed (or that would be).</param>
 /// <param name="OrphansWithinGrace">Orphaned data left alone because it is younger than the grace period (perhaps a backup in progress).</param>
-public sealed record PruneResult(bool DryRun, IReadOnlyList<RetentionDecision> Decisions, IReadOnlyList<OrphanedBackup> Orphans, IReadOnlyList<OrphanedBackup> OrphansWithinGrace)
+/// <param name="ExpiredWal">Archived WAL files no kept base backup needs, removed (or that would be).</param>
+public sealed record PruneResult(bool DryRun, IReadOnlyList<RetentionDecision> Decisions, IReadOnlyList<OrphanedBackup> Orphans, IReadOnlyList<OrphanedBackup> OrphansWithinGrace, IReadOnlyList<string> ExpiredWal)
 {
     /// <summary>Gets the backups deleted (or that would be).</summary>
     public IEnumerable<BackupManifest> Deleted => Decisions.Where(d => !d.Keep).Select(d => d.Backup);

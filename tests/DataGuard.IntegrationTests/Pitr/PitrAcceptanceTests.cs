@@ -134,6 +134,41 @@ public sealed class PitrAcceptanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Window_retention_removes_old_base_backups_and_the_WAL_only_they_needed()
+    {
+        var backups = _services.GetRequiredService<BackupService>();
+        var first = await backups.RunAsync("physical");
+        await ExecuteAsync("CREATE TABLE filler (i int); INSERT INTO filler SELECT generate_series(1, 1000)");
+        await ScalarAsync("SELECT pg_switch_wal()::text");
+        var second = await backups.RunAsync("physical");
+        await ExecuteAsync("INSERT INTO filler SELECT generate_series(1, 1000)");
+        await WaitForArchiveAsync(await ScalarAsync("SELECT pg_walfile_name(pg_switch_wal())"));
+        var walBefore = Directory.GetFiles(Path.Combine(Storage, "wal", "00000001")).Length;
+
+        // Ten days later, with a 7-day window: the second base backup is where recovery to the window's start begins.
+        var later = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(10));
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(later);
+        services.AddDataGuard(o => o.Pitr.WindowDays = 7).AddPostgres(o => o.ConnectionString = _connectionString).AddFileSystemStorage(Storage);
+        await using var provider = services.BuildServiceProvider();
+        var pruning = provider.GetRequiredService<BackupService>();
+
+        var dryRun = await pruning.PruneAsync(dryRun: true);
+        Assert.Equal([first.Id], dryRun.Deleted.Select(b => b.Id));
+        Assert.NotEmpty(dryRun.ExpiredWal);
+        Assert.Equal(walBefore, Directory.GetFiles(Path.Combine(Storage, "wal", "00000001")).Length);
+
+        var pruned = await pruning.PruneAsync(dryRun: false);
+        var remaining = (await pruning.GetCatalogAsync()).Backups.Select(b => b.Id).ToList();
+        Assert.Equal([second.Id], remaining);
+        Assert.Equal(walBefore - pruned.ExpiredWal.Count, Directory.GetFiles(Path.Combine(Storage, "wal", "00000001")).Length);
+        var status = await provider.GetRequiredService<WalArchiveInspector>().InspectAsync();
+        Assert.False(status.HasGaps);
+        var startSegment = WalSegmentNumbers.OfLsn(Lsn.Parse(second.Wal!.StartLsn), 16 * 1024 * 1024);
+        Assert.Equal(WalSegmentNumbers.Name("00000001", startSegment, 16 * 1024 * 1024), status.Timelines.Single().First);
+    }
+
+    [Fact]
     public async Task Restoring_into_a_non_empty_directory_is_refused()
     {
         var dir = Path.Combine(_root, "occupied");
