@@ -47,6 +47,35 @@ public sealed class BaseBackupTests(ArchivingCluster cluster) : IClassFixture<Ar
     }
 
     [Fact]
+    public async Task Two_replicas_due_for_the_same_base_backup_slot_make_one_and_logical_slots_are_separate()
+    {
+        var storage = Path.Combine(_work, "scheduled");
+        BackupScheduler Replica()
+        {
+            var services = new ServiceCollection();
+            services.AddDataGuard(o =>
+                {
+                    o.Backup.Compression.Level = 1;
+                    o.Pitr.Enabled = true;
+                })
+                .AddPostgres(o => o.ConnectionString = cluster.ConnectionString)
+                .AddFileSystemStorage(storage);
+            return services.BuildServiceProvider().GetRequiredService<BackupScheduler>();
+        }
+
+        var slot = new DateTimeOffset(2026, 11, 26, 2, 0, 0, TimeSpan.Zero);
+        var made = await Task.WhenAll(Replica().RunSlotAsync("physical", slot, CancellationToken.None), Replica().RunSlotAsync("physical", slot, CancellationToken.None));
+        var logical = await Replica().RunSlotAsync("logical", slot, CancellationToken.None);
+
+        var physical = Assert.Single(made, m => m is not null)!;
+        Assert.Equal("physical", physical.Kind);
+        Assert.NotNull(logical);
+        var (backups, _) = Create(cluster.ConnectionString, storage);
+        var catalog = await backups.GetCatalogAsync();
+        Assert.Equal(["logical", "physical"], catalog.Backups.Select(b => b.Kind).Order());
+    }
+
+    [Fact]
     public async Task A_user_without_the_replication_attribute_gets_a_clear_error()
     {
         var role = $"norepl_{Guid.NewGuid():N}"[..18];
@@ -66,12 +95,12 @@ public sealed class BaseBackupTests(ArchivingCluster cluster) : IClassFixture<Ar
         }
     }
 
-    private (BackupService Backups, IBackupStorage Storage) Create(string connectionString)
+    private (BackupService Backups, IBackupStorage Storage) Create(string connectionString, string? storage = null)
     {
         var services = new ServiceCollection();
         services.AddDataGuard(o => o.Backup.Compression.Level = 1)
             .AddPostgres(o => o.ConnectionString = connectionString)
-            .AddFileSystemStorage(Path.Combine(_work, "storage"));
+            .AddFileSystemStorage(storage ?? Path.Combine(_work, "storage"));
         var provider = services.BuildServiceProvider();
         return (provider.GetRequiredService<BackupService>(), provider.GetRequiredService<IBackupStorage>());
     }
