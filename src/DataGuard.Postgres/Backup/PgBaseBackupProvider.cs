@@ -13,24 +13,16 @@ namespace DataGuard.Postgres.Backup;
 /// data directory can be checked with <c>pg_verifybackup</c>). For point-in-time recovery on self-hosted PostgreSQL;
 /// the user needs the REPLICATION attribute.
 /// </summary>
-public sealed class PgBaseBackupProvider : IBackupProvider
+public sealed class PgBaseBackupProvider : PgBackupProvider, IBackupProvider
 {
-    private readonly IServiceProvider _services;
-    private readonly PgToolLocator _tools;
-    private readonly IOptions<PostgresOptions> _options;
-
     /// <summary>Initializes a new instance of the <see cref="PgBaseBackupProvider"/> class.</summary>
     /// <param name="services">The services, for DataGuard's data source (resolved when first used, so listing and verifying need no database).</param>
     /// <param name="tools">The tool locator.</param>
     /// <param name="options">The PostgreSQL options.</param>
     public PgBaseBackupProvider(IServiceProvider services, PgToolLocator tools, IOptions<PostgresOptions> options)
+        : base(services, tools, options)
     {
-        _services = services;
-        _tools = tools;
-        _options = options;
     }
-
-    private NpgsqlDataSource DataSource => _services.GetRequiredService<DataGuardDataSource>().DataSource;
 
     /// <inheritdoc />
     public string Kind => "physical";
@@ -44,7 +36,7 @@ public sealed class PgBaseBackupProvider : IBackupProvider
     /// <inheritdoc />
     public async Task<BackupSource> StartBackupAsync(CancellationToken cancellationToken = default)
     {
-        var configured = new NpgsqlConnectionStringBuilder(_options.Value.ConnectionString);
+        var configured = Configured;
         string systemIdentifier;
         Version serverVersion;
         string serverVersionText;
@@ -60,7 +52,7 @@ public sealed class PgBaseBackupProvider : IBackupProvider
             }
         }
 
-        var pgBaseBackup = await _tools.FindForServerAsync("pg_basebackup", serverVersion, cancellationToken).ConfigureAwait(false);
+        var pgBaseBackup = await Tools.FindForServerAsync("pg_basebackup", serverVersion, cancellationToken).ConfigureAwait(false);
         string[] arguments = ["--pgdata=-", "--format=tar", "--wal-method=fetch", "--checkpoint=fast", "--verbose", "--no-password", "--label=dataguard"];
         var process = PgProcess.Start(pgBaseBackup, arguments, PgConnectionEnvironment.For(configured), stdin: false, stdout: true, cancellationToken);
         var info = new BackupSourceInfo(

@@ -12,24 +12,16 @@ namespace DataGuard.Postgres.Backup;
 /// Works on every PostgreSQL, managed ones included. The archive, once decompressed and decrypted, is a plain
 /// pg_dump custom-format file that pg_restore accepts.
 /// </summary>
-public sealed class PgDumpBackupProvider : IBackupProvider
+public sealed class PgDumpBackupProvider : PgBackupProvider, IBackupProvider
 {
-    private readonly IServiceProvider _services;
-    private readonly PgToolLocator _tools;
-    private readonly IOptions<PostgresOptions> _options;
-
     /// <summary>Initializes a new instance of the <see cref="PgDumpBackupProvider"/> class.</summary>
     /// <param name="services">The services, for DataGuard's data source (resolved when first used, so listing and verifying need no database).</param>
     /// <param name="tools">The tool locator.</param>
     /// <param name="options">The PostgreSQL options.</param>
     public PgDumpBackupProvider(IServiceProvider services, PgToolLocator tools, IOptions<PostgresOptions> options)
+        : base(services, tools, options)
     {
-        _services = services;
-        _tools = tools;
-        _options = options;
     }
-
-    private NpgsqlDataSource DataSource => _services.GetRequiredService<DataGuardDataSource>().DataSource;
 
     /// <inheritdoc />
     public string Kind => "logical";
@@ -40,8 +32,6 @@ public sealed class PgDumpBackupProvider : IBackupProvider
     /// <inheritdoc />
     public string ArchiveExtension => "pgdump";
 
-    private NpgsqlConnectionStringBuilder Configured => new(_options.Value.ConnectionString);
-
     /// <inheritdoc />
     public async Task<BackupSource> StartBackupAsync(CancellationToken cancellationToken = default)
     {
@@ -51,7 +41,7 @@ public sealed class PgDumpBackupProvider : IBackupProvider
         PgProcess? process = null;
         try
         {
-            var pgDump = await _tools.FindForServerAsync("pg_dump", connection.PostgreSqlVersion, cancellationToken).ConfigureAwait(false);
+            var pgDump = await Tools.FindForServerAsync("pg_dump", connection.PostgreSqlVersion, cancellationToken).ConfigureAwait(false);
             transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
             var readOnly = new NpgsqlCommand("SET TRANSACTION READ ONLY", connection, transaction);
             await using (readOnly.ConfigureAwait(false))
@@ -66,7 +56,7 @@ public sealed class PgDumpBackupProvider : IBackupProvider
                 snapshot = (string)(await export.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
             }
 
-            var filter = _options.Value.Dump;
+            var filter = Options.Value.Dump;
             string[] arguments = ["--format=custom", "--compress=0", "--no-password", $"--snapshot={snapshot}", .. SnapshotTables.Arguments(filter)];
             process = PgProcess.Start(pgDump, arguments, PgConnectionEnvironment.For(configured), stdin: false, stdout: true, cancellationToken);
             var counts = SnapshotTables.CountAsync(connection, transaction, filter, cancellationToken);
@@ -103,7 +93,7 @@ public sealed class PgDumpBackupProvider : IBackupProvider
     /// <inheritdoc />
     public async Task<ArchiveContents> InspectAsync(Stream archive, CancellationToken cancellationToken = default)
     {
-        var pgRestore = await _tools.FindAsync("pg_restore", cancellationToken).ConfigureAwait(false);
+        var pgRestore = await Tools.FindAsync("pg_restore", cancellationToken).ConfigureAwait(false);
         var process = PgProcess.Start(pgRestore, ["--list"], new Dictionary<string, string?>(), stdin: true, stdout: true, cancellationToken);
         await using (process.ConfigureAwait(false))
         {
@@ -132,7 +122,7 @@ public sealed class PgDumpBackupProvider : IBackupProvider
         var probe = await OpenAsync(probeSource, connection, cancellationToken).ConfigureAwait(false);
         await using (probe.ConfigureAwait(false))
         {
-            var pgRestore = await _tools.FindForServerAsync("pg_restore", probe.PostgreSqlVersion, cancellationToken).ConfigureAwait(false);
+            var pgRestore = await Tools.FindForServerAsync("pg_restore", probe.PostgreSqlVersion, cancellationToken).ConfigureAwait(false);
             string[] arguments = ["--no-owner", "--exit-on-error", "--single-transaction", "--no-password", $"--dbname={connection.Database}", .. request.Clean ? (string[])["--clean", "--if-exists"] : []];
             var process = PgProcess.Start(pgRestore, arguments, PgConnectionEnvironment.For(connection), stdin: true, stdout: false, cancellationToken);
             await using (process.ConfigureAwait(false))

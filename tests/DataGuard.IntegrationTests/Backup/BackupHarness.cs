@@ -36,15 +36,10 @@ public sealed class BackupHarness : IAsyncDisposable
         if (s3)
         {
             harness.Bucket = await TestS3.CreateBucketAsync();
-            var options = harness.Bucket.Server.Options(harness.Bucket.Name, "backups-test");
+            var bucket = harness.Bucket;
             storage = b => b.AddS3Storage(o =>
             {
-                o.Bucket = options.Bucket;
-                o.Prefix = options.Prefix;
-                o.ServiceUrl = s3Endpoint ?? options.ServiceUrl;
-                o.AccessKeyId = options.AccessKeyId;
-                o.SecretAccessKey = options.SecretAccessKey;
-                o.PartSize = options.PartSize;
+                bucket.Server.Configure(o, bucket.Name, "backups-test", s3Endpoint);
                 o.MaxRetries = 1;
             });
         }
@@ -64,16 +59,7 @@ public sealed class BackupHarness : IAsyncDisposable
     {
         var storage = Bucket is null
             ? (Action<IDataGuardBuilder>)(b => b.AddFileSystemStorage(DiskRoot))
-            : b => b.AddS3Storage(o =>
-            {
-                var options = Bucket.Server.Options(Bucket.Name, "backups-test");
-                o.Bucket = options.Bucket;
-                o.Prefix = options.Prefix;
-                o.ServiceUrl = options.ServiceUrl;
-                o.AccessKeyId = options.AccessKeyId;
-                o.SecretAccessKey = options.SecretAccessKey;
-                o.PartSize = options.PartSize;
-            });
+            : b => b.AddS3Storage(o => Bucket.Server.Configure(o, Bucket.Name, "backups-test"));
         return BuildServices(storage, configure);
     }
 

@@ -53,6 +53,19 @@ public static class TestS3
 /// <summary>Where the tests' S3 server is.</summary>
 public sealed record S3Server(string Endpoint, string AccessKey, string SecretKey)
 {
+    /// <summary>Copies this server's settings for a bucket onto options being configured (AddS3Storage's callback).</summary>
+    public void Configure(S3StorageOptions target, string bucket, string? prefix = null, string? endpoint = null)
+    {
+        var options = Options(bucket, prefix);
+        target.Bucket = options.Bucket;
+        target.Prefix = options.Prefix;
+        target.ServiceUrl = endpoint ?? options.ServiceUrl;
+        target.AccessKeyId = options.AccessKeyId;
+        target.SecretAccessKey = options.SecretAccessKey;
+        target.PartSize = options.PartSize;
+        target.MaxRetries = options.MaxRetries;
+    }
+
     public S3StorageOptions Options(string bucket, string? prefix = null) => new()
     {
         Bucket = bucket,

@@ -146,18 +146,8 @@ public sealed class WalArchiveTests(ArchivingCluster cluster) : IClassFixture<Ar
         }
 
         _bucket = await TestS3.CreateBucketAsync();
-        var options = _bucket.Server.Options(_bucket.Name, "pitr");
-        return CreateArchive(
-            b => b.AddS3Storage(o =>
-            {
-                o.Bucket = options.Bucket;
-                o.Prefix = options.Prefix;
-                o.ServiceUrl = options.ServiceUrl;
-                o.AccessKeyId = options.AccessKeyId;
-                o.SecretAccessKey = options.SecretAccessKey;
-                o.PartSize = options.PartSize;
-            }),
-            encrypted);
+        var bucket = _bucket;
+        return CreateArchive(b => b.AddS3Storage(o => bucket.Server.Configure(o, bucket.Name, "pitr")), encrypted);
     }
 
     private static WalArchive CreateArchive(Action<IDataGuardBuilder> storage, bool encrypted)
