@@ -1,0 +1,133 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace DataGuard.Migrations;
+
+/// <summary>
+/// Reads migrations from a directory: golang-migrate pairs (<c>{version}_{title}.up.sql</c> / <c>.down.sql</c>, paired
+/// by version, titles may differ) and dbmate single files (<c>{version}_{title}.sql</c> with <c>-- migrate:up</c> and
+/// <c>-- migrate:down</c> sections). Directives: <c>-- dataguard:no-transaction</c> and <c>-- dataguard:irreversible</c>.
+/// </summary>
+public static partial class MigrationDirectory
+{
+    /// <summary>Reads a directory (not recursive).</summary>
+    /// <param name="path">The directory.</param>
+    /// <returns>The migrations and the ignored files.</returns>
+    /// <exception cref="MigrationSourceException">Two ups for one version, a down without an up, or a bad version.</exception>
+    public static MigrationSet Read(string path)
+    {
+        if (!Directory.Exists(path))
+        {
+            throw new MigrationSourceException($"The migrations directory '{path}' does not exist (DataGuard:Migrations:Directory).");
+        }
+
+        var files = Directory.EnumerateFiles(path).Select(f => (Name: Path.GetFileName(f), Text: File.ReadAllText(f, Encoding.UTF8), Path: f));
+        return Parse(files.Select(f => (f.Name, f.Text)));
+    }
+
+    /// <summary>Parses named files (for directories, embedded resources or tests).</summary>
+    /// <param name="files">File names and their text.</param>
+    /// <returns>The migrations and the ignored files.</returns>
+    public static MigrationSet Parse(IEnumerable<(string Name, string Text)> files)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var ups = new Dictionary<long, (string Title, string Text, string Name)>();
+        var downs = new Dictionary<long, (string Text, string Name)>();
+        var warnings = new List<string>();
+        foreach (var (name, text) in files.OrderBy(f => f.Name, StringComparer.Ordinal))
+        {
+            var pair = PairPattern().Match(name);
+            var single = SinglePattern().Match(name);
+            if (pair.Success)
+            {
+                var version = ParseVersion(pair.Groups[1].Value, name);
+                var target = pair.Groups[3].Value;
+                if (target == "up")
+                {
+                    Add(ups, version, (pair.Groups[2].Value, text, name), name);
+                }
+                else
+                {
+                    Add(downs, version, (text, name), name);
+                }
+            }
+            else if (single.Success && text.Contains("-- migrate:up", StringComparison.Ordinal))
+            {
+                var version = ParseVersion(single.Groups[1].Value, name);
+                var (up, down, noTransaction) = SplitDbmate(text);
+                Add(ups, version, (single.Groups[2].Value, noTransaction ? "-- dataguard:no-transaction\n" + up : up, name), name);
+                if (!string.IsNullOrWhiteSpace(down))
+                {
+                    Add(downs, version, (noTransaction ? "-- dataguard:no-transaction\n" + down : down, name), name);
+                }
+            }
+            else
+            {
+                warnings.Add($"{name}: ignored (not {{version}}_{{title}}.up.sql / .down.sql, nor a dbmate file with -- migrate:up)");
+            }
+        }
+
+        foreach (var orphan in downs.Keys.Except(ups.Keys))
+        {
+            throw new MigrationSourceException($"{downs[orphan].Name}: a down script for version {orphan}, which has no up script.");
+        }
+
+        var migrations = ups.OrderBy(u => u.Key).Select(u =>
+        {
+            var down = downs.TryGetValue(u.Key, out var d) ? d.Text : null;
+            return new Migration
+            {
+                Version = u.Key,
+                Title = u.Value.Title,
+                Up = u.Value.Text,
+                Down = down,
+                UpSha256 = Sha256(u.Value.Text),
+                DownSha256 = down is null ? null : Sha256(down),
+                NoTransaction = HasDirective(u.Value.Text, "no-transaction"),
+                Irreversible = HasDirective(u.Value.Text, "irreversible"),
+                Source = u.Value.Name,
+            };
+        }).ToList();
+        return new MigrationSet(migrations, warnings);
+    }
+
+    /// <summary>The SHA-256 of a script's text (UTF-8), lower-case hex.</summary>
+    /// <param name="text">The script.</param>
+    /// <returns>The hash.</returns>
+    public static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text ?? string.Empty)));
+
+    private static bool HasDirective(string text, string directive) =>
+        text.Split('\n').Any(line => line.Trim().Equals($"-- dataguard:{directive}", StringComparison.OrdinalIgnoreCase));
+
+    private static (string Up, string Down, bool NoTransaction) SplitDbmate(string text)
+    {
+        var upAt = text.IndexOf("-- migrate:up", StringComparison.Ordinal);
+        var downAt = text.IndexOf("-- migrate:down", StringComparison.Ordinal);
+        var upHeaderEnd = text.IndexOf('\n', upAt) is var e and >= 0 ? e : text.Length;
+        var noTransaction = text[upAt..upHeaderEnd].Contains("transaction:false", StringComparison.Ordinal);
+        var up = downAt > upAt ? text[upHeaderEnd..downAt] : text[upHeaderEnd..];
+        var down = downAt >= 0 ? text[(text.IndexOf('\n', downAt) is var d and >= 0 ? d : text.Length)..] : string.Empty;
+        return (up.Trim() + "\n", down.Trim().Length == 0 ? string.Empty : down.Trim() + "\n", noTransaction);
+    }
+
+    private static long ParseVersion(string digits, string name) =>
+        long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var version) && version > 0
+            ? version
+            : throw new MigrationSourceException($"{name}: version '{digits}' is not a positive integer that fits in a bigint.");
+
+    private static void Add<T>(Dictionary<long, T> map, long version, T value, string name)
+    {
+        if (!map.TryAdd(version, value))
+        {
+            throw new MigrationSourceException($"{name}: version {version} appears twice; each version has one up and at most one down script.");
+        }
+    }
+
+    [GeneratedRegex(@"^(\d+)_(.+)\.(up|down)\.sql$", RegexOptions.CultureInvariant)]
+    private static partial Regex PairPattern();
+
+    [GeneratedRegex(@"^(\d+)_(.+)\.sql$", RegexOptions.CultureInvariant)]
+    private static partial Regex SinglePattern();
+}

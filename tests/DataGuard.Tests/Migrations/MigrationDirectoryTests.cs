@@ -1,0 +1,62 @@
+using DataGuard.Migrations;
+
+namespace DataGuard.Tests.Migrations;
+
+public class MigrationDirectoryTests
+{
+    [Fact]
+    public void Pairs_golang_migrate_files_by_version_even_when_titles_differ()
+    {
+        var set = MigrationDirectory.Parse(
+        [
+            ("20240826120919_create_users.up.sql", "CREATE TABLE users (id int);"),
+            ("20240826120919_drop_users_table.down.sql", "DROP TABLE users;"),
+            ("2_second.up.sql", "SELECT 1;"),
+            ("README.md", "notes"),
+        ]);
+
+        Assert.Equal([2L, 20240826120919L], set.Migrations.Select(m => m.Version));
+        var users = set.Migrations[1];
+        Assert.Equal("create_users", users.Title);
+        Assert.Equal("DROP TABLE users;", users.Down);
+        Assert.Null(set.Migrations[0].Down);
+        Assert.Equal(MigrationDirectory.Sha256("CREATE TABLE users (id int);"), users.UpSha256);
+        Assert.Contains(set.Warnings, w => w.StartsWith("README.md", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Reads_dbmate_single_files_and_directives()
+    {
+        var set = MigrationDirectory.Parse(
+        [
+            ("3_index.sql", "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON t (x);\n-- migrate:down\nDROP INDEX CONCURRENTLY i;\n"),
+            ("4_data.up.sql", "-- dataguard:irreversible\nDELETE FROM t;"),
+        ]);
+
+        var index = set.Migrations[0];
+        Assert.True(index.NoTransaction);
+        Assert.Contains("CREATE INDEX CONCURRENTLY", index.Up);
+        Assert.DoesNotContain("DROP INDEX", index.Up);
+        Assert.Contains("DROP INDEX CONCURRENTLY", index.Down);
+        Assert.True(set.Migrations[1].Irreversible);
+    }
+
+    [Theory]
+    [InlineData("1_a.up.sql", "1_b.up.sql", "appears twice")]
+    [InlineData("1_a.down.sql", "2_b.up.sql", "has no up script")]
+    [InlineData("99999999999999999999_big.up.sql", "1_a.up.sql", "fits in a bigint")]
+    public void Inconsistent_files_are_errors(string first, string second, string message)
+    {
+        var ex = Assert.Throws<MigrationSourceException>(() => MigrationDirectory.Parse([(first, "SELECT 1;"), (second, "SELECT 2;")]));
+        Assert.Contains(message, ex.Message);
+    }
+
+    [Theory]
+    [InlineData("BEGIN;\nCREATE TABLE a (i int);\nCOMMIT;", true)]
+    [InlineData("start transaction;\nselect 1;\ncommit;", true)]
+    [InlineData("CREATE FUNCTION f() RETURNS void AS $$ BEGIN PERFORM 1; END; $$ LANGUAGE plpgsql;", false)]
+    [InlineData("DO $body$ BEGIN RAISE NOTICE 'x; COMMIT;'; END $body$;", false)]
+    [InlineData("-- BEGIN;\nSELECT 'BEGIN;'; -- COMMIT;\n/* COMMIT; */", false)]
+    public void Detects_scripts_that_manage_their_own_transaction(string script, bool expected) =>
+        Assert.Equal(expected, ScriptAnalysis.ManagesOwnTransaction(script));
+}
