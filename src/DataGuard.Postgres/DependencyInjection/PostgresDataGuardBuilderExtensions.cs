@@ -43,6 +43,9 @@ public static class PostgresDataGuardBuilderExtensions
         });
         services.TryAddSingleton<PgToolLocator>();
         services.TryAddSingleton<DataGuard.Postgres.Pitr.RestorePoints>();
+        builder.AddDataGuardOptions<DataGuard.Postgres.Migrations.MigrationsOptions, DataGuard.Postgres.Migrations.MigrationsOptionsValidator>(DataGuard.Postgres.Migrations.MigrationsOptions.SectionPath);
+        services.TryAddSingleton<DataGuard.Migrations.IMigrationLedger, DataGuard.Postgres.Migrations.PostgresMigrationLedger>();
+        services.TryAddSingleton<DataGuard.Postgres.Migrations.Migrator>();
         services.TryAddSingleton<DataGuard.Postgres.Pitr.PitrRestoreService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<DataGuard.Backup.IBackupProvider, PgDumpBackupProvider>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<DataGuard.Backup.IBackupProvider, PgBaseBackupProvider>());

@@ -1,0 +1,17 @@
+namespace DataGuard.Postgres.Migrations;
+
+/// <summary>Options of the section <c>DataGuard:Migrations</c>.</summary>
+public sealed class MigrationsOptions
+{
+    /// <summary>The configuration path of these options.</summary>
+    public const string SectionPath = "DataGuard:Migrations";
+
+    /// <summary>Gets or sets the directory of migration files. Default: <c>migrations</c>.</summary>
+    public string Directory { get; set; } = "migrations";
+
+    /// <summary>Gets or sets how long to wait for another migrator to finish. Default: 30 seconds.</summary>
+    public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets or sets the application name and version recorded as who applied a migration. Default: the entry assembly's.</summary>
+    public string? Application { get; set; }
+}

@@ -1,0 +1,111 @@
+using DataGuard.Migrations;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace DataGuard.Postgres.Migrations;
+
+/// <summary>The migration ledger in PostgreSQL: <c>dataguard.migrations</c> and the append-only <c>dataguard.migration_history</c>.</summary>
+public sealed class PostgresMigrationLedger : IMigrationLedger
+{
+    private readonly IOptions<PostgresOptions> _options;
+
+    /// <summary>Initializes a new instance of the <see cref="PostgresMigrationLedger"/> class.</summary>
+    /// <param name="options">The PostgreSQL options.</param>
+    public PostgresMigrationLedger(IOptions<PostgresOptions> options) => _options = options;
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<LedgerEntry>> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = new NpgsqlConnection(_options.Value.ConnectionString);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return await ReadAsync(connection, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<MigrationEvent>> ReadHistoryAsync(int limit = 100, CancellationToken cancellationToken = default)
+    {
+        var connection = new NpgsqlConnection(_options.Value.ConnectionString);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            if (!await ExistsAsync(connection, cancellationToken).ConfigureAwait(false))
+            {
+                return [];
+            }
+
+            var command = new NpgsqlCommand("SELECT version, direction, outcome, at, by, duration_ms, deploy_id, error FROM dataguard.migration_history ORDER BY id DESC LIMIT @limit", connection);
+            await using (command.ConfigureAwait(false))
+            {
+                command.Parameters.AddWithValue("limit", limit);
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    var events = new List<MigrationEvent>();
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        events.Add(new MigrationEvent(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetString(4), reader.GetInt64(5), reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7)));
+                    }
+
+                    return events;
+                }
+            }
+        }
+    }
+
+    internal static async Task<bool> ExistsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var command = new NpgsqlCommand("SELECT to_regclass('dataguard.migrations') IS NOT NULL", connection);
+        await using (command.ConfigureAwait(false))
+        {
+            return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+    }
+
+    internal static async Task<IReadOnlyList<LedgerEntry>> ReadAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        if (!await ExistsAsync(connection, cancellationToken).ConfigureAwait(false))
+        {
+            return [];
+        }
+
+        var command = new NpgsqlCommand("SELECT version, title, state, up_sha256, down_sha256, down_script, no_transaction, irreversible, applied_at, applied_by, execution_ms, deploy_id, error FROM dataguard.migrations ORDER BY version", connection);
+        await using (command.ConfigureAwait(false))
+        {
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                var entries = new List<LedgerEntry>();
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    entries.Add(new LedgerEntry
+                    {
+                        Version = reader.GetInt64(0),
+                        Title = reader.GetString(1),
+                        State = reader.GetString(2) switch
+                        {
+                            "applied" => MigrationState.Applied,
+                            "failed" => MigrationState.Failed,
+                            "rolledback" => MigrationState.RolledBack,
+                            _ => MigrationState.Dirty,
+                        },
+                        UpSha256 = reader.GetString(3),
+                        DownSha256 = reader.IsDBNull(4) ? null : reader.GetString(4),
+                        Down = reader.IsDBNull(5) ? null : reader.GetString(5),
+                        NoTransaction = reader.GetBoolean(6),
+                        Irreversible = reader.GetBoolean(7),
+                        AppliedAt = reader.GetFieldValue<DateTimeOffset>(8),
+                        AppliedBy = reader.GetString(9),
+                        ExecutionMs = reader.GetInt64(10),
+                        DeployId = reader.GetString(11),
+                        Error = reader.IsDBNull(12) ? null : reader.GetString(12),
+                    });
+                }
+
+                return entries;
+            }
+        }
+    }
+}
