@@ -62,6 +62,7 @@ internal static class CliApplication
         root.Subcommands.Add(RestoreCommand.Create(output, error));
         root.Subcommands.Add(WalCommand.Create(output, error));
         root.Subcommands.Add(PitrCommand.Create(output, error));
+        root.Subcommands.Add(MigrateCommand.Create(output));
         return root;
     }
 }

@@ -1,0 +1,196 @@
+using System.CommandLine;
+using System.Text.Json;
+using DataGuard.Migrations;
+using DataGuard.Postgres.Migrations;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace DataGuard.Cli.Commands;
+
+/// <summary><c>dataguard migrate status | up | down | plan | verify | resolve</c>.</summary>
+internal static class MigrateCommand
+{
+    private static readonly Option<string?> Directory = new("--dir") { Description = "The migrations directory (default: DataGuard:Migrations:Directory, 'migrations').", Recursive = true };
+
+    public static Command Create(TextWriter output)
+    {
+        var command = new Command("migrate", "Apply and roll back schema migrations with a ledger of what ran.");
+        command.Options.Add(Directory);
+        command.Subcommands.Add(Status(output));
+        command.Subcommands.Add(Up(output));
+        command.Subcommands.Add(Down(output));
+        command.Subcommands.Add(Plan(output));
+        command.Subcommands.Add(Verify(output));
+        command.Subcommands.Add(Resolve(output));
+        return command;
+    }
+
+    private static Command Status(TextWriter output)
+    {
+        var command = new Command("status", "Applied, pending, drifted, dirty, and missing down scripts.");
+        command.SetAction((parse, ct) => RunAsync(parse, async (migrator, set) =>
+        {
+            var rows = await migrator.StatusAsync(set, ct);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                await output.WriteLineAsync(JsonSerializer.Serialize(rows, CliJson.Options));
+            }
+            else
+            {
+                foreach (var row in rows)
+                {
+                    var flags = string.Join(", ", new[] { row.Drifted ? "DRIFTED" : null, row.MissingDown ? "no down script" : null, row.Irreversible ? "irreversible" : null }.OfType<string>());
+                    await output.WriteLineAsync($"{row.Version,16}  {row.State,-22} {row.Title}{(flags.Length > 0 ? $"  ({flags})" : string.Empty)}");
+                }
+            }
+
+            return rows.Any(r => r.State is "dirty" or "failed" || r.Drifted) ? ExitCodes.Failure : ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static Command Up(TextWriter output)
+    {
+        var to = new Option<long?>("--to") { Description = "The last version to apply." };
+        var allowDrift = new Option<bool>("--allow-drift") { Description = "Apply even though applied files changed." };
+        var command = new Command("up", "Apply pending migrations, each in its own transaction with its ledger row.") { to, allowDrift };
+        command.SetAction((parse, ct) => RunAsync(parse, async (migrator, set) =>
+        {
+            var steps = await migrator.UpAsync(set, parse.GetValue(to), parse.GetValue(allowDrift), ct);
+            await PrintAsync(output, parse, steps, "applied");
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static Command Down(TextWriter output)
+    {
+        var (steps, to, deploy, prefer) = DownOptions();
+        var command = new Command("down", "Roll back: the last migration, --steps N, --to V (0 = everything) or --deploy D.") { steps, to, deploy, prefer };
+        command.SetAction((parse, ct) => RunAsync(parse, async (migrator, set) =>
+        {
+            var done = await migrator.DownAsync(set, DownRequestOf(parse, steps, to, deploy, prefer), ct);
+            await PrintAsync(output, parse, done, "rolled back");
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static Command Plan(TextWriter output)
+    {
+        var direction = new Argument<string>("direction") { Description = "up or down.", DefaultValueFactory = _ => "up" };
+        direction.AcceptOnlyFromAmong("up", "down");
+        var upTo = new Option<long?>("--up-to") { Description = "For up: the last version to apply." };
+        var (steps, to, deploy, prefer) = DownOptions();
+        var command = new Command("plan", "Print the SQL that up or down would run, in order; run nothing.") { direction, upTo, steps, to, deploy, prefer };
+        command.SetAction((parse, ct) => RunAsync(parse, async (migrator, set) =>
+        {
+            var planned = parse.GetValue(direction) == "down"
+                ? await migrator.PlanDownAsync(set, DownRequestOf(parse, steps, to, deploy, prefer), ct)
+                : await migrator.PlanUpAsync(set, parse.GetValue(upTo), ct);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                await output.WriteLineAsync(JsonSerializer.Serialize(planned, CliJson.Options));
+                return ExitCodes.Success;
+            }
+
+            foreach (var step in planned)
+            {
+                await output.WriteLineAsync($"-- {step.Direction} {step.Version} {step.Title} ({step.Transaction})");
+                await output.WriteLineAsync(step.Script.TrimEnd());
+                await output.WriteLineAsync();
+            }
+
+            await output.WriteLineAsync($"-- {planned.Count} migration(s); nothing was run.");
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static Command Verify(TextWriter output)
+    {
+        var command = new Command("verify", "Check applied migrations against their files (checksum drift); exit 1 on drift.");
+        command.SetAction((parse, ct) => RunAsync(parse, async (migrator, set) =>
+        {
+            var drifted = (await migrator.StatusAsync(set, ct)).Where(r => r.Drifted).ToList();
+            foreach (var row in drifted)
+            {
+                await output.WriteLineAsync($"DRIFTED  {row.Version} {row.Title}: the file changed after it was applied");
+            }
+
+            await output.WriteLineAsync(drifted.Count == 0 ? "No drift: every applied migration matches its file." : $"{drifted.Count} drifted migration(s).");
+            return drifted.Count == 0 ? ExitCodes.Success : ExitCodes.Failure;
+        }));
+        return command;
+    }
+
+    private static Command Resolve(TextWriter output)
+    {
+        var version = new Argument<long>("version") { Description = "The dirty or failed version." };
+        var applied = new Option<bool>("--applied") { Description = "Its effect is in place." };
+        var rolledBack = new Option<bool>("--rolled-back") { Description = "Its effect is not in place." };
+        var command = new Command("resolve", "Clear a dirty or failed version on purpose (recorded in the history).") { version, applied, rolledBack };
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(applied) == r.GetValue(rolledBack))
+            {
+                r.AddError("Give exactly one of --applied and --rolled-back.");
+            }
+        });
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
+            await services.GetRequiredService<Migrator>().ResolveAsync(parse.GetValue(version), parse.GetValue(applied), ct);
+            await output.WriteLineAsync($"Version {parse.GetValue(version)} resolved as {(parse.GetValue(applied) ? "applied" : "rolled back")}.");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static (Option<int?> Steps, Option<long?> To, Option<string?> Deploy, Option<string?> Prefer) DownOptions()
+    {
+        var prefer = new Option<string?>("--prefer") { Description = "When a down file differs from the ledger's copy: file or ledger." };
+        prefer.AcceptOnlyFromAmong("file", "ledger");
+        return (new Option<int?>("--steps") { Description = "How many of the newest migrations." },
+            new Option<long?>("--to") { Description = "Roll back everything above this version (0: everything)." },
+            new Option<string?>("--deploy") { Description = "Roll back one deploy (see migrate status --json / the ledger)." },
+            prefer);
+    }
+
+    private static DownRequest DownRequestOf(ParseResult parse, Option<int?> steps, Option<long?> to, Option<string?> deploy, Option<string?> prefer) => new()
+    {
+        Steps = parse.GetValue(steps),
+        ToVersion = parse.GetValue(to),
+        Deploy = parse.GetValue(deploy),
+        Prefer = parse.GetValue(prefer),
+    };
+
+    private static async Task PrintAsync(TextWriter output, ParseResult parse, IReadOnlyList<PlannedStep> steps, string verb)
+    {
+        if (parse.GetValue(GlobalOptions.Json))
+        {
+            await output.WriteLineAsync(JsonSerializer.Serialize(steps.Select(s => new { s.Version, s.Title, s.Direction, s.Transaction }), CliJson.Options));
+            return;
+        }
+
+        foreach (var step in steps)
+        {
+            await output.WriteLineAsync($"{verb}  {step.Version} {step.Title} ({step.Transaction})");
+        }
+
+        await output.WriteLineAsync(steps.Count == 0 ? "Nothing to do." : $"{steps.Count} migration(s) {verb}.");
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse, Func<Migrator, MigrationSet, Task<int>> action)
+    {
+        await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
+        var directory = parse.GetValue(Directory) ?? services.GetRequiredService<IOptions<MigrationsOptions>>().Value.Directory;
+        var set = MigrationDirectory.Read(directory);
+        foreach (var warning in set.Warnings)
+        {
+            await Console.Error.WriteLineAsync($"warning: {warning}");
+        }
+
+        return await action(services.GetRequiredService<Migrator>(), set);
+    }
+}
