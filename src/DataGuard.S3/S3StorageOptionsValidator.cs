@@ -4,16 +4,14 @@ using Microsoft.Extensions.Options;
 namespace DataGuard.S3;
 
 /// <summary>Checks <see cref="S3StorageOptions"/> at start-up when S3 is the selected storage; messages name the option path.</summary>
-internal sealed class S3StorageOptionsValidator(
-    IEnumerable<IConfigureOptions<DataGuardOptions>> rootSetups,
-    IEnumerable<IPostConfigureOptions<DataGuardOptions>> rootPostConfigures) : IValidateOptions<S3StorageOptions>
+internal sealed class S3StorageOptionsValidator(IServiceProvider services) : IValidateOptions<S3StorageOptions>
 {
     private static readonly string[] Encryptions = ["AES256", "aws:kms"];
 
     public ValidateOptionsResult Validate(string? name, S3StorageOptions options)
     {
         // The root options without their validation, so their own failures are reported once, by their own validator.
-        var root = new OptionsFactory<DataGuardOptions>(rootSetups, rootPostConfigures).Create(Microsoft.Extensions.Options.Options.DefaultName);
+        var root = DataGuard.DependencyInjection.UnvalidatedOptions.Create<DataGuardOptions>(services);
         var provider = root.Storage.Provider;
         if (!string.IsNullOrEmpty(provider) && !string.Equals(provider, S3StorageOptions.ProviderName, StringComparison.OrdinalIgnoreCase))
         {

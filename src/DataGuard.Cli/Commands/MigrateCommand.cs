@@ -56,8 +56,8 @@ internal static class MigrateCommand
         var command = new Command("up", "Apply pending migrations, each in its own transaction with its ledger row.") { to, allowDrift };
         command.SetAction((parse, ct) => RunAsync(parse, async (migrator, set) =>
         {
-            var steps = await migrator.UpAsync(set, parse.GetValue(to), parse.GetValue(allowDrift), ct);
-            await PrintAsync(output, parse, steps, "applied");
+            var result = await migrator.UpAsync(set, parse.GetValue(to), parse.GetValue(allowDrift), ct);
+            await PrintAsync(output, parse, result, "applied");
             return ExitCodes.Success;
         }));
         return command;
@@ -69,8 +69,8 @@ internal static class MigrateCommand
         var command = new Command("down", "Roll back: the last migration, --steps N, --to V (0 = everything) or --deploy D.") { steps, to, deploy, prefer };
         command.SetAction((parse, ct) => RunAsync(parse, async (migrator, set) =>
         {
-            var done = await migrator.DownAsync(set, DownRequestOf(parse, steps, to, deploy, prefer), ct);
-            await PrintAsync(output, parse, done, "rolled back");
+            var result = await migrator.DownAsync(set, DownRequestOf(parse, steps, to, deploy, prefer), ct);
+            await PrintAsync(output, parse, result, "rolled back");
             return ExitCodes.Success;
         }));
         return command;
@@ -165,12 +165,23 @@ internal static class MigrateCommand
         Prefer = parse.GetValue(prefer),
     };
 
-    private static async Task PrintAsync(TextWriter output, ParseResult parse, IReadOnlyList<PlannedStep> steps, string verb)
+    private static async Task PrintAsync(TextWriter output, ParseResult parse, MigrationRunResult result, string verb)
     {
+        var steps = result.Steps;
         if (parse.GetValue(GlobalOptions.Json))
         {
-            await output.WriteLineAsync(JsonSerializer.Serialize(steps.Select(s => new { s.Version, s.Title, s.Direction, s.Transaction }), CliJson.Options));
+            await output.WriteLineAsync(JsonSerializer.Serialize(new { result.DeployId, result.BackupId, result.RestorePoint, steps = steps.Select(s => new { s.Version, s.Title, s.Direction, s.Transaction }) }, CliJson.Options));
             return;
+        }
+
+        if (result.BackupId is not null)
+        {
+            await output.WriteLineAsync($"safety net: backup {result.BackupId}");
+        }
+
+        if (result.RestorePoint is not null)
+        {
+            await output.WriteLineAsync($"safety net: restore point {result.RestorePoint}");
         }
 
         foreach (var step in steps)
@@ -178,7 +189,7 @@ internal static class MigrateCommand
             await output.WriteLineAsync($"{verb}  {step.Version} {step.Title} ({step.Transaction})");
         }
 
-        await output.WriteLineAsync(steps.Count == 0 ? "Nothing to do." : $"{steps.Count} migration(s) {verb}.");
+        await output.WriteLineAsync(steps.Count == 0 ? "Nothing to do." : $"{steps.Count} migration(s) {verb} (deploy {result.DeployId}).");
     }
 
     private static async Task<int> RunAsync(ParseResult parse, Func<Migrator, MigrationSet, Task<int>> action)

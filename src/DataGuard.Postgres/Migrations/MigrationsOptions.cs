@@ -14,4 +14,13 @@ public sealed class MigrationsOptions
 
     /// <summary>Gets or sets the application name and version recorded as who applied a migration. Default: the entry assembly's.</summary>
     public string? Application { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether a logical backup is taken before <c>up</c> or <c>down</c> changes anything. Default: off.</summary>
+    public bool BackupBeforeChange { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether a restore point (<c>before-migrate-&lt;deploy&gt;</c>) is created before a change;
+    /// default: when point-in-time recovery is enabled (<c>DataGuard:Pitr:Enabled</c>).
+    /// </summary>
+    public bool? RestorePointBeforeChange { get; set; }
 }

@@ -14,14 +14,17 @@ public sealed class Migrator
 {
     private readonly IOptions<PostgresOptions> _postgres;
     private readonly IOptions<MigrationsOptions> _options;
+    private readonly IServiceProvider _services;
 
     /// <summary>Initializes a new instance of the <see cref="Migrator"/> class.</summary>
     /// <param name="postgres">The PostgreSQL options.</param>
     /// <param name="options">The migration options.</param>
-    public Migrator(IOptions<PostgresOptions> postgres, IOptions<MigrationsOptions> options)
+    /// <param name="services">The services, for the safety net (backups, restore points).</param>
+    public Migrator(IOptions<PostgresOptions> postgres, IOptions<MigrationsOptions> options, IServiceProvider services)
     {
         _postgres = postgres;
         _options = options;
+        _services = services;
     }
 
     private string Application => _options.Value.Application
@@ -80,12 +83,12 @@ public sealed class Migrator
     /// <param name="toVersion">The last version to apply, or all.</param>
     /// <param name="allowDrift">Run even when applied files changed (recorded).</param>
     /// <param name="cancellationToken">Cancels the run (between migrations, and the running statement).</param>
-    /// <returns>The steps taken.</returns>
+    /// <returns>The deploy, the steps taken, and the safety net made first.</returns>
     /// <exception cref="MigrationFailedException">A migration failed; the ledger records it.</exception>
-    public async Task<IReadOnlyList<PlannedStep>> UpAsync(MigrationSet set, long? toVersion = null, bool allowDrift = false, CancellationToken cancellationToken = default)
+    public async Task<MigrationRunResult> UpAsync(MigrationSet set, long? toVersion = null, bool allowDrift = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(set);
-        var deploy = string.Create(CultureInfo.InvariantCulture, $"{DateTimeOffset.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..6]}");
+        var deploy = NewDeployId();
         var connection = await MigrationLock.AcquireAsync(_postgres.Value.ConnectionString!, Application, _options.Value.LockTimeout, cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
@@ -100,15 +103,17 @@ public sealed class Migrator
                 throw new DataGuardException($"Applied migrations changed since they ran (checksum drift): {string.Join(", ", drifted)}. Restore the files, or run with --allow-drift.") { Operation = "migrate.up" };
             }
 
+            var pending = Pending(set, ledger, toVersion).ToList();
+            var (backupId, restorePoint) = pending.Count == 0 ? (null, null) : await new MigrationSafetyNet(_services, _options.Value).PrepareAsync(deploy, cancellationToken).ConfigureAwait(false);
             var done = new List<PlannedStep>();
-            foreach (var migration in Pending(set, ledger, toVersion))
+            foreach (var migration in pending)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 await ApplyAsync(connection, migration, deploy, cancellationToken).ConfigureAwait(false);
                 done.Add(new PlannedStep(migration.Version, migration.Title, "up", migration.Up, TransactionOf(migration.NoTransaction, migration.Up)));
             }
 
-            return done;
+            return new MigrationRunResult(deploy, done, backupId, restorePoint);
         }
     }
 
@@ -131,22 +136,24 @@ public sealed class Migrator
     /// <param name="set">The migration files (a down script missing from them is taken from the ledger).</param>
     /// <param name="request">What to roll back.</param>
     /// <param name="cancellationToken">Cancels the rollback.</param>
-    /// <returns>The steps taken.</returns>
-    public async Task<IReadOnlyList<PlannedStep>> DownAsync(MigrationSet set, DownRequest request, CancellationToken cancellationToken = default)
+    /// <returns>The run, the steps taken, and the safety net made first.</returns>
+    public async Task<MigrationRunResult> DownAsync(MigrationSet set, DownRequest request, CancellationToken cancellationToken = default)
     {
+        var run = NewDeployId();
         var connection = await MigrationLock.AcquireAsync(_postgres.Value.ConnectionString!, Application, _options.Value.LockTimeout, cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var ledger = await PostgresMigrationLedger.ReadAsync(connection, cancellationToken).ConfigureAwait(false);
             RefuseDirty(ledger);
             var steps = DownSteps(set, ledger, request);
+            var (backupId, restorePoint) = steps.Count == 0 ? (null, null) : await new MigrationSafetyNet(_services, _options.Value).PrepareAsync(run, cancellationToken).ConfigureAwait(false);
             foreach (var step in steps)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 await RollBackAsync(connection, step, ledger.Single(e => e.Version == step.Version), cancellationToken).ConfigureAwait(false);
             }
 
-            return steps;
+            return new MigrationRunResult(run, steps, backupId, restorePoint);
         }
     }
 
@@ -168,6 +175,9 @@ public sealed class Migrator
             await RecordAsync(connection, null, LedgerSchema.History, entry.Version, "resolve", $"resolved as {state} (was {entry.State})", 0, entry.DeployId, cancellationToken, direction: "resolve").ConfigureAwait(false);
         }
     }
+
+    private static string NewDeployId() =>
+        string.Create(CultureInfo.InvariantCulture, $"{DateTimeOffset.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..6]}");
 
     private static IEnumerable<Migration> Pending(MigrationSet set, IReadOnlyList<LedgerEntry> ledger, long? toVersion)
     {

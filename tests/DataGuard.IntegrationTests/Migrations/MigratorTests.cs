@@ -32,7 +32,7 @@ public sealed class MigratorTests : IAsyncLifetime
         var set = MigrationDirectory.Parse(MigrationFixtures.Project());
         Assert.True(set.Migrations.Count >= 100);
 
-        var applied = await Migrator.UpAsync(set);
+        var applied = (await Migrator.UpAsync(set)).Steps;
         Assert.Equal(set.Migrations.Count, applied.Count);
         Assert.Contains(applied, s => s.Transaction == "own-transaction");
         Assert.Contains(applied, s => s.Transaction == "no-transaction");
@@ -81,7 +81,7 @@ public sealed class MigratorTests : IAsyncLifetime
         var ex = await Assert.ThrowsAsync<DataGuardException>(() => other.GetRequiredService<Migrator>().UpAsync(slow));
         Assert.Contains("Another migrator holds the migration lock: pid ", ex.Message);
         Assert.Contains("dataguard-migrate", ex.Message);
-        Assert.Single(await first);
+        Assert.Single((await first).Steps);
     }
 
     [Fact]
@@ -95,7 +95,7 @@ public sealed class MigratorTests : IAsyncLifetime
         var ex = await Assert.ThrowsAsync<DataGuardException>(() => Migrator.UpAsync(set));
         Assert.Contains("0003_create_t000.up.sql", ex.Message);
         Assert.Contains(await Migrator.StatusAsync(set), r => r.Version == 3 && r.Drifted);
-        Assert.Empty(await Migrator.UpAsync(set, allowDrift: true));
+        Assert.Empty((await Migrator.UpAsync(set, allowDrift: true)).Steps);
     }
 
     [Fact]
@@ -119,7 +119,7 @@ public sealed class MigratorTests : IAsyncLifetime
 
         await _database.ExecuteAsync("DROP INDEX t_v; DELETE FROM t WHERE ctid <> (SELECT min(ctid) FROM t);");
         await Migrator.ResolveAsync(2, applied: false);
-        Assert.Single(await Migrator.UpAsync(set));
+        Assert.Single((await Migrator.UpAsync(set)).Steps);
         Assert.Contains(await _services.GetRequiredService<IMigrationLedger>().ReadHistoryAsync(), e => e.Direction == "resolve");
     }
 
@@ -137,10 +137,41 @@ public sealed class MigratorTests : IAsyncLifetime
         // An older build: it has neither the newest migration's file (0008_settings.sql) nor the purge.
         var olderBuild = MigrationDirectory.Parse(files.Where(f => !f.Name.StartsWith("0008_", StringComparison.Ordinal) && !f.Name.StartsWith("9_", StringComparison.Ordinal)));
         Assert.Contains(await Migrator.StatusAsync(olderBuild), r => r.Version == 8 && r.State == "applied-missing-file");
-        var steps = await Migrator.DownAsync(olderBuild, new DownRequest { Steps = 1 });
+        var steps = (await Migrator.DownAsync(olderBuild, new DownRequest { Steps = 1 })).Steps;
 
         Assert.Equal(8, Assert.Single(steps).Version);
         Assert.Equal(0, await ScalarAsync("SELECT count(*) FROM pg_class WHERE relname = 'settings'"));
+    }
+
+    [Fact]
+    public async Task The_safety_net_takes_a_backup_and_a_restore_point_before_changing_anything()
+    {
+        var storage = Path.Combine(Path.GetTempPath(), $"dataguard-migrate-{Guid.NewGuid():N}");
+        try
+        {
+            var services = new ServiceCollection();
+            services.AddDataGuard().AddPostgres(o => o.ConnectionString = _database.ConnectionString).AddFileSystemStorage(storage);
+            services.Configure<MigrationsOptions>(o =>
+            {
+                o.BackupBeforeChange = true;
+                o.RestorePointBeforeChange = true;
+            });
+            await using var provider = services.BuildServiceProvider();
+            var set = MigrationDirectory.Parse(MigrationFixtures.Project(2));
+
+            var result = await provider.GetRequiredService<Migrator>().UpAsync(set);
+
+            Assert.NotNull(result.BackupId);
+            var backup = await provider.GetRequiredService<DataGuard.Backup.BackupService>().GetAsync(result.BackupId!);
+            Assert.DoesNotContain("app.t000", backup.TableRowCounts.Keys);
+            Assert.Equal($"before-migrate-{result.DeployId}", result.RestorePoint);
+            Assert.NotNull(await provider.GetRequiredService<DataGuard.Postgres.Pitr.RestorePoints>().FindAsync(result.RestorePoint!));
+            Assert.Null((await provider.GetRequiredService<Migrator>().UpAsync(set)).BackupId);
+        }
+        finally
+        {
+            Directory.Delete(storage, recursive: true);
+        }
     }
 
     [Fact]
@@ -155,7 +186,7 @@ public sealed class MigratorTests : IAsyncLifetime
     private ServiceProvider Build(TimeSpan lockTimeout)
     {
         var services = new ServiceCollection();
-        services.AddDataGuard(o => o.Storage.FileSystem.Root = Path.GetTempPath()).AddPostgres(o => o.ConnectionString = _database.ConnectionString);
+        services.AddDataGuard().AddPostgres(o => o.ConnectionString = _database.ConnectionString);
         services.Configure<MigrationsOptions>(o =>
         {
             o.LockTimeout = lockTimeout;
