@@ -22,13 +22,39 @@ internal static class MigrateCommand
         command.Subcommands.Add(Plan(output));
         command.Subcommands.Add(Verify(output));
         command.Subcommands.Add(Resolve(output));
+        command.Subcommands.Add(Rehearse(output));
+        return command;
+    }
+
+    private static Command Rehearse(TextWriter output)
+    {
+        var command = new Command("rehearse", "Run the pending migrations up, down and up again on a scratch copy of the schema; record that their downs work.");
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
+            var directory = parse.GetValue(Directory) ?? services.GetRequiredService<IOptions<MigrationsOptions>>().Value.Directory;
+            var rehearsals = await services.GetRequiredService<MigrationRehearser>().RehearseAsync(MigrationDirectory.Read(directory), ct);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                await output.WriteLineAsync(JsonSerializer.Serialize(rehearsals, CliJson.Options));
+                return ExitCodes.Success;
+            }
+
+            foreach (var r in rehearsals)
+            {
+                await output.WriteLineAsync($"OK  {r.Version} {r.Title}: up {r.UpMs} ms, down {r.DownMs} ms, up again {r.ReUpMs} ms");
+            }
+
+            await output.WriteLineAsync(rehearsals.Count == 0 ? "Nothing pending to rehearse." : $"{rehearsals.Count} migration(s) rehearsed; their down scripts work.");
+            return ExitCodes.Success;
+        });
         return command;
     }
 
     private static Command Status(TextWriter output)
     {
         var command = new Command("status", "Applied, pending, drifted, dirty, and missing down scripts.");
-        command.SetAction((parse, ct) => RunAsync(parse, async (migrator, set) =>
+        command.SetAction((parse, ct) => RunAsync(parse, async (migrator, set, services) =>
         {
             var rows = await migrator.StatusAsync(set, ct);
             if (parse.GetValue(GlobalOptions.Json))
@@ -54,7 +80,7 @@ internal static class MigrateCommand
         var to = new Option<long?>("--to") { Description = "The last version to apply." };
         var allowDrift = new Option<bool>("--allow-drift") { Description = "Apply even though applied files changed." };
         var command = new Command("up", "Apply pending migrations, each in its own transaction with its ledger row.") { to, allowDrift };
-        command.SetAction((parse, ct) => RunAsync(parse, async (migrator, set) =>
+        command.SetAction((parse, ct) => RunAsync(parse, async (migrator, set, services) =>
         {
             var result = await migrator.UpAsync(set, parse.GetValue(to), parse.GetValue(allowDrift), ct);
             await PrintAsync(output, parse, result, "applied");
@@ -67,7 +93,7 @@ internal static class MigrateCommand
     {
         var (steps, to, deploy, prefer) = DownOptions();
         var command = new Command("down", "Roll back: the last migration, --steps N, --to V (0 = everything) or --deploy D.") { steps, to, deploy, prefer };
-        command.SetAction((parse, ct) => RunAsync(parse, async (migrator, set) =>
+        command.SetAction((parse, ct) => RunAsync(parse, async (migrator, set, services) =>
         {
             var result = await migrator.DownAsync(set, DownRequestOf(parse, steps, to, deploy, prefer), ct);
             await PrintAsync(output, parse, result, "rolled back");
@@ -83,7 +109,7 @@ internal static class MigrateCommand
         var upTo = new Option<long?>("--up-to") { Description = "For up: the last version to apply." };
         var (steps, to, deploy, prefer) = DownOptions();
         var command = new Command("plan", "Print the SQL that up or down would run, in order; run nothing.") { direction, upTo, steps, to, deploy, prefer };
-        command.SetAction((parse, ct) => RunAsync(parse, async (migrator, set) =>
+        command.SetAction((parse, ct) => RunAsync(parse, async (migrator, set, services) =>
         {
             var planned = parse.GetValue(direction) == "down"
                 ? await migrator.PlanDownAsync(set, DownRequestOf(parse, steps, to, deploy, prefer), ct)
@@ -94,14 +120,19 @@ internal static class MigrateCommand
                 return ExitCodes.Success;
             }
 
+            var history = await services.GetRequiredService<IMigrationLedger>().ReadHistoryAsync(10_000, ct);
+            long? estimate = 0;
             foreach (var step in planned)
             {
+                var known = history.FirstOrDefault(e => e.Version == step.Version && e.Direction == (step.Direction == "down" ? "down" : "up") && e.Outcome == "succeeded")
+                    ?? (step.Direction == "down" ? history.FirstOrDefault(e => e.Version == step.Version && e.Direction == "rehearse") : null);
+                estimate = known is null || estimate is null ? null : estimate + known.DurationMs;
                 await output.WriteLineAsync($"-- {step.Direction} {step.Version} {step.Title} ({step.Transaction})");
                 await output.WriteLineAsync(step.Script.TrimEnd());
                 await output.WriteLineAsync();
             }
 
-            await output.WriteLineAsync($"-- {planned.Count} migration(s); nothing was run.");
+            await output.WriteLineAsync($"-- {planned.Count} migration(s); nothing was run.{(estimate is { } ms && planned.Count > 0 ? $" Estimated duration from recorded runs and rehearsals: {ms} ms." : string.Empty)}");
             return ExitCodes.Success;
         }));
         return command;
@@ -110,7 +141,7 @@ internal static class MigrateCommand
     private static Command Verify(TextWriter output)
     {
         var command = new Command("verify", "Check applied migrations against their files (checksum drift); exit 1 on drift.");
-        command.SetAction((parse, ct) => RunAsync(parse, async (migrator, set) =>
+        command.SetAction((parse, ct) => RunAsync(parse, async (migrator, set, services) =>
         {
             var drifted = (await migrator.StatusAsync(set, ct)).Where(r => r.Drifted).ToList();
             foreach (var row in drifted)
@@ -192,7 +223,7 @@ internal static class MigrateCommand
         await output.WriteLineAsync(steps.Count == 0 ? "Nothing to do." : $"{steps.Count} migration(s) {verb} (deploy {result.DeployId}).");
     }
 
-    private static async Task<int> RunAsync(ParseResult parse, Func<Migrator, MigrationSet, Task<int>> action)
+    private static async Task<int> RunAsync(ParseResult parse, Func<Migrator, MigrationSet, IServiceProvider, Task<int>> action)
     {
         await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
         var directory = parse.GetValue(Directory) ?? services.GetRequiredService<IOptions<MigrationsOptions>>().Value.Directory;
@@ -202,6 +233,6 @@ internal static class MigrateCommand
             await Console.Error.WriteLineAsync($"warning: {warning}");
         }
 
-        return await action(services.GetRequiredService<Migrator>(), set);
+        return await action(services.GetRequiredService<Migrator>(), set, services);
     }
 }

@@ -46,6 +46,7 @@ public static class PostgresDataGuardBuilderExtensions
         builder.AddDataGuardOptions<DataGuard.Postgres.Migrations.MigrationsOptions, DataGuard.Postgres.Migrations.MigrationsOptionsValidator>(DataGuard.Postgres.Migrations.MigrationsOptions.SectionPath);
         services.TryAddSingleton<DataGuard.Migrations.IMigrationLedger, DataGuard.Postgres.Migrations.PostgresMigrationLedger>();
         services.TryAddSingleton<DataGuard.Postgres.Migrations.Migrator>();
+        services.TryAddSingleton<DataGuard.Postgres.Migrations.MigrationRehearser>();
         services.TryAddSingleton<DataGuard.Postgres.Pitr.PitrRestoreService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<DataGuard.Backup.IBackupProvider, PgDumpBackupProvider>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<DataGuard.Backup.IBackupProvider, PgBaseBackupProvider>());

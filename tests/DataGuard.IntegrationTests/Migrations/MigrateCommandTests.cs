@@ -25,11 +25,17 @@ public sealed class MigrateCommandTests
             Migrations = new { Directory = dir },
         });
 
-        var plan = await cli.RunAsync("migrate", "plan", "--config", config);
-        Assert.True(plan.ExitCode == 0, plan.All);
-        Assert.Contains("-- up 1 create_schema (in-transaction)", plan.Output);
-        Assert.Contains("own-transaction", plan.Output);
-        Assert.Contains("nothing was run", plan.Output);
+        var planUp = await cli.RunAsync("migrate", "plan", "--config", config);
+        Assert.True(planUp.ExitCode == 0, planUp.All);
+        Assert.Contains("-- up 1 create_schema (in-transaction)", planUp.Output);
+        Assert.Contains("own-transaction", planUp.Output);
+        Assert.Contains("nothing was run", planUp.Output);
+
+        var rehearse = await cli.RunAsync("migrate", "rehearse", "--config", config);
+        Assert.True(rehearse.ExitCode == 0, rehearse.All);
+        Assert.Contains("their down scripts work", rehearse.Output);
+        Assert.Equal(0, await SampleCountAsync(database, "SELECT count(*) FROM pg_namespace WHERE nspname = 'app'"));
+        Assert.Equal(0, await SampleCountAsync(database, "SELECT count(*) FROM pg_database WHERE datname LIKE 'dataguard_rehearse_%'"));
 
         var up = await cli.RunAsync("migrate", "up", "--config", config);
         Assert.True(up.ExitCode == 0, up.All);
@@ -45,8 +51,20 @@ public sealed class MigrateCommandTests
         Assert.Equal(1, drift.ExitCode);
         Assert.Contains("DRIFTED  3", drift.Output);
 
+        var plan = await cli.RunAsync("migrate", "plan", "down", "--to", "0", "--config", config);
+        Assert.True(plan.ExitCode == 0, plan.All);
+        Assert.Contains("Estimated duration from recorded runs and rehearsals", plan.Output);
+
         var down = await cli.RunAsync("migrate", "down", "--to", "0", "--config", config);
         Assert.True(down.ExitCode == 0, down.All);
         Assert.Contains("rolled back  1 create_schema", down.Output);
+    }
+
+    private static async Task<long> SampleCountAsync(TestDatabase database, string sql)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 }

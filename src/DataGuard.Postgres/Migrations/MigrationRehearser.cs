@@ -1,0 +1,145 @@
+using DataGuard.Migrations;
+using DataGuard.Postgres.Backup;
+using DataGuard.Postgres.Tools;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace DataGuard.Postgres.Migrations;
+
+/// <summary>
+/// <c>migrate rehearse</c>: copies the schema (pg_dump --schema-only into a scratch database on the same server), runs
+/// the pending migrations up, down and up again there, records in the ledger's history that their down scripts work,
+/// with timings, and drops the scratch database whatever happened.
+/// </summary>
+public sealed class MigrationRehearser
+{
+    private readonly IOptions<PostgresOptions> _postgres;
+    private readonly IOptions<MigrationsOptions> _options;
+    private readonly PgToolLocator _tools;
+    private readonly IServiceProvider _services;
+
+    /// <summary>Initializes a new instance of the <see cref="MigrationRehearser"/> class.</summary>
+    /// <param name="postgres">The PostgreSQL options.</param>
+    /// <param name="options">The migration options.</param>
+    /// <param name="tools">The tool locator.</param>
+    /// <param name="services">The services.</param>
+    public MigrationRehearser(IOptions<PostgresOptions> postgres, IOptions<MigrationsOptions> options, PgToolLocator tools, IServiceProvider services)
+    {
+        _postgres = postgres;
+        _options = options;
+        _tools = tools;
+        _services = services;
+    }
+
+    /// <summary>Rehearses the pending migrations on a scratch copy of the schema.</summary>
+    /// <param name="set">The migration files.</param>
+    /// <param name="cancellationToken">Cancels the rehearsal; the scratch database is dropped.</param>
+    /// <returns>Each migration's timings.</returns>
+    public async Task<IReadOnlyList<Rehearsal>> RehearseAsync(MigrationSet set, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        var source = new NpgsqlConnectionStringBuilder(_postgres.Value.ConnectionString);
+        var scratchName = $"dataguard_rehearse_{DateTimeOffset.UtcNow:yyyyMMddHHmmss}_{Guid.NewGuid().ToString("N")[..6]}";
+        var scratch = new NpgsqlConnectionStringBuilder(source.ConnectionString) { Database = scratchName, Pooling = false };
+        await ExecuteAsync(source.ConnectionString, $"CREATE DATABASE {PgIdentifiers.Quote(scratchName)}", cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await CopySchemaAsync(source, scratch, cancellationToken).ConfigureAwait(false);
+            var onScratch = new Migrator(Microsoft.Extensions.Options.Options.Create(new PostgresOptions { ConnectionString = scratch.ConnectionString }), Microsoft.Extensions.Options.Options.Create(new MigrationsOptions { LockTimeout = _options.Value.LockTimeout, Application = "dataguard rehearse", RestorePointBeforeChange = false }), _services);
+            var pending = (await new Migrator(_postgres, _options, _services).PlanUpAsync(set, null, cancellationToken).ConfigureAwait(false)).Select(p => p.Version).ToHashSet();
+            var subset = new MigrationSet([.. set.Migrations.Where(m => pending.Contains(m.Version))], []);
+            var up = await TimedAsync(onScratch, subset, cancellationToken).ConfigureAwait(false);
+            var downTimes = new Dictionary<long, long>();
+            foreach (var step in subset.Migrations.Reverse())
+            {
+                var started = System.Diagnostics.Stopwatch.StartNew();
+                await onScratch.DownAsync(subset, new DownRequest { Steps = 1 }, cancellationToken).ConfigureAwait(false);
+                downTimes[step.Version] = started.ElapsedMilliseconds;
+            }
+
+            var reUp = await TimedAsync(onScratch, subset, cancellationToken).ConfigureAwait(false);
+            var rehearsals = subset.Migrations.Select(m => new Rehearsal(m.Version, m.Title, up[m.Version], downTimes[m.Version], reUp[m.Version])).ToList();
+            await RecordAsync(source.ConnectionString, rehearsals, cancellationToken).ConfigureAwait(false);
+            return rehearsals;
+        }
+        finally
+        {
+            await ExecuteAsync(source.ConnectionString, $"DROP DATABASE IF EXISTS {PgIdentifiers.Quote(scratchName)} WITH (FORCE)", CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<Dictionary<long, long>> TimedAsync(Migrator migrator, MigrationSet subset, CancellationToken cancellationToken)
+    {
+        var times = new Dictionary<long, long>();
+        foreach (var migration in subset.Migrations)
+        {
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            await migrator.UpAsync(subset, migration.Version, allowDrift: false, cancellationToken).ConfigureAwait(false);
+            times[migration.Version] = started.ElapsedMilliseconds;
+        }
+
+        return times;
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql, CancellationToken cancellationToken)
+    {
+        var connection = new NpgsqlConnection(connectionString);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var command = new NpgsqlCommand(sql, connection);
+            await using (command.ConfigureAwait(false))
+            {
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task RecordAsync(string connectionString, IReadOnlyList<Rehearsal> rehearsals, CancellationToken cancellationToken)
+    {
+        var connection = new NpgsqlConnection(connectionString);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var schema = new NpgsqlCommand(LedgerSchema.Create, connection);
+            await using (schema.ConfigureAwait(false))
+            {
+                await schema.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (var rehearsal in rehearsals)
+            {
+                var command = new NpgsqlCommand(LedgerSchema.History, connection);
+                await using (command.ConfigureAwait(false))
+                {
+                    command.Parameters.AddWithValue("version", rehearsal.Version);
+                    command.Parameters.AddWithValue("direction", "rehearse");
+                    command.Parameters.AddWithValue("outcome", $"down verified: up {rehearsal.UpMs} ms, down {rehearsal.DownMs} ms, up again {rehearsal.ReUpMs} ms");
+                    command.Parameters.AddWithValue("by", "dataguard rehearse");
+                    command.Parameters.AddWithValue("ms", rehearsal.DownMs);
+                    command.Parameters.AddWithValue("deploy", DBNull.Value);
+                    command.Parameters.AddWithValue("error", DBNull.Value);
+                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    private async Task CopySchemaAsync(NpgsqlConnectionStringBuilder source, NpgsqlConnectionStringBuilder scratch, CancellationToken cancellationToken)
+    {
+        var pgDump = await _tools.FindAsync("pg_dump", cancellationToken).ConfigureAwait(false);
+        var pgRestore = await _tools.FindAsync("pg_restore", cancellationToken).ConfigureAwait(false);
+        var dump = PgProcess.Start(pgDump, ["--schema-only", "--format=custom", "--no-password", "--exclude-schema=dataguard"], PgConnectionEnvironment.For(source), stdin: false, stdout: true, cancellationToken);
+        await using (dump.ConfigureAwait(false))
+        {
+            var restore = PgProcess.Start(pgRestore, ["--no-owner", "--exit-on-error", "--no-password", $"--dbname={scratch.Database}"], PgConnectionEnvironment.For(scratch), stdin: true, stdout: false, cancellationToken);
+            await using (restore.ConfigureAwait(false))
+            {
+                await dump.StandardOutput.CopyToAsync(restore.StandardInput, cancellationToken).ConfigureAwait(false);
+                restore.StandardInput.Close();
+                await dump.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
+                await restore.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+}
