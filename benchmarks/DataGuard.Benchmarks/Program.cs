@@ -6,5 +6,10 @@ if (args is ["peak", var operation])
     return await PeakMemory.RunAsync(operation);
 }
 
+if (args is ["migrations"])
+{
+    return await MigrationOverhead.RunAsync();
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(StorageThroughputBenchmarks).Assembly).Run(args);
 return 0;
