@@ -27,6 +27,24 @@ public static partial class MigrationDirectory
         return Parse(files.Select(f => (f.Name, f.Text)));
     }
 
+    /// <summary>Reads migrations embedded in an assembly: every manifest resource whose name starts with <paramref name="prefix"/>.</summary>
+    /// <param name="assembly">The assembly.</param>
+    /// <param name="prefix">The resource name prefix, such as <c>MyApp.Migrations.</c>; the rest of the name is the file name.</param>
+    /// <returns>The migrations and the ignored resources.</returns>
+    public static MigrationSet ReadEmbedded(System.Reflection.Assembly assembly, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(assembly);
+        var files = new List<(string, string)>();
+        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)))
+        {
+            using var stream = assembly.GetManifestResourceStream(name)!;
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            files.Add((name[prefix.Length..], reader.ReadToEnd()));
+        }
+
+        return Parse(files);
+    }
+
     /// <summary>Parses named files (for directories, embedded resources or tests).</summary>
     /// <param name="files">File names and their text.</param>
     /// <returns>The migrations and the ignored files.</returns>

@@ -175,6 +175,31 @@ public sealed class MigratorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_deploy_rolls_back_as_a_unit_and_a_changed_down_file_needs_a_choice()
+    {
+        var files = MigrationFixtures.Project(2);
+        await Migrator.UpAsync(MigrationDirectory.Parse(files));
+        files.Add(("0100_late.up.sql", "CREATE TABLE app.late (i int);\n"));
+        files.Add(("0100_late.down.sql", "DROP TABLE app.late;\n"));
+        files.Add(("0101_later.up.sql", "CREATE TABLE app.later (i int);\n"));
+        files.Add(("0101_later.down.sql", "DROP TABLE app.later;\n"));
+        var second = await Migrator.UpAsync(MigrationDirectory.Parse(files));
+        Assert.Equal([100L, 101L], second.Steps.Select(s => s.Version));
+
+        var edited = files.Select(f => f.Name == "0101_later.down.sql" ? (f.Name, "DROP TABLE IF EXISTS app.later;\n") : f).ToList();
+        var conflict = await Assert.ThrowsAsync<DataGuardException>(() => Migrator.DownAsync(MigrationDirectory.Parse(edited), new DownRequest { Deploy = second.DeployId }));
+        Assert.Contains("--prefer", conflict.Message);
+
+        var down = await Migrator.DownAsync(MigrationDirectory.Parse(edited), new DownRequest { Deploy = second.DeployId, Prefer = "ledger" });
+        Assert.Equal([101L, 100L], down.Steps.Select(s => s.Version));
+        Assert.Equal("DROP TABLE app.later;\n", down.Steps[0].Script);
+        Assert.All((await Migrator.StatusAsync(MigrationDirectory.Parse(files))).Where(r => r.Version < 100), r => Assert.Equal("applied", r.State));
+
+        var tamper = await Assert.ThrowsAsync<PostgresException>(() => _database.ExecuteAsync("DELETE FROM dataguard.migration_history"));
+        Assert.Contains("append-only", tamper.Message);
+    }
+
+    [Fact]
     public async Task Plan_prints_what_would_run_and_runs_nothing()
     {
         var set = MigrationDirectory.Parse(MigrationFixtures.Project(5));

@@ -41,6 +41,15 @@ public class MigrationDirectoryTests
         Assert.True(set.Migrations[1].Irreversible);
     }
 
+    [Fact]
+    public void Reads_migrations_embedded_in_an_assembly()
+    {
+        var set = MigrationDirectory.ReadEmbedded(typeof(MigrationDirectoryTests).Assembly, "DataGuard.Tests.Migrations.");
+        var migration = Assert.Single(set.Migrations);
+        Assert.Equal(1, migration.Version);
+        Assert.Equal("DROP TABLE a;\n", migration.Down);
+    }
+
     [Theory]
     [InlineData("1_a.up.sql", "1_b.up.sql", "appears twice")]
     [InlineData("1_a.down.sql", "2_b.up.sql", "has no up script")]
