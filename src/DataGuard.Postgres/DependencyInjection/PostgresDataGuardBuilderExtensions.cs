@@ -47,6 +47,9 @@ public static class PostgresDataGuardBuilderExtensions
         services.TryAddSingleton<DataGuard.Migrations.IMigrationLedger, DataGuard.Postgres.Migrations.PostgresMigrationLedger>();
         services.TryAddSingleton<DataGuard.Postgres.Migrations.Migrator>();
         services.TryAddSingleton<DataGuard.Postgres.Migrations.MigrationRehearser>();
+        builder.AddDataGuardOptions<DataGuard.Postgres.Retention.RetentionOptions, DataGuard.Postgres.Retention.RetentionOptionsValidator>(DataGuard.Postgres.Retention.RetentionOptions.SectionPath);
+        services.TryAddSingleton<DataGuard.Postgres.Retention.LegalHolds>();
+        services.TryAddSingleton<DataGuard.Postgres.Retention.RetentionRunner>();
         services.TryAddSingleton<DataGuard.Postgres.Pitr.PitrRestoreService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<DataGuard.Backup.IBackupProvider, PgDumpBackupProvider>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<DataGuard.Backup.IBackupProvider, PgBaseBackupProvider>());

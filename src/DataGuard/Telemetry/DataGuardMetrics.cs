@@ -12,6 +12,7 @@ public sealed class DataGuardMetrics : IDisposable
     private readonly Histogram<double> _backupDuration;
     private readonly Histogram<long> _backupSize;
     private readonly Counter<long> _backupRuns;
+    private readonly Counter<long> _retentionRows;
     private long _lastSuccessUnixSeconds;
 
     /// <summary>Initializes a new instance of the <see cref="DataGuardMetrics"/> class.</summary>
@@ -22,6 +23,7 @@ public sealed class DataGuardMetrics : IDisposable
         _backupDuration = _meter.CreateHistogram<double>("dataguard.backup.duration", "s", "Duration of backup runs.");
         _backupSize = _meter.CreateHistogram<long>("dataguard.backup.size", "By", "Stored size of backups.");
         _backupRuns = _meter.CreateCounter<long>("dataguard.backup.runs", "{run}", "Backup runs, tagged by outcome.");
+        _retentionRows = _meter.CreateCounter<long>("dataguard.retention.rows", "{row}", "Rows affected by retention, tagged by policy and action.");
         _meter.CreateObservableGauge(
             "dataguard.backup.last_success",
             () => Interlocked.Read(ref _lastSuccessUnixSeconds),
@@ -46,6 +48,13 @@ public sealed class DataGuardMetrics : IDisposable
             Interlocked.Exchange(ref _lastSuccessUnixSeconds, completedAt.ToUnixTimeSeconds());
         }
     }
+
+    /// <summary>Records rows affected by a retention policy.</summary>
+    /// <param name="policy">The policy.</param>
+    /// <param name="action">The action.</param>
+    /// <param name="rows">How many rows.</param>
+    public void RetentionRows(string policy, string action, long rows) =>
+        _retentionRows.Add(rows, new KeyValuePair<string, object?>("dataguard.retention.policy", policy), new KeyValuePair<string, object?>("dataguard.retention.action", action));
 
     /// <inheritdoc />
     public void Dispose() => _meter.Dispose();
