@@ -63,6 +63,8 @@ internal static class CliApplication
         root.Subcommands.Add(WalCommand.Create(output, error));
         root.Subcommands.Add(PitrCommand.Create(output, error));
         root.Subcommands.Add(MigrateCommand.Create(output));
+        root.Subcommands.Add(RetentionCommand.Create(output));
+        root.Subcommands.Add(RetentionCommand.CreateHold(output));
         return root;
     }
 }

@@ -85,6 +85,36 @@ public sealed class RetentionRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_command_line_places_lists_and_releases_holds_and_runs_retention()
+    {
+        using var cli = new DataGuard.IntegrationTests.Cli.CliRunner();
+        var config = cli.WriteConfig(new
+        {
+            Postgres = new { _database.ConnectionString },
+            Storage = new { FileSystem = new { Root = Path.Combine(cli.Folder, "store") } },
+            Retention = new { Policies = new[] { new { Name = "audit", Table = "public.audit_log", TimestampColumn = "created_at", MaxAge = "730.00:00:00" } } },
+        });
+
+        var place = await cli.RunAsync("hold", "place", "--table", "public.audit_log", "--column", "customer_id", "--value", "7", "--reason", "audit request", "--config", config);
+        Assert.True(place.ExitCode == 0, place.All);
+        var list = await cli.RunAsync("hold", "list", "--config", config);
+        Assert.Contains("public.audit_log.customer_id = '7'  audit request", list.Output);
+
+        var dry = await cli.RunAsync("retention", "run", "--dry-run", "--config", config);
+        Assert.True(dry.ExitCode == 0, dry.All);
+        Assert.Contains("audit: would delete", dry.Output);
+        Assert.Equal(200000, await CountAsync("SELECT count(*) FROM audit_log"));
+
+        var run = await cli.RunAsync("retention", "run", "--config", config);
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.Contains("audit: deleted", run.Output);
+        Assert.Equal(0, await CountAsync("SELECT count(*) FROM audit_log WHERE created_at < now() - interval '730 days' AND customer_id <> 7"));
+
+        Assert.Equal(0, (await cli.RunAsync("hold", "release", "1", "--config", config)).ExitCode);
+        Assert.Contains("No holds.", (await cli.RunAsync("hold", "list", "--config", config)).Output);
+    }
+
+    [Fact]
     public async Task Two_hosts_at_once_one_runs()
     {
         var policy = new RetentionPolicyOptions { Name = "audit", Table = "public.audit_log", TimestampColumn = "created_at", MaxAge = TimeSpan.FromDays(30) };

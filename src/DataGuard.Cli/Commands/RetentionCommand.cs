@@ -1,0 +1,99 @@
+using System.CommandLine;
+using System.Text.Json;
+using DataGuard.Postgres.Retention;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DataGuard.Cli.Commands;
+
+/// <summary><c>dataguard retention run [--dry-run] [--policy NAME]</c> and <c>dataguard hold place | release | list</c>.</summary>
+internal static class RetentionCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var command = new Command("retention", "Apply retention policies to expired rows.");
+        var dryRun = new Option<bool>("--dry-run") { Description = "Count and sample what would be affected; change nothing." };
+        var policy = new Option<string?>("--policy") { Description = "Only this policy." };
+        var run = new Command("run", "Run the policies (or one).") { dryRun, policy };
+        run.SetAction(async (parse, ct) =>
+        {
+            await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
+            var result = await services.GetRequiredService<RetentionRunner>().RunAsync(parse.GetValue(dryRun), parse.GetValue(policy), ct);
+            if (result is null)
+            {
+                await output.WriteLineAsync("Another host is running retention now; nothing was done.");
+                return ExitCodes.Success;
+            }
+
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                await output.WriteLineAsync(JsonSerializer.Serialize(result, CliJson.Options));
+                return ExitCodes.Success;
+            }
+
+            foreach (var r in result.Results)
+            {
+                var verb = result.DryRun ? "would delete" : "deleted";
+                await output.WriteLineAsync($"{r.Policy}: {verb} {r.RowsAffected} rows ({r.RowsHeld} spared by legal holds), {r.Batches} batches, longest {r.LongestBatchMs} ms; expired from {r.Oldest:O} to {r.Newest:O}");
+                if (r.SampleKeys.Count > 0)
+                {
+                    await output.WriteLineAsync($"  sample rows (ctid): {string.Join(", ", r.SampleKeys)}");
+                }
+            }
+
+            await output.WriteLineAsync($"Run {result.RunId} recorded in dataguard.retention_runs{(result.DryRun ? " (dry run: nothing changed)" : string.Empty)}.");
+            return ExitCodes.Success;
+        });
+        command.Subcommands.Add(run);
+        return command;
+    }
+
+    public static Command CreateHold(TextWriter output)
+    {
+        var command = new Command("hold", "Legal holds: rows retention must never touch.");
+        var table = new Option<string>("--table") { Description = "schema.table", Required = true };
+        var column = new Option<string>("--column") { Description = "The column.", Required = true };
+        var value = new Option<string>("--value") { Description = "The value (compared as text).", Required = true };
+        var reason = new Option<string>("--reason") { Description = "Why (recorded).", Required = true };
+        var place = new Command("place", "Place a hold on the rows where the column has the value.") { table, column, value, reason };
+        place.SetAction(async (parse, ct) =>
+        {
+            await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
+            var hold = await services.GetRequiredService<LegalHolds>().PlaceAsync(parse.GetValue(table)!, parse.GetValue(column)!, parse.GetValue(value)!, parse.GetValue(reason)!, ct);
+            await output.WriteLineAsync(parse.GetValue(GlobalOptions.Json) ? JsonSerializer.Serialize(hold, CliJson.Options) : $"Hold {hold.Id} placed on {hold.Table}.{hold.Column} = '{hold.Value}'.");
+            return ExitCodes.Success;
+        });
+        var id = new Argument<long>("id") { Description = "The hold's id." };
+        var release = new Command("release", "Release a hold (it stays listed as released).") { id };
+        release.SetAction(async (parse, ct) =>
+        {
+            await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
+            var released = await services.GetRequiredService<LegalHolds>().ReleaseAsync(parse.GetValue(id), ct);
+            await output.WriteLineAsync(released ? $"Hold {parse.GetValue(id)} released." : $"No active hold {parse.GetValue(id)}.");
+            return released ? ExitCodes.Success : ExitCodes.Failure;
+        });
+        var all = new Option<bool>("--all") { Description = "Include released holds." };
+        var list = new Command("list", "List holds.") { all };
+        list.SetAction(async (parse, ct) =>
+        {
+            await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
+            var holds = await services.GetRequiredService<LegalHolds>().ListAsync(parse.GetValue(all), ct);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                await output.WriteLineAsync(JsonSerializer.Serialize(holds, CliJson.Options));
+                return ExitCodes.Success;
+            }
+
+            foreach (var h in holds)
+            {
+                await output.WriteLineAsync($"{h.Id,6}  {h.Table}.{h.Column} = '{h.Value}'  {h.Reason}  (by {h.PlacedBy}, {h.PlacedAt:O}{(h.ReleasedAt is { } r ? $", released {r:O}" : string.Empty)})");
+            }
+
+            await output.WriteLineAsync(holds.Count == 0 ? "No holds." : $"{holds.Count} hold(s).");
+            return ExitCodes.Success;
+        });
+        command.Subcommands.Add(place);
+        command.Subcommands.Add(release);
+        command.Subcommands.Add(list);
+        return command;
+    }
+}
