@@ -6,6 +6,11 @@ if (args is ["peak", var operation])
     return await PeakMemory.RunAsync(operation);
 }
 
+if (args is ["retention"])
+{
+    return await RetentionThroughput.RunAsync();
+}
+
 if (args is ["migrations"])
 {
     return await MigrationOverhead.RunAsync();

@@ -223,7 +223,7 @@ public sealed class RetentionRunner
             await using (transaction.ConfigureAwait(false))
             {
                 await ExecuteAsync(connection, transaction, $"SET LOCAL lock_timeout = {(long)options.LockTimeout.TotalMilliseconds}; SET LOCAL statement_timeout = {(long)options.StatementTimeout.TotalMilliseconds}", cancellationToken).ConfigureAwait(false);
-                var delete = new NpgsqlCommand($"DELETE FROM {table} WHERE ctid IN (SELECT t.ctid {expired}{notHeld} LIMIT @batch FOR UPDATE SKIP LOCKED)", connection, transaction);
+                var delete = new NpgsqlCommand($"DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT t.ctid {expired}{notHeld} LIMIT @batch FOR UPDATE SKIP LOCKED))", connection, transaction);
                 int rows;
                 await using (delete.ConfigureAwait(false))
                 {
