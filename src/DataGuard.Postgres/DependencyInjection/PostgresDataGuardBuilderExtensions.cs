@@ -50,6 +50,11 @@ public static class PostgresDataGuardBuilderExtensions
         builder.AddDataGuardOptions<DataGuard.Postgres.Retention.RetentionOptions, DataGuard.Postgres.Retention.RetentionOptionsValidator>(DataGuard.Postgres.Retention.RetentionOptions.SectionPath);
         services.TryAddSingleton<DataGuard.Postgres.Retention.LegalHolds>();
         services.TryAddSingleton<DataGuard.Postgres.Retention.RetentionRunner>();
+        if (!services.Any(d => d.ServiceType == typeof(DataGuard.Postgres.Retention.RetentionScheduler)))
+        {
+            services.AddSingleton<DataGuard.Postgres.Retention.RetentionScheduler>();
+            services.AddHostedService(sp => sp.GetRequiredService<DataGuard.Postgres.Retention.RetentionScheduler>());
+        }
         services.TryAddSingleton<DataGuard.Postgres.Pitr.PitrRestoreService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<DataGuard.Backup.IBackupProvider, PgDumpBackupProvider>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<DataGuard.Backup.IBackupProvider, PgBaseBackupProvider>());

@@ -6,6 +6,9 @@ public sealed class RetentionOptions
     /// <summary>The configuration path of these options.</summary>
     public const string SectionPath = "DataGuard:Retention";
 
+    /// <summary>Gets or sets when retention runs (cron, in <c>DataGuard:Backup:TimeZone</c>); empty turns the schedule off. Default: 04:30 every day.</summary>
+    public string? Schedule { get; set; } = "30 4 * * *";
+
     /// <summary>Gets or sets the rows per batch; each batch is its own short transaction. Default: 5,000.</summary>
     public int BatchSize { get; set; } = 5000;
 

@@ -14,6 +14,18 @@ internal sealed class RetentionOptionsValidator : IValidateOptions<RetentionOpti
             failures.Add($"{path}:BatchSize must be between 1 and 1,000,000 (is {options.BatchSize}).");
         }
 
+        if (!string.IsNullOrWhiteSpace(options.Schedule))
+        {
+            try
+            {
+                DataGuard.Scheduling.CronSchedule.Parse(options.Schedule, "UTC");
+            }
+            catch (FormatException ex)
+            {
+                failures.Add($"{path}:Schedule: {ex.Message}");
+            }
+        }
+
         foreach (var (policy, index) in options.Policies.Select((p, i) => (p, i)))
         {
             var label = $"{path}:Policies:{index} ('{policy.Name}')";
