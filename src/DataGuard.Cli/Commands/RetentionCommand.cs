@@ -44,6 +44,30 @@ internal static class RetentionCommand
             return ExitCodes.Success;
         });
         command.Subcommands.Add(run);
+        var status = new Command("status", "The latest retention runs and what each policy did.");
+        status.SetAction(async (parse, ct) =>
+        {
+            await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
+            var runs = await services.GetRequiredService<RetentionHistory>().ReadAsync(10, ct);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                await output.WriteLineAsync(JsonSerializer.Serialize(runs, CliJson.Options));
+                return ExitCodes.Success;
+            }
+
+            foreach (var r in runs)
+            {
+                await output.WriteLineAsync($"run {r.Id}{(r.DryRun ? " (dry run)" : string.Empty)} by {r.RunBy}, {r.StartedAt:O}{(r.FinishedAt is null ? " (did not finish)" : string.Empty)}");
+                foreach (var p in r.Policies)
+                {
+                    await output.WriteLineAsync($"  {p.Policy}: {p.Action} {p.RowsAffected} rows, {p.RowsHeld} held, {p.Batches} batches, {p.DurationMs} ms{(p.Error is null ? string.Empty : $", error: {p.Error}")}");
+                }
+            }
+
+            await output.WriteLineAsync(runs.Count == 0 ? "No retention run recorded." : $"{runs.Count} run(s).");
+            return ExitCodes.Success;
+        });
+        command.Subcommands.Add(status);
         return command;
     }
 

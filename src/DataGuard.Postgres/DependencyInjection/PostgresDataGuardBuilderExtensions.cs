@@ -50,6 +50,7 @@ public static class PostgresDataGuardBuilderExtensions
         builder.AddDataGuardOptions<DataGuard.Postgres.Retention.RetentionOptions, DataGuard.Postgres.Retention.RetentionOptionsValidator>(DataGuard.Postgres.Retention.RetentionOptions.SectionPath);
         services.TryAddSingleton<DataGuard.Postgres.Retention.LegalHolds>();
         services.TryAddSingleton<DataGuard.Postgres.Retention.RetentionRunner>();
+        services.TryAddSingleton<DataGuard.Postgres.Retention.RetentionHistory>();
         if (!services.Any(d => d.ServiceType == typeof(DataGuard.Postgres.Retention.RetentionScheduler)))
         {
             services.AddSingleton<DataGuard.Postgres.Retention.RetentionScheduler>();

@@ -110,6 +110,11 @@ public sealed class RetentionRunnerTests : IAsyncLifetime
         Assert.Contains("audit: deleted", run.Output);
         Assert.Equal(0, await CountAsync("SELECT count(*) FROM audit_log WHERE created_at < now() - interval '730 days' AND customer_id <> 7"));
 
+        var status = await cli.RunAsync("retention", "status", "--config", config);
+        Assert.True(status.ExitCode == 0, status.All);
+        Assert.Contains("(dry run)", status.Output);
+        Assert.Contains("audit: Delete", status.Output);
+
         Assert.Equal(0, (await cli.RunAsync("hold", "release", "1", "--config", config)).ExitCode);
         Assert.Contains("No holds.", (await cli.RunAsync("hold", "list", "--config", config)).Output);
     }
