@@ -10,13 +10,13 @@ namespace DataGuard.Benchmarks;
 /// <summary>
 /// The migration ledger's overhead: 120 migrations run directly (each in its own transaction, the baseline) and through
 /// the migrator (lock, ledger row, history row) on two fresh databases of the same server; then the rollback of all
-/// 120 through the migrator. Run by scripts/bench-migrations.sh.
+/// 120 through the migrator. Run by scripts/bench-db.sh migrations.
 /// </summary>
 internal static class MigrationOverhead
 {
     public static async Task<int> RunAsync()
     {
-        var admin = Environment.GetEnvironmentVariable("DATAGUARD_TEST_POSTGRES") ?? throw new InvalidOperationException("DATAGUARD_TEST_POSTGRES is not set: run scripts/bench-migrations.sh.");
+        var admin = Environment.GetEnvironmentVariable("DATAGUARD_TEST_POSTGRES") ?? throw new InvalidOperationException("DATAGUARD_TEST_POSTGRES is not set: run scripts/bench-db.sh migrations.");
         var set = MigrationDirectory.Parse(Files(120));
         var direct = await CreateDatabaseAsync(admin, "bench_direct");
         var ledgered = await CreateDatabaseAsync(admin, "bench_ledger");

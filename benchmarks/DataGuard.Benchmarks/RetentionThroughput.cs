@@ -9,7 +9,7 @@ namespace DataGuard.Benchmarks;
 /// <summary>
 /// Retention deletes: the same expired rows of a 600,000-row table removed by one plain DELETE (the baseline) and by
 /// <see cref="RetentionRunner"/> in batches of 5,000, on two databases of one server; rows per second and the longest
-/// batch transaction. Run by scripts/bench-retention.sh.
+/// batch transaction. Run by scripts/bench-db.sh retention.
 /// </summary>
 internal static class RetentionThroughput
 {
@@ -23,7 +23,7 @@ internal static class RetentionThroughput
 
     public static async Task<int> RunAsync()
     {
-        var admin = Environment.GetEnvironmentVariable("DATAGUARD_TEST_POSTGRES") ?? throw new InvalidOperationException("DATAGUARD_TEST_POSTGRES is not set: run scripts/bench-retention.sh.");
+        var admin = Environment.GetEnvironmentVariable("DATAGUARD_TEST_POSTGRES") ?? throw new InvalidOperationException("DATAGUARD_TEST_POSTGRES is not set: run scripts/bench-db.sh retention.");
         var plain = await CreateAsync(admin, "bench_plain_delete");
         var batched = await CreateAsync(admin, "bench_retention");
 

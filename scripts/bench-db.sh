@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Database benchmarks of DataGuard.Benchmarks against a throwaway PostgreSQL, each in one process:
+#   scripts/bench-db.sh migrations   migration ledger overhead: 120 migrations directly vs through Migrator; rollback of all
+#   scripts/bench-db.sh retention    retention deletes: one plain DELETE vs RetentionRunner in batches, on 600,000 rows
+set -euo pipefail
+mode="${1:-}"
+[[ "$mode" == "migrations" || "$mode" == "retention" ]] || { sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo_root"
+export DATAGUARD_STATE_DIR="$(mktemp -d "${TMPDIR:-/tmp}/dataguard-bench-db.XXXXXX")"
+chmod 755 "$DATAGUARD_STATE_DIR"
+trap 'bash scripts/services.sh stop >/dev/null 2>&1; rm -rf "$DATAGUARD_STATE_DIR"' EXIT
+eval "$(bash scripts/services.sh start postgres)"
+export DATAGUARD_TEST_POSTGRES
+dotnet build benchmarks/DataGuard.Benchmarks -c Release --nologo "-clp:ErrorsOnly;NoSummary" -v q
+dotnet run --project benchmarks/DataGuard.Benchmarks -c Release --no-build -- "$mode"
