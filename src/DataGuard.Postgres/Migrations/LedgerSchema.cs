@@ -40,14 +40,14 @@ internal static class LedgerSchema
 
     public const string Upsert = """
         INSERT INTO dataguard.migrations (version, title, state, up_sha256, down_sha256, down_script, no_transaction, irreversible, applied_at, applied_by, execution_ms, deploy_id, error)
-        VALUES (@version, @title, @state, @up_sha, @down_sha, @down, @no_tx, @irreversible, now(), @by, @ms, @deploy, @error)
+        VALUES (@version, @title, @state, @up_sha, @down_sha, @down, @no_tx, @irreversible, now(), (current_user || ' via ' || @app), @ms, @deploy, @error)
         ON CONFLICT (version) DO UPDATE SET title = excluded.title, state = excluded.state, up_sha256 = excluded.up_sha256,
             down_sha256 = excluded.down_sha256, down_script = excluded.down_script, no_transaction = excluded.no_transaction,
             irreversible = excluded.irreversible, applied_at = excluded.applied_at, applied_by = excluded.applied_by,
             execution_ms = excluded.execution_ms, deploy_id = excluded.deploy_id, error = excluded.error
         """;
 
-    public const string SetState = "UPDATE dataguard.migrations SET state = @state, applied_at = now(), applied_by = @by, error = @error WHERE version = @version";
+    public const string SetState = "UPDATE dataguard.migrations SET state = @state, applied_at = now(), applied_by = (current_user || ' via ' || @app), error = @error WHERE version = @version";
 
-    public const string History = "INSERT INTO dataguard.migration_history (version, direction, outcome, by, duration_ms, deploy_id, error) VALUES (@version, @direction, @outcome, @by, @ms, @deploy, @error)";
+    public const string History = "INSERT INTO dataguard.migration_history (version, direction, outcome, by, duration_ms, deploy_id, error) VALUES (@version, @direction, @outcome, (current_user || ' via ' || @app), @ms, @deploy, @error)";
 }

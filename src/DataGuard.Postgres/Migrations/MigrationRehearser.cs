@@ -115,7 +115,7 @@ public sealed class MigrationRehearser
                     command.Parameters.AddWithValue("version", rehearsal.Version);
                     command.Parameters.AddWithValue("direction", "rehearse");
                     command.Parameters.AddWithValue("outcome", $"down verified: up {rehearsal.UpMs} ms, down {rehearsal.DownMs} ms, up again {rehearsal.ReUpMs} ms");
-                    command.Parameters.AddWithValue("by", "dataguard rehearse");
+                    command.Parameters.AddWithValue("app", "dataguard rehearse");
                     command.Parameters.AddWithValue("ms", rehearsal.DownMs);
                     command.Parameters.AddWithValue("deploy", DBNull.Value);
                     command.Parameters.AddWithValue("error", DBNull.Value);

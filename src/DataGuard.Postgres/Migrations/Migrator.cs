@@ -369,7 +369,7 @@ public sealed class Migrator
             command.Parameters.AddWithValue("down", (object?)migration.Down ?? DBNull.Value);
             command.Parameters.AddWithValue("no_tx", migration.NoTransaction);
             command.Parameters.AddWithValue("irreversible", migration.Irreversible);
-            command.Parameters.AddWithValue("by", await AppliedByAsync(connection, transaction, cancellationToken).ConfigureAwait(false));
+            command.Parameters.AddWithValue("app", Application);
             command.Parameters.AddWithValue("ms", ms);
             command.Parameters.AddWithValue("deploy", deploy);
             command.Parameters.AddWithValue("error", (object?)error ?? DBNull.Value);
@@ -386,20 +386,11 @@ public sealed class Migrator
             command.Parameters.AddWithValue("state", outcomeOrState);
             command.Parameters.AddWithValue("outcome", outcomeOrState);
             command.Parameters.AddWithValue("direction", direction);
-            command.Parameters.AddWithValue("by", await AppliedByAsync(connection, transaction, cancellationToken).ConfigureAwait(false));
+            command.Parameters.AddWithValue("app", Application);
             command.Parameters.AddWithValue("ms", ms);
             command.Parameters.AddWithValue("deploy", (object?)deploy ?? DBNull.Value);
             command.Parameters.AddWithValue("error", (object?)error ?? DBNull.Value);
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private async Task<string> AppliedByAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
-    {
-        var command = new NpgsqlCommand("SELECT current_user::text", connection, transaction);
-        await using (command.ConfigureAwait(false))
-        {
-            return $"{await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false)} via {Application}";
         }
     }
 }
