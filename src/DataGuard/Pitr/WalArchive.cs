@@ -140,15 +140,19 @@ public sealed class WalArchive
 
     private async Task<StorageObjectInfo?> FindAsync(string name, CancellationToken cancellationToken)
     {
-        foreach (var suffix in Suffixes)
+        // One listing of the name's prefix rather than a lookup per possible suffix: one round trip per push or fetch.
+        var keys = Suffixes.Select(suffix => KeyOf(name, suffix)).ToList();
+        StorageObjectInfo? found = null;
+        await foreach (var item in _storage.ListAsync(KeyOf(name, string.Empty), cancellationToken).ConfigureAwait(false))
         {
-            if (await _storage.GetInfoAsync(KeyOf(name, suffix), cancellationToken).ConfigureAwait(false) is { } info)
+            var rank = keys.IndexOf(item.Key);
+            if (rank >= 0 && (found is null || rank < keys.IndexOf(found.Key)))
             {
-                return info;
+                found = item;
             }
         }
 
-        return null;
+        return found;
     }
 
     private async Task<Stream> OpenDecodedAsync(StorageObjectInfo archived, CancellationToken cancellationToken)
