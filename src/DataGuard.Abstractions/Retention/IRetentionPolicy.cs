@@ -17,4 +17,22 @@ public interface IRetentionPolicy
 
     /// <summary>Gets what happens to expired rows.</summary>
     RetentionAction Action { get; }
+
+    /// <summary>Gets extra conditions, all of which an affected row meets (structured, parameterized).</summary>
+    IReadOnlyList<RetentionCondition> Conditions { get; }
+
+    /// <summary>Gets the name of a predicate registered in code (trusted SQL), or <see langword="null"/>.</summary>
+    string? Predicate { get; }
+
+    /// <summary>Gets the columns an <see cref="RetentionAction.Anonymize"/> policy overwrites.</summary>
+    IReadOnlyList<AnonymizeRule> Anonymize { get; }
+
+    /// <summary>
+    /// Gets the column (timestamptz, timestamp or boolean, nullable) an <see cref="RetentionAction.Anonymize"/> policy
+    /// sets on the rows it has processed, so that they are not processed again; required for HMAC and function rules.
+    /// </summary>
+    string? MarkerColumn { get; }
+
+    /// <summary>Gets a value indicating whether <see cref="RetentionAction.DropPartitions"/> archives a partition's rows before dropping it.</summary>
+    bool ArchivePartitions { get; }
 }

@@ -32,16 +32,11 @@ internal static class RetentionCommand
 
             foreach (var r in result.Results)
             {
-                var verb = result.DryRun ? "would delete" : "deleted";
-                await output.WriteLineAsync($"{r.Policy}: {verb} {r.RowsAffected} rows ({r.RowsHeld} spared by legal holds), {r.Batches} batches, longest {r.LongestBatchMs} ms; expired from {r.Oldest:O} to {r.Newest:O}");
-                if (r.SampleKeys.Count > 0)
-                {
-                    await output.WriteLineAsync($"  sample rows (ctid): {string.Join(", ", r.SampleKeys)}");
-                }
+                await WritePolicyAsync(output, r, result.DryRun);
             }
 
             await output.WriteLineAsync($"Run {result.RunId} recorded in dataguard.retention_runs{(result.DryRun ? " (dry run: nothing changed)" : string.Empty)}.");
-            return ExitCodes.Success;
+            return result.Results.Any(r => r.Error is not null) ? ExitCodes.Failure : ExitCodes.Success;
         });
         command.Subcommands.Add(run);
         var status = new Command("status", "The latest retention runs and what each policy did.");
@@ -69,6 +64,58 @@ internal static class RetentionCommand
         });
         command.Subcommands.Add(status);
         return command;
+    }
+
+    private static string Verb(string action, bool dryRun) => (action, dryRun) switch
+    {
+        ("Anonymize", true) => "would anonymize",
+        ("Anonymize", false) => "anonymized",
+        ("ArchiveThenDelete", true) => "would archive and delete",
+        ("ArchiveThenDelete", false) => "archived and deleted",
+        ("DropPartitions", true) => "would drop partitions holding",
+        ("DropPartitions", false) => "dropped partitions holding",
+        (_, true) => "would delete",
+        _ => "deleted",
+    };
+
+    private static async Task WritePolicyAsync(TextWriter output, RetentionPolicyResult r, bool dryRun)
+    {
+        var range = r.Oldest is null ? string.Empty : $"; expired from {r.Oldest:O} to {r.Newest:O}";
+        await output.WriteLineAsync($"{r.Policy}: {Verb(r.Action, dryRun)} {r.RowsAffected} rows ({r.RowsHeld} spared by legal holds), {r.Batches} {(r.Action == "DropPartitions" ? "partitions" : "batches")}, longest {r.LongestBatchMs} ms{range}");
+        if (r.ParentsHeldByChildren > 0)
+        {
+            await output.WriteLineAsync($"  {r.ParentsHeldByChildren} rows kept because rows referencing them are held");
+        }
+
+        if (r.RowsKeptByReferences > 0)
+        {
+            await output.WriteLineAsync($"  {r.RowsKeptByReferences} rows kept because other rows still reference them (ON DELETE NO ACTION / RESTRICT)");
+        }
+
+        foreach (var c in r.Cascades)
+        {
+            await output.WriteLineAsync($"  cascades to {c.Table} ({c.Constraint}, ON DELETE {c.OnDelete}): {c.Rows} rows");
+        }
+
+        foreach (var kept in r.Kept)
+        {
+            await output.WriteLineAsync($"  kept partition {kept}");
+        }
+
+        if (r.SampleKeys.Count > 0)
+        {
+            await output.WriteLineAsync($"  {(r.Action == "DropPartitions" ? "partitions" : "sample rows (ctid)")}: {string.Join(", ", r.SampleKeys)}");
+        }
+
+        if (r.Archives.Count > 0)
+        {
+            await output.WriteLineAsync($"  archived to {r.Archives.Count} object(s), first {r.Archives[0]}");
+        }
+
+        if (r.Error is not null)
+        {
+            await output.WriteLineAsync($"  FAILED: {r.Error}");
+        }
     }
 
     public static Command CreateHold(TextWriter output)

@@ -47,15 +47,7 @@ public static class PostgresDataGuardBuilderExtensions
         services.TryAddSingleton<DataGuard.Migrations.IMigrationLedger, DataGuard.Postgres.Migrations.PostgresMigrationLedger>();
         services.TryAddSingleton<DataGuard.Postgres.Migrations.Migrator>();
         services.TryAddSingleton<DataGuard.Postgres.Migrations.MigrationRehearser>();
-        builder.AddDataGuardOptions<DataGuard.Postgres.Retention.RetentionOptions, DataGuard.Postgres.Retention.RetentionOptionsValidator>(DataGuard.Postgres.Retention.RetentionOptions.SectionPath);
-        services.TryAddSingleton<DataGuard.Postgres.Retention.LegalHolds>();
-        services.TryAddSingleton<DataGuard.Postgres.Retention.RetentionRunner>();
-        services.TryAddSingleton<DataGuard.Postgres.Retention.RetentionHistory>();
-        if (!services.Any(d => d.ServiceType == typeof(DataGuard.Postgres.Retention.RetentionScheduler)))
-        {
-            services.AddSingleton<DataGuard.Postgres.Retention.RetentionScheduler>();
-            services.AddHostedService(sp => sp.GetRequiredService<DataGuard.Postgres.Retention.RetentionScheduler>());
-        }
+        builder.AddRetentionServices();
         services.TryAddSingleton<DataGuard.Postgres.Pitr.PitrRestoreService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<DataGuard.Backup.IBackupProvider, PgDumpBackupProvider>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<DataGuard.Backup.IBackupProvider, PgBaseBackupProvider>());

@@ -18,6 +18,15 @@ public sealed class RetentionOptions
     /// <summary>Gets or sets each batch's statement_timeout. Default: 30 s.</summary>
     public TimeSpan StatementTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Gets or sets the secret of HMAC anonymization (any text; at least 16 characters). A secret: never logged or
+    /// stored. Changing it changes the pseudonyms of rows anonymized from then on.
+    /// </summary>
+    public string? HmacKey { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether the policies are checked against the catalog when the host starts (a wrong table or column stops the start). Default: true.</summary>
+    public bool ValidateCatalogOnStart { get; set; } = true;
+
     /// <summary>Gets the policies.</summary>
     public List<RetentionPolicyOptions> Policies { get; init; } = [];
 }

@@ -10,7 +10,7 @@ namespace DataGuard.Postgres.Retention;
 /// <param name="DurationMs">The policy's whole duration.</param>
 /// <param name="Oldest">The oldest expired timestamp.</param>
 /// <param name="Newest">The newest expired timestamp.</param>
-/// <param name="SampleKeys">A few keys of affected rows (dry run).</param>
+/// <param name="SampleKeys">A few affected rows' ctids (dry run), or the partitions dropped.</param>
 /// <param name="Error">The error, if the policy failed.</param>
 public sealed record RetentionPolicyResult(
     string Policy,
@@ -23,4 +23,20 @@ public sealed record RetentionPolicyResult(
     DateTimeOffset? Oldest,
     DateTimeOffset? Newest,
     IReadOnlyList<string> SampleKeys,
-    string? Error);
+    string? Error)
+{
+    /// <summary>Gets the expired rows kept because rows referencing them are held (counted in <see cref="RowsHeld"/> too).</summary>
+    public long ParentsHeldByChildren { get; init; }
+
+    /// <summary>Gets the expired rows kept because other rows still reference them through a NO ACTION or RESTRICT key.</summary>
+    public long RowsKeptByReferences { get; init; }
+
+    /// <summary>Gets what deleting the rows does to other tables (first level, counted when the policy started).</summary>
+    public IReadOnlyList<RetentionCascade> Cascades { get; init; } = [];
+
+    /// <summary>Gets the partitions a DropPartitions policy kept although their bounds are expired, and why.</summary>
+    public IReadOnlyList<string> Kept { get; init; } = [];
+
+    /// <summary>Gets the archive objects written (ArchiveThenDelete, or DropPartitions with archiving).</summary>
+    public IReadOnlyList<string> Archives { get; init; } = [];
+}

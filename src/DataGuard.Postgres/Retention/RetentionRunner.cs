@@ -1,15 +1,24 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
+using DataGuard.Backup;
+using DataGuard.Backup.Encryption;
 using DataGuard.Coordination;
+using DataGuard.Options;
+using DataGuard.Retention;
+using DataGuard.Storage;
 using DataGuard.Telemetry;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace DataGuard.Postgres.Retention;
 
 /// <summary>
-/// Runs retention policies: expired rows (timestamp older than the policy's age) not under a legal hold are deleted in
-/// batches, each its own short transaction with lock_timeout and statement_timeout, until none are left; a crash
+/// Runs retention policies: expired rows (timestamp older than the policy's age, meeting its conditions) not under a
+/// legal hold are deleted, anonymized or archived-then-deleted in batches, each its own short transaction with
+/// lock_timeout and statement_timeout, until none are left; partitions wholly before the cutoff are dropped. A crash
 /// midway loses nothing and the next run carries on. A dry run counts instead. Every run is recorded.
 /// </summary>
 public sealed class RetentionRunner
@@ -20,6 +29,9 @@ public sealed class RetentionRunner
     private readonly IDistributedLock _lock;
     private readonly DataGuardMetrics _metrics;
     private readonly TimeProvider _time;
+    private readonly IServiceProvider _services;
+    private readonly IEnumerable<RetentionPredicate> _predicates;
+    private readonly ILogger<RetentionRunner> _logger;
 
     /// <summary>Initializes a new instance of the <see cref="RetentionRunner"/> class.</summary>
     /// <param name="postgres">The PostgreSQL options.</param>
@@ -27,20 +39,48 @@ public sealed class RetentionRunner
     /// <param name="distributedLock">The lock that makes one replica run.</param>
     /// <param name="metrics">The metrics.</param>
     /// <param name="time">The clock (the cutoff is now minus each policy's age).</param>
-    public RetentionRunner(IOptions<PostgresOptions> postgres, IOptions<RetentionOptions> options, IDistributedLock distributedLock, DataGuardMetrics metrics, TimeProvider time)
+    /// <param name="services">The services (storage and codec, resolved only when a policy archives).</param>
+    /// <param name="predicates">The predicates registered in code.</param>
+    /// <param name="logger">The logger.</param>
+    public RetentionRunner(
+        IOptions<PostgresOptions> postgres,
+        IOptions<RetentionOptions> options,
+        IDistributedLock distributedLock,
+        DataGuardMetrics metrics,
+        TimeProvider time,
+        IServiceProvider services,
+        IEnumerable<RetentionPredicate> predicates,
+        ILogger<RetentionRunner> logger)
     {
         _postgres = postgres;
         _options = options;
         _lock = distributedLock;
         _metrics = metrics;
         _time = time;
+        _services = services;
+        _predicates = predicates;
+        _logger = logger;
+    }
+
+    /// <summary>Checks every policy against the catalog without running it.</summary>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    /// <returns>A task that fails with a <see cref="DataGuardException"/> naming the first broken policy.</returns>
+    public async Task ValidateAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        var planner = new RetentionPlanner(_predicates, _options.Value);
+        foreach (var policy in _options.Value.Policies)
+        {
+            await planner.PlanAsync(connection, policy, _time.GetUtcNow() - policy.MaxAge, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Runs every policy (or one).</summary>
     /// <param name="dryRun">Count, sample and report; change nothing.</param>
     /// <param name="policy">Only this policy.</param>
     /// <param name="cancellationToken">Cancels between batches.</param>
-    /// <returns>The run, or <see langword="null"/> when another replica is running retention.</returns>
+    /// <returns>The run, or <see langword="null"/> when another replica is running retention. A policy that fails midway records its error and the others still run.</returns>
     public async Task<RetentionRunResult?> RunAsync(bool dryRun = false, string? policy = null, CancellationToken cancellationToken = default)
     {
         var policies = _options.Value.Policies.Where(p => policy is null || p.Name == policy).ToList();
@@ -57,194 +97,170 @@ public sealed class RetentionRunner
 
         await using (handle.ConfigureAwait(false))
         {
-            var connection = new NpgsqlConnection(_postgres.Value.ConnectionString);
+            var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
             await using (connection.ConfigureAwait(false))
             {
-                await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-                await ExecuteAsync(connection, null, RetentionSchema.Create, cancellationToken).ConfigureAwait(false);
+                // Every policy is compiled against the catalog before anything changes.
+                var planner = new RetentionPlanner(_predicates, _options.Value);
+                var now = _time.GetUtcNow();
+                var plans = new List<RetentionPlan>();
                 foreach (var p in policies)
                 {
-                    await RetentionCatalog.RequireTimestampAsync(connection, p, cancellationToken).ConfigureAwait(false);
+                    plans.Add(await planner.PlanAsync(connection, p, now - p.MaxAge, cancellationToken).ConfigureAwait(false));
                 }
 
-                var runId = await ScalarAsync<long>(connection, "INSERT INTO dataguard.retention_runs (dry_run, run_by) VALUES (@dry, current_user) RETURNING id", cancellationToken, ("dry", dryRun)).ConfigureAwait(false);
+                var runId = await StartRunAsync(connection, dryRun, cancellationToken).ConfigureAwait(false);
                 var results = new List<RetentionPolicyResult>();
-                foreach (var p in policies)
+                foreach (var plan in plans)
                 {
-                    var result = await RunPolicyAsync(connection, p, dryRun, cancellationToken).ConfigureAwait(false);
+                    var result = await RunPolicyAsync(connection, plan, runId, now, dryRun, cancellationToken).ConfigureAwait(false);
                     results.Add(result);
                     await RecordAsync(connection, runId, result, cancellationToken).ConfigureAwait(false);
                     if (!dryRun)
                     {
-                        _metrics.RetentionRows(p.Name, p.Action.ToString(), result.RowsAffected);
+                        _metrics.RetentionRows(result.Policy, result.Action, result.RowsAffected);
                     }
                 }
 
-                await ExecuteAsync(connection, null, $"UPDATE dataguard.retention_runs SET finished_at = now() WHERE id = {runId.ToString(CultureInfo.InvariantCulture)}", cancellationToken).ConfigureAwait(false);
+                var finish = new NpgsqlCommand($"UPDATE dataguard.retention_runs SET finished_at = now() WHERE id = {runId.ToString(CultureInfo.InvariantCulture)}", connection);
+                await using (finish.ConfigureAwait(false))
+                {
+                    await finish.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
                 return new RetentionRunResult(runId, dryRun, results);
             }
         }
     }
 
-    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken cancellationToken)
+    private static async Task<long> StartRunAsync(NpgsqlConnection connection, bool dryRun, CancellationToken cancellationToken)
     {
-        var command = new NpgsqlCommand(sql, connection, transaction);
-        await using (command.ConfigureAwait(false))
-        {
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
-    {
-        var command = new NpgsqlCommand(sql, connection);
-        await using (command.ConfigureAwait(false))
-        {
-            foreach (var (name, value) in parameters)
-            {
-                command.Parameters.AddWithValue(name, value);
-            }
-
-            return (T)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        }
+        var command = new NpgsqlCommand("INSERT INTO dataguard.retention_runs (dry_run, run_by) VALUES (@dry, current_user) RETURNING id", connection);
+        await using var commandScope = command.ConfigureAwait(false);
+        command.Parameters.AddWithValue("dry", dryRun);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
     private static async Task RecordAsync(NpgsqlConnection connection, long runId, RetentionPolicyResult r, CancellationToken cancellationToken)
     {
         var command = new NpgsqlCommand(
             """
-            INSERT INTO dataguard.retention_results (run_id, policy, action, rows_affected, rows_held, batches, longest_batch_ms, duration_ms, oldest, newest, error)
-            VALUES (@run, @policy, @action, @rows, @held, @batches, @longest, @ms, @oldest, @newest, @error)
+            INSERT INTO dataguard.retention_results (run_id, policy, action, rows_affected, rows_held, batches, longest_batch_ms, duration_ms, oldest, newest, error, details)
+            VALUES (@run, @policy, @action, @rows, @held, @batches, @longest, @ms, @oldest, @newest, @error, @details)
             """,
             connection);
-        await using (command.ConfigureAwait(false))
+        await using var commandScope = command.ConfigureAwait(false);
+        command.Parameters.AddWithValue("run", runId);
+        command.Parameters.AddWithValue("policy", r.Policy);
+        command.Parameters.AddWithValue("action", r.Action);
+        command.Parameters.AddWithValue("rows", r.RowsAffected);
+        command.Parameters.AddWithValue("held", r.RowsHeld);
+        command.Parameters.AddWithValue("batches", r.Batches);
+        command.Parameters.AddWithValue("longest", r.LongestBatchMs);
+        command.Parameters.AddWithValue("ms", r.DurationMs);
+        command.Parameters.AddWithValue("oldest", (object?)r.Oldest ?? DBNull.Value);
+        command.Parameters.AddWithValue("newest", (object?)r.Newest ?? DBNull.Value);
+        command.Parameters.AddWithValue("error", (object?)r.Error ?? DBNull.Value);
+        var details = JsonSerializer.Serialize(new Dictionary<string, object>
         {
-            command.Parameters.AddWithValue("run", runId);
-            command.Parameters.AddWithValue("policy", r.Policy);
-            command.Parameters.AddWithValue("action", r.Action);
-            command.Parameters.AddWithValue("rows", r.RowsAffected);
-            command.Parameters.AddWithValue("held", r.RowsHeld);
-            command.Parameters.AddWithValue("batches", r.Batches);
-            command.Parameters.AddWithValue("longest", r.LongestBatchMs);
-            command.Parameters.AddWithValue("ms", r.DurationMs);
-            command.Parameters.AddWithValue("oldest", (object?)r.Oldest ?? DBNull.Value);
-            command.Parameters.AddWithValue("newest", (object?)r.Newest ?? DBNull.Value);
-            command.Parameters.AddWithValue("error", (object?)r.Error ?? DBNull.Value);
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
+            ["parentsHeldByChildren"] = r.ParentsHeldByChildren,
+            ["keptByReferences"] = r.RowsKeptByReferences,
+            ["cascades"] = r.Cascades.Select(c => new Dictionary<string, object> { ["table"] = c.Table, ["constraint"] = c.Constraint, ["onDelete"] = c.OnDelete, ["rows"] = c.Rows }).ToList(),
+            ["archives"] = r.Archives,
+            ["sample"] = r.SampleKeys,
+        });
+        command.Parameters.AddWithValue("details", NpgsqlTypes.NpgsqlDbType.Jsonb, details);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<string> NotHeldAsync(NpgsqlConnection connection, RetentionPolicyOptions policy, CancellationToken cancellationToken)
+    private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
     {
-        // One condition per held column of this table; columns come from the catalog-checked holds and are quoted.
-        var columns = new List<string>();
-        var command = new NpgsqlCommand("SELECT DISTINCT column_name FROM dataguard.legal_holds WHERE released_at IS NULL AND table_name = @t", connection);
-        await using (command.ConfigureAwait(false))
+        var connection = new NpgsqlConnection(_postgres.Value.ConnectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var schema = new NpgsqlCommand(RetentionSchema.Create, connection);
+        await using (schema.ConfigureAwait(false))
         {
-            command.Parameters.AddWithValue("t", policy.Table);
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    columns.Add(reader.GetString(0));
-                }
-            }
+            await schema.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        foreach (var column in columns)
-        {
-            await RetentionCatalog.RequireColumnAsync(connection, policy.Table, column, $"Legal hold on {policy.Table}.{column}", cancellationToken).ConfigureAwait(false);
-        }
-
-        return string.Concat(columns.Select(c =>
-            $" AND (t.{PgIdentifiers.Quote(c)} IS NULL OR t.{PgIdentifiers.Quote(c)}::text NOT IN (SELECT value FROM dataguard.legal_holds WHERE released_at IS NULL AND table_name = @table AND column_name = {Literal(c)}))"));
+        return connection;
     }
 
-    private static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+    private RetentionArchive OpenArchive(RetentionPlan plan, long runId, DateTimeOffset started)
+    {
+        var backup = DataGuard.DependencyInjection.UnvalidatedOptions.Create<DataGuardOptions>(_services).Backup;
+        var codec = new ArchiveCodec(backup.Compression, EncryptionKeyRingFactory.Create(backup.Encryption));
+        return new RetentionArchive(_services.GetRequiredService<IBackupStorage>(), codec, plan.Policy.Name, plan.Table.QualifiedName, runId, started);
+    }
 
-    private async Task<RetentionPolicyResult> RunPolicyAsync(NpgsqlConnection connection, RetentionPolicyOptions policy, bool dryRun, CancellationToken cancellationToken)
+    private async Task<RetentionPolicyResult> RunPolicyAsync(NpgsqlConnection connection, RetentionPlan plan, long runId, DateTimeOffset started, bool dryRun, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
-        var (schema, name) = PgIdentifiers.SplitQualified(policy.Table)!.Value;
-        var table = PgIdentifiers.QuoteQualified(schema, name);
-        var ts = $"t.{PgIdentifiers.Quote(policy.TimestampColumn)}";
-        var cutoff = _time.GetUtcNow() - policy.MaxAge;
-        var notHeld = await NotHeldAsync(connection, policy, cancellationToken).ConfigureAwait(false);
-        var expired = $"FROM {table} t WHERE {ts} < @cutoff";
-
-        long total, free;
-        DateTimeOffset? oldest, newest;
-        var sample = new List<string>();
-        var count = new NpgsqlCommand($"SELECT count(*), count(*) FILTER (WHERE true{notHeld}), min({ts})::timestamptz, max({ts})::timestamptz {expired}", connection);
-        await using (count.ConfigureAwait(false))
+        var policy = plan.Policy;
+        var action = policy.Action.ToString();
+        var archives = new List<string>();
+        RetentionArchive Archive() => OpenArchive(plan, runId, started);
+        if (policy.Action == RetentionAction.DropPartitions)
         {
-            count.Parameters.AddWithValue("cutoff", cutoff);
-            count.Parameters.AddWithValue("table", policy.Table);
-            var reader = await count.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
+            try
             {
-                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                total = reader.GetInt64(0);
-                free = reader.GetInt64(1);
-                oldest = reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2);
-                newest = reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3);
+                var outcome = await PartitionRetention.RunAsync(connection, plan, _options.Value, dryRun, Archive, archives, cancellationToken).ConfigureAwait(false);
+                RetentionLog.PolicyDone(_logger, policy.Name, action, outcome.Rows, dryRun);
+                return new RetentionPolicyResult(policy.Name, action, outcome.Rows, outcome.HeldRows, outcome.Dropped.Count, 0, stopwatch.ElapsedMilliseconds, null, null, outcome.Dropped, null)
+                {
+                    Archives = archives,
+                    Kept = outcome.Kept,
+                };
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                return Failed(plan, stopwatch, ex, archives);
             }
         }
 
+        var survey = await RetentionSurvey.TakeAsync(connection, plan, cancellationToken).ConfigureAwait(false);
+        var cascades = await RetentionSurvey.CascadesAsync(connection, plan, cancellationToken).ConfigureAwait(false);
+        var held = survey.HeldOwn + survey.HeldByChildren;
         if (dryRun)
         {
-            var keys = new NpgsqlCommand($"SELECT t.ctid::text {expired}{notHeld} ORDER BY {ts} LIMIT 5", connection);
-            await using (keys.ConfigureAwait(false))
+            var sample = await RetentionSurvey.SampleAsync(connection, plan, cancellationToken).ConfigureAwait(false);
+            return new RetentionPolicyResult(policy.Name, action, survey.Affected, held, 0, 0, stopwatch.ElapsedMilliseconds, survey.Oldest, survey.Newest, sample, null)
             {
-                keys.Parameters.AddWithValue("cutoff", cutoff);
-                keys.Parameters.AddWithValue("table", policy.Table);
-                var reader = await keys.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                await using (reader.ConfigureAwait(false))
-                {
-                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                    {
-                        sample.Add(reader.GetString(0));
-                    }
-                }
-            }
-
-            return new RetentionPolicyResult(policy.Name, policy.Action.ToString(), free, total - free, 0, 0, stopwatch.ElapsedMilliseconds, oldest, newest, sample, null);
+                ParentsHeldByChildren = survey.HeldByChildren,
+                RowsKeptByReferences = survey.KeptByReferences,
+                Cascades = cascades,
+            };
         }
 
-        long deleted = 0, longest = 0;
-        var batches = 0;
-        var options = _options.Value;
-        while (true)
+        var done = new BatchTotals();
+        string? failure = null;
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var batch = Stopwatch.StartNew();
-            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
-            {
-                await ExecuteAsync(connection, transaction, $"SET LOCAL lock_timeout = {(long)options.LockTimeout.TotalMilliseconds}; SET LOCAL statement_timeout = {(long)options.StatementTimeout.TotalMilliseconds}", cancellationToken).ConfigureAwait(false);
-                var delete = new NpgsqlCommand($"DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT t.ctid {expired}{notHeld} LIMIT @batch FOR UPDATE SKIP LOCKED))", connection, transaction);
-                int rows;
-                await using (delete.ConfigureAwait(false))
-                {
-                    delete.Parameters.AddWithValue("cutoff", cutoff);
-                    delete.Parameters.AddWithValue("table", policy.Table);
-                    delete.Parameters.AddWithValue("batch", options.BatchSize);
-                    rows = await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                if (rows == 0)
-                {
-                    break;
-                }
-
-                deleted += rows;
-                batches++;
-                longest = Math.Max(longest, batch.ElapsedMilliseconds);
-            }
+            await RowRetention.RunAsync(connection, plan, _options.Value, done, Archive, archives, cancellationToken).ConfigureAwait(false);
+            RetentionLog.PolicyDone(_logger, policy.Name, action, done.Rows, dryRun);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            failure = Describe(ex);
+            RetentionLog.PolicyFailed(_logger, policy.Name, failure);
         }
 
-        return new RetentionPolicyResult(policy.Name, policy.Action.ToString(), deleted, total - free, batches, longest, stopwatch.ElapsedMilliseconds, oldest, newest, [], null);
+        return new RetentionPolicyResult(policy.Name, action, done.Rows, held, done.Batches, done.LongestMs, stopwatch.ElapsedMilliseconds, survey.Oldest, survey.Newest, [], failure)
+        {
+            ParentsHeldByChildren = survey.HeldByChildren,
+            RowsKeptByReferences = survey.KeptByReferences,
+            Cascades = cascades,
+            Archives = archives,
+        };
     }
+
+    private RetentionPolicyResult Failed(RetentionPlan plan, Stopwatch stopwatch, Exception ex, List<string> archives)
+    {
+        var failure = Describe(ex);
+        RetentionLog.PolicyFailed(_logger, plan.Policy.Name, failure);
+        return new RetentionPolicyResult(plan.Policy.Name, plan.Policy.Action.ToString(), 0, 0, 0, 0, stopwatch.ElapsedMilliseconds, null, null, [], failure) { Archives = archives };
+    }
+
+    /// <summary>One line for the audit trail: the exception type and message (storage and PostgreSQL messages carry no secrets).</summary>
+    private static string Describe(Exception ex) => ex is DataGuardException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
 }

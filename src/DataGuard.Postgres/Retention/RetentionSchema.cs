@@ -34,5 +34,6 @@ internal static class RetentionSchema
             oldest timestamptz,
             newest timestamptz,
             error text);
+        ALTER TABLE dataguard.retention_results ADD COLUMN IF NOT EXISTS details jsonb;
         """;
 }

@@ -5,11 +5,19 @@ namespace DataGuard.Backup;
 
 /// <summary>
 /// Streams raw bytes through an <see cref="ArchiveCodec"/> into storage: a producer writes raw bytes into the codec,
-/// whose output flows through a bounded pipe into <see cref="IBackupStorage.WriteAsync"/>. Shared by backups and WAL pushes.
+/// whose output flows through a bounded pipe into <see cref="IBackupStorage.WriteAsync"/>. Shared by backups, WAL pushes and retention archives.
 /// When the producer fails, the write fails with the producer's own exception and no object is left.
 /// </summary>
-internal static class EncodedUpload
+public static class EncodedUpload
 {
+    /// <summary>Writes one object whose raw bytes come from <paramref name="produce"/>.</summary>
+    /// <param name="storage">The storage.</param>
+    /// <param name="key">The object's key.</param>
+    /// <param name="codec">Compression and encryption.</param>
+    /// <param name="writeOptions">The write options (e.g. create-only).</param>
+    /// <param name="produce">Writes the raw bytes into the codec.</param>
+    /// <param name="cancellationToken">Cancels the write; nothing is left.</param>
+    /// <returns>What was stored, and how many raw bytes went in.</returns>
     public static async Task<(StorageWriteResult Written, long RawBytes)> WriteAsync(
         IBackupStorage storage,
         string key,

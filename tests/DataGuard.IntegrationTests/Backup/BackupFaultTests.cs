@@ -177,7 +177,7 @@ public sealed class BackupFaultTests
     {
         await using var s3 = await PrivateS3rver.StartAsync();
         await using var harness = await BackupHarness.CreateAsync(s3: true, s3Endpoint: s3.Endpoint, configure: o => o.Backup.Retention.OrphanGracePeriod = TimeSpan.Zero);
-        await CreateBucketAsync(s3.Endpoint, harness.Bucket!.Name);
+        await s3.CreateBucketAsync(harness.Bucket!.Name);
         await harness.Database.ExecuteAsync("CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) || md5((g * 13)::text) AS v FROM generate_series(1, 300000) g");
         var health = harness.Services.GetRequiredService<HealthCheckService>();
         Task<HealthStatus> BackupHealthAsync() => health.CheckHealthAsync(r => r.Name == BackupHealthCheck.Name).ContinueWith(t => t.Result.Status, TaskScheduler.Default);
@@ -224,13 +224,6 @@ public sealed class BackupFaultTests
         // 3. The server is back: the next backup works and the health check turns green.
         await harness.Backups.RunAsync();
         Assert.Equal(HealthStatus.Healthy, await BackupHealthAsync());
-    }
-
-    private static async Task CreateBucketAsync(string endpoint, string bucket)
-    {
-        var options = new DataGuard.S3.S3StorageOptions { Bucket = bucket, ServiceUrl = endpoint, AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" };
-        using var client = DataGuard.S3.S3ClientFactory.Create(options);
-        await client.PutBucketAsync(new Amazon.S3.Model.PutBucketRequest { BucketName = bucket });
     }
 
     private static BackupService ReplicaWith(BackupHarness harness, string connectionString)

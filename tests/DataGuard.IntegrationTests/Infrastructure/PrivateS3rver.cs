@@ -36,6 +36,14 @@ public sealed class PrivateS3rver : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Creates a bucket on this server (s3rver accepts any credentials).</summary>
+    public async Task CreateBucketAsync(string bucket)
+    {
+        var options = new DataGuard.S3.S3StorageOptions { Bucket = bucket, ServiceUrl = Endpoint, AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" };
+        using var client = DataGuard.S3.S3ClientFactory.Create(options);
+        await client.PutBucketAsync(new Amazon.S3.Model.PutBucketRequest { BucketName = bucket });
+    }
+
     public void Kill()
     {
         if (_process is { HasExited: false })

@@ -1,0 +1,99 @@
+using Npgsql;
+
+namespace DataGuard.Postgres.Catalog;
+
+/// <summary>Reads tables, columns and foreign keys from the system catalog (the source of every identifier DataGuard puts into SQL).</summary>
+public static class PgCatalog
+{
+    /// <summary>Reads a table, or returns <see langword="null"/> when there is no table (plain or partitioned) of that name.</summary>
+    /// <param name="connection">An open connection.</param>
+    /// <param name="qualifiedName">The table, <c>schema.table</c> (exact names, no quoting).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The table, or <see langword="null"/>.</returns>
+    public static async Task<PgTable?> FindTableAsync(NpgsqlConnection connection, string qualifiedName, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        if (PgIdentifiers.SplitQualified(qualifiedName) is not var (schema, name))
+        {
+            return null;
+        }
+
+        var command = new NpgsqlCommand(
+            """
+            SELECT c.oid, c.relkind = 'p',
+                   array(SELECT a.attname FROM pg_index i JOIN unnest(i.indkey) WITH ORDINALITY k(n, o) ON true
+                         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.n
+                         WHERE i.indrelid = c.oid AND i.indisprimary ORDER BY k.o)
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = @schema AND c.relname = @name AND c.relkind IN ('r', 'p');
+            SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull FROM pg_attribute a
+            JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = @schema AND c.relname = @name AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum
+            """,
+            connection);
+        await using var commandScope = command.ConfigureAwait(false);
+        command.Parameters.AddWithValue("schema", schema);
+        command.Parameters.AddWithValue("name", name);
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var oid = reader.GetFieldValue<uint>(0);
+        var partitioned = reader.GetBoolean(1);
+        var primaryKey = reader.GetFieldValue<string[]>(2);
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        var columns = new List<PgColumn>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            columns.Add(new PgColumn(reader.GetString(0), reader.GetString(1), reader.GetBoolean(2)));
+        }
+
+        return new PgTable(oid, schema, name, partitioned, columns, primaryKey);
+    }
+
+    /// <summary>Reads the foreign keys of the database (top-level constraints; those a partitioned table copies to its partitions are left out).</summary>
+    /// <param name="connection">An open connection.</param>
+    /// <param name="referencing">Only the keys that reference this table (<c>schema.table</c>), or all.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The foreign keys.</returns>
+    public static async Task<IReadOnlyList<PgForeignKey>> ForeignKeysAsync(NpgsqlConnection connection, string? referencing, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var command = new NpgsqlCommand(
+            """
+            SELECT con.conname, cn.nspname || '.' || cc.relname, pn.nspname || '.' || pc.relname, con.confdeltype::text,
+                   array(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.o),
+                   array(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.o)
+            FROM pg_constraint con
+            JOIN pg_class cc ON cc.oid = con.conrelid JOIN pg_namespace cn ON cn.oid = cc.relnamespace
+            JOIN pg_class pc ON pc.oid = con.confrelid JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+            WHERE con.contype = 'f' AND con.conparentid = 0 AND NOT cc.relispartition AND NOT pc.relispartition
+              AND cn.nspname NOT IN ('pg_catalog', 'information_schema')
+              AND (@referencing::text IS NULL OR pn.nspname || '.' || pc.relname = @referencing)
+            ORDER BY 2, 1
+            """,
+            connection);
+        await using var commandScope = command.ConfigureAwait(false);
+        command.Parameters.AddWithValue("referencing", NpgsqlTypes.NpgsqlDbType.Text, (object?)referencing ?? DBNull.Value);
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        var keys = new List<PgForeignKey>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var rule = reader.GetString(3) switch
+            {
+                "c" => PgDeleteRule.Cascade,
+                "n" => PgDeleteRule.SetNull,
+                "d" => PgDeleteRule.SetDefault,
+                "r" => PgDeleteRule.Restrict,
+                _ => PgDeleteRule.NoAction,
+            };
+            keys.Add(new PgForeignKey(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<string[]>(4), reader.GetString(2), reader.GetFieldValue<string[]>(5), rule));
+        }
+
+        return keys;
+    }
+}

@@ -1,0 +1,7 @@
+namespace DataGuard.Postgres.Catalog;
+
+/// <summary>A column as the catalog describes it.</summary>
+/// <param name="Name">The column's name.</param>
+/// <param name="Type">Its type, as <c>format_type</c> prints it (usable in a cast).</param>
+/// <param name="NotNull">Whether it is NOT NULL.</param>
+public sealed record PgColumn(string Name, string Type, bool NotNull);

@@ -1,0 +1,53 @@
+using DataGuard.Postgres.Catalog;
+using DataGuard.Retention;
+using Npgsql;
+
+namespace DataGuard.Postgres.Retention;
+
+/// <summary>Turns the active legal holds into SQL conditions; held columns are checked against the catalog and quoted, held values are compared in SQL, never inlined.</summary>
+internal static class LegalHoldPredicates
+{
+    /// <summary>The columns under an active hold, per table (<c>schema.table</c>).</summary>
+    public static async Task<Dictionary<string, List<string>>> ActiveColumnsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var held = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var command = new NpgsqlCommand("SELECT DISTINCT table_name, column_name FROM dataguard.legal_holds WHERE released_at IS NULL ORDER BY 1, 2", connection);
+        await using var commandScope = command.ConfigureAwait(false);
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var table = reader.GetString(0);
+            if (!held.TryGetValue(table, out var columns))
+            {
+                held[table] = columns = [];
+            }
+
+            columns.Add(reader.GetString(1));
+        }
+
+        return held;
+    }
+
+    /// <summary><c> AND NOT (held)</c> for the rows of <paramref name="table"/>, or empty when nothing in it is held.</summary>
+    public static string NotHeld(PgTable table, string alias, Dictionary<string, List<string>> held, IRetentionPolicy policy) =>
+        held.ContainsKey(table.QualifiedName) ? $" AND NOT ({Held(table, alias, held, policy)})" : string.Empty;
+
+    /// <summary>SQL that is true for the held rows of <paramref name="table"/> (false when nothing is held).</summary>
+    public static string Held(PgTable table, string alias, Dictionary<string, List<string>> held, IRetentionPolicy policy)
+    {
+        if (!held.TryGetValue(table.QualifiedName, out var columns))
+        {
+            return "false";
+        }
+
+        return string.Join(" OR ", columns.Select(name =>
+        {
+            var column = table.Column(name) ?? throw RetentionPlanner.Fail(policy, $"a legal hold names {table.QualifiedName}.{name}, which does not exist.");
+            var sql = $"{alias}.{PgIdentifiers.Quote(column.Name)}";
+            return $"COALESCE({sql}::text IN (SELECT h.value FROM dataguard.legal_holds h WHERE h.released_at IS NULL AND h.table_name = {Literal(table.QualifiedName)} AND h.column_name = {Literal(column.Name)}), false)";
+        }));
+    }
+
+    private static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+}
