@@ -65,6 +65,7 @@ internal static class CliApplication
         root.Subcommands.Add(MigrateCommand.Create(output));
         root.Subcommands.Add(RetentionCommand.Create(output));
         root.Subcommands.Add(RetentionCommand.CreateHold(output));
+        root.Subcommands.Add(ExportCommand.Create(output));
         return root;
     }
 }

@@ -118,19 +118,33 @@ internal static class RetentionCommand
         }
     }
 
+    private static string Describe(LegalHold hold) =>
+        hold.Kind == "subject" ? $"subject {hold.Table}.{hold.Column} = '{hold.Value}' and every row linked to it" : $"{hold.Table}.{hold.Column} = '{hold.Value}'";
+
     public static Command CreateHold(TextWriter output)
     {
         var command = new Command("hold", "Legal holds: rows retention must never touch.");
-        var table = new Option<string>("--table") { Description = "schema.table", Required = true };
-        var column = new Option<string>("--column") { Description = "The column.", Required = true };
-        var value = new Option<string>("--value") { Description = "The value (compared as text).", Required = true };
+        var subject = new Option<string?>("--subject") { Description = "A subject's key: holds every row the export data map links to it." };
+        var table = new Option<string?>("--table") { Description = "schema.table" };
+        var column = new Option<string?>("--column") { Description = "The column." };
+        var value = new Option<string?>("--value") { Description = "The value (compared as text)." };
         var reason = new Option<string>("--reason") { Description = "Why (recorded).", Required = true };
-        var place = new Command("place", "Place a hold on the rows where the column has the value.") { table, column, value, reason };
+        var place = new Command("place", "Place a hold on a subject (--subject KEY) or on the rows where a column has a value (--table T --column C --value V).") { subject, table, column, value, reason };
         place.SetAction(async (parse, ct) =>
         {
+            var bySubject = parse.GetValue(subject);
+            var byTable = (parse.GetValue(table), parse.GetValue(column), parse.GetValue(value));
+            if ((bySubject is null) == (byTable.Item1 is null || byTable.Item2 is null || byTable.Item3 is null))
+            {
+                throw new CliUsageException("Give either --subject KEY, or --table, --column and --value.");
+            }
+
             await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
-            var hold = await services.GetRequiredService<LegalHolds>().PlaceAsync(parse.GetValue(table)!, parse.GetValue(column)!, parse.GetValue(value)!, parse.GetValue(reason)!, ct);
-            await output.WriteLineAsync(parse.GetValue(GlobalOptions.Json) ? JsonSerializer.Serialize(hold, CliJson.Options) : $"Hold {hold.Id} placed on {hold.Table}.{hold.Column} = '{hold.Value}'.");
+            var holds = services.GetRequiredService<LegalHolds>();
+            var hold = bySubject is not null
+                ? await holds.PlaceSubjectAsync(bySubject, parse.GetValue(reason)!, ct)
+                : await holds.PlaceAsync(byTable.Item1!, byTable.Item2!, byTable.Item3!, parse.GetValue(reason)!, ct);
+            await output.WriteLineAsync(parse.GetValue(GlobalOptions.Json) ? JsonSerializer.Serialize(hold, CliJson.Options) : $"Hold {hold.Id} placed on {Describe(hold)}.");
             return ExitCodes.Success;
         });
         var id = new Argument<long>("id") { Description = "The hold's id." };
@@ -156,7 +170,7 @@ internal static class RetentionCommand
 
             foreach (var h in holds)
             {
-                await output.WriteLineAsync($"{h.Id,6}  {h.Table}.{h.Column} = '{h.Value}'  {h.Reason}  (by {h.PlacedBy}, {h.PlacedAt:O}{(h.ReleasedAt is { } r ? $", released {r:O}" : string.Empty)})");
+                await output.WriteLineAsync($"{h.Id,6}  {Describe(h)}  {h.Reason}  (by {h.PlacedBy}, {h.PlacedAt:O}{(h.ReleasedAt is { } r ? $", released {r:O}" : string.Empty)})");
             }
 
             await output.WriteLineAsync(holds.Count == 0 ? "No holds." : $"{holds.Count} hold(s).");

@@ -48,6 +48,7 @@ public static class PostgresDataGuardBuilderExtensions
         services.TryAddSingleton<DataGuard.Postgres.Migrations.Migrator>();
         services.TryAddSingleton<DataGuard.Postgres.Migrations.MigrationRehearser>();
         builder.AddRetentionServices();
+        builder.AddExportServices();
         services.TryAddSingleton<DataGuard.Postgres.Pitr.PitrRestoreService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<DataGuard.Backup.IBackupProvider, PgDumpBackupProvider>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<DataGuard.Backup.IBackupProvider, PgBaseBackupProvider>());

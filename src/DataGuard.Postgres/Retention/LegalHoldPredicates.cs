@@ -49,5 +49,35 @@ internal static class LegalHoldPredicates
         }));
     }
 
+    /// <summary>
+    /// <c> AND NOT (...)</c> for the rows the subject data map links to a subject under an active subject hold, or
+    /// empty when no subject is held or the table is not in the map.
+    /// </summary>
+    public static async Task<string> NotHeldBySubjectAsync(NpgsqlConnection connection, PgTable table, Export.ExportOptions export, CancellationToken cancellationToken)
+    {
+        var command = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM dataguard.legal_holds WHERE kind = 'subject' AND released_at IS NULL)", connection);
+        await using (command.ConfigureAwait(false))
+        {
+            if (!(bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! || string.IsNullOrWhiteSpace(export.Subject.Table))
+            {
+                return string.Empty;
+            }
+        }
+
+        var map = await Export.SubjectDataMapBuilder.BuildAsync(connection, export, cancellationToken).ConfigureAwait(false);
+        if (map.Find(table.QualifiedName) is not { } mapped)
+        {
+            return string.Empty;
+        }
+
+        var held = Export.SubjectSql.Condition(
+            map,
+            mapped,
+            "t",
+            key => $"{key}::text IN (SELECT h.value FROM dataguard.legal_holds h WHERE h.kind = 'subject' AND h.released_at IS NULL)",
+            depth: 0);
+        return $" AND NOT COALESCE({held}, false)";
+    }
+
     private static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 }

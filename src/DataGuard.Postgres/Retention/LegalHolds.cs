@@ -7,10 +7,33 @@ namespace DataGuard.Postgres.Retention;
 public sealed class LegalHolds
 {
     private readonly IOptions<PostgresOptions> _options;
+    private readonly Export.SubjectExports _subjects;
+    private readonly IOptions<Export.ExportOptions> _export;
 
     /// <summary>Initializes a new instance of the <see cref="LegalHolds"/> class.</summary>
     /// <param name="options">The PostgreSQL options.</param>
-    public LegalHolds(IOptions<PostgresOptions> options) => _options = options;
+    /// <param name="subjects">The subject exports (a subject hold checks the subject exists).</param>
+    /// <param name="export">The export options (the subject table and key).</param>
+    public LegalHolds(IOptions<PostgresOptions> options, Export.SubjectExports subjects, IOptions<Export.ExportOptions> export)
+    {
+        _options = options;
+        _subjects = subjects;
+        _export = export;
+    }
+
+    /// <summary>Places a hold on a subject: every row the subject data map links to it (<c>DataGuard:Export:Subject</c>).</summary>
+    /// <param name="subject">The subject's key; the subject must exist.</param>
+    /// <param name="reason">Why (recorded).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The hold.</returns>
+    public async Task<LegalHold> PlaceSubjectAsync(string subject, string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(subject);
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        await _subjects.RequireSubjectAsync(subject, cancellationToken).ConfigureAwait(false);
+        var target = _export.Value.Subject;
+        return await InsertAsync("subject", target.Table, target.Key, subject, reason, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Places a hold on the rows of <paramref name="table"/> whose <paramref name="column"/> equals <paramref name="value"/>.</summary>
     /// <param name="table">The table, <c>schema.table</c>; must exist.</param>
@@ -23,12 +46,23 @@ public sealed class LegalHolds
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await RetentionCatalog.RequireColumnAsync(connection, table, column, $"hold on {table}.{column}", cancellationToken).ConfigureAwait(false);
+        }
+
+        return await InsertAsync("table", table, column, value, reason, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<LegalHold> InsertAsync(string kind, string table, string column, string value, string reason, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
-        await RetentionCatalog.RequireColumnAsync(connection, table, column, $"hold on {table}.{column}", cancellationToken).ConfigureAwait(false);
         var command = new NpgsqlCommand(
-            "INSERT INTO dataguard.legal_holds (table_name, column_name, value, reason, placed_by) VALUES (@t, @c, @v, @r, current_user) RETURNING id, placed_by, placed_at",
+            "INSERT INTO dataguard.legal_holds (kind, table_name, column_name, value, reason, placed_by) VALUES (@k, @t, @c, @v, @r, current_user) RETURNING id, placed_by, placed_at",
             connection);
         await using var commandScope = command.ConfigureAwait(false);
+        command.Parameters.AddWithValue("k", kind);
         command.Parameters.AddWithValue("t", table);
         command.Parameters.AddWithValue("c", column);
         command.Parameters.AddWithValue("v", value);
@@ -36,7 +70,7 @@ public sealed class LegalHolds
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return new LegalHold(reader.GetInt64(0), table, column, value, reason, reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2), null);
+        return new LegalHold(reader.GetInt64(0), table, column, value, reason, reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2), null) { Kind = kind };
     }
 
     /// <summary>Releases a hold (it stays listed, with when and by whom it was released).</summary>
@@ -62,7 +96,7 @@ public sealed class LegalHolds
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
         var command = new NpgsqlCommand(
-            $"SELECT id, table_name, column_name, value, reason, placed_by, placed_at, released_at FROM dataguard.legal_holds {(includeReleased ? string.Empty : "WHERE released_at IS NULL")} ORDER BY released_at NULLS FIRST, id",
+            $"SELECT id, table_name, column_name, value, reason, placed_by, placed_at, released_at, kind FROM dataguard.legal_holds {(includeReleased ? string.Empty : "WHERE released_at IS NULL")} ORDER BY released_at NULLS FIRST, id",
             connection);
         await using var commandScope = command.ConfigureAwait(false);
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -70,7 +104,7 @@ public sealed class LegalHolds
         var holds = new List<LegalHold>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            holds.Add(new LegalHold(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetFieldValue<DateTimeOffset>(6), reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7)));
+            holds.Add(new LegalHold(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetFieldValue<DateTimeOffset>(6), reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7)) { Kind = reader.GetString(8) });
         }
 
         return holds;

@@ -7,7 +7,7 @@ using Npgsql;
 namespace DataGuard.Postgres.Retention;
 
 /// <summary>Checks a policy against the catalog and compiles it to a <see cref="RetentionPlan"/>; every error names the policy.</summary>
-internal sealed class RetentionPlanner(IEnumerable<RetentionPredicate> predicates, RetentionOptions options)
+internal sealed class RetentionPlanner(IEnumerable<RetentionPredicate> predicates, RetentionOptions options, Export.ExportOptions export)
 {
     private static readonly string[] TimeTypes = ["date", "timestamp without time zone", "timestamp with time zone"];
     private static readonly string[] MarkerTypes = ["timestamp without time zone", "timestamp with time zone", "boolean"];
@@ -207,10 +207,11 @@ internal sealed class RetentionPlanner(IEnumerable<RetentionPredicate> predicate
         plan.Assignments = string.Join(", ", assignments);
     }
 
-    private static async Task AddHoldsAsync(NpgsqlConnection connection, RetentionPlan plan, CancellationToken cancellationToken)
+    private async Task AddHoldsAsync(NpgsqlConnection connection, RetentionPlan plan, CancellationToken cancellationToken)
     {
         var held = await LegalHoldPredicates.ActiveColumnsAsync(connection, cancellationToken).ConfigureAwait(false);
-        plan.NotHeld = LegalHoldPredicates.NotHeld(plan.Table, "t", held, plan.Policy);
+        plan.NotHeld = LegalHoldPredicates.NotHeld(plan.Table, "t", held, plan.Policy)
+            + await LegalHoldPredicates.NotHeldBySubjectAsync(connection, plan.Table, export, cancellationToken).ConfigureAwait(false);
 
         // A parent row whose referencing rows are held stays too (deleting it would cascade into held rows).
         if (plan.Policy.Action is RetentionAction.Anonymize)

@@ -32,6 +32,7 @@ public sealed class RetentionRunner
     private readonly IServiceProvider _services;
     private readonly IEnumerable<RetentionPredicate> _predicates;
     private readonly ILogger<RetentionRunner> _logger;
+    private readonly IOptions<Export.ExportOptions> _export;
 
     /// <summary>Initializes a new instance of the <see cref="RetentionRunner"/> class.</summary>
     /// <param name="postgres">The PostgreSQL options.</param>
@@ -42,6 +43,7 @@ public sealed class RetentionRunner
     /// <param name="services">The services (storage and codec, resolved only when a policy archives).</param>
     /// <param name="predicates">The predicates registered in code.</param>
     /// <param name="logger">The logger.</param>
+    /// <param name="export">The export options (subject holds cover the rows the subject data map links to the subject).</param>
     public RetentionRunner(
         IOptions<PostgresOptions> postgres,
         IOptions<RetentionOptions> options,
@@ -50,8 +52,10 @@ public sealed class RetentionRunner
         TimeProvider time,
         IServiceProvider services,
         IEnumerable<RetentionPredicate> predicates,
-        ILogger<RetentionRunner> logger)
+        ILogger<RetentionRunner> logger,
+        IOptions<Export.ExportOptions> export)
     {
+        _export = export;
         _postgres = postgres;
         _options = options;
         _lock = distributedLock;
@@ -69,7 +73,7 @@ public sealed class RetentionRunner
     {
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
-        var planner = new RetentionPlanner(_predicates, _options.Value);
+        var planner = new RetentionPlanner(_predicates, _options.Value, _export.Value);
         foreach (var policy in _options.Value.Policies)
         {
             await planner.PlanAsync(connection, policy, _time.GetUtcNow() - policy.MaxAge, cancellationToken).ConfigureAwait(false);
@@ -101,7 +105,7 @@ public sealed class RetentionRunner
             await using (connection.ConfigureAwait(false))
             {
                 // Every policy is compiled against the catalog before anything changes.
-                var planner = new RetentionPlanner(_predicates, _options.Value);
+                var planner = new RetentionPlanner(_predicates, _options.Value, _export.Value);
                 var now = _time.GetUtcNow();
                 var plans = new List<RetentionPlan>();
                 foreach (var p in policies)

@@ -35,5 +35,6 @@ internal static class RetentionSchema
             newest timestamptz,
             error text);
         ALTER TABLE dataguard.retention_results ADD COLUMN IF NOT EXISTS details jsonb;
+        ALTER TABLE dataguard.legal_holds ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'table';
         """;
 }

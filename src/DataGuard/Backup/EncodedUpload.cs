@@ -54,6 +54,23 @@ public static class EncodedUpload
         return (written, raw);
     }
 
+    /// <summary>Writes one object whose raw bytes a producer writes to a stream (an exporter, for example).</summary>
+    /// <param name="storage">The storage.</param>
+    /// <param name="key">The object's key.</param>
+    /// <param name="codec">Compression and encryption (or neither).</param>
+    /// <param name="writeOptions">The write options.</param>
+    /// <param name="produce">Writes the raw bytes to the stream it is given.</param>
+    /// <param name="cancellationToken">Cancels the write; nothing is left.</param>
+    /// <returns>What was stored, and how many raw bytes went in.</returns>
+    public static Task<(StorageWriteResult Written, long RawBytes)> WriteStreamAsync(
+        IBackupStorage storage,
+        string key,
+        ArchiveCodec codec,
+        StorageWriteOptions writeOptions,
+        Func<Stream, CancellationToken, Task> produce,
+        CancellationToken cancellationToken) =>
+        WriteAsync(storage, key, codec, writeOptions, (writer, ct) => produce(new ArchiveWriterStream(writer), ct), cancellationToken);
+
     private static async Task<long> ProduceAsync(ArchiveCodec codec, PipeWriter output, Func<ArchiveWriter, CancellationToken, Task> produce, CancellationToken cancellationToken)
     {
         await Task.Yield();

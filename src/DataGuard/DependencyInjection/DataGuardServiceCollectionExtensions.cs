@@ -70,6 +70,11 @@ public static class DataGuardServiceCollectionExtensions
         services.TryAddSingleton<Coordination.IDistributedLock, Coordination.ProcessLocalLock>();
         services.TryAddSingleton<Backup.BackupScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<Backup.BackupScheduler>());
+        builder.AddDataGuardOptions<Export.PdfExportOptions, Export.PdfExportOptionsValidator>(Export.PdfExportOptions.SectionPath);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Export.IExporter, Export.JsonExporter>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Export.IExporter, Export.CsvZipExporter>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Export.IExporter, Export.PdfExporter>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Export.IExporter, Export.NdjsonExporter>());
         services.AddHealthChecks().AddCheck<Health.BackupHealthCheck>(Health.BackupHealthCheck.Name, tags: ["dataguard", "backup"]);
     }
 

@@ -1,0 +1,220 @@
+using System.Text.Json;
+using DataGuard.Backup;
+using DataGuard.Backup.Encryption;
+using DataGuard.Export;
+using DataGuard.Options;
+using DataGuard.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace DataGuard.Postgres.Export;
+
+/// <summary>
+/// Takes export jobs and builds them: claims one (<c>FOR UPDATE SKIP LOCKED</c>; a running job without a heartbeat
+/// for <see cref="ExportOptions.StaleAfter"/> counts as abandoned and is claimed again), writes each format from one
+/// snapshot to <c>exports/&lt;job-id&gt;/&lt;attempt&gt;/</c>, and completes it only while it still holds the claim.
+/// </summary>
+public sealed class ExportJobRunner
+{
+    private static readonly ArchiveCodec Passthrough = new(new CompressionOptions { Algorithm = "None" }, EncryptionKeyRing.None);
+    private readonly ExportJobs _jobs;
+    private readonly SubjectExports _exports;
+    private readonly IBackupStorage _storage;
+    private readonly IOptions<ExportOptions> _options;
+    private readonly ILogger<ExportJobRunner> _logger;
+    private readonly string _worker = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..6]}";
+
+    /// <summary>Initializes a new instance of the <see cref="ExportJobRunner"/> class.</summary>
+    /// <param name="jobs">The job store.</param>
+    /// <param name="exports">The subject exports.</param>
+    /// <param name="storage">Where artifacts go.</param>
+    /// <param name="options">The export options.</param>
+    /// <param name="logger">The logger.</param>
+    public ExportJobRunner(ExportJobs jobs, SubjectExports exports, IBackupStorage storage, IOptions<ExportOptions> options, ILogger<ExportJobRunner> logger)
+    {
+        _jobs = jobs;
+        _exports = exports;
+        _storage = storage;
+        _options = options;
+        _logger = logger;
+    }
+
+    /// <summary>Claims and builds jobs until none is waiting.</summary>
+    /// <param name="cancellationToken">Stops between jobs (a job cut short is picked up again later).</param>
+    /// <returns>How many jobs this call finished (ready or failed).</returns>
+    public async Task<int> RunPendingAsync(CancellationToken cancellationToken = default)
+    {
+        var done = 0;
+        while (await ClaimAsync(cancellationToken).ConfigureAwait(false) is { } claim)
+        {
+            await ProcessAsync(claim, cancellationToken).ConfigureAwait(false);
+            done++;
+        }
+
+        return done;
+    }
+
+    /// <summary>Deletes the artifacts of expired jobs and fails jobs abandoned too often.</summary>
+    /// <param name="cancellationToken">Cancels the pass.</param>
+    /// <returns>How many jobs expired.</returns>
+    public async Task<int> CleanupAsync(CancellationToken cancellationToken = default)
+    {
+        var options = _options.Value;
+        var connection = await _jobs.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        var abandoned = new NpgsqlCommand(
+            "UPDATE dataguard.export_jobs SET status = 'failed', finished_at = now(), error = coalesce(error, 'the worker stopped') || ' (gave up after ' || attempts || ' attempts)' WHERE status = 'running' AND heartbeat_at < now() - @stale AND attempts >= @max",
+            connection);
+        await using (abandoned.ConfigureAwait(false))
+        {
+            abandoned.Parameters.AddWithValue("stale", options.StaleAfter);
+            abandoned.Parameters.AddWithValue("max", options.MaxAttempts);
+            await abandoned.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var expired = await _jobs.ReadAsync("WHERE status = 'ready' AND expires_at <= now()", _ => { }, cancellationToken).ConfigureAwait(false);
+        foreach (var job in expired)
+        {
+            var keys = new List<string>();
+            await foreach (var item in _storage.ListAsync($"exports/{job.Id}/", cancellationToken).ConfigureAwait(false))
+            {
+                keys.Add(item.Key);
+            }
+
+            await _storage.DeleteManyAsync(keys, cancellationToken).ConfigureAwait(false);
+            var update = new NpgsqlCommand("UPDATE dataguard.export_jobs SET status = 'expired' WHERE id = @id AND status = 'ready'", connection);
+            await using (update.ConfigureAwait(false))
+            {
+                update.Parameters.AddWithValue("id", job.Id);
+                await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            ExportLog.Expired(_logger, job.Id, keys.Count);
+        }
+
+        return expired.Count;
+    }
+
+    /// <summary>Claims the oldest waiting job (or an abandoned one).</summary>
+    internal async Task<ExportClaim?> ClaimAsync(CancellationToken cancellationToken)
+    {
+        var options = _options.Value;
+        var connection = await _jobs.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        var command = new NpgsqlCommand(
+            """
+            UPDATE dataguard.export_jobs SET status = 'running', claimed_by = @worker, claim_token = @token, heartbeat_at = now(), attempts = attempts + 1, started_at = coalesce(started_at, now())
+            WHERE id = (SELECT id FROM dataguard.export_jobs
+                        WHERE (status = 'pending' OR (status = 'running' AND heartbeat_at < now() - @stale)) AND attempts < @max
+                        ORDER BY requested_at FOR UPDATE SKIP LOCKED LIMIT 1)
+            RETURNING id, subject, formats, attempts
+            """,
+            connection);
+        await using var commandScope = command.ConfigureAwait(false);
+        var token = Guid.NewGuid();
+        command.Parameters.AddWithValue("worker", _worker);
+        command.Parameters.AddWithValue("token", token);
+        command.Parameters.AddWithValue("stale", options.StaleAfter);
+        command.Parameters.AddWithValue("max", options.MaxAttempts);
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? new ExportClaim(reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.GetInt32(3), token)
+            : null;
+    }
+
+    /// <summary>Builds a claimed job; a heartbeat keeps the claim alive meanwhile.</summary>
+    internal async Task ProcessAsync(ExportClaim claim, CancellationToken cancellationToken)
+    {
+        using var heartbeatStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var heartbeat = HeartbeatAsync(claim, heartbeatStop.Token);
+        try
+        {
+            var artifacts = await BuildAsync(claim, cancellationToken).ConfigureAwait(false);
+            if (await FinishAsync(claim, "ready", artifacts, null, cancellationToken).ConfigureAwait(false))
+            {
+                ExportLog.Ready(_logger, claim.Id, claim.Attempt);
+            }
+            else
+            {
+                // Another worker took the job over (this one looked dead): its artifacts count, these go.
+                await _storage.DeleteManyAsync(artifacts.Select(a => a.Key), CancellationToken.None).ConfigureAwait(false);
+                ExportLog.LostClaim(_logger, claim.Id);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            var final = ex is SubjectNotFoundException || claim.Attempt >= _options.Value.MaxAttempts;
+            await FinishAsync(claim, final ? "failed" : "pending", null, ex.Message, CancellationToken.None).ConfigureAwait(false);
+            ExportLog.Failed(_logger, claim.Id, claim.Attempt, ex.Message);
+        }
+        finally
+        {
+            await heartbeatStop.CancelAsync().ConfigureAwait(false);
+            await heartbeat.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private async Task<List<ExportJobs.StoredArtifact>> BuildAsync(ExportClaim claim, CancellationToken cancellationToken)
+    {
+        var snapshot = await _exports.OpenAsync(claim.Subject, cancellationToken).ConfigureAwait(false);
+        await using var snapshotScope = snapshot.ConfigureAwait(false);
+        var artifacts = new List<ExportJobs.StoredArtifact>();
+        foreach (var format in claim.Formats)
+        {
+            var exporter = _exports.Format(format);
+            var key = $"exports/{claim.Id}/{claim.Attempt}/export{exporter.FileExtension}";
+            var (written, _) = await EncodedUpload.WriteStreamAsync(
+                _storage,
+                key,
+                Passthrough,
+                StorageWriteOptions.Default with { ContentType = exporter.ContentType },
+                (stream, ct) => snapshot.WriteAsync(exporter, stream, ct),
+                cancellationToken).ConfigureAwait(false);
+            artifacts.Add(new ExportJobs.StoredArtifact(exporter.Format, key, written.Size, written.Sha256, exporter.ContentType));
+        }
+
+        return artifacts;
+    }
+
+    private async Task<bool> FinishAsync(ExportClaim claim, string status, List<ExportJobs.StoredArtifact>? artifacts, string? error, CancellationToken cancellationToken)
+    {
+        var connection = await _jobs.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        var command = new NpgsqlCommand(
+            """
+            UPDATE dataguard.export_jobs SET status = @status, error = @error,
+                artifacts = coalesce(@artifacts::jsonb, artifacts),
+                finished_at = CASE WHEN @status IN ('ready', 'failed') THEN now() END,
+                expires_at = CASE WHEN @status = 'ready' THEN now() + @lifetime END,
+                claim_token = NULL
+            WHERE id = @id AND claim_token = @token AND status = 'running'
+            """,
+            connection);
+        await using var commandScope = command.ConfigureAwait(false);
+        command.Parameters.AddWithValue("status", status);
+        command.Parameters.AddWithValue("error", (object?)error ?? DBNull.Value);
+        command.Parameters.AddWithValue("artifacts", NpgsqlTypes.NpgsqlDbType.Text, artifacts is null ? DBNull.Value : JsonSerializer.Serialize(artifacts));
+        command.Parameters.AddWithValue("lifetime", _options.Value.LinkLifetime);
+        command.Parameters.AddWithValue("id", claim.Id);
+        command.Parameters.AddWithValue("token", claim.Token);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    private async Task HeartbeatAsync(ExportClaim claim, CancellationToken cancellationToken)
+    {
+        var interval = _options.Value.StaleAfter / 4;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(interval, cancellationToken).ConfigureAwait(false);
+            var connection = await _jobs.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var connectionScope = connection.ConfigureAwait(false);
+            var command = new NpgsqlCommand("UPDATE dataguard.export_jobs SET heartbeat_at = now() WHERE id = @id AND claim_token = @token", connection);
+            await using var commandScope = command.ConfigureAwait(false);
+            command.Parameters.AddWithValue("id", claim.Id);
+            command.Parameters.AddWithValue("token", claim.Token);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,158 @@
+using System.Globalization;
+using DataGuard.Export;
+using DataGuard.Postgres.Retention;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace DataGuard.Postgres.Export;
+
+/// <summary>Exports one subject's data: builds the <see cref="SubjectDataMap"/> and opens <see cref="SubjectSnapshot"/>s to write it in any registered format.</summary>
+public sealed class SubjectExports
+{
+    private readonly IOptions<PostgresOptions> _postgres;
+    private readonly IOptions<ExportOptions> _options;
+    private readonly IOptions<RetentionOptions> _retention;
+    private readonly IEnumerable<IExporter> _exporters;
+    private readonly TimeProvider _time;
+
+    /// <summary>Initializes a new instance of the <see cref="SubjectExports"/> class.</summary>
+    /// <param name="postgres">The PostgreSQL options.</param>
+    /// <param name="options">The export options.</param>
+    /// <param name="retention">The retention options (each kind of data's retention period goes into the export).</param>
+    /// <param name="exporters">The formats.</param>
+    /// <param name="time">The clock.</param>
+    public SubjectExports(IOptions<PostgresOptions> postgres, IOptions<ExportOptions> options, IOptions<RetentionOptions> retention, IEnumerable<IExporter> exporters, TimeProvider time)
+    {
+        _postgres = postgres;
+        _options = options;
+        _retention = retention;
+        _exporters = exporters;
+        _time = time;
+    }
+
+    /// <summary>Finds a format by name (json, csv, pdf, ...).</summary>
+    /// <param name="format">The format's name.</param>
+    /// <returns>The exporter.</returns>
+    public IExporter Format(string format) =>
+        _exporters.LastOrDefault(e => string.Equals(e.Format, format, StringComparison.OrdinalIgnoreCase))
+        ?? throw new DataGuardException($"Unknown export format '{format}'; known: {string.Join(", ", _exporters.Select(e => e.Format))}.") { Operation = "export" };
+
+    /// <summary>Builds the subject data map from the catalog and the configuration.</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The map.</returns>
+    public async Task<SubjectDataMap> MapAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = new NpgsqlConnection(_postgres.Value.ConnectionString);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await SubjectDataMapBuilder.BuildAsync(connection, _options.Value, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Freezes a subject's data in a snapshot, after checking that the subject exists.</summary>
+    /// <param name="subject">The subject's key, as text (cast to the key column's type by PostgreSQL).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The snapshot; dispose it.</returns>
+    /// <exception cref="SubjectNotFoundException">No subject has that key.</exception>
+    /// <exception cref="DataGuardException">The key is not of the key column's type.</exception>
+    public async Task<SubjectSnapshot> OpenAsync(string subject, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(subject);
+        var connection = new NpgsqlConnection(_postgres.Value.ConnectionString);
+        NpgsqlTransaction? transaction = null;
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+            var snapshotId = await ScalarAsync<string>(connection, transaction, "SET LOCAL TimeZone = 'UTC'; SELECT pg_export_snapshot()", null, cancellationToken).ConfigureAwait(false);
+            var takenAt = _time.GetUtcNow();
+            var map = await SubjectDataMapBuilder.BuildAsync(connection, _options.Value, cancellationToken).ConfigureAwait(false);
+            await RequireSubjectAsync(connection, transaction, map, subject, cancellationToken).ConfigureAwait(false);
+            var summary = new List<ExportTableSummary>();
+            foreach (var table in map.Tables)
+            {
+                var rows = await ScalarAsync<long>(connection, transaction, SubjectSql.Count(map, table), subject, cancellationToken).ConfigureAwait(false);
+                summary.Add(new ExportTableSummary(table.Table.QualifiedName, rows, RetentionOf(table.Table.QualifiedName)));
+            }
+
+            var snapshot = new SubjectSnapshot(connection, transaction, snapshotId, _postgres.Value.ConnectionString!, map, subject, takenAt, summary);
+            connection = null!;
+            return snapshot;
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                if (transaction is not null)
+                {
+                    await transaction.DisposeAsync().ConfigureAwait(false);
+                }
+
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Checks that a subject exists.</summary>
+    /// <param name="subject">The subject's key.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that fails with <see cref="SubjectNotFoundException"/> or, for a key of the wrong type, <see cref="DataGuardException"/>.</returns>
+    public async Task RequireSubjectAsync(string subject, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(subject);
+        var connection = new NpgsqlConnection(_postgres.Value.ConnectionString);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transactionScope = transaction.ConfigureAwait(false);
+        var map = await SubjectDataMapBuilder.BuildAsync(connection, _options.Value, cancellationToken).ConfigureAwait(false);
+        await RequireSubjectAsync(connection, transaction, map, subject, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task RequireSubjectAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, SubjectDataMap map, string subject, CancellationToken cancellationToken)
+    {
+        var sql = $"SELECT EXISTS (SELECT 1 FROM {map.Subject.Quoted} t WHERE t.{PgIdentifiers.Quote(map.Key.Name)} = @subject::{map.Key.Type})";
+        bool exists;
+        try
+        {
+            exists = await ScalarAsync<bool>(connection, transaction, sql, subject, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState.StartsWith("22", StringComparison.Ordinal))
+        {
+            throw new DataGuardException($"The subject key '{subject}' is not a valid {map.Key.Type} ({map.Subject.QualifiedName}.{map.Key.Name}).", ex) { Operation = "export" };
+        }
+
+        if (!exists)
+        {
+            throw new SubjectNotFoundException($"No subject {map.Subject.QualifiedName}.{map.Key.Name} = '{subject}'; nothing was exported.") { Operation = "export" };
+        }
+    }
+
+    private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, string? subject, CancellationToken cancellationToken)
+    {
+        var command = new NpgsqlCommand(sql, connection, transaction);
+        await using var commandScope = command.ConfigureAwait(false);
+        if (subject is not null)
+        {
+            command.Parameters.AddWithValue("subject", subject);
+        }
+
+        return (T)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>The retention period of a kind of data, in words, from the retention policies of its table.</summary>
+    private string? RetentionOf(string table)
+    {
+        var policies = _retention.Value.Policies.Where(p => p.Table == table).ToList();
+        return policies.Count == 0
+            ? null
+            : string.Join("; ", policies.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.MaxAge.TotalDays:0.#} days after {p.TimestampColumn}, then {Describe(p.Action)}")));
+    }
+
+    private static string Describe(DataGuard.Retention.RetentionAction action) => action switch
+    {
+        DataGuard.Retention.RetentionAction.Anonymize => "anonymized",
+        DataGuard.Retention.RetentionAction.ArchiveThenDelete => "archived and deleted",
+        DataGuard.Retention.RetentionAction.DropPartitions => "deleted",
+        _ => "deleted",
+    };
+}

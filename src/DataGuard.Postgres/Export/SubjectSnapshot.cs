@@ -1,0 +1,83 @@
+using System.Runtime.CompilerServices;
+using DataGuard.Export;
+using Npgsql;
+
+namespace DataGuard.Postgres.Export;
+
+/// <summary>
+/// One subject's data frozen in a REPEATABLE READ snapshot (exported with <c>pg_export_snapshot</c>), so that
+/// every format written from it shows the same rows. Holds a connection and a transaction open: dispose it.
+/// </summary>
+public sealed class SubjectSnapshot : IAsyncDisposable
+{
+    private readonly NpgsqlConnection _holder;
+    private readonly NpgsqlTransaction _transaction;
+    private readonly string _snapshotId;
+    private readonly string _connectionString;
+    private readonly SubjectDataMap _map;
+
+    internal SubjectSnapshot(NpgsqlConnection holder, NpgsqlTransaction transaction, string snapshotId, string connectionString, SubjectDataMap map, string subject, DateTimeOffset takenAt, IReadOnlyList<ExportTableSummary> summary)
+    {
+        _holder = holder;
+        _transaction = transaction;
+        _snapshotId = snapshotId;
+        _connectionString = connectionString;
+        _map = map;
+        Subject = subject;
+        TakenAt = takenAt;
+        Summary = summary;
+    }
+
+    /// <summary>Gets the subject's key.</summary>
+    public string Subject { get; }
+
+    /// <summary>Gets when the snapshot was taken.</summary>
+    public DateTimeOffset TakenAt { get; }
+
+    /// <summary>Gets each mapped table with the subject's row count in it (and its retention period).</summary>
+    public IReadOnlyList<ExportTableSummary> Summary { get; }
+
+    /// <summary>Writes the subject's data in one format.</summary>
+    /// <param name="exporter">The format.</param>
+    /// <param name="output">Where.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>A task that completes when the output is written.</returns>
+    public async Task WriteAsync(IExporter exporter, Stream output, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(exporter);
+        var connection = new NpgsqlConnection(_connectionString);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+        await using var transactionScope = transaction.ConfigureAwait(false);
+        var setup = new NpgsqlCommand($"SET TRANSACTION SNAPSHOT '{_snapshotId.Replace("'", "''", StringComparison.Ordinal)}'; SET LOCAL TimeZone = 'UTC'", connection, transaction);
+        await using (setup.ConfigureAwait(false))
+        {
+            await setup.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var document = new ExportDocument($"Personal data export: {_map.Subject.QualifiedName} {Subject}", Subject, TakenAt, Summary, TablesAsync(connection, transaction, cancellationToken))
+        {
+            NeutralizeFormulas = true,
+        };
+        await exporter.WriteAsync(document, output, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _transaction.DisposeAsync().ConfigureAwait(false);
+        await _holder.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async IAsyncEnumerable<ExportTable> TablesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var table in _map.Tables)
+        {
+            var command = new NpgsqlCommand(SubjectSql.Select(_map, table), connection, transaction);
+            command.Parameters.AddWithValue("subject", Subject);
+            yield return new ExportTable(table.Table.QualifiedName, ExportColumns.Describe(table.Columns), ExportColumns.ReadAsync(command, table.Columns, cancellationToken));
+            await Task.CompletedTask.ConfigureAwait(false);
+        }
+    }
+}
