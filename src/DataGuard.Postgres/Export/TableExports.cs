@@ -8,7 +8,7 @@ namespace DataGuard.Postgres.Export;
 
 /// <summary>
 /// Whole-table exports for operators, in constant memory: CSV straight from <c>COPY ... TO STDOUT (FORMAT csv,
-/// HEADER)</c> when every column leaves (bytes passed through untouched), through CsvHelper when redaction drops
+/// HEADER)</c> when every column leaves (PostgreSQL's own CSV, passed through), through CsvHelper when redaction drops
 /// columns; JSON and NDJSON with <c>Utf8JsonWriter</c> over a data reader.
 /// </summary>
 public sealed class TableExports
@@ -98,8 +98,18 @@ public sealed class TableExports
 
     private static async Task CopyCsvAsync(NpgsqlConnection connection, PgTable table, Stream output, CancellationToken cancellationToken)
     {
-        var copy = await connection.BeginRawBinaryCopyAsync($"COPY {table.Quoted} TO STDOUT (FORMAT csv, HEADER)", cancellationToken).ConfigureAwait(false);
-        await using var copyScope = copy.ConfigureAwait(false);
-        await copy.CopyToAsync(output, 1024 * 1024, cancellationToken).ConfigureAwait(false);
+        // PostgreSQL writes the CSV; it is only re-encoded from the text reader to UTF-8 on the way out.
+        var copy = await connection.BeginTextExportAsync($"COPY {table.Quoted} TO STDOUT (FORMAT csv, HEADER)", cancellationToken).ConfigureAwait(false);
+        using var copyScope = copy;
+        var writer = new StreamWriter(output, new System.Text.UTF8Encoding(false), 64 * 1024, leaveOpen: true);
+        await using var writerScope = writer.ConfigureAwait(false);
+        var buffer = new char[32 * 1024];
+        int read;
+        while ((read = await copy.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            await writer.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+        }
+
+        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 }

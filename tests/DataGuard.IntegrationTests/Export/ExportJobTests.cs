@@ -1,0 +1,122 @@
+using DataGuard.Export;
+using DataGuard.IntegrationTests.Infrastructure;
+using DataGuard.Postgres.Export;
+using DataGuard.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using static DataGuard.IntegrationTests.Retention.RetentionTestKit;
+
+namespace DataGuard.IntegrationTests.Export;
+
+public sealed class ExportJobTests
+{
+    [Fact]
+    public async Task A_request_becomes_ready_with_working_links_on_s3_and_the_rate_limit_answers_when_to_retry()
+    {
+        await using var harness = await ExportHarness.CreateAsync(s3: true, o => o.RateLimit = TimeSpan.FromHours(1));
+        var jobs = harness.Services.GetRequiredService<ExportJobs>();
+        var job = await jobs.RequestExportAsync("1", requestedBy: "user:1");
+        Assert.Equal("pending", job.Status);
+        Assert.Equal(["json", "csv", "pdf"], job.Formats);
+
+        var limited = await Assert.ThrowsAsync<ExportRateLimitedException>(() => jobs.RequestExportAsync("1"));
+        Assert.True(limited.RetryAfter > DateTimeOffset.UtcNow.AddMinutes(59));
+        await jobs.RequestExportAsync("2");
+
+        Assert.Equal(2, await harness.Services.GetRequiredService<ExportJobRunner>().RunPendingAsync());
+        var ready = (await jobs.GetExportAsync(job.Id))!;
+        Assert.Equal("ready", ready.Status);
+        Assert.Equal("user:1", ready.RequestedBy);
+        Assert.Equal(1, ready.Attempts);
+        Assert.True(ready.ExpiresAt > DateTimeOffset.UtcNow.AddDays(6));
+        Assert.NotNull(ready.Latency);
+        Assert.Equal(3, ready.Artifacts.Count);
+        using var http = new HttpClient();
+        foreach (var artifact in ready.Artifacts)
+        {
+            Assert.StartsWith($"exports/{job.Id}/1/export", artifact.Key, StringComparison.Ordinal);
+            var bytes = await http.GetByteArrayAsync(artifact.Link);
+            Assert.Equal(artifact.Size, bytes.Length);
+            Assert.Equal(artifact.Sha256, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)));
+        }
+
+        var stats = await jobs.StatsAsync();
+        Assert.Equal((0L, 0L), (stats.Pending, stats.Running));
+        Assert.NotNull(stats.P95);
+    }
+
+    [Fact]
+    public async Task An_unknown_subject_is_refused_at_request_time_and_a_job_whose_subject_vanished_fails_with_its_reason()
+    {
+        await using var harness = await ExportHarness.CreateAsync();
+        var jobs = harness.Services.GetRequiredService<ExportJobs>();
+        await Assert.ThrowsAsync<SubjectNotFoundException>(() => jobs.RequestExportAsync("404"));
+        await Assert.ThrowsAsync<DataGuardException>(() => jobs.RequestExportAsync("1", ["xlsx"]));
+
+        var job = await jobs.RequestExportAsync("2", ["json"]);
+        await harness.Database.ExecuteAsync("DELETE FROM messages WHERE sender_id = 2 OR recipient_id = 2; DELETE FROM user_groups WHERE user_id = 2; DELETE FROM profiles WHERE user_id = 2; DELETE FROM audit_log WHERE user_id = 2; DELETE FROM order_items WHERE order_id = 20; DELETE FROM orders WHERE user_id = 2; UPDATE users SET best_friend_id = NULL; UPDATE teams SET captain_id = NULL WHERE id = 2; DELETE FROM users WHERE id = 2");
+        await harness.Services.GetRequiredService<ExportJobRunner>().RunPendingAsync();
+        var failed = (await jobs.GetExportAsync(job.Id))!;
+        Assert.Equal("failed", failed.Status);
+        Assert.Contains("No subject public.users.id = '2'", failed.Error, StringComparison.Ordinal);
+        Assert.Empty(failed.Artifacts);
+    }
+
+    [Fact]
+    public async Task A_job_whose_worker_died_is_done_later_exactly_once()
+    {
+        await using var harness = await ExportHarness.CreateAsync(configure: o => o.StaleAfter = TimeSpan.FromSeconds(30));
+        var jobs = harness.Services.GetRequiredService<ExportJobs>();
+        var job = await jobs.RequestExportAsync("1", ["json", "pdf"]);
+
+        // Worker A claims the job and dies: no heartbeat any more.
+        var workerA = harness.Services.GetRequiredService<ExportJobRunner>();
+        var claim = (await workerA.ClaimAsync(CancellationToken.None))!;
+        Assert.Equal(job.Id, claim.Id);
+        Assert.Null(await workerA.ClaimAsync(CancellationToken.None));
+        Assert.Equal(0, await workerA.RunPendingAsync());
+        await harness.Database.ExecuteAsync($"UPDATE dataguard.export_jobs SET heartbeat_at = now() - interval '1 minute' WHERE id = '{job.Id}'");
+
+        // Worker B (another host) picks it up and finishes it.
+        var workerB = ActivatorUtilities.CreateInstance<ExportJobRunner>(harness.Services);
+        Assert.Equal(1, await workerB.RunPendingAsync());
+        var ready = (await jobs.GetExportAsync(job.Id))!;
+        Assert.Equal(("ready", 2), (ready.Status, ready.Attempts));
+
+        // Worker A was only slow: its late result is refused and its files removed; B's stay.
+        await workerA.ProcessAsync(claim, CancellationToken.None);
+        var after = (await jobs.GetExportAsync(job.Id))!;
+        Assert.Equal(ready.Artifacts.Select(a => a.Key), after.Artifacts.Select(a => a.Key));
+        var stored = new List<string>();
+        await foreach (var item in harness.Services.GetRequiredService<IBackupStorage>().ListAsync($"exports/{job.Id}/"))
+        {
+            stored.Add(item.Key);
+        }
+
+        Assert.Equal(ready.Artifacts.Select(a => a.Key).Order(), stored.Order());
+        Assert.All(stored, k => Assert.StartsWith($"exports/{job.Id}/2/", k, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_expired_export_serves_no_link_and_cleanup_deletes_its_artifacts()
+    {
+        await using var harness = await ExportHarness.CreateAsync(s3: true, o => o.LinkLifetime = TimeSpan.FromSeconds(2));
+        var jobs = harness.Services.GetRequiredService<ExportJobs>();
+        var job = await jobs.RequestExportAsync("1", ["json"]);
+        var runner = harness.Services.GetRequiredService<ExportJobRunner>();
+        await runner.RunPendingAsync();
+        var ready = (await jobs.GetExportAsync(job.Id))!;
+        var link = Assert.Single(ready.Artifacts).Link!;
+        using var http = new HttpClient();
+        Assert.True((await http.GetAsync(link)).IsSuccessStatusCode);
+
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var expired = (await jobs.GetExportAsync(job.Id))!;
+        Assert.Equal("expired", expired.Status);
+        Assert.Empty(expired.Artifacts);
+        Assert.False((await http.GetAsync(link)).IsSuccessStatusCode);
+
+        Assert.Equal(1, await runner.CleanupAsync());
+        Assert.Null(await harness.Services.GetRequiredService<IBackupStorage>().GetInfoAsync(ready.Artifacts[0].Key));
+        Assert.Equal(1, await CountAsync(harness.Database.ConnectionString, $"SELECT count(*) FROM dataguard.export_jobs WHERE id = '{job.Id}' AND status = 'expired'"));
+    }
+}
