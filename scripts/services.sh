@@ -63,6 +63,21 @@ install_postgres() {
   apt-get install -y -qq postgresql postgresql-client >&2
 }
 
+# The export tests read PDFs with pdftotext and the PDF exporter needs DejaVu (and a CJK fallback font).
+ensure_export_tools() {
+  local install="$1" missing=()
+  command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+  [[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || missing+=(fonts-dejavu-core)
+  [[ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ]] || missing+=(fonts-droid-fallback)
+  (( ${#missing[@]} == 0 )) && return 0
+  if [[ "$install" == "yes" ]] && command -v apt-get >/dev/null 2>&1; then
+    log "installing ${missing[*]} with apt-get"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2 || { apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2; }
+  else
+    log "missing for the export tests: ${missing[*]} (apt-get install ${missing[*]}, or start with --install)"
+  fi
+}
+
 run_as_pg() {
   if [[ "$(id -u)" == "0" ]]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
@@ -223,7 +238,7 @@ main() {
   case "$command" in
     start)
       case "$what" in
-        all) start_postgres "$install"; start_s3 ;;
+        all) start_postgres "$install"; start_s3; ensure_export_tools "$install" ;;
         postgres) start_postgres "$install" ;;
         s3) start_s3 ;;
       esac

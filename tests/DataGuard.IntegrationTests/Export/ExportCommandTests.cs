@@ -1,0 +1,47 @@
+using DataGuard.IntegrationTests.Cli;
+
+namespace DataGuard.IntegrationTests.Export;
+
+public sealed class ExportCommandTests
+{
+    [Fact]
+    public async Task The_command_line_maps_exports_subjects_and_tables_and_queues_jobs()
+    {
+        await using var harness = await ExportHarness.CreateAsync();
+        using var cli = new CliRunner();
+        var config = cli.WriteConfig(new
+        {
+            Postgres = new { harness.Database.ConnectionString },
+            Storage = new { FileSystem = new { Root = Path.Combine(cli.Folder, "store") } },
+            Export = new { Subject = new { Table = "public.users", Key = "id" }, RateLimit = "00:00:00" },
+        });
+
+        var map = await cli.RunAsync("export", "map", "--config", config);
+        Assert.True(map.ExitCode == 0, map.All);
+        Assert.Contains("public.shipments", map.Output, StringComparison.Ordinal);
+        Assert.Contains("redacted: password_hash, api_token", map.Output, StringComparison.Ordinal);
+        Assert.Contains("WARNING: public.audit_log.user_id looks like a reference", map.Output, StringComparison.Ordinal);
+
+        var pdf = Path.Combine(cli.Folder, "user-1.pdf");
+        var subject = await cli.RunAsync("export", "subject", "1", "--format", "pdf", "--out", pdf, "--config", config);
+        Assert.True(subject.ExitCode == 0, subject.All);
+        Assert.StartsWith("%PDF", await File.ReadAllTextAsync(pdf), StringComparison.Ordinal);
+
+        var missing = await cli.RunAsync("export", "subject", "999", "--out", Path.Combine(cli.Folder, "none.json"), "--config", config);
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("No subject public.users.id = '999'", missing.All, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(cli.Folder, "none.json")));
+
+        var csv = Path.Combine(cli.Folder, "orders.csv");
+        var table = await cli.RunAsync("export", "table", "public.orders", "--format", "csv", "--out", csv, "--config", config);
+        Assert.True(table.ExitCode == 0, table.All);
+        Assert.StartsWith("id,user_id,total,placed_at", await File.ReadAllTextAsync(csv), StringComparison.Ordinal);
+
+        var request = await cli.RunAsync("export", "request", "2", "--format", "json", "--config", config);
+        Assert.True(request.ExitCode == 0, request.All);
+        var id = request.Output.Split(' ')[1];
+        var status = await cli.RunAsync("export", "status", id, "--config", config);
+        Assert.Contains($"{id}: pending", status.Output, StringComparison.Ordinal);
+        Assert.Contains("1 pending", (await cli.RunAsync("export", "list", "--config", config)).Output, StringComparison.Ordinal);
+    }
+}
