@@ -14,7 +14,8 @@ public sealed class WebHostSampleTests
     public async Task A_signed_in_user_asks_for_their_data_and_downloads_it()
     {
         await using var harness = await ExportHarness.CreateAsync();
-        var dll = Path.Combine(RepositoryPaths.Root, "artifacts", "bin", "DataGuard.Samples.WebHost", "debug", "DataGuard.Samples.WebHost.dll");
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Name;
+        var dll = Path.Combine(RepositoryPaths.Root, "artifacts", "bin", "DataGuard.Samples.WebHost", configuration, "DataGuard.Samples.WebHost.dll");
         Assert.True(File.Exists(dll), $"build the solution first: {dll} is missing");
         using var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();
