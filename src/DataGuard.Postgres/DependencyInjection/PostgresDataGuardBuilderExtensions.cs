@@ -49,6 +49,7 @@ public static class PostgresDataGuardBuilderExtensions
         services.TryAddSingleton<DataGuard.Postgres.Migrations.MigrationRehearser>();
         builder.AddRetentionServices();
         builder.AddExportServices();
+        builder.AddDrillServices();
         services.TryAddSingleton<DataGuard.Postgres.Pitr.PitrRestoreService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<DataGuard.Backup.IBackupProvider, PgDumpBackupProvider>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<DataGuard.Backup.IBackupProvider, PgBaseBackupProvider>());

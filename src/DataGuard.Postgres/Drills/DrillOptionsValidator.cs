@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Options;
+
+namespace DataGuard.Postgres.Drills;
+
+/// <summary>Checks the drill options at start-up.</summary>
+internal sealed class DrillOptionsValidator : IValidateOptions<DrillOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DrillOptions options)
+    {
+        const string path = DrillOptions.SectionPath;
+        var failures = new List<string>();
+        if (!string.IsNullOrWhiteSpace(options.Schedule))
+        {
+            try
+            {
+                DataGuard.Scheduling.CronSchedule.Parse(options.Schedule, "UTC");
+            }
+            catch (FormatException ex)
+            {
+                failures.Add($"{path}:Schedule: {ex.Message}");
+            }
+        }
+
+        if (options.MaxInterval <= TimeSpan.Zero || options.RtoTarget <= TimeSpan.Zero)
+        {
+            failures.Add($"{path}:MaxInterval and RtoTarget must be positive.");
+        }
+
+        if (!System.Text.RegularExpressions.Regex.IsMatch(options.DatabasePrefix, "^[a-z_][a-z0-9_]{0,40}$"))
+        {
+            failures.Add($"{path}:DatabasePrefix must be lowercase letters, digits and '_' (is '{options.DatabasePrefix}').");
+        }
+
+        foreach (var (check, i) in options.Checks.Select((c, i) => (c, i)))
+        {
+            if (string.IsNullOrWhiteSpace(check.Name) || string.IsNullOrWhiteSpace(check.Sql))
+            {
+                failures.Add($"{path}:Checks:{i}: Name and Sql are required.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
