@@ -54,10 +54,11 @@ public sealed class DrillService
     {
         var options = _options.Value;
         var started = _time.GetUtcNow();
-        var id = string.Create(CultureInfo.InvariantCulture, $"{started.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-drill-{Guid.NewGuid().ToString("N")[..6]}");
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        var id = string.Create(CultureInfo.InvariantCulture, $"{started.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-drill-{suffix}");
         var target = new NpgsqlConnectionStringBuilder(options.ServerConnectionString ?? _postgres.Value.ConnectionString)
         {
-            Database = options.Database ?? options.DatabasePrefix + started.UtcDateTime.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture),
+            Database = options.Database ?? string.Create(CultureInfo.InvariantCulture, $"{options.DatabasePrefix}{started.UtcDateTime:yyyyMMdd_HHmmss}_{suffix}"),
             ApplicationName = "dataguard-drill",
         };
         DrillGuard.RequireNotProduction(new NpgsqlConnectionStringBuilder(_postgres.Value.ConnectionString), target);

@@ -1,0 +1,107 @@
+using DataGuard.IntegrationTests.Infrastructure;
+using DataGuard.Postgres.Drills;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace DataGuard.IntegrationTests.Backup;
+
+public sealed class DrillTests
+{
+    [Fact]
+    public async Task A_drill_of_a_good_backup_passes_records_rto_and_rpo_and_leaves_no_scratch_database()
+    {
+        await using var harness = await BackupHarness.CreateAsync();
+        await SampleData.SeedAsync(harness.Database.ConnectionString, users: 300);
+        var options = harness.Services.GetRequiredService<IOptions<DrillOptions>>().Value;
+        options.Checks.Add(new DrillCheckOptions { Name = "users", Sql = "SELECT count(*) FROM public.users", Expected = "300" });
+        options.Checks.Add(new DrillCheckOptions { Name = "wrong on purpose", Sql = "SELECT 1 = 2", Expected = "false" });
+        Assert.Equal(HealthStatus.Unhealthy, await DrillHealthAsync(harness));
+        var backup = await harness.Backups.RunAsync();
+
+        var report = await harness.Services.GetRequiredService<DrillService>().RunAsync();
+        Assert.True(report.Passed, report.Error ?? string.Join("; ", report.Checks.Select(c => $"{c.Name}: {c.Detail}")));
+        Assert.Equal(backup.Id, report.BackupId);
+        Assert.True(report.RtoSeconds > 0);
+        Assert.InRange(report.RpoSeconds!.Value, 0, 600);
+        Assert.Equal(["checksum", "row counts", "users", "wrong on purpose"], report.Checks.Select(c => c.Name));
+        Assert.StartsWith("127.0.0.1:", report.Target, StringComparison.Ordinal);
+        Assert.Equal(0, await CountDrillDatabasesAsync());
+        Assert.NotNull(await harness.Storage.GetInfoAsync($"drills/{report.Id}.json"));
+        Assert.Equal(report, Assert.Single(await harness.Services.GetRequiredService<DrillService>().ListAsync()), new ReportComparer());
+        Assert.Equal(HealthStatus.Healthy, await DrillHealthAsync(harness));
+
+        // A passing drill older than the interval turns the check red too.
+        options.MaxInterval = TimeSpan.FromMilliseconds(1);
+        Assert.Equal(HealthStatus.Unhealthy, await DrillHealthAsync(harness));
+    }
+
+    [Fact]
+    public async Task A_drill_of_a_corrupted_backup_fails_before_restoring_and_the_health_check_turns_unhealthy()
+    {
+        await using var harness = await BackupHarness.CreateAsync();
+        await SampleData.SeedAsync(harness.Database.ConnectionString, users: 50);
+        var backup = await harness.Backups.RunAsync();
+        var path = Path.Combine(harness.DiskRoot!, backup.DataKey);
+        var bytes = await File.ReadAllBytesAsync(path);
+        bytes[bytes.Length / 2] ^= 0xFF;
+        File.SetAttributes(path, FileAttributes.Normal);
+        await File.WriteAllBytesAsync(path, bytes);
+
+        var report = await harness.Services.GetRequiredService<DrillService>().RunAsync();
+        Assert.False(report.Passed);
+        Assert.Null(report.RtoSeconds);
+        Assert.False(Assert.Single(report.Checks, c => c.Name == "checksum").Passed);
+        Assert.Equal(0, await CountDrillDatabasesAsync());
+        var health = await harness.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(r => r.Name == DrillHealthCheck.Name);
+        Assert.Equal(HealthStatus.Unhealthy, health.Status);
+        Assert.Contains("failed", health.Entries[DrillHealthCheck.Name].Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_drill_that_cannot_create_its_scratch_database_fails_clearly_and_touches_nothing()
+    {
+        await using var harness = await BackupHarness.CreateAsync();
+        await SampleData.SeedAsync(harness.Database.ConnectionString, users: 20);
+        await harness.Backups.RunAsync();
+        await using var bystander = await TestPostgres.CreateDatabaseAsync();
+        await bystander.ExecuteAsync("CREATE TABLE precious (id int); INSERT INTO precious VALUES (1), (2)");
+        harness.Services.GetRequiredService<IOptions<DrillOptions>>().Value.Database = bystander.Name;
+
+        var report = await harness.Services.GetRequiredService<DrillService>().RunAsync();
+        Assert.False(report.Passed);
+        Assert.Contains("already exists", report.Error, StringComparison.Ordinal);
+        Assert.Equal(2, await SampleData.ScalarAsync(bystander.ConnectionString, "SELECT count(*) FROM precious"));
+    }
+
+    [Fact]
+    public async Task Pointing_the_drill_at_the_production_database_is_refused()
+    {
+        await using var harness = await BackupHarness.CreateAsync();
+        await SampleData.SeedAsync(harness.Database.ConnectionString, users: 20);
+        await harness.Backups.RunAsync();
+        var before = await SampleData.FingerprintAsync(harness.Database.ConnectionString);
+        harness.Services.GetRequiredService<IOptions<DrillOptions>>().Value.Database = harness.Database.Name;
+
+        var ex = await Assert.ThrowsAsync<DataGuardException>(() => harness.Services.GetRequiredService<DrillService>().RunAsync());
+        Assert.Contains("it is the production database", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await SampleData.FingerprintAsync(harness.Database.ConnectionString));
+        Assert.Empty(await harness.Services.GetRequiredService<DrillService>().ListAsync());
+    }
+
+    private static async Task<HealthStatus> DrillHealthAsync(BackupHarness harness) =>
+        (await harness.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(r => r.Name == DrillHealthCheck.Name)).Status;
+
+    private static async Task<long> CountDrillDatabasesAsync()
+    {
+        var server = await TestPostgres.GetServerAsync();
+        return await SampleData.ScalarAsync(server.AdminConnectionString, "SELECT count(*) FROM pg_database WHERE datname LIKE 'dataguard\\_drill\\_%' AND datname NOT IN (SELECT datname FROM pg_stat_activity WHERE application_name = 'dataguard-drill' AND state = 'active')");
+    }
+
+    private sealed class ReportComparer : IEqualityComparer<DrillReport>
+    {
+        public bool Equals(DrillReport? x, DrillReport? y) => x?.Id == y?.Id && x?.Passed == y?.Passed && x?.RtoSeconds == y?.RtoSeconds && x!.Checks.SequenceEqual(y!.Checks);
+
+        public int GetHashCode(DrillReport obj) => obj.Id.GetHashCode(StringComparison.Ordinal);
+    }
+}
