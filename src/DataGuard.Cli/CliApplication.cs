@@ -52,7 +52,7 @@ internal static class CliApplication
         }
     }
 
-    private static RootCommand CreateRootCommand(TextWriter output, TextWriter error)
+    internal static RootCommand CreateRootCommand(TextWriter output, TextWriter error)
     {
         var root = new RootCommand("DataGuard: backups, point-in-time recovery, exports, drills, migrations and retention for PostgreSQL.");
         root.Options.Add(GlobalOptions.Config);
@@ -66,6 +66,9 @@ internal static class CliApplication
         root.Subcommands.Add(RetentionCommand.Create(output));
         root.Subcommands.Add(RetentionCommand.CreateHold(output));
         root.Subcommands.Add(ExportCommand.Create(output));
+        root.Subcommands.Add(DrillCommand.Create(output));
+        root.Subcommands.Add(StatusCommand.Create(output));
+        root.Subcommands.Add(RunbookCommand.Create(output));
         return root;
     }
 }

@@ -12,6 +12,7 @@ internal static class DrillDataGuardBuilderExtensions
         var services = builder.Services;
         builder.AddDataGuardOptions<DrillOptions, DrillOptionsValidator>(DrillOptions.SectionPath);
         services.TryAddSingleton<DrillService>();
+        services.TryAddSingleton<DataGuard.Postgres.Status.StatusService>();
         if (!services.Any(d => d.ServiceType == typeof(DrillScheduler)))
         {
             services.AddSingleton<DrillScheduler>();
