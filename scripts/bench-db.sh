@@ -2,9 +2,10 @@
 # Database benchmarks of DataGuard.Benchmarks against a throwaway PostgreSQL, each in one process:
 #   scripts/bench-db.sh migrations   migration ledger overhead: 120 migrations directly vs through Migrator; rollback of all
 #   scripts/bench-db.sh retention    retention deletes: one plain DELETE vs RetentionRunner in batches, on 600,000 rows
+#   scripts/bench-db.sh export-latency   self-service export request-to-ready, p50 and p95 over 30 subjects
 set -euo pipefail
 mode="${1:-}"
-[[ "$mode" == "migrations" || "$mode" == "retention" ]] || { sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[[ "$mode" == "migrations" || "$mode" == "retention" || "$mode" == "export-latency" ]] || { sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 export DATAGUARD_STATE_DIR="$(mktemp -d "${TMPDIR:-/tmp}/dataguard-bench-db.XXXXXX")"

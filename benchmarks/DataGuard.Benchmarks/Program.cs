@@ -11,6 +11,11 @@ if (args is ["retention"])
     return await RetentionThroughput.RunAsync();
 }
 
+if (args is ["export-latency"])
+{
+    return await ExportLatency.RunAsync();
+}
+
 if (args is ["migrations"])
 {
     return await MigrationOverhead.RunAsync();

@@ -50,7 +50,7 @@ internal static class RetentionThroughput
         return 0;
     }
 
-    private static async Task<string> CreateAsync(string admin, string name)
+    internal static async Task<string> CreateAsync(string admin, string name, string? setupSql = null)
     {
         await using (var connection = new NpgsqlConnection(admin))
         {
@@ -67,7 +67,7 @@ internal static class RetentionThroughput
         var target = new NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString;
         await using var setup = new NpgsqlConnection(target);
         await setup.OpenAsync();
-        await using var command = new NpgsqlCommand(Setup, setup) { CommandTimeout = 0 };
+        await using var command = new NpgsqlCommand(setupSql ?? Setup, setup) { CommandTimeout = 0 };
         await command.ExecuteNonQueryAsync();
         return target;
     }
