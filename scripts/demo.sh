@@ -68,7 +68,7 @@ dataguard() { dotnet "$repo_root/artifacts/bin/DataGuard.Cli/release/DataGuard.C
 
 step "dataguard migrate up (samples/demo/migrations)"
 dataguard migrate up
-note "migrations" "applied" "3 migrations, ledger in demo_app: dataguard.schema_migrations"
+note "migrations" "applied" "3 migrations, ledger in demo_app: dataguard.migrations"
 
 step "Seeding the demo application: 1,000 users, 10,000 orders, 60,000 events over three years"
 "$psql_bin" -q "$app_url" -v ON_ERROR_STOP=1 >/dev/null <<'SQL'

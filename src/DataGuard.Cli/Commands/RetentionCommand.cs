@@ -81,7 +81,8 @@ internal static class RetentionCommand
     private static async Task WritePolicyAsync(TextWriter output, RetentionPolicyResult r, bool dryRun)
     {
         var range = r.Oldest is null ? string.Empty : $"; expired from {r.Oldest:O} to {r.Newest:O}";
-        await output.WriteLineAsync($"{r.Policy}: {Verb(r.Action, dryRun)} {r.RowsAffected} rows ({r.RowsHeld} spared by legal holds), {r.Batches} {(r.Action == "DropPartitions" ? "partitions" : "batches")}, longest {r.LongestBatchMs} ms{range}");
+        var work = dryRun ? string.Empty : $", {r.Batches} {(r.Action == "DropPartitions" ? "partitions" : "batches")}, longest {r.LongestBatchMs} ms";
+        await output.WriteLineAsync($"{r.Policy}: {Verb(r.Action, dryRun)} {r.RowsAffected} rows ({r.RowsHeld} spared by legal holds){work}{range}");
         if (r.ParentsHeldByChildren > 0)
         {
             await output.WriteLineAsync($"  {r.ParentsHeldByChildren} rows kept because rows referencing them are held");
