@@ -13,11 +13,24 @@ internal static class DrillCommand
     {
         var command = new Command("drill", "Restore drills: restore a backup into a scratch database, check it, measure RTO and RPO.");
         var backup = new Option<string?>("--backup") { Description = "The backup to drill (default: the newest verified logical backup)." };
-        var run = new Command("run", "Run a restore drill now and store its report under drills/.") { backup };
+        var physical = new Option<bool>("--physical") { Description = "Restore the newest base backup plus all archived WAL into a temporary server instead (point-in-time recovery)." };
+        var run = new Command("run", "Run a restore drill now and store its report under drills/.") { backup, physical };
         run.SetAction(async (parse, ct) =>
         {
             await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
-            var report = await services.GetRequiredService<DrillService>().RunAsync(parse.GetValue(backup), ct);
+            var drills = services.GetRequiredService<DrillService>();
+            DrillReport report;
+            if (parse.GetValue(physical))
+            {
+                var options = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DrillOptions>>().Value;
+                options.RestoreCommand ??= PitrCommand.DefaultRestoreCommand(parse.GetValue(GlobalOptions.Config));
+                report = await drills.RunPhysicalAsync(ct);
+            }
+            else
+            {
+                report = await drills.RunAsync(parse.GetValue(backup), ct);
+            }
+
             if (parse.GetValue(GlobalOptions.Json))
             {
                 await output.WriteLineAsync(JsonSerializer.Serialize(report, CliJson.Options));

@@ -96,7 +96,7 @@ internal static class PitrCommand
             : throw new CliUsageException($"--time '{text}' is not a time (use ISO 8601, such as 2026-11-26T14:05:00Z).");
 
     /// <summary>This very dataguard, run by the server as restore_command, with the same configuration file.</summary>
-    private static string DefaultRestoreCommand(string? configFile)
+    internal static string DefaultRestoreCommand(string? configFile)
     {
         var config = Path.GetFullPath(configFile ?? GlobalOptions.DefaultConfigFile);
         if (!File.Exists(config))

@@ -9,6 +9,9 @@ public sealed class DrillOptions
     /// <summary>Gets or sets when drills run (cron, in <c>Backup:TimeZone</c>); empty turns the schedule off. Default: 05:00 on the first day of every third month (quarterly).</summary>
     public string? Schedule { get; set; } = "0 5 1 */3 *";
 
+    /// <summary>Gets or sets what scheduled drills restore: <c>logical</c> (the newest logical backup into a scratch database; default) or <c>physical</c> (the newest base backup plus WAL into a temporary server).</summary>
+    public string Kind { get; set; } = "logical";
+
     /// <summary>Gets or sets the longest time without a passing drill before the <c>dataguard-drill</c> health check is Unhealthy. Default: 92 days.</summary>
     public TimeSpan MaxInterval { get; set; } = TimeSpan.FromDays(92);
 
@@ -23,6 +26,15 @@ public sealed class DrillOptions
 
     /// <summary>Gets the checks run on the restored copy: a query whose single value must equal the expected text.</summary>
     public List<DrillCheckOptions> Checks { get; init; } = [];
+
+    /// <summary>
+    /// Gets or sets the <c>restore_command</c> of physical drills (the restored server fetches WAL with it), e.g.
+    /// <c>dataguard wal fetch %f %p --config /etc/dataguard.json</c>. The CLI fills it in with itself.
+    /// </summary>
+    public string? RestoreCommand { get; set; }
+
+    /// <summary>Gets or sets where physical drills create their temporary data directory. Default: the system's temporary folder.</summary>
+    public string? PhysicalDataRoot { get; set; }
 
     /// <summary>Gets or sets the RTO target the drill's restore duration is compared with. Default: 4 hours.</summary>
     public TimeSpan RtoTarget { get; set; } = TimeSpan.FromHours(4);

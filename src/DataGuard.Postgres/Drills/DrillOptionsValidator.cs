@@ -31,6 +31,15 @@ internal sealed class DrillOptionsValidator : IValidateOptions<DrillOptions>
             failures.Add($"{path}:DatabasePrefix must be lowercase letters, digits and '_' (is '{options.DatabasePrefix}').");
         }
 
+        if (options.Kind is not ("logical" or "physical"))
+        {
+            failures.Add($"{path}:Kind must be logical or physical (is '{options.Kind}').");
+        }
+        else if (options.Kind == "physical" && string.IsNullOrWhiteSpace(options.RestoreCommand))
+        {
+            failures.Add($"{path}:RestoreCommand is required when Kind is physical (the restored server fetches WAL with it).");
+        }
+
         foreach (var (check, i) in options.Checks.Select((c, i) => (c, i)))
         {
             if (string.IsNullOrWhiteSpace(check.Name) || string.IsNullOrWhiteSpace(check.Sql))

@@ -43,7 +43,9 @@ public sealed class DrillScheduler : CronBackgroundService
 
         await using (handle.ConfigureAwait(false))
         {
-            await _drills.RunAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            _ = _options.Value.Kind == "physical"
+                ? await _drills.RunPhysicalAsync(cancellationToken).ConfigureAwait(false)
+                : await _drills.RunAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         }
     }
 

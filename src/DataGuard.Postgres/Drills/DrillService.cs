@@ -27,6 +27,8 @@ public sealed class DrillService
     private readonly IOptions<DrillOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<DrillService> _logger;
+    private readonly Pitr.PitrRestoreService _pitr;
+    private readonly Tools.PgToolLocator _tools;
 
     /// <summary>Initializes a new instance of the <see cref="DrillService"/> class.</summary>
     /// <param name="backups">The backups.</param>
@@ -35,8 +37,12 @@ public sealed class DrillService
     /// <param name="options">The drill options.</param>
     /// <param name="time">The clock.</param>
     /// <param name="logger">The logger.</param>
-    public DrillService(BackupService backups, IBackupStorage storage, IOptions<PostgresOptions> postgres, IOptions<DrillOptions> options, TimeProvider time, ILogger<DrillService> logger)
+    /// <param name="pitr">Point-in-time restores (physical drills).</param>
+    /// <param name="tools">The pg tools (pg_ctl, to stop a physical drill's server).</param>
+    public DrillService(BackupService backups, IBackupStorage storage, IOptions<PostgresOptions> postgres, IOptions<DrillOptions> options, TimeProvider time, ILogger<DrillService> logger, Pitr.PitrRestoreService pitr, Tools.PgToolLocator tools)
     {
+        _pitr = pitr;
+        _tools = tools;
         _backups = backups;
         _storage = storage;
         _postgres = postgres;
@@ -132,6 +138,59 @@ public sealed class DrillService
         return report;
     }
 
+    /// <summary>
+    /// Runs a physical drill: restores the newest base backup into a temporary data directory, starts it on a free
+    /// port, replays all archived WAL (latest point) and promotes, runs the configured checks, then stops the server and
+    /// deletes the directory. The RPO is the time between the last replayed transaction and the drill's start.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the drill (the server is still stopped and removed).</param>
+    /// <returns>The report.</returns>
+    public async Task<DrillReport> RunPhysicalAsync(CancellationToken cancellationToken = default)
+    {
+        var options = _options.Value;
+        var started = _time.GetUtcNow();
+        var id = string.Create(CultureInfo.InvariantCulture, $"{started.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-drill-{Guid.NewGuid().ToString("N")[..6]}");
+        var restoreCommand = options.RestoreCommand
+            ?? throw new DataGuardException($"{DrillOptions.SectionPath}:RestoreCommand is required for physical drills (the restored server fetches WAL with it); the CLI sets it to itself.") { Operation = "drill" };
+        var directory = Path.Combine(options.PhysicalDataRoot ?? Path.GetTempPath(), $"dataguard-drill-{id}");
+        var production = new NpgsqlConnectionStringBuilder(_postgres.Value.ConnectionString);
+        var port = FreePort(production.Port);
+        var target = new NpgsqlConnectionStringBuilder(production.ConnectionString) { Port = port, Pooling = false, ApplicationName = "dataguard-drill" };
+        var checks = new List<DrillCheckResult>();
+        string? error = null, backupId = null;
+        double? rto = null, rpo = null;
+        DateTimeOffset? backupCompleted = null;
+        try
+        {
+            var stopwatch = Stopwatch.StartNew();
+            var result = await _pitr.RestoreAsync(
+                new Pitr.PitrRestoreRequest { DataDirectory = directory, Target = Pitr.PitrTarget.Latest, RestoreCommand = restoreCommand, Port = port, Start = true, Promote = true, WaitTimeout = options.RtoTarget },
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+            rto = stopwatch.Elapsed.TotalSeconds;
+            backupId = result.BaseBackupId;
+            backupCompleted = (await _backups.GetAsync(result.BaseBackupId, cancellationToken).ConfigureAwait(false)).CompletedAt;
+            rpo = (started - (result.ReachedTime ?? backupCompleted.Value)).TotalSeconds;
+            checks.Add(new DrillCheckResult("recovery", result.State == "promoted", $"base backup {result.BaseBackupId} + WAL replayed to {result.ReachedLsn} ({result.ReachedTime:u}); {result.State}"));
+            foreach (var check in options.Checks)
+            {
+                checks.Add(await DrillDatabase.CheckAsync(target, check, cancellationToken).ConfigureAwait(false));
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            error = ex.Message;
+        }
+        finally
+        {
+            await StopAndRemoveAsync(directory).ConfigureAwait(false);
+        }
+
+        var report = new DrillReport(id, backupId, backupCompleted, started, $"{directory} (port {port})", rpo, rto, checks, error is null && checks.All(c => c.Passed), error);
+        await SaveAsync(report, cancellationToken).ConfigureAwait(false);
+        DrillLog.Finished(_logger, id, report.Passed, report.BackupId ?? "-", rto ?? -1, rpo ?? -1);
+        return report;
+    }
+
     /// <summary>The latest drill reports, newest first.</summary>
     /// <param name="count">How many.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
@@ -158,6 +217,43 @@ public sealed class DrillService
         }
 
         return reports;
+    }
+
+    private static int FreePort(int avoid)
+    {
+        while (true)
+        {
+            using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+            if (port != avoid)
+            {
+                return port;
+            }
+        }
+    }
+
+    private async Task StopAndRemoveAsync(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return;
+        }
+
+        if (File.Exists(Path.Combine(directory, "postmaster.pid")))
+        {
+            var pgCtl = await _tools.FindAsync("pg_ctl", CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await Pitr.ServerUser.RunAsync(pgCtl.Path, ["-D", directory, "-m", "fast", "-w", "stop"], CancellationToken.None, asServerUser: true).ConfigureAwait(false);
+            }
+            catch (DataGuardException)
+            {
+                await Pitr.ServerUser.RunAsync(pgCtl.Path, ["-D", directory, "-m", "immediate", "-w", "stop"], CancellationToken.None, asServerUser: true).ConfigureAwait(false);
+            }
+        }
+
+        Directory.Delete(directory, recursive: true);
     }
 
     private async Task<BackupManifest> ResolveAsync(string? backupId, CancellationToken cancellationToken)

@@ -97,6 +97,27 @@ public sealed class PitrAcceptanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_physical_drill_recovers_the_latest_point_runs_the_checks_and_removes_its_server()
+    {
+        await ExecuteAsync("CREATE TABLE markers (n int PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp())");
+        await _services.GetRequiredService<BackupService>().RunAsync("physical");
+        await ExecuteAsync("INSERT INTO markers (n) SELECT generate_series(1, 7)");
+        await WaitForArchiveAsync(await ScalarAsync("SELECT pg_walfile_name(pg_switch_wal())"));
+        var options = _services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DataGuard.Postgres.Drills.DrillOptions>>().Value;
+        options.RestoreCommand = $"dotnet {Cli} wal fetch %f %p --config {_config}";
+        options.PhysicalDataRoot = _root;
+        options.Checks.Add(new DataGuard.Postgres.Drills.DrillCheckOptions { Name = "markers", Sql = "SELECT count(*) FROM markers", Expected = "7" });
+
+        var report = await _services.GetRequiredService<DataGuard.Postgres.Drills.DrillService>().RunPhysicalAsync();
+        Assert.True(report.Passed, report.Error ?? string.Join("; ", report.Checks.Select(c => $"{c.Name}: {c.Detail}")));
+        Assert.Equal(["recovery", "markers"], report.Checks.Select(c => c.Name));
+        Assert.True(report.RtoSeconds > 0);
+        Assert.InRange(report.RpoSeconds!.Value, 0, 300);
+        Assert.Empty(Directory.EnumerateDirectories(_root, "dataguard-drill-*"));
+        Assert.Equal(7, int.Parse(await ScalarAsync("SELECT count(*)::text FROM markers"), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public async Task A_segment_missing_from_the_middle_is_reported_and_a_restore_past_it_is_refused_naming_it()
     {
         var backups = _services.GetRequiredService<BackupService>();
