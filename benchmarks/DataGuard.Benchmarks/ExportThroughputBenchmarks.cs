@@ -13,7 +13,7 @@ namespace DataGuard.Benchmarks;
 /// Table export throughput on 100,000 and 1,000,000 rows of mixed types (int, bigint, numeric, text with quotes,
 /// newlines and non-Latin text, timestamptz, bool, jsonb, many nulls), against the baseline of reading
 /// <c>COPY ... TO STDOUT (FORMAT csv)</c> through Npgsql and discarding it, in the same run. Outputs go to a
-/// discarding stream. Run by scripts/bench-export.sh.
+/// discarding stream. Run by scripts/bench-db.sh export.
 /// </summary>
 [MemoryDiagnoser]
 public class ExportThroughputBenchmarks
@@ -30,7 +30,7 @@ public class ExportThroughputBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var admin = Environment.GetEnvironmentVariable("DATAGUARD_TEST_POSTGRES") ?? throw new InvalidOperationException("DATAGUARD_TEST_POSTGRES is not set: run scripts/bench-export.sh.");
+        var admin = Environment.GetEnvironmentVariable("DATAGUARD_TEST_POSTGRES") ?? throw new InvalidOperationException("DATAGUARD_TEST_POSTGRES is not set: run scripts/bench-db.sh export.");
         _connectionString = new NpgsqlConnectionStringBuilder(admin) { Database = "bench_export" }.ConnectionString;
         using (var connection = new NpgsqlConnection(admin))
         {

@@ -146,18 +146,8 @@ public sealed class ExportJobs : IDisposable
         return new ExportQueueStats(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), Seconds(3), Seconds(4));
     }
 
-    internal async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new NpgsqlConnection(_postgres.Value.ConnectionString);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var schema = new NpgsqlCommand(ExportJobSchema.Create, connection);
-        await using (schema.ConfigureAwait(false))
-        {
-            await schema.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        return connection;
-    }
+    internal Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) =>
+        SchemaConnection.OpenAsync(_postgres.Value.ConnectionString, ExportJobSchema.Create, cancellationToken);
 
     internal async Task<IReadOnlyList<ExportJob>> ReadAsync(string where, Action<NpgsqlParameterCollection> parameters, CancellationToken cancellationToken)
     {

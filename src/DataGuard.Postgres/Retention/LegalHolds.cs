@@ -110,13 +110,6 @@ public sealed class LegalHolds
         return holds;
     }
 
-    internal async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new NpgsqlConnection(_options.Value.ConnectionString);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var schema = new NpgsqlCommand(RetentionSchema.Create, connection);
-        await using var schemaScope = schema.ConfigureAwait(false);
-        await schema.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        return connection;
-    }
+    internal Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) =>
+        SchemaConnection.OpenAsync(_options.Value.ConnectionString, RetentionSchema.Create, cancellationToken);
 }

@@ -177,18 +177,8 @@ public sealed class RetentionRunner
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new NpgsqlConnection(_postgres.Value.ConnectionString);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var schema = new NpgsqlCommand(RetentionSchema.Create, connection);
-        await using (schema.ConfigureAwait(false))
-        {
-            await schema.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        return connection;
-    }
+    private Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) =>
+        SchemaConnection.OpenAsync(_postgres.Value.ConnectionString, RetentionSchema.Create, cancellationToken);
 
     private RetentionArchive OpenArchive(RetentionPlan plan, long runId, DateTimeOffset started)
     {

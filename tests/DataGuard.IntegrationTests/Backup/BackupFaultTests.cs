@@ -167,7 +167,7 @@ public sealed class BackupFaultTests
         var catalog = await harness.Backups.GetCatalogAsync();
         Assert.Empty(catalog.Backups);
         Assert.Empty(catalog.Orphans);
-        await WaitUntilAsync(async () => await SampleData.ScalarAsync(
+        await Eventually.WaitUntilAsync(async () => await SampleData.ScalarAsync(
             harness.Database.ConnectionString,
             $"SELECT count(*) FROM pg_stat_activity WHERE datname = '{harness.Database.Name}' AND application_name = 'dataguard'") == 0);
     }
@@ -242,21 +242,6 @@ public sealed class BackupFaultTests
         o.Backup.Encryption.KeyId = keyId;
         o.Backup.Encryption.Key = Convert.ToBase64String(key);
     };
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        for (var i = 0; i < 100; i++)
-        {
-            if (await condition())
-            {
-                return;
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail("the condition did not become true within 10 s");
-    }
 }
 
 /// <summary>An IProgress that reports synchronously on the reporting thread (Progress&lt;T&gt; posts to the thread pool).</summary>

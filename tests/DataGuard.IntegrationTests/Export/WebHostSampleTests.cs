@@ -31,7 +31,7 @@ public sealed class WebHostSampleTests
         try
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            await WaitUntilAsync(async () => (await TryGetAsync(http, "/me/exports/" + Guid.Empty)) is HttpStatusCode.NotFound);
+            await Eventually.WaitUntilAsync(async () => (await TryGetAsync(http, "/me/exports/" + Guid.Empty)) is HttpStatusCode.NotFound, TimeSpan.FromSeconds(30));
 
             Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsJsonAsync("/me/exports", new { })).StatusCode);
             http.DefaultRequestHeaders.Add("X-User-Id", "1");
@@ -41,7 +41,7 @@ public sealed class WebHostSampleTests
             Assert.Equal((HttpStatusCode)429, (await http.PostAsJsonAsync("/me/exports", new { })).StatusCode);
 
             JsonElement job = default;
-            await WaitUntilAsync(async () => (job = await http.GetFromJsonAsync<JsonElement>(location)).GetProperty("status").GetString() == "ready");
+            await Eventually.WaitUntilAsync(async () => (job = await http.GetFromJsonAsync<JsonElement>(location)).GetProperty("status").GetString() == "ready", TimeSpan.FromSeconds(30));
             var files = job.GetProperty("files").EnumerateArray().ToList();
             Assert.Equal(2, files.Count);
             var json = await http.GetStringAsync(files.Single(f => f.GetProperty("format").GetString() == "json").GetProperty("url").GetString());
@@ -70,20 +70,5 @@ public sealed class WebHostSampleTests
         {
             return null;
         }
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        for (var i = 0; i < 300; i++)
-        {
-            if (await condition())
-            {
-                return;
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail("timed out");
     }
 }
