@@ -1,7 +1,7 @@
 namespace DataGuard.Postgres.Retention;
 
 /// <summary>What the committed batches of a policy did so far (kept when a later batch fails).</summary>
-internal sealed class BatchTotals
+internal sealed class BatchTotals(Action<BatchTotals>? onBatch = null)
 {
     public long Rows { get; private set; }
 
@@ -14,5 +14,6 @@ internal sealed class BatchTotals
         Rows += rows;
         Batches++;
         LongestMs = Math.Max(LongestMs, milliseconds);
+        onBatch?.Invoke(this);
     }
 }

@@ -14,6 +14,9 @@ internal static partial class RetentionLog
     [LoggerMessage(1403, LogLevel.Information, "Retention policies checked against the catalog: {Count}")]
     public static partial void Validated(ILogger logger, int count);
 
+    [LoggerMessage(1404, LogLevel.Debug, "Retention policy {Policy}: batch {Batch} committed, {Rows} rows so far, longest batch {LongestMs} ms")]
+    public static partial void Batch(ILogger logger, string policy, int batch, long rows, long longestMs);
+
     public static void PolicyDone(ILogger logger, string policy, string action, long rows, bool dryRun) =>
         PolicyDoneCore(logger, policy, action, rows, dryRun ? " (dry run)" : string.Empty);
 }

@@ -226,7 +226,7 @@ public sealed class RetentionRunner
             };
         }
 
-        var done = new BatchTotals();
+        var done = new BatchTotals(t => RetentionLog.Batch(_logger, policy.Name, t.Batches, t.Rows, t.LongestMs));
         string? failure = null;
         try
         {
