@@ -156,6 +156,7 @@ public sealed class DrillService
         var production = new NpgsqlConnectionStringBuilder(_postgres.Value.ConnectionString);
         var port = FreePort(production.Port);
         var target = new NpgsqlConnectionStringBuilder(production.ConnectionString) { Port = port, Pooling = false, ApplicationName = "dataguard-drill" };
+        target.Host = Pitr.RecoveringServer.LocalHost(target.Host);
         var checks = new List<DrillCheckResult>();
         string? error = null, backupId = null;
         double? rto = null, rpo = null;

@@ -22,7 +22,9 @@ internal sealed class RecoveringServer(PgTool pgCtl, string dataDirectory, strin
             throw new DataGuardException($"The restored server did not start: {ex.Message} Log: {await TailOfLogAsync().ConfigureAwait(false)}", ex) { Operation = "pitr.restore" };
         }
 
+        // pg_ctl started the server here: connect to this machine, whatever host production runs on.
         var target = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, Timeout = 5 };
+        target.Host = LocalHost(target.Host);
         if (port is { } p)
         {
             target.Port = p;
@@ -48,6 +50,9 @@ internal sealed class RecoveringServer(PgTool pgCtl, string dataDirectory, strin
 
         throw new TimeoutException($"Recovery did not reach its target within {timeout}; the server is still running on {dataDirectory}. Log: {await TailOfLogAsync().ConfigureAwait(false)}");
     }
+
+    /// <summary>The local address of a server started on this machine: a Unix socket folder stays, any other host becomes 127.0.0.1.</summary>
+    internal static string LocalHost(string? host) => host is not null && host.StartsWith('/') ? host : "127.0.0.1";
 
     private static async Task<(string? Lsn, DateTimeOffset? Time, string State)?> TryReadStateAsync(NpgsqlConnectionStringBuilder target, CancellationToken cancellationToken)
     {
