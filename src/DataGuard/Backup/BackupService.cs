@@ -16,6 +16,7 @@ public sealed class BackupService
     /// <summary>The id alias for the newest backup.</summary>
     public const string Latest = "latest";
 
+    private volatile CatalogReading? _cachedCatalog;
     private readonly IEnumerable<IBackupProvider> _providers;
     private readonly IBackupStorage _storage;
     private readonly BackupOptions _options;
@@ -64,17 +65,42 @@ public sealed class BackupService
     /// <param name="progress">Receives progress.</param>
     /// <param name="cancellationToken">Cancels the backup; nothing is left in the catalog.</param>
     /// <returns>The manifest.</returns>
-    public Task<BackupManifest> RunAsync(string kind, DateTimeOffset? scheduledFor = null, IProgress<BackupProgress>? progress = null, CancellationToken cancellationToken = default)
+    public async Task<BackupManifest> RunAsync(string kind, DateTimeOffset? scheduledFor = null, IProgress<BackupProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var provider = Provider(kind);
         var runner = new BackupRunner(provider, _storage, _options, _keys, Verifier(provider), _metrics, _time, _logger);
-        return runner.RunAsync(scheduledFor, progress, cancellationToken);
+        try
+        {
+            return await runner.RunAsync(scheduledFor, progress, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _cachedCatalog = null;
+        }
     }
 
     /// <summary>Reads the catalog: backups newest first, and orphaned data.</summary>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The catalog.</returns>
     public Task<BackupCatalog> GetCatalogAsync(CancellationToken cancellationToken = default) => _catalog.ReadAsync(cancellationToken);
+
+    /// <summary>Reads the catalog, or reuses one read less than <paramref name="maxAge"/> ago (and since this process's last backup or prune).</summary>
+    /// <param name="maxAge">How old a reused catalog may be.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The catalog.</returns>
+    public async Task<BackupCatalog> GetCatalogAsync(TimeSpan maxAge, CancellationToken cancellationToken = default)
+    {
+        var cached = _cachedCatalog;
+        if (cached is not null && _time.GetUtcNow() - cached.ReadAt < maxAge)
+        {
+            return cached.Catalog;
+        }
+
+        var readAt = _time.GetUtcNow();
+        var catalog = await _catalog.ReadAsync(cancellationToken).ConfigureAwait(false);
+        _cachedCatalog = new CatalogReading(catalog, readAt);
+        return catalog;
+    }
 
     /// <summary>Finds a backup by id, or the newest with <c>latest</c>.</summary>
     /// <param name="idOrLatest">The id, or <c>latest</c>.</param>
@@ -162,12 +188,23 @@ public sealed class BackupService
     /// <param name="dryRun">List what would go, delete nothing.</param>
     /// <param name="cancellationToken">Cancels the remaining work.</param>
     /// <returns>What was (or would be) kept and deleted.</returns>
-    public Task<PruneResult> PruneAsync(bool dryRun, CancellationToken cancellationToken = default) =>
-        new BackupPruner(_storage, _catalog, _options.Retention, _pitr, _wal, _time, _logger).PruneAsync(dryRun, cancellationToken);
+    public async Task<PruneResult> PruneAsync(bool dryRun, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await new BackupPruner(_storage, _catalog, _options.Retention, _pitr, _wal, _time, _logger).PruneAsync(dryRun, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _cachedCatalog = null;
+        }
+    }
 
     private BackupVerifier Verifier(IBackupProvider provider) => new(provider, _storage, _keys, _time, _logger);
 
     private IBackupProvider Provider(string kind) =>
         _providers.FirstOrDefault(p => string.Equals(p.Kind, kind, StringComparison.OrdinalIgnoreCase))
         ?? throw new DataGuardException($"No {kind} backup provider is registered: call AddPostgres() on the DataGuard builder.") { Operation = "backup" };
+
+    private sealed record CatalogReading(BackupCatalog Catalog, DateTimeOffset ReadAt);
 }

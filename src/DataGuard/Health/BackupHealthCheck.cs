@@ -39,7 +39,7 @@ public sealed class BackupHealthCheck : IHealthCheck
         BackupCatalog catalog;
         try
         {
-            catalog = await _backups.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
+            catalog = await _backups.GetCatalogAsync(_options.HealthCatalogCacheDuration, cancellationToken).ConfigureAwait(false);
         }
         catch (DataGuardException ex)
         {

@@ -35,4 +35,11 @@ public sealed class BackupOptions
 
     /// <summary>Gets or sets the time a scheduled backup may take before the RPO counts as missed. Default: 1 hour.</summary>
     public TimeSpan RpoSlack { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Gets or sets how long the health check reuses the catalog it read (health probes may come every few seconds;
+    /// on S3 a catalog read is a listing plus a GET per backup). A backup or prune in this process refreshes it at
+    /// once; other replicas' backups show after at most this long. Zero reads every time. Default: 1 minute.
+    /// </summary>
+    public TimeSpan HealthCatalogCacheDuration { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -131,6 +131,11 @@ internal sealed class DataGuardOptionsValidator(IEnumerable<StorageProviderRegis
             failures.Add($"{path}:Rpo must be positive (is {backup.Rpo}).");
         }
 
+        if (backup.HealthCatalogCacheDuration < TimeSpan.Zero || backup.HealthCatalogCacheDuration > TimeSpan.FromHours(1))
+        {
+            failures.Add($"{path}:HealthCatalogCacheDuration must be between 0 and 1 hour (is {backup.HealthCatalogCacheDuration}).");
+        }
+
         var retention = backup.Retention;
         if (retention.KeepDaily < 0 || retention.KeepWeekly < 0 || retention.KeepMonthly < 0)
         {
