@@ -18,6 +18,7 @@ public sealed class DrillTests
         options.Checks.Add(new DrillCheckOptions { Name = "wrong on purpose", Sql = "SELECT 1 = 2", Expected = "false" });
         Assert.Equal(HealthStatus.Unhealthy, await DrillHealthAsync(harness));
         var backup = await harness.Backups.RunAsync();
+        Assert.Equal(HealthStatus.Degraded, await DrillHealthAsync(harness));   // backups are new: no drill was due yet
 
         var report = await harness.Services.GetRequiredService<DrillService>().RunAsync();
         Assert.True(report.Passed, report.Error ?? string.Join("; ", report.Checks.Select(c => $"{c.Name}: {c.Detail}")));
