@@ -17,6 +17,9 @@ internal static partial class RetentionLog
     [LoggerMessage(1404, LogLevel.Debug, "Retention policy {Policy}: batch {Batch} committed, {Rows} rows so far, longest batch {LongestMs} ms")]
     public static partial void Batch(ILogger logger, string policy, int batch, long rows, long longestMs);
 
+    [LoggerMessage(1405, LogLevel.Warning, "Retention policies could not be checked against the catalog at start-up (the database is not reachable: {Reason}); they are checked again before each run")]
+    public static partial void NotValidated(ILogger logger, string reason);
+
     public static void PolicyDone(ILogger logger, string policy, string action, long rows, bool dryRun) =>
         PolicyDoneCore(logger, policy, action, rows, dryRun ? " (dry run)" : string.Empty);
 }
