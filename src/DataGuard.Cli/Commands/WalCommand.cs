@@ -16,6 +16,7 @@ internal static class WalCommand
     {
         var command = new Command("wal", "Archive and restore WAL files (archive_command / restore_command).");
         command.Subcommands.Add(Push(output));
+        command.Subcommands.Add(Archiver(output));
         command.Subcommands.Add(Fetch(error));
         command.Subcommands.Add(Status(output));
         return command;
@@ -71,6 +72,43 @@ internal static class WalCommand
             if (parse.GetValue(GlobalOptions.Json))
             {
                 await output.WriteLineAsync(JsonSerializer.Serialize(result, CliJson.Options));
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Archiver(TextWriter output)
+    {
+        var spool = new Option<string>("--spool") { Description = "The spool folder archive_command copies WAL into.", Required = true };
+        var parallel = new Option<int>("--parallel") { Description = "Files pushed at the same time.", DefaultValueFactory = _ => 4 };
+        var once = new Option<bool>("--once") { Description = "Push what is spooled now, then exit (1 if a file failed)." };
+        var command = new Command("archiver", "Asynchronous WAL archiving: push the files archive_command spooled, in parallel, and delete each once it is durable in storage; runs until stopped.") { spool, parallel, once };
+        command.SetAction(async (parse, ct) =>
+        {
+            var folder = parse.GetValue(spool)!;
+            if (!Directory.Exists(folder))
+            {
+                throw new CliUsageException($"The spool folder '{folder}' does not exist.");
+            }
+
+            await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
+            var archiver = services.GetRequiredService<WalSpoolArchiver>();
+            if (parse.GetValue(once))
+            {
+                var (archived, failed) = await archiver.RunOnceAsync(folder, parse.GetValue(parallel), ct);
+                await output.WriteLineAsync($"{archived} WAL file(s) archived, {failed} failed (left in {folder}).");
+                return failed == 0 ? ExitCodes.Success : ExitCodes.Failure;
+            }
+
+            try
+            {
+                await archiver.RunAsync(folder, parse.GetValue(parallel), TimeSpan.FromSeconds(1), ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // Stopped (Ctrl+C or the service manager): every file still spooled is pushed on the next start.
             }
 
             return ExitCodes.Success;

@@ -67,6 +67,7 @@ public static class DataGuardServiceCollectionExtensions
         services.TryAddSingleton<Backup.BackupRunState>();
         services.TryAddSingleton<Pitr.WalArchive>();
         services.TryAddSingleton<Pitr.WalArchiveInspector>();
+        services.TryAddSingleton<Pitr.WalSpoolArchiver>();
         services.TryAddSingleton<Coordination.IDistributedLock, Coordination.ProcessLocalLock>();
         services.TryAddSingleton<Backup.BackupScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<Backup.BackupScheduler>());

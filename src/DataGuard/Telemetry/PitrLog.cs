@@ -24,4 +24,11 @@ public static partial class PitrLog
     /// <param name="name">The file.</param>
     [LoggerMessage(1302, LogLevel.Debug, "Fetched WAL file {Name}")]
     public static partial void Fetched(ILogger logger, string name);
+
+    /// <summary>A spooled WAL file could not be archived; it stays in the spool for the next pass.</summary>
+    /// <param name="logger">The logger.</param>
+    /// <param name="name">The file.</param>
+    /// <param name="reason">Why.</param>
+    [LoggerMessage(1303, LogLevel.Error, "Spooled WAL file {Name} was not archived and stays in the spool: {Reason}")]
+    public static partial void SpoolPushFailed(ILogger logger, string name, string reason);
 }

@@ -97,6 +97,37 @@ public sealed class PitrAcceptanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Asynchronous_archiving_through_a_spool_folder_restores_to_the_latest_point()
+    {
+        // archive_command only copies into the spool (no process per segment); the archiver pushes in parallel.
+        var spool = Path.Combine(_root, "spool");
+        Directory.CreateDirectory(spool);
+        File.SetUnixFileMode(spool, (UnixFileMode)0b111_111_111);
+        await ExecuteAsync($"ALTER SYSTEM SET archive_command = 'test ! -f {spool}/%f && cp %p {spool}/.%f && sync {spool}/.%f && mv {spool}/.%f {spool}/%f'");
+        await ScalarAsync("SELECT pg_reload_conf()::text");
+        using var stop = new CancellationTokenSource();
+        var archiver = _services.GetRequiredService<WalSpoolArchiver>();
+        var running = archiver.RunAsync(spool, parallelism: 4, TimeSpan.FromMilliseconds(200), stop.Token);
+
+        await ExecuteAsync("CREATE TABLE markers (n int PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp())");
+        await _services.GetRequiredService<BackupService>().RunAsync("physical");
+        string last = string.Empty;
+        for (var i = 1; i <= 6; i++)
+        {
+            await ExecuteAsync($"INSERT INTO markers (n) VALUES ({i})");
+            last = await ScalarAsync("SELECT pg_walfile_name(pg_switch_wal())");
+        }
+
+        await WaitForArchiveAsync(last);
+        await Eventually.WaitUntilAsync(() => Task.FromResult(!Directory.EnumerateFiles(spool).Any()), TimeSpan.FromSeconds(60));
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+        Assert.False((await _services.GetRequiredService<WalArchiveInspector>().InspectAsync()).HasGaps);
+
+        Assert.Equal(new[] { 1, 2, 3, 4, 5, 6 }, await RestoreAndReadAsync(PitrTarget.Latest));
+    }
+
+    [Fact]
     public async Task A_physical_drill_recovers_the_latest_point_runs_the_checks_and_removes_its_server()
     {
         await ExecuteAsync("CREATE TABLE markers (n int PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp())");

@@ -1,0 +1,75 @@
+using Microsoft.Extensions.Logging;
+
+namespace DataGuard.Pitr;
+
+/// <summary>
+/// Asynchronous WAL archiving: <c>archive_command</c> only copies each segment into a local spool folder (a shell
+/// command, no process start per segment), and this archiver, resident next to PostgreSQL
+/// (<c>dataguard wal archiver --spool DIR</c>), pushes the spooled files to storage in parallel, oldest first, and
+/// deletes each only once it is durable in storage. A file that fails stays for the next pass. Files whose names
+/// start with a dot are copies still being written and are left alone.
+/// </summary>
+public sealed class WalSpoolArchiver
+{
+    private readonly WalArchive _archive;
+    private readonly ILogger<WalSpoolArchiver> _logger;
+
+    /// <summary>Initializes a new instance of the <see cref="WalSpoolArchiver"/> class.</summary>
+    /// <param name="archive">The WAL archive.</param>
+    /// <param name="logger">The logger.</param>
+    public WalSpoolArchiver(WalArchive archive, ILogger<WalSpoolArchiver> logger)
+    {
+        _archive = archive;
+        _logger = logger;
+    }
+
+    /// <summary>Pushes everything in the spool once.</summary>
+    /// <param name="spool">The spool folder.</param>
+    /// <param name="parallelism">Files pushed at the same time.</param>
+    /// <param name="cancellationToken">Stops between files (a file being pushed is finished or left in the spool).</param>
+    /// <returns>The files archived, and those that failed (still in the spool).</returns>
+    public async Task<(int Archived, int Failed)> RunOnceAsync(string spool, int parallelism = 4, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(spool);
+        ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
+        var files = Directory.EnumerateFiles(spool)
+            .Where(f => !Path.GetFileName(f).StartsWith('.'))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        var archived = 0;
+        var failed = 0;
+        await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken }, async (file, ct) =>
+        {
+            try
+            {
+                await _archive.PushAsync(file, ct).ConfigureAwait(false);
+                File.Delete(file);
+                Interlocked.Increment(ref archived);
+            }
+            catch (Exception ex) when (ex is DataGuardException or IOException or UnauthorizedAccessException)
+            {
+                Interlocked.Increment(ref failed);
+                Telemetry.PitrLog.SpoolPushFailed(_logger, Path.GetFileName(file), ex.Message);
+            }
+        }).ConfigureAwait(false);
+        return (archived, failed);
+    }
+
+    /// <summary>Pushes the spool until cancelled, looking again every <paramref name="interval"/> when it is empty.</summary>
+    /// <param name="spool">The spool folder.</param>
+    /// <param name="parallelism">Files pushed at the same time.</param>
+    /// <param name="interval">The wait between passes that found nothing.</param>
+    /// <param name="cancellationToken">Stops the loop.</param>
+    /// <returns>A task that ends when cancelled.</returns>
+    public async Task RunAsync(string spool, int parallelism, TimeSpan interval, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var (archived, failed) = await RunOnceAsync(spool, parallelism, cancellationToken).ConfigureAwait(false);
+            if (archived == 0 || failed > 0)
+            {
+                await Task.Delay(interval, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+}
