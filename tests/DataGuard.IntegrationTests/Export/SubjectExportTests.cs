@@ -75,13 +75,7 @@ public sealed class SubjectExportTests : IAsyncLifetime
     [Fact]
     public async Task The_csv_zip_survives_an_independent_parser_neutralises_formulas_and_lists_row_counts()
     {
-        var path = Path.Combine(_harness.Root, "export.zip");
-        Directory.CreateDirectory(_harness.Root);
-        await using (var snapshot = await Exports.OpenAsync("1"))
-        await using (var file = File.Create(path))
-        {
-            await snapshot.WriteAsync(Exports.Format("csv"), file);
-        }
+        var path = await ExportToFileAsync("1", "csv", "export.zip");
 
         using var zip = ZipFile.OpenRead(path);
         Assert.Contains(zip.Entries, e => e.FullName == "public.users.csv");
@@ -107,13 +101,7 @@ public sealed class SubjectExportTests : IAsyncLifetime
     [Fact]
     public async Task The_pdf_report_has_the_summary_retention_unicode_text_and_page_numbers()
     {
-        var path = Path.Combine(_harness.Root, "export.pdf");
-        Directory.CreateDirectory(_harness.Root);
-        await using (var snapshot = await Exports.OpenAsync("1"))
-        await using (var file = File.Create(path))
-        {
-            await snapshot.WriteAsync(Exports.Format("pdf"), file);
-        }
+        var path = await ExportToFileAsync("1", "pdf", "export.pdf");
 
         var text = await PdfText.ExtractAsync(path);
         Assert.Contains("Personal data export: public.users 1", text, StringComparison.Ordinal);
@@ -133,6 +121,16 @@ public sealed class SubjectExportTests : IAsyncLifetime
         Assert.Contains("No subject public.users.id = '999'", missing.Message, StringComparison.Ordinal);
         var wrong = await Assert.ThrowsAsync<DataGuardException>(() => Exports.OpenAsync("not-a-number"));
         Assert.Contains("is not a valid integer", wrong.Message, StringComparison.Ordinal);
+    }
+
+    private async Task<string> ExportToFileAsync(string subject, string format, string name)
+    {
+        var path = Path.Combine(_harness.Root, name);
+        Directory.CreateDirectory(_harness.Root);
+        await using var snapshot = await Exports.OpenAsync(subject);
+        await using var file = File.Create(path);
+        await snapshot.WriteAsync(Exports.Format(format), file);
+        return path;
     }
 
     private async Task<(JsonElement Json, string Raw)> ExportJsonAsync(string subject)
