@@ -48,15 +48,24 @@ public sealed class ArchiveCodec
             ? new EncryptingStream(output, keyId, _keys.GetCurrentKey(), leaveOpen: true)
             : null;
         Stream target = encrypting ?? output;
-        CompressionStream? zstd = null;
+        Stream? zstd = null;
         if (IsCompressed)
         {
-            zstd = new CompressionStream(target, _compression.Level, leaveOpen: true);
-            zstd.SetParameter(ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
             var threads = _compression.Threads == 0 ? Environment.ProcessorCount : _compression.Threads;
-            if (threads > 1)
+            if (_compression.UseNativeLibrary && DataGuard.Compression.NativeZstd.IsAvailable)
             {
-                zstd.SetParameter(ZSTD_cParameter.ZSTD_c_nbWorkers, threads);
+                zstd = new DataGuard.Compression.NativeZstdCompressionStream(target, _compression.Level, threads);
+            }
+            else
+            {
+                var managed = new CompressionStream(target, _compression.Level, leaveOpen: true);
+                managed.SetParameter(ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
+                if (threads > 1)
+                {
+                    managed.SetParameter(ZSTD_cParameter.ZSTD_c_nbWorkers, threads);
+                }
+
+                zstd = managed;
             }
         }
 

@@ -6,12 +6,12 @@ namespace DataGuard.Backup;
 /// <summary>The write side of <see cref="ArchiveCodec"/>: write the raw archive, then <see cref="CompleteAsync"/>.</summary>
 public sealed class ArchiveWriter : IAsyncDisposable
 {
-    private readonly CompressionStream? _zstd;
+    private readonly Stream? _zstd;
     private readonly EncryptingStream? _encrypting;
     private readonly Stream _output;
     private bool _completed;
 
-    internal ArchiveWriter(CompressionStream? zstd, EncryptingStream? encrypting, Stream output)
+    internal ArchiveWriter(Stream? zstd, EncryptingStream? encrypting, Stream output)
     {
         _zstd = zstd;
         _encrypting = encrypting;
