@@ -43,7 +43,7 @@ measure() { # label command... -> prints "label seconds peak_MiB"
   printf '%-44s %8.2f s %8d MiB\n' "$label" "$secs" $(( kib / 1024 ))
 }
 
-config() { # name provider level
+config() { # name provider level [native: true|false]
   local storage
   if [[ "$2" == "S3" ]]; then
     storage="\"Provider\": \"S3\", \"S3\": { \"Bucket\": \"bench\", \"Prefix\": \"$1\", \"ServiceUrl\": \"$DATAGUARD_TEST_S3_ENDPOINT\", \"AccessKeyId\": \"S3RVER\", \"SecretAccessKey\": \"S3RVER\" }"
@@ -54,7 +54,7 @@ config() { # name provider level
 { "DataGuard": {
   "Postgres": { "ConnectionString": "Host=127.0.0.1;Port=$port;Username=postgres;Database=bench" },
   "Storage": { $storage },
-  "Backup": { "Compression": { "Level": $3 }, "VerifyAfterBackup": false } } }
+  "Backup": { "Compression": { "Level": $3, "UseNativeLibrary": ${4:-true} }, "VerifyAfterBackup": false } } }
 JSON
   echo "$work/$1.json"
 }
@@ -70,6 +70,8 @@ for level in 1 3; do
   measure "dataguard backup run, disk, zstd $level" dotnet "$cli" backup run --config "$(config disk$level FileSystem $level)"
   measure "dataguard backup run, s3rver, zstd $level" dotnet "$cli" backup run --config "$(config s3$level S3 $level)"
 done
+measure "dataguard backup run, disk, zstd 3, managed zstd" dotnet "$cli" backup run --config "$(config diskmanaged FileSystem 3 false)"
+measure "dataguard backup run, s3rver, zstd 3, managed zstd" dotnet "$cli" backup run --config "$(config s3managed S3 3 false)"
 measure "dataguard backup verify latest (disk, zstd 3)" dotnet "$cli" backup verify latest --config "$work/disk3.json"
 measure "dataguard backup verify latest (s3rver, zstd 3)" dotnet "$cli" backup verify latest --config "$work/s33.json"
 ls -l "$work"/storage-disk3/backups/*/data.* | awk '{print "   stored archive (zstd 3): " int($5/1048576) " MiB"}'
