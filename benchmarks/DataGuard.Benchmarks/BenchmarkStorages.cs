@@ -1,5 +1,5 @@
 using Amazon.S3.Model;
-using DataGuard.Options;
+using DataGuard.Configuration;
 using DataGuard.S3;
 using DataGuard.Storage;
 using Microsoft.Extensions.Logging.Abstractions;

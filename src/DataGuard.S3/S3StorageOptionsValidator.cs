@@ -1,4 +1,4 @@
-using DataGuard.Options;
+using DataGuard.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace DataGuard.S3;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using DataGuard.Options;
+using DataGuard.Configuration;
 using DataGuard.Postgres;
 using DataGuard.Postgres.Drills;
 using DataGuard.S3;

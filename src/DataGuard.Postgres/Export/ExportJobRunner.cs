@@ -2,7 +2,7 @@ using System.Text.Json;
 using DataGuard.Backup;
 using DataGuard.Backup.Encryption;
 using DataGuard.Export;
-using DataGuard.Options;
+using DataGuard.Configuration;
 using DataGuard.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

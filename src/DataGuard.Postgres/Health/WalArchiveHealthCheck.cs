@@ -1,4 +1,4 @@
-using DataGuard.Options;
+using DataGuard.Configuration;
 using DataGuard.Pitr;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,5 @@
 using DataGuard.Backup;
-using DataGuard.Options;
+using DataGuard.Configuration;
 using DataGuard.Postgres.Pitr;
 using Microsoft.Extensions.DependencyInjection;
 using DataGuard.DependencyInjection;

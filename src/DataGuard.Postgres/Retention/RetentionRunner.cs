@@ -4,7 +4,7 @@ using System.Text.Json;
 using DataGuard.Backup;
 using DataGuard.Backup.Encryption;
 using DataGuard.Coordination;
-using DataGuard.Options;
+using DataGuard.Configuration;
 using DataGuard.Retention;
 using DataGuard.Storage;
 using DataGuard.Telemetry;

@@ -1,4 +1,4 @@
-using DataGuard.Options;
+using DataGuard.Configuration;
 using DataGuard.Scheduling;
 using Microsoft.Extensions.Hosting;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using DataGuard.Options;
+using DataGuard.Configuration;
 using DataGuard.Pitr;
 using DataGuard.Postgres.Export;
 using DataGuard.Postgres.Migrations;

@@ -1,5 +1,5 @@
 using DataGuard.Backup.Encryption;
-using DataGuard.Options;
+using DataGuard.Configuration;
 using ZstdSharp;
 using ZstdSharp.Unsafe;
 

@@ -1,4 +1,4 @@
-using DataGuard.Options;
+using DataGuard.Configuration;
 using DataGuard.Storage;
 using DataGuard.Telemetry;
 using Microsoft.Extensions.Logging;

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using DataGuard.Backup.Encryption;
-using DataGuard.Options;
+using DataGuard.Configuration;
 using DataGuard.Storage;
 using DataGuard.Telemetry;
 using Microsoft.Extensions.Logging;

@@ -1,5 +1,5 @@
 using DataGuard.Coordination;
-using DataGuard.Options;
+using DataGuard.Configuration;
 using DataGuard.Scheduling;
 using DataGuard.Telemetry;
 using Microsoft.Extensions.Hosting;

@@ -1,5 +1,5 @@
 using DataGuard.Backup.Encryption;
-using DataGuard.Options;
+using DataGuard.Configuration;
 using DataGuard.Storage;
 using DataGuard.Telemetry;
 using Microsoft.Extensions.Logging;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using DataGuard.Options;
+using DataGuard.Configuration;
 
 namespace DataGuard.Backup;
 

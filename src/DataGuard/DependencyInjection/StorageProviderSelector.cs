@@ -1,4 +1,4 @@
-using DataGuard.Options;
+using DataGuard.Configuration;
 
 namespace DataGuard.DependencyInjection;
 

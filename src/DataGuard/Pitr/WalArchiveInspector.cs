@@ -1,5 +1,5 @@
 using DataGuard.Backup;
-using DataGuard.Options;
+using DataGuard.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace DataGuard.Pitr;

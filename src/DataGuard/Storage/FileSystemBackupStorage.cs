@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using DataGuard.IO;
-using DataGuard.Options;
+using DataGuard.Configuration;
 using DataGuard.Telemetry;
 using Microsoft.Extensions.Logging;
 

@@ -1,7 +1,7 @@
 using DataGuard.Backup;
 using DataGuard.DependencyInjection;
 using DataGuard.IntegrationTests.Infrastructure;
-using DataGuard.Options;
+using DataGuard.Configuration;
 using DataGuard.Postgres;
 using DataGuard.Storage;
 using Microsoft.Extensions.DependencyInjection;

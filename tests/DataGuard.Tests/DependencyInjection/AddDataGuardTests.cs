@@ -1,6 +1,6 @@
 using DataGuard.DependencyInjection;
 using DataGuard.Diagnostics;
-using DataGuard.Options;
+using DataGuard.Configuration;
 using DataGuard.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

@@ -98,7 +98,7 @@ public class HostStartupValidationTests
     {
         using var host = BuildHost(With("DataGuard:Storage:FileSystem:Root", null), configure: b => b.AddFileSystemStorage("/tmp/from-code"));
         await host.StartAsync();
-        var options = host.Services.GetRequiredService<IOptions<Options.DataGuardOptions>>().Value;
+        var options = host.Services.GetRequiredService<IOptions<Configuration.DataGuardOptions>>().Value;
         Assert.Equal("/tmp/from-code", options.Storage.FileSystem.Root);
         await host.StopAsync();
     }

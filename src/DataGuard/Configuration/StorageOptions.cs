@@ -1,4 +1,4 @@
-namespace DataGuard.Options;
+namespace DataGuard.Configuration;
 
 /// <summary>Options of the section <c>DataGuard:Storage</c>.</summary>
 public sealed class StorageOptions

@@ -2,7 +2,7 @@ using DataGuard.DependencyInjection;
 using DataGuard.Scheduling;
 using Microsoft.Extensions.Options;
 
-namespace DataGuard.Options;
+namespace DataGuard.Configuration;
 
 /// <summary>Checks <see cref="DataGuardOptions"/> at start-up; every message names the option's configuration path.</summary>
 internal sealed class DataGuardOptionsValidator(IEnumerable<StorageProviderRegistration> storageProviders) : IValidateOptions<DataGuardOptions>

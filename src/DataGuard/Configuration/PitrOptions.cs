@@ -1,4 +1,4 @@
-namespace DataGuard.Options;
+namespace DataGuard.Configuration;
 
 /// <summary>Options of the section <c>DataGuard:Pitr</c> (point-in-time recovery, self-hosted PostgreSQL only).</summary>
 public sealed class PitrOptions

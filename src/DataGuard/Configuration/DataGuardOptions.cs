@@ -1,4 +1,4 @@
-namespace DataGuard.Options;
+namespace DataGuard.Configuration;
 
 /// <summary>
 /// The root of DataGuard's options, bound from the configuration section <c>DataGuard</c>
