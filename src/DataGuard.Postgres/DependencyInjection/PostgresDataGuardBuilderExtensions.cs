@@ -55,6 +55,7 @@ public static class PostgresDataGuardBuilderExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<DataGuard.Backup.IBackupProvider, PgBaseBackupProvider>());
         services.Replace(ServiceDescriptor.Singleton<DataGuard.Coordination.IDistributedLock, DataGuard.Postgres.Coordination.PostgresAdvisoryLock>());
         builder.AddDoctorCheck<PostgresDoctorCheck>();
+        builder.AddDoctorCheck<DataGuard.Postgres.Diagnostics.DataProtectionDoctorCheck>();
         if (!services.Any(d => d.ServiceType == typeof(PostgresDataSourceMarker)))
         {
             services.AddSingleton<PostgresDataSourceMarker>();

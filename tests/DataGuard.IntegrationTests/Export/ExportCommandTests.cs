@@ -16,6 +16,21 @@ public sealed class ExportCommandTests
             Export = new { Subject = new { Table = "public.users", Key = "id" }, RateLimit = "00:00:00" },
         });
 
+        var doctor = await cli.RunAsync("doctor", "--config", config);
+        Assert.True(doctor.ExitCode == 0, doctor.All);
+        Assert.True(doctor.Output.Contains("subject public.users.id: 8 tables", StringComparison.Ordinal), doctor.Output);
+        Assert.Contains("may create their scratch database", doctor.Output, StringComparison.Ordinal);
+        using var brokenCli = new CliRunner();
+        var broken = brokenCli.WriteConfig(new
+        {
+            Postgres = new { harness.Database.ConnectionString },
+            Storage = new { FileSystem = new { Root = Path.Combine(cli.Folder, "store") } },
+            Retention = new { Policies = new[] { new { Name = "typo", Table = "public.orderz", TimestampColumn = "placed_at", MaxAge = "30.00:00:00" } } },
+        });
+        var failing = await brokenCli.RunAsync("doctor", "--config", broken);
+        Assert.Equal(1, failing.ExitCode);
+        Assert.Contains("Retention policy 'typo': the table public.orderz does not exist", failing.Output, StringComparison.Ordinal);
+
         var map = await cli.RunAsync("export", "map", "--config", config);
         Assert.True(map.ExitCode == 0, map.All);
         Assert.Contains("public.shipments", map.Output, StringComparison.Ordinal);

@@ -1,0 +1,105 @@
+using DataGuard.Diagnostics;
+using DataGuard.Postgres.Drills;
+using DataGuard.Postgres.Export;
+using DataGuard.Postgres.Retention;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace DataGuard.Postgres.Diagnostics;
+
+/// <summary>
+/// Doctor checks of the configured data-protection features, before they run for real: the retention policies
+/// compile against the catalog, the export subject data map builds (its warnings as hints), and the drill role may
+/// create its scratch database. Features that are not configured are not checked.
+/// </summary>
+internal sealed class DataProtectionDoctorCheck(IServiceProvider services) : IDoctorCheck
+{
+    public string Name => "features";
+
+    public int Order => 150;
+
+    public async Task<IReadOnlyList<DoctorCheckResult>> RunAsync(CancellationToken cancellationToken = default)
+    {
+        var results = new List<DoctorCheckResult>();
+        try
+        {
+            await RetentionAsync(results, cancellationToken).ConfigureAwait(false);
+            await ExportAsync(results, cancellationToken).ConfigureAwait(false);
+            await DrillAsync(results, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OptionsValidationException ex)
+        {
+            results.Add(DoctorCheckResult.Fail(Name, "not checked: options are invalid", string.Join(" ", ex.Failures)));
+        }
+
+        return results;
+    }
+
+    private async Task RetentionAsync(List<DoctorCheckResult> results, CancellationToken cancellationToken)
+    {
+        var policies = services.GetRequiredService<IOptions<RetentionOptions>>().Value.Policies;
+        if (policies.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await services.GetRequiredService<RetentionRunner>().ValidateAsync(cancellationToken).ConfigureAwait(false);
+            results.Add(DoctorCheckResult.Ok("retention", $"{policies.Count} policies match the catalog ({string.Join(", ", policies.Select(p => $"{p.Name}: {p.Action}"))})"));
+        }
+        catch (Exception ex) when (ex is DataGuardException or NpgsqlException)
+        {
+            results.Add(DoctorCheckResult.Fail("retention", ex.Message, "Fix the policy in DataGuard:Retention:Policies (docs/retention.md)."));
+        }
+    }
+
+    private async Task ExportAsync(List<DoctorCheckResult> results, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(services.GetRequiredService<IOptions<ExportOptions>>().Value.Subject.Table))
+        {
+            return;
+        }
+
+        try
+        {
+            var map = await services.GetRequiredService<SubjectExports>().MapAsync(cancellationToken).ConfigureAwait(false);
+            var detail = $"subject {map.Subject.QualifiedName}.{map.Key.Name}: {map.Tables.Count} tables, {map.Tables.Sum(t => t.Redacted.Count)} columns redacted";
+            results.Add(map.Warnings.Count == 0
+                ? DoctorCheckResult.Ok("export", detail)
+                : new DoctorCheckResult("export", true, $"{detail}, {map.Warnings.Count} warnings", string.Join(" ", map.Warnings)));
+        }
+        catch (Exception ex) when (ex is DataGuardException or NpgsqlException)
+        {
+            results.Add(DoctorCheckResult.Fail("export", ex.Message, "Fix DataGuard:Export (docs/export.md); `dataguard export map` shows the map."));
+        }
+    }
+
+    private async Task DrillAsync(List<DoctorCheckResult> results, CancellationToken cancellationToken)
+    {
+        var options = services.GetRequiredService<IOptions<DrillOptions>>().Value;
+        if (string.IsNullOrWhiteSpace(options.Schedule))
+        {
+            return;
+        }
+
+        var server = new NpgsqlConnectionStringBuilder(options.ServerConnectionString ?? services.GetRequiredService<IOptions<PostgresOptions>>().Value.ConnectionString) { Pooling = false };
+        try
+        {
+            var connection = new NpgsqlConnection(server.ConnectionString);
+            await using var connectionScope = connection.ConfigureAwait(false);
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var command = new NpgsqlCommand("SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user", connection);
+            await using var commandScope = command.ConfigureAwait(false);
+            var canCreate = (bool?)await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) == true;
+            results.Add(canCreate
+                ? DoctorCheckResult.Ok("drill", $"{options.Kind} drills on {server.Host}:{server.Port} may create their scratch database ({options.Schedule})")
+                : DoctorCheckResult.Fail("drill", $"the role {server.Username} on {server.Host}:{server.Port} cannot create databases: restore drills will fail", "ALTER ROLE ... CREATEDB, or set DataGuard:Drills:ServerConnectionString to a drill server, or turn drills off with DataGuard:Drills:Schedule = \"\"."));
+        }
+        catch (NpgsqlException ex)
+        {
+            results.Add(DoctorCheckResult.Fail("drill", $"cannot connect to the drill server {server.Host}:{server.Port}: {ex.Message}"));
+        }
+    }
+}
