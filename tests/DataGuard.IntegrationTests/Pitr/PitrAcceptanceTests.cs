@@ -125,6 +125,16 @@ public sealed class PitrAcceptanceTests : IAsyncLifetime
         Assert.False((await _services.GetRequiredService<WalArchiveInspector>().InspectAsync()).HasGaps);
 
         Assert.Equal(new[] { 1, 2, 3, 4, 5, 6 }, await RestoreAndReadAsync(PitrTarget.Latest));
+
+        // dataguard status with PITR on: the window from the base backup to the newest archived WAL, and no gaps.
+        var services = new ServiceCollection();
+        services.AddDataGuard(o => o.Pitr.Enabled = true).AddPostgres(o => o.ConnectionString = _connectionString).AddFileSystemStorage(Storage);
+        await using var provider = services.BuildServiceProvider();
+        var status = await provider.GetRequiredService<DataGuard.Postgres.Status.StatusService>().ReadAsync();
+        var pitr = Assert.Single(status.Items, i => i.Part == "pitr");
+        Assert.Equal(DataGuard.Postgres.Status.StatusState.Ok, pitr.State);
+        Assert.StartsWith("restorable from ", pitr.Summary, StringComparison.Ordinal);
+        Assert.Single(status.Items, i => i.Part == "wal");
     }
 
     [Fact]
