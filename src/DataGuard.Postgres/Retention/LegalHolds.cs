@@ -32,7 +32,9 @@ public sealed class LegalHolds
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
         await _subjects.RequireSubjectAsync(subject, cancellationToken).ConfigureAwait(false);
         var target = _export.Value.Subject;
-        return await InsertAsync("subject", target.Table, target.Key, subject, reason, cancellationToken).ConfigureAwait(false);
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        return await InsertAsync(connection, "subject", target.Table, target.Key, subject, reason, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Places a hold on the rows of <paramref name="table"/> whose <paramref name="column"/> equals <paramref name="value"/>.</summary>
@@ -46,18 +48,18 @@ public sealed class LegalHolds
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        await using var connectionScope = connection.ConfigureAwait(false);
+        var found = await Catalog.PgCatalog.FindTableAsync(connection, table, cancellationToken).ConfigureAwait(false);
+        if (found?.Column(column) is null)
         {
-            await RetentionCatalog.RequireColumnAsync(connection, table, column, $"hold on {table}.{column}", cancellationToken).ConfigureAwait(false);
+            throw new DataGuardException($"hold on {table}.{column}: the table {table} or its column '{column}' does not exist.") { Operation = "retention" };
         }
 
-        return await InsertAsync("table", table, column, value, reason, cancellationToken).ConfigureAwait(false);
+        return await InsertAsync(connection, "table", table, column, value, reason, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<LegalHold> InsertAsync(string kind, string table, string column, string value, string reason, CancellationToken cancellationToken)
+    private static async Task<LegalHold> InsertAsync(NpgsqlConnection connection, string kind, string table, string column, string value, string reason, CancellationToken cancellationToken)
     {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var connectionScope = connection.ConfigureAwait(false);
         var command = new NpgsqlCommand(
             "INSERT INTO dataguard.legal_holds (kind, table_name, column_name, value, reason, placed_by) VALUES (@k, @t, @c, @v, @r, current_user) RETURNING id, placed_by, placed_at",
             connection);
