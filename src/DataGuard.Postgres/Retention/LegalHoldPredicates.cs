@@ -49,23 +49,33 @@ internal static class LegalHoldPredicates
         }));
     }
 
-    /// <summary>
-    /// <c> AND NOT (...)</c> for the rows the subject data map links to a subject under an active subject hold, or
-    /// empty when no subject is held or the table is not in the map.
-    /// </summary>
-    public static async Task<string> NotHeldBySubjectAsync(NpgsqlConnection connection, PgTable table, Export.ExportOptions export, CancellationToken cancellationToken)
+    /// <summary>The subject data map when a subject hold is active (and export subjects are configured), else <see langword="null"/>.</summary>
+    public static async Task<Export.SubjectDataMap?> SubjectHoldMapAsync(NpgsqlConnection connection, Export.ExportOptions export, CancellationToken cancellationToken)
     {
+        if (string.IsNullOrWhiteSpace(export.Subject.Table))
+        {
+            return null;
+        }
+
         var command = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM dataguard.legal_holds WHERE kind = 'subject' AND released_at IS NULL)", connection);
         await using (command.ConfigureAwait(false))
         {
-            if (!(bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! || string.IsNullOrWhiteSpace(export.Subject.Table))
+            if (!(bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
             {
-                return string.Empty;
+                return null;
             }
         }
 
-        var map = await Export.SubjectDataMapBuilder.BuildAsync(connection, export, cancellationToken).ConfigureAwait(false);
-        if (map.Find(table.QualifiedName) is not { } mapped)
+        return await Export.SubjectDataMapBuilder.BuildAsync(connection, export, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <c> AND NOT (...)</c> for the rows the subject data map links to a subject under an active subject hold, or
+    /// empty when no subject is held (<paramref name="map"/> is <see langword="null"/>) or the table is not in the map.
+    /// </summary>
+    public static string NotHeldBySubject(Export.SubjectDataMap? map, PgTable table)
+    {
+        if (map?.Find(table.QualifiedName) is not { } mapped)
         {
             return string.Empty;
         }

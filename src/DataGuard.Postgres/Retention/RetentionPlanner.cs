@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using DataGuard.Postgres.Catalog;
@@ -11,6 +12,8 @@ internal sealed class RetentionPlanner(IEnumerable<RetentionPredicate> predicate
 {
     private static readonly string[] TimeTypes = ["date", "timestamp without time zone", "timestamp with time zone"];
     private static readonly string[] MarkerTypes = ["timestamp without time zone", "timestamp with time zone", "boolean"];
+    private Dictionary<string, List<string>>? _held;
+    private StrongBox<Export.SubjectDataMap?>? _subjectHolds;
 
     public async Task<RetentionPlan> PlanAsync(NpgsqlConnection connection, RetentionPolicyOptions policy, DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
@@ -51,10 +54,11 @@ internal sealed class RetentionPlanner(IEnumerable<RetentionPredicate> predicate
                 break;
         }
 
-        await AddHoldsAsync(connection, plan, cancellationToken).ConfigureAwait(false);
+        var referencing = await PgCatalog.ForeignKeysAsync(connection, table.QualifiedName, cancellationToken).ConfigureAwait(false);
+        await AddHoldsAsync(connection, plan, referencing, cancellationToken).ConfigureAwait(false);
         if (policy.Action is RetentionAction.Delete or RetentionAction.ArchiveThenDelete)
         {
-            await AddReferencesAsync(connection, plan, cancellationToken).ConfigureAwait(false);
+            AddReferences(plan, referencing);
         }
 
         return plan;
@@ -207,11 +211,13 @@ internal sealed class RetentionPlanner(IEnumerable<RetentionPredicate> predicate
         plan.Assignments = string.Join(", ", assignments);
     }
 
-    private async Task AddHoldsAsync(NpgsqlConnection connection, RetentionPlan plan, CancellationToken cancellationToken)
+    private async Task AddHoldsAsync(NpgsqlConnection connection, RetentionPlan plan, IReadOnlyList<PgForeignKey> children, CancellationToken cancellationToken)
     {
-        var held = await LegalHoldPredicates.ActiveColumnsAsync(connection, cancellationToken).ConfigureAwait(false);
-        plan.NotHeld = LegalHoldPredicates.NotHeld(plan.Table, "t", held, plan.Policy)
-            + await LegalHoldPredicates.NotHeldBySubjectAsync(connection, plan.Table, export, cancellationToken).ConfigureAwait(false);
+        // The holds are read once per planner (one run), not once per policy.
+        _held ??= await LegalHoldPredicates.ActiveColumnsAsync(connection, cancellationToken).ConfigureAwait(false);
+        _subjectHolds ??= new(await LegalHoldPredicates.SubjectHoldMapAsync(connection, export, cancellationToken).ConfigureAwait(false));
+        var held = _held;
+        plan.NotHeld = LegalHoldPredicates.NotHeld(plan.Table, "t", held, plan.Policy) + LegalHoldPredicates.NotHeldBySubject(_subjectHolds.Value, plan.Table);
 
         // A parent row whose referencing rows are held stays too (deleting it would cascade into held rows).
         if (plan.Policy.Action is RetentionAction.Anonymize)
@@ -219,7 +225,6 @@ internal sealed class RetentionPlanner(IEnumerable<RetentionPredicate> predicate
             return;
         }
 
-        var children = await PgCatalog.ForeignKeysAsync(connection, plan.Table.QualifiedName, cancellationToken).ConfigureAwait(false);
         var parts = new StringBuilder();
         foreach (var key in children.Where(k => held.ContainsKey(k.Child)))
         {
@@ -236,9 +241,8 @@ internal sealed class RetentionPlanner(IEnumerable<RetentionPredicate> predicate
         plan.ChildrenNotHeld = parts.ToString();
     }
 
-    private static async Task AddReferencesAsync(NpgsqlConnection connection, RetentionPlan plan, CancellationToken cancellationToken)
+    private static void AddReferences(RetentionPlan plan, IReadOnlyList<PgForeignKey> keys)
     {
-        var keys = await PgCatalog.ForeignKeysAsync(connection, plan.Table.QualifiedName, cancellationToken).ConfigureAwait(false);
         var parts = new StringBuilder();
         foreach (var key in keys)
         {
