@@ -1,4 +1,3 @@
-using System.Globalization;
 using Npgsql;
 
 namespace DataGuard.Postgres.Drills;
@@ -36,13 +35,7 @@ internal static class DrillDatabase
             var command = new NpgsqlCommand(check.Sql, connection, transaction);
             await using var commandScope = command.ConfigureAwait(false);
             var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-            var text = value switch
-            {
-                null or DBNull => "null",
-                bool b => b ? "true" : "false",
-                IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-                _ => value.ToString() ?? "null",
-            };
+            var text = DataGuard.Export.ExportValues.ToText(value) ?? "null";
             var passed = string.Equals(text, check.Expected, StringComparison.Ordinal);
             return new DrillCheckResult(check.Name, passed, passed ? $"= {text}" : $"expected {check.Expected}, got {text}");
         }
