@@ -90,19 +90,25 @@ public sealed class ExportJobs : IDisposable
         }
 
         var id = Guid.CreateVersion7();
-        var insert = new NpgsqlCommand("INSERT INTO dataguard.export_jobs (id, subject, formats, requested_by) VALUES (@id, @subject, @formats, @by)", connection, transaction);
+        var insert = new NpgsqlCommand("INSERT INTO dataguard.export_jobs (id, subject, formats, requested_by) VALUES (@id, @subject, @formats, @by) RETURNING requested_at", connection, transaction);
+        DateTimeOffset requestedAt;
         await using (insert.ConfigureAwait(false))
         {
             insert.Parameters.AddWithValue("id", id);
             insert.Parameters.AddWithValue("subject", subject);
             insert.Parameters.AddWithValue("formats", wanted);
             insert.Parameters.AddWithValue("by", requestedBy);
-            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            var reader = await insert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                requestedAt = reader.GetFieldValue<DateTimeOffset>(0);
+            }
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         _signal.Release();
-        return (await GetExportAsync(id, cancellationToken).ConfigureAwait(false))!;
+        return new ExportJob(id, subject, wanted, "pending", requestedBy, requestedAt, 0, null, null, null, [], null);
     }
 
     /// <summary>Reads a job, with download links while it has not expired.</summary>
