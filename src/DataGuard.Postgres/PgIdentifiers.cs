@@ -16,6 +16,15 @@ public static class PgIdentifiers
     /// <param name="schema">The schema.</param>
     /// <param name="table">The table.</param>
     /// <returns>The quoted, qualified name.</returns>
+    /// <summary>Quotes a text as a SQL string literal (and a postgresql.conf value): single quotes doubled. Prefer parameters; this is for text that cannot be one.</summary>
+    /// <param name="value">The text.</param>
+    /// <returns>The literal, e.g. <c>'it''s'</c>.</returns>
+    public static string Literal(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+    }
+
     public static string QuoteQualified(string schema, string table) => $"{Quote(schema)}.{Quote(table)}";
 
     /// <summary>Splits <c>schema.table</c> at its first dot.</summary>

@@ -50,7 +50,7 @@ public sealed class SubjectSnapshot : IAsyncDisposable
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
         await using var transactionScope = transaction.ConfigureAwait(false);
-        var setup = new NpgsqlCommand($"SET TRANSACTION SNAPSHOT '{_snapshotId.Replace("'", "''", StringComparison.Ordinal)}'; SET LOCAL TimeZone = 'UTC'", connection, transaction);
+        var setup = new NpgsqlCommand($"SET TRANSACTION SNAPSHOT {PgIdentifiers.Literal(_snapshotId)}; SET LOCAL TimeZone = 'UTC'", connection, transaction);
         await using (setup.ConfigureAwait(false))
         {
             await setup.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

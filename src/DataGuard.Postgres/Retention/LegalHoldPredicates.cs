@@ -45,7 +45,7 @@ internal static class LegalHoldPredicates
         {
             var column = table.Column(name) ?? throw RetentionPlanner.Fail(policy, $"a legal hold names {table.QualifiedName}.{name}, which does not exist.");
             var sql = $"{alias}.{PgIdentifiers.Quote(column.Name)}";
-            return $"COALESCE({sql}::text IN (SELECT h.value FROM dataguard.legal_holds h WHERE h.released_at IS NULL AND h.table_name = {Literal(table.QualifiedName)} AND h.column_name = {Literal(column.Name)}), false)";
+            return $"COALESCE({sql}::text IN (SELECT h.value FROM dataguard.legal_holds h WHERE h.released_at IS NULL AND h.table_name = {PgIdentifiers.Literal(table.QualifiedName)} AND h.column_name = {PgIdentifiers.Literal(column.Name)}), false)";
         }));
     }
 
@@ -88,6 +88,4 @@ internal static class LegalHoldPredicates
             depth: 0);
         return $" AND NOT COALESCE({held}, false)";
     }
-
-    private static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 }
