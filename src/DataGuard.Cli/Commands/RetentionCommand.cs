@@ -30,9 +30,12 @@ internal static class RetentionCommand
                 return ExitCodes.Success;
             }
 
+            var holds = result.Results.Any(r => r.Holds.Count > 0)
+                ? (await services.GetRequiredService<LegalHolds>().ListAsync(cancellationToken: ct)).ToDictionary(h => h.Id)
+                : [];
             foreach (var r in result.Results)
             {
-                await WritePolicyAsync(output, r, result.DryRun);
+                await WritePolicyAsync(output, r, result.DryRun, holds);
             }
 
             await output.WriteLineAsync($"Run {result.RunId} recorded in dataguard.retention_runs{(result.DryRun ? " (dry run: nothing changed)" : string.Empty)}.");
@@ -78,19 +81,30 @@ internal static class RetentionCommand
         _ => "deleted",
     };
 
-    private static async Task WritePolicyAsync(TextWriter output, RetentionPolicyResult r, bool dryRun)
+    private static async Task WritePolicyAsync(TextWriter output, RetentionPolicyResult r, bool dryRun, Dictionary<long, LegalHold> holds)
     {
         var range = r.Oldest is null ? string.Empty : $"; expired from {r.Oldest:O} to {r.Newest:O}";
         var work = dryRun ? string.Empty : $", {r.Batches} {(r.Action == "DropPartitions" ? "partitions" : "batches")}, longest {r.LongestBatchMs} ms";
         await output.WriteLineAsync($"{r.Policy}: {Verb(r.Action, dryRun)} {r.RowsAffected} rows ({r.RowsHeld} spared by legal holds){work}{range}");
+        if (dryRun && r.RowIdentity is not null)
+        {
+            await output.WriteLineAsync($"  rows identified by {r.RowIdentity}");
+        }
+
         if (r.ParentsHeldByChildren > 0)
         {
-            await output.WriteLineAsync($"  {r.ParentsHeldByChildren} rows kept because rows referencing them are held");
+            await output.WriteLineAsync($"  {r.ParentsHeldByChildren} rows kept because held rows reference them (directly or through other tables)");
+        }
+
+        foreach (var h in r.Holds)
+        {
+            var what = holds.TryGetValue(h.HoldId, out var hold) ? $" ({Describe(hold)}: {hold.Reason})" : string.Empty;
+            await output.WriteLineAsync($"  hold {h.HoldId}{what} keeps {h.Rows} rows");
         }
 
         if (r.RowsKeptByReferences > 0)
         {
-            await output.WriteLineAsync($"  {r.RowsKeptByReferences} rows kept because other rows still reference them (ON DELETE NO ACTION / RESTRICT)");
+            await output.WriteLineAsync($"  {r.RowsKeptByReferences} rows kept because other rows still reference them or the rows their delete cascades to (ON DELETE NO ACTION / RESTRICT)");
         }
 
         foreach (var c in r.Cascades)
@@ -105,7 +119,7 @@ internal static class RetentionCommand
 
         if (r.SampleKeys.Count > 0)
         {
-            await output.WriteLineAsync($"  {(r.Action == "DropPartitions" ? "partitions" : "sample rows (ctid)")}: {string.Join(", ", r.SampleKeys)}");
+            await output.WriteLineAsync($"  {(r.Action == "DropPartitions" ? "partitions" : "sample rows (table ctid)")}: {string.Join(", ", r.SampleKeys)}");
         }
 
         if (r.Archives.Count > 0)
@@ -128,7 +142,7 @@ internal static class RetentionCommand
         var subject = new Option<string?>("--subject") { Description = "A subject's key: holds every row the export data map links to it." };
         var table = new Option<string?>("--table") { Description = "schema.table" };
         var column = new Option<string?>("--column") { Description = "The column." };
-        var value = new Option<string?>("--value") { Description = "The value (compared as text)." };
+        var value = new Option<string?>("--value") { Description = "The value, in any form the column's type accepts (parsed and compared in that type)." };
         var reason = new Option<string>("--reason") { Description = "Why (recorded).", Required = true };
         var place = new Command("place", "Place a hold on a subject (--subject KEY) or on the rows where a column has a value (--table T --column C --value V).") { subject, table, column, value, reason };
         place.SetAction(async (parse, ct) =>

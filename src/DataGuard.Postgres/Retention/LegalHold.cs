@@ -4,7 +4,7 @@ namespace DataGuard.Postgres.Retention;
 /// <param name="Id">The hold's id.</param>
 /// <param name="Table">The table, <c>schema.table</c>.</param>
 /// <param name="Column">The column.</param>
-/// <param name="Value">The value (compared as text).</param>
+/// <param name="Value">The value, in the canonical text of the held column's type (compared in that type).</param>
 /// <param name="Reason">Why.</param>
 /// <param name="PlacedBy">Who placed it.</param>
 /// <param name="PlacedAt">When.</param>

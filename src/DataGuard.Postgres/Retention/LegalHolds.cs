@@ -34,13 +34,14 @@ public sealed class LegalHolds
         var target = _export.Value.Subject;
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
-        return await InsertAsync(connection, "subject", target.Table, target.Key, subject, reason, cancellationToken).ConfigureAwait(false);
+        var value = await CanonicalAsync(connection, target.Table, target.Key, subject, cancellationToken).ConfigureAwait(false);
+        return await InsertAsync(connection, "subject", target.Table, target.Key, value, reason, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Places a hold on the rows of <paramref name="table"/> whose <paramref name="column"/> equals <paramref name="value"/>.</summary>
     /// <param name="table">The table, <c>schema.table</c>; must exist.</param>
     /// <param name="column">The column; must exist.</param>
-    /// <param name="value">The value, compared as text.</param>
+    /// <param name="value">The value, in any text form the column's type accepts (<c>042</c> for an integer, an upper-case uuid); it is parsed in that type, stored in its canonical form, and compared in that type. A value the type cannot hold is refused.</param>
     /// <param name="reason">Why (recorded).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The hold.</returns>
@@ -49,13 +50,22 @@ public sealed class LegalHolds
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
+        var canonical = await CanonicalAsync(connection, table, column, value, cancellationToken).ConfigureAwait(false);
+        return await InsertAsync(connection, "table", table, column, canonical, reason, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The value parsed in the column's type, in that type's canonical text; a clear error when it cannot be held.</summary>
+    private static async Task<string> CanonicalAsync(NpgsqlConnection connection, string table, string column, string value, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(value);
         var found = await Catalog.PgCatalog.FindTableAsync(connection, table, cancellationToken).ConfigureAwait(false);
-        if (found?.Column(column) is null)
+        if (found?.Column(column) is not { } held)
         {
             throw new DataGuardException($"hold on {table}.{column}: the table {table} or its column '{column}' does not exist.") { Operation = "retention" };
         }
 
-        return await InsertAsync(connection, "table", table, column, value, reason, cancellationToken).ConfigureAwait(false);
+        var (canonical, error) = await HoldValue.TryCanonicalAsync(connection, null, value, held.Type, cancellationToken).ConfigureAwait(false);
+        return canonical ?? throw new DataGuardException($"hold on {table}.{column} ({held.Type}): {error}. No hold was placed.") { Operation = "retention" };
     }
 
     private static async Task<LegalHold> InsertAsync(NpgsqlConnection connection, string kind, string table, string column, string value, string reason, CancellationToken cancellationToken)
@@ -112,6 +122,5 @@ public sealed class LegalHolds
         return holds;
     }
 
-    internal Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) =>
-        SchemaConnection.OpenAsync(_options.Value.ConnectionString, RetentionSchema.Create, cancellationToken);
+    internal Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) => RetentionSchema.OpenAsync(_options.Value.ConnectionString, cancellationToken);
 }

@@ -6,7 +6,9 @@ namespace DataGuard.Postgres.Retention;
 /// <summary>
 /// DropPartitions: detaches and drops (optionally after archiving) each partition whose upper bound lies at or before
 /// the cutoff. A partition is kept, and reported, when its bound is open (MAXVALUE, DEFAULT), when it holds a row
-/// inside the window (a safety net; the bounds say it cannot), or when it holds rows under a legal hold.
+/// inside the window (a safety net; the bounds say it cannot), a held row, a row a held row references, or a row any
+/// other row references. Those checks run inside the drop's own transaction, after the partition is locked and with
+/// the legal-hold lock held, so that a hold placed meanwhile is seen.
 /// </summary>
 internal static partial class PartitionRetention
 {
@@ -19,7 +21,16 @@ internal static partial class PartitionRetention
 
     public sealed record Outcome(IReadOnlyList<string> Dropped, long Rows, long HeldRows, IReadOnlyList<string> Kept);
 
-    public static async Task<Outcome> RunAsync(NpgsqlConnection connection, RetentionPlan plan, RetentionOptions options, bool dryRun, Func<RetentionArchive> archive, List<string> archives, CancellationToken cancellationToken)
+    private sealed record Census(long Total, long InWindow, long Held, long Referenced)
+    {
+        public string? Reason => Held > 0 ? $"{Held} held rows, or rows held rows reference"
+            : InWindow > 0 ? $"{InWindow} rows inside the window"
+            : Referenced > 0 ? $"{Referenced} rows other rows reference"
+            : null;
+    }
+
+    public static async Task<Outcome> RunAsync(
+        NpgsqlConnection connection, RetentionPlan plan, RetentionGuards.Builder guards, RetentionOptions options, bool dryRun, Func<RetentionArchive> archive, List<string> archives, CancellationToken cancellationToken)
     {
         var dropped = new List<string>();
         var kept = new List<string>();
@@ -32,21 +43,25 @@ internal static partial class PartitionRetention
                 continue;
             }
 
-            var (total, inWindow, heldRows) = await CountAsync(connection, plan, partition, cancellationToken).ConfigureAwait(false);
-            if (inWindow > 0 || heldRows > 0)
+            Census census;
+            if (dryRun)
             {
-                held += heldRows;
-                kept.Add($"{partition.QualifiedName} ({(heldRows > 0 ? $"{heldRows} held rows" : $"{inWindow} rows inside the window")})");
+                census = await CountAsync(connection, null, plan, await guards.BuildAsync(connection, null, plan, cancellationToken).ConfigureAwait(false), partition, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                census = await DropAsync(connection, plan, guards, options, partition, plan.Policy.ArchivePartitions ? archive : null, archives, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (census.Reason is { } reason)
+            {
+                held += census.Held;
+                kept.Add($"{partition.QualifiedName} ({reason})");
                 continue;
             }
 
-            if (!dryRun)
-            {
-                await DropAsync(connection, plan, options, partition, plan.Policy.ArchivePartitions ? archive() : null, archives, cancellationToken).ConfigureAwait(false);
-            }
-
             dropped.Add(partition.QualifiedName);
-            rows += total;
+            rows += census.Total;
         }
 
         return new Outcome(dropped, rows, held, kept);
@@ -62,7 +77,7 @@ internal static partial class PartitionRetention
             """,
             connection);
         await using var commandScope = command.ConfigureAwait(false);
-        command.Parameters.AddWithValue("oid", NpgsqlTypes.NpgsqlDbType.Oid, plan.Table.Oid);
+        command.Parameters.AddWithValue("oid", NpgsqlTypes.NpgsqlDbType.Oid, plan.Relation.Oid);
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
         var partitions = new List<Partition>();
@@ -74,7 +89,7 @@ internal static partial class PartitionRetention
         return partitions;
     }
 
-    /// <summary>Whether the partition's upper bound is at or before the cutoff; <see langword="null"/> for DEFAULT and MAXVALUE bounds.</summary>
+    /// <summary>Whether the partition's upper bound is at or before the cutoff (in the column's type and the policy's zone); <see langword="null"/> for DEFAULT and MAXVALUE bounds.</summary>
     private static async Task<bool?> UpperBoundBeforeCutoffAsync(NpgsqlConnection connection, RetentionPlan plan, Partition partition, CancellationToken cancellationToken)
     {
         if (UpperBound().Match(partition.Bound) is not { Success: true } match)
@@ -83,32 +98,44 @@ internal static partial class PartitionRetention
         }
 
         // The bound's literal goes in as a parameter, cast to the column's type by PostgreSQL itself.
-        var command = new NpgsqlCommand($"SELECT @upper::{plan.Timestamp.Type} <= @cutoff", connection);
+        var command = plan.Command($"SELECT @dg_upper::{plan.Timestamp.Type} <= {plan.CutoffSql}", connection);
         await using var commandScope = command.ConfigureAwait(false);
-        command.Parameters.AddWithValue("upper", match.Groups[1].Value.Replace("''", "'", StringComparison.Ordinal));
-        command.Parameters.AddWithValue("cutoff", plan.Cutoff);
+        command.Parameters.AddWithValue("dg_upper", match.Groups[1].Value.Replace("''", "'", StringComparison.Ordinal));
         return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
-    private static async Task<(long Total, long InWindow, long Held)> CountAsync(NpgsqlConnection connection, RetentionPlan plan, Partition partition, CancellationToken cancellationToken)
+    private static async Task<Census> CountAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, RetentionPlan plan, RetentionGuards guards, Partition partition, CancellationToken cancellationToken)
     {
+        var relation = guards.Graph.Find(partition.QualifiedName)
+            ?? throw RetentionPlanner.Fail(plan.Policy, $"the partition {partition.QualifiedName} is not in the catalog any more.");
+        var held = string.Join(" OR ", new[] { guards.Holds.Held(relation, "t", true, plan.Policy), guards.References.NeededByHold(relation, "t") }.Where(s => s is not null).DefaultIfEmpty("false"));
+        var referenced = guards.References.Referenced(relation, "t") ?? "false";
         var command = plan.Command(
-            $"SELECT count(*), count(*) FILTER (WHERE NOT ({plan.TimestampSql} < @cutoff)), count(*) FILTER (WHERE NOT (true{plan.NotHeld}{plan.ChildrenNotHeld})) FROM {partition.Quoted} t",
-            connection);
+            $"SELECT count(*), count(*) FILTER (WHERE NOT ({plan.TimestampSql} < {plan.CutoffSql})), count(*) FILTER (WHERE {held}), count(*) FILTER (WHERE {referenced}) FROM {partition.Quoted} t",
+            connection,
+            transaction);
         await using var commandScope = command.ConfigureAwait(false);
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+        return new Census(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
     }
 
-    private static async Task DropAsync(NpgsqlConnection connection, RetentionPlan plan, RetentionOptions options, Partition partition, RetentionArchive? archive, List<string> archives, CancellationToken cancellationToken)
+    private static async Task<Census> DropAsync(
+        NpgsqlConnection connection, RetentionPlan plan, RetentionGuards.Builder guards, RetentionOptions options, Partition partition, Func<RetentionArchive>? archive, List<string> archives, CancellationToken cancellationToken)
     {
         var transaction = await RetentionBatches.BeginAsync(connection, options, cancellationToken).ConfigureAwait(false);
         await using var transactionScope = transaction.ConfigureAwait(false);
 
-        // Lock the partition first, so that no row arrives between the archive and the drop.
+        // Lock the partition first, so that no row arrives or changes between the checks, the archive and the drop.
         await ExecuteAsync(connection, transaction, $"LOCK TABLE {partition.Quoted} IN ACCESS EXCLUSIVE MODE", cancellationToken).ConfigureAwait(false);
+        var census = await CountAsync(connection, transaction, plan, await guards.BuildAsync(connection, transaction, plan, cancellationToken).ConfigureAwait(false), partition, cancellationToken).ConfigureAwait(false);
+        if (census.Reason is not null)
+        {
+            await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+            return census;
+        }
+
         if (archive is not null)
         {
             var command = new NpgsqlCommand($"SELECT row_to_json(t.*)::text FROM {partition.Quoted} t", connection, transaction);
@@ -118,13 +145,14 @@ internal static partial class PartitionRetention
             {
                 if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    archives.Add((await archive.WriteAsync(partition.Name, reader, cancellationToken).ConfigureAwait(false)).Key);
+                    archives.Add((await archive().WriteAsync(partition.Name, reader, cancellationToken).ConfigureAwait(false)).Key);
                 }
             }
         }
 
-        await ExecuteAsync(connection, transaction, $"ALTER TABLE {plan.Table.Quoted} DETACH PARTITION {partition.Quoted}; DROP TABLE {partition.Quoted}", cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, transaction, $"ALTER TABLE {plan.Relation.Quoted} DETACH PARTITION {partition.Quoted}; DROP TABLE {partition.Quoted}", cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return census;
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)

@@ -5,43 +5,66 @@ namespace DataGuard.Postgres.Retention;
 
 /// <summary>
 /// A policy compiled against the catalog: every identifier comes from the catalog and is quoted, every configured
-/// value is a parameter. The fragments use the alias <c>t</c> for the policy's table.
+/// value is a parameter. The fragments use the alias <c>t</c> for the policy's table. What keeps rows (holds,
+/// references) is not here: <see cref="RetentionGuards"/> are rebuilt inside every batch.
 /// </summary>
 internal sealed class RetentionPlan
 {
     private readonly List<(string Name, object Value)> _parameters = [];
 
-    public RetentionPlan(RetentionPolicyOptions policy, PgTable table, PgColumn timestamp, DateTimeOffset cutoff)
+    public RetentionPlan(RetentionPolicyOptions policy, PgTable table, PgRelation relation, bool includesDescendants, PgColumn timestamp, DateTimeOffset cutoff, string zone)
     {
         Policy = policy;
         Table = table;
+        Relation = relation;
+        IncludesDescendants = includesDescendants;
         Timestamp = timestamp;
         Cutoff = cutoff;
+        Zone = zone;
         _parameters.Add(("cutoff", cutoff));
+        _parameters.Add(("zone", zone));
     }
 
     public RetentionPolicyOptions Policy { get; }
 
     public PgTable Table { get; }
 
+    /// <summary>Gets the policy's table in the relation graph (its oid pins it for the whole run).</summary>
+    public PgRelation Relation { get; }
+
+    /// <summary>Gets a value indicating whether the rows of the tables that inherit from the policy's table are included.</summary>
+    public bool IncludesDescendants { get; }
+
     public PgColumn Timestamp { get; }
 
     public DateTimeOffset Cutoff { get; }
 
+    /// <summary>Gets the time zone in which a <c>timestamp</c> or <c>date</c> column is read.</summary>
+    public string Zone { get; }
+
+    /// <summary>Gets how rows are identified, and why (shown by dry runs).</summary>
+    public string RowIdentity { get; set; } = string.Empty;
+
+    /// <summary>Gets the table as the policy reads it: with its descendants, or <c>ONLY</c>.</summary>
+    public string Scan => IncludesDescendants ? Relation.Quoted : "ONLY " + Relation.Quoted;
+
     /// <summary>Gets the timestamp column as <c>t."column"</c>.</summary>
     public string TimestampSql => $"t.{PgIdentifiers.Quote(Timestamp.Name)}";
 
+    /// <summary>
+    /// Gets the cutoff in the column's own type: a timestamptz as is; a <c>timestamp</c> as the wall-clock time in
+    /// <see cref="Zone"/>; a <c>date</c> as that wall-clock time's day (a day is expired once it has wholly passed).
+    /// The session's time zone plays no part.
+    /// </summary>
+    public string CutoffSql => Timestamp.Type switch
+    {
+        "timestamp with time zone" => "@cutoff::timestamptz",
+        "date" => "(@cutoff::timestamptz AT TIME ZONE @zone::text)::date",
+        _ => "(@cutoff::timestamptz AT TIME ZONE @zone::text)",
+    };
+
     /// <summary>Gets or sets the expiry test plus the configured conditions and predicate.</summary>
     public string Expired { get; set; } = string.Empty;
-
-    /// <summary>Gets or sets the rows' own legal holds, as <c> AND ...</c> (empty without holds).</summary>
-    public string NotHeld { get; set; } = string.Empty;
-
-    /// <summary>Gets or sets the rows whose referencing rows are held, as <c> AND ...</c>.</summary>
-    public string ChildrenNotHeld { get; set; } = string.Empty;
-
-    /// <summary>Gets or sets the rows still referenced through NO ACTION / RESTRICT keys, as <c> AND ...</c> (deleting actions only).</summary>
-    public string NotReferenced { get; set; } = string.Empty;
 
     /// <summary>Gets or sets the rows an Anonymize policy has not processed yet, as <c> AND ...</c>.</summary>
     public string NotProcessed { get; set; } = string.Empty;
@@ -49,17 +72,16 @@ internal sealed class RetentionPlan
     /// <summary>Gets or sets the SET list of an Anonymize policy.</summary>
     public string Assignments { get; set; } = string.Empty;
 
-    /// <summary>Gets the keys whose deletes change other tables.</summary>
-    public List<PgForeignKey> Cascading { get; } = [];
-
-    /// <summary>Gets the keys that keep referenced rows.</summary>
-    public List<PgForeignKey> Restricting { get; } = [];
-
     /// <summary>Gets the expired rows: <c>FROM table t WHERE ...</c>.</summary>
-    public string FromExpired => $"FROM {Table.Quoted} t WHERE {Expired}";
+    public string FromExpired => $"FROM {Scan} t WHERE {Expired}";
 
-    /// <summary>Gets the rows the action affects.</summary>
-    public string FromAffected => FromExpired + NotHeld + ChildrenNotHeld + NotReferenced + NotProcessed;
+    /// <summary>A value of the timestamp column as a timestamptz, read in <see cref="Zone"/> when it has none.</summary>
+    public string AsTimestamptz(string value) => Timestamp.Type switch
+    {
+        "timestamp with time zone" => value,
+        "date" => $"({value})::timestamp AT TIME ZONE @zone::text",
+        _ => $"({value}) AT TIME ZONE @zone::text",
+    };
 
     public string AddParameter(object value)
     {

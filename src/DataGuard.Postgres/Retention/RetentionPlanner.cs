@@ -8,15 +8,16 @@ using Npgsql;
 namespace DataGuard.Postgres.Retention;
 
 /// <summary>Checks a policy against the catalog and compiles it to a <see cref="RetentionPlan"/>; every error names the policy.</summary>
-internal sealed class RetentionPlanner(IEnumerable<RetentionPredicate> predicates, RetentionOptions options, Export.ExportOptions export)
+internal sealed class RetentionPlanner(IEnumerable<RetentionPredicate> predicates, RetentionOptions options)
 {
     private static readonly string[] TimeTypes = ["date", "timestamp without time zone", "timestamp with time zone"];
     private static readonly string[] MarkerTypes = ["timestamp without time zone", "timestamp with time zone", "boolean"];
-    private Dictionary<string, List<string>>? _held;
-    private StrongBox<Export.SubjectDataMap?>? _subjectHolds;
 
     public async Task<RetentionPlan> PlanAsync(NpgsqlConnection connection, RetentionPolicyOptions policy, DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
+        var graph = await PgRelationGraph.ReadAsync(connection, [policy.Table], null, cancellationToken).ConfigureAwait(false);
+        var relation = graph.Find(policy.Table) ?? throw Fail(policy, $"the table {policy.Table} does not exist.");
+        var (includes, identity) = Scope(policy, graph, relation);
         var table = await PgCatalog.FindTableAsync(connection, policy.Table, cancellationToken).ConfigureAwait(false)
             ?? throw Fail(policy, $"the table {policy.Table} does not exist.");
         var timestamp = RequireColumn(policy, table, policy.TimestampColumn);
@@ -25,8 +26,9 @@ internal sealed class RetentionPlanner(IEnumerable<RetentionPredicate> predicate
             throw Fail(policy, $"{policy.Table}.{timestamp.Name} is {timestamp.Type}, not a date, timestamp or timestamptz.");
         }
 
-        var plan = new RetentionPlan(policy, table, timestamp, cutoff);
-        var expired = new StringBuilder($"{plan.TimestampSql} < @cutoff");
+        var zone = await RequireZoneAsync(connection, policy, cancellationToken).ConfigureAwait(false);
+        var plan = new RetentionPlan(policy, table, relation, includes, timestamp, cutoff, zone) { RowIdentity = identity };
+        var expired = new StringBuilder($"{plan.TimestampSql} < {plan.CutoffSql}");
         foreach (var condition in policy.Conditions)
         {
             expired.Append(" AND ").Append(Condition(plan, condition));
@@ -43,9 +45,9 @@ internal sealed class RetentionPlanner(IEnumerable<RetentionPredicate> predicate
         switch (policy.Action)
         {
             case RetentionAction.Anonymize:
-                await CompileAnonymizeAsync(connection, plan, cancellationToken).ConfigureAwait(false);
+                await CompileAnonymizeAsync(connection, plan, graph, cancellationToken).ConfigureAwait(false);
                 break;
-            case RetentionAction.DropPartitions when !table.IsPartitioned:
+            case RetentionAction.DropPartitions when !relation.IsPartitioned:
                 throw Fail(policy, $"DropPartitions needs a partitioned table; {policy.Table} is not one.");
             case RetentionAction.DropPartitions:
                 await RequireRangeKeyAsync(connection, plan, cancellationToken).ConfigureAwait(false);
@@ -54,14 +56,69 @@ internal sealed class RetentionPlanner(IEnumerable<RetentionPredicate> predicate
                 break;
         }
 
-        var referencing = await PgCatalog.ForeignKeysAsync(connection, table.QualifiedName, cancellationToken).ConfigureAwait(false);
-        await AddHoldsAsync(connection, plan, referencing, cancellationToken).ConfigureAwait(false);
-        if (policy.Action is RetentionAction.Delete or RetentionAction.ArchiveThenDelete)
+        return plan;
+    }
+
+    /// <summary>
+    /// Which rows the policy reads, and how it tells them apart: <c>ctid</c> in the table alone when no table inherits
+    /// from it (or <see cref="RetentionPolicyOptions.IncludeInheritedTables"/> is false), else <c>(tableoid, ctid)</c>
+    /// across the table and its descendants (ctids repeat from one table to the next). Relations whose rows have no
+    /// stable ctid (foreign tables, other access methods) are refused.
+    /// </summary>
+    private static (bool Includes, string Identity) Scope(RetentionPolicyOptions policy, PgRelationGraph graph, PgRelation relation)
+    {
+        if (relation.Kind is not ('r' or 'p'))
         {
-            AddReferences(plan, referencing);
+            throw Fail(policy, $"{relation.QualifiedName} is a {relation.KindName}; retention acts on tables (plain, partitioned, or with inheritance children).");
         }
 
-        return plan;
+        if (relation.IsPartitioned && !policy.IncludeInheritedTables)
+        {
+            throw Fail(policy, $"IncludeInheritedTables is false, but {relation.QualifiedName} is partitioned: its rows live in its partitions.");
+        }
+
+        var descendants = graph.Descendants(relation.Oid);
+        var includes = relation.IsPartitioned || (policy.IncludeInheritedTables && descendants.Count > 0);
+        var scope = includes ? descendants.Append(relation).ToList() : [relation];
+        if (scope.Where(r => r.Kind == 'f').Select(r => r.QualifiedName).ToList() is { Count: > 0 } foreign)
+        {
+            throw Fail(policy, $"{relation.QualifiedName} has foreign tables among the tables that inherit from it ({string.Join(", ", foreign)}): their rows cannot be identified safely. Set IncludeInheritedTables to false to act on {relation.QualifiedName}'s own rows only, or give each local child its own policy.");
+        }
+
+        if (scope.FirstOrDefault(r => r.Kind == 'r' && !r.IsHeapTable) is { } other)
+        {
+            throw Fail(policy, $"{other.QualifiedName} uses the table access method '{other.AccessMethod}'; retention identifies rows by ctid, which only heap tables guarantee.");
+        }
+
+        if (!includes)
+        {
+            return (false, descendants.Count == 0
+                ? $"ctid in ONLY {relation.QualifiedName} (no table inherits from it)"
+                : $"ctid in ONLY {relation.QualifiedName} (the {descendants.Count} table(s) inheriting from it are left out: IncludeInheritedTables is false)");
+        }
+
+        var leaves = descendants.Count(d => d.Kind == 'r');
+        return (true, relation.IsPartitioned
+            ? $"(tableoid, ctid) across the {leaves} partition(s) of {relation.QualifiedName} (ctids repeat from one partition to the next)"
+            : $"(tableoid, ctid) across {relation.QualifiedName} and the {descendants.Count} table(s) inheriting from it (ctids repeat from one table to the next)");
+    }
+
+    private static async Task<string> RequireZoneAsync(NpgsqlConnection connection, RetentionPolicyOptions policy, CancellationToken cancellationToken)
+    {
+        var zone = string.IsNullOrWhiteSpace(policy.TimeZone) ? "UTC" : policy.TimeZone;
+        var command = new NpgsqlCommand("SELECT now() AT TIME ZONE @zone", connection);
+        await using var commandScope = command.ConfigureAwait(false);
+        command.Parameters.AddWithValue("zone", zone);
+        try
+        {
+            await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InvalidParameterValue)
+        {
+            throw Fail(policy, $"TimeZone '{zone}' is not a time zone PostgreSQL knows ({ex.SqlState}: {ex.MessageText}).");
+        }
+
+        return zone;
     }
 
     internal static DataGuardException Fail(IRetentionPolicy policy, string message) =>
@@ -141,15 +198,21 @@ internal sealed class RetentionPlanner(IEnumerable<RetentionPredicate> predicate
         return (inner, outer);
     }
 
-    private async Task CompileAnonymizeAsync(NpgsqlConnection connection, RetentionPlan plan, CancellationToken cancellationToken)
+    private async Task CompileAnonymizeAsync(NpgsqlConnection connection, RetentionPlan plan, PgRelationGraph graph, CancellationToken cancellationToken)
     {
         var policy = plan.Policy;
+        var family = graph.Family(plan.Relation.Oid);
         var assignments = new List<string>();
         var unprocessed = new List<string>();
         string? inner = null, outer = null;
         foreach (var rule in policy.Anonymize)
         {
             var column = RequireColumn(policy, plan.Table, rule.Column);
+            if (graph.References.FirstOrDefault(r => graph.Family(r.Parent) == family && r.ParentColumns.Contains(column.Name)) is { } key)
+            {
+                throw Fail(policy, $"{plan.Table.QualifiedName}.{column.Name} is referenced by the foreign key {key.Name} of {graph.Find(key.Child)?.QualifiedName}; anonymizing it would change or break those references.");
+            }
+
             var target = PgIdentifiers.Quote(column.Name);
             var current = $"t.{target}";
             switch (rule.Method)
@@ -209,56 +272,5 @@ internal sealed class RetentionPlanner(IEnumerable<RetentionPredicate> predicate
         }
 
         plan.Assignments = string.Join(", ", assignments);
-    }
-
-    private async Task AddHoldsAsync(NpgsqlConnection connection, RetentionPlan plan, IReadOnlyList<PgForeignKey> children, CancellationToken cancellationToken)
-    {
-        // The holds are read once per planner (one run), not once per policy.
-        _held ??= await LegalHoldPredicates.ActiveColumnsAsync(connection, cancellationToken).ConfigureAwait(false);
-        _subjectHolds ??= new(await LegalHoldPredicates.SubjectHoldMapAsync(connection, export, cancellationToken).ConfigureAwait(false));
-        var held = _held;
-        plan.NotHeld = LegalHoldPredicates.NotHeld(plan.Table, "t", held, plan.Policy) + LegalHoldPredicates.NotHeldBySubject(_subjectHolds.Value, plan.Table);
-
-        // A parent row whose referencing rows are held stays too (deleting it would cascade into held rows).
-        if (plan.Policy.Action is RetentionAction.Anonymize)
-        {
-            return;
-        }
-
-        var parts = new StringBuilder();
-        foreach (var key in children.Where(k => held.ContainsKey(k.Child)))
-        {
-            var child = await PgCatalog.FindTableAsync(connection, key.Child, cancellationToken).ConfigureAwait(false);
-            if (child is null)
-            {
-                continue;
-            }
-
-            var childHeld = LegalHoldPredicates.Held(child, "c", held, plan.Policy);
-            parts.Append($" AND NOT EXISTS (SELECT 1 FROM {child.Quoted} c WHERE {key.JoinCondition("c", "t")} AND ({childHeld}))");
-        }
-
-        plan.ChildrenNotHeld = parts.ToString();
-    }
-
-    private static void AddReferences(RetentionPlan plan, IReadOnlyList<PgForeignKey> keys)
-    {
-        var parts = new StringBuilder();
-        foreach (var key in keys)
-        {
-            if (key.Cascades)
-            {
-                plan.Cascading.Add(key);
-                continue;
-            }
-
-            // Deleting a row still referenced through NO ACTION / RESTRICT would fail the batch: keep it and report it.
-            plan.Restricting.Add(key);
-            var (schema, name) = PgIdentifiers.SplitQualified(key.Child)!.Value;
-            var self = string.Equals(key.Child, plan.Table.QualifiedName, StringComparison.Ordinal) ? $" AND r.ctid <> t.ctid" : string.Empty;
-            parts.Append($" AND NOT EXISTS (SELECT 1 FROM {PgIdentifiers.QuoteQualified(schema, name)} r WHERE {key.JoinCondition("r", "t")}{self})");
-        }
-
-        plan.NotReferenced = parts.ToString();
     }
 }

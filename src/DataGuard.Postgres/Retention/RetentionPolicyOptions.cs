@@ -35,6 +35,19 @@ public sealed class RetentionPolicyOptions : IRetentionPolicy
     /// <inheritdoc />
     public bool ArchivePartitions { get; set; }
 
+    /// <summary>
+    /// Gets or sets the IANA time zone in which a <c>timestamp without time zone</c> or <c>date</c> timestamp column is
+    /// read (the zone the application wrote its wall-clock times in). Default: UTC. Ignored for <c>timestamptz</c>.
+    /// </summary>
+    public string? TimeZone { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether the rows of tables that inherit from <see cref="Table"/> (<c>INHERITS</c>
+    /// children, at any depth) are included, as a query on the table includes them. Default: true. False acts on the
+    /// table's own rows only (<c>ONLY</c>); a partitioned table always includes its partitions.
+    /// </summary>
+    public bool IncludeInheritedTables { get; set; } = true;
+
     /// <inheritdoc />
     IReadOnlyList<RetentionCondition> IRetentionPolicy.Conditions => Conditions;
 

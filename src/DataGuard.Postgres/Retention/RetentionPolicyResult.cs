@@ -37,6 +37,12 @@ public sealed record RetentionPolicyResult(
     /// <summary>Gets the partitions a DropPartitions policy kept although their bounds are expired, and why.</summary>
     public IReadOnlyList<string> Kept { get; init; } = [];
 
+    /// <summary>Gets, per active legal hold that kept expired rows of this policy, how many (a row kept by two holds counts for each).</summary>
+    public IReadOnlyList<RetentionHoldCount> Holds { get; init; } = [];
+
+    /// <summary>Gets how the policy identifies the rows it acts on, and why (for example <c>ctid in ONLY public.audit (no child tables)</c>).</summary>
+    public string? RowIdentity { get; init; }
+
     /// <summary>Gets the archive objects written (ArchiveThenDelete, or DropPartitions with archiving).</summary>
     public IReadOnlyList<string> Archives { get; init; } = [];
 }

@@ -73,7 +73,8 @@ public sealed class RetentionRunner
     {
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
-        var planner = new RetentionPlanner(_predicates, _options.Value, _export.Value);
+        var planner = new RetentionPlanner(_predicates, _options.Value);
+        await ActiveHolds.RequireValidValuesAsync(connection, "retention", cancellationToken).ConfigureAwait(false);
         foreach (var policy in _options.Value.Policies)
         {
             await planner.PlanAsync(connection, policy, _time.GetUtcNow() - policy.MaxAge, cancellationToken).ConfigureAwait(false);
@@ -104,8 +105,10 @@ public sealed class RetentionRunner
             var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
             await using (connection.ConfigureAwait(false))
             {
-                // Every policy is compiled against the catalog before anything changes.
-                var planner = new RetentionPlanner(_predicates, _options.Value, _export.Value);
+                // Every policy is compiled against the catalog, and every hold's value checked, before anything changes.
+                var planner = new RetentionPlanner(_predicates, _options.Value);
+                await ActiveHolds.RequireValidValuesAsync(connection, "retention", cancellationToken).ConfigureAwait(false);
+                var guards = new RetentionGuards.Builder(_export.Value);
                 var now = _time.GetUtcNow();
                 var plans = new List<RetentionPlan>();
                 foreach (var p in policies)
@@ -117,7 +120,7 @@ public sealed class RetentionRunner
                 var results = new List<RetentionPolicyResult>();
                 foreach (var plan in plans)
                 {
-                    var result = await RunPolicyAsync(connection, plan, runId, now, dryRun, cancellationToken).ConfigureAwait(false);
+                    var result = await RunPolicyAsync(connection, plan, guards, runId, now, dryRun, cancellationToken).ConfigureAwait(false);
                     results.Add(result);
                     await RecordAsync(connection, runId, result, cancellationToken).ConfigureAwait(false);
                     if (!dryRun)
@@ -171,14 +174,15 @@ public sealed class RetentionRunner
             ["keptByReferences"] = r.RowsKeptByReferences,
             ["cascades"] = r.Cascades.Select(c => new Dictionary<string, object> { ["table"] = c.Table, ["constraint"] = c.Constraint, ["onDelete"] = c.OnDelete, ["rows"] = c.Rows }).ToList(),
             ["archives"] = r.Archives,
+            ["holds"] = r.Holds.Select(h => new Dictionary<string, long> { ["hold"] = h.HoldId, ["rows"] = h.Rows }).ToList(),
+            ["rowIdentity"] = r.RowIdentity ?? string.Empty,
             ["sample"] = r.SampleKeys,
         });
         command.Parameters.AddWithValue("details", NpgsqlTypes.NpgsqlDbType.Jsonb, details);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) =>
-        SchemaConnection.OpenAsync(_postgres.Value.ConnectionString, RetentionSchema.Create, cancellationToken);
+    private Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) => RetentionSchema.OpenAsync(_postgres.Value.ConnectionString, cancellationToken);
 
     private RetentionArchive OpenArchive(RetentionPlan plan, long runId, DateTimeOffset started)
     {
@@ -187,7 +191,7 @@ public sealed class RetentionRunner
         return new RetentionArchive(_services.GetRequiredService<IBackupStorage>(), codec, plan.Policy.Name, plan.Table.QualifiedName, runId, started);
     }
 
-    private async Task<RetentionPolicyResult> RunPolicyAsync(NpgsqlConnection connection, RetentionPlan plan, long runId, DateTimeOffset started, bool dryRun, CancellationToken cancellationToken)
+    private async Task<RetentionPolicyResult> RunPolicyAsync(NpgsqlConnection connection, RetentionPlan plan, RetentionGuards.Builder guards, long runId, DateTimeOffset started, bool dryRun, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
         var policy = plan.Policy;
@@ -198,12 +202,13 @@ public sealed class RetentionRunner
         {
             try
             {
-                var outcome = await PartitionRetention.RunAsync(connection, plan, _options.Value, dryRun, Archive, archives, cancellationToken).ConfigureAwait(false);
+                var outcome = await PartitionRetention.RunAsync(connection, plan, guards, _options.Value, dryRun, Archive, archives, cancellationToken).ConfigureAwait(false);
                 RetentionLog.PolicyDone(_logger, policy.Name, action, outcome.Rows, dryRun);
                 return new RetentionPolicyResult(policy.Name, action, outcome.Rows, outcome.HeldRows, outcome.Dropped.Count, 0, stopwatch.ElapsedMilliseconds, null, null, outcome.Dropped, null)
                 {
                     Archives = archives,
                     Kept = outcome.Kept,
+                    RowIdentity = plan.RowIdentity,
                 };
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -212,17 +217,36 @@ public sealed class RetentionRunner
             }
         }
 
-        var survey = await RetentionSurvey.TakeAsync(connection, plan, cancellationToken).ConfigureAwait(false);
-        var cascades = await RetentionSurvey.CascadesAsync(connection, plan, cancellationToken).ConfigureAwait(false);
-        var held = survey.HeldOwn + survey.HeldByChildren;
+        RetentionSurvey survey;
+        IReadOnlyList<RetentionCascade> cascades;
+        IReadOnlyList<RetentionHoldCount> perHold;
+        IReadOnlyList<string> sample = [];
+        try
+        {
+            var current = await guards.BuildAsync(connection, null, plan, cancellationToken).ConfigureAwait(false);
+            survey = await RetentionSurvey.TakeAsync(connection, plan, current, cancellationToken).ConfigureAwait(false);
+            cascades = await RetentionSurvey.CascadesAsync(connection, plan, current, cancellationToken).ConfigureAwait(false);
+            perHold = await RetentionSurvey.PerHoldAsync(connection, plan, current, cancellationToken).ConfigureAwait(false);
+            if (dryRun)
+            {
+                sample = await RetentionSurvey.SampleAsync(connection, plan, current, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return Failed(plan, stopwatch, ex, archives);
+        }
+
+        var held = survey.HeldOwn + survey.HeldByReferences;
         if (dryRun)
         {
-            var sample = await RetentionSurvey.SampleAsync(connection, plan, cancellationToken).ConfigureAwait(false);
             return new RetentionPolicyResult(policy.Name, action, survey.Affected, held, 0, 0, stopwatch.ElapsedMilliseconds, survey.Oldest, survey.Newest, sample, null)
             {
-                ParentsHeldByChildren = survey.HeldByChildren,
+                ParentsHeldByChildren = survey.HeldByReferences,
                 RowsKeptByReferences = survey.KeptByReferences,
                 Cascades = cascades,
+                Holds = perHold,
+                RowIdentity = plan.RowIdentity,
             };
         }
 
@@ -230,7 +254,7 @@ public sealed class RetentionRunner
         string? failure = null;
         try
         {
-            await RowRetention.RunAsync(connection, plan, _options.Value, done, Archive, archives, cancellationToken).ConfigureAwait(false);
+            await RowRetention.RunAsync(connection, plan, guards, _options.Value, done, Archive, archives, cancellationToken).ConfigureAwait(false);
             RetentionLog.PolicyDone(_logger, policy.Name, action, done.Rows, dryRun);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -241,10 +265,12 @@ public sealed class RetentionRunner
 
         return new RetentionPolicyResult(policy.Name, action, done.Rows, held, done.Batches, done.LongestMs, stopwatch.ElapsedMilliseconds, survey.Oldest, survey.Newest, [], failure)
         {
-            ParentsHeldByChildren = survey.HeldByChildren,
+            ParentsHeldByChildren = survey.HeldByReferences,
             RowsKeptByReferences = survey.KeptByReferences,
             Cascades = cascades,
             Archives = archives,
+            Holds = perHold,
+            RowIdentity = plan.RowIdentity,
         };
     }
 
@@ -256,5 +282,10 @@ public sealed class RetentionRunner
     }
 
     /// <summary>One line for the audit trail: the exception type and message (storage and PostgreSQL messages carry no secrets).</summary>
-    private static string Describe(Exception ex) => ex is DataGuardException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
+    private static string Describe(Exception ex) => ex switch
+    {
+        DataGuardException => ex.Message,
+        PostgresException pg => $"{pg.SqlState}: {pg.MessageText}{(pg.Detail is { } detail ? $" ({detail})" : string.Empty)}",
+        _ => $"{ex.GetType().Name}: {ex.Message}",
+    };
 }
