@@ -3,7 +3,7 @@ namespace DataGuard.Migrations;
 /// <summary>One up or down in the ledger's append-only history.</summary>
 /// <param name="Version">The migration.</param>
 /// <param name="Direction">up, down or resolve.</param>
-/// <param name="Outcome">succeeded, failed, dirty, or the resolution.</param>
+/// <param name="Outcome">succeeded, failed, dirty, interrupted (cancelled or the connection lost while the script ran), or the resolution.</param>
 /// <param name="At">When.</param>
 /// <param name="By">Who.</param>
 /// <param name="DurationMs">How long.</param>

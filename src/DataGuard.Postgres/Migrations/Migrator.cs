@@ -190,7 +190,7 @@ public sealed class Migrator
         var dirty = ledger.FirstOrDefault(e => e.State == MigrationState.Dirty);
         if (dirty is not null)
         {
-            throw new DataGuardException($"Version {dirty.Version} ({dirty.Title}) is dirty: a no-transaction migration failed midway ({dirty.Error}). Inspect the schema, then run 'dataguard migrate resolve {dirty.Version} --applied' or '--rolled-back'.") { Operation = "migrate" };
+            throw new DataGuardException($"Version {dirty.Version} ({dirty.Title}) is dirty: it ran outside a transaction and did not finish ({dirty.Error}). Inspect the schema, then run 'dataguard migrate resolve {dirty.Version} --applied' or '--rolled-back'.") { Operation = "migrate" };
         }
     }
 
@@ -284,12 +284,21 @@ public sealed class Migrator
                 await RecordAsync(connection, null, LedgerSchema.History, migration.Version, "failed", ex.Message, stopwatch.ElapsedMilliseconds, deploy, CancellationToken.None).ConfigureAwait(false);
                 throw new MigrationFailedException($"Migration {migration.Version} ({migration.Source}) failed and was rolled back: {ex.Message}. Later migrations did not run.", ex) { Operation = "migrate.up" };
             }
+            catch (Exception ex)
+            {
+                // Cancelled or the connection broke: the transaction did not commit, so nothing of it is applied; say so where the connection still allows.
+                await TryRecordInterruptionAsync(connection, transaction, migration.Version, "failed", Interrupted(ex), stopwatch.ElapsedMilliseconds, deploy, "up", migration).ConfigureAwait(false);
+                throw;
+            }
             finally
             {
                 await transaction.DisposeAsync().ConfigureAwait(false);
             }
         }
 
+        // Outside a transaction (or in the script's own): mark the version dirty first, so that a kill, a lost
+        // connection or a cancellation while the script runs leaves it dirty, never pending; success clears it.
+        await UpsertAsync(connection, null, migration, "dirty", 0, deploy, Unfinished(mode), cancellationToken).ConfigureAwait(false);
         try
         {
             await ExecuteAsync(connection, null, migration.Up, cancellationToken).ConfigureAwait(false);
@@ -304,9 +313,61 @@ public sealed class Migrator
             await RecordAsync(connection, null, LedgerSchema.History, migration.Version, "dirty", error, stopwatch.ElapsedMilliseconds, deploy, CancellationToken.None).ConfigureAwait(false);
             throw new MigrationFailedException($"Migration {migration.Version} ({migration.Source}) ran outside a transaction and failed midway: {error}. Version {migration.Version} is dirty; inspect the schema, then 'dataguard migrate resolve {migration.Version} --applied|--rolled-back'.", ex) { Operation = "migrate.up" };
         }
+        catch (Exception ex)
+        {
+            await TryRecordInterruptionAsync(connection, null, migration.Version, "dirty", Interrupted(ex), stopwatch.ElapsedMilliseconds, deploy, "up", migration).ConfigureAwait(false);
+            throw;
+        }
 
         await UpsertAsync(connection, null, migration, "applied", stopwatch.ElapsedMilliseconds, deploy, null, cancellationToken).ConfigureAwait(false);
         await RecordAsync(connection, null, LedgerSchema.History, migration.Version, "succeeded", null, stopwatch.ElapsedMilliseconds, deploy, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string Unfinished(string mode) =>
+        $"started {DateTimeOffset.UtcNow:O} ({mode}) and did not report success: the process stopped, the connection was lost or the run was cancelled while the script ran; inspect the schema, then resolve";
+
+    private static string Interrupted(Exception ex) => ex is OperationCanceledException ? "interrupted: the run was cancelled while the script ran" : $"interrupted: {ex.GetType().Name}: {ex.Message}";
+
+    /// <summary>Records an interruption in the ledger and its history, on this connection when it still works (after a rollback), else on a new one; never throws.</summary>
+    private async Task TryRecordInterruptionAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long version, string? state, string error, long ms, string deploy, string direction, Migration? migration)
+    {
+        try
+        {
+            if (transaction is not null && connection.State == System.Data.ConnectionState.Open)
+            {
+                await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
+            var target = connection;
+            NpgsqlConnection? fresh = null;
+            if (connection.State != System.Data.ConnectionState.Open)
+            {
+                fresh = target = new NpgsqlConnection(_postgres.Value.ConnectionString);
+                await fresh.OpenAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
+            await using (fresh)
+            {
+                if (state is null)
+                {
+                    // Nothing changed: the version keeps its state; only the history says what happened.
+                }
+                else if (migration is not null)
+                {
+                    await UpsertAsync(target, null, migration, state, ms, deploy, error, CancellationToken.None).ConfigureAwait(false);
+                }
+                else
+                {
+                    await RecordAsync(target, null, LedgerSchema.SetState, version, state, error, ms, deploy, CancellationToken.None).ConfigureAwait(false);
+                }
+
+                await RecordAsync(target, null, LedgerSchema.History, version, "interrupted", error, ms, deploy, CancellationToken.None, direction: direction).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            // The intent row already says what happened (dirty), or nothing was applied (in-transaction).
+        }
     }
 
     private async Task RollBackAsync(NpgsqlConnection connection, PlannedStep step, LedgerEntry entry, CancellationToken cancellationToken)
@@ -314,6 +375,11 @@ public sealed class Migrator
         var stopwatch = Stopwatch.StartNew();
         var inTransaction = step.Transaction == "in-transaction";
         var transaction = inTransaction ? await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false) : null;
+        if (!inTransaction)
+        {
+            await RecordAsync(connection, null, LedgerSchema.SetState, step.Version, "dirty", Unfinished(step.Transaction) + " (rolling back)", 0, entry.DeployId, cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
             await ExecuteAsync(connection, transaction, step.Script, cancellationToken).ConfigureAwait(false);
@@ -332,11 +398,18 @@ public sealed class Migrator
             }
             else
             {
+                await ExecuteAsync(connection, null, "ROLLBACK", CancellationToken.None).ConfigureAwait(false);
                 await RecordAsync(connection, null, LedgerSchema.SetState, step.Version, "dirty", ex.Message, 0, entry.DeployId, CancellationToken.None).ConfigureAwait(false);
             }
 
             await RecordAsync(connection, null, LedgerSchema.History, step.Version, inTransaction ? "failed" : "dirty", ex.Message, stopwatch.ElapsedMilliseconds, entry.DeployId, CancellationToken.None, direction: "down").ConfigureAwait(false);
             throw new MigrationFailedException($"Rolling back migration {step.Version} ({step.Title}) failed: {ex.Message}.{(inTransaction ? " It was rolled back and stays applied." : " It ran outside a transaction and is now dirty.")}", ex) { Operation = "migrate.down" };
+        }
+        catch (Exception ex)
+        {
+            // In a transaction nothing of the down script took effect: the version stays applied. Outside one it is dirty (the intent above).
+            await TryRecordInterruptionAsync(connection, transaction, step.Version, inTransaction ? null : "dirty", Interrupted(ex), stopwatch.ElapsedMilliseconds, entry.DeployId, "down", null).ConfigureAwait(false);
+            throw;
         }
         finally
         {
