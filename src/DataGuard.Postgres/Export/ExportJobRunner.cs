@@ -23,6 +23,7 @@ public sealed class ExportJobRunner
     private readonly IBackupStorage _storage;
     private readonly IOptions<ExportOptions> _options;
     private readonly ILogger<ExportJobRunner> _logger;
+    private readonly TimeProvider _time;
     private readonly string _worker = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..6]}";
 
     /// <summary>Initializes a new instance of the <see cref="ExportJobRunner"/> class.</summary>
@@ -31,8 +32,10 @@ public sealed class ExportJobRunner
     /// <param name="storage">Where artifacts go.</param>
     /// <param name="options">The export options.</param>
     /// <param name="logger">The logger.</param>
-    public ExportJobRunner(ExportJobs jobs, SubjectExports exports, IBackupStorage storage, IOptions<ExportOptions> options, ILogger<ExportJobRunner> logger)
+    /// <param name="time">The clock (leftovers of vanished jobs are swept once older than <see cref="ExportOptions.StaleAfter"/>).</param>
+    public ExportJobRunner(ExportJobs jobs, SubjectExports exports, IBackupStorage storage, IOptions<ExportOptions> options, ILogger<ExportJobRunner> logger, TimeProvider time)
     {
+        _time = time;
         _jobs = jobs;
         _exports = exports;
         _storage = storage;
@@ -55,7 +58,7 @@ public sealed class ExportJobRunner
         return done;
     }
 
-    /// <summary>Deletes the artifacts of expired jobs and fails jobs abandoned too often.</summary>
+    /// <summary>Deletes the artifacts of expired jobs, fails jobs abandoned too often, and sweeps export objects nothing will hand out (failed or abandoned attempts, vanished jobs).</summary>
     /// <param name="cancellationToken">Cancels the pass.</param>
     /// <returns>How many jobs expired.</returns>
     public async Task<int> CleanupAsync(CancellationToken cancellationToken = default)
@@ -93,7 +96,61 @@ public sealed class ExportJobRunner
             ExportLog.Expired(_logger, job.Id, keys.Count);
         }
 
+        await SweepAsync(cancellationToken).ConfigureAwait(false);
         return expired.Count;
+    }
+
+    /// <summary>
+    /// Deletes export objects nothing will hand out: those of failed, expired or waiting jobs, of attempts other than
+    /// a running job's current one, objects of a ready job that are not its artifacts, and objects of jobs that no
+    /// longer exist (once older than <see cref="ExportOptions.StaleAfter"/>, so that a job being created is not raced).
+    /// </summary>
+    private async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        var objects = new List<StorageObjectInfo>();
+        await foreach (var item in _storage.ListAsync("exports/", cancellationToken).ConfigureAwait(false))
+        {
+            objects.Add(item);
+        }
+
+        if (objects.Count == 0)
+        {
+            return;
+        }
+
+        var ids = objects.Select(o => JobId(o.Key)).Where(id => id is not null).Select(id => id!.Value).Distinct().ToArray();
+        var jobs = (await _jobs.ReadAsync("WHERE id = ANY(@ids)", p => p.AddWithValue("ids", ids), cancellationToken).ConfigureAwait(false)).ToDictionary(j => j.Id);
+        var staleBefore = _time.GetUtcNow() - _options.Value.StaleAfter;
+        var doomed = objects.Where(o =>
+        {
+            if (JobId(o.Key) is not { } id)
+            {
+                return false;   // not ours: leave it
+            }
+
+            if (!jobs.TryGetValue(id, out var job))
+            {
+                return o.LastModified < staleBefore;
+            }
+
+            return job.Status switch
+            {
+                "ready" => !job.Artifacts.Any(a => a.Key == o.Key),
+                "running" => !o.Key.StartsWith(AttemptPrefix(id, job.Attempts), StringComparison.Ordinal),
+                _ => true,
+            };
+        }).Select(o => o.Key).ToList();
+        if (doomed.Count > 0)
+        {
+            await _storage.DeleteManyAsync(doomed, cancellationToken).ConfigureAwait(false);
+            ExportLog.Swept(_logger, doomed.Count);
+        }
+    }
+
+    private static Guid? JobId(string key)
+    {
+        var parts = key.Split('/');
+        return parts.Length >= 3 && parts[0] == "exports" && Guid.TryParse(parts[1], out var id) ? id : null;
     }
 
     /// <summary>Claims the oldest waiting job (or an abandoned one).</summary>
@@ -145,9 +202,16 @@ public sealed class ExportJobRunner
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // Whatever this attempt wrote is personal data nobody will fetch: it goes now, not at expiry.
+            await DeleteAttemptAsync(claim).ConfigureAwait(false);
             var final = ex is SubjectNotFoundException || claim.Attempt >= _options.Value.MaxAttempts;
             await FinishAsync(claim, final ? "failed" : "pending", null, ex.Message, CancellationToken.None).ConfigureAwait(false);
             ExportLog.Failed(_logger, claim.Id, claim.Attempt, ex.Message);
+        }
+        catch (OperationCanceledException)
+        {
+            await DeleteAttemptAsync(claim).ConfigureAwait(false);
+            throw;
         }
         finally
         {
@@ -155,6 +219,33 @@ public sealed class ExportJobRunner
             await heartbeat.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
+
+    /// <summary>Deletes what one attempt wrote (best effort: a failure is logged, and <see cref="CleanupAsync"/> sweeps it later).</summary>
+    private async Task DeleteAttemptAsync(ExportClaim claim)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            var keys = new List<string>();
+            await foreach (var item in _storage.ListAsync(AttemptPrefix(claim.Id, claim.Attempt), timeout.Token).ConfigureAwait(false))
+            {
+                keys.Add(item.Key);
+            }
+
+            if (keys.Count > 0)
+            {
+                await _storage.DeleteManyAsync(keys, timeout.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is StorageException or OperationCanceledException or IOException)
+        {
+            ExportLog.LeftoverKept(_logger, claim.Id, claim.Attempt, ex.Message);
+        }
+    }
+
+    private static string JobPrefix(Guid id) => $"exports/{id}/";
+
+    private static string AttemptPrefix(Guid id, int attempt) => $"{JobPrefix(id)}{attempt.ToString(System.Globalization.CultureInfo.InvariantCulture)}/";
 
     private async Task<List<ExportJobs.StoredArtifact>> BuildAsync(ExportClaim claim, CancellationToken cancellationToken)
     {
@@ -164,7 +255,7 @@ public sealed class ExportJobRunner
         foreach (var format in claim.Formats)
         {
             var exporter = _exports.Format(format);
-            var key = $"exports/{claim.Id}/{claim.Attempt}/export{exporter.FileExtension}";
+            var key = $"{AttemptPrefix(claim.Id, claim.Attempt)}export{exporter.FileExtension}";
             var (written, _) = await EncodedUpload.WriteStreamAsync(
                 _storage,
                 key,

@@ -19,4 +19,10 @@ internal static partial class ExportLog
 
     [LoggerMessage(1504, LogLevel.Error, "The export worker's pass failed")]
     public static partial void PassFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1505, LogLevel.Warning, "Export {JobId}: the files of failed attempt {Attempt} could not be deleted now ({Reason}); the next cleanup sweeps them")]
+    public static partial void LeftoverKept(ILogger logger, Guid jobId, int attempt, string reason);
+
+    [LoggerMessage(1506, LogLevel.Information, "Export cleanup deleted {Objects} leftover objects (failed or abandoned attempts, vanished jobs)")]
+    public static partial void Swept(ILogger logger, int objects);
 }

@@ -119,4 +119,65 @@ public sealed class ExportJobTests
         Assert.Null(await harness.Services.GetRequiredService<IBackupStorage>().GetInfoAsync(ready.Artifacts[0].Key));
         Assert.Equal(1, await CountAsync(harness.Database.ConnectionString, $"SELECT count(*) FROM dataguard.export_jobs WHERE id = '{job.Id}' AND status = 'expired'"));
     }
+
+    [Fact]
+    public async Task A_failed_attempt_leaves_no_personal_data_in_storage_and_cleanup_sweeps_leftovers()
+    {
+        await using var harness = await ExportHarness.CreateAsync(configure: o => { o.MaxAttempts = 2; o.StaleAfter = TimeSpan.FromSeconds(30); }, more: s => s.AddSingleton<DataGuard.Export.IExporter, FailingExporter>());
+        var jobs = harness.Services.GetRequiredService<ExportJobs>();
+        var storage = harness.Services.GetRequiredService<IBackupStorage>();
+        var runner = harness.Services.GetRequiredService<ExportJobRunner>();
+
+        // The JSON file is written, then the second format fails: both attempts' files go at once.
+        var job = await jobs.RequestExportAsync("1", ["json", "failing"]);
+        await runner.RunPendingAsync();
+        var failed = (await jobs.GetExportAsync(job.Id))!;
+        Assert.Equal("failed", failed.Status);
+        Assert.Equal(2, failed.Attempts);
+        Assert.Empty(await ListAsync(storage, $"exports/{job.Id}/"));
+
+        // Leftovers (a worker killed before it could delete): of the failed job, an old attempt of a ready job, a vanished job.
+        var ready = await jobs.RequestExportAsync("2", ["json"]);
+        await runner.RunPendingAsync();
+        var kept = Assert.Single((await jobs.GetExportAsync(ready.Id))!.Artifacts).Key;
+        var vanished = Guid.NewGuid();
+        foreach (var key in new[] { $"exports/{job.Id}/1/export.json", $"exports/{ready.Id}/0/export.json", $"exports/{vanished}/1/export.json", $"exports/{Guid.NewGuid()}/1/export.json" })
+        {
+            await storage.WriteAsync(key, new MemoryStream("{\"name\":\"personal\"}"u8.ToArray()), StorageWriteOptions.Default);
+        }
+
+        File.SetLastWriteTimeUtc(Path.Combine(harness.Root, "exports", vanished.ToString(), "1", "export.json"), DateTime.UtcNow.AddHours(-1));
+        await runner.CleanupAsync();
+        var left = await ListAsync(storage, "exports/");
+        Assert.Equal(2, left.Count);   // the ready job's artifact, and the fresh object of a job that may be being created
+        Assert.Contains(kept, left);
+        Assert.DoesNotContain(left, k => k.Contains(vanished.ToString(), StringComparison.Ordinal) || k.Contains(job.Id.ToString(), StringComparison.Ordinal));
+    }
+
+    private static async Task<List<string>> ListAsync(IBackupStorage storage, string prefix)
+    {
+        var keys = new List<string>();
+        await foreach (var item in storage.ListAsync(prefix))
+        {
+            keys.Add(item.Key);
+        }
+
+        return keys;
+    }
+
+    /// <summary>A format that writes some bytes and then fails, as a format can midway (a bug, a full disk).</summary>
+    private sealed class FailingExporter : DataGuard.Export.IExporter
+    {
+        public string Format => "failing";
+
+        public string FileExtension => ".bin";
+
+        public string ContentType => "application/octet-stream";
+
+        public async Task WriteAsync(DataGuard.Export.ExportDocument document, Stream output, CancellationToken cancellationToken = default)
+        {
+            await output.WriteAsync("partial personal data"u8.ToArray(), cancellationToken);
+            throw new IOException("the format failed midway");
+        }
+    }
 }
