@@ -9,6 +9,7 @@
 # Settings are printed as `export NAME=value` lines, ready for `eval "$(scripts/services.sh start)"`.
 # State lives in $DATAGUARD_STATE_DIR (default: a folder under /tmp named after this checkout).
 # DATAGUARD_PG_ARCHIVE_COMMAND, when set, turns on WAL archiving with that archive_command.
+# DATAGUARD_PG_EXTRA_CONF, when set, is appended to postgresql.conf (e.g. "wal_level = logical").
 # Works as root: PostgreSQL then runs as the `postgres` user.
 set -euo pipefail
 
@@ -129,6 +130,9 @@ CONF
   if [[ -n "${DATAGUARD_PG_ARCHIVE_COMMAND:-}" ]]; then
     # WAL archiving, for point-in-time recovery tests: archive_command as given (single quotes doubled).
     printf "archive_mode = on\narchive_command = '%s'\narchive_timeout = 0\n" "${DATAGUARD_PG_ARCHIVE_COMMAND//\'/\'\'}" >>"$pg_dir/data/postgresql.conf"
+  fi
+  if [[ -n "${DATAGUARD_PG_EXTRA_CONF:-}" ]]; then
+    printf '%s\n' "$DATAGUARD_PG_EXTRA_CONF" >>"$pg_dir/data/postgresql.conf"
   fi
   run_as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/postgres.log" -w -t 30 start >/dev/null \
     || { cat "$pg_dir/postgres.log" >&2; die "PostgreSQL did not start"; }

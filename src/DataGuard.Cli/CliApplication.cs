@@ -18,7 +18,9 @@ internal static class CliApplication
             }
 
             await error.WriteLineAsync("Run 'dataguard --help' for usage.").ConfigureAwait(false);
-            return ExitCodes.Usage;
+
+            // restore_command must never exit below 126 unless the file does not exist: a mistyped command line is fatal.
+            return WalCommand.IsFetch(parsed.CommandResult.Command) ? ExitCodes.WalFetchFailed : ExitCodes.Usage;
         }
 
         try

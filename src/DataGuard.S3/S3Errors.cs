@@ -7,8 +7,9 @@ namespace DataGuard.S3;
 /// <summary>Turns SDK exceptions into DataGuard storage exceptions that name the endpoint and key, never credentials.</summary>
 internal static class S3Errors
 {
+    /// <summary>Whether the object does not exist. A missing bucket (also a 404) is a configuration fault, not a missing object.</summary>
     public static bool IsNotFound(AmazonS3Exception exception) =>
-        exception.StatusCode == HttpStatusCode.NotFound || exception.ErrorCode is "NoSuchKey" or "NotFound";
+        exception.ErrorCode is not "NoSuchBucket" && (exception.StatusCode == HttpStatusCode.NotFound || exception.ErrorCode is "NoSuchKey" or "NotFound");
 
     public static bool IsPreconditionFailed(AmazonS3Exception exception) =>
         exception.StatusCode == HttpStatusCode.PreconditionFailed || exception.ErrorCode is "PreconditionFailed" or "ConditionalRequestConflict";
@@ -22,6 +23,7 @@ internal static class S3Errors
         var detail = exception switch
         {
             AmazonS3Exception s3 when !string.IsNullOrEmpty(s3.ErrorCode) => $"{(int)s3.StatusCode} {s3.ErrorCode}: {s3.Message}",
+            _ when IsTimeout(exception) => $"timed out (no answer within the request timeout, {S3StorageOptions.SectionPath}:RequestTimeout)",
             _ => Innermost(exception).Message,
         };
         return new StorageException($"S3 {operation} of '{key}' at {location} failed: {detail}", exception)
@@ -30,6 +32,20 @@ internal static class S3Errors
             Location = location,
             Operation = $"storage.{operation}",
         };
+    }
+
+    /// <summary>The SDK reports its request timeout as a cancellation or a timeout somewhere in the chain, the socket's own error innermost.</summary>
+    private static bool IsTimeout(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is TimeoutException or OperationCanceledException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static Exception Innermost(Exception exception)

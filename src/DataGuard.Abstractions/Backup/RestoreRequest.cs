@@ -15,6 +15,12 @@ public sealed record RestoreRequest
     /// <summary>Gets a value indicating whether to drop and recreate objects of the archive that already exist in the target.</summary>
     public bool Clean { get; init; }
 
+    /// <summary>
+    /// Gets a value indicating whether to leave the archive's subscriptions out (<c>pg_restore --no-subscriptions</c>):
+    /// for copies such as drills, which must not point at production's publishers.
+    /// </summary>
+    public bool SkipSubscriptions { get; init; }
+
     /// <summary>Gets a value indicating whether to skip the checksum read before the restore (default: verify first).</summary>
     public bool SkipChecksumVerification { get; init; }
 

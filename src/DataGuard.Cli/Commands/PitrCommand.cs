@@ -28,7 +28,8 @@ internal static class PitrCommand
         var start = new Option<bool>("--start") { Description = "Start the server and wait until recovery reaches the target." };
         var promote = new Option<bool>("--promote") { Description = "Open the server read-write at the target (default: pause there, read-only, to inspect first)." };
         var restoreCommand = new Option<string?>("--restore-command") { Description = "PostgreSQL's restore_command; default: this dataguard with 'wal fetch %f %p --config FILE'." };
-        var command = new Command("restore", "Restore the newest base backup before the target into a data directory and set up recovery.") { dataDir, time, lsn, name, latest, port, start, promote, restoreCommand };
+        var noIsolate = new Option<bool>("--no-isolate") { Description = "Start the copy with production's settings (for a copy that becomes the primary): by default it listens on 127.0.0.1 only, runs no logical replication workers or pg_cron, and its subscriptions are disabled once promoted. The copy never archives WAL either way." };
+        var command = new Command("restore", "Restore the newest base backup before the target into a data directory and set up recovery.") { dataDir, time, lsn, name, latest, port, start, promote, restoreCommand, noIsolate };
         command.Validators.Add(result =>
         {
             var targets = new[] { result.GetValue(time) is not null, result.GetValue(lsn) is not null, result.GetValue(name) is not null, result.GetValue(latest) }.Count(x => x);
@@ -52,6 +53,7 @@ internal static class PitrCommand
                 Port = parse.GetValue(port),
                 Start = parse.GetValue(start),
                 Promote = parse.GetValue(promote),
+                Isolate = !parse.GetValue(noIsolate),
             };
             await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
             using var progress = new CliProgress(error, json);
@@ -65,14 +67,22 @@ internal static class PitrCommand
             {
                 await output.WriteLineAsync($"Restored base backup {result.BaseBackupId} into {result.DataDirectory} for {result.Target} ({result.DurationSeconds:F1} s).");
                 await output.WriteLineAsync(result.Started
-                    ? $"Server {result.State}; replayed up to LSN {result.ReachedLsn}, last transaction at {result.ReachedTime:O}."
+                    ? $"Server {result.State}; recovered to LSN {result.ReachedLsn} (segment {result.ReachedSegment}){ArchiveEnd(result)}, last transaction at {result.ReachedTime:O}."
                     : "Not started: start it with pg_ctl -D DIR start (as the postgres user); recovery begins at start.");
+                if (result.Isolation is { } isolation)
+                {
+                    await output.WriteLineAsync($"Isolated: {isolation}.");
+                }
             }
 
             return ExitCodes.Success;
         });
         return command;
     }
+
+    private static string ArchiveEnd(PitrRestoreResult result) => result.ArchiveEnd is { } end
+        ? $", archive ends at {end}"
+        : result.Target == PitrTarget.Latest.ToString() ? ", the archive holds no WAL segment" : string.Empty;
 
     private static Command Mark(TextWriter output)
     {

@@ -7,8 +7,9 @@ namespace DataGuard.Cli.Commands;
 
 /// <summary>
 /// <c>dataguard wal push %p</c> (PostgreSQL's <c>archive_command</c>) and <c>dataguard wal fetch %f %p</c>
-/// (<c>restore_command</c>). Quiet on success; exit 0 only once the push is durable, non-zero when a fetched file
-/// does not exist so that recovery ends cleanly.
+/// (<c>restore_command</c>). Quiet on success; exit 0 only once the push is durable. <c>wal fetch</c> exits
+/// <see cref="ExitCodes.WalNotFound"/> only when the file does not exist (recovery ends there) and
+/// <see cref="ExitCodes.WalFetchFailed"/> on every other failure, so that PostgreSQL aborts recovery instead.
 /// </summary>
 internal static class WalCommand
 {
@@ -120,21 +121,49 @@ internal static class WalCommand
     {
         var name = new Argument<string>("name") { Description = "The WAL file's name (restore_command's %f)." };
         var destination = new Argument<string>("destination") { Description = "Where to write it (restore_command's %p)." };
-        var command = new Command("fetch", "Download, verify and decompress an archived WAL file; exit 1 when it is not archived.") { name, destination };
+        var command = new Command(
+            "fetch",
+            $"Download, verify and decompress an archived WAL file. Exit {ExitCodes.WalNotFound} only when it is not archived (recovery ends there); exit {ExitCodes.WalFetchFailed} on any other failure (PostgreSQL then aborts recovery instead of promoting early).")
+        {
+            name,
+            destination,
+        };
         command.SetAction(async (parse, ct) =>
         {
-            await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
+            var file = parse.GetValue(name)!;
             try
             {
-                await services.GetRequiredService<WalArchive>().FetchAsync(parse.GetValue(name)!, parse.GetValue(destination)!, ct);
+                await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
+                await services.GetRequiredService<WalArchive>().FetchAsync(file, parse.GetValue(destination)!, ct);
                 return ExitCodes.Success;
             }
             catch (WalSegmentNotFoundException ex)
             {
-                await error.WriteLineAsync($"dataguard: {ex.Message}");
-                return ExitCodes.Failure;
+                await error.WriteLineAsync($"dataguard: wal fetch {OneLine(file)}: {OneLine(ex.Message)}");
+                return ExitCodes.WalNotFound;
+            }
+            catch (Exception ex)
+            {
+                await error.WriteLineAsync($"dataguard: wal fetch {OneLine(file)} FAILED (exit {ExitCodes.WalFetchFailed}: recovery must not end here): {OneLine(DescribeFetchFailure(ex, ct))}");
+                return ExitCodes.WalFetchFailed;
             }
         });
         return command;
     }
+
+    /// <summary>Whether a parsed command is <c>wal fetch</c>, whose every failure must exit <see cref="ExitCodes.WalFetchFailed"/>.</summary>
+    internal static bool IsFetch(Command command) => command.Name == "fetch" && command.Parents.OfType<Command>().Any(p => p.Name == "wal");
+
+    private static string DescribeFetchFailure(Exception exception, CancellationToken cancellationToken) => exception switch
+    {
+        OperationCanceledException when cancellationToken.IsCancellationRequested => "cancelled (the server is shutting down?)",
+        OperationCanceledException => $"timed out: {exception.Message}",
+        Microsoft.Extensions.Options.OptionsValidationException options => $"the configuration is invalid: {string.Join(" ", options.Failures)}",
+        DataGuardException or CliUsageException or ArgumentException => exception.Message,
+        IOException => $"I/O error: {exception.Message}",
+        UnauthorizedAccessException => $"access denied: {exception.Message}",
+        _ => $"{exception.GetType().Name}: {exception.Message}",
+    };
+
+    private static string OneLine(string text) => text.ReplaceLineEndings(" ");
 }

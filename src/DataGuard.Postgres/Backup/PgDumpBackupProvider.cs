@@ -123,7 +123,7 @@ public sealed class PgDumpBackupProvider : PgBackupProvider, IBackupProvider
         await using (probe.ConfigureAwait(false))
         {
             var pgRestore = await Tools.FindForServerAsync("pg_restore", probe.PostgreSqlVersion, cancellationToken).ConfigureAwait(false);
-            string[] arguments = ["--no-owner", "--exit-on-error", "--single-transaction", "--no-password", $"--dbname={connection.Database}", .. request.Clean ? (string[])["--clean", "--if-exists"] : []];
+            string[] arguments = ["--no-owner", "--exit-on-error", "--single-transaction", "--no-password", $"--dbname={connection.Database}", .. request.Clean ? (string[])["--clean", "--if-exists"] : [], .. request.SkipSubscriptions ? (string[])["--no-subscriptions"] : []];
             var process = PgProcess.Start(pgRestore, arguments, PgConnectionEnvironment.For(connection), stdin: true, stdout: false, cancellationToken);
             await using (process.ConfigureAwait(false))
             {

@@ -36,6 +36,15 @@ public sealed class DrillOptions
     /// <summary>Gets or sets where physical drills create their temporary data directory. Default: the system's temporary folder.</summary>
     public string? PhysicalDataRoot { get; set; }
 
+    /// <summary>
+    /// Gets or sets a value indicating whether drills keep their copy from acting on production's peers. Default:
+    /// <see langword="true"/>. Logical drills restore without the archive's subscriptions; physical drills start the
+    /// copy listening on 127.0.0.1 only, without logical replication workers or pg_cron, and disable its subscriptions
+    /// (<c>slot_name = NONE</c>, the publishers' slots untouched) once promoted, and add an <c>isolation</c> check. A
+    /// physical drill's copy never archives WAL, isolated or not.
+    /// </summary>
+    public bool Isolate { get; set; } = true;
+
     /// <summary>Gets or sets the RTO target the drill's restore duration is compared with. Default: 4 hours.</summary>
     public TimeSpan RtoTarget { get; set; } = TimeSpan.FromHours(4);
 }

@@ -86,7 +86,10 @@ public sealed class DrillService
             RestoreResult restored;
             try
             {
-                restored = await _backups.RestoreAsync(manifest.Id, new RestoreRequest { TargetConnectionString = target.ConnectionString, Create = true }, cancellationToken: cancellationToken).ConfigureAwait(false);
+                // Isolated: the archive's subscriptions are left out (they would make the scratch database impossible to drop,
+                // and point at production's publishers).
+                var request = new RestoreRequest { TargetConnectionString = target.ConnectionString, Create = true, SkipSubscriptions = options.Isolate };
+                restored = await _backups.RestoreAsync(manifest.Id, request, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
             catch (ArchiveIntegrityException ex)
             {
@@ -140,8 +143,10 @@ public sealed class DrillService
 
     /// <summary>
     /// Runs a physical drill: restores the newest base backup into a temporary data directory, starts it on a free
-    /// port, replays all archived WAL (latest point) and promotes, runs the configured checks, then stops the server and
-    /// deletes the directory. The RPO is the time between the last replayed transaction and the drill's start.
+    /// port (isolated from production's peers unless <see cref="DrillOptions.Isolate"/> is off), replays all archived
+    /// WAL (latest point) and promotes, runs the configured checks, then stops the server and deletes the directory.
+    /// The drill fails when recovery stopped before the end of the archive, or when a WAL file could not be fetched.
+    /// The RPO is the time between the last replayed transaction and the drill's start.
     /// </summary>
     /// <param name="cancellationToken">Cancels the drill (the server is still stopped and removed).</param>
     /// <returns>The report.</returns>
@@ -164,14 +169,30 @@ public sealed class DrillService
         try
         {
             var stopwatch = Stopwatch.StartNew();
-            var result = await _pitr.RestoreAsync(
-                new Pitr.PitrRestoreRequest { DataDirectory = directory, Target = Pitr.PitrTarget.Latest, RestoreCommand = restoreCommand, Port = port, Start = true, Promote = true, WaitTimeout = options.RtoTarget },
-                cancellationToken: cancellationToken).ConfigureAwait(false);
+            Pitr.PitrRestoreResult result;
+            try
+            {
+                result = await _pitr.RestoreAsync(
+                    new Pitr.PitrRestoreRequest { DataDirectory = directory, Target = Pitr.PitrTarget.Latest, RestoreCommand = restoreCommand, Port = port, Start = true, Promote = true, WaitTimeout = options.RtoTarget, Isolate = options.Isolate },
+                    cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                checks.Add(new DrillCheckResult("recovery", false, ex.Message));
+                throw;
+            }
+
             rto = stopwatch.Elapsed.TotalSeconds;
             backupId = result.BaseBackupId;
             backupCompleted = (await _backups.GetAsync(result.BaseBackupId, cancellationToken).ConfigureAwait(false)).CompletedAt;
             rpo = (started - (result.ReachedTime ?? backupCompleted.Value)).TotalSeconds;
-            checks.Add(new DrillCheckResult("recovery", result.State == "promoted", $"base backup {result.BaseBackupId} + WAL replayed to {result.ReachedLsn} ({result.ReachedTime:u}); {result.State}"));
+            var end = result.ArchiveEnd is { } e ? $", archive ends at {e}" : ", the archive holds no WAL segment";
+            checks.Add(new DrillCheckResult("recovery", result.State == "promoted", $"base backup {result.BaseBackupId} + WAL: recovered to LSN {result.ReachedLsn} (segment {result.ReachedSegment}){end}, last transaction {result.ReachedTime:u}; {result.State}"));
+            if (result.Isolation is { } isolation)
+            {
+                checks.Add(new DrillCheckResult("isolation", isolation.Complete, isolation.ToString()));
+            }
+
             foreach (var check in options.Checks)
             {
                 checks.Add(await DrillDatabase.CheckAsync(target, check, cancellationToken).ConfigureAwait(false));

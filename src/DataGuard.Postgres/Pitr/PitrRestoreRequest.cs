@@ -24,6 +24,14 @@ public sealed record PitrRestoreRequest
     /// <summary>Gets a value indicating whether the server is promoted (opened read-write) at the target, rather than paused there.</summary>
     public bool Promote { get; init; }
 
+    /// <summary>
+    /// Gets a value indicating whether the copy is started isolated from production's peers (default): listening on
+    /// 127.0.0.1 only, no logical replication workers, no job scheduler (pg_cron), no synchronous standbys, and once
+    /// promoted its subscriptions disabled with <c>slot_name = NONE</c>. Set it to <see langword="false"/> for a copy that
+    /// becomes the new primary. Whatever it is, the copy does not archive WAL (<c>archive_mode = off</c>).
+    /// </summary>
+    public bool Isolate { get; init; } = true;
+
     /// <summary>Gets how long to wait for recovery to reach the target. Default: 30 minutes.</summary>
     public TimeSpan WaitTimeout { get; init; } = TimeSpan.FromMinutes(30);
 }

@@ -17,4 +17,17 @@ public sealed record PitrRestoreResult(
     string? ReachedLsn,
     DateTimeOffset? ReachedTime,
     string State,
-    double DurationSeconds);
+    double DurationSeconds)
+{
+    /// <summary>Gets the segment that holds <see cref="ReachedLsn"/> (named on the timeline of <see cref="ArchiveEnd"/>), when started.</summary>
+    public string? ReachedSegment { get; init; }
+
+    /// <summary>
+    /// Gets the newest archived segment when the restore began, on the timeline recovery follows: for the latest point,
+    /// recovery reached it (a restore that stops before it fails with <see cref="PitrRecoveryIncompleteException"/>).
+    /// </summary>
+    public string? ArchiveEnd { get; init; }
+
+    /// <summary>Gets how the copy was isolated, or <see langword="null"/> when it was not (<see cref="PitrRestoreRequest.Isolate"/>) or not started.</summary>
+    public PitrIsolation? Isolation { get; init; }
+}

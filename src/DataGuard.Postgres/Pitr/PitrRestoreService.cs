@@ -12,11 +12,14 @@ namespace DataGuard.Postgres.Pitr;
 /// <summary>
 /// Point-in-time recovery: picks the newest verified base backup before the target, checks its checksum, extracts it
 /// into an empty data directory, writes <c>recovery.signal</c> and the recovery settings, and optionally starts the
-/// server and waits until recovery reaches the target.
+/// server and waits until recovery reaches the target. A copy is isolated from production's peers unless asked
+/// otherwise (<see cref="PitrRestoreRequest.Isolate"/>), and never archives WAL. Recovery to the latest point must reach
+/// the end of the archive it was shown, or the restore fails.
 /// </summary>
 public sealed class PitrRestoreService
 {
     private readonly BackupService _backups;
+    private readonly WalArchive _archive;
     private readonly WalArchiveInspector _inspector;
     private readonly RestorePoints _restorePoints;
     private readonly PgToolLocator _tools;
@@ -24,13 +27,15 @@ public sealed class PitrRestoreService
 
     /// <summary>Initializes a new instance of the <see cref="PitrRestoreService"/> class.</summary>
     /// <param name="backups">The backup service.</param>
+    /// <param name="archive">The WAL archive.</param>
     /// <param name="inspector">The WAL archive inspector.</param>
     /// <param name="restorePoints">The restore points.</param>
     /// <param name="tools">The tool locator.</param>
     /// <param name="options">The PostgreSQL options.</param>
-    public PitrRestoreService(BackupService backups, WalArchiveInspector inspector, RestorePoints restorePoints, PgToolLocator tools, IOptions<PostgresOptions> options)
+    public PitrRestoreService(BackupService backups, WalArchive archive, WalArchiveInspector inspector, RestorePoints restorePoints, PgToolLocator tools, IOptions<PostgresOptions> options)
     {
         _backups = backups;
+        _archive = archive;
         _inspector = inspector;
         _restorePoints = restorePoints;
         _tools = tools;
@@ -42,6 +47,7 @@ public sealed class PitrRestoreService
     /// <param name="progress">Receives progress.</param>
     /// <param name="cancellationToken">Cancels the restore.</param>
     /// <returns>The outcome, with the point recovery actually reached when the server was started.</returns>
+    /// <exception cref="PitrRecoveryIncompleteException">Recovery to the latest point stopped before the end of the archive (the copy is stopped).</exception>
     public async Task<PitrRestoreResult> RestoreAsync(PitrRestoreRequest request, IProgress<BackupProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -53,7 +59,8 @@ public sealed class PitrRestoreService
         }
 
         var (baseBackup, restorePoint) = await ChooseBaseBackupAsync(request.Target, cancellationToken).ConfigureAwait(false);
-        await RefuseGapsAsync(baseBackup, request.Target, restorePoint, cancellationToken).ConfigureAwait(false);
+        var status = await RefuseGapsAsync(baseBackup, request.Target, restorePoint, cancellationToken).ConfigureAwait(false);
+        var archiveEnd = request.Target.Kind == PitrTargetKind.Latest ? await ArchiveEndAsync(baseBackup, status, cancellationToken).ConfigureAwait(false) : null;
         Directory.CreateDirectory(dataDirectory);
         var archive = await _backups.OpenVerifiedArchiveAsync(baseBackup, progress, cancellationToken).ConfigureAwait(false);
         await using (archive.ConfigureAwait(false))
@@ -62,22 +69,83 @@ public sealed class PitrRestoreService
             await TarFile.ExtractToDirectoryAsync(archive, dataDirectory, overwriteFiles: false, cancellationToken).ConfigureAwait(false);
         }
 
+        var pgCtl = request.Isolate || request.Start ? await _tools.FindAsync("pg_ctl", cancellationToken).ConfigureAwait(false) : null;
         await WriteRecoverySettingsAsync(dataDirectory, request, restorePoint, cancellationToken).ConfigureAwait(false);
         await ServerUser.TakeOwnershipAsync(dataDirectory, cancellationToken).ConfigureAwait(false);
-        if (!request.Start)
+        IReadOnlyList<string>? isolation = null;
+        if (request.Isolate)
         {
-            return new PitrRestoreResult(baseBackup.Id, dataDirectory, request.Target.ToString(), false, null, null, "not started", stopwatch.Elapsed.TotalSeconds);
+            var (settings, summary) = await CloneIsolation.SettingsAsync(pgCtl!, dataDirectory, cancellationToken).ConfigureAwait(false);
+            await File.AppendAllTextAsync(Path.Combine(dataDirectory, "postgresql.auto.conf"), settings, cancellationToken).ConfigureAwait(false);
+            isolation = summary;
         }
 
-        var server = new RecoveringServer(await _tools.FindAsync("pg_ctl", cancellationToken).ConfigureAwait(false), dataDirectory, _options.Value.ConnectionString!, request.Port);
+        if (!request.Start)
+        {
+            return new PitrRestoreResult(baseBackup.Id, dataDirectory, request.Target.ToString(), false, null, null, "not started", stopwatch.Elapsed.TotalSeconds) { ArchiveEnd = archiveEnd };
+        }
+
+        var server = new RecoveringServer(pgCtl!, dataDirectory, _options.Value.ConnectionString!, request.Port);
         var (lsn, time, state) = await server.StartAndWaitAsync(request.Promote, request.WaitTimeout, cancellationToken).ConfigureAwait(false);
-        return new PitrRestoreResult(baseBackup.Id, dataDirectory, request.Target.ToString(), true, lsn, time, state, stopwatch.Elapsed.TotalSeconds);
+        var reachedSegment = lsn is null ? null : SegmentOf(lsn, archiveEnd?[..8] ?? Timeline(baseBackup.Wal!.Timeline));
+        if (archiveEnd is not null && reachedSegment is not null && state == "promoted"
+            && WalSegmentNumbers.Of(reachedSegment, _inspector.SegmentSize) < WalSegmentNumbers.Of(archiveEnd, _inspector.SegmentSize))
+        {
+            await server.StopAsync().ConfigureAwait(false);
+            throw new PitrRecoveryIncompleteException(
+                $"Recovery stopped early: recovered to LSN {lsn} (segment {reachedSegment}), archive ends at {archiveEnd}. PostgreSQL ended recovery there and opened a copy without the WAL that follows (see {server.LogFile}); the copy was stopped: do not use {dataDirectory} as a primary. Find out why the next segment was reported missing, then restore again into an empty directory.")
+            {
+                Operation = "pitr.restore",
+                BackupId = baseBackup.Id,
+                ReachedLsn = lsn,
+                ReachedSegment = reachedSegment,
+                ArchiveEnd = archiveEnd,
+            };
+        }
+
+        var isolated = isolation is null ? null : await CloneIsolation.IsolateRunningAsync(server.Connection, isolation, state == "promoted", cancellationToken).ConfigureAwait(false);
+        return new PitrRestoreResult(baseBackup.Id, dataDirectory, request.Target.ToString(), true, lsn, time, state, stopwatch.Elapsed.TotalSeconds)
+        {
+            ReachedSegment = reachedSegment,
+            ArchiveEnd = archiveEnd,
+            Isolation = isolated,
+        };
     }
 
-    private async Task RefuseGapsAsync(BackupManifest baseBackup, PitrTarget target, RestorePoint? point, CancellationToken cancellationToken)
+    private static string Timeline(int timeline) => timeline.ToString("X8", CultureInfo.InvariantCulture);
+
+    /// <summary>The segment that holds the last byte replayed (the end of a WAL switch is the next segment's first byte).</summary>
+    private string SegmentOf(string lsn, string timeline) =>
+        WalSegmentNumbers.Name(timeline, WalSegmentNumbers.OfLsn(Math.Max(Lsn.Parse(lsn), 1) - 1, _inspector.SegmentSize), _inspector.SegmentSize);
+
+    /// <summary>
+    /// The newest archived segment recovery to the latest point must reach: on the newest timeline it follows from the
+    /// base backup's (recovery_target_timeline = 'latest' follows each next timeline whose history file is archived).
+    /// </summary>
+    private async Task<string?> ArchiveEndAsync(BackupManifest baseBackup, WalArchiveStatus status, CancellationToken cancellationToken)
+    {
+        var first = baseBackup.Wal!.Timeline;
+        var newest = first;
+        while (await _archive.ContainsAsync($"{Timeline(newest + 1)}.history", cancellationToken).ConfigureAwait(false))
+        {
+            newest++;
+        }
+
+        for (var timeline = newest; timeline >= first; timeline--)
+        {
+            if (status.Timelines.FirstOrDefault(t => t.Timeline == Timeline(timeline)) is { } archived)
+            {
+                return archived.Last;
+            }
+        }
+
+        return null;
+    }
+
+    private async Task<WalArchiveStatus> RefuseGapsAsync(BackupManifest baseBackup, PitrTarget target, RestorePoint? point, CancellationToken cancellationToken)
     {
         var status = await _inspector.InspectAsync(cancellationToken).ConfigureAwait(false);
-        var timeline = baseBackup.Wal!.Timeline.ToString("X8", CultureInfo.InvariantCulture);
+        var timeline = Timeline(baseBackup.Wal!.Timeline);
         var size = _inspector.SegmentSize;
         var from = WalSegmentNumbers.OfLsn(Lsn.Parse(baseBackup.Wal.StartLsn), size);
         ulong? until = target.Kind switch
@@ -97,6 +165,8 @@ public sealed class PitrRestoreService
                 BackupId = baseBackup.Id,
             };
         }
+
+        return status;
     }
 
     private static async Task WriteRecoverySettingsAsync(string dataDirectory, PitrRestoreRequest request, RestorePoint? restorePoint, CancellationToken cancellationToken)

@@ -6,7 +6,25 @@ namespace DataGuard.Postgres.Pitr;
 /// <summary>Starts a restored data directory with pg_ctl and waits until recovery reaches its target (paused there, or promoted).</summary>
 internal sealed class RecoveringServer(PgTool pgCtl, string dataDirectory, string connectionString, int? port)
 {
-    private string LogFile => Path.Combine(dataDirectory, "dataguard-recovery.log");
+    /// <summary>Gets the server's log (pg_ctl -l): what restore_command wrote on stderr is there too.</summary>
+    public string LogFile => Path.Combine(dataDirectory, "dataguard-recovery.log");
+
+    /// <summary>Gets a connection to the started server: production's user and database, on this machine and the copy's port.</summary>
+    public NpgsqlConnectionStringBuilder Connection
+    {
+        get
+        {
+            // pg_ctl started the server here: connect to this machine, whatever host production runs on.
+            var target = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, Timeout = 5 };
+            target.Host = LocalHost(target.Host);
+            if (port is { } p)
+            {
+                target.Port = p;
+            }
+
+            return target;
+        }
+    }
 
     public async Task<(string? Lsn, DateTimeOffset? Time, string State)> StartAndWaitAsync(bool promote, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -19,17 +37,10 @@ internal sealed class RecoveringServer(PgTool pgCtl, string dataDirectory, strin
         }
         catch (DataGuardException ex)
         {
-            throw new DataGuardException($"The restored server did not start: {ex.Message} Log: {await TailOfLogAsync().ConfigureAwait(false)}", ex) { Operation = "pitr.restore" };
+            throw new DataGuardException($"The restored server did not start{await WhyAsync().ConfigureAwait(false)}", ex) { Operation = "pitr.restore" };
         }
 
-        // pg_ctl started the server here: connect to this machine, whatever host production runs on.
-        var target = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, Timeout = 5 };
-        target.Host = LocalHost(target.Host);
-        if (port is { } p)
-        {
-            target.Port = p;
-        }
-
+        var target = Connection;
         var deadline = DateTimeOffset.UtcNow + timeout;
         while (DateTimeOffset.UtcNow < deadline)
         {
@@ -42,13 +53,38 @@ internal sealed class RecoveringServer(PgTool pgCtl, string dataDirectory, strin
 
             if (!await IsRunningAsync(cancellationToken).ConfigureAwait(false))
             {
-                throw new DataGuardException($"The restored server stopped during recovery: {await TailOfLogAsync().ConfigureAwait(false)}") { Operation = "pitr.restore" };
+                throw new DataGuardException($"The restored server stopped during recovery, not promoted{await WhyAsync().ConfigureAwait(false)}") { Operation = "pitr.restore" };
             }
 
             await Task.Delay(250, cancellationToken).ConfigureAwait(false);
         }
 
         throw new TimeoutException($"Recovery did not reach its target within {timeout}; the server is still running on {dataDirectory}. Log: {await TailOfLogAsync().ConfigureAwait(false)}");
+    }
+
+    /// <summary>Stops the server (fast shutdown, immediate when that fails).</summary>
+    public async Task StopAsync()
+    {
+        try
+        {
+            await ServerUser.RunAsync(pgCtl.Path, ["-D", dataDirectory, "-m", "fast", "-w", "stop"], CancellationToken.None, asServerUser: true).ConfigureAwait(false);
+        }
+        catch (DataGuardException)
+        {
+            await ServerUser.RunAsync(pgCtl.Path, ["-D", dataDirectory, "-m", "immediate", "-w", "stop"], CancellationToken.None, asServerUser: true).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Why recovery failed, from the server's log: the restore_command failure (the WAL file and the cause that
+    /// <c>dataguard wal fetch</c> wrote) first, then PostgreSQL's FATAL line, else the last lines.
+    /// </summary>
+    internal static string Why(IReadOnlyList<string> lines)
+    {
+        var fatal = lines.LastOrDefault(l => l.Contains("FATAL:", StringComparison.Ordinal));
+        var fetch = lines.LastOrDefault(l => l.StartsWith("dataguard: wal fetch ", StringComparison.Ordinal) && l.Contains("FAILED", StringComparison.Ordinal));
+        var found = new[] { fetch, fatal }.OfType<string>().ToList();
+        return found.Count > 0 ? string.Join(" | ", found) : string.Join(" | ", lines.TakeLast(6));
     }
 
     /// <summary>The local address of a server started on this machine: a Unix socket folder stays, any other host becomes 127.0.0.1.</summary>
@@ -109,4 +145,7 @@ internal sealed class RecoveringServer(PgTool pgCtl, string dataDirectory, strin
         var lines = await File.ReadAllLinesAsync(LogFile).ConfigureAwait(false);
         return string.Join(" | ", lines.TakeLast(6));
     }
+
+    private async Task<string> WhyAsync() =>
+        File.Exists(LogFile) ? $": {Why(await File.ReadAllLinesAsync(LogFile).ConfigureAwait(false))} (log: {LogFile})" : " (no log)";
 }

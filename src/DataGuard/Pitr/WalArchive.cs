@@ -70,14 +70,18 @@ public sealed class WalArchive
     /// <param name="destination">Where PostgreSQL wants it.</param>
     /// <param name="cancellationToken">Cancels the fetch.</param>
     /// <returns>A task.</returns>
-    /// <exception cref="WalSegmentNotFoundException">The file is not archived (recovery ends there).</exception>
+    /// <exception cref="WalSegmentNotFoundException">
+    /// The file is definitely not archived (recovery ends there): the listing succeeded without it, each possible key
+    /// answered "no such object", and the archive does hold other WAL files.
+    /// </exception>
     /// <exception cref="ArchiveIntegrityException">The archived file is corrupt, or its key is wrong or missing.</exception>
+    /// <exception cref="StorageException">The storage failed, or the archive holds no WAL file at all (not mounted, wrong bucket or prefix).</exception>
     public async Task FetchAsync(string name, string destination, CancellationToken cancellationToken = default)
     {
         WalFileName.Validate(name);
         ArgumentException.ThrowIfNullOrWhiteSpace(destination);
         var object_ = await FindAsync(name, cancellationToken).ConfigureAwait(false)
-            ?? throw new WalSegmentNotFoundException($"WAL file {name} is not in the archive at {_storage.Location}.") { Operation = "wal.fetch" };
+            ?? await FindOrConfirmMissingAsync(name, cancellationToken).ConfigureAwait(false);
         var directory = Path.GetDirectoryName(Path.GetFullPath(destination))!;
         var temp = Path.Combine(directory, $".{name}.dataguard-{Guid.NewGuid():N}");
         try
@@ -122,6 +126,13 @@ public sealed class WalArchive
         }
     }
 
+    /// <summary>Whether a WAL file is archived (under any of its suffixes), from one listing.</summary>
+    /// <param name="name">The file's name, such as <c>00000002.history</c>.</param>
+    /// <param name="cancellationToken">Cancels the listing.</param>
+    /// <returns>Whether it is there.</returns>
+    public async Task<bool> ContainsAsync(string name, CancellationToken cancellationToken = default) =>
+        await FindAsync(WalFileName.Validate(name), cancellationToken).ConfigureAwait(false) is not null;
+
     private static string KeyOf(string name, string suffix) => $"{WalFileName.Prefix}{WalFileName.TimelineOf(name)}/{name}{suffix}";
 
     private static async Task CopyFileAsync(string path, ArchiveWriter writer, CancellationToken cancellationToken)
@@ -153,6 +164,35 @@ public sealed class WalArchive
         }
 
         return found;
+    }
+
+    /// <summary>
+    /// The listing did not show <paramref name="name"/>. "Not archived" ends recovery, so it must be definite: look each
+    /// possible key up directly (a listing may lag behind writes on some S3-compatible stores; only "no such object"
+    /// counts, any other answer throws), and treat an archive without a single WAL file as a storage fault (an
+    /// unmounted disk, a wrong bucket or prefix), never as the end of the archive.
+    /// </summary>
+    private async Task<StorageObjectInfo> FindOrConfirmMissingAsync(string name, CancellationToken cancellationToken)
+    {
+        foreach (var suffix in Suffixes)
+        {
+            if (await _storage.GetInfoAsync(KeyOf(name, suffix), cancellationToken).ConfigureAwait(false) is { } found)
+            {
+                return found;
+            }
+        }
+
+        await foreach (var _ in _storage.ListAsync(WalFileName.Prefix, cancellationToken).ConfigureAwait(false))
+        {
+            throw new WalSegmentNotFoundException($"WAL file {name} is not in the archive at {_storage.Location}.") { Operation = "wal.fetch" };
+        }
+
+        throw new StorageException($"The WAL archive at {_storage.Location} holds no WAL file at all, so {name} cannot be reported as missing: is the storage mounted, are the bucket and prefix right?")
+        {
+            Operation = "wal.fetch",
+            Location = _storage.Location,
+            Key = KeyOf(name, string.Empty),
+        };
     }
 
     private async Task<Stream> OpenDecodedAsync(StorageObjectInfo archived, CancellationToken cancellationToken)

@@ -90,6 +90,31 @@ public sealed class DrillTests
         Assert.Empty(await harness.Services.GetRequiredService<DrillService>().ListAsync());
     }
 
+    [Fact]
+    public async Task A_drill_of_a_database_with_a_subscription_restores_it_without_the_subscription_and_drops_its_scratch_database()
+    {
+        await using var harness = await BackupHarness.CreateAsync();
+        await SampleData.SeedAsync(harness.Database.ConnectionString, users: 30);
+
+        // A subscription whose publisher does not even listen: restoring it must neither connect nor keep the copy alive.
+        await harness.Database.ExecuteAsync("CREATE SUBSCRIPTION drill_sub CONNECTION 'host=127.0.0.1 port=1 dbname=nowhere connect_timeout=1' PUBLICATION nothing WITH (connect = false)");
+        try
+        {
+            await harness.Backups.RunAsync();
+            var options = harness.Services.GetRequiredService<IOptions<DrillOptions>>().Value;
+            options.Checks.Add(new DrillCheckOptions { Name = "no subscription", Sql = "SELECT count(*) FROM pg_subscription s JOIN pg_database d ON d.oid = s.subdbid WHERE d.datname = current_database()", Expected = "0" });
+
+            var report = await harness.Services.GetRequiredService<DrillService>().RunAsync();
+            Assert.True(report.Passed, report.Error ?? string.Join("; ", report.Checks.Select(c => $"{c.Name}: {c.Detail}")));
+            Assert.Equal(0, await CountDrillDatabasesAsync());
+        }
+        finally
+        {
+            await harness.Database.ExecuteAsync("ALTER SUBSCRIPTION drill_sub SET (slot_name = NONE)");
+            await harness.Database.ExecuteAsync("DROP SUBSCRIPTION drill_sub");
+        }
+    }
+
     private static async Task<HealthStatus> DrillHealthAsync(BackupHarness harness) =>
         (await harness.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(r => r.Name == DrillHealthCheck.Name)).Status;
 

@@ -151,7 +151,9 @@ public sealed class PitrAcceptanceTests : IAsyncLifetime
 
         var report = await _services.GetRequiredService<DataGuard.Postgres.Drills.DrillService>().RunPhysicalAsync();
         Assert.True(report.Passed, report.Error ?? string.Join("; ", report.Checks.Select(c => $"{c.Name}: {c.Detail}")));
-        Assert.Equal(["recovery", "markers"], report.Checks.Select(c => c.Name));
+        Assert.Equal(["recovery", "isolation", "markers"], report.Checks.Select(c => c.Name));
+        Assert.Contains("archive ends at ", report.Checks[0].Detail, StringComparison.Ordinal);
+        Assert.Contains("no subscriptions", report.Checks[1].Detail, StringComparison.Ordinal);
         Assert.True(report.RtoSeconds > 0);
         Assert.InRange(report.RpoSeconds!.Value, 0, 300);
         Assert.Empty(Directory.EnumerateDirectories(_root, "dataguard-drill-*"));
@@ -258,6 +260,13 @@ public sealed class PitrAcceptanceTests : IAsyncLifetime
         });
         Assert.True(result.Started);
         Assert.Equal(target.Kind == PitrTargetKind.Latest ? "promoted" : "paused at target", result.State);
+        if (target.Kind == PitrTargetKind.Latest)
+        {
+            // Recovery reached the newest archived segment (the end of the last one, a WAL switch, is the next one's start).
+            var newest = Directory.GetFiles(Path.Combine(Storage, "wal", "00000001")).Select(f => Path.GetFileName(f)[..24]).Where(WalFileName.IsSegment).Max(StringComparer.Ordinal);
+            Assert.Equal(newest, result.ArchiveEnd);
+            Assert.Equal(newest, result.ReachedSegment);
+        }
         var restored = new NpgsqlConnectionStringBuilder(_connectionString) { Port = port, Pooling = false };
         await using var connection = new NpgsqlConnection(restored.ConnectionString);
         await connection.OpenAsync();

@@ -107,6 +107,12 @@ public sealed class WalArchiveTests(ArchivingCluster cluster) : IClassFixture<Ar
     public async Task Fetching_a_file_that_is_not_archived_fails_cleanly()
     {
         var archive = await CreateArchiveAsync(s3: false, encrypted: false);
+
+        // An archive without a single WAL file is a storage fault (not mounted, wrong prefix), never "not archived".
+        var empty = await Assert.ThrowsAsync<DataGuard.Storage.StorageException>(() => archive.FetchAsync("0000000100000000000000FE", Path.Combine(_work, "x")));
+        Assert.Contains("holds no WAL file at all", empty.Message, StringComparison.Ordinal);
+
+        await archive.PushAsync(cluster.Segments[0]);
         await Assert.ThrowsAsync<WalSegmentNotFoundException>(() => archive.FetchAsync("0000000100000000000000FE", Path.Combine(_work, "x")));
         await Assert.ThrowsAsync<ArgumentException>(() => archive.FetchAsync("../../etc/passwd", Path.Combine(_work, "x")));
     }
