@@ -45,7 +45,7 @@ internal static class ManifestCodec
         }
         catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException)
         {
-            return (null, $"it is not valid JSON (corrupt or cut short): {ex.Message}");
+            return (null, $"it is not valid JSON (corrupt or cut short): {ex.Message.TrimEnd('.')}");
         }
 
         if (!node.TryGetPropertyValue("formatVersion", out var versionNode) || versionNode is not JsonValue versionValue
@@ -89,8 +89,8 @@ internal static class ManifestCodec
         catch (JsonException ex)
         {
             return (null, ex.Message.Contains("could not be mapped", StringComparison.Ordinal)
-                ? $"it has a member this DataGuard does not know (written by a newer DataGuard?): {ex.Message}"
-                : $"it is not a valid manifest: {ex.Message}");
+                ? $"it has a member this DataGuard does not know (written by a newer DataGuard?): {ex.Message.TrimEnd('.')}"
+                : $"it is not a valid manifest: {ex.Message.TrimEnd('.')}");
         }
 
         if (!string.Equals(manifest.Id, folderId, StringComparison.Ordinal))
