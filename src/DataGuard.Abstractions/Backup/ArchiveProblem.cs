@@ -26,4 +26,10 @@ public enum ArchiveProblem
 
     /// <summary>The bytes are not in the expected format (bad header, not zstd, not a pg_dump archive).</summary>
     Malformed,
+
+    /// <summary>The archive is bound to another backup or WAL file: it was copied or moved from elsewhere.</summary>
+    Misplaced,
+
+    /// <summary>The object is not encrypted although encryption is configured (and unencrypted reads are not allowed).</summary>
+    Unencrypted,
 }

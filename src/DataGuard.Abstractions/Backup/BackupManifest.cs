@@ -6,8 +6,8 @@ namespace DataGuard.Backup;
 /// </summary>
 public sealed record BackupManifest
 {
-    /// <summary>The version of this manifest's format.</summary>
-    public const int CurrentFormatVersion = 1;
+    /// <summary>The version of this manifest's format: 2 adds the <c>mac</c> member (docs/formats.md); 1 is still read.</summary>
+    public const int CurrentFormatVersion = 2;
 
     /// <summary>Gets the version of the manifest format.</summary>
     public int FormatVersion { get; init; } = CurrentFormatVersion;

@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace DataGuard.Cli.Commands;
 
-/// <summary><c>dataguard backup run | list | show ID | verify ID|latest | prune [--dry-run]</c>.</summary>
+/// <summary><c>dataguard backup run | list | show ID | verify ID|latest | prune [--dry-run] | forget ID [--confirm]</c>.</summary>
 internal static class BackupCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
@@ -16,6 +16,7 @@ internal static class BackupCommand
         command.Subcommands.Add(Show(output));
         command.Subcommands.Add(Verify(output, error));
         command.Subcommands.Add(Prune(output));
+        command.Subcommands.Add(Forget(output, error));
         return command;
     }
 
@@ -50,6 +51,7 @@ internal static class BackupCommand
                 {
                     backups = catalog.Backups.Select(b => new { b.Id, b.Kind, b.Database, b.StartedAt, b.CompletedAt, b.RawSize, b.StoredSize, status = b.Status, encrypted = b.Encryption is not null }),
                     orphans = catalog.Orphans,
+                    unreadable = catalog.Unreadable.Select(u => new { u.Id, u.Reason, u.Size, u.LastModified, u.Keys }),
                 };
                 await output.WriteLineAsync(JsonSerializer.Serialize(document, CliJson.Options));
                 return ExitCodes.Success;
@@ -57,7 +59,7 @@ internal static class BackupCommand
 
             if (catalog.Backups.Count == 0)
             {
-                await output.WriteLineAsync("No backups.");
+                await output.WriteLineAsync(catalog.Unreadable.Count == 0 ? "No backups." : "No readable backups.");
             }
             else
             {
@@ -71,6 +73,11 @@ internal static class BackupCommand
             foreach (var orphan in catalog.Orphans)
             {
                 await output.WriteLineAsync($"orphan: {orphan.Id} ({CliProgress.Bytes(orphan.Size)}, no manifest: a failed or interrupted backup; 'dataguard backup prune' removes it)");
+            }
+
+            foreach (var unreadable in catalog.Unreadable)
+            {
+                await output.WriteLineAsync($"UNREADABLE: {unreadable.Id} ({CliProgress.Bytes(unreadable.Size)}): {unreadable.Reason}. Quarantined: prune keeps it; decide with 'dataguard backup forget {unreadable.Id}'");
             }
 
             return ExitCodes.Success;
@@ -134,7 +141,9 @@ internal static class BackupCommand
                     backups = result.Decisions.Select(d => new { d.Backup.Id, d.Keep, d.KeptBecause }),
                     orphans = result.Orphans.Select(o => o.Id),
                     orphansWithinGrace = result.OrphansWithinGrace.Select(o => o.Id),
+                    unreadable = result.Unreadable.Select(u => new { u.Id, u.Reason }),
                     expiredWal = result.ExpiredWal,
+                    walRetentionHeldBecause = result.WalRetentionHeldBecause,
                 };
                 await output.WriteLineAsync(JsonSerializer.Serialize(document, CliJson.Options));
                 return ExitCodes.Success;
@@ -161,7 +170,48 @@ internal static class BackupCommand
                 await output.WriteLineAsync($"keep          {orphan.Id}  (orphaned data younger than the grace period: perhaps a backup in progress)");
             }
 
+            foreach (var unreadable in result.Unreadable)
+            {
+                await output.WriteLineAsync($"keep          {unreadable.Id}  (QUARANTINED: {unreadable.Reason}; never pruned: decide with 'dataguard backup forget {unreadable.Id}')");
+            }
+
+            if (result.WalRetentionHeldBecause is { } held)
+            {
+                await output.WriteLineAsync($"keep          all archived WAL: {held}");
+            }
+
             return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Forget(TextWriter output, TextWriter error)
+    {
+        var id = new Argument<string>("id") { Description = "The exact backup id (no 'latest')." };
+        var confirm = new Option<bool>("--confirm") { Description = "Delete the folder. Without it, only show what would be deleted." };
+        var command = new Command("forget", "Delete a backup that cannot be used, on purpose: one whose manifest cannot be read (quarantined), or orphaned data. Readable backups are refused: prune decides those.") { id, confirm };
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
+            var result = await services.GetRequiredService<BackupService>().ForgetAsync(parse.GetValue(id)!, parse.GetValue(confirm), ct);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                await output.WriteLineAsync(JsonSerializer.Serialize(result, CliJson.Options));
+            }
+            else
+            {
+                await output.WriteLineAsync($"{result.Id}: {result.State}, {result.Reason}.");
+                foreach (var key in result.Keys)
+                {
+                    await output.WriteLineAsync($"  {(result.Deleted ? "deleted" : "would delete")}  {key}");
+                }
+
+                await (result.Deleted ? output : error).WriteLineAsync(result.Deleted
+                    ? $"Deleted {result.Keys.Count} objects ({CliProgress.Bytes(result.Size)})."
+                    : $"Nothing deleted. These {result.Keys.Count} objects ({CliProgress.Bytes(result.Size)}) may hold the only copy of this backup's data: keep a copy if in doubt, then run 'dataguard backup forget {result.Id} --confirm'.");
+            }
+
+            return result.Deleted ? ExitCodes.Success : ExitCodes.Usage;
         });
         return command;
     }

@@ -41,11 +41,13 @@ public sealed class ArchiveCodec
 
     /// <summary>Opens a writer: raw bytes written to it reach <paramref name="output"/> compressed and encrypted.</summary>
     /// <param name="output">Where the stored bytes go; left open.</param>
+    /// <param name="context">What an encrypted archive is bound to (<see cref="ArchiveContexts"/>): its backup id, WAL file name or storage key.</param>
     /// <returns>The writer; call <see cref="ArchiveWriter.CompleteAsync"/> at the end.</returns>
-    public ArchiveWriter OpenWriter(Stream output)
+    public ArchiveWriter OpenWriter(Stream output, string context)
     {
+        ArgumentException.ThrowIfNullOrEmpty(context);
         EncryptingStream? encrypting = _keys.CurrentKeyId is { } keyId
-            ? new EncryptingStream(output, keyId, _keys.GetCurrentKey(), leaveOpen: true)
+            ? new EncryptingStream(output, keyId, _keys.GetCurrentKey(), context, leaveOpen: true)
             : null;
         Stream target = encrypting ?? output;
         Stream? zstd = null;
@@ -74,13 +76,20 @@ public sealed class ArchiveCodec
 
     /// <summary>Opens a reader that yields the raw archive of stored bytes described by <paramref name="manifest"/>.</summary>
     /// <param name="stored">The stored bytes; disposed with the reader.</param>
-    /// <param name="manifest">The manifest, for the compression and encryption used.</param>
+    /// <param name="manifest">The manifest, for the compression and encryption used, and the backup id the archive is bound to.</param>
     /// <param name="keys">The known keys.</param>
     /// <returns>The raw archive stream; integrity faults surface as <see cref="ArchiveIntegrityException"/>.</returns>
+    /// <exception cref="ArchiveIntegrityException">The manifest says the archive is not encrypted, and encryption is configured.</exception>
     public static Stream OpenReader(Stream stored, BackupManifest manifest, EncryptionKeyRing keys)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        return OpenReader(stored, manifest.Compression.Algorithm == "zstd", manifest.Encryption is not null, keys);
+        ArgumentNullException.ThrowIfNull(keys);
+        if (manifest.Encryption is null && keys.RefusesUnencrypted)
+        {
+            throw UnencryptedRefused($"Backup {manifest.Id}", manifest.DataKey, "backup.read");
+        }
+
+        return OpenReader(stored, manifest.Compression.Algorithm == "zstd", manifest.Encryption is not null, keys, ArchiveContexts.Backup(manifest.Id));
     }
 
     /// <summary>Opens a reader that yields the raw bytes of a stored object.</summary>
@@ -88,10 +97,30 @@ public sealed class ArchiveCodec
     /// <param name="compressed">Whether the object is a zstd frame (inside the encryption, if any).</param>
     /// <param name="encrypted">Whether the object is encrypted.</param>
     /// <param name="keys">The known keys.</param>
+    /// <param name="context">What an encrypted archive must be bound to (<see cref="ArchiveContexts"/>).</param>
     /// <returns>The raw stream; integrity faults surface as <see cref="ArchiveIntegrityException"/>.</returns>
-    public static Stream OpenReader(Stream stored, bool compressed, bool encrypted, EncryptionKeyRing keys)
+    /// <exception cref="ArchiveIntegrityException">The object is not encrypted, and encryption is configured.</exception>
+    public static Stream OpenReader(Stream stored, bool compressed, bool encrypted, EncryptionKeyRing keys, string context)
     {
-        var decrypted = encrypted ? new DecryptingStream(stored, keys) : stored;
+        ArgumentNullException.ThrowIfNull(keys);
+        if (!encrypted && keys.RefusesUnencrypted)
+        {
+            throw UnencryptedRefused("The archive", context);
+        }
+
+        var decrypted = encrypted ? new DecryptingStream(stored, keys, context) : stored;
         return compressed ? new ZstdReadStream(decrypted) : decrypted;
     }
+
+    /// <summary>The error for an unencrypted object read while encryption is configured.</summary>
+    /// <param name="owner">Whose object it is, such as <c>WAL file 000000010000000000000003</c>.</param>
+    /// <param name="what">The object, such as its storage key.</param>
+    /// <param name="operation">The operation, such as <c>wal.read</c>.</param>
+    /// <returns>The exception to throw.</returns>
+    public static ArchiveIntegrityException UnencryptedRefused(string owner, string what, string? operation = null) => new(
+        ArchiveProblem.Unencrypted,
+        $"{owner}: refusing unencrypted object {what}: encryption is configured (DataGuard:Backup:Encryption:KeyId), so everything read back must be encrypted and authenticated. If this deployment still has backups or WAL from before encryption was turned on, set DataGuard:Backup:Encryption:AllowUnencryptedRead to true until they have expired; otherwise the object was planted or altered.")
+    {
+        Operation = operation,
+    };
 }

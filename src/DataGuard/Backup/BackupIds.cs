@@ -12,6 +12,9 @@ public static class BackupIds
     /// <summary>The name of a backup's manifest.</summary>
     public const string ManifestName = "manifest.json";
 
+    /// <summary>The name of the marker prune leaves in the folder of a backup whose manifest cannot be read (docs/backups.md).</summary>
+    public const string QuarantineName = "quarantine.json";
+
     /// <summary>Makes a new id that sorts by time: <c>20261126T030000Z-logical-3fa9c1</c>.</summary>
     /// <param name="kind">The backup kind.</param>
     /// <param name="startedAt">When the backup started.</param>
@@ -23,6 +26,11 @@ public static class BackupIds
     /// <param name="id">The backup id.</param>
     /// <returns>The key.</returns>
     public static string ManifestKey(string id) => $"{Prefix}{id}/{ManifestName}";
+
+    /// <summary>The key of a backup's quarantine marker.</summary>
+    /// <param name="id">The backup id.</param>
+    /// <returns>The key.</returns>
+    public static string QuarantineKey(string id) => $"{Prefix}{id}/{QuarantineName}";
 
     /// <summary>The key of a backup's data.</summary>
     /// <param name="id">The backup id.</param>

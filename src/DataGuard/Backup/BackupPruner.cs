@@ -1,3 +1,4 @@
+using System.Text.Json;
 using DataGuard.Configuration;
 using DataGuard.Storage;
 using DataGuard.Telemetry;
@@ -7,7 +8,8 @@ namespace DataGuard.Backup;
 
 /// <summary>
 /// Applies retention: deletes each expired backup's manifest first (it leaves the catalog at once), then its data;
-/// and removes orphaned data older than the grace period.
+/// and removes orphaned data older than the grace period. A backup whose manifest exists but cannot be read or trusted
+/// is never deleted: it is quarantined (a marker records why) and, when it may be a base backup, WAL retention holds.
 /// </summary>
 internal sealed class BackupPruner(IBackupStorage storage, BackupCatalogReader catalog, BackupRetentionOptions options, PitrOptions pitr, Pitr.WalArchive wal, TimeProvider time, ILogger logger)
 {
@@ -22,8 +24,12 @@ internal sealed class BackupPruner(IBackupStorage storage, BackupCatalogReader c
             .ToList();
         var oldOrphans = current.Orphans.Where(o => now - o.LastModified >= options.OrphanGracePeriod).ToList();
         var youngOrphans = current.Orphans.Except(oldOrphans).ToList();
+
+        // Which WAL a base backup needs is in its manifest: without it, no WAL may go.
+        var unknownBase = current.Unreadable.FirstOrDefault(u => u.KindFromId != "logical");
+        var held = unknownBase is null ? null : $"backup {unknownBase.Id} may be a base backup and {unknownBase.Reason}; the WAL it needs is unknown, so no archived WAL is deleted until it is readable again or forgotten";
         var archived = new List<Pitr.ArchivedWalFile>();
-        if (physical.Count > 0)
+        if (physical.Count > 0 && held is null)
         {
             await foreach (var file in wal.ListAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -33,9 +39,21 @@ internal sealed class BackupPruner(IBackupStorage storage, BackupCatalogReader c
 
         var expiredWal = Pitr.PitrWindowPlanner.ExpiredWal(archived, decisions.Where(d => d.Keep && d.Backup.Kind == "physical").Select(d => d.Backup), pitr.WalSegmentSize)
             .Select(f => f.Key).ToList();
+        var result = new PruneResult(dryRun, decisions, oldOrphans, youngOrphans, expiredWal) { Unreadable = current.Unreadable, WalRetentionHeldBecause = held };
         if (dryRun)
         {
-            return new PruneResult(true, decisions, oldOrphans, youngOrphans, expiredWal);
+            return result;
+        }
+
+        foreach (var unreadable in current.Unreadable)
+        {
+            BackupLog.Quarantined(logger, unreadable.Id, unreadable.Reason);
+            await MarkQuarantinedAsync(unreadable, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (held is not null)
+        {
+            BackupLog.WalRetentionHeld(logger, held);
         }
 
         foreach (var decision in decisions.Where(d => !d.Keep))
@@ -60,6 +78,30 @@ internal sealed class BackupPruner(IBackupStorage storage, BackupCatalogReader c
 
         // WAL last: a base backup is never left without the WAL it needs.
         await storage.DeleteManyAsync(expiredWal, cancellationToken).ConfigureAwait(false);
-        return new PruneResult(false, decisions, oldOrphans, youngOrphans, expiredWal);
+        return result;
+    }
+
+    /// <summary>
+    /// Leaves a marker in the folder, so that it stays quarantined (not an orphan) even if its manifest disappears.
+    /// Write-once: the first reason is kept.
+    /// </summary>
+    private async Task MarkQuarantinedAsync(UnreadableBackup unreadable, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var key = BackupIds.QuarantineKey(unreadable.Id);
+        if (unreadable.Keys.Contains(key))
+        {
+            return;
+        }
+
+        var marker = JsonSerializer.SerializeToUtf8Bytes(new { id = unreadable.Id, quarantinedAt = now, reason = unreadable.Reason, keys = unreadable.Keys }, ManifestSerializer.Options);
+        using var content = new MemoryStream(marker);
+        try
+        {
+            await storage.WriteAsync(key, content, StorageWriteOptions.CreateOnly with { ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StorageObjectAlreadyExistsException)
+        {
+            // Another prune marked it first.
+        }
     }
 }

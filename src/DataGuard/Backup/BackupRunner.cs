@@ -63,6 +63,7 @@ internal sealed class BackupRunner(
             var (written, rawSize) = await EncodedUpload.WriteAsync(
                 storage,
                 dataKey,
+                ArchiveContexts.Backup(id),
                 codec,
                 StorageWriteOptions.CreateOnly,
                 (writer, ct) => CopyAsync(source, writer, progress, ct),
@@ -93,7 +94,7 @@ internal sealed class BackupRunner(
                 manifest = manifest with { Verification = await verifier.VerifyStoredAsync(manifest, progress, cancellationToken).ConfigureAwait(false) };
             }
 
-            using var json = new MemoryStream(ManifestSerializer.Serialize(manifest));
+            using var json = new MemoryStream(ManifestCodec.Write(manifest, keys));
             await storage.WriteAsync(BackupIds.ManifestKey(id), json, new StorageWriteOptions { WriteOnce = true, ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
             return manifest;
         }

@@ -48,7 +48,7 @@ public sealed class BackupService
         _metrics = metrics;
         _time = time;
         _logger = logger;
-        _catalog = new BackupCatalogReader(storage);
+        _catalog = new BackupCatalogReader(storage, _keys);
     }
 
     /// <summary>Makes a logical backup now, verifies it (unless turned off) and stores its manifest.</summary>
@@ -107,6 +107,7 @@ public sealed class BackupService
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The manifest.</returns>
     /// <exception cref="BackupNotFoundException">No such backup.</exception>
+    /// <exception cref="UnreadableManifestException">Its manifest exists but cannot be read or trusted.</exception>
     public async Task<BackupManifest> GetAsync(string idOrLatest, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(idOrLatest);
@@ -136,7 +137,7 @@ public sealed class BackupService
         var manifest = await GetAsync(idOrLatest, cancellationToken).ConfigureAwait(false);
         var verification = await Verifier(Provider(manifest.Kind)).VerifyStoredAsync(manifest, progress, cancellationToken).ConfigureAwait(false);
         manifest = manifest with { Verification = verification };
-        using var json = new MemoryStream(ManifestSerializer.Serialize(manifest));
+        using var json = new MemoryStream(ManifestCodec.Write(manifest, _keys));
         await _storage.WriteAsync(BackupIds.ManifestKey(manifest.Id), json, new StorageWriteOptions { ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
         return manifest;
     }
@@ -198,6 +199,80 @@ public sealed class BackupService
         {
             _cachedCatalog = null;
         }
+    }
+
+    /// <summary>
+    /// Deletes a backup folder that cannot be used, on an operator's decision: one whose manifest cannot be read or
+    /// trusted (quarantined), or orphaned data. Without <paramref name="confirm"/> it only says what it would delete.
+    /// A readable backup is refused: retention decides when it goes.
+    /// </summary>
+    /// <param name="id">The backup id, exactly (no <c>latest</c>).</param>
+    /// <param name="confirm">Delete; otherwise only report.</param>
+    /// <param name="cancellationToken">Cancels the remaining work.</param>
+    /// <returns>What the folder holds, and whether it was deleted.</returns>
+    /// <exception cref="BackupNotFoundException">Nothing is stored under that id.</exception>
+    /// <exception cref="DataGuardException">The backup is readable and trusted.</exception>
+    public async Task<ForgetResult> ForgetAsync(string id, bool confirm, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        if (id.Contains('/', StringComparison.Ordinal) || string.Equals(id, Latest, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new BackupNotFoundException($"'{id}' is not a backup id: forget takes one exact id (see 'dataguard backup list').") { Operation = "backup.forget" };
+        }
+
+        StorageKeys.Validate(BackupIds.ManifestKey(id));
+        var objects = new List<StorageObjectInfo>();
+        await foreach (var item in _storage.ListAsync($"{BackupIds.Prefix}{id}/", cancellationToken).ConfigureAwait(false))
+        {
+            objects.Add(item);
+        }
+
+        if (objects.Count == 0)
+        {
+            throw new BackupNotFoundException($"Nothing is stored under backup id '{id}' in {_storage.Location}.") { BackupId = id, Operation = "backup.forget" };
+        }
+
+        var keys = objects.Select(o => o.Key).ToList();
+        var (state, reason) = keys.Contains(BackupIds.ManifestKey(id))
+            ? await _catalog.ReadManifestAsync(id, cancellationToken).ConfigureAwait(false) switch
+            {
+                { Manifest: not null } => throw new DataGuardException($"Backup {id} has a readable, trusted manifest: retention decides when it goes ('dataguard backup prune'). Forget deletes only backups whose manifest cannot be used, and orphaned data.") { BackupId = id, Operation = "backup.forget" },
+                { Problem: { } problem } => ("unreadable", $"its manifest cannot be used: {problem}"),
+                _ => ("orphan", "data without a manifest"),
+            }
+            : keys.Contains(BackupIds.QuarantineKey(id))
+                ? ("unreadable", "its manifest is gone, but prune had quarantined the folder")
+                : ("orphan", "data without a manifest (a failed or interrupted backup, or one in progress)");
+        var age = _time.GetUtcNow() - objects.Max(o => o.LastModified);
+        if (state == "orphan" && age < _options.Retention.OrphanGracePeriod)
+        {
+            reason += $"; its newest object was written {age.TotalMinutes:F0} min ago, within the orphan grace period: perhaps a backup in progress";
+        }
+
+        var result = new ForgetResult(id, state, reason, keys, objects.Sum(o => o.Size), Deleted: false);
+        if (!confirm)
+        {
+            return result;
+        }
+
+        try
+        {
+            // Data first, the manifest and the quarantine marker last: an interrupted forget leaves a folder that is
+            // still quarantined (or an orphan), never one that looks like a backup.
+            var last = new[] { BackupIds.ManifestKey(id), BackupIds.QuarantineKey(id) };
+            await _storage.DeleteManyAsync(keys.Except(last), cancellationToken).ConfigureAwait(false);
+            foreach (var key in last.Where(keys.Contains))
+            {
+                await _storage.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _cachedCatalog = null;
+        }
+
+        BackupLog.Forgotten(_logger, id, keys.Count, $"{state}: {reason}");
+        return result with { Deleted = true };
     }
 
     private BackupVerifier Verifier(IBackupProvider provider) => new(provider, _storage, _keys, _time, _logger);

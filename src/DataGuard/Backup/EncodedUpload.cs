@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using DataGuard.Backup.Encryption;
 using DataGuard.Storage;
 
 namespace DataGuard.Backup;
@@ -10,9 +11,27 @@ namespace DataGuard.Backup;
 /// </summary>
 public static class EncodedUpload
 {
-    /// <summary>Writes one object whose raw bytes come from <paramref name="produce"/>.</summary>
+    /// <summary>Writes one object whose raw bytes come from <paramref name="produce"/>; encrypted (when on) bound to its key, <c>object:&lt;key&gt;</c>.</summary>
     /// <param name="storage">The storage.</param>
     /// <param name="key">The object's key.</param>
+    /// <param name="codec">Compression and encryption.</param>
+    /// <param name="writeOptions">The write options (e.g. create-only).</param>
+    /// <param name="produce">Writes the raw bytes into the codec.</param>
+    /// <param name="cancellationToken">Cancels the write; nothing is left.</param>
+    /// <returns>What was stored, and how many raw bytes went in.</returns>
+    public static Task<(StorageWriteResult Written, long RawBytes)> WriteAsync(
+        IBackupStorage storage,
+        string key,
+        ArchiveCodec codec,
+        StorageWriteOptions writeOptions,
+        Func<ArchiveWriter, CancellationToken, Task> produce,
+        CancellationToken cancellationToken) =>
+        WriteAsync(storage, key, ArchiveContexts.StorageObject(key), codec, writeOptions, produce, cancellationToken);
+
+    /// <summary>Writes one object whose raw bytes come from <paramref name="produce"/>, encrypted (when on) bound to <paramref name="context"/>.</summary>
+    /// <param name="storage">The storage.</param>
+    /// <param name="key">The object's key.</param>
+    /// <param name="context">What the archive is bound to (<see cref="ArchiveContexts"/>); a reader must expect the same.</param>
     /// <param name="codec">Compression and encryption.</param>
     /// <param name="writeOptions">The write options (e.g. create-only).</param>
     /// <param name="produce">Writes the raw bytes into the codec.</param>
@@ -21,6 +40,7 @@ public static class EncodedUpload
     public static async Task<(StorageWriteResult Written, long RawBytes)> WriteAsync(
         IBackupStorage storage,
         string key,
+        string context,
         ArchiveCodec codec,
         StorageWriteOptions writeOptions,
         Func<ArchiveWriter, CancellationToken, Task> produce,
@@ -28,7 +48,7 @@ public static class EncodedUpload
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 8 * 1024 * 1024, resumeWriterThreshold: 4 * 1024 * 1024, useSynchronizationContext: false));
-        var producing = ProduceAsync(codec, pipe.Writer, produce, linked.Token);
+        var producing = ProduceAsync(codec, context, pipe.Writer, produce, linked.Token);
         StorageWriteResult written;
         try
         {
@@ -71,10 +91,10 @@ public static class EncodedUpload
         CancellationToken cancellationToken) =>
         WriteAsync(storage, key, codec, writeOptions, (writer, ct) => produce(new ArchiveWriterStream(writer), ct), cancellationToken);
 
-    private static async Task<long> ProduceAsync(ArchiveCodec codec, PipeWriter output, Func<ArchiveWriter, CancellationToken, Task> produce, CancellationToken cancellationToken)
+    private static async Task<long> ProduceAsync(ArchiveCodec codec, string context, PipeWriter output, Func<ArchiveWriter, CancellationToken, Task> produce, CancellationToken cancellationToken)
     {
         await Task.Yield();
-        var writer = codec.OpenWriter(output.AsStream(leaveOpen: true));
+        var writer = codec.OpenWriter(output.AsStream(leaveOpen: true), context);
         try
         {
             await produce(writer, cancellationToken).ConfigureAwait(false);

@@ -8,6 +8,12 @@ namespace DataGuard.Backup;
 /// <param name="ExpiredWal">Archived WAL files no kept base backup needs, removed (or that would be).</param>
 public sealed record PruneResult(bool DryRun, IReadOnlyList<RetentionDecision> Decisions, IReadOnlyList<OrphanedBackup> Orphans, IReadOnlyList<OrphanedBackup> OrphansWithinGrace, IReadOnlyList<string> ExpiredWal)
 {
+    /// <summary>Gets the backups whose manifest cannot be read or trusted: kept, whatever their age, until an operator decides.</summary>
+    public IReadOnlyList<UnreadableBackup> Unreadable { get; init; } = [];
+
+    /// <summary>Gets why WAL retention deleted nothing, when a base backup's WAL needs could not be read; otherwise <see langword="null"/>.</summary>
+    public string? WalRetentionHeldBecause { get; init; }
+
     /// <summary>Gets the backups deleted (or that would be).</summary>
     public IEnumerable<BackupManifest> Deleted => Decisions.Where(d => !d.Keep).Select(d => d.Backup);
 }

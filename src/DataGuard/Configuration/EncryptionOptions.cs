@@ -14,4 +14,12 @@ public sealed class EncryptionOptions
 
     /// <summary>Gets or sets every known key by id (base64, 32 bytes each): old ids stay here after a rotation, to decrypt old archives.</summary>
     public Dictionary<string, string> Keys { get; set; } = [];
+
+    /// <summary>
+    /// Gets or sets a value indicating whether objects stored without encryption (backups, their unauthenticated
+    /// manifests, WAL files) may still be read while <see cref="KeyId"/> is set. Default: off, so that a planted
+    /// plaintext object or a manifest rewritten to "not encrypted" is refused. Turn on only while migrating from an
+    /// unencrypted setup, until the unencrypted backups and WAL have expired.
+    /// </summary>
+    public bool AllowUnencryptedRead { get; set; }
 }

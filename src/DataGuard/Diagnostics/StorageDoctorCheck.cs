@@ -4,7 +4,10 @@ using Microsoft.Extensions.Options;
 
 namespace DataGuard.Diagnostics;
 
-/// <summary>Doctor check: the configured storage takes a probe object (put, get, list, delete) and which optional features it has.</summary>
+/// <summary>
+/// Doctor check: the configured storage takes a probe object (put, get, list, delete) and which optional features it
+/// has; then, once it works, whether every backup manifest in it reads and verifies.
+/// </summary>
 internal sealed class StorageDoctorCheck(IServiceProvider services) : IDoctorCheck
 {
     public string Name => "storage";
@@ -38,6 +41,7 @@ internal sealed class StorageDoctorCheck(IServiceProvider services) : IDoctorChe
         var features = probe.Steps.Where(step => step.Optional)
             .Select(step => $"{step.Name} {(step.Succeeded ? "yes" : "no")}");
         results.Add(DoctorCheckResult.Ok($"{Name} features", string.Join(", ", features)));
+        results.AddRange(await BackupCatalogLines.ReadAsync(services, cancellationToken).ConfigureAwait(false));
         return results;
     }
 }

@@ -7,7 +7,8 @@ namespace DataGuard.Health;
 
 /// <summary>
 /// The health check <c>dataguard-backup</c>: Healthy when the newest verified backup is younger than the RPO plus
-/// slack; Degraded when such a backup exists but this host's last run failed; Unhealthy otherwise.
+/// slack; Degraded when such a backup exists but this host's last run failed, or a backup's manifest cannot be read
+/// (it is quarantined and waits for an operator); Unhealthy otherwise.
 /// </summary>
 public sealed class BackupHealthCheck : IHealthCheck
 {
@@ -53,10 +54,14 @@ public sealed class BackupHealthCheck : IHealthCheck
             ["rpo"] = _options.Rpo.ToString(),
             ["backups"] = catalog.Backups.Count,
             ["orphans"] = catalog.Orphans.Count,
+            ["unreadable"] = catalog.Unreadable.Count,
         };
+        var quarantined = catalog.Unreadable.Count == 0
+            ? string.Empty
+            : $" {catalog.Unreadable.Count} backup(s) have a manifest that cannot be read and are quarantined, kept until an operator decides: {string.Join(", ", catalog.Unreadable.Take(3).Select(u => u.Id))}{(catalog.Unreadable.Count > 3 ? ", ..." : string.Empty)} (dataguard backup list).";
         if (newest is null)
         {
-            return HealthCheckResult.Unhealthy("No verified backup exists.", data: data);
+            return HealthCheckResult.Unhealthy("No verified backup exists." + quarantined, data: data);
         }
 
         var age = _time.GetUtcNow() - newest.CompletedAt;
@@ -64,7 +69,12 @@ public sealed class BackupHealthCheck : IHealthCheck
         data["age"] = age.ToString(@"d\.hh\:mm\:ss", System.Globalization.CultureInfo.InvariantCulture);
         if (age > limit)
         {
-            return HealthCheckResult.Unhealthy($"The newest verified backup {newest.Id} is {age.TotalHours:F1} h old, beyond the RPO of {_options.Rpo.TotalHours:F0} h (+{_options.RpoSlack.TotalHours:F0} h slack).", data: data);
+            return HealthCheckResult.Unhealthy($"The newest verified backup {newest.Id} is {age.TotalHours:F1} h old, beyond the RPO of {_options.Rpo.TotalHours:F0} h (+{_options.RpoSlack.TotalHours:F0} h slack)." + quarantined, data: data);
+        }
+
+        if (quarantined.Length > 0)
+        {
+            return HealthCheckResult.Degraded($"The newest verified backup {newest.Id} is {age.TotalHours:F1} h old, within the RPO; but{quarantined}", data: data);
         }
 
         if (_state.LastRunFailed)

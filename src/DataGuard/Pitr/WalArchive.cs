@@ -12,11 +12,13 @@ namespace DataGuard.Pitr;
 /// <summary>
 /// The WAL archive under <c>wal/&lt;timeline&gt;/&lt;file&gt;.zst[.enc]</c>: what <c>archive_command</c> pushes and
 /// <c>restore_command</c> fetches. Pushes are write-once and idempotent; fetches verify (zstd's content checksum, and
-/// each encrypted chunk's tag) before the file reaches PostgreSQL.
+/// each encrypted chunk's tag and the file name it is bound to) before the file reaches PostgreSQL. With encryption
+/// configured, an unencrypted object under a WAL file's name is refused, never preferred.
 /// </summary>
 public sealed class WalArchive
 {
     private static readonly string[] Suffixes = [".zst", ".zst.enc", ".enc", string.Empty];
+    private static readonly string[] EncryptedFirst = [".zst.enc", ".enc", ".zst", string.Empty];
     private readonly IBackupStorage _storage;
     private readonly BackupOptions _options;
     private readonly EncryptionKeyRing _keys;
@@ -53,7 +55,7 @@ public sealed class WalArchive
         var key = KeyOf(name, codec.Suffix);
         try
         {
-            var (written, raw) = await EncodedUpload.WriteAsync(_storage, key, codec, StorageWriteOptions.CreateOnly, (writer, ct) => CopyFileAsync(path, writer, ct), cancellationToken).ConfigureAwait(false);
+            var (written, raw) = await EncodedUpload.WriteAsync(_storage, key, ArchiveContexts.Wal(name), codec, StorageWriteOptions.CreateOnly, (writer, ct) => CopyFileAsync(path, writer, ct), cancellationToken).ConfigureAwait(false);
             PitrLog.Pushed(_logger, name, raw, written.Size);
             return new WalPushResult(name, key, WalPushOutcome.Archived, raw, written.Size);
         }
@@ -74,7 +76,10 @@ public sealed class WalArchive
     /// The file is definitely not archived (recovery ends there): the listing succeeded without it, each possible key
     /// answered "no such object", and the archive does hold other WAL files.
     /// </exception>
-    /// <exception cref="ArchiveIntegrityException">The archived file is corrupt, or its key is wrong or missing.</exception>
+    /// <exception cref="ArchiveIntegrityException">
+    /// The archived file is corrupt, bound to another WAL file, its key is wrong or missing, or it is not encrypted
+    /// although encryption is configured (<see cref="ArchiveProblem.Unencrypted"/>: "refusing unencrypted object").
+    /// </exception>
     /// <exception cref="StorageException">The storage failed, or the archive holds no WAL file at all (not mounted, wrong bucket or prefix).</exception>
     public async Task FetchAsync(string name, string destination, CancellationToken cancellationToken = default)
     {
@@ -86,7 +91,7 @@ public sealed class WalArchive
         var temp = Path.Combine(directory, $".{name}.dataguard-{Guid.NewGuid():N}");
         try
         {
-            var decoded = await OpenDecodedAsync(object_, cancellationToken).ConfigureAwait(false);
+            var decoded = await OpenDecodedAsync(name, object_, cancellationToken).ConfigureAwait(false);
             await using (decoded.ConfigureAwait(false))
             {
                 var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous);
@@ -152,18 +157,24 @@ public sealed class WalArchive
     private async Task<StorageObjectInfo?> FindAsync(string name, CancellationToken cancellationToken)
     {
         // One listing of the name's prefix rather than a lookup per possible suffix: one round trip per push or fetch.
-        var keys = Suffixes.Select(suffix => KeyOf(name, suffix)).ToList();
-        StorageObjectInfo? found = null;
+        var keys = (_keys.CurrentKeyId is null ? Suffixes : EncryptedFirst).Select(suffix => KeyOf(name, suffix)).ToList();
+        var found = new List<StorageObjectInfo>();
         await foreach (var item in _storage.ListAsync(KeyOf(name, string.Empty), cancellationToken).ConfigureAwait(false))
         {
-            var rank = keys.IndexOf(item.Key);
-            if (rank >= 0 && (found is null || rank < keys.IndexOf(found.Key)))
+            if (keys.Contains(item.Key))
             {
-                found = item;
+                found.Add(item);
             }
         }
 
-        return found;
+        // With encryption configured, a plaintext object under the name is refused even next to the encrypted one: it
+        // was planted (or is left from before encryption, which AllowUnencryptedRead accepts while migrating).
+        if (_keys.RefusesUnencrypted && found.FirstOrDefault(f => !IsEncrypted(f.Key)) is { } plain)
+        {
+            throw ArchiveCodec.UnencryptedRefused($"WAL file {name}", plain.Key, "wal.read");
+        }
+
+        return found.MinBy(f => keys.IndexOf(f.Key));
     }
 
     /// <summary>
@@ -174,10 +185,15 @@ public sealed class WalArchive
     /// </summary>
     private async Task<StorageObjectInfo> FindOrConfirmMissingAsync(string name, CancellationToken cancellationToken)
     {
-        foreach (var suffix in Suffixes)
+        foreach (var suffix in _keys.CurrentKeyId is null ? Suffixes : EncryptedFirst)
         {
             if (await _storage.GetInfoAsync(KeyOf(name, suffix), cancellationToken).ConfigureAwait(false) is { } found)
             {
+                if (_keys.RefusesUnencrypted && !IsEncrypted(found.Key))
+                {
+                    throw ArchiveCodec.UnencryptedRefused($"WAL file {name}", found.Key, "wal.read");
+                }
+
                 return found;
             }
         }
@@ -195,11 +211,13 @@ public sealed class WalArchive
         };
     }
 
-    private async Task<Stream> OpenDecodedAsync(StorageObjectInfo archived, CancellationToken cancellationToken)
+    private static bool IsEncrypted(string key) => key.EndsWith(".enc", StringComparison.Ordinal);
+
+    private async Task<Stream> OpenDecodedAsync(string name, StorageObjectInfo archived, CancellationToken cancellationToken)
     {
         var stored = await _storage.OpenReadAsync(archived.Key, cancellationToken: cancellationToken).ConfigureAwait(false);
         var compressed = archived.Key.EndsWith(".zst", StringComparison.Ordinal) || archived.Key.EndsWith(".zst.enc", StringComparison.Ordinal);
-        return ArchiveCodec.OpenReader(stored, compressed, archived.Key.EndsWith(".enc", StringComparison.Ordinal), _keys);
+        return ArchiveCodec.OpenReader(stored, compressed, IsEncrypted(archived.Key), _keys, ArchiveContexts.Wal(name));
     }
 
     private async Task<WalPushResult> CompareWithArchivedAsync(string path, string name, StorageObjectInfo archived, CancellationToken cancellationToken)
@@ -214,7 +232,7 @@ public sealed class WalArchive
         byte[] remote;
         try
         {
-            var decoded = await OpenDecodedAsync(archived, cancellationToken).ConfigureAwait(false);
+            var decoded = await OpenDecodedAsync(name, archived, cancellationToken).ConfigureAwait(false);
             await using (decoded.ConfigureAwait(false))
             {
                 remote = await SHA256.HashDataAsync(decoded, cancellationToken).ConfigureAwait(false);

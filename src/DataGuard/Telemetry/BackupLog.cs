@@ -62,4 +62,25 @@ public static partial class BackupLog
     /// <param name="next">When.</param>
     [LoggerMessage(1207, LogLevel.Debug, "Next scheduled backup at {Next}")]
     public static partial void NextRun(ILogger logger, DateTimeOffset next);
+
+    /// <summary>A backup's manifest cannot be read or trusted: it is kept, untouched.</summary>
+    /// <param name="logger">The logger.</param>
+    /// <param name="backupId">The backup id.</param>
+    /// <param name="reason">Why.</param>
+    [LoggerMessage(1208, LogLevel.Warning, "Backup {BackupId} is quarantined and kept: {Reason}")]
+    public static partial void Quarantined(ILogger logger, string backupId, string reason);
+
+    /// <summary>WAL retention deleted nothing because a base backup's WAL needs are unknown.</summary>
+    /// <param name="logger">The logger.</param>
+    /// <param name="reason">Why.</param>
+    [LoggerMessage(1209, LogLevel.Warning, "WAL retention held: {Reason}")]
+    public static partial void WalRetentionHeld(ILogger logger, string reason);
+
+    /// <summary>An operator deleted a quarantined or orphaned backup folder.</summary>
+    /// <param name="logger">The logger.</param>
+    /// <param name="backupId">The backup id.</param>
+    /// <param name="objects">How many objects were deleted.</param>
+    /// <param name="state">What the folder was (unreadable, orphan).</param>
+    [LoggerMessage(1210, LogLevel.Warning, "Backup {BackupId} forgotten on an operator's confirmation: {Objects} objects deleted ({State})")]
+    public static partial void Forgotten(ILogger logger, string backupId, int objects, string state);
 }

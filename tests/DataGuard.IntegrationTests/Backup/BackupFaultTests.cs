@@ -59,18 +59,18 @@ public sealed class BackupFaultTests
         await SampleData.SeedAsync(harness.Database.ConnectionString, users: 20);
         var manifest = await harness.Backups.RunAsync();
 
+        // The manifest is authenticated with the key (format 2): a wrong or missing key shows there, before the archive is read.
         var wrong = harness.CreateReplica(Encrypt("k1", RandomNumberGenerator.GetBytes(32)));
-        var wrongResult = await wrong.GetRequiredService<BackupService>().VerifyAsync(manifest.Id);
-        Assert.Equal(BackupStatus.VerificationFailed, wrongResult.Status);
-        Assert.Contains("is not the key this archive was encrypted with", wrongResult.Verification!.Detail);
+        var wrongEx = await Assert.ThrowsAsync<UnreadableManifestException>(() => wrong.GetRequiredService<BackupService>().VerifyAsync(manifest.Id));
+        Assert.Contains("the key configured for key id 'k1' is not the key this manifest was authenticated with", wrongEx.Message);
 
         var missing = harness.CreateReplica(Encrypt("k2", RandomNumberGenerator.GetBytes(32)));
         var target = harness.NewDatabaseName();
-        var ex = await Assert.ThrowsAsync<ArchiveIntegrityException>(() =>
+        var ex = await Assert.ThrowsAsync<UnreadableManifestException>(() =>
             missing.GetRequiredService<BackupService>().RestoreAsync(manifest.Id, new RestoreRequest { TargetDatabase = target, Create = true }));
-        Assert.Equal(ArchiveProblem.MissingKey, ex.Problem);
-        Assert.Contains("'k1'", ex.Message);
+        Assert.Contains("'k1', which is not configured", ex.Message);
         Assert.DoesNotContain(Convert.ToBase64String(key), ex.ToString());
+        Assert.Equal(0, await SampleData.ScalarAsync(harness.Database.ConnectionString, $"SELECT count(*) FROM pg_database WHERE datname = '{target}'"));
 
         // After a rotation the old key stays known by id: old archives still restore.
         var rotated = harness.CreateReplica(o =>

@@ -233,6 +233,36 @@ public sealed class PitrAcceptanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_base_backup_whose_manifest_cannot_be_read_is_kept_with_all_the_WAL_it_may_need()
+    {
+        var backups = _services.GetRequiredService<BackupService>();
+        var first = await backups.RunAsync("physical");
+        await ExecuteAsync("CREATE TABLE filler (i int); INSERT INTO filler SELECT generate_series(1, 1000)");
+        await ScalarAsync("SELECT pg_switch_wal()::text");
+        var second = await backups.RunAsync("physical");
+        await ExecuteAsync("INSERT INTO filler SELECT generate_series(1, 1000)");
+        await WaitForArchiveAsync(await ScalarAsync("SELECT pg_walfile_name(pg_switch_wal())"));
+        var walBefore = Directory.GetFiles(Path.Combine(Storage, "wal"), "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        var firstFolder = Path.Combine(Storage, "backups", first.Id);
+        await File.WriteAllTextAsync(Path.Combine(firstFolder, "manifest.json"), "{\"formatVersion\": 1, \"id\": \"" + first.Id + "\", \"ki");
+        var firstFiles = Directory.GetFiles(firstFolder).Order(StringComparer.Ordinal).ToList();
+
+        // Ten days later, with a 7-day window: without the first backup's manifest nobody knows which WAL it needs.
+        var later = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(10));
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(later);
+        services.AddDataGuard(o => o.Pitr.WindowDays = 7).AddPostgres(o => o.ConnectionString = _connectionString).AddFileSystemStorage(Storage);
+        await using var provider = services.BuildServiceProvider();
+        var pruned = await provider.GetRequiredService<BackupService>().PruneAsync(dryRun: false);
+
+        Assert.Empty(pruned.ExpiredWal);
+        Assert.Contains(first.Id, pruned.WalRetentionHeldBecause);
+        Assert.All(walBefore, file => Assert.True(File.Exists(file), file));
+        Assert.Equal([.. firstFiles, Path.Combine(firstFolder, BackupIds.QuarantineName)], Directory.GetFiles(firstFolder).Order(StringComparer.Ordinal));
+        Assert.Equal([second.Id], (await provider.GetRequiredService<BackupService>().GetCatalogAsync()).Backups.Select(b => b.Id));
+    }
+
+    [Fact]
     public async Task Restoring_into_a_non_empty_directory_is_refused()
     {
         var dir = Path.Combine(_root, "occupied");

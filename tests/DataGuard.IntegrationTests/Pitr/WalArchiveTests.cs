@@ -104,6 +104,57 @@ public sealed class WalArchiveTests(ArchivingCluster cluster) : IClassFixture<Ar
     }
 
     [Fact]
+    public async Task A_planted_plaintext_segment_next_to_the_encrypted_one_is_refused_not_preferred()
+    {
+        var root = Path.Combine(_work, "storage");
+        var archive = CreateArchive(b => b.AddFileSystemStorage(root), encrypted: true);
+        var name = Path.GetFileName(cluster.Segments[0]);
+        var pushed = await archive.PushAsync(cluster.Segments[0]);
+
+        // The attacker writes another segment's bytes, compressed but not encrypted, under the same name.
+        var attackerRoot = Path.Combine(_work, "attacker");
+        var impostor = Path.Combine(_work, name);
+        File.Copy(cluster.Segments[1], impostor);
+        var planted = await CreateArchive(b => b.AddFileSystemStorage(attackerRoot), encrypted: false).PushAsync(impostor);
+        File.Copy(Path.Combine(attackerRoot, planted.Key), Path.Combine(root, planted.Key));
+
+        var target = Path.Combine(_work, "restored-segment");
+        var ex = await Assert.ThrowsAnyAsync<DataGuardException>(() => archive.FetchAsync(name, target));
+        Assert.IsNotType<WalSegmentNotFoundException>(ex);
+        Assert.Contains("refusing unencrypted object", ex.Message);
+        Assert.Contains("encryption is configured", ex.Message);
+        Assert.False(File.Exists(target));
+
+        // Alone, without the encrypted original, it is refused all the same (never "not found", which would end recovery).
+        File.Delete(Path.Combine(root, pushed.Key));
+        ex = await Assert.ThrowsAnyAsync<DataGuardException>(() => archive.FetchAsync(name, target));
+        Assert.IsNotType<WalSegmentNotFoundException>(ex);
+        Assert.Contains("refusing unencrypted object", ex.Message);
+        Assert.False(File.Exists(target));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task An_encrypted_segment_copied_under_another_segments_name_is_detected(bool otherTimeline)
+    {
+        var root = Path.Combine(_work, "storage");
+        var archive = CreateArchive(b => b.AddFileSystemStorage(root), encrypted: true);
+        var source = await archive.PushAsync(cluster.Segments[0]);
+        var sourceName = Path.GetFileName(cluster.Segments[0]);
+        var victimName = otherTimeline ? "00000002" + sourceName[8..] : Path.GetFileName(cluster.Segments[1]);
+        var victimKey = $"wal/{victimName[..8]}/{victimName}.zst.enc";
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(root, victimKey))!);
+        File.Copy(Path.Combine(root, source.Key), Path.Combine(root, victimKey), overwrite: true);
+
+        var target = Path.Combine(_work, "restored-segment");
+        var ex = await Assert.ThrowsAsync<ArchiveIntegrityException>(() => archive.FetchAsync(victimName, target));
+        Assert.Contains(victimName, ex.Message);
+        Assert.Contains(sourceName, ex.Message);
+        Assert.False(File.Exists(target));
+    }
+
+    [Fact]
     public async Task Fetching_a_file_that_is_not_archived_fails_cleanly()
     {
         var archive = await CreateArchiveAsync(s3: false, encrypted: false);

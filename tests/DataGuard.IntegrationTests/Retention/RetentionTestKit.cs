@@ -60,7 +60,7 @@ internal static class RetentionTestKit
                 continue;
             }
 
-            await using var decoded = ArchiveCodec.OpenReader(stored, item.Key.Contains(".zst", StringComparison.Ordinal), false, EncryptionKeyRing.None);
+            await using var decoded = ArchiveCodec.OpenReader(stored, item.Key.Contains(".zst", StringComparison.Ordinal), false, EncryptionKeyRing.None, ArchiveContexts.StorageObject(item.Key));
             using var reader = new StreamReader(decoded, Encoding.UTF8);
             while (await reader.ReadLineAsync() is { } line)
             {

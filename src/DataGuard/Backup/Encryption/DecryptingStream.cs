@@ -6,17 +6,17 @@ using System.Text;
 namespace DataGuard.Backup.Encryption;
 
 /// <summary>
-/// A read-only stream that decrypts DataGuard's chunked AES-256-GCM format, verifying every chunk before handing
-/// out its bytes. A wrong or missing key, a changed byte and a cut-short file each raise a distinct
-/// <see cref="ArchiveIntegrityException"/>.
+/// A read-only stream that decrypts DataGuard's chunked AES-256-GCM format (versions 1 and 2), verifying every chunk
+/// before handing out its bytes. A wrong or missing key, an archive bound to another backup or WAL file, a changed
+/// byte and a cut-short file each raise a distinct <see cref="ArchiveIntegrityException"/>.
 /// </summary>
 public sealed class DecryptingStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly bool _leaveOpen;
     private readonly EncryptionKeyRing _keys;
+    private readonly string _expectedContext;
     private AesGcm? _aes;
-    private byte[] _header = [];
     private byte[] _noncePrefix = [];
     private byte[] _record = [];
     private byte[] _plain = [];
@@ -25,25 +25,34 @@ public sealed class DecryptingStream : ReadOnlyStream
     private int _recordSize;
     private int _plainOffset;
     private int _plainLength;
-    private uint _index;
+    private ulong _index;
     private bool _done;
     private int _peeked = -1;
 
     /// <summary>Initializes a new instance of the <see cref="DecryptingStream"/> class.</summary>
     /// <param name="inner">The encrypted bytes.</param>
     /// <param name="keys">The known keys.</param>
+    /// <param name="expectedContext">
+    /// What the archive must be bound to (<see cref="ArchiveContexts"/>); a version-2 archive bound to anything else is
+    /// refused as <see cref="ArchiveProblem.Misplaced"/>. Version-1 archives carry no context.
+    /// </param>
     /// <param name="leaveOpen">Whether to leave <paramref name="inner"/> open on dispose.</param>
-    public DecryptingStream(Stream inner, EncryptionKeyRing keys, bool leaveOpen = false)
+    public DecryptingStream(Stream inner, EncryptionKeyRing keys, string expectedContext, bool leaveOpen = false)
     {
         ArgumentNullException.ThrowIfNull(inner);
         ArgumentNullException.ThrowIfNull(keys);
+        ArgumentException.ThrowIfNullOrEmpty(expectedContext);
         _inner = inner;
         _keys = keys;
+        _expectedContext = expectedContext;
         _leaveOpen = leaveOpen;
     }
 
     /// <summary>Gets the key id of the archive, once the header was read.</summary>
     public string? KeyId { get; private set; }
+
+    /// <summary>Gets the archive's format version (1 or 2), once the header was read.</summary>
+    public int? FormatVersion { get; private set; }
 
     /// <summary>Reads whether a stream starts with the format's magic bytes, without consuming it (it must be seekable) .</summary>
     /// <param name="header">The first bytes of a stream.</param>
@@ -94,50 +103,91 @@ public sealed class DecryptingStream : ReadOnlyStream
 
     private async Task ReadHeaderAsync(CancellationToken cancellationToken)
     {
-        var fixedPart = new byte[19];
-        if (await ReadFullAsync(fixedPart, cancellationToken).ConfigureAwait(false) < fixedPart.Length
-            || !fixedPart.AsSpan(0, 4).SequenceEqual(ChunkedAesGcmFormat.Magic))
+        var preamble = new byte[ChunkedAesGcmFormat.PreambleSize];
+        if (await ReadFullAsync(preamble, cancellationToken).ConfigureAwait(false) < preamble.Length
+            || !preamble.AsSpan(0, 4).SequenceEqual(ChunkedAesGcmFormat.Magic))
         {
             throw Malformed("missing header");
         }
 
-        if (fixedPart[4] != ChunkedAesGcmFormat.Version || fixedPart[5] != ChunkedAesGcmFormat.AlgorithmAes256Gcm)
+        var version = preamble[4];
+        if (version is not (ChunkedAesGcmFormat.Version1 or ChunkedAesGcmFormat.Version2) || preamble[5] != ChunkedAesGcmFormat.AlgorithmAes256Gcm)
         {
-            throw Malformed($"unsupported version {fixedPart[4]} or algorithm {fixedPart[5]}");
+            throw Malformed($"unsupported version {version} or algorithm {preamble[5]} (this DataGuard reads versions 1 and 2)");
         }
 
-        var chunkSize = BinaryPrimitives.ReadUInt32BigEndian(fixedPart.AsSpan(6));
+        var chunkSize = BinaryPrimitives.ReadUInt32BigEndian(preamble.AsSpan(6));
         if (chunkSize is 0 or > ChunkedAesGcmFormat.MaxChunkSize)
         {
             throw Malformed($"chunk size {chunkSize} out of range");
         }
 
-        var rest = new byte[fixedPart[18] + ChunkedAesGcmFormat.KeyCheckSize];
-        if (await ReadFullAsync(rest, cancellationToken).ConfigureAwait(false) < rest.Length)
+        // Version 1: nonce prefix (8), key id length, key id, key check. Version 2: salt (32), key id length, key id,
+        // context length (2), context, key check.
+        var header = new List<byte>(preamble);
+        var seed = await ReadHeaderPartAsync(header, version == ChunkedAesGcmFormat.Version1 ? ChunkedAesGcmFormat.NoncePrefixSize : ChunkedAesGcmFormat.SaltSize, cancellationToken).ConfigureAwait(false);
+        var idLength = (await ReadHeaderPartAsync(header, 1, cancellationToken).ConfigureAwait(false))[0];
+        KeyId = Encoding.UTF8.GetString(await ReadHeaderPartAsync(header, idLength, cancellationToken).ConfigureAwait(false));
+        FormatVersion = version;
+        if (version == ChunkedAesGcmFormat.Version2)
         {
-            throw new ArchiveIntegrityException(ArchiveProblem.Truncated, "The encrypted archive is truncated inside its header.");
+            var contextLength = BinaryPrimitives.ReadUInt16BigEndian(await ReadHeaderPartAsync(header, 2, cancellationToken).ConfigureAwait(false));
+            if (contextLength is 0 or > ChunkedAesGcmFormat.MaxContextSize)
+            {
+                throw Malformed($"context length {contextLength} out of range");
+            }
+
+            var context = Encoding.UTF8.GetString(await ReadHeaderPartAsync(header, contextLength, cancellationToken).ConfigureAwait(false));
+            if (!string.Equals(context, _expectedContext, StringComparison.Ordinal))
+            {
+                throw new ArchiveIntegrityException(ArchiveProblem.Misplaced, $"The encrypted archive is bound to '{context}', not to '{_expectedContext}': it was copied or moved here from elsewhere (or its header was changed).");
+            }
         }
 
-        _noncePrefix = fixedPart[10..18];
-        KeyId = Encoding.UTF8.GetString(rest, 0, fixedPart[18]);
+        var keyCheck = await ReadHeaderPartAsync(header, ChunkedAesGcmFormat.KeyCheckSize, cancellationToken).ConfigureAwait(false);
         if (!_keys.TryGetKey(KeyId, out var key))
         {
             var known = string.Join(", ", _keys.KeyIds.DefaultIfEmpty("none"));
             throw new ArchiveIntegrityException(ArchiveProblem.MissingKey, $"The archive is encrypted with key id '{KeyId}', which is not configured (known key ids: {known}). Add it to DataGuard:Backup:Encryption:Keys.");
         }
 
-        if (!CryptographicOperations.FixedTimeEquals(ChunkedAesGcmFormat.KeyCheck(key, _noncePrefix), rest.AsSpan(fixedPart[18])))
+        byte[] cipherKey;
+        byte[] expectedCheck;
+        if (version == ChunkedAesGcmFormat.Version1)
+        {
+            _noncePrefix = seed;
+            cipherKey = key;
+            expectedCheck = ChunkedAesGcmFormat.KeyCheckV1(key, seed);
+        }
+        else
+        {
+            (cipherKey, expectedCheck) = ChunkedAesGcmFormat.DeriveSubkey(key, seed);
+        }
+
+        if (!CryptographicOperations.FixedTimeEquals(expectedCheck, keyCheck))
         {
             throw new ArchiveIntegrityException(ArchiveProblem.WrongKey, $"The key configured for key id '{KeyId}' is not the key this archive was encrypted with.");
         }
 
-        _header = [.. fixedPart, .. rest];
-        _aes = new AesGcm(key, ChunkedAesGcmFormat.TagSize);
+        var headerBytes = header.ToArray();
+        _aes = new AesGcm(cipherKey, ChunkedAesGcmFormat.TagSize);
         _recordSize = (int)chunkSize + ChunkedAesGcmFormat.TagSize;
         _record = new byte[_recordSize];
         _plain = new byte[chunkSize];
-        _aadMore = ChunkedAesGcmFormat.AssociatedData(_header, final: false);
-        _aadFinal = ChunkedAesGcmFormat.AssociatedData(_header, final: true);
+        _aadMore = ChunkedAesGcmFormat.AssociatedData(headerBytes, final: false);
+        _aadFinal = ChunkedAesGcmFormat.AssociatedData(headerBytes, final: true);
+    }
+
+    private async Task<byte[]> ReadHeaderPartAsync(List<byte> header, int length, CancellationToken cancellationToken)
+    {
+        var part = new byte[length];
+        if (await ReadFullAsync(part, cancellationToken).ConfigureAwait(false) < length)
+        {
+            throw new ArchiveIntegrityException(ArchiveProblem.Truncated, "The encrypted archive is truncated inside its header.");
+        }
+
+        header.AddRange(part);
+        return part;
     }
 
     private async Task ReadChunkAsync(CancellationToken cancellationToken)
@@ -158,8 +208,8 @@ public sealed class DecryptingStream : ReadOnlyStream
         }
 
         var cipherLength = length - ChunkedAesGcmFormat.TagSize;
-        Span<byte> nonce = stackalloc byte[12];
-        ChunkedAesGcmFormat.Nonce(_noncePrefix, _index, nonce);
+        Span<byte> nonce = stackalloc byte[ChunkedAesGcmFormat.NonceSize];
+        ChunkedAesGcmFormat.Nonce((byte)FormatVersion!.Value, _noncePrefix, _index, nonce);
         if (!TryDecrypt(nonce, cipherLength, last ? _aadFinal : _aadMore))
         {
             if (last && TryDecrypt(nonce, cipherLength, _aadMore))
@@ -167,7 +217,7 @@ public sealed class DecryptingStream : ReadOnlyStream
                 throw new ArchiveIntegrityException(ArchiveProblem.Truncated, $"The encrypted archive is truncated: it ends after chunk {_index}, which is not the final chunk.");
             }
 
-            throw new ArchiveIntegrityException(ArchiveProblem.Tampered, $"The encrypted archive failed authentication at chunk {_index} (bytes from {(long)_index * _plain.Length} of the plaintext): it was changed or corrupted.");
+            throw new ArchiveIntegrityException(ArchiveProblem.Tampered, $"The encrypted archive failed authentication at chunk {_index} (bytes from {_index * (ulong)_plain.Length} of the plaintext): it was changed or corrupted.");
         }
 
         _plainOffset = 0;

@@ -3,7 +3,8 @@ using System.Security.Cryptography;
 namespace DataGuard.Backup.Encryption;
 
 /// <summary>
-/// A write-only stream that encrypts what is written to it into <c>inner</c> in DataGuard's chunked AES-256-GCM format.
+/// A write-only stream that encrypts what is written to it into <c>inner</c> in DataGuard's chunked AES-256-GCM format
+/// (version 2: a subkey of its own, bound to a context).
 /// <see cref="Stream.DisposeAsync"/> writes the final chunk; without it the output reads as truncated.
 /// </summary>
 public sealed class EncryptingStream : Stream
@@ -12,32 +13,36 @@ public sealed class EncryptingStream : Stream
     private readonly bool _leaveOpen;
     private readonly AesGcm _aes;
     private readonly byte[] _header;
-    private readonly byte[] _noncePrefix;
     private readonly byte[] _plain;
     private readonly byte[] _cipher;
     private readonly byte[] _aadMore;
     private readonly byte[] _aadFinal;
     private int _filled;
-    private uint _index;
+    private ulong _index;
     private bool _headerWritten;
     private bool _finished;
 
-    /// <summary>Initializes a new instance of the <see cref="EncryptingStream"/> class.</summary>
+    /// <summary>Initializes a new instance of the <see cref="EncryptingStream"/> class (format version 2).</summary>
     /// <param name="inner">Where the encrypted bytes go.</param>
     /// <param name="keyId">The id recorded in the header.</param>
-    /// <param name="key">The 32-byte key.</param>
+    /// <param name="key">The 32-byte master key; the archive is encrypted under a subkey derived from it and a random salt.</param>
+    /// <param name="context">What the archive is bound to (<see cref="ArchiveContexts"/>): a reader expecting another context refuses it.</param>
     /// <param name="leaveOpen">Whether to leave <paramref name="inner"/> open on dispose.</param>
     /// <param name="chunkSize">Plaintext bytes per chunk.</param>
-    public EncryptingStream(Stream inner, string keyId, byte[] key, bool leaveOpen = false, int chunkSize = ChunkedAesGcmFormat.DefaultChunkSize)
+    public EncryptingStream(Stream inner, string keyId, byte[] key, string context, bool leaveOpen = false, int chunkSize = ChunkedAesGcmFormat.DefaultChunkSize)
     {
         ArgumentNullException.ThrowIfNull(inner);
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentException.ThrowIfNullOrEmpty(context);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(chunkSize, ChunkedAesGcmFormat.MaxChunkSize);
         _inner = inner;
         _leaveOpen = leaveOpen;
-        _aes = new AesGcm(key, ChunkedAesGcmFormat.TagSize);
-        _noncePrefix = RandomNumberGenerator.GetBytes(ChunkedAesGcmFormat.NoncePrefixSize);
-        _header = ChunkedAesGcmFormat.BuildHeader(keyId, key, chunkSize, _noncePrefix);
+        var salt = RandomNumberGenerator.GetBytes(ChunkedAesGcmFormat.SaltSize);
+        var (subkey, keyCheck) = ChunkedAesGcmFormat.DeriveSubkey(key, salt);
+        _aes = new AesGcm(subkey, ChunkedAesGcmFormat.TagSize);
+        CryptographicOperations.ZeroMemory(subkey);
+        _header = ChunkedAesGcmFormat.BuildHeader(keyId, keyCheck, chunkSize, salt, context);
         _plain = new byte[chunkSize];
         _cipher = new byte[chunkSize + ChunkedAesGcmFormat.TagSize];
         _aadMore = ChunkedAesGcmFormat.AssociatedData(_header, final: false);
@@ -164,8 +169,8 @@ public sealed class EncryptingStream : Stream
 
     private async ValueTask WriteChunkAsync(bool final, CancellationToken cancellationToken)
     {
-        Span<byte> nonce = stackalloc byte[12];
-        ChunkedAesGcmFormat.Nonce(_noncePrefix, _index, nonce);
+        Span<byte> nonce = stackalloc byte[ChunkedAesGcmFormat.NonceSize];
+        ChunkedAesGcmFormat.Nonce(ChunkedAesGcmFormat.Version2, [], _index, nonce);
         _aes.Encrypt(nonce, _plain.AsSpan(0, _filled), _cipher.AsSpan(0, _filled), _cipher.AsSpan(_filled, ChunkedAesGcmFormat.TagSize), final ? _aadFinal : _aadMore);
         await _inner.WriteAsync(_cipher.AsMemory(0, _filled + ChunkedAesGcmFormat.TagSize), cancellationToken).ConfigureAwait(false);
         _index = checked(_index + 1);

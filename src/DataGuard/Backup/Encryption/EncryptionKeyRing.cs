@@ -34,6 +34,15 @@ public sealed class EncryptionKeyRing
     /// <summary>Gets the id of the key new archives are encrypted with, or <see langword="null"/> when encryption is off.</summary>
     public string? CurrentKeyId { get; }
 
+    /// <summary>
+    /// Gets a value indicating whether unencrypted objects (and unauthenticated manifests of unencrypted backups) may be
+    /// read although a current key is configured: for migrating from an unencrypted setup only.
+    /// </summary>
+    public bool AllowUnencryptedRead { get; init; }
+
+    /// <summary>Gets a value indicating whether an unencrypted object must be refused: a current key is configured and unencrypted reads are not allowed.</summary>
+    public bool RefusesUnencrypted => CurrentKeyId is not null && !AllowUnencryptedRead;
+
     /// <summary>Gets the ids of every known key.</summary>
     public IEnumerable<string> KeyIds => _keys.Keys;
 

@@ -31,7 +31,7 @@ public static class EncryptionKeyRingFactory
 
         if (string.IsNullOrEmpty(options.KeyId))
         {
-            return keys.Count == 0 ? EncryptionKeyRing.None : new EncryptionKeyRing(null, keys);
+            return keys.Count == 0 ? EncryptionKeyRing.None : new EncryptionKeyRing(null, keys) { AllowUnencryptedRead = options.AllowUnencryptedRead };
         }
 
         if (!keys.ContainsKey(options.KeyId))
@@ -44,7 +44,7 @@ public static class EncryptionKeyRingFactory
             throw new FormatException($"{path}:KeyId must be at most 255 bytes.");
         }
 
-        return new EncryptionKeyRing(options.KeyId, keys);
+        return new EncryptionKeyRing(options.KeyId, keys) { AllowUnencryptedRead = options.AllowUnencryptedRead };
     }
 
     private static byte[] Decode(string value, string optionPath)
