@@ -105,7 +105,6 @@ start_postgres() {
     fi
   fi
   local port password pg_dir="$state_dir/pg"
-  port="$(free_port)"
   password="$(head -c 18 /dev/urandom | base64 | tr -d '/+=')"
   rm -rf "$pg_dir"
   mkdir -p "$pg_dir/socket"
@@ -117,7 +116,6 @@ start_postgres() {
   rm -f "$pg_dir/pwfile"
   cat >>"$pg_dir/data/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
-port = $port
 unix_socket_directories = '$pg_dir/socket'
 wal_level = replica
 max_wal_senders = 10
@@ -134,8 +132,19 @@ CONF
   if [[ -n "${DATAGUARD_PG_EXTRA_CONF:-}" ]]; then
     printf '%s\n' "$DATAGUARD_PG_EXTRA_CONF" >>"$pg_dir/data/postgresql.conf"
   fi
-  run_as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/postgres.log" -w -t 30 start >/dev/null \
-    || { cat "$pg_dir/postgres.log" >&2; die "PostgreSQL did not start"; }
+  # A free port can be taken between the check and the bind (tests start clusters in parallel): try another one.
+  local attempt started=no
+  for attempt in 1 2 3 4 5; do
+    port="$(free_port)"
+    printf 'port = %s\n' "$port" >>"$pg_dir/data/postgresql.conf"
+    if run_as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/postgres.log" -w -t 30 start >/dev/null; then
+      started=yes
+      break
+    fi
+    grep -q "Address already in use" "$pg_dir/postgres.log" || break
+    log "port $port was taken meanwhile; trying another (attempt $attempt)"
+  done
+  [[ "$started" == "yes" ]] || { cat "$pg_dir/postgres.log" >&2; die "PostgreSQL did not start"; }
   cat >"$state_dir/pg.env" <<ENV
 PG_BIN='$pg_bin'
 PG_PORT='$port'

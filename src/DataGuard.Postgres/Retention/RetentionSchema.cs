@@ -51,14 +51,16 @@ internal static class RetentionSchema
 
     /// <summary>
     /// Opens a connection for retention or legal holds, with the tables in place and the session's time zone set to
-    /// UTC: nothing read or written depends on what the server, the database or the role says.
+    /// UTC: nothing read or written depends on what the server, the database or the role says. JIT is off: the
+    /// planner's estimates for the recursive hold checks on small or unanalysed tables trigger a compilation that
+    /// costs a second or more for a statement that runs in milliseconds.
     /// </summary>
     public static async Task<NpgsqlConnection> OpenAsync(string? connectionString, CancellationToken cancellationToken)
     {
         var connection = await SchemaConnection.OpenAsync(connectionString, Create, cancellationToken).ConfigureAwait(false);
         try
         {
-            var command = new NpgsqlCommand("SET TIME ZONE 'UTC'", connection);
+            var command = new NpgsqlCommand("SET TIME ZONE 'UTC'; SET jit = off", connection);
             await using (command.ConfigureAwait(false))
             {
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
