@@ -54,7 +54,7 @@ public sealed class PitrRestoreService
 
         var (baseBackup, restorePoint) = await ChooseBaseBackupAsync(request.Target, cancellationToken).ConfigureAwait(false);
         await RefuseGapsAsync(baseBackup, request.Target, restorePoint, cancellationToken).ConfigureAwait(false);
-        Directory.CreateDirectory(dataDirectory);
+        CreateDataDirectory(dataDirectory);
         var archive = await _backups.OpenVerifiedArchiveAsync(baseBackup, progress, cancellationToken).ConfigureAwait(false);
         await using (archive.ConfigureAwait(false))
         {
@@ -72,6 +72,17 @@ public sealed class PitrRestoreService
         var server = new RecoveringServer(await _tools.FindAsync("pg_ctl", cancellationToken).ConfigureAwait(false), dataDirectory, _options.Value.ConnectionString!, request.Port);
         var (lsn, time, state) = await server.StartAndWaitAsync(request.Promote, request.WaitTimeout, cancellationToken).ConfigureAwait(false);
         return new PitrRestoreResult(baseBackup.Id, dataDirectory, request.Target.ToString(), true, lsn, time, state, stopwatch.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>The data directory is 0700 before the first file lands in it: it holds the whole cluster (PostgreSQL requires that mode too). Its parents are made as usual, for the server's user to reach it.</summary>
+    private static void CreateDataDirectory(string dataDirectory)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(dataDirectory)!);
+        DataGuard.IO.PrivateFiles.CreateDirectory(dataDirectory);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(dataDirectory, DataGuard.IO.PrivateFiles.OwnerDirectory);
+        }
     }
 
     private async Task RefuseGapsAsync(BackupManifest baseBackup, PitrTarget target, RestorePoint? point, CancellationToken cancellationToken)
