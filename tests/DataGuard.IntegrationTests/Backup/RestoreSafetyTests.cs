@@ -80,9 +80,10 @@ public sealed class RestoreSafetyTests
         var ex = await Assert.ThrowsAsync<ArchiveIntegrityException>(() =>
             wrong.GetRequiredService<BackupService>().RestoreAsync(manifest.Id, new RestoreRequest { TargetDatabase = target, Create = true }));
 
+        Assert.Equal(0, await DatabaseCountAsync(harness, target));
         Assert.Equal(ArchiveProblem.WrongKey, ex.Problem);
         Assert.Contains(manifest.Id, ex.Message, StringComparison.Ordinal);
-        Assert.Equal(0, await DatabaseCountAsync(harness, target));
+        Assert.Contains("not touched", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

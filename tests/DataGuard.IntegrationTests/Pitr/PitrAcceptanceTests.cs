@@ -103,7 +103,7 @@ public sealed class PitrAcceptanceTests : IAsyncLifetime
         var spool = Path.Combine(_root, "spool");
         Directory.CreateDirectory(spool);
         File.SetUnixFileMode(spool, (UnixFileMode)0b111_111_111);
-        await ExecuteAsync($"ALTER SYSTEM SET archive_command = 'test ! -f {spool}/%f && cp %p {spool}/.%f && sync {spool}/.%f && mv {spool}/.%f {spool}/%f'");
+        await ExecuteAsync($"ALTER SYSTEM SET archive_command = 'test ! -f {spool}/%f && cp %p {spool}/.%f && sync {spool}/.%f && mv {spool}/.%f {spool}/%f && sync {spool}'");
         await ScalarAsync("SELECT pg_reload_conf()::text");
         using var stop = new CancellationTokenSource();
         var archiver = _services.GetRequiredService<WalSpoolArchiver>();
