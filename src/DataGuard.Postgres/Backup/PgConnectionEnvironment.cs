@@ -62,6 +62,12 @@ internal static class PgConnectionEnvironment
             ["PGUSER"] = connection.Username,
             ["PGDATABASE"] = connection.Database ?? connection.Username,
             ["PGAPPNAME"] = "dataguard",
+
+            // Inherited, these would send the tool to another address or database than the one DataGuard checked
+            // (a service file's settings outrank the variables above).
+            ["PGHOSTADDR"] = null,
+            ["PGSERVICE"] = null,
+            ["PGSERVICEFILE"] = null,
             ["PGCONNECT_TIMEOUT"] = Math.Max(1, connection.Timeout).ToString(CultureInfo.InvariantCulture),
             ["PGSSLMODE"] = connection.SslMode switch
             {

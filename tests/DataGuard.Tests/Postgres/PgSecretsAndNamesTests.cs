@@ -92,6 +92,10 @@ public class PgSecretsAndNamesTests
         Assert.Equal(passfile.Path, environment["PGPASSFILE"]);
         Assert.Equal("dbname=victim", environment["PGDATABASE"]);
         Assert.DoesNotContain(environment, e => e.Key == "PGPASSWORD" || e.Value == "Pa55");
+
+        // Null: removed from what the tool inherits, so it cannot be sent elsewhere than the checked target.
+        Assert.Null(environment["PGSERVICE"]);
+        Assert.Null(environment["PGHOSTADDR"]);
     }
 
     [Fact]
