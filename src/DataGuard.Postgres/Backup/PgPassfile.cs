@@ -6,10 +6,14 @@ namespace DataGuard.Postgres.Backup;
 /// <summary>
 /// A PostgreSQL password file (PGPASSFILE) for one child process: the password in a 0600 file inside a fresh 0700
 /// directory, so that it never sits in the child's environment (readable in /proc/&lt;pid&gt;/environ and inherited by
-/// whatever it starts) or on its command line. Deleted, with its directory, on dispose.
+/// whatever it starts) or on its command line. Deleted, with its directory, on dispose; folders left by a process that
+/// was killed before it could delete them are swept by the next one once they are an hour old (a tool reads its
+/// password file when it connects, in its first seconds).
 /// </summary>
 internal sealed class PgPassfile : IDisposable
 {
+    private const string Prefix = "dataguard-pg-";
+    private static readonly TimeSpan Abandoned = TimeSpan.FromHours(1);
     private readonly string _directory;
 
     private PgPassfile(string directory, string path)
@@ -32,7 +36,8 @@ internal sealed class PgPassfile : IDisposable
             throw new DataGuardException("The password holds a line break, which a PostgreSQL password file cannot hold; the pg tools cannot be given it safely.") { Operation = "pgtools.passfile" };
         }
 
-        var directory = Directory.CreateTempSubdirectory("dataguard-pg-").FullName;
+        SweepAbandoned();
+        var directory = Directory.CreateTempSubdirectory(Prefix).FullName;
         var path = System.IO.Path.Combine(directory, "pgpass");
         try
         {
@@ -58,6 +63,25 @@ internal sealed class PgPassfile : IDisposable
     /// <summary>Escapes a password-file field: <c>\</c> and <c>:</c> take a backslash.</summary>
     internal static string Escape(string value) =>
         value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace(":", "\\:", StringComparison.Ordinal);
+
+    /// <summary>Deletes the password folders of this user that a killed process left behind (others' are not ours to touch, and fail).</summary>
+    internal static void SweepAbandoned()
+    {
+        try
+        {
+            foreach (var folder in new DirectoryInfo(System.IO.Path.GetTempPath()).EnumerateDirectories(Prefix + "*"))
+            {
+                if (DateTime.UtcNow - folder.LastWriteTimeUtc > Abandoned)
+                {
+                    Delete(folder.FullName, System.IO.Path.Combine(folder.FullName, "pgpass"));
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The temp folder cannot be listed: nothing to sweep.
+        }
+    }
 
     private static void Delete(string directory, string path)
     {

@@ -74,20 +74,27 @@ public sealed class PgToolSecretsTests : IDisposable
 
         using var cts = new CancellationTokenSource();
         var backup = harness.Backups.RunAsync(cancellationToken: cts.Token);
-        await Eventually.WaitUntilAsync(() => Task.FromResult(ReadRecords().Any(r => r.Tool == "pg_dump")), TimeSpan.FromSeconds(30));
-        var run = ReadRecords().Single(r => r.Tool == "pg_dump");
+        string passfile;
+        try
+        {
+            await Eventually.WaitUntilAsync(() => Task.FromResult(ReadRecords().Any(r => r.Tool == "pg_dump")), TimeSpan.FromSeconds(30));
+            var run = ReadRecords().Single(r => r.Tool == "pg_dump");
 
-        // While it runs: what the kernel shows every process of the same user.
-        var environ = (await File.ReadAllTextAsync($"/proc/{run.Pid}/environ")).Split('\0').Where(v => !IsTestInfrastructure(v.Split('=')[0])).ToList();
-        Assert.NotEmpty(environ);
-        Assert.DoesNotContain(environ, v => v.StartsWith("PGPASSWORD=", StringComparison.Ordinal));
-        Assert.DoesNotContain(environ, v => v.Contains(password, StringComparison.Ordinal));
-        var passfile = run.Environment["PGPASSFILE"];
-        Assert.True(File.Exists(passfile));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(passfile));
+            // While it runs: what the kernel shows every process of the same user.
+            var environ = (await File.ReadAllTextAsync($"/proc/{run.Pid}/environ")).Split('\0').Where(v => !IsTestInfrastructure(v.Split('=')[0])).ToList();
+            Assert.NotEmpty(environ);
+            Assert.DoesNotContain(environ, v => v.StartsWith("PGPASSWORD=", StringComparison.Ordinal));
+            Assert.DoesNotContain(environ, v => v.Contains(password, StringComparison.Ordinal));
+            passfile = run.Environment["PGPASSFILE"];
+            Assert.True(File.Exists(passfile));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(passfile));
+        }
+        finally
+        {
+            await cts.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => backup);
+        }
 
-        await cts.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => backup);
         Assert.False(File.Exists(passfile), "the password file outlived the cancelled pg_dump");
         Assert.False(Directory.Exists(Path.GetDirectoryName(passfile)));
     }

@@ -61,6 +61,26 @@ public class PgSecretsAndNamesTests
     }
 
     [Fact]
+    public void A_password_folder_left_by_a_killed_process_is_swept_once_an_hour_old()
+    {
+        var abandoned = Directory.CreateTempSubdirectory("dataguard-pg-");
+        var recent = Directory.CreateTempSubdirectory("dataguard-pg-");
+        File.WriteAllText(Path.Combine(abandoned.FullName, "pgpass"), "*:*:*:*:old\n");
+        File.WriteAllText(Path.Combine(recent.FullName, "pgpass"), "*:*:*:*:running\n");
+        Directory.SetLastWriteTimeUtc(abandoned.FullName, DateTime.UtcNow.AddHours(-2));
+        try
+        {
+            PgPassfile.SweepAbandoned();
+            Assert.False(Directory.Exists(abandoned.FullName));
+            Assert.True(File.Exists(Path.Combine(recent.FullName, "pgpass")));
+        }
+        finally
+        {
+            recent.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_password_with_a_line_break_is_refused_without_being_echoed()
     {
         var ex = Assert.Throws<DataGuardException>(() => PgPassfile.Create("line1\nline2"));
