@@ -32,10 +32,22 @@ public interface IBackupProvider
     /// <summary>Prepares a restore target: checks it is safe to write (or creates it).</summary>
     /// <param name="request">Where to restore, and how.</param>
     /// <param name="cancellationToken">Cancels the check.</param>
-    /// <returns>A task that fails with <see cref="RestoreRefusedException"/> when the target must not be written.</returns>
-    Task PrepareRestoreAsync(RestoreRequest request, CancellationToken cancellationToken = default);
+    /// <returns>The target and whether it was created; fails with <see cref="RestoreRefusedException"/> when the target must not be written.</returns>
+    Task<RestorePreparation> PrepareRestoreAsync(RestoreRequest request, CancellationToken cancellationToken = default);
 
-    /// <summary>Restores a raw archive into the target of <paramref name="request"/>.</summary>
+    /// <summary>
+    /// Drops a target that <see cref="PrepareRestoreAsync"/> created, after the restore into it failed, so that a failed
+    /// restore leaves nothing that could be taken for a restored copy.
+    /// </summary>
+    /// <param name="request">The restore's request.</param>
+    /// <param name="cancellationToken">Cancels the drop.</param>
+    /// <returns>A task.</returns>
+    Task DropCreatedTargetAsync(RestoreRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Restores a raw archive into the target of <paramref name="request"/>. A restore that fails (the archive's stream
+    /// throws, the tool fails, cancellation) must leave the target as it was: pg_restore runs in one transaction.
+    /// </summary>
     /// <param name="archive">The raw archive, streamed.</param>
     /// <param name="request">Where to restore, and how.</param>
     /// <param name="cancellationToken">Cancels the restore.</param>

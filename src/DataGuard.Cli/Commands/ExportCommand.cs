@@ -33,7 +33,7 @@ internal static class ExportCommand
             var exporter = exports.Format(parse.GetValue(format)!);
             await using var snapshot = await exports.OpenAsync(parse.GetValue(key)!, ct);
             var file = parse.GetValue(path)!;
-            await WriteFileAsync(file, stream => snapshot.WriteAsync(exporter, stream, ct));
+            await PrivateOutputFile.WriteAsync(file, stream => snapshot.WriteAsync(exporter, stream, ct));
             await output.WriteLineAsync($"Wrote {file} ({exporter.Format}, {new FileInfo(file).Length:N0} bytes): {snapshot.Summary.Sum(s => s.Rows):N0} rows from {snapshot.Summary.Count(s => s.Rows > 0)} tables.");
             return ExitCodes.Success;
         });
@@ -100,7 +100,7 @@ internal static class ExportCommand
                 return ExitCodes.Success;
             }
 
-            await WriteFileAsync(file, async stream => redacted = await exports.ExportAsync(parse.GetValue(name)!, parse.GetValue(format)!, stream, !parse.GetValue(all), ct));
+            await PrivateOutputFile.WriteAsync(file, async stream => redacted = await exports.ExportAsync(parse.GetValue(name)!, parse.GetValue(format)!, stream, !parse.GetValue(all), ct));
             await output.WriteLineAsync($"Wrote {file} ({new FileInfo(file).Length:N0} bytes){(redacted.Count > 0 ? $"; left out: {string.Join(", ", redacted)}" : string.Empty)}.");
             return ExitCodes.Success;
         });
@@ -178,24 +178,5 @@ internal static class ExportCommand
             return ExitCodes.Success;
         });
         return list;
-    }
-
-    /// <summary>Writes to a temporary file next to the target and renames it into place: a failed export leaves no file.</summary>
-    private static async Task WriteFileAsync(string file, Func<Stream, Task> write)
-    {
-        var temporary = file + ".partial";
-        try
-        {
-            await using (var stream = File.Create(temporary))
-            {
-                await write(stream);
-            }
-
-            File.Move(temporary, file, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
     }
 }

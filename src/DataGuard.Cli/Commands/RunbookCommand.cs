@@ -25,7 +25,7 @@ internal static class RunbookCommand
             var text = await RenderAsync(services, config ?? "dataguard.json", ct);
             if (parse.GetValue(path) is { } file)
             {
-                await File.WriteAllTextAsync(file, text, ct);
+                await PrivateOutputFile.WriteAsync(file, stream => stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text), ct).AsTask());
                 await output.WriteLineAsync($"Wrote {file}.");
             }
             else

@@ -17,7 +17,7 @@ internal static class WalCommand
     {
         var command = new Command("wal", "Archive and restore WAL files (archive_command / restore_command).");
         command.Subcommands.Add(Push(output));
-        command.Subcommands.Add(Archiver(output));
+        command.Subcommands.Add(Archiver(output, error));
         command.Subcommands.Add(Fetch(error));
         command.Subcommands.Add(Status(output));
         return command;
@@ -80,7 +80,7 @@ internal static class WalCommand
         return command;
     }
 
-    private static Command Archiver(TextWriter output)
+    private static Command Archiver(TextWriter output, TextWriter error)
     {
         var spool = new Option<string>("--spool") { Description = "The spool folder archive_command copies WAL into.", Required = true };
         var parallel = new Option<int>("--parallel") { Description = "Files pushed at the same time.", DefaultValueFactory = _ => 4 };
@@ -92,6 +92,12 @@ internal static class WalCommand
             if (!Directory.Exists(folder))
             {
                 throw new CliUsageException($"The spool folder '{folder}' does not exist.");
+            }
+
+            // The spool holds whole WAL segments (every change to the database) until they are pushed.
+            if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(folder) & (UnixFileMode.OtherRead | UnixFileMode.OtherExecute | UnixFileMode.OtherWrite)) != 0)
+            {
+                await error.WriteLineAsync($"dataguard: warning: the spool folder '{folder}' is open to every local user (mode {Convert.ToString((int)File.GetUnixFileMode(folder), 8)}); WAL holds all your data: chmod 700 it.");
             }
 
             await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));

@@ -54,7 +54,7 @@ public sealed class PgBaseBackupProvider : PgBackupProvider, IBackupProvider
 
         var pgBaseBackup = await Tools.FindForServerAsync("pg_basebackup", serverVersion, cancellationToken).ConfigureAwait(false);
         string[] arguments = ["--pgdata=-", "--format=tar", "--wal-method=fetch", "--checkpoint=fast", "--verbose", "--no-password", "--label=dataguard"];
-        var process = PgProcess.Start(pgBaseBackup, arguments, PgConnectionEnvironment.For(configured), stdin: false, stdout: true, cancellationToken);
+        var process = PgProcess.Start(pgBaseBackup, arguments, configured, stdin: false, stdout: true, cancellationToken);
         var info = new BackupSourceInfo(
             "(cluster)",
             $"{configured.Host}:{configured.Port}",
@@ -94,7 +94,10 @@ public sealed class PgBaseBackupProvider : PgBackupProvider, IBackupProvider
     }
 
     /// <inheritdoc />
-    public Task PrepareRestoreAsync(RestoreRequest request, CancellationToken cancellationToken = default) => throw NotARestoreTarget();
+    public Task<RestorePreparation> PrepareRestoreAsync(RestoreRequest request, CancellationToken cancellationToken = default) => throw NotARestoreTarget();
+
+    /// <inheritdoc />
+    public Task DropCreatedTargetAsync(RestoreRequest request, CancellationToken cancellationToken = default) => throw NotARestoreTarget();
 
     /// <inheritdoc />
     public Task RestoreAsync(Stream archive, RestoreRequest request, CancellationToken cancellationToken = default) => throw NotARestoreTarget();

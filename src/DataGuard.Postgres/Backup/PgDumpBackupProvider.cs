@@ -58,7 +58,7 @@ public sealed class PgDumpBackupProvider : PgBackupProvider, IBackupProvider
 
             var filter = Options.Value.Dump;
             string[] arguments = ["--format=custom", "--compress=0", "--no-password", $"--snapshot={snapshot}", .. SnapshotTables.Arguments(filter)];
-            process = PgProcess.Start(pgDump, arguments, PgConnectionEnvironment.For(configured), stdin: false, stdout: true, cancellationToken);
+            process = PgProcess.Start(pgDump, arguments, configured, stdin: false, stdout: true, cancellationToken);
             var counts = SnapshotTables.CountAsync(connection, transaction, filter, cancellationToken);
             var info = new BackupSourceInfo(
                 connection.Database,
@@ -94,7 +94,7 @@ public sealed class PgDumpBackupProvider : PgBackupProvider, IBackupProvider
     public async Task<ArchiveContents> InspectAsync(Stream archive, CancellationToken cancellationToken = default)
     {
         var pgRestore = await Tools.FindAsync("pg_restore", cancellationToken).ConfigureAwait(false);
-        var process = PgProcess.Start(pgRestore, ["--list"], new Dictionary<string, string?>(), stdin: true, stdout: true, cancellationToken);
+        var process = PgProcess.Start(pgRestore, ["--list"], connection: null, stdin: true, stdout: true, cancellationToken);
         await using (process.ConfigureAwait(false))
         {
             var list = new StreamReader(process.StandardOutput).ReadToEndAsync(cancellationToken);
@@ -109,8 +109,12 @@ public sealed class PgDumpBackupProvider : PgBackupProvider, IBackupProvider
     }
 
     /// <inheritdoc />
-    public Task PrepareRestoreAsync(RestoreRequest request, CancellationToken cancellationToken = default) =>
+    public Task<RestorePreparation> PrepareRestoreAsync(RestoreRequest request, CancellationToken cancellationToken = default) =>
         new PgRestoreTarget(DataSource, Configured, request).PrepareAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public Task DropCreatedTargetAsync(RestoreRequest request, CancellationToken cancellationToken = default) =>
+        new PgRestoreTarget(DataSource, Configured, request).DropAsync(cancellationToken);
 
     /// <inheritdoc />
     public async Task RestoreAsync(Stream archive, RestoreRequest request, CancellationToken cancellationToken = default)
@@ -123,8 +127,9 @@ public sealed class PgDumpBackupProvider : PgBackupProvider, IBackupProvider
         await using (probe.ConfigureAwait(false))
         {
             var pgRestore = await Tools.FindForServerAsync("pg_restore", probe.PostgreSqlVersion, cancellationToken).ConfigureAwait(false);
-            string[] arguments = ["--no-owner", "--exit-on-error", "--single-transaction", "--no-password", $"--dbname={connection.Database}", .. request.Clean ? (string[])["--clean", "--if-exists"] : [], .. request.SkipSubscriptions ? (string[])["--no-subscriptions"] : []];
-            var process = PgProcess.Start(pgRestore, arguments, PgConnectionEnvironment.For(connection), stdin: true, stdout: false, cancellationToken);
+            // The name goes in a quoted conninfo: a bare --dbname holding '=' would be read as a connection string.
+            string[] arguments = ["--no-owner", "--exit-on-error", "--single-transaction", "--no-password", $"--dbname={PgDatabaseName.Conninfo(target.Database)}", .. request.Clean ? (string[])["--clean", "--if-exists"] : [], .. request.SkipSubscriptions ? (string[])["--no-subscriptions"] : []];
+            var process = PgProcess.Start(pgRestore, arguments, connection, stdin: true, stdout: false, cancellationToken);
             await using (process.ConfigureAwait(false))
             {
                 await FeedAsync(archive, process, cancellationToken).ConfigureAwait(false);
@@ -159,6 +164,13 @@ public sealed class PgDumpBackupProvider : PgBackupProvider, IBackupProvider
         catch (IOException) when (process.HasExited || WaitBriefly(process))
         {
             // The tool stopped reading (pg_restore --list reads only the table of contents, or it failed): its exit code tells.
+        }
+        catch
+        {
+            // The archive's stream failed (a checksum, a key, the storage): kill the tool before it sees an end of input
+            // it could take for the end of the archive.
+            process.Kill();
+            throw;
         }
         finally
         {

@@ -6,8 +6,10 @@ using DataGuard.Postgres.Tools;
 namespace DataGuard.Postgres.Backup;
 
 /// <summary>
-/// A running pg_dump / pg_restore: its pipes, its error output (read concurrently so the pipes never deadlock, last
-/// 16 KB kept, secrets removed), killed when cancelled or disposed before it ended.
+/// A running pg_dump / pg_restore / pg_basebackup: its pipes, its error output (read concurrently so the pipes never
+/// deadlock, last 16 KB kept, secrets removed), killed when cancelled or disposed before it ended. Its password, if
+/// any, is in a password file of its own (never its environment or command line), deleted once it has ended; the
+/// secrets of DataGuard's own environment are not passed on to it.
 /// </summary>
 internal sealed class PgProcess : IAsyncDisposable
 {
@@ -15,14 +17,16 @@ internal sealed class PgProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly PgTool _tool;
     private readonly string? _secret;
+    private readonly PgPassfile? _passfile;
     private readonly Task<string> _stderr;
     private readonly CancellationTokenRegistration _cancellation;
 
-    private PgProcess(Process process, PgTool tool, string? secret, CancellationToken cancellationToken)
+    private PgProcess(Process process, PgTool tool, string? secret, PgPassfile? passfile, CancellationToken cancellationToken)
     {
         _process = process;
         _tool = tool;
         _secret = secret;
+        _passfile = passfile;
         _stderr = ReadTailAsync(process.StandardError);
         _cancellation = cancellationToken.Register(Kill);
     }
@@ -36,7 +40,15 @@ internal sealed class PgProcess : IAsyncDisposable
     /// <summary>Gets the tool's error output (its last 16 KB, secrets removed), once it has ended.</summary>
     public async Task<string> GetErrorOutputAsync() => Sanitize(await _stderr.ConfigureAwait(false));
 
-    public static PgProcess Start(PgTool tool, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment, bool stdin, bool stdout, CancellationToken cancellationToken)
+    /// <summary>Starts a tool.</summary>
+    /// <param name="tool">The tool.</param>
+    /// <param name="arguments">Its arguments (never a password).</param>
+    /// <param name="connection">The server it connects to, or <see langword="null"/> when it connects to none.</param>
+    /// <param name="stdin">Whether to redirect its input.</param>
+    /// <param name="stdout">Whether to redirect its output.</param>
+    /// <param name="cancellationToken">Kills it.</param>
+    /// <returns>The running tool.</returns>
+    public static PgProcess Start(PgTool tool, IEnumerable<string> arguments, Npgsql.NpgsqlConnectionStringBuilder? connection, bool stdin, bool stdout, CancellationToken cancellationToken)
     {
         var info = new ProcessStartInfo(tool.Path)
         {
@@ -50,26 +62,41 @@ internal sealed class PgProcess : IAsyncDisposable
             info.ArgumentList.Add(argument);
         }
 
-        foreach (var (name, value) in environment)
+        PgConnectionEnvironment.RemoveSecrets(info.Environment);
+        var password = connection is null ? null : PgConnectionEnvironment.PasswordOf(connection);
+        var passfile = password is null ? null : PgPassfile.Create(password);
+        try
         {
-            if (value is null)
+            if (connection is not null)
             {
-                info.Environment.Remove(name);
+                foreach (var (name, value) in PgConnectionEnvironment.For(connection, passfile))
+                {
+                    if (value is null)
+                    {
+                        info.Environment.Remove(name);
+                    }
+                    else
+                    {
+                        info.Environment[name] = value;
+                    }
+                }
             }
-            else
-            {
-                info.Environment[name] = value;
-            }
-        }
 
-        var process = Process.Start(info) ?? throw new BackupFailedException($"{tool.Name} ({tool.Path}) did not start.");
-        return new PgProcess(process, tool, environment.GetValueOrDefault("PGPASSWORD"), cancellationToken);
+            var process = Process.Start(info) ?? throw new BackupFailedException($"{tool.Name} ({tool.Path}) did not start.");
+            return new PgProcess(process, tool, password, passfile, cancellationToken);
+        }
+        catch
+        {
+            passfile?.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Waits for the tool to end; fails with its sanitized error output when it did not succeed.</summary>
     public async Task WaitForSuccessAsync(CancellationToken cancellationToken)
     {
         await _process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        _passfile?.Dispose();
         var stderr = await _stderr.ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         if (_process.ExitCode != 0)
@@ -106,6 +133,7 @@ internal sealed class PgProcess : IAsyncDisposable
         {
         }
 
+        _passfile?.Dispose();
         _process.Dispose();
     }
 

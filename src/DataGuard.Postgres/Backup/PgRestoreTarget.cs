@@ -3,10 +3,13 @@ using Npgsql;
 
 namespace DataGuard.Postgres.Backup;
 
-/// <summary>The database a restore writes into: resolved from a name on the configured server or a connection string, checked, created when asked.</summary>
+/// <summary>
+/// The database a restore writes into: resolved from a name on the configured server or a connection string, checked
+/// (a plain database name; not the production database with --clean unless confirmed; empty unless --clean), created
+/// when asked, and dropped again when a restore that created it failed.
+/// </summary>
 internal sealed class PgRestoreTarget
 {
-
     private const string UserTablesSql = """
         SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
@@ -24,11 +27,22 @@ internal sealed class PgRestoreTarget
         _request = request;
         if (!string.IsNullOrWhiteSpace(request.TargetConnectionString))
         {
-            ConnectionString = new NpgsqlConnectionStringBuilder(request.TargetConnectionString);
+            try
+            {
+                ConnectionString = new NpgsqlConnectionStringBuilder(request.TargetConnectionString);
+            }
+            catch (ArgumentException)
+            {
+                // Npgsql's message may quote part of the text, which may hold a password.
+                throw new RestoreRefusedException("The target connection string is not a valid Npgsql connection string (Host=...;Port=...;Database=...;Username=...); nothing was touched.") { Operation = "restore" };
+            }
+
+            Database = PgDatabaseName.Require(ConnectionString.Database, "the target connection string (Database=)");
         }
-        else if (!string.IsNullOrWhiteSpace(request.TargetDatabase))
+        else if (request.TargetDatabase is not null)
         {
-            ConnectionString = new NpgsqlConnectionStringBuilder(configured.ConnectionString) { Database = request.TargetDatabase };
+            Database = PgDatabaseName.Require(request.TargetDatabase, "--to-database");
+            ConnectionString = new NpgsqlConnectionStringBuilder(configured.ConnectionString) { Database = Database };
         }
         else
         {
@@ -40,10 +54,23 @@ internal sealed class PgRestoreTarget
 
     public NpgsqlConnectionStringBuilder ConnectionString { get; }
 
+    /// <summary>Gets the target database's name: a plain name, checked.</summary>
+    public string Database { get; }
+
+    /// <summary>Gets a value indicating whether the target is the configured (production) database.</summary>
+    public bool IsProduction =>
+        SameServer(ConnectionString, _configured)
+        && string.Equals(Database, _configured.Database ?? _configured.Username, StringComparison.Ordinal);
+
     private string Describe => PostgresTarget.Describe(ConnectionString.ConnectionString);
 
-    public async Task PrepareAsync(CancellationToken cancellationToken)
+    public async Task<RestorePreparation> PrepareAsync(CancellationToken cancellationToken)
     {
+        if (IsProduction && _request.Clean && !_request.ConfirmProduction)
+        {
+            throw new RestoreRefusedException($"Refusing --clean into {Describe}: it is the configured production database (DataGuard:Postgres:ConnectionString). --clean drops and recreates every object of the archive there, losing every change made since the backup. Nothing was changed. If replacing production in place is really what you want, confirm it with --confirm-production as well.") { Operation = "restore" };
+        }
+
         var source = NpgsqlDataSource.Create(ConnectionString);
         await using var sourceScope = source.ConfigureAwait(false);
         NpgsqlConnection connection;
@@ -59,7 +86,7 @@ internal sealed class PgRestoreTarget
             }
 
             await CreateAsync(cancellationToken).ConfigureAwait(false);
-            return;
+            return new RestorePreparation(Describe, Created: true);
         }
         catch (NpgsqlException ex)
         {
@@ -73,9 +100,24 @@ internal sealed class PgRestoreTarget
             var tables = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
             if (tables > 0 && !_request.Clean)
             {
-                throw new RestoreRefusedException($"The target database {Describe} already holds {tables} user tables; the restore was refused and nothing was changed. Restore into a new database (--create), or replace the archive's objects with --clean.") { Operation = "restore" };
+                throw new RestoreRefusedException(IsProduction
+                    ? $"The target database {Describe} is the configured production database and holds {tables} user tables; the restore was refused and nothing was changed. Restore into a new database (--to-database NAME --create) and copy what you need from there (docs/runbook.md)."
+                    : $"The target database {Describe} already holds {tables} user tables; the restore was refused and nothing was changed. Restore into a new database (--create), or replace the archive's objects with --clean.") { Operation = "restore" };
             }
         }
+
+        return new RestorePreparation(Describe, Created: false);
+    }
+
+    /// <summary>Drops the target database after a failed restore created it: never the production database, never a system one.</summary>
+    public async Task DropAsync(CancellationToken cancellationToken)
+    {
+        if (IsProduction || Database is "postgres" or "template0" or "template1")
+        {
+            throw new RestoreRefusedException($"Refusing to drop {Describe}.") { Operation = "restore" };
+        }
+
+        await WithAdminAsync($"DROP DATABASE IF EXISTS {PgIdentifiers.Quote(Database)} WITH (FORCE)", cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyDictionary<string, long>> CountRowsAsync(IEnumerable<string> tables, CancellationToken cancellationToken)
@@ -107,28 +149,37 @@ internal sealed class PgRestoreTarget
         return counts;
     }
 
-    private async Task CreateAsync(CancellationToken cancellationToken)
+    /// <summary>Two connection strings name the same server (localhost, 127.0.0.1 and ::1 are one).</summary>
+    internal static bool SameServer(NpgsqlConnectionStringBuilder a, NpgsqlConnectionStringBuilder b) =>
+        string.Equals(Normalize(a.Host), Normalize(b.Host), StringComparison.OrdinalIgnoreCase) && a.Port == b.Port;
+
+    private static string Normalize(string? host) => host is null or "localhost" or "::1" ? "127.0.0.1" : host;
+
+    private Task CreateAsync(CancellationToken cancellationToken) =>
+        WithAdminAsync($"CREATE DATABASE {PgIdentifiers.Quote(Database)}", cancellationToken);
+
+    /// <summary>Runs a statement on the target's server outside the target: through DataGuard's data source when it is the configured server, else the server's <c>postgres</c> database.</summary>
+    private async Task WithAdminAsync(string sql, CancellationToken cancellationToken)
     {
-        var sameServer = string.Equals(ConnectionString.Host, _configured.Host, StringComparison.OrdinalIgnoreCase) && ConnectionString.Port == _configured.Port;
-        if (sameServer)
+        if (SameServer(ConnectionString, _configured))
         {
-            await CreateWithAsync(_configuredSource, cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(_configuredSource, sql, cancellationToken).ConfigureAwait(false);
             return;
         }
 
         var admin = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(ConnectionString.ConnectionString) { Database = "postgres" });
         await using (admin.ConfigureAwait(false))
         {
-            await CreateWithAsync(admin, cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(admin, sql, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task CreateWithAsync(NpgsqlDataSource source, CancellationToken cancellationToken)
+    private static async Task ExecuteAsync(NpgsqlDataSource source, string sql, CancellationToken cancellationToken)
     {
         var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var command = new NpgsqlCommand($"CREATE DATABASE {PgIdentifiers.Quote(ConnectionString.Database!)}", connection);
+            var command = new NpgsqlCommand(sql, connection);
             await using (command.ConfigureAwait(false))
             {
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

@@ -129,10 +129,10 @@ public sealed class MigrationRehearser
     {
         var pgDump = await _tools.FindAsync("pg_dump", cancellationToken).ConfigureAwait(false);
         var pgRestore = await _tools.FindAsync("pg_restore", cancellationToken).ConfigureAwait(false);
-        var dump = PgProcess.Start(pgDump, ["--schema-only", "--format=custom", "--no-password", "--exclude-schema=dataguard"], PgConnectionEnvironment.For(source), stdin: false, stdout: true, cancellationToken);
+        var dump = PgProcess.Start(pgDump, ["--schema-only", "--format=custom", "--no-password", "--exclude-schema=dataguard"], source, stdin: false, stdout: true, cancellationToken);
         await using (dump.ConfigureAwait(false))
         {
-            var restore = PgProcess.Start(pgRestore, ["--no-owner", "--exit-on-error", "--no-password", $"--dbname={scratch.Database}"], PgConnectionEnvironment.For(scratch), stdin: true, stdout: false, cancellationToken);
+            var restore = PgProcess.Start(pgRestore, ["--no-owner", "--exit-on-error", "--no-password", $"--dbname={PgDatabaseName.Conninfo(scratch.Database!)}"], scratch, stdin: true, stdout: false, cancellationToken);
             await using (restore.ConfigureAwait(false))
             {
                 await dump.StandardOutput.CopyToAsync(restore.StandardInput, cancellationToken).ConfigureAwait(false);

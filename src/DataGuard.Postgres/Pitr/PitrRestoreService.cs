@@ -61,7 +61,7 @@ public sealed class PitrRestoreService
         var (baseBackup, restorePoint) = await ChooseBaseBackupAsync(request.Target, cancellationToken).ConfigureAwait(false);
         var status = await RefuseGapsAsync(baseBackup, request.Target, restorePoint, cancellationToken).ConfigureAwait(false);
         var archiveEnd = request.Target.Kind == PitrTargetKind.Latest ? await ArchiveEndAsync(baseBackup, status, cancellationToken).ConfigureAwait(false) : null;
-        Directory.CreateDirectory(dataDirectory);
+        CreateDataDirectory(dataDirectory);
         var archive = await _backups.OpenVerifiedArchiveAsync(baseBackup, progress, cancellationToken).ConfigureAwait(false);
         await using (archive.ConfigureAwait(false))
         {
@@ -110,6 +110,17 @@ public sealed class PitrRestoreService
             ArchiveEnd = archiveEnd,
             Isolation = isolated,
         };
+    }
+
+    /// <summary>The data directory is 0700 before the first file lands in it: it holds the whole cluster (PostgreSQL requires that mode too). Its parents are made as usual, for the server's user to reach it.</summary>
+    private static void CreateDataDirectory(string dataDirectory)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(dataDirectory)!);
+        DataGuard.IO.PrivateFiles.CreateDirectory(dataDirectory);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(dataDirectory, DataGuard.IO.PrivateFiles.OwnerDirectory);
+        }
     }
 
     private static string Timeline(int timeline) => timeline.ToString("X8", CultureInfo.InvariantCulture);

@@ -43,12 +43,25 @@ internal static class ServerUser
             info.ArgumentList.Add(argument);
         }
 
+        RemovePasswords(info);
         return info;
+    }
+
+    /// <summary>
+    /// The server and its tools need no password: PGPASSWORD and the restore target's password are not passed on (a
+    /// started server would keep them in its environment). DataGuard's configuration stays: the server's
+    /// restore_command (<c>dataguard wal fetch</c>) may read its storage and keys from the environment.
+    /// </summary>
+    private static void RemovePasswords(ProcessStartInfo info)
+    {
+        info.Environment.Remove("PGPASSWORD");
+        info.Environment.Remove(Backup.PgConnectionEnvironment.TargetPasswordVariable);
     }
 
     public static async Task<string> RunAsync(string path, IEnumerable<string> arguments, CancellationToken cancellationToken, bool asServerUser = false)
     {
         var info = asServerUser ? Command(path, arguments) : new ProcessStartInfo(path, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
+        RemovePasswords(info);
         using var process = Process.Start(info) ?? throw new DataGuardException($"{path} did not start.");
         var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var error = process.StandardError.ReadToEndAsync(cancellationToken);

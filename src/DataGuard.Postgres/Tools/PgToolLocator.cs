@@ -127,12 +127,14 @@ public sealed partial class PgToolLocator
         PgTool? tool = null;
         try
         {
-            using var process = Process.Start(new ProcessStartInfo(path, "--version")
+            var info = new ProcessStartInfo(path, "--version")
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
                 UseShellExecute = false,
-            });
+            };
+            Backup.PgConnectionEnvironment.RemoveSecrets(info.Environment);
+            using var process = Process.Start(info);
             if (process is not null)
             {
                 var output = await process.StandardOutput.ReadToEndAsync(cancellationToken).ConfigureAwait(false);

@@ -5,9 +5,11 @@ using DataGuard.IO;
 namespace DataGuard.Backup;
 
 /// <summary>
-/// Restores a backup: checks the stored archive's checksum before the target is touched (unless told not to),
-/// prepares the target (refusing one that holds data, unless clean), streams the archive into the provider,
-/// and compares row counts with the manifest.
+/// Restores a backup: checks the stored archive's checksum before the target is touched (unless told not to), checks
+/// that the key opens the archive (its header and first chunk), prepares the target (refusing one that holds data,
+/// unless clean), streams the archive into the provider while hashing it again and holding back its end until that
+/// second read matches the manifest too, and compares row counts with the manifest. A failed restore says what state
+/// the target is in, and drops a database it created (unless asked to keep it).
 /// </summary>
 internal sealed class BackupRestorer(IBackupProvider provider, BackupVerifier verifier, EncryptionKeyRing keys)
 {
@@ -24,23 +26,92 @@ internal sealed class BackupRestorer(IBackupProvider provider, BackupVerifier ve
             throw new ArchiveIntegrityException(ArchiveProblem.MissingKey, $"Backup {manifest.Id} is encrypted with key id '{encryption.KeyId}', which is not configured; the target was not touched.") { BackupId = manifest.Id };
         }
 
-        await provider.PrepareRestoreAsync(request, cancellationToken).ConfigureAwait(false);
-        var stored = await verifier.OpenStoredAsync(manifest, cancellationToken).ConfigureAwait(false);
-        using var hashing = new HashingReadStream(stored);
-        var raw = ArchiveCodec.OpenReader(hashing, manifest, keys);
-        await using (stored.ConfigureAwait(false))
-        await using (raw.ConfigureAwait(false))
+        await CheckOpensAsync(manifest, cancellationToken).ConfigureAwait(false);
+        var preparation = await provider.PrepareRestoreAsync(request, cancellationToken).ConfigureAwait(false);
+        try
         {
-            progress?.Report(new BackupProgress("restore", 0, manifest.RawSize));
-            await provider.RestoreAsync(raw, request, cancellationToken).ConfigureAwait(false);
-            progress?.Report(new BackupProgress("restore", manifest.RawSize, manifest.RawSize));
+            var raw = await verifier.OpenCheckedAsync(manifest, cancellationToken).ConfigureAwait(false);
+            await using (raw.ConfigureAwait(false))
+            {
+                progress?.Report(new BackupProgress("restore", 0, manifest.RawSize));
+                await provider.RestoreAsync(raw, request, cancellationToken).ConfigureAwait(false);
+                progress?.Report(new BackupProgress("restore", manifest.RawSize, manifest.RawSize));
+            }
+        }
+        catch (Exception ex)
+        {
+            var state = await SettleFailedTargetAsync(preparation, request).ConfigureAwait(false);
+            throw ex switch
+            {
+                OperationCanceledException => new OperationCanceledException($"The restore of backup {manifest.Id} into {preparation.Target} was cancelled. {state}", ex, cancellationToken),
+                ArchiveIntegrityException integrity => new ArchiveIntegrityException(integrity.Problem, $"{Prefix(manifest, integrity)}{integrity.Message} {state}", ex) { BackupId = manifest.Id, Operation = "restore" },
+                _ => new BackupFailedException($"The restore of backup {manifest.Id} into {preparation.Target} failed: {ex.Message} {state}", ex) { BackupId = manifest.Id, Operation = "restore" },
+            };
         }
 
-        var counts = await provider.CountRowsAsync(request, manifest.TableRowCounts.Keys, cancellationToken).ConfigureAwait(false);
+        IReadOnlyDictionary<string, long> counts;
+        try
+        {
+            counts = await provider.CountRowsAsync(request, manifest.TableRowCounts.Keys, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw new BackupFailedException($"Backup {manifest.Id} was restored into {preparation.Target} (the restore committed), but its row counts could not be read to check it: {ex.Message} Check the target before using it.", ex) { BackupId = manifest.Id, Operation = "restore" };
+        }
+
         var tables = manifest.TableRowCounts
             .OrderBy(t => t.Key, StringComparer.Ordinal)
             .Select(t => new TableRowCheck(t.Key, t.Value, counts.TryGetValue(t.Key, out var actual) ? actual : null))
             .ToList();
-        return new RestoreResult(manifest.Id, request.DescribeTarget(), stopwatch.Elapsed.TotalSeconds, tables);
+        return new RestoreResult(manifest.Id, preparation.Target, stopwatch.Elapsed.TotalSeconds, tables);
+    }
+
+    private static string Prefix(BackupManifest manifest, Exception ex) =>
+        ex.Message.Contains(manifest.Id, StringComparison.Ordinal) ? string.Empty : $"Backup {manifest.Id}: ";
+
+    /// <summary>Reads the archive's start through the decoders: a wrong key or a damaged header fails here, before the target is prepared (or created).</summary>
+    private async Task CheckOpensAsync(BackupManifest manifest, CancellationToken cancellationToken)
+    {
+        var stored = await verifier.OpenStoredAsync(manifest, cancellationToken).ConfigureAwait(false);
+        await using (stored.ConfigureAwait(false))
+        {
+            var raw = ArchiveCodec.OpenReader(stored, manifest, keys);
+            await using (raw.ConfigureAwait(false))
+            {
+                try
+                {
+                    _ = await raw.ReadAsync(new byte[1], cancellationToken).ConfigureAwait(false);
+                }
+                catch (ArchiveIntegrityException ex)
+                {
+                    throw new ArchiveIntegrityException(ex.Problem, $"{Prefix(manifest, ex)}{ex.Message} The target was not touched.", ex) { BackupId = manifest.Id, Operation = "restore" };
+                }
+            }
+        }
+    }
+
+    /// <summary>After a failed restore: drops a database the restore created (unless asked to keep it) and says what state the target is in.</summary>
+    private async Task<string> SettleFailedTargetAsync(RestorePreparation preparation, RestoreRequest request)
+    {
+        const string rolledBack = "the restore runs in one transaction, which was rolled back";
+        if (!preparation.Created)
+        {
+            return $"The target {preparation.Target} is as it was before: {rolledBack}.";
+        }
+
+        if (request.KeepFailedTarget)
+        {
+            return $"The database {preparation.Target}, created by this restore, was kept as asked; it holds nothing of the backup: {rolledBack}.";
+        }
+
+        try
+        {
+            await provider.DropCreatedTargetAsync(request, CancellationToken.None).ConfigureAwait(false);
+            return $"The database {preparation.Target}, created by this restore, was dropped (keep it for inspection with --keep-failed-target).";
+        }
+        catch (Exception ex) when (ex is DataGuardException or IOException or InvalidOperationException)
+        {
+            return $"The database {preparation.Target}, created by this restore, holds nothing of the backup ({rolledBack}), but it could not be dropped: {ex.Message} Drop it by hand.";
+        }
     }
 }

@@ -169,20 +169,21 @@ public sealed class BackupService
 
     /// <summary>
     /// Opens a backup's raw archive (decrypted, decompressed) after reading the stored object once to check its size and
-    /// SHA-256 against the manifest, so nothing is written anywhere from a corrupt archive.
+    /// SHA-256 against the manifest, so nothing is written anywhere from a corrupt archive. The stored bytes read
+    /// through the returned stream are hashed again, and its last bytes are held back until they match the manifest
+    /// too: a reader cannot finish from an archive that changed after the check.
     /// </summary>
     /// <param name="manifest">The backup.</param>
     /// <param name="progress">Receives the checksum read's progress.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The raw archive; the caller disposes it.</returns>
-    /// <exception cref="ArchiveIntegrityException">The stored archive does not match its manifest.</exception>
+    /// <exception cref="ArchiveIntegrityException">The stored archive does not match its manifest (when reading the returned stream: it changed since the check).</exception>
     public async Task<Stream> OpenVerifiedArchiveAsync(BackupManifest manifest, IProgress<BackupProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         var verifier = Verifier(Provider(manifest.Kind));
         await verifier.CheckChecksumAsync(manifest, progress, cancellationToken).ConfigureAwait(false);
-        var stored = await verifier.OpenStoredAsync(manifest, cancellationToken).ConfigureAwait(false);
-        return ArchiveCodec.OpenReader(stored, manifest, _keys);
+        return await verifier.OpenCheckedAsync(manifest, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Applies backup retention: deletes expired backups and old orphaned data.</summary>

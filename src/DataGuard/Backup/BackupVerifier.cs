@@ -57,6 +57,19 @@ internal sealed class BackupVerifier(IBackupProvider provider, IBackupStorage st
         }
     }
 
+    /// <summary>
+    /// Opens the stored archive again and decodes it, hashing the stored bytes on the way; the decoded stream holds back
+    /// its last bytes until this second read has matched the manifest's size and SHA-256 as well, so a consumer cannot
+    /// finish from bytes that changed since the checksum was checked.
+    /// </summary>
+    internal async Task<Stream> OpenCheckedAsync(BackupManifest manifest, CancellationToken cancellationToken)
+    {
+        var stored = await OpenStoredAsync(manifest, cancellationToken).ConfigureAwait(false);
+        var hashing = new HashingReadStream(stored);
+        var decoded = ArchiveCodec.OpenReader(hashing, manifest, keys);
+        return new VerifiedEndReadStream(decoded, ct => CompareRestOfSecondReadAsync(manifest, hashing, ct), underlying: stored);
+    }
+
     internal async Task<Stream> OpenStoredAsync(BackupManifest manifest, CancellationToken cancellationToken)
     {
         try
@@ -66,6 +79,20 @@ internal sealed class BackupVerifier(IBackupProvider provider, IBackupStorage st
         catch (StorageObjectNotFoundException ex)
         {
             throw new ArchiveIntegrityException(ArchiveProblem.Truncated, $"Backup {manifest.Id}: its archive {manifest.DataKey} is missing from {storage.Location}.", ex) { BackupId = manifest.Id };
+        }
+    }
+
+    private static async Task CompareRestOfSecondReadAsync(BackupManifest manifest, HashingReadStream hashing, CancellationToken cancellationToken)
+    {
+        // Anything after the end of the decoded archive is hashed too: trailing bytes are a change like any other.
+        await DrainAsync(hashing, "restore", null, null, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Compare(manifest, hashing);
+        }
+        catch (ArchiveIntegrityException ex)
+        {
+            throw new ArchiveIntegrityException(ex.Problem, $"{ex.Message} The archive read for the restore differs from the one whose checksum was checked (it changed in storage, or the storage returned other bytes); its end was held back, so nothing was completed from it.", ex) { BackupId = manifest.Id };
         }
     }
 

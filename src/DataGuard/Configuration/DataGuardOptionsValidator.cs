@@ -36,6 +36,16 @@ internal sealed class DataGuardOptionsValidator(IEnumerable<StorageProviderRegis
         {
             failures.Add($"{path}:FileSystem:Root is required when {path}:Provider is FileSystem.");
         }
+
+        if (IO.PrivateFiles.CheckFileMode(storage.FileSystem.FileMode) is { } fileMode)
+        {
+            failures.Add($"{path}:FileSystem:FileMode: {fileMode}.");
+        }
+
+        if (IO.PrivateFiles.CheckDirectoryMode(storage.FileSystem.DirectoryMode) is { } directoryMode)
+        {
+            failures.Add($"{path}:FileSystem:DirectoryMode: {directoryMode}.");
+        }
     }
 
     private static void ValidatePitr(PitrOptions pitr, string timeZone, List<string> failures)

@@ -9,14 +9,19 @@ namespace DataGuard.Storage;
 
 /// <summary>
 /// Keeps objects as files under a root folder. Writes go to a temporary file in the target folder that is
-/// flushed to disk and then renamed, so an object appears only once complete. Download links are <c>file://</c>
-/// URIs: they work only on this machine and do not expire.
+/// flushed to disk and then renamed, and the folder is flushed after the rename (and the parent of every folder
+/// created), so an object appears only once complete and a write reported done survives a crash. Files are created
+/// with <see cref="FileSystemStorageOptions.FileMode"/> (0600) and folders with
+/// <see cref="FileSystemStorageOptions.DirectoryMode"/> (0700), whatever the umask. Download links are
+/// <c>file://</c> URIs: they work only on this machine and do not expire.
 /// </summary>
 public sealed class FileSystemBackupStorage : IBackupStorage
 {
     private const string TempMarker = ".dataguard-tmp-";
     private const int BufferSize = 1024 * 1024;
     private readonly string _root;
+    private readonly UnixFileMode _fileMode;
+    private readonly UnixFileMode _directoryMode;
     private readonly ILogger<FileSystemBackupStorage> _logger;
 
     /// <summary>Initializes a new instance of the <see cref="FileSystemBackupStorage"/> class.</summary>
@@ -31,6 +36,8 @@ public sealed class FileSystemBackupStorage : IBackupStorage
         }
 
         _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Root));
+        _fileMode = ModeOf(options.FileMode, nameof(options.FileMode), PrivateFiles.CheckFileMode);
+        _directoryMode = ModeOf(options.DirectoryMode, nameof(options.DirectoryMode), PrivateFiles.CheckDirectoryMode);
         _logger = logger;
     }
 
@@ -57,8 +64,8 @@ public sealed class FileSystemBackupStorage : IBackupStorage
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {
-            Directory.CreateDirectory(directory);
-            var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
+            PrivateFiles.CreateDirectory(directory, _directoryMode, durable: true);
+            var file = PrivateFiles.CreateNew(temp, _fileMode, bufferSize: 0, FileOptions.Asynchronous);
             await using (file.ConfigureAwait(false))
             {
                 int read;
@@ -72,6 +79,9 @@ public sealed class FileSystemBackupStorage : IBackupStorage
 
             cancellationToken.ThrowIfCancellationRequested();
             Commit(temp, path, key, options.WriteOnce);
+
+            // The rename is durable only once the folder is: until then a crash may lose an object reported written.
+            NativeFileSystem.Sync(directory);
             StorageLog.ObjectWritten(_logger, ProviderName, key, hashing.BytesRead);
             return new StorageWriteResult(key, hashing.BytesRead, hashing.GetSha256Hex());
         }
@@ -210,6 +220,11 @@ public sealed class FileSystemBackupStorage : IBackupStorage
         return new StorageProbeResult(_root, steps);
     }
 
+    private static UnixFileMode ModeOf(string? text, string option, Func<string?, string?> check) =>
+        check(text) is { } problem
+            ? throw new DataGuardException($"DataGuard:Storage:FileSystem:{option}: {problem}.") { Operation = "storage.configure" }
+            : PrivateFiles.ParseOctal(text)!.Value;
+
     private static StorageObjectInfo Describe(string key, FileInfo file) =>
         new(key, file.Length, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero));
 
@@ -229,9 +244,28 @@ public sealed class FileSystemBackupStorage : IBackupStorage
 
     private void Commit(string temp, string path, string key, bool writeOnce)
     {
+        if (writeOnce)
+        {
+            try
+            {
+                // link() fails if the name exists, atomically; File.Move(overwrite: false) checks, then renames over
+                // whatever appeared in between.
+                if (!NativeFileSystem.TryLinkNew(temp, path))
+                {
+                    throw StorageObjectAlreadyExistsException.For(key, _root);
+                }
+
+                File.Delete(temp);
+                return;
+            }
+            catch (PlatformNotSupportedException)
+            {
+                // No hard links here: the check-then-rename below is the best this file system allows.
+            }
+        }
+
         try
         {
-            // Without overwrite, .NET renames with link()+unlink() on Unix: fails if the target exists, atomically.
             File.Move(temp, path, overwrite: !writeOnce);
         }
         catch (IOException ex) when (writeOnce && File.Exists(path))

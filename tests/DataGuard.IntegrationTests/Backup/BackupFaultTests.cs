@@ -88,15 +88,25 @@ public sealed class BackupFaultTests
         await using var harness = await BackupHarness.CreateAsync();
         await SampleData.SeedAsync(harness.Database.ConnectionString, users: 30);
         var manifest = await harness.Backups.RunAsync();
-        await harness.Database.ExecuteAsync("DELETE FROM billing.invoices; DELETE FROM orders WHERE id > 10;");
-        var before = await SampleData.FingerprintAsync(harness.Database.ConnectionString);
+
+        // A copy restored earlier, since changed: not the production database (see RestoreSafetyTests for that one).
+        var copy = harness.NewDatabaseName();
+        await harness.Backups.RestoreAsync(manifest.Id, new RestoreRequest { TargetDatabase = copy, Create = true });
+        await using (var connection = new NpgsqlConnection(harness.ConnectionString(copy)))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("DELETE FROM billing.invoices; DELETE FROM orders WHERE id > 10;", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var before = await SampleData.FingerprintAsync(harness.ConnectionString(copy));
 
         var ex = await Assert.ThrowsAsync<RestoreRefusedException>(() =>
-            harness.Backups.RestoreAsync(manifest.Id, new RestoreRequest { TargetDatabase = harness.Database.Name }));
+            harness.Backups.RestoreAsync(manifest.Id, new RestoreRequest { TargetDatabase = copy }));
         Assert.Contains("--clean", ex.Message);
-        Assert.Equal(before, await SampleData.FingerprintAsync(harness.Database.ConnectionString));
+        Assert.Equal(before, await SampleData.FingerprintAsync(harness.ConnectionString(copy)));
 
-        var cleaned = await harness.Backups.RestoreAsync(manifest.Id, new RestoreRequest { TargetDatabase = harness.Database.Name, Clean = true });
+        var cleaned = await harness.Backups.RestoreAsync(manifest.Id, new RestoreRequest { TargetDatabase = copy, Clean = true });
         Assert.True(cleaned.RowCountsMatch, string.Join(", ", cleaned.Tables.Where(t => !t.Matches)));
     }
 

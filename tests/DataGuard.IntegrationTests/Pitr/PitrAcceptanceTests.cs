@@ -103,10 +103,23 @@ public sealed class PitrAcceptanceTests : IAsyncLifetime
         var spool = Path.Combine(_root, "spool");
         Directory.CreateDirectory(spool);
         File.SetUnixFileMode(spool, (UnixFileMode)0b111_111_111);
-        await ExecuteAsync($"ALTER SYSTEM SET archive_command = 'test ! -f {spool}/%f && cp %p {spool}/.%f && sync {spool}/.%f && mv {spool}/.%f {spool}/%f'");
+        await ExecuteAsync($"ALTER SYSTEM SET archive_command = 'test ! -f {spool}/%f && cp %p {spool}/.%f && sync {spool}/.%f && mv {spool}/.%f {spool}/%f && sync {spool}'");
         await ScalarAsync("SELECT pg_reload_conf()::text");
         using var stop = new CancellationTokenSource();
-        var archiver = _services.GetRequiredService<WalSpoolArchiver>();
+
+        // The archiver runs as root here, and the restored server's restore_command as postgres: one storage root for
+        // two OS users, shared through a group as docs/storage.md says (files 0640, folders 2750 in a setgid root).
+        var (chgrp, _, chgrpError) = await ProcessRunner.RunAsync("chgrp", ["postgres", Storage]);
+        Assert.True(chgrp == 0, chgrpError);
+        File.SetUnixFileMode(Storage, UnixFileMode.SetGroup | (UnixFileMode)0b111_111_000);
+        var shared = new ServiceCollection();
+        shared.AddDataGuard(o =>
+        {
+            o.Storage.FileSystem.FileMode = "0640";
+            o.Storage.FileSystem.DirectoryMode = "2750";
+        }).AddPostgres(o => o.ConnectionString = _connectionString).AddFileSystemStorage(Storage);
+        await using var sharedServices = shared.BuildServiceProvider();
+        var archiver = sharedServices.GetRequiredService<WalSpoolArchiver>();
         var running = archiver.RunAsync(spool, parallelism: 4, TimeSpan.FromMilliseconds(200), stop.Token);
 
         await ExecuteAsync("CREATE TABLE markers (n int PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp())");

@@ -93,6 +93,21 @@ public class HostStartupValidationTests
         Assert.DoesNotContain("s3cr3t-Pa55", error);
     }
 
+    [Theory]
+    [InlineData("FileMode", "644x", "not an octal file mode")]
+    [InlineData("FileMode", "0400", "owner read and write")]
+    [InlineData("FileMode", "0666", "any local user")]
+    [InlineData("FileMode", "4600", "setuid")]
+    [InlineData("DirectoryMode", "0600", "read, write and search")]
+    [InlineData("DirectoryMode", "0777", "any local user")]
+    [InlineData("DirectoryMode", "1700", "sticky")]
+    public async Task Invalid_file_system_modes_fail_at_start_naming_the_option(string option, string value, string expected)
+    {
+        var error = await StartAndFailAsync(With($"DataGuard:Storage:FileSystem:{option}", value));
+        Assert.Contains($"DataGuard:Storage:FileSystem:{option}", error);
+        Assert.Contains(expected, error);
+    }
+
     [Fact]
     public async Task Options_set_in_code_override_configuration()
     {

@@ -1,0 +1,93 @@
+using System.Runtime.InteropServices;
+
+namespace DataGuard.IO;
+
+/// <summary>
+/// What .NET has no API for (Linux and macOS, through libc): fsync of a directory, which makes a rename or a new entry
+/// in it durable; and a rename that never replaces (link), which <c>File.Move(overwrite: false)</c> is not: it checks
+/// for the target, then renames over whatever appeared meanwhile.
+/// </summary>
+internal static partial class NativeFileSystem
+{
+    private const string Library = "libc";
+    private const int ReadOnly = 0;
+    private const int InvalidArgument = 22;
+    private const int NotSupported = 95;
+    private const int Exists = 17;
+    private const int NotPermitted = 1;
+    private const int NoSystemCall = 38;
+
+    /// <summary>Flushes a directory's entries to disk.</summary>
+    /// <param name="directory">The directory.</param>
+    /// <exception cref="IOException">The directory could not be opened or flushed.</exception>
+    public static void Sync(string directory)
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+        {
+            return;
+        }
+
+        var descriptor = Open(directory, ReadOnly);
+        if (descriptor < 0)
+        {
+            throw new IOException($"Cannot open the directory {directory} to flush it to disk (errno {Marshal.GetLastPInvokeError()}).");
+        }
+
+        try
+        {
+            if (Fsync(descriptor) != 0)
+            {
+                var error = Marshal.GetLastPInvokeError();
+
+                // Some file systems (a few FUSE and network ones) cannot fsync a directory: nothing more can be done there.
+                if (error is not (InvalidArgument or NotSupported))
+                {
+                    throw new IOException($"Flushing the directory {directory} to disk failed (errno {error}): what was just written there may not survive a crash.");
+                }
+            }
+        }
+        finally
+        {
+            _ = Close(descriptor);
+        }
+    }
+
+    /// <summary>Gives <paramref name="source"/> the name <paramref name="target"/> unless that name exists, atomically; the source name stays.</summary>
+    /// <param name="source">The file.</param>
+    /// <param name="target">Its new name, in the same file system.</param>
+    /// <returns><see langword="true"/> when linked; <see langword="false"/> when the target exists.</returns>
+    /// <exception cref="PlatformNotSupportedException">Hard links are not available here (another OS, or a file system without them).</exception>
+    /// <exception cref="IOException">The link failed for another reason.</exception>
+    public static bool TryLinkNew(string source, string target)
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+        {
+            throw new PlatformNotSupportedException();
+        }
+
+        if (Link(source, target) == 0)
+        {
+            return true;
+        }
+
+        var error = Marshal.GetLastPInvokeError();
+        return error switch
+        {
+            Exists => false,
+            NotPermitted or InvalidArgument or NotSupported or NoSystemCall => throw new PlatformNotSupportedException($"link() is not supported for {target} (errno {error})."),
+            _ => throw new IOException($"Linking {source} to {target} failed (errno {error})."),
+        };
+    }
+
+    [LibraryImport(Library, EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Link(string source, string target);
+
+    [LibraryImport(Library, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport(Library, EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int descriptor);
+
+    [LibraryImport(Library, EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int descriptor);
+}
