@@ -168,6 +168,32 @@ public sealed class RetentionReviewFindingsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_held_column_name_cannot_inject_sql_into_drop_partitions_when_standard_conforming_strings_is_off()
+    {
+        // Whoever can name a column (a migration, a tenant-defined field) writes SQL that DropPartitions runs as the
+        // retention role: here it voids the hold and drops an unrelated table; the held partition is dropped too.
+        const string Column = @"x\'),false))),0::int8 FROM m_a t;DROP TABLE canary--";
+        await _database.ExecuteAsync($"""
+            CREATE TABLE canary (id int);
+            CREATE TABLE m (device text NOT NULL, "{Column}" text, taken_at timestamptz NOT NULL) PARTITION BY RANGE (taken_at);
+            CREATE TABLE m_a PARTITION OF m FOR VALUES FROM ('2020-01-01 00:00+00') TO ('2020-02-01 00:00+00');
+            CREATE TABLE m_b PARTITION OF m FOR VALUES FROM ('2020-02-01 00:00+00') TO ('2020-03-01 00:00+00');
+            INSERT INTO m VALUES ('d1', 'evidence', '2020-01-15 00:00+00'), ('d2', 'junk', '2020-02-15 00:00+00');
+            """);
+        await _database.ExecuteAsync($"ALTER DATABASE \"{_database.Name}\" SET standard_conforming_strings = off");
+        await using var services = Build(_database.ConnectionString, null, o => o.Policies.Add(new RetentionPolicyOptions
+        {
+            Name = "m", Table = "public.m", TimestampColumn = "taken_at", MaxAge = TimeSpan.FromDays(30), Action = RetentionAction.DropPartitions,
+        }));
+        await services.GetRequiredService<LegalHolds>().PlaceAsync("public.m", Column, "evidence", "litigation");
+        Assert.Equal(1, await CountAsync(_database.ConnectionString, "SELECT count(*) FROM pg_class WHERE relname = 'canary'"));
+        var result = await RunOrErrorAsync(services);
+        Assert.NotNull(result);
+        Assert.Equal(1, await CountAsync(_database.ConnectionString, "SELECT count(*) FROM pg_class WHERE relname = 'canary'"));
+        Assert.Equal(["d1"], await ColumnAsync<string>(_database.ConnectionString, "SELECT device FROM m WHERE device = 'd1'"));
+    }
+
+    [Fact]
     public async Task A_policy_on_dataguards_own_hold_table_is_refused()
     {
         // "Purge our audit tables older than a year" pointed at dataguard.* deletes active legal holds; the next
