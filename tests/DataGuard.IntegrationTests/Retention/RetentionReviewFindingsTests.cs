@@ -77,23 +77,29 @@ public sealed class RetentionReviewFindingsTests : IAsyncLifetime
         Assert.NotNull(result);   // kept, or refused with a reason; never deleted silently
     }
 
-    [Fact]
-    public async Task A_date_hold_placed_under_another_DateStyle_still_holds_its_row()
+    [Theory]
+    [InlineData("DateStyle", "'SQL, DMY'", "'ISO, MDY'", "date", "'2024-03-01'", "'2024-01-03'", "2024-03-01")]
+    [InlineData("extra_float_digits", "0", "1", "float8", "0.1::float8 + 0.2::float8", "0.3", "0.30000000000000004")]
+    public async Task A_hold_placed_under_other_session_settings_still_holds_its_row(string setting, string whenPlaced, string whenRun, string type, string heldRow, string otherRow, string value)
     {
-        // The hold is placed from a session whose DateStyle is 'SQL, DMY' (an operator's role, a European server);
-        // retention runs under 'ISO, MDY'. The canonical text stored for the hold is DateStyle-dependent.
-        await _database.ExecuteAsync($"ALTER DATABASE \"{_database.Name}\" SET DateStyle = 'SQL, DMY'");
-        await _database.ExecuteAsync("""
-            CREATE TABLE bookings (id int NOT NULL, day date NOT NULL, created_at timestamptz NOT NULL);
-            INSERT INTO bookings VALUES (1, '2024-03-01', now() - interval '2 years'), (2, '2024-01-03', now() - interval '2 years');
+        // The hold's "canonical" text is what the type prints under the placing session's settings (the database's or
+        // the operator role's DateStyle / extra_float_digits); it is parsed back under the retention session's
+        // settings. DMY text read as MDY names another day; a float printed with extra_float_digits = 0 names
+        // another number.
+        await _database.ExecuteAsync($"ALTER DATABASE \"{_database.Name}\" SET {setting} = {whenPlaced}");
+        await _database.ExecuteAsync($"""
+            CREATE TABLE bookings (id int NOT NULL, k {type} NOT NULL, created_at timestamptz NOT NULL);
+            INSERT INTO bookings VALUES (1, {heldRow}, now() - interval '2 years'), (2, {otherRow}, now() - interval '2 years');
             """);
         await using var services = Build(_database.ConnectionString, null, o => o.Policies.Add(Policy("bookings", "public.bookings")));
-        await services.GetRequiredService<LegalHolds>().PlaceAsync("public.bookings", "day", "2024-03-01", "dispute over the 1 March booking");
+        var hold = await services.GetRequiredService<LegalHolds>().PlaceAsync("public.bookings", "k", value, "dispute");
+        Assert.Equal(1, await CountAsync(_database.ConnectionString, $"SELECT count(*) FROM bookings WHERE k = '{value}'::{type}"));
 
-        await _database.ExecuteAsync($"ALTER DATABASE \"{_database.Name}\" SET DateStyle = 'ISO, MDY'");
+        await _database.ExecuteAsync($"ALTER DATABASE \"{_database.Name}\" SET {setting} = {whenRun}");
         var run = Assert.Single((await services.GetRequiredService<RetentionRunner>().RunAsync())!.Results);
         Assert.Null(run.Error);
-        Assert.Equal([1], await ColumnAsync<int>(_database.ConnectionString, "SELECT id FROM bookings"));
+        var left = await ColumnAsync<int>(_database.ConnectionString, "SELECT id FROM bookings");
+        Assert.True(left.SequenceEqual([1]), $"the hold is stored as '{hold.Value}'; rows left: [{string.Join(", ", left)}], expected [1]");
     }
 
     [Fact]
@@ -118,6 +124,26 @@ public sealed class RetentionReviewFindingsTests : IAsyncLifetime
         var run = Assert.Single((await provider.GetRequiredService<RetentionRunner>().RunAsync())!.Results);
         Assert.Null(run.Error);
         Assert.Equal([1, 3], await ColumnAsync<int>(_database.ConnectionString, "SELECT id FROM shifts ORDER BY id"));
+    }
+
+    [Fact]
+    public async Task A_policy_time_zone_written_as_an_offset_means_what_it_says_or_is_refused()
+    {
+        // The application writes wall-clock times at UTC-05:00. PostgreSQL reads the zone '-05:00' (and 'UTC-5',
+        // 'GMT-5') POSIX-style, as 5 hours EAST of UTC: the cutoff moves 10 hours into the window. The option is
+        // documented as an IANA zone but anything PostgreSQL parses is accepted.
+        await _database.ExecuteAsync("""
+            CREATE TABLE calls (id int NOT NULL, at timestamp NOT NULL);
+            INSERT INTO calls VALUES (1, (now() AT TIME ZONE 'Etc/GMT+5') - interval '30 days' + interval '4 hours');   -- 4 h inside the window
+            INSERT INTO calls VALUES (2, (now() AT TIME ZONE 'Etc/GMT+5') - interval '30 days' - interval '4 hours');   -- 4 h outside
+            """);
+        await using var services = Build(_database.ConnectionString, null, o => o.Policies.Add(new RetentionPolicyOptions
+        {
+            Name = "calls", Table = "public.calls", TimestampColumn = "at", MaxAge = TimeSpan.FromDays(30), TimeZone = "-05:00",
+        }));
+        var result = await RunOrErrorAsync(services);
+        Assert.NotNull(result);
+        Assert.Equal([1], await ColumnAsync<int>(_database.ConnectionString, "SELECT id FROM calls WHERE id = 1"));
     }
 
     [Fact]
