@@ -376,6 +376,26 @@ public sealed class RetentionReviewFindingsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_previous_release_hold_on_a_json_column_does_not_stop_policies_on_unrelated_tables()
+    {
+        // The previous release compared hold values as text, so holds on json columns worked and exist. The upgrade
+        // refuses the whole run (every policy) because json has no equality; the message says to place the hold
+        // again, which json refuses: the only way out is to release it and lose the protection.
+        await _database.ExecuteAsync("""
+            CREATE TABLE evidence (id int NOT NULL, doc json, created_at timestamptz NOT NULL);
+            INSERT INTO evidence VALUES (1, '{"case": 17}', now() - interval '3 years');
+            CREATE TABLE sessions (id int NOT NULL, created_at timestamptz NOT NULL);
+            INSERT INTO sessions VALUES (1, now() - interval '3 years'), (2, now());
+            """);
+        await using var services = Build(_database.ConnectionString, null, o => o.Policies.Add(Policy("sessions", "public.sessions")));
+        await services.GetRequiredService<LegalHolds>().ListAsync();   // the dataguard schema, as the previous release left it
+        await _database.ExecuteAsync("""INSERT INTO dataguard.legal_holds (table_name, column_name, value, reason, placed_by) VALUES ('public.evidence', 'doc', '{"case": 17}', 'placed by the previous release', 'legal')""");
+        var result = await RunOrErrorAsync(services);
+        Assert.IsNotType<DataGuardException>(result);
+        Assert.Equal([2], await ColumnAsync<int>(_database.ConnectionString, "SELECT id FROM sessions"));
+    }
+
+    [Fact]
     public async Task Rows_kept_by_references_are_not_rescanned_by_every_batch()
     {
         // Every batch picks with a fresh "SELECT ... WHERE expired AND NOT guards LIMIT n" from the start of the table:
