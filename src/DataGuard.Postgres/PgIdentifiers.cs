@@ -12,19 +12,39 @@ public static class PgIdentifiers
         return "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
     }
 
-    /// <summary>Quotes a qualified table name given as <c>schema.table</c>.</summary>
-    /// <param name="schema">The schema.</param>
-    /// <param name="table">The table.</param>
-    /// <returns>The quoted, qualified name.</returns>
-    /// <summary>Quotes a text as a SQL string literal (and a postgresql.conf value): single quotes doubled. Prefer parameters; this is for text that cannot be one.</summary>
+    /// <summary>
+    /// Quotes a text as a SQL string literal that means the same whatever <c>standard_conforming_strings</c> says:
+    /// single quotes doubled; a text with a backslash becomes an escape string (<c>E'a\\b'</c>), because with
+    /// <c>standard_conforming_strings = off</c> a backslash in <c>'...'</c> escapes. Prefer parameters; this is for text
+    /// that cannot be one.
+    /// </summary>
     /// <param name="value">The text.</param>
     /// <returns>The literal, e.g. <c>'it''s'</c>.</returns>
     public static string Literal(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        return "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+        var quoted = value.Replace("'", "''", StringComparison.Ordinal);
+        return value.Contains('\\', StringComparison.Ordinal)
+            ? "E'" + quoted.Replace("\\", "\\\\", StringComparison.Ordinal) + "'"
+            : "'" + quoted + "'";
     }
 
+    /// <summary>
+    /// Quotes a text as a <c>postgresql.conf</c> string value: single quotes and backslashes doubled (the
+    /// configuration file reads backslash escapes in quoted values).
+    /// </summary>
+    /// <param name="value">The text.</param>
+    /// <returns>The quoted value, e.g. <c>'cp %p /mnt/a\\b'</c>.</returns>
+    public static string ConfValue(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return "'" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "''", StringComparison.Ordinal) + "'";
+    }
+
+    /// <summary>Quotes a qualified table name given as <c>schema.table</c>.</summary>
+    /// <param name="schema">The schema.</param>
+    /// <param name="table">The table.</param>
+    /// <returns>The quoted, qualified name.</returns>
     public static string QuoteQualified(string schema, string table) => $"{Quote(schema)}.{Quote(table)}";
 
     /// <summary>Splits <c>schema.table</c> at its first dot.</summary>

@@ -26,7 +26,7 @@ public static class PgCatalog
                          WHERE i.indrelid = c.oid AND i.indisprimary ORDER BY k.o)
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = @schema AND c.relname = @name AND c.relkind IN ('r', 'p');
-            SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull FROM pg_attribute a
+            SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, format_type(a.atttypid, NULL) FROM pg_attribute a
             JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = @schema AND c.relname = @name AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum
             """,
@@ -48,7 +48,7 @@ public static class PgCatalog
         var columns = new List<PgColumn>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            columns.Add(new PgColumn(reader.GetString(0), reader.GetString(1), reader.GetBoolean(2)));
+            columns.Add(new PgColumn(reader.GetString(0), reader.GetString(1), reader.GetBoolean(2)) { BaseType = reader.GetString(3) });
         }
 
         return new PgTable(oid, schema, name, partitioned, columns, primaryKey);

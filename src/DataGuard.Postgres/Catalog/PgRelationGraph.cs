@@ -47,23 +47,33 @@ internal sealed class PgRelationGraph
     /// <summary>Gets a text that changes when anything read changes (for caching what is built from the graph).</summary>
     public string Signature { get; }
 
-    /// <summary>Reads the graph, including the relations named in <paramref name="names"/> (<c>schema.table</c>) whether or not they have keys or children.</summary>
-    public static async Task<PgRelationGraph> ReadAsync(NpgsqlConnection connection, IEnumerable<string> names, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
+    /// <summary>Reads the graph, including the relations named in <paramref name="names"/> (<c>schema.table</c>) or <paramref name="oids"/> whether or not they have keys or children.</summary>
+    public static async Task<PgRelationGraph> ReadAsync(NpgsqlConnection connection, IEnumerable<string> names, IEnumerable<uint> oids, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
+        // ON DELETE SET NULL (columns) / SET DEFAULT (columns) exist from PostgreSQL 15: only those columns change.
+        var setColumns = connection.PostgreSqlVersion.Major >= 15
+            ? "CASE WHEN cardinality(con.confdelsetcols) > 0 THEN con.confdelsetcols ELSE con.conkey END"
+            : "con.conkey";
         var command = new NpgsqlCommand(
-            """
+            $$"""
             SELECT c.oid, n.nspname, c.relname, c.relkind::text, COALESCE(am.amname, ''),
                    array(SELECT i.inhparent FROM pg_inherits i WHERE i.inhrelid = c.oid ORDER BY i.inhseqno)
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_am am ON am.oid = c.relam
             WHERE c.relkind IN ('r', 'p', 'f', 'v', 'm')
               AND (c.oid IN (SELECT inhrelid FROM pg_inherits UNION SELECT inhparent FROM pg_inherits
                              UNION SELECT conrelid FROM pg_constraint WHERE contype = 'f' UNION SELECT confrelid FROM pg_constraint WHERE contype = 'f')
-                   OR (n.nspname, c.relname) IN (SELECT s, t FROM unnest(@schemas::text[], @tables::text[]) u(s, t)))
+                   OR (n.nspname, c.relname) IN (SELECT s, t FROM unnest(@schemas::text[], @tables::text[]) u(s, t))
+                   OR c.oid = ANY(@oids))
             ORDER BY c.oid;
             SELECT con.conname, con.conrelid, con.confrelid, con.confdeltype::text,
                    array(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.o),
                    array(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.o),
-                   EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = con.conrelid AND a.attnum = ANY(con.conkey) AND a.attnotnull)
+                   EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = con.conrelid AND a.attnum = ANY({{setColumns}}) AND a.attnotnull),
+                   array(SELECT CASE WHEN a.attcollation = 0 THEN '' ELSE quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END
+                         FROM unnest(con.confkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n
+                         LEFT JOIN pg_collation co ON co.oid = a.attcollation LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace ORDER BY k.o),
+                   array(SELECT coalesce(pg_get_expr(d.adbin, d.adrelid), '') FROM unnest(con.conkey) WITH ORDINALITY k(n, o)
+                         LEFT JOIN pg_attrdef d ON d.adrelid = con.conrelid AND d.adnum = k.n ORDER BY k.o)
             FROM pg_constraint con
             WHERE con.contype = 'f' AND con.conparentid = 0
             ORDER BY con.oid
@@ -74,6 +84,7 @@ internal sealed class PgRelationGraph
         var split = names.Select(PgIdentifiers.SplitQualified).Where(s => s is not null).Select(s => s!.Value).ToList();
         command.Parameters.AddWithValue("schemas", split.Select(s => s.Schema).ToArray());
         command.Parameters.AddWithValue("tables", split.Select(s => s.Table).ToArray());
+        command.Parameters.AddWithValue("oids", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Oid, oids.ToArray());
         var signature = new StringBuilder();
         var relations = new Dictionary<uint, PgRelation>();
         var references = new List<PgReference>();
@@ -98,7 +109,11 @@ internal sealed class PgRelationGraph
                     "r" => PgDeleteRule.Restrict,
                     _ => PgDeleteRule.NoAction,
                 };
-                var reference = new PgReference(reader.GetString(0), reader.GetFieldValue<uint>(1), reader.GetFieldValue<string[]>(4), reader.GetFieldValue<uint>(2), reader.GetFieldValue<string[]>(5), rule, reader.GetBoolean(6));
+                var reference = new PgReference(reader.GetString(0), reader.GetFieldValue<uint>(1), reader.GetFieldValue<string[]>(4), reader.GetFieldValue<uint>(2), reader.GetFieldValue<string[]>(5), rule, reader.GetBoolean(6))
+                {
+                    ParentCollations = reader.GetFieldValue<string[]>(7),
+                    ChildDefaults = reader.GetFieldValue<string[]>(8),
+                };
                 references.Add(reference);
                 signature.Append(reference.Name).Append(reference.Child).Append('>').Append(reference.Parent).Append(rule).Append(string.Join(',', reference.ChildColumns)).Append(';');
             }

@@ -42,7 +42,7 @@ internal static class CloneIsolation
         var kept = WithoutSchedulers(preload);
         if (!string.Equals(kept, preload, StringComparison.Ordinal))
         {
-            settings.AppendLine(CultureInfo.InvariantCulture, $"shared_preload_libraries = {PgIdentifiers.Literal(kept)}  # job schedulers left out (was {preload.Replace('\n', ' ')})");
+            settings.AppendLine(CultureInfo.InvariantCulture, $"shared_preload_libraries = {PgIdentifiers.ConfValue(kept)}  # job schedulers left out (was {preload.Replace('\n', ' ')})");
             summary.Add($"not loaded: {string.Join(", ", Schedulers)}");
         }
 

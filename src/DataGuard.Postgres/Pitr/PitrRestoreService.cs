@@ -185,24 +185,24 @@ public sealed class PitrRestoreService
         var settings = new StringBuilder()
             .AppendLine()
             .AppendLine("# Added by dataguard pitr restore")
-            .AppendLine(CultureInfo.InvariantCulture, $"restore_command = {PgIdentifiers.Literal(request.RestoreCommand)}")
+            .AppendLine(CultureInfo.InvariantCulture, $"restore_command = {PgIdentifiers.ConfValue(request.RestoreCommand)}")
             .AppendLine("archive_mode = 'off'  # this copy must not archive into the source's WAL archive; turn it back on if it becomes the primary");
         switch (request.Target.Kind)
         {
             case PitrTargetKind.Time:
-                settings.AppendLine(CultureInfo.InvariantCulture, $"recovery_target_time = {PgIdentifiers.Literal(request.Target.Time!.Value.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) + "+00")}");
+                settings.AppendLine(CultureInfo.InvariantCulture, $"recovery_target_time = {PgIdentifiers.ConfValue(request.Target.Time!.Value.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) + "+00")}");
                 break;
             case PitrTargetKind.Lsn:
-                settings.AppendLine(CultureInfo.InvariantCulture, $"recovery_target_lsn = {PgIdentifiers.Literal(request.Target.Value!)}");
+                settings.AppendLine(CultureInfo.InvariantCulture, $"recovery_target_lsn = {PgIdentifiers.ConfValue(request.Target.Value!)}");
                 break;
             case PitrTargetKind.Name:
-                settings.AppendLine(CultureInfo.InvariantCulture, $"recovery_target_name = {PgIdentifiers.Literal(restorePoint!.Name)}");
+                settings.AppendLine(CultureInfo.InvariantCulture, $"recovery_target_name = {PgIdentifiers.ConfValue(restorePoint!.Name)}");
                 break;
         }
 
         if (request.Target.Kind != PitrTargetKind.Latest)
         {
-            settings.AppendLine(CultureInfo.InvariantCulture, $"recovery_target_action = {PgIdentifiers.Literal(request.Promote ? "promote" : "pause")}");
+            settings.AppendLine(CultureInfo.InvariantCulture, $"recovery_target_action = {PgIdentifiers.ConfValue(request.Promote ? "promote" : "pause")}");
         }
 
         if (request.Port is { } port)

@@ -1,5 +1,4 @@
 using System.Text;
-using DataGuard.Postgres.Catalog;
 using Npgsql;
 
 namespace DataGuard.Postgres.Retention;
@@ -18,70 +17,88 @@ internal sealed record ActiveHolds(IReadOnlyList<HeldColumn> Columns, IReadOnlyL
     public bool IsEmpty => Columns.Count == 0 && SubjectKeys.Count == 0;
 
     /// <summary>Gets a text that changes when the set of held columns changes.</summary>
-    public string Signature => string.Join(';', Columns.Select(c => $"{c.Table}.{c.Column}:{c.Type}").Concat(SubjectKeys.Select(s => $"subject:{s.Table}.{s.Column}")));
+    public string Signature => string.Join(';', Columns.Select(c => $"{c.TableOid}.{c.ColumnNumber}:{c.Table}.{c.Column}:{c.Type}:{c.TextCompare}").Concat(SubjectKeys.Select(s => $"subject:{s.Table}.{s.Column}")));
 
+    /// <summary>
+    /// Reads the active holds. A hold placed by an earlier release (no table oid recorded) whose table cannot be found
+    /// by name stops retention: the table may have been renamed or moved, and its rows may still exist.
+    /// </summary>
     public static async Task<ActiveHolds> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
         var command = new NpgsqlCommand(
             """
-            SELECT h.kind, h.table_name, h.column_name, format_type(a.atttypid, a.atttypmod)
-            FROM (SELECT DISTINCT kind, table_name, column_name FROM dataguard.legal_holds WHERE released_at IS NULL) h
-            LEFT JOIN pg_namespace n ON n.nspname = split_part(h.table_name, '.', 1)
-            LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = substr(h.table_name, length(split_part(h.table_name, '.', 1)) + 2)
-            LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = h.column_name AND a.attnum > 0 AND NOT a.attisdropped
-            ORDER BY 1, 2, 3
+            SELECT h.kind, h.table_oid, h.column_number, h.table_name || '.' || h.column_name, n.nspname || '.' || c.relname, a.attname, format_type(a.atttypid, a.atttypmod), h.id, h.table_name, h.column_name
+            FROM (SELECT kind, table_oid, column_number, table_name, column_name, min(id) AS id FROM dataguard.legal_holds
+                  WHERE released_at IS NULL GROUP BY 1, 2, 3, 4, 5) h
+            LEFT JOIN pg_class c ON c.oid = h.table_oid
+            LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
+            LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = h.column_number AND NOT a.attisdropped
+            ORDER BY 1, 2, 3, 4
             """,
             connection,
             transaction);
         await using var commandScope = command.ConfigureAwait(false);
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
-        var columns = new List<HeldColumn>();
+        var columns = new Dictionary<(uint, short), HeldColumn>();
         var subjects = new List<(string, string)>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
+            var placed = reader.GetString(3);
             if (reader.GetString(0) == "subject")
             {
-                subjects.Add((reader.GetString(1), reader.GetString(2)));
+                subjects.Add((reader.GetString(8), reader.GetString(9)));
+                continue;
             }
-            else
+
+            if (reader.IsDBNull(1))
             {
-                columns.Add(new HeldColumn(reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
+                throw new DataGuardException(
+                    $"legal hold {reader.GetInt64(7)} on {placed} was placed before holds recorded their table's identity, and no table of that name exists now: " +
+                    "it may have been renamed or moved, with its rows. Nothing is changed until it is released ('dataguard hold release ID', if the table was dropped) or placed again on the table's new name.")
+                { Operation = "retention" };
             }
+
+            var key = (reader.GetFieldValue<uint>(1), reader.GetInt16(2));
+            columns.TryAdd(key, new HeldColumn(key.Item1, key.Item2, placed, reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6)));
         }
 
-        return new ActiveHolds(columns, subjects);
+        return new ActiveHolds([.. columns.Values], subjects);
     }
 
     /// <summary>
-    /// Checks that every active hold's value is valid in its column's current type (a hold placed before values were
-    /// typed, or a column whose type changed since): a value that does not parse would fail every batch; the error
-    /// names the hold so that an operator can replace it.
+    /// Checks that every active hold on <paramref name="tables"/> (the tables a policy's checks can reach) has a value
+    /// valid in its column's current type (a hold placed before values were typed, or a column whose type changed
+    /// since): a value that does not parse would fail every batch. One statement per held column; the error names the
+    /// hold so that an operator can replace it.
     /// </summary>
-    public static async Task RequireValidValuesAsync(NpgsqlConnection connection, string operation, CancellationToken cancellationToken)
+    public static async Task RequireValidValuesAsync(NpgsqlConnection connection, string operation, Func<uint, bool> relevant, CancellationToken cancellationToken)
     {
         var holds = await ReadAsync(connection, null, cancellationToken).ConfigureAwait(false);
-        foreach (var held in holds.Columns.Where(c => c.Type is not null))
+        foreach (var held in holds.Columns.Where(c => c.Type is not null && relevant(c.TableOid)))
         {
-            var command = new NpgsqlCommand(
-                "SELECT id, value FROM dataguard.legal_holds WHERE released_at IS NULL AND kind = 'table' AND table_name = @t AND column_name = @c ORDER BY id",
-                connection);
-            await using var commandScope = command.ConfigureAwait(false);
-            command.Parameters.AddWithValue("t", held.Table);
-            command.Parameters.AddWithValue("c", held.Column);
-            var values = new List<(long Id, string Value)>();
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
+            if (!await HoldValue.HasEqualityAsync(connection, null, held.Type!, cancellationToken).ConfigureAwait(false))
             {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    values.Add((reader.GetInt64(0), reader.GetString(1)));
-                }
+                continue;   // compared as text, as written
             }
 
-            foreach (var (id, value) in values)
+            var all = new NpgsqlCommand($"SELECT count(h.value::{held.Type}) FROM dataguard.legal_holds h WHERE h.released_at IS NULL AND h.kind = 'table' AND h.table_oid = @oid AND h.column_number = @attnum", connection);
+            await using var allScope = all.ConfigureAwait(false);
+            all.Parameters.AddWithValue("oid", NpgsqlTypes.NpgsqlDbType.Oid, held.TableOid);
+            all.Parameters.AddWithValue("attnum", held.ColumnNumber);
+            try
             {
-                if (await HoldValue.TryCanonicalAsync(connection, null, value, held.Type!, cancellationToken).ConfigureAwait(false) is { Error: { } error })
+                await all.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            catch (PostgresException ex) when (ex.SqlState.StartsWith("22", StringComparison.Ordinal))
+            {
+                // Find which one, to name it.
+            }
+
+            foreach (var (id, value) in await ValuesAsync(connection, held, cancellationToken).ConfigureAwait(false))
+            {
+                if (await HoldValue.TryCanonicalAsync(connection, value, held.Type!, cancellationToken).ConfigureAwait(false) is { Error: { } error })
                 {
                     throw new DataGuardException(
                         new StringBuilder($"{operation}: legal hold {id} on {held.Table}.{held.Column} cannot be compared with the column ({held.Type}): {error}. ")
@@ -90,5 +107,22 @@ internal sealed record ActiveHolds(IReadOnlyList<HeldColumn> Columns, IReadOnlyL
                 }
             }
         }
+    }
+
+    private static async Task<List<(long Id, string Value)>> ValuesAsync(NpgsqlConnection connection, HeldColumn held, CancellationToken cancellationToken)
+    {
+        var command = new NpgsqlCommand("SELECT id, value FROM dataguard.legal_holds WHERE released_at IS NULL AND kind = 'table' AND table_oid = @oid AND column_number = @attnum ORDER BY id", connection);
+        await using var commandScope = command.ConfigureAwait(false);
+        command.Parameters.AddWithValue("oid", NpgsqlTypes.NpgsqlDbType.Oid, held.TableOid);
+        command.Parameters.AddWithValue("attnum", held.ColumnNumber);
+        var values = new List<(long Id, string Value)>();
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            values.Add((reader.GetInt64(0), reader.GetString(1)));
+        }
+
+        return values;
     }
 }

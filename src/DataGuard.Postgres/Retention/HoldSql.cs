@@ -7,9 +7,11 @@ namespace DataGuard.Postgres.Retention;
 /// <summary>
 /// SQL that tells whether a row is under an active legal hold. A hold on a table covers the rows a query on that
 /// table reads: its own rows and those of every table that inherits from it (partitions, <c>INHERITS</c> children).
-/// So a row read through relation X is held by holds on X and X's ancestors (compared on the row itself), and by
-/// holds on X's descendants when the row lives there (matched by <c>(tableoid, ctid)</c>). Values are compared in the
-/// column's own type, read from <c>dataguard.legal_holds</c> by the statement itself.
+/// So a row read through relation X is held by holds on X and X's ancestors (compared on the row itself), and, when
+/// the row may live in a table below X, by holds on any ancestor of such a table (X's descendants, and with multiple
+/// inheritance their other parents), matched by <c>(tableoid, ctid)</c>. Values are compared in the column's own type
+/// (as text for types without equality: json, xml, point), read from <c>dataguard.legal_holds</c> by the statement
+/// itself; holds are found by their table's oid and column number, never by names put into SQL.
 /// </summary>
 internal sealed class HoldSql
 {
@@ -27,7 +29,7 @@ internal sealed class HoldSql
         foreach (var column in holds.Columns)
         {
             // A hold on a table that no longer exists holds nothing; a missing column is checked where it matters.
-            if (graph.Find(column.Table) is { } relation)
+            if (graph.Find(column.TableOid) is { } relation)
             {
                 _columns.Add((relation, column));
                 _families.Add(graph.Family(relation.Oid));
@@ -79,28 +81,19 @@ internal sealed class HoldSql
             yield break;
         }
 
-        var descendants = withDescendants ? _graph.Descendants(relation.Oid).Select(d => d.Oid).ToHashSet() : [];
-        foreach (var (held, column) in _columns)
+        // Where the row may live: the relation itself, or (read without ONLY) any table below it.
+        var homes = withDescendants ? _graph.Descendants(relation.Oid).Append(relation).ToList() : [relation];
+        var targets = _columns.Select(c => new HoldTarget(c.Relation, c.Column, null))
+            .Concat(_subjects.Select(s => new HoldTarget(s.Relation, null, s.Table)));
+        foreach (var target in targets)
         {
-            if (_graph.IsSelfOrAncestor(held.Oid, relation.Oid))
+            if (_graph.IsSelfOrAncestor(target.Relation.Oid, relation.Oid))
             {
-                yield return (new HoldTarget(held, column, null), true);
+                yield return (target, true);   // every row read through the relation is also read through the held table
             }
-            else if (descendants.Contains(held.Oid))
+            else if (homes.Any(h => _graph.IsSelfOrAncestor(target.Relation.Oid, h.Oid)))
             {
-                yield return (new HoldTarget(held, column, null), false);
-            }
-        }
-
-        foreach (var (mappedRelation, table) in _subjects)
-        {
-            if (_graph.IsSelfOrAncestor(mappedRelation.Oid, relation.Oid))
-            {
-                yield return (new HoldTarget(mappedRelation, null, table), true);
-            }
-            else if (descendants.Contains(mappedRelation.Oid))
-            {
-                yield return (new HoldTarget(mappedRelation, null, table), false);
+                yield return (target, false);  // rows of some tables below the relation are: match them by (tableoid, ctid)
             }
         }
     }
@@ -114,8 +107,10 @@ internal sealed class HoldSql
             return $"COALESCE({condition}, false)";
         }
 
-        var (column, type) = Column(hold, policy);
-        return $"COALESCE({alias}.{column} IN (SELECT dg_hold.value::{type} FROM {Holds} WHERE {Filter(hold)}), false)";
+        var (column, type, text) = Column(hold, policy);
+        return text
+            ? $"COALESCE({alias}.{column}::text IN (SELECT dg_hold.value FROM {Holds} WHERE {Filter(hold)}), false)"
+            : $"COALESCE({alias}.{column} IN (SELECT dg_hold.value::{type} FROM {Holds} WHERE {Filter(hold)}), false)";
     }
 
     private string OwnIds(HoldTarget hold, string alias, string from, IRetentionPolicy policy)
@@ -127,22 +122,25 @@ internal sealed class HoldSql
             return $"SELECT dg_hold.id FROM {from}{Holds} WHERE dg_hold.released_at IS NULL AND dg_hold.kind = 'subject' AND COALESCE({condition}, false)";
         }
 
-        var (column, type) = Column(hold, policy);
-        return $"SELECT dg_hold.id FROM {from}{Holds} WHERE {Filter(hold)} AND {alias}.{column} = dg_hold.value::{type}";
+        var (column, type, text) = Column(hold, policy);
+        return text
+            ? $"SELECT dg_hold.id FROM {from}{Holds} WHERE {Filter(hold)} AND {alias}.{column}::text = dg_hold.value"
+            : $"SELECT dg_hold.id FROM {from}{Holds} WHERE {Filter(hold)} AND {alias}.{column} = dg_hold.value::{type}";
     }
 
-    private static string Filter(HoldTarget hold) =>
-        $"dg_hold.released_at IS NULL AND dg_hold.kind = 'table' AND dg_hold.table_name = {PgIdentifiers.Literal(hold.Column!.Table)} AND dg_hold.column_name = {PgIdentifiers.Literal(hold.Column.Column)}";
+    private static string Filter(HoldTarget hold) => string.Create(
+        System.Globalization.CultureInfo.InvariantCulture,
+        $"dg_hold.released_at IS NULL AND dg_hold.kind = 'table' AND dg_hold.table_oid = {hold.Column!.TableOid}::oid AND dg_hold.column_number = {hold.Column.ColumnNumber}");
 
-    private static (string Column, string Type) Column(HoldTarget hold, IRetentionPolicy policy)
+    private static (string Column, string Type, bool Text) Column(HoldTarget hold, IRetentionPolicy policy)
     {
         var column = hold.Column!;
-        if (column.Type is null)
+        if (column.Type is null || column.Column is null)
         {
-            throw RetentionPlanner.Fail(policy, $"a legal hold names {column.Table}.{column.Column}, which does not exist; nothing is deleted until the hold is released or the column restored.");
+            throw RetentionPlanner.Fail(policy, $"a legal hold names {column.Placed}, whose column no longer exists in {column.Table}; nothing is deleted until the hold is released or the column restored.");
         }
 
-        return (PgIdentifiers.Quote(column.Column), column.Type);
+        return (PgIdentifiers.Quote(column.Column), column.Type, column.TextCompare);
     }
 
     private sealed record HoldTarget(PgRelation Relation, HeldColumn? Column, MappedTable? Subject)

@@ -34,8 +34,8 @@ public sealed class LegalHolds
         var target = _export.Value.Subject;
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
-        var value = await CanonicalAsync(connection, target.Table, target.Key, subject, cancellationToken).ConfigureAwait(false);
-        return await InsertAsync(connection, "subject", target.Table, target.Key, value, reason, cancellationToken).ConfigureAwait(false);
+        var (value, oid, attnum) = await CanonicalAsync(connection, target.Table, target.Key, subject, cancellationToken).ConfigureAwait(false);
+        return await InsertAsync(connection, "subject", target.Table, target.Key, value, reason, oid, attnum, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Places a hold on the rows of <paramref name="table"/> whose <paramref name="column"/> equals <paramref name="value"/>.</summary>
@@ -50,12 +50,13 @@ public sealed class LegalHolds
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
-        var canonical = await CanonicalAsync(connection, table, column, value, cancellationToken).ConfigureAwait(false);
-        return await InsertAsync(connection, "table", table, column, canonical, reason, cancellationToken).ConfigureAwait(false);
+        var (canonical, oid, attnum) = await CanonicalAsync(connection, table, column, value, cancellationToken).ConfigureAwait(false);
+        return await InsertAsync(connection, "table", table, column, canonical, reason, oid, attnum, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The value parsed in the column's type, in that type's canonical text; a clear error when it cannot be held.</summary>
-    private static async Task<string> CanonicalAsync(NpgsqlConnection connection, string table, string column, string value, CancellationToken cancellationToken)
+    /// <summary>The value in its canonical text, and the table's oid and column's number, which the hold records so that it follows a rename or a move.</summary>
+    private static async Task<(string Value, uint Oid, short Column)> CanonicalAsync(NpgsqlConnection connection, string table, string column, string value, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(value);
         var found = await Catalog.PgCatalog.FindTableAsync(connection, table, cancellationToken).ConfigureAwait(false);
@@ -64,14 +65,24 @@ public sealed class LegalHolds
             throw new DataGuardException($"hold on {table}.{column}: the table {table} or its column '{column}' does not exist.") { Operation = "retention" };
         }
 
-        var (canonical, error) = await HoldValue.TryCanonicalAsync(connection, null, value, held.Type, cancellationToken).ConfigureAwait(false);
-        return canonical ?? throw new DataGuardException($"hold on {table}.{column} ({held.Type}): {error}. No hold was placed.") { Operation = "retention" };
+        var (canonical, error, _) = await HoldValue.TryCanonicalAsync(connection, value, held.Type, cancellationToken).ConfigureAwait(false);
+        if (canonical is null)
+        {
+            throw new DataGuardException($"hold on {table}.{column} ({held.Type}): {error}. No hold was placed.") { Operation = "retention" };
+        }
+
+        var command = new NpgsqlCommand("SELECT attnum FROM pg_attribute WHERE attrelid = @oid AND attname = @column AND NOT attisdropped", connection);
+        await using var commandScope = command.ConfigureAwait(false);
+        command.Parameters.AddWithValue("oid", NpgsqlTypes.NpgsqlDbType.Oid, found.Oid);
+        command.Parameters.AddWithValue("column", held.Name);
+        var attnum = (short)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        return (canonical, found.Oid, attnum);
     }
 
-    private static async Task<LegalHold> InsertAsync(NpgsqlConnection connection, string kind, string table, string column, string value, string reason, CancellationToken cancellationToken)
+    private static async Task<LegalHold> InsertAsync(NpgsqlConnection connection, string kind, string table, string column, string value, string reason, uint oid, short attnum, CancellationToken cancellationToken)
     {
         var command = new NpgsqlCommand(
-            "INSERT INTO dataguard.legal_holds (kind, table_name, column_name, value, reason, placed_by) VALUES (@k, @t, @c, @v, @r, current_user) RETURNING id, placed_by, placed_at",
+            "INSERT INTO dataguard.legal_holds (kind, table_name, column_name, value, reason, placed_by, table_oid, column_number) VALUES (@k, @t, @c, @v, @r, current_user, @oid, @attnum) RETURNING id, placed_by, placed_at",
             connection);
         await using var commandScope = command.ConfigureAwait(false);
         command.Parameters.AddWithValue("k", kind);
@@ -79,6 +90,8 @@ public sealed class LegalHolds
         command.Parameters.AddWithValue("c", column);
         command.Parameters.AddWithValue("v", value);
         command.Parameters.AddWithValue("r", reason);
+        command.Parameters.AddWithValue("oid", NpgsqlTypes.NpgsqlDbType.Oid, oid);
+        command.Parameters.AddWithValue("attnum", attnum);
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);

@@ -98,7 +98,7 @@ internal static partial class PartitionRetention
         }
 
         // The bound's literal goes in as a parameter, cast to the column's type by PostgreSQL itself.
-        var command = plan.Command($"SELECT @dg_upper::{plan.Timestamp.Type} <= {plan.CutoffSql}", connection);
+        var command = plan.Command($"SELECT {plan.BoundReachedSql($"@dg_upper::{plan.Timestamp.BaseType}")}", connection);
         await using var commandScope = command.ConfigureAwait(false);
         command.Parameters.AddWithValue("dg_upper", match.Groups[1].Value.Replace("''", "'", StringComparison.Ordinal));
         return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
@@ -111,7 +111,7 @@ internal static partial class PartitionRetention
         var held = string.Join(" OR ", new[] { guards.Holds.Held(relation, "t", true, plan.Policy), guards.References.NeededByHold(relation, "t") }.Where(s => s is not null).DefaultIfEmpty("false"));
         var referenced = guards.References.Referenced(relation, "t") ?? "false";
         var command = plan.Command(
-            $"SELECT count(*), count(*) FILTER (WHERE NOT ({plan.TimestampSql} < {plan.CutoffSql})), count(*) FILTER (WHERE {held}), count(*) FILTER (WHERE {referenced}) FROM {partition.Quoted} t",
+            $"SELECT count(*), count(*) FILTER (WHERE NOT ({plan.ExpiredSql(plan.TimestampSql)})), count(*) FILTER (WHERE {held}), count(*) FILTER (WHERE {referenced}) FROM {partition.Quoted} t",
             connection,
             transaction);
         await using var commandScope = command.ConfigureAwait(false);

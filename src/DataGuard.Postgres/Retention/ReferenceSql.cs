@@ -54,12 +54,15 @@ internal sealed class ReferenceSql(PgRelationGraph graph, HoldSql holds, IRetent
             .Where(r => r.OnDelete is PgDeleteRule.NoAction or PgDeleteRule.Restrict || (r.OnDelete == PgDeleteRule.SetNull && r.ChildColumnsNotNull))
             .Where(r => reached.Contains(graph.Family(r.Parent)))
             .ToList();
-        if (blocking.Count == 0)
+
+        // The row ON DELETE SET DEFAULT points to (a "deleted user" sentinel) stays: deleting it makes every later delete fail.
+        var defaults = graph.References.Where(r => r.DefaultTarget is not null && reached.Contains(graph.Family(r.Parent))).ToList();
+        if (blocking.Count == 0 && defaults.Count == 0)
         {
             return null;
         }
 
-        var deleted = Relevant(relation, cascades, blocking.Select(r => graph.Family(r.Parent)));
+        var deleted = Relevant(relation, cascades, blocking.Concat(defaults).Select(r => graph.Family(r.Parent)));
         var anchor = $"SELECT {alias}.tableoid, {alias}.ctid";
         var del = deleted.Count == 0
             ? $"dg_del(rel, tid) AS ({anchor})"
@@ -70,7 +73,12 @@ internal sealed class ReferenceSql(PgRelationGraph graph, HoldSql holds, IRetent
                 ? "NOT EXISTS (SELECT 1 FROM dg_del dg_x WHERE dg_x.rel = dg_c.tableoid AND dg_x.tid = dg_c.ctid)"
                 : "NOT (dg_c.tableoid = dg_d.rel AND dg_c.ctid = dg_d.tid)";
             return $"EXISTS (SELECT 1 {Join(r)} WHERE dg_p.tableoid = dg_d.rel AND dg_p.ctid = dg_d.tid AND {outside})";
-        });
+        }).Concat(defaults.Select(r =>
+        {
+            var parent = graph.Find(r.Parent)!;
+            var key = string.Join(", ", r.ParentColumns.Select(c => $"dg_p.{PgIdentifiers.Quote(c)}"));
+            return $"EXISTS (SELECT 1 FROM {parent.KeyScope} dg_p WHERE dg_p.tableoid = dg_d.rel AND dg_p.ctid = dg_d.tid AND ({key}) IS NOT DISTINCT FROM ({string.Join(", ", r.DefaultTarget!)}))";
+        }));
         return $"EXISTS (WITH {del} SELECT 1 FROM dg_del dg_d WHERE {string.Join(" OR ", checks)})";
     }
 

@@ -1,37 +1,36 @@
-using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
 
 namespace DataGuard.Postgres.Retention;
 
 /// <summary>
-/// Runs batches until one affects no row; each batch is its own transaction with the configured lock and statement
-/// timeouts, holding the legal-hold lock shared (placing a hold waits for the batch, and the next batch sees it).
-/// A batch that loses a race with the application (a row referenced meanwhile, a deadlock) is rolled back and
-/// tried again, up to three times. Cancellation is honoured between batches.
+/// One retention batch: its own transaction with the configured lock and statement timeouts, holding the legal-hold
+/// lock shared (placing a hold waits for the batch, and the next batch sees it). A batch that loses a race with the
+/// application outside the rows it acts on (a deadlock, a serialization failure) is rolled back and tried again, up
+/// to three times.
 /// </summary>
 internal static class RetentionBatches
 {
     private const int Attempts = 3;
 
-    public static async Task RunAsync(
-        NpgsqlConnection connection,
-        RetentionOptions options,
-        BatchTotals totals,
-        Func<NpgsqlTransaction, CancellationToken, Task<int>> batch,
-        CancellationToken cancellationToken)
+    public static async Task<T> RunOnceAsync<T>(NpgsqlConnection connection, RetentionOptions options, Func<NpgsqlTransaction, CancellationToken, Task<T>> batch, CancellationToken cancellationToken)
     {
-        while (true)
+        for (var attempt = 1; ; attempt++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var stopwatch = Stopwatch.StartNew();
-            var affected = await RunOnceAsync(connection, options, batch, cancellationToken).ConfigureAwait(false);
-            if (affected == 0)
+            var transaction = await BeginAsync(connection, options, cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
             {
-                return;
+                try
+                {
+                    var result = await batch(transaction, cancellationToken).ConfigureAwait(false);
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    return result;
+                }
+                catch (PostgresException ex) when (attempt < Attempts && IsRace(ex.SqlState))
+                {
+                    await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                }
             }
-
-            totals.Add(affected, stopwatch.ElapsedMilliseconds);
         }
     }
 
@@ -52,28 +51,7 @@ internal static class RetentionBatches
         return transaction;
     }
 
-    private static async Task<int> RunOnceAsync(NpgsqlConnection connection, RetentionOptions options, Func<NpgsqlTransaction, CancellationToken, Task<int>> batch, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            var transaction = await BeginAsync(connection, options, cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
-            {
-                try
-                {
-                    var affected = await batch(transaction, cancellationToken).ConfigureAwait(false);
-                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                    return affected;
-                }
-                catch (PostgresException ex) when (attempt < Attempts && IsRace(ex.SqlState))
-                {
-                    await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
-                }
-            }
-        }
-    }
-
-    /// <summary>A row referenced after it was picked (foreign key violation), a deadlock, or a serialization failure.</summary>
+    /// <summary>A deadlock or a serialization failure: the batch may simply be tried again.</summary>
     private static bool IsRace(string sqlState) =>
         sqlState is PostgresErrorCodes.ForeignKeyViolation or PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure;
 }

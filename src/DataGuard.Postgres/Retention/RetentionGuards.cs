@@ -11,61 +11,83 @@ namespace DataGuard.Postgres.Retention;
 /// </summary>
 internal sealed class RetentionGuards
 {
-    private RetentionGuards(string held, string needed, string restricted, string? heldIds, string? neededIds, PgRelationGraph graph, HoldSql holds, ReferenceSql references)
+    private readonly Dictionary<(uint Oid, bool Descendants), Fragments> _fragments = [];
+    private readonly bool _deletes;
+    private readonly IRetentionPolicy _policy;
+
+    private RetentionGuards(PgRelationGraph graph, HoldSql holds, ReferenceSql references, IRetentionPolicy policy, bool deletes)
     {
+        Graph = graph;
         Holds = holds;
         References = references;
-        Held = held;
-        Needed = needed;
-        Restricted = restricted;
-        HeldIds = heldIds;
-        NeededIds = neededIds;
-        Graph = graph;
+        _policy = policy;
+        _deletes = deletes;
     }
 
-    /// <summary>Gets SQL true when the row itself is held.</summary>
-    public string Held { get; }
-
-    /// <summary>Gets SQL true when a held row references the row, directly or through other rows.</summary>
-    public string Needed { get; }
-
-    /// <summary>Gets SQL true when deleting the row would fail on a NO ACTION / RESTRICT reference (always false for Anonymize).</summary>
-    public string Restricted { get; }
-
-    /// <summary>Gets a query of the ids of the holds on the row itself, or <see langword="null"/>.</summary>
-    public string? HeldIds { get; }
-
-    /// <summary>Gets a query of the ids of the holds on rows that reference it, or <see langword="null"/>.</summary>
-    public string? NeededIds { get; }
-
-    /// <summary>Gets the hold SQL for other relations of the graph (partitions).</summary>
+    /// <summary>Gets the hold SQL.</summary>
     public HoldSql Holds { get; }
 
-    /// <summary>Gets the reference SQL for other relations of the graph (partitions).</summary>
+    /// <summary>Gets the reference SQL.</summary>
     public ReferenceSql References { get; }
 
     /// <summary>Gets the catalog the fragments were built from.</summary>
     public PgRelationGraph Graph { get; }
 
-    /// <summary>Gets <c> AND NOT (...)</c> for every guard: the rows an action may touch.</summary>
-    public string Filter => Not(Held) + Not(Needed) + Not(Restricted);
+    /// <summary>The guards of rows read through <paramref name="relation"/> (with its descendants, or <c>ONLY</c>).</summary>
+    public Fragments For(PgRelation relation, bool withDescendants)
+    {
+        if (!_fragments.TryGetValue((relation.Oid, withDescendants), out var fragments))
+        {
+            fragments = new Fragments(
+                Holds.Held(relation, "t", withDescendants, _policy) ?? "false",
+                References.NeededByHold(relation, "t") ?? "false",
+                _deletes ? References.Restricted(relation, "t") ?? "false" : "false",
+                Holds.HeldIds(relation, "t", withDescendants, _policy),
+                References.NeededByHoldIds(relation, "t"));
+            _fragments[(relation.Oid, withDescendants)] = fragments;
+        }
 
-    private static string Not(string sql) => sql == "false" ? string.Empty : $" AND NOT {sql}";
+        return fragments;
+    }
+
+    /// <summary>The SQL fragments of one relation's rows.</summary>
+    /// <param name="Held">SQL true when the row itself is held.</param>
+    /// <param name="Needed">SQL true when a held row references the row, directly or through other rows.</param>
+    /// <param name="Restricted">SQL true when deleting the row would fail on a NO ACTION / RESTRICT reference (always false for Anonymize).</param>
+    /// <param name="HeldIds">A query of the ids of the holds on the row itself, or <see langword="null"/>.</param>
+    /// <param name="NeededIds">A query of the ids of the holds on rows that reference it, or <see langword="null"/>.</param>
+    internal sealed record Fragments(string Held, string Needed, string Restricted, string? HeldIds, string? NeededIds)
+    {
+        /// <summary>Gets <c> AND NOT (...)</c> for every guard: the rows an action may touch.</summary>
+        public string Filter => Not(Held) + Not(Needed) + Not(Restricted);
+
+        private static string Not(string sql) => sql == "false" ? string.Empty : $" AND NOT {sql}";
+    }
 
     /// <summary>
-    /// Builds the guards of <paramref name="plan"/> from what the catalog and <c>dataguard.legal_holds</c> say now
-    /// (inside <paramref name="transaction"/> when given). The subject data map is rebuilt only when the catalog changed.
+    /// Builds the guards of a plan from what the catalog and <c>dataguard.legal_holds</c> say now (inside the batch's
+    /// transaction when given). The subject data map is rebuilt only when the catalog changed.
     /// </summary>
     public sealed class Builder(Export.ExportOptions export)
     {
+        private readonly Dictionary<string, bool> _equality = new(StringComparer.Ordinal);
         private (string Signature, Export.SubjectDataMap Map)? _map;
         private (string Key, RetentionGuards Guards)? _last;
 
         public async Task<RetentionGuards> BuildAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, RetentionPlan plan, CancellationToken cancellationToken)
         {
             var holds = await ActiveHolds.ReadAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-            var names = holds.Columns.Select(c => c.Table).Append(plan.Relation.QualifiedName);
-            var graph = await PgRelationGraph.ReadAsync(connection, names, transaction, cancellationToken).ConfigureAwait(false);
+            foreach (var column in holds.Columns.Where(c => c.Type is not null))
+            {
+                if (!_equality.TryGetValue(column.Type!, out var equality))
+                {
+                    _equality[column.Type!] = equality = await HoldValue.HasEqualityAsync(connection, transaction, column.Type!, cancellationToken).ConfigureAwait(false);
+                }
+
+                column.TextCompare = !equality;
+            }
+
+            var graph = await PgRelationGraph.ReadAsync(connection, [plan.Relation.QualifiedName], holds.Columns.Select(c => c.TableOid).Append(plan.Relation.Oid), transaction, cancellationToken).ConfigureAwait(false);
             var key = $"{plan.Policy.Name}|{graph.Signature}|{holds.Signature}";
             if (_last is { } last && last.Key == key)
             {
@@ -73,19 +95,14 @@ internal sealed class RetentionGuards
             }
 
             var map = holds.SubjectKeys.Count == 0 ? null : await SubjectMapAsync(connection, graph, holds, plan.Policy, cancellationToken).ConfigureAwait(false);
+            if (graph.Find(plan.Relation.Oid) is null)
+            {
+                throw RetentionPlanner.Fail(plan.Policy, $"the table {plan.Relation.QualifiedName} was dropped or replaced during the run.");
+            }
+
             var holdSql = new HoldSql(graph, holds, map);
-            var references = new ReferenceSql(graph, holdSql, plan.Policy);
-            var relation = graph.Find(plan.Relation.Oid) ?? throw RetentionPlanner.Fail(plan.Policy, $"the table {plan.Relation.QualifiedName} was dropped or replaced during the run.");
             var deletes = plan.Policy.Action is RetentionAction.Delete or RetentionAction.ArchiveThenDelete;
-            var guards = new RetentionGuards(
-                holdSql.Held(relation, "t", plan.IncludesDescendants, plan.Policy) ?? "false",
-                references.NeededByHold(relation, "t") ?? "false",
-                deletes ? references.Restricted(relation, "t") ?? "false" : "false",
-                holdSql.HeldIds(relation, "t", plan.IncludesDescendants, plan.Policy),
-                references.NeededByHoldIds(relation, "t"),
-                graph,
-                holdSql,
-                references);
+            var guards = new RetentionGuards(graph, holdSql, new ReferenceSql(graph, holdSql, plan.Policy), plan.Policy, deletes);
             _last = (key, guards);
             return guards;
         }

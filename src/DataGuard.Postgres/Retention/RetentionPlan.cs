@@ -42,6 +42,9 @@ internal sealed class RetentionPlan
     /// <summary>Gets the time zone in which a <c>timestamp</c> or <c>date</c> column is read.</summary>
     public string Zone { get; }
 
+    /// <summary>Gets the tables that hold the policy's rows (heap tables: the table itself and, when included, those below it), in which batches act one table at a time.</summary>
+    public IReadOnlyList<PgRelation> Leaves { get; init; } = [];
+
     /// <summary>Gets how rows are identified, and why (shown by dry runs).</summary>
     public string RowIdentity { get; set; } = string.Empty;
 
@@ -52,15 +55,25 @@ internal sealed class RetentionPlan
     public string TimestampSql => $"t.{PgIdentifiers.Quote(Timestamp.Name)}";
 
     /// <summary>
-    /// Gets the cutoff in the column's own type: a timestamptz as is; a <c>timestamp</c> as the wall-clock time in
-    /// <see cref="Zone"/>; a <c>date</c> as that wall-clock time's day (a day is expired once it has wholly passed).
-    /// The session's time zone plays no part.
+    /// SQL true when <paramref name="value"/> (of the timestamp column's type) is before the cutoff. A timestamptz is
+    /// compared as an instant. A <c>timestamp</c> is read as a wall-clock time in <see cref="Zone"/> and compared as the
+    /// instant PostgreSQL makes of it (a time repeated when clocks fall back is the later instant: when in doubt, the
+    /// row is kept), with a wall-clock bound first so that an index on the column still serves. A <c>date</c> is
+    /// expired once the whole day has passed in <see cref="Zone"/>. The session's time zone plays no part.
     /// </summary>
-    public string CutoffSql => Timestamp.Type switch
+    public string ExpiredSql(string value) => Timestamp.BaseType switch
     {
-        "timestamp with time zone" => "@cutoff::timestamptz",
-        "date" => "(@cutoff::timestamptz AT TIME ZONE @zone::text)::date",
-        _ => "(@cutoff::timestamptz AT TIME ZONE @zone::text)",
+        "timestamp with time zone" => $"{value} < @cutoff::timestamptz",
+        "date" => $"{value} < (@cutoff::timestamptz AT TIME ZONE @zone::text)::date",
+        _ => $"({value} < (@cutoff::timestamptz AT TIME ZONE @zone::text) + interval '1 day' AND ({value} AT TIME ZONE @zone::text) < @cutoff::timestamptz)",
+    };
+
+    /// <summary>SQL true when every value below the partition bound <paramref name="bound"/> is before the cutoff (see <see cref="ExpiredSql"/>).</summary>
+    public string BoundReachedSql(string bound) => Timestamp.BaseType switch
+    {
+        "timestamp with time zone" => $"{bound} <= @cutoff::timestamptz",
+        "date" => $"{bound} <= (@cutoff::timestamptz AT TIME ZONE @zone::text)::date",
+        _ => $"({bound} AT TIME ZONE @zone::text) <= @cutoff::timestamptz",
     };
 
     /// <summary>Gets or sets the expiry test plus the configured conditions and predicate.</summary>
@@ -76,7 +89,7 @@ internal sealed class RetentionPlan
     public string FromExpired => $"FROM {Scan} t WHERE {Expired}";
 
     /// <summary>A value of the timestamp column as a timestamptz, read in <see cref="Zone"/> when it has none.</summary>
-    public string AsTimestamptz(string value) => Timestamp.Type switch
+    public string AsTimestamptz(string value) => Timestamp.BaseType switch
     {
         "timestamp with time zone" => value,
         "date" => $"({value})::timestamp AT TIME ZONE @zone::text",

@@ -15,20 +15,23 @@ internal sealed class RetentionPlanner(IEnumerable<RetentionPredicate> predicate
 
     public async Task<RetentionPlan> PlanAsync(NpgsqlConnection connection, RetentionPolicyOptions policy, DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
-        var graph = await PgRelationGraph.ReadAsync(connection, [policy.Table], null, cancellationToken).ConfigureAwait(false);
+        var graph = await PgRelationGraph.ReadAsync(connection, [policy.Table], [], null, cancellationToken).ConfigureAwait(false);
         var relation = graph.Find(policy.Table) ?? throw Fail(policy, $"the table {policy.Table} does not exist.");
         var (includes, identity) = Scope(policy, graph, relation);
+        var leaves = (includes ? graph.Descendants(relation.Oid).Append(relation) : [relation]).Where(r => r.IsHeapTable).OrderBy(r => r.Oid).ToList();
         var table = await PgCatalog.FindTableAsync(connection, policy.Table, cancellationToken).ConfigureAwait(false)
             ?? throw Fail(policy, $"the table {policy.Table} does not exist.");
         var timestamp = RequireColumn(policy, table, policy.TimestampColumn);
-        if (!TimeTypes.Contains(timestamp.Type, StringComparer.Ordinal))
+        if (!TimeTypes.Contains(timestamp.BaseType, StringComparer.Ordinal))
         {
             throw Fail(policy, $"{policy.Table}.{timestamp.Name} is {timestamp.Type}, not a date, timestamp or timestamptz.");
         }
 
         var zone = await RequireZoneAsync(connection, policy, cancellationToken).ConfigureAwait(false);
-        var plan = new RetentionPlan(policy, table, relation, includes, timestamp, cutoff, zone) { RowIdentity = identity };
-        var expired = new StringBuilder($"{plan.TimestampSql} < {plan.CutoffSql}");
+        var reachable = Reachable(graph, relation);
+        await ActiveHolds.RequireValidValuesAsync(connection, $"Retention policy '{policy.Name}'", oid => oid == relation.Oid || (graph.Find(oid) is not null && reachable.Contains(graph.Family(oid))), cancellationToken).ConfigureAwait(false);
+        var plan = new RetentionPlan(policy, table, relation, includes, timestamp, cutoff, zone) { RowIdentity = identity, Leaves = leaves };
+        var expired = new StringBuilder(plan.ExpiredSql(plan.TimestampSql));
         foreach (var condition in policy.Conditions)
         {
             expired.Append(" AND ").Append(Condition(plan, condition));
@@ -67,6 +70,11 @@ internal sealed class RetentionPlanner(IEnumerable<RetentionPredicate> predicate
     /// </summary>
     private static (bool Includes, string Identity) Scope(RetentionPolicyOptions policy, PgRelationGraph graph, PgRelation relation)
     {
+        if (relation.Schema == "dataguard")
+        {
+            throw Fail(policy, $"{relation.QualifiedName} is one of DataGuard's own tables (legal holds, audit trails, the migration ledger); retention never touches them.");
+        }
+
         if (relation.Kind is not ('r' or 'p'))
         {
             throw Fail(policy, $"{relation.QualifiedName} is a {relation.KindName}; retention acts on tables (plain, partitioned, or with inheritance children).");
@@ -103,19 +111,33 @@ internal sealed class RetentionPlanner(IEnumerable<RetentionPredicate> predicate
             : $"(tableoid, ctid) across {relation.QualifiedName} and the {descendants.Count} table(s) inheriting from it (ctids repeat from one table to the next)");
     }
 
+    /// <summary>The families whose holds can keep the policy's rows: its own, and those that reference it through any chain of keys.</summary>
+    private static HashSet<uint> Reachable(PgRelationGraph graph, PgRelation relation)
+    {
+        var families = new HashSet<uint> { graph.Family(relation.Oid) };
+        for (var grown = true; grown;)
+        {
+            grown = false;
+            foreach (var key in graph.References)
+            {
+                grown |= families.Contains(graph.Family(key.Parent)) && families.Add(graph.Family(key.Child));
+            }
+        }
+
+        return families;
+    }
+
     private static async Task<string> RequireZoneAsync(NpgsqlConnection connection, RetentionPolicyOptions policy, CancellationToken cancellationToken)
     {
         var zone = string.IsNullOrWhiteSpace(policy.TimeZone) ? "UTC" : policy.TimeZone;
-        var command = new NpgsqlCommand("SELECT now() AT TIME ZONE @zone", connection);
+        // Only zone names: PostgreSQL also parses offsets ('-05:00', 'UTC-5'), POSIX-style, as east of UTC: the sign
+        // most people mean is the opposite one.
+        var command = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = @zone)", connection);
         await using var commandScope = command.ConfigureAwait(false);
         command.Parameters.AddWithValue("zone", zone);
-        try
+        if (!(bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
         {
-            await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InvalidParameterValue)
-        {
-            throw Fail(policy, $"TimeZone '{zone}' is not a time zone PostgreSQL knows ({ex.SqlState}: {ex.MessageText}).");
+            throw Fail(policy, $"TimeZone '{zone}' is not a time zone name PostgreSQL knows (pg_timezone_names, e.g. 'America/New_York'); offsets such as '-05:00' are refused because PostgreSQL reads their sign POSIX-style, the other way round.");
         }
 
         return zone;
@@ -131,8 +153,9 @@ internal sealed class RetentionPlanner(IEnumerable<RetentionPredicate> predicate
     {
         var column = RequireColumn(plan.Policy, plan.Table, condition.Column);
         var sql = $"t.{PgIdentifiers.Quote(column.Name)}";
-        string Value() => $"{plan.AddParameter(condition.Value!)}::{column.Type}";
-        string Values() => $"{plan.AddParameter(condition.Values.ToArray())}::{column.Type}[]";
+        // Cast to the type without its modifier: 9.995 stays 9.995 for a numeric(10,2) column, a long text stays whole for varchar(3).
+        string Value() => $"{plan.AddParameter(condition.Value!)}::{column.BaseType}";
+        string Values() => $"{plan.AddParameter(condition.Values.ToArray())}::{column.BaseType}[]";
         return condition.Operator switch
         {
             RetentionOperator.Equal => $"{sql} = {Value()}",
@@ -257,12 +280,12 @@ internal sealed class RetentionPlanner(IEnumerable<RetentionPredicate> predicate
         if (policy.MarkerColumn is { } markerName)
         {
             var marker = RequireColumn(policy, plan.Table, markerName);
-            if (!MarkerTypes.Contains(marker.Type, StringComparer.Ordinal))
+            if (!MarkerTypes.Contains(marker.BaseType, StringComparer.Ordinal))
             {
                 throw Fail(policy, $"MarkerColumn {plan.Table.QualifiedName}.{marker.Name} is {marker.Type}; it must be a timestamptz, timestamp or boolean.");
             }
 
-            var isBoolean = marker.Type == "boolean";
+            var isBoolean = marker.BaseType == "boolean";
             assignments.Add($"{PgIdentifiers.Quote(marker.Name)} = {(isBoolean ? "true" : "now()")}");
             plan.NotProcessed = $" AND t.{PgIdentifiers.Quote(marker.Name)} {(isBoolean ? "IS NOT TRUE" : "IS NULL")}";
         }

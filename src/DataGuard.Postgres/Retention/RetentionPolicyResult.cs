@@ -40,6 +40,12 @@ public sealed record RetentionPolicyResult(
     /// <summary>Gets, per active legal hold that kept expired rows of this policy, how many (a row kept by two holds counts for each).</summary>
     public IReadOnlyList<RetentionHoldCount> Holds { get; init; } = [];
 
+    /// <summary>Gets the expired rows this run left for the next one because acting on them failed (a reference added meanwhile, a cascaded row locked by the application, a trigger that refused).</summary>
+    public long RowsSkipped { get; init; }
+
+    /// <summary>Gets the first few skipped rows, with the reason (<c>schema.table (ctid): SQLSTATE: message</c>).</summary>
+    public IReadOnlyList<string> SkipReasons { get; init; } = [];
+
     /// <summary>Gets how the policy identifies the rows it acts on, and why (for example <c>ctid in ONLY public.audit (no child tables)</c>).</summary>
     public string? RowIdentity { get; init; }
 

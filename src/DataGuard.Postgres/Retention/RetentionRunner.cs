@@ -74,7 +74,6 @@ public sealed class RetentionRunner
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
         var planner = new RetentionPlanner(_predicates, _options.Value);
-        await ActiveHolds.RequireValidValuesAsync(connection, "retention", cancellationToken).ConfigureAwait(false);
         foreach (var policy in _options.Value.Policies)
         {
             await planner.PlanAsync(connection, policy, _time.GetUtcNow() - policy.MaxAge, cancellationToken).ConfigureAwait(false);
@@ -107,8 +106,7 @@ public sealed class RetentionRunner
             {
                 // Every policy is compiled against the catalog, and every hold's value checked, before anything changes.
                 var planner = new RetentionPlanner(_predicates, _options.Value);
-                await ActiveHolds.RequireValidValuesAsync(connection, "retention", cancellationToken).ConfigureAwait(false);
-                var guards = new RetentionGuards.Builder(_export.Value);
+                        var guards = new RetentionGuards.Builder(_export.Value);
                 var now = _time.GetUtcNow();
                 var plans = new List<RetentionPlan>();
                 foreach (var p in policies)
@@ -176,6 +174,8 @@ public sealed class RetentionRunner
             ["archives"] = r.Archives,
             ["holds"] = r.Holds.Select(h => new Dictionary<string, long> { ["hold"] = h.HoldId, ["rows"] = h.Rows }).ToList(),
             ["rowIdentity"] = r.RowIdentity ?? string.Empty,
+            ["skipped"] = r.RowsSkipped,
+            ["skipReasons"] = r.SkipReasons,
             ["sample"] = r.SampleKeys,
         });
         command.Parameters.AddWithValue("details", NpgsqlTypes.NpgsqlDbType.Jsonb, details);
@@ -252,9 +252,10 @@ public sealed class RetentionRunner
 
         var done = new BatchTotals(t => RetentionLog.Batch(_logger, policy.Name, t.Batches, t.Rows, t.LongestMs));
         string? failure = null;
+        RowRetention.Skipped? skipped = null;
         try
         {
-            await RowRetention.RunAsync(connection, plan, guards, _options.Value, done, Archive, archives, cancellationToken).ConfigureAwait(false);
+            skipped = await RowRetention.RunAsync(connection, plan, guards, _options.Value, done, Archive, archives, (survey.Expired * 2) + _options.Value.BatchSize, cancellationToken).ConfigureAwait(false);
             RetentionLog.PolicyDone(_logger, policy.Name, action, done.Rows, dryRun);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -271,6 +272,8 @@ public sealed class RetentionRunner
             Archives = archives,
             Holds = perHold,
             RowIdentity = plan.RowIdentity,
+            RowsSkipped = skipped?.Count ?? 0,
+            SkipReasons = skipped?.Examples ?? [],
         };
     }
 

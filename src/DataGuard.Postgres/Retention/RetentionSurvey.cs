@@ -5,8 +5,9 @@ namespace DataGuard.Postgres.Retention;
 /// <summary>What a policy's expired rows look like before anything changes: counts, held and kept rows, timestamps, a sample, cascades, kept rows per hold.</summary>
 internal sealed record RetentionSurvey(long Expired, long Affected, long HeldOwn, long HeldByReferences, long KeptByReferences, DateTimeOffset? Oldest, DateTimeOffset? Newest)
 {
-    public static async Task<RetentionSurvey> TakeAsync(NpgsqlConnection connection, RetentionPlan plan, RetentionGuards guards, CancellationToken cancellationToken)
+    public static async Task<RetentionSurvey> TakeAsync(NpgsqlConnection connection, RetentionPlan plan, RetentionGuards all, CancellationToken cancellationToken)
     {
+        var guards = all.For(plan.Relation, plan.IncludesDescendants);
         var ts = plan.TimestampSql;
         var sql = $"""
             SELECT count(*),
@@ -33,8 +34,9 @@ internal sealed record RetentionSurvey(long Expired, long Affected, long HeldOwn
     }
 
     /// <summary>Per active hold, the expired rows it keeps: rows it holds, and rows that rows it holds reference at any depth.</summary>
-    public static async Task<IReadOnlyList<RetentionHoldCount>> PerHoldAsync(NpgsqlConnection connection, RetentionPlan plan, RetentionGuards guards, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<RetentionHoldCount>> PerHoldAsync(NpgsqlConnection connection, RetentionPlan plan, RetentionGuards all, CancellationToken cancellationToken)
     {
+        var guards = all.For(plan.Relation, plan.IncludesDescendants);
         var sources = new[] { guards.HeldIds, guards.NeededIds }.Where(s => s is not null).Select(s => $"({s})").ToList();
         if (sources.Count == 0)
         {
@@ -55,8 +57,9 @@ internal sealed record RetentionSurvey(long Expired, long Affected, long HeldOwn
     }
 
     /// <summary>A few rows the action would take, oldest first, as <c>schema.table (ctid)</c>.</summary>
-    public static async Task<IReadOnlyList<string>> SampleAsync(NpgsqlConnection connection, RetentionPlan plan, RetentionGuards guards, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<string>> SampleAsync(NpgsqlConnection connection, RetentionPlan plan, RetentionGuards all, CancellationToken cancellationToken)
     {
+        var guards = all.For(plan.Relation, plan.IncludesDescendants);
         var command = plan.Command($"SELECT t.tableoid, t.ctid::text {plan.FromExpired}{guards.Filter}{plan.NotProcessed} ORDER BY {plan.TimestampSql} LIMIT 5", connection);
         await using var commandScope = command.ConfigureAwait(false);
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -64,16 +67,17 @@ internal sealed record RetentionSurvey(long Expired, long Affected, long HeldOwn
         var sample = new List<string>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            sample.Add($"{guards.Graph.Find(reader.GetFieldValue<uint>(0))?.QualifiedName ?? plan.Relation.QualifiedName} {reader.GetString(1)}");
+            sample.Add($"{all.Graph.Find(reader.GetFieldValue<uint>(0))?.QualifiedName ?? plan.Relation.QualifiedName} {reader.GetString(1)}");
         }
 
         return sample;
     }
 
     /// <summary>The rows of other tables the deletes reach through the keys on the policy's rows (first level).</summary>
-    public static async Task<IReadOnlyList<RetentionCascade>> CascadesAsync(NpgsqlConnection connection, RetentionPlan plan, RetentionGuards guards, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<RetentionCascade>> CascadesAsync(NpgsqlConnection connection, RetentionPlan plan, RetentionGuards all, CancellationToken cancellationToken)
     {
-        var graph = guards.Graph;
+        var graph = all.Graph;
+        var guards = all.For(plan.Relation, plan.IncludesDescendants);
         var root = plan.Relation.Oid;
         var descendants = plan.IncludesDescendants ? graph.Descendants(root).Select(d => d.Oid).ToHashSet() : [];
         var cascades = new List<RetentionCascade>();

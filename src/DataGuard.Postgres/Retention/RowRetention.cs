@@ -1,19 +1,35 @@
 using System.Globalization;
+using DataGuard.Postgres.Catalog;
 using DataGuard.Retention;
 using Npgsql;
 
 namespace DataGuard.Postgres.Retention;
 
 /// <summary>
-/// Delete, Anonymize and ArchiveThenDelete in batches. Each batch, in its own transaction: rebuilds the guards from the
-/// holds and catalog as they are now, picks up to <see cref="RetentionOptions.BatchSize"/> expired rows that no guard
-/// keeps by <c>(tableoid, ctid)</c> with <c>FOR UPDATE SKIP LOCKED</c> (rows the application holds locks on are left
-/// for the next batch or run), then acts on them table by table with <c>ONLY</c> and a TID scan, so that a ctid
-/// never reaches a row of another table.
+/// Delete, Anonymize and ArchiveThenDelete in batches, one table of the policy's rows at a time (the table itself, its
+/// partitions or inheritance children), each batch in its own transaction that:
+/// <list type="number">
+/// <item>rebuilds the guards from the holds and catalog as they are now (holds are locked against placement);</item>
+/// <item>picks up to <see cref="RetentionOptions.BatchSize"/> expired rows no guard keeps, after the last row it picked
+/// (<c>ctid &gt; last</c>: a kept row is looked at once per run, not once per batch), with <c>FOR UPDATE SKIP LOCKED</c>
+/// (rows the application holds locks on are left for the next batch or run);</item>
+/// <item>acts on them with <c>ONLY</c> and a TID scan, under a savepoint: a statement that fails on some row (a
+/// reference added meanwhile, a cascaded row the application has locked, a trigger that refuses, SET DEFAULT onto a row
+/// that is going) is split in halves until the rows that fail are alone; those are left for the next run, with the
+/// reason, and everything else goes.</item>
+/// </list>
+/// When a table's scan reaches its end, one more pass from its start catches the rows a lock or a race held back.
 /// </summary>
 internal static class RowRetention
 {
-    public static Task RunAsync(
+    private const int MaxSkipped = 10_000;
+    private static readonly string[] RowProblems =
+    [
+        PostgresErrorCodes.ForeignKeyViolation, PostgresErrorCodes.NotNullViolation, PostgresErrorCodes.UniqueViolation, PostgresErrorCodes.CheckViolation,
+        PostgresErrorCodes.LockNotAvailable, PostgresErrorCodes.DeadlockDetected, PostgresErrorCodes.QueryCanceled, PostgresErrorCodes.RaiseException,
+    ];
+
+    public static async Task<Skipped> RunAsync(
         NpgsqlConnection connection,
         RetentionPlan plan,
         RetentionGuards.Builder guards,
@@ -21,6 +37,7 @@ internal static class RowRetention
         BatchTotals totals,
         Func<RetentionArchive> archive,
         List<string> archives,
+        long expectedAtMost,
         CancellationToken cancellationToken)
     {
         var action = plan.Policy.Action;
@@ -29,84 +46,202 @@ internal static class RowRetention
             throw RetentionPlanner.Fail(plan.Policy, $"{action} is not a row action.");
         }
 
-        var target = action == RetentionAction.ArchiveThenDelete ? archive() : null;
-        var part = 0;
-        return RetentionBatches.RunAsync(
-            connection,
-            options,
-            totals,
-            async (transaction, ct) =>
+        var run = new Run(plan, action == RetentionAction.ArchiveThenDelete ? archive() : null, archives);
+        foreach (var leaf in plan.Leaves)
+        {
+            var after = "(0,0)";
+            var finalPass = false;
+            var skipped = new List<string>();
+            while (true)
             {
-                var current = await guards.BuildAsync(connection, transaction, plan, ct).ConfigureAwait(false);
-                var affected = 0;
-                foreach (var (leaf, tids) in await PickAsync(connection, transaction, plan, current, options.BatchSize, ct).ConfigureAwait(false))
+                cancellationToken.ThrowIfCancellationRequested();
+                var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+                var (picked, affected, last) = await RetentionBatches.RunOnceAsync(
+                    connection,
+                    options,
+                    (transaction, ct) => BatchAsync(connection, transaction, run, guards, leaf, after, skipped, options.BatchSize, ct),
+                    cancellationToken).ConfigureAwait(false);
+                if (picked == 0)
                 {
-                    var table = current.Graph.Find(leaf)?.Quoted
-                        ?? throw RetentionPlanner.Fail(plan.Policy, $"the table of oid {leaf} holding picked rows is not in the catalog any more.");
-                    if (target is null)
+                    if (finalPass)
                     {
-                        var sql = action == RetentionAction.Delete
-                            ? $"DELETE FROM ONLY {table} AS t WHERE t.ctid = ANY(@dg_tids::tid[])"
-                            : $"UPDATE ONLY {table} AS t SET {plan.Assignments} WHERE t.ctid = ANY(@dg_tids::tid[])";
-                        affected += await ExecuteAsync(plan, sql, tids, connection, transaction, ct).ConfigureAwait(false);
-                        continue;
+                        break;
                     }
 
-                    var command = Command(plan, $"DELETE FROM ONLY {table} AS t WHERE t.ctid = ANY(@dg_tids::tid[]) RETURNING row_to_json(t.*)::text", tids, connection, transaction);
-                    await using var commandScope = command.ConfigureAwait(false);
-                    var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-                    await using var readerScope = reader.ConfigureAwait(false);
-                    if (await reader.ReadAsync(ct).ConfigureAwait(false))
-                    {
-                        part++;
-                        var (key, rows) = await target.WriteAsync(part.ToString("D5", CultureInfo.InvariantCulture), reader, ct).ConfigureAwait(false);
-                        archives.Add(key);
-                        affected += checked((int)rows);
-                    }
+                    // Once more from the start: rows skipped while locked, or that a concurrent scan order left behind.
+                    finalPass = true;
+                    after = "(0,0)";
+                    continue;
                 }
 
-                return affected;
-            },
-            cancellationToken);
-    }
+                after = last!;
+                if (affected > 0)
+                {
+                    totals.Add(affected, stopwatch.ElapsedMilliseconds);
+                }
 
-    /// <summary>The rows of one batch, grouped by the table that holds them.</summary>
-    private static async Task<List<(uint Leaf, string[] Tids)>> PickAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, RetentionPlan plan, RetentionGuards guards, int batchSize, CancellationToken cancellationToken)
-    {
-        var sql = $"SELECT t.tableoid, t.ctid::text {plan.FromExpired}{guards.Filter}{plan.NotProcessed} LIMIT {batchSize.ToString(CultureInfo.InvariantCulture)} FOR UPDATE OF t SKIP LOCKED";
-        var command = plan.Command(sql, connection, transaction);
-        await using var commandScope = command.ConfigureAwait(false);
-        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using var readerScope = reader.ConfigureAwait(false);
-        var picked = new Dictionary<uint, List<string>>();
-        var order = new List<uint>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            var leaf = reader.GetFieldValue<uint>(0);
-            if (!picked.TryGetValue(leaf, out var tids))
-            {
-                picked[leaf] = tids = [];
-                order.Add(leaf);
+                if (totals.Rows > expectedAtMost)
+                {
+                    throw RetentionPlanner.Fail(plan.Policy, $"it acted on {totals.Rows} rows, more than the {expectedAtMost} that were expired when it started: rows are being processed again (an Anonymize value that never equals what was written?). Set MarkerColumn.");
+                }
+
+                if (run.Skipped.Count > MaxSkipped)
+                {
+                    throw RetentionPlanner.Fail(plan.Policy, $"more than {MaxSkipped} rows could not be acted on this run (first: {run.Skipped[0]}); stopping.");
+                }
             }
-
-            tids.Add(reader.GetString(1));
         }
 
-        return order.Select(leaf => (leaf, picked[leaf].ToArray())).ToList();
+        return new Skipped(run.Skipped.Count, run.Skipped.Take(5).ToList());
     }
 
-    private static NpgsqlCommand Command(RetentionPlan plan, string sql, string[] tids, NpgsqlConnection connection, NpgsqlTransaction transaction)
+    /// <summary>The rows a run left for the next one, because acting on them alone failed.</summary>
+    /// <param name="Count">How many.</param>
+    /// <param name="Examples">The first few, with the reason.</param>
+    public sealed record Skipped(long Count, IReadOnlyList<string> Examples);
+
+    private static async Task<(int Picked, int Affected, string? Last)> BatchAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Run run, RetentionGuards.Builder builder, PgRelation leaf, string after, List<string> skipped, int batchSize, CancellationToken cancellationToken)
     {
+        var guards = await builder.BuildAsync(connection, transaction, run.Plan, cancellationToken).ConfigureAwait(false);
+        if (guards.Graph.Find(leaf.Oid) is not { } current)
+        {
+            return (0, 0, null);   // the table went (a partition dropped meanwhile): nothing of it is left to act on
+        }
+
+        var tids = await PickAsync(connection, transaction, run.Plan, guards.For(current, withDescendants: false), current, after, skipped, batchSize, cancellationToken).ConfigureAwait(false);
+        if (tids.Count == 0)
+        {
+            return (0, 0, null);
+        }
+
+        var affected = await ActAsync(connection, transaction, run, current, tids, skipped, depth: 0, cancellationToken).ConfigureAwait(false);
+        return (tids.Count, affected, tids.MaxBy(Tid.Parse));
+    }
+
+    private static async Task<List<string>> PickAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, RetentionPlan plan, RetentionGuards.Fragments guards, PgRelation leaf, string after, List<string> skipped, int batchSize, CancellationToken cancellationToken)
+    {
+        var notSkipped = skipped.Count == 0 ? string.Empty : " AND NOT (t.ctid = ANY(@dg_skipped::tid[]))";
+        var sql = $"SELECT t.ctid::text FROM ONLY {leaf.Quoted} t WHERE t.ctid > @dg_after::tid AND {plan.Expired}{guards.Filter}{plan.NotProcessed}{notSkipped} " +
+            $"LIMIT {batchSize.ToString(CultureInfo.InvariantCulture)} FOR UPDATE OF t SKIP LOCKED";
         var command = plan.Command(sql, connection, transaction);
-        command.Parameters.AddWithValue("dg_tids", tids);
-        return command;
+        await using var commandScope = command.ConfigureAwait(false);
+        command.Parameters.AddWithValue("dg_after", after);
+        if (skipped.Count > 0)
+        {
+            command.Parameters.AddWithValue("dg_skipped", skipped.ToArray());
+        }
+
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        var tids = new List<string>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            tids.Add(reader.GetString(0));
+        }
+
+        return tids;
     }
 
-    private static async Task<int> ExecuteAsync(RetentionPlan plan, string sql, string[] tids, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    /// <summary>Acts on the rows under a savepoint; when the statement fails on some row, halves the rows until the failing ones are alone, and leaves those for the next run.</summary>
+    private static async Task<int> ActAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Run run, PgRelation leaf, List<string> tids, List<string> skipped, int depth, CancellationToken cancellationToken)
     {
-        var command = Command(plan, sql, tids, connection, transaction);
-        await using var commandScope = command.ConfigureAwait(false);
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        var savepoint = string.Create(CultureInfo.InvariantCulture, $"dg_act_{depth}");
+        await transaction.SaveAsync(savepoint, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var affected = await ExecuteAsync(connection, transaction, run, leaf, tids, cancellationToken).ConfigureAwait(false);
+            await transaction.ReleaseAsync(savepoint, cancellationToken).ConfigureAwait(false);
+            return affected;
+        }
+        catch (Exception ex) when (RowProblem(ex) is { } problem)
+        {
+            await transaction.RollbackAsync(savepoint, cancellationToken).ConfigureAwait(false);
+            if (tids.Count == 1)
+            {
+                skipped.Add(tids[0]);
+                run.Skipped.Add($"{leaf.QualifiedName} {tids[0]}: {problem.SqlState}: {problem.MessageText}");
+                return 0;
+            }
+
+            var half = tids.Count / 2;
+            return await ActAsync(connection, transaction, run, leaf, tids[..half], skipped, depth + 1, cancellationToken).ConfigureAwait(false)
+                + await ActAsync(connection, transaction, run, leaf, tids[half..], skipped, depth + 1, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static PostgresException? RowProblem(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is PostgresException pg && RowProblems.Contains(pg.SqlState))
+            {
+                return pg;
+            }
+        }
+
+        return null;
+    }
+
+    private static async Task<int> ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Run run, PgRelation leaf, List<string> tids, CancellationToken cancellationToken)
+    {
+        var plan = run.Plan;
+        var table = leaf.Quoted;
+        if (run.Archive is null)
+        {
+            var sql = plan.Policy.Action == RetentionAction.Delete
+                ? $"DELETE FROM ONLY {table} AS t WHERE t.ctid = ANY(@dg_tids::tid[])"
+                : $"UPDATE ONLY {table} AS t SET {plan.Assignments} WHERE t.ctid = ANY(@dg_tids::tid[])";
+            var command = plan.Command(sql, connection, transaction);
+            await using var commandScope = command.ConfigureAwait(false);
+            command.Parameters.AddWithValue("dg_tids", tids.ToArray());
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // The rows are deleted RETURNING them as JSON, streamed to the archive; the batch commits only once the archive
+        // object and its manifest are stored, so a storage failure rolls the delete back.
+        var delete = plan.Command($"DELETE FROM ONLY {table} AS t WHERE t.ctid = ANY(@dg_tids::tid[]) RETURNING row_to_json(t.*)::text", connection, transaction);
+        await using var deleteScope = delete.ConfigureAwait(false);
+        delete.Parameters.AddWithValue("dg_tids", tids.ToArray());
+        var reader = await delete.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return 0;
+        }
+
+        var (key, rows) = await run.Archive.WriteAsync(run.NextPart(), reader, cancellationToken).ConfigureAwait(false);
+        run.Archives.Add(key);
+        return checked((int)rows);
+    }
+
+    /// <summary>What one policy's run carries from batch to batch.</summary>
+    private sealed class Run(RetentionPlan plan, RetentionArchive? archive, List<string> archives)
+    {
+        private int _part;
+
+        public RetentionPlan Plan { get; } = plan;
+
+        public RetentionArchive? Archive { get; } = archive;
+
+        public List<string> Archives { get; } = archives;
+
+        public List<string> Skipped { get; } = [];
+
+        public string NextPart() => (++_part).ToString("D5", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>A tuple id, ordered as PostgreSQL orders them (block, then offset).</summary>
+    private readonly record struct Tid(long Block, int Offset) : IComparable<Tid>
+    {
+        public static Tid Parse(string text)
+        {
+            var comma = text.IndexOf(',', StringComparison.Ordinal);
+            return new Tid(long.Parse(text.AsSpan(1, comma - 1), CultureInfo.InvariantCulture), int.Parse(text.AsSpan(comma + 1, text.Length - comma - 2), CultureInfo.InvariantCulture));
+        }
+
+        public int CompareTo(Tid other) => Block != other.Block ? Block.CompareTo(other.Block) : Offset.CompareTo(other.Offset);
     }
 }

@@ -14,6 +14,9 @@ internal sealed class MTable(string name)
 
     public MTable? InheritsFrom { get; init; }
 
+    /// <summary>Gets a second parent (multiple inheritance): a query on it reads this table's rows too.</summary>
+    public MTable? AlsoInheritsFrom { get; init; }
+
     public MTable? PartitionOf { get; init; }
 
     /// <summary>Gets <c>RANGE (ts)</c>, <c>LIST (region)</c>, <c>HASH (rid)</c> when partitioned.</summary>
@@ -36,18 +39,10 @@ internal sealed class MTable(string name)
     /// <summary>Gets the relation a foreign key on it covers: a partitioned table covers its partitions, any other table only itself.</summary>
     public bool Covers(MTable leaf) => IsPartitioned ? leaf.IsSelfOrDescendantOf(this) : leaf == this;
 
-    public bool IsSelfOrDescendantOf(MTable ancestor)
-    {
-        for (var t = this; t is not null; t = t.InheritsFrom ?? t.PartitionOf)
-        {
-            if (t == ancestor)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    public bool IsSelfOrDescendantOf(MTable ancestor) =>
+        this == ancestor
+        || (InheritsFrom ?? PartitionOf)?.IsSelfOrDescendantOf(ancestor) == true
+        || AlsoInheritsFrom?.IsSelfOrDescendantOf(ancestor) == true;
 
     public IEnumerable<MColumn> AllColumns => (InheritsFrom ?? PartitionOf)?.AllColumns.Concat(Columns) ?? Columns;
 }
@@ -106,6 +101,9 @@ internal sealed class RetentionModel
 
     public required TimeSpan MaxAge { get; init; }
 
+    /// <summary>Gets the name of the policy's table (plain, or with quotes, dots, spaces and non-ASCII letters).</summary>
+    public string RootName => Root.Name;
+
     public List<MTable> Tables { get; } = [];
 
     public List<MForeignKey> Keys { get; } = [];
@@ -114,7 +112,25 @@ internal sealed class RetentionModel
 
     public List<MHold> Holds { get; } = [];
 
-    public string Q(string name) => $"\"{Schema}\".\"{name}\"";
+    public string Q(string name) => $"\"{Schema}\".\"{name.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
+
+    /// <summary>
+    /// Whether a row's timestamp is before the cutoff: an instant as is; a wall-clock time as the instant PostgreSQL makes
+    /// of it in the zone (a time repeated when clocks fall back, or skipped when they spring forward, takes the offset
+    /// of standard time: the later instant); a day once it has wholly passed in the zone.
+    /// </summary>
+    public bool IsExpiredValue(IComparable value)
+    {
+        switch (value)
+        {
+            case DateTimeOffset instant:
+                return instant < Cutoff;
+            case DateTime wall:
+                return new DateTimeOffset(DateTime.SpecifyKind(wall, DateTimeKind.Unspecified), StandardOffset(wall)) < Cutoff;
+            default:
+                return value.CompareTo(CutoffValue) < 0;
+        }
+    }
 
     /// <summary>The cutoff in the timestamp column's own domain: an instant, a wall-clock time in the zone, or a day.</summary>
     public IComparable CutoffValue
@@ -132,7 +148,7 @@ internal sealed class RetentionModel
         }
     }
 
-    public bool IsExpired(MRow row) => row["ts"].Ordered!.CompareTo(CutoffValue) < 0;
+    public bool IsExpired(MRow row) => IsExpiredValue(row["ts"].Ordered!);
 
     public string Ddl()
     {
@@ -151,7 +167,7 @@ internal sealed class RetentionModel
                 columns.Add($"PRIMARY KEY ({string.Join(", ", table.PrimaryKey.Select(c => $"\"{c}\""))})");
             }
 
-            var inherits = table.InheritsFrom is { } from ? $" INHERITS ({Q(from.Name)})" : string.Empty;
+            var inherits = table.InheritsFrom is { } from ? $" INHERITS ({Q(from.Name)}{(table.AlsoInheritsFrom is { } also ? ", " + Q(also.Name) : string.Empty)})" : string.Empty;
             var partition = table.PartitionBy is { } by ? $" PARTITION BY {by}" : string.Empty;
             sql.Append($"CREATE TABLE {Q(table.Name)} ({string.Join(", ", columns)}){inherits}{partition};\n");
         }
@@ -237,7 +253,7 @@ internal sealed class RetentionModel
         {
             foreach (var partition in Tables.Where(t => t.PartitionOf == Root).OrderBy(t => t.Name, StringComparer.Ordinal))
             {
-                if (partition.RangeUpper is null || partition.RangeUpper.CompareTo(CutoffValue) > 0)
+                if (partition.RangeUpper is null || !BoundReached(partition.RangeUpper))
                 {
                     continue;
                 }
@@ -309,6 +325,19 @@ internal sealed class RetentionModel
         }
 
         return new Expectation(live.Keys.ToHashSet(), nulled, anonymized, droppedPartitions, firstStep, acted);
+    }
+
+    /// <summary>Whether every value below a partition's upper bound is expired (the bound itself read as the values are).</summary>
+    private bool BoundReached(IComparable bound) => bound switch
+    {
+        DateTime wall => new DateTimeOffset(DateTime.SpecifyKind(wall, DateTimeKind.Unspecified), StandardOffset(wall)) <= Cutoff,
+        _ => bound.CompareTo(CutoffValue) <= 0,
+    };
+
+    private TimeSpan StandardOffset(DateTime wall)
+    {
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(Zone ?? "UTC");
+        return zone.IsAmbiguousTime(wall) ? zone.GetAmbiguousTimeOffsets(wall).Min() : zone.GetUtcOffset(wall);
     }
 
     /// <summary>The row and every row that a delete of it removes through ON DELETE CASCADE, at any depth.</summary>

@@ -13,7 +13,7 @@ namespace DataGuard.IntegrationTests.Retention.Properties;
 /// </summary>
 internal sealed class RetentionModelGenerator(int seed)
 {
-    private static readonly string[] Zones = ["UTC", "America/New_York", "Asia/Kolkata", "Pacific/Chatham", "Asia/Tokyo", "America/St_Johns"];
+    private static readonly string[] Zones = ["UTC", "America/New_York", "Asia/Kolkata", "Pacific/Chatham", "Asia/Tokyo", "America/St_Johns", "Europe/Paris", "Australia/Sydney"];
     private static readonly string[] KeyTypes = ["integer", "bigint", "text", "uuid", "numeric", "citext"];
     private readonly Random _random = new(seed);
     private long _rid = 1000;
@@ -21,24 +21,53 @@ internal sealed class RetentionModelGenerator(int seed)
     private IComparable? _lowest;
     private string _keyType = "integer";
 
+    /// <summary>The clock of a case: now, or (one case in three) a moment whose cutoff falls within two hours of a daylight-saving change of <paramref name="zone"/>.</summary>
+    public DateTimeOffset Clock(DateTimeOffset now, string? zone, TimeSpan maxAge)
+    {
+        if (zone is null || _random.Next(3) != 0)
+        {
+            return now;
+        }
+
+        var info = TimeZoneInfo.FindSystemTimeZoneById(zone);
+        var changes = new List<DateTimeOffset>();
+        for (var at = now.AddDays(-400); at < now; at = at.AddHours(1))
+        {
+            if (info.GetUtcOffset(at) != info.GetUtcOffset(at.AddHours(1)))
+            {
+                changes.Add(at.AddHours(1));
+            }
+        }
+
+        if (changes.Count == 0)
+        {
+            return now;
+        }
+
+        var cutoff = changes[_random.Next(changes.Count)].AddSeconds(_random.Next(-7200, 7200));
+        return cutoff + maxAge;
+    }
+
     public RetentionModel Generate(string schema, DateTimeOffset now)
     {
         var tsType = Pick("timestamptz", "timestamp", "date");
         var maxAge = TimeSpan.FromHours(_random.Next(1, 24 * 400));
+        var zone = _random.Next(3) == 0 ? null : Pick(Zones);
+        now = Clock(now, zone, maxAge);
         var shape = Pick("plain", "inheritance", "partitioned");
         var action = shape == "partitioned" && _random.Next(3) == 0
             ? RetentionAction.DropPartitions
             : Pick(RetentionAction.Delete, RetentionAction.Delete, RetentionAction.ArchiveThenDelete, RetentionAction.Anonymize);
         var keyType = Pick(KeyTypes);
         var composite = _random.Next(4) == 0;
-        var root = new MTable("t") { PartitionBy = shape == "partitioned" ? "RANGE (ts)" : null };
+        var root = new MTable(_random.Next(4) == 0 ? "Tä \"b.le" : "t") { PartitionBy = shape == "partitioned" ? "RANGE (ts)" : null };
         var model = new RetentionModel
         {
             Schema = schema,
             Root = root,
             TimestampType = tsType,
             Cutoff = now - maxAge,
-            Zone = _random.Next(3) == 0 ? null : Pick(Zones),
+            Zone = zone,
             Action = action,
             IncludeInherited = shape != "inheritance" || _random.Next(5) != 0,
             BatchSize = Pick(1, 2, 3, 7, 50),
@@ -68,6 +97,23 @@ internal sealed class RetentionModelGenerator(int seed)
                     }
 
                     child.PrimaryKey.AddRange(keyColumns);
+                    if (i == 0 && _random.Next(3) == 0)
+                    {
+                        // Multiple inheritance: the child is also read through a second parent, which has rows of its own.
+                        var other = new MTable("u");
+                        other.Columns.AddRange([new("rid", "bigint", true), new("payload", "text", false), new("note", "text", false)]);
+                        model.Tables.Add(other);
+                        child = new MTable(child.Name) { InheritsFrom = root, AlsoInheritsFrom = other };
+                        child.PrimaryKey.AddRange(keyColumns);
+                        for (var r = _random.Next(0, 3); r > 0; r--)
+                        {
+                            var own = new MRow(++_rid, other);
+                            own.Values["rid"] = MValues.Int(own.Rid);
+                            own.Values["payload"] = MValues.Text("shared");
+                            model.Rows.Add(own);
+                        }
+                    }
+
                     model.Tables.Add(child);
                     rowTables.Add(child);
                     if (_random.Next(3) == 0)
@@ -304,13 +350,14 @@ internal sealed class RetentionModelGenerator(int seed)
 
             var row = model.Rows[_random.Next(model.Rows.Count)];
 
-            var table = _random.Next(3) switch
+            var table = _random.Next(4) switch
             {
                 0 => row.Leaf,
                 1 when row.Table.IsSelfOrDescendantOf(model.Root) => model.Root,
+                2 when row.Leaf.AlsoInheritsFrom is { } second => second,
                 _ => row.Table,
             };
-            var column = row.Table.IsSelfOrDescendantOf(model.Root) ? Pick("rid", "k1", "payload") : Pick("rid", "payload");
+            var column = table.IsSelfOrDescendantOf(model.Root) ? Pick("rid", "k1", "payload") : Pick("rid", "payload");
             var value = row[column];
             var type = column switch { "rid" => "bigint", "payload" => "text", _ => keyType };
             var text = _random.Next(6) == 0 ? "no-such-value" : Spell(type, value);
