@@ -8,7 +8,12 @@ namespace DataGuard.Cli;
 /// <summary>Builds DataGuard's services for one CLI run from the configuration file and the environment.</summary>
 internal static class CliServices
 {
-    public static ServiceProvider Build(string? configFile)
+    /// <summary>
+    /// Builds the services. Unless <paramref name="validate"/> is false (doctor, which reports every problem itself),
+    /// the configuration is checked first: a key under <c>DataGuard</c> that no option reads (a typo) or an invalid
+    /// <c>DataGuard:TimeZone</c> fails every command, naming the key and the nearest valid name.
+    /// </summary>
+    public static ServiceProvider Build(string? configFile, bool validate = true)
     {
         var configuration = LoadConfiguration(configFile);
         var services = new ServiceCollection();
@@ -18,17 +23,32 @@ internal static class CliServices
             .AddSimpleConsole(o => o.SingleLine = true)
             .AddFilter("Npgsql", LogLevel.Error));
         services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        services.AddDataGuard(options =>
-            {
-                // The CLI knows every provider; without an explicit choice, a configured bucket means S3.
-                if (string.IsNullOrWhiteSpace(options.Storage.Provider))
-                {
-                    options.Storage.Provider = string.IsNullOrWhiteSpace(configuration["DataGuard:Storage:S3:Bucket"]) ? "FileSystem" : "S3";
-                }
-            })
+        services.AddDataGuard()
             .AddPostgres()
             .AddS3Storage();
-        return services.BuildServiceProvider();
+        services.Configure<DataGuard.Storage.StorageOptions>(options =>
+        {
+            // The CLI knows every provider; without an explicit choice, a configured bucket means S3.
+            if (string.IsNullOrWhiteSpace(options.Provider))
+            {
+                options.Provider = string.IsNullOrWhiteSpace(configuration["DataGuard:Storage:S3:Bucket"]) ? "FileSystem" : "S3";
+            }
+        });
+        var provider = services.BuildServiceProvider();
+        if (validate)
+        {
+            try
+            {
+                _ = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<DataGuard.Configuration.DataGuardOptions>>().Value;
+            }
+            catch
+            {
+                provider.Dispose();
+                throw;
+            }
+        }
+
+        return provider;
     }
 
     private static IConfigurationRoot LoadConfiguration(string? configFile)

@@ -1,23 +1,101 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace DataGuard.Postgres;
 
 /// <summary>
-/// The <see cref="NpgsqlDataSource"/> DataGuard uses, kept apart from any data source the host registers
-/// for itself. One per process.
+/// The <see cref="NpgsqlDataSource"/> DataGuard uses for the protected database, kept apart from any data source the
+/// host registers for itself: one per process, built on first use from <c>DataGuard:Postgres:ConnectionString</c> (so
+/// that parts that need no database, such as listing or verifying backups, never ask for it). Every connection to
+/// the protected database comes from here.
 /// </summary>
 public sealed class DataGuardDataSource : IAsyncDisposable, IDisposable
 {
+    private readonly Lazy<NpgsqlDataSource> _dataSource;
+    private readonly Lazy<NpgsqlDataSource> _dedicated;
+
     /// <summary>Initializes a new instance of the <see cref="DataGuardDataSource"/> class.</summary>
-    /// <param name="dataSource">The data source to own.</param>
-    public DataGuardDataSource(NpgsqlDataSource dataSource) => DataSource = dataSource;
+    /// <param name="options">The PostgreSQL options.</param>
+    /// <param name="loggerFactory">Npgsql's logging, when the host has it.</param>
+    public DataGuardDataSource(IOptions<PostgresOptions> options, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _dataSource = new Lazy<NpgsqlDataSource>(() =>
+        {
+            var builder = new NpgsqlDataSourceBuilder(options.Value.ConnectionString);
+            if (loggerFactory is not null)
+            {
+                builder.UseLoggerFactory(loggerFactory);
+            }
+
+            return builder.Build();
+        });
+        _dedicated = new Lazy<NpgsqlDataSource>(() =>
+            new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(options.Value.ConnectionString) { Pooling = false }.ConnectionString).Build());
+    }
 
     /// <summary>Gets the data source.</summary>
-    public NpgsqlDataSource DataSource { get; }
+    public NpgsqlDataSource DataSource => _dataSource.Value;
+
+    /// <summary>Opens a connection to the protected database.</summary>
+    /// <param name="cancellationToken">Cancels the open.</param>
+    /// <returns>The open connection; dispose it to return it.</returns>
+    public ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken = default) => DataSource.OpenConnectionAsync(cancellationToken);
+
+    /// <summary>
+    /// Opens a connection of its own (never pooled) named <paramref name="applicationName"/> in <c>pg_stat_activity</c>:
+    /// for session advisory locks, which closing the connection must release.
+    /// </summary>
+    /// <param name="applicationName">The name other sessions see (who holds a lock).</param>
+    /// <param name="cancellationToken">Cancels the open.</param>
+    /// <returns>The open connection; dispose it to close it.</returns>
+    internal async Task<NpgsqlConnection> OpenDedicatedConnectionAsync(string applicationName, CancellationToken cancellationToken)
+    {
+        var connection = await _dedicated.Value.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var command = new NpgsqlCommand("SELECT set_config('application_name', @name, false)", connection);
+            await using (command.ConfigureAwait(false))
+            {
+                command.Parameters.AddWithValue("name", applicationName);
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
 
     /// <inheritdoc />
-    public void Dispose() => DataSource.Dispose();
+    public void Dispose()
+    {
+        if (_dataSource.IsValueCreated)
+        {
+            _dataSource.Value.Dispose();
+        }
+
+        if (_dedicated.IsValueCreated)
+        {
+            _dedicated.Value.Dispose();
+        }
+    }
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        if (_dataSource.IsValueCreated)
+        {
+            await _dataSource.Value.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_dedicated.IsValueCreated)
+        {
+            await _dedicated.Value.DisposeAsync().ConfigureAwait(false);
+        }
+    }
 }

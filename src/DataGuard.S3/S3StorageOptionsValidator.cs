@@ -1,18 +1,24 @@
-using DataGuard.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace DataGuard.S3;
 
 /// <summary>Checks <see cref="S3StorageOptions"/> at start-up when S3 is the selected storage; messages name the option path.</summary>
-internal sealed class S3StorageOptionsValidator(IServiceProvider services) : IValidateOptions<S3StorageOptions>
+internal sealed class S3StorageOptionsValidator(IOptions<DataGuard.Storage.StorageOptions> storage) : IValidateOptions<S3StorageOptions>
 {
     private static readonly string[] Encryptions = ["AES256", "aws:kms"];
 
     public ValidateOptionsResult Validate(string? name, S3StorageOptions options)
     {
-        // The root options without their validation, so their own failures are reported once, by their own validator.
-        var root = DataGuard.DependencyInjection.UnvalidatedOptions.Create<DataGuardOptions>(services);
-        var provider = root.Storage.Provider;
+        string? provider;
+        try
+        {
+            provider = storage.Value.Provider;
+        }
+        catch (OptionsValidationException)
+        {
+            return ValidateOptionsResult.Skip;   // the storage options' own validator reports what is wrong with them
+        }
+
         if (!string.IsNullOrEmpty(provider) && !string.Equals(provider, S3StorageOptions.ProviderName, StringComparison.OrdinalIgnoreCase))
         {
             return ValidateOptionsResult.Skip;

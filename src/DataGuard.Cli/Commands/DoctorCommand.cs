@@ -14,7 +14,7 @@ internal static class DoctorCommand
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var json = parseResult.GetValue(GlobalOptions.Json);
-            await using var services = CliServices.Build(parseResult.GetValue(GlobalOptions.Config));
+            await using var services = CliServices.Build(parseResult.GetValue(GlobalOptions.Config), validate: false);
             var results = await services.GetRequiredService<DataGuardDoctor>().RunAsync(cancellationToken);
             var ok = results.All(r => r.Succeeded);
             if (json)

@@ -47,7 +47,7 @@ internal static class RunbookCommand
 
     internal static async Task<string> RenderAsync(IServiceProvider services, string config, CancellationToken cancellationToken)
     {
-        var options = DataGuard.DependencyInjection.UnvalidatedOptions.Create<DataGuardOptions>(services);
+        var backup = services.GetRequiredService<IOptions<DataGuard.Backup.BackupOptions>>().Value;
         var connection = new NpgsqlConnectionStringBuilder(services.GetRequiredService<IOptions<PostgresOptions>>().Value.ConnectionString ?? string.Empty);
         var storage = services.GetRequiredService<IBackupStorage>();
         var s3 = storage.ProviderName == S3StorageOptions.ProviderName ? services.GetService<IOptions<S3StorageOptions>>()?.Value : null;
@@ -77,7 +77,7 @@ internal static class RunbookCommand
             ["<bucket>"] = isS3 ? s3?.Bucket ?? "-" : "(local disk)",
             ["<prefix>"] = isS3 ? (string.IsNullOrEmpty(s3?.Prefix) ? "(none)" : s3.Prefix) : "-",
             ["<config>"] = config,
-            ["<rpo-target>"] = string.Create(CultureInfo.InvariantCulture, $"{options.Backup.Rpo.TotalHours:0.#} h"),
+            ["<rpo-target>"] = string.Create(CultureInfo.InvariantCulture, $"{backup.Rpo.TotalHours:0.#} h"),
             ["<rto-target>"] = string.Create(CultureInfo.InvariantCulture, $"{drillOptions.RtoTarget.TotalHours:0.#} h"),
             ["<last-drill>"] = lastDrill,
             ["<rto>"] = rto,

@@ -5,18 +5,18 @@ using Npgsql;
 
 namespace DataGuard.Postgres.Backup;
 
-/// <summary>What the pg_dump and pg_basebackup providers share: the options, the tools, and DataGuard's data source (resolved on first use).</summary>
+/// <summary>What the pg_dump and pg_basebackup providers share: the options, the tools, and DataGuard's data source (built on first use).</summary>
 public abstract class PgBackupProvider
 {
-    private readonly IServiceProvider _services;
+    private readonly DataGuardDataSource _dataSource;
 
     /// <summary>Initializes a new instance of the <see cref="PgBackupProvider"/> class.</summary>
-    /// <param name="services">The services, for DataGuard's data source (resolved when first used, so listing and verifying need no database).</param>
+    /// <param name="dataSource">DataGuard's data source (built when first used, so listing and verifying need no database).</param>
     /// <param name="tools">The tool locator.</param>
     /// <param name="options">The PostgreSQL options.</param>
-    protected PgBackupProvider(IServiceProvider services, PgToolLocator tools, IOptions<PostgresOptions> options)
+    protected PgBackupProvider(DataGuardDataSource dataSource, PgToolLocator tools, IOptions<PostgresOptions> options)
     {
-        _services = services;
+        _dataSource = dataSource;
         Tools = tools;
         Options = options;
     }
@@ -28,7 +28,7 @@ public abstract class PgBackupProvider
     protected IOptions<PostgresOptions> Options { get; }
 
     /// <summary>Gets DataGuard's data source.</summary>
-    protected NpgsqlDataSource DataSource => _services.GetRequiredService<DataGuardDataSource>().DataSource;
+    protected NpgsqlDataSource DataSource => _dataSource.DataSource;
 
     /// <summary>Gets the configured connection string, parsed.</summary>
     protected NpgsqlConnectionStringBuilder Configured => new(Options.Value.ConnectionString);

@@ -16,11 +16,11 @@ namespace DataGuard.Postgres.Backup;
 public sealed class PgBaseBackupProvider : PgBackupProvider, IBackupProvider
 {
     /// <summary>Initializes a new instance of the <see cref="PgBaseBackupProvider"/> class.</summary>
-    /// <param name="services">The services, for DataGuard's data source (resolved when first used, so listing and verifying need no database).</param>
+    /// <param name="dataSource">DataGuard's data source (built when first used, so listing and verifying need no database).</param>
     /// <param name="tools">The tool locator.</param>
     /// <param name="options">The PostgreSQL options.</param>
-    public PgBaseBackupProvider(IServiceProvider services, PgToolLocator tools, IOptions<PostgresOptions> options)
-        : base(services, tools, options)
+    public PgBaseBackupProvider(DataGuardDataSource dataSource, PgToolLocator tools, IOptions<PostgresOptions> options)
+        : base(dataSource, tools, options)
     {
     }
 

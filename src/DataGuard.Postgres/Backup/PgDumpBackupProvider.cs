@@ -15,11 +15,11 @@ namespace DataGuard.Postgres.Backup;
 public sealed class PgDumpBackupProvider : PgBackupProvider, IBackupProvider
 {
     /// <summary>Initializes a new instance of the <see cref="PgDumpBackupProvider"/> class.</summary>
-    /// <param name="services">The services, for DataGuard's data source (resolved when first used, so listing and verifying need no database).</param>
+    /// <param name="dataSource">DataGuard's data source (built when first used, so listing and verifying need no database).</param>
     /// <param name="tools">The tool locator.</param>
     /// <param name="options">The PostgreSQL options.</param>
-    public PgDumpBackupProvider(IServiceProvider services, PgToolLocator tools, IOptions<PostgresOptions> options)
-        : base(services, tools, options)
+    public PgDumpBackupProvider(DataGuardDataSource dataSource, PgToolLocator tools, IOptions<PostgresOptions> options)
+        : base(dataSource, tools, options)
     {
     }
 
@@ -185,11 +185,7 @@ public sealed class PgDumpBackupProvider : PgBackupProvider, IBackupProvider
         }
     }
 
-    private static bool WaitBriefly(PgProcess process)
-    {
-        Thread.Sleep(100);
-        return process.HasExited;
-    }
+    private static bool WaitBriefly(PgProcess process) => process.WaitForExit(TimeSpan.FromMilliseconds(100));
 
     private static string? TableDataOf(string entry)
     {

@@ -71,6 +71,7 @@ internal sealed class PgPassfile : IDisposable
         {
             foreach (var folder in new DirectoryInfo(System.IO.Path.GetTempPath()).EnumerateDirectories(Prefix + "*"))
             {
+                // Compared with the file system's own clock (the folder's time), not the application's.
                 if (DateTime.UtcNow - folder.LastWriteTimeUtc > Abandoned)
                 {
                     Delete(folder.FullName, System.IO.Path.Combine(folder.FullName, "pgpass"));

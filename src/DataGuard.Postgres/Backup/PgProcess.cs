@@ -37,6 +37,11 @@ internal sealed class PgProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>Waits up to <paramref name="timeout"/> for the process to exit.</summary>
+    /// <param name="timeout">How long at most.</param>
+    /// <returns>Whether it has exited.</returns>
+    public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
+
     /// <summary>Gets the tool's error output (its last 16 KB, secrets removed), once it has ended.</summary>
     public async Task<string> GetErrorOutputAsync() => Sanitize(await _stderr.ConfigureAwait(false));
 

@@ -1,5 +1,4 @@
 using DataGuard.Coordination;
-using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace DataGuard.Postgres.Coordination;
@@ -10,20 +9,18 @@ namespace DataGuard.Postgres.Coordination;
 /// </summary>
 public sealed class PostgresAdvisoryLock : IDistributedLock
 {
-    private readonly IOptions<PostgresOptions> _options;
+    private readonly DataGuardDataSource _dataSource;
 
     /// <summary>Initializes a new instance of the <see cref="PostgresAdvisoryLock"/> class.</summary>
-    /// <param name="options">The PostgreSQL options.</param>
-    public PostgresAdvisoryLock(IOptions<PostgresOptions> options) => _options = options;
+    /// <param name="dataSource">DataGuard's data source (the lock's connection is a dedicated one of it).</param>
+    public PostgresAdvisoryLock(DataGuardDataSource dataSource) => _dataSource = dataSource;
 
     /// <inheritdoc />
     public async Task<IAsyncDisposable?> TryAcquireAsync(string name, CancellationToken cancellationToken = default)
     {
-        var builder = new NpgsqlConnectionStringBuilder(_options.Value.ConnectionString) { Pooling = false, ApplicationName = "dataguard-lock" };
-        var connection = new NpgsqlConnection(builder.ConnectionString);
+        var connection = await _dataSource.OpenDedicatedConnectionAsync("dataguard-lock", cancellationToken).ConfigureAwait(false);
         try
         {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtextextended(@name, 0))", connection);
             await using (command.ConfigureAwait(false))
             {

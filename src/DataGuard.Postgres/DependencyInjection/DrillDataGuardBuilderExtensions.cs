@@ -12,7 +12,11 @@ internal static class DrillDataGuardBuilderExtensions
         var services = builder.Services;
         builder.AddDataGuardOptions<DrillOptions, DrillOptionsValidator>(DrillOptions.SectionPath);
         services.TryAddSingleton<DrillService>();
-        services.TryAddSingleton<DataGuard.Postgres.Status.StatusService>();
+        services.TryAddSingleton<DataGuard.Postgres.Status.StatusService.Parts>();
+        services.TryAddSingleton(sp => new DataGuard.Postgres.Status.StatusService(
+            sp.GetRequiredService<DataGuard.Postgres.Status.StatusService.Parts>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckService>()));
         if (!services.Any(d => d.ServiceType == typeof(DrillScheduler)))
         {
             services.AddSingleton<DrillScheduler>();

@@ -33,14 +33,9 @@ public static class PostgresDataGuardBuilderExtensions
             services.Configure(configure);
         }
 
-        services.TryAddSingleton<DataGuardDataSource>(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<PostgresOptions>>().Value;
-            var dataSource = new NpgsqlDataSourceBuilder(options.ConnectionString)
-                .UseLoggerFactory(sp.GetService<ILoggerFactory>())
-                .Build();
-            return new DataGuardDataSource(dataSource);
-        });
+        services.TryAddSingleton<DataGuardDataSource>();
+        services.TryAddSingleton<Func<DataGuard.Postgres.Retention.RetentionRunner>>(sp => sp.GetRequiredService<DataGuard.Postgres.Retention.RetentionRunner>);
+        services.TryAddSingleton<Func<DataGuard.Postgres.Export.SubjectExports>>(sp => sp.GetRequiredService<DataGuard.Postgres.Export.SubjectExports>);
         services.TryAddSingleton<PgToolLocator>();
         services.TryAddSingleton<DataGuard.Postgres.Pitr.RestorePoints>();
         builder.AddDataGuardOptions<DataGuard.Postgres.Migrations.MigrationsOptions, DataGuard.Postgres.Migrations.MigrationsOptionsValidator>(DataGuard.Postgres.Migrations.MigrationsOptions.SectionPath);

@@ -2,7 +2,6 @@ using DataGuard.Diagnostics;
 using DataGuard.Postgres.Drills;
 using DataGuard.Postgres.Export;
 using DataGuard.Postgres.Retention;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -13,7 +12,13 @@ namespace DataGuard.Postgres.Diagnostics;
 /// compile against the catalog, the export subject data map builds (its warnings as hints), and the drill role may
 /// create its scratch database. Features that are not configured are not checked.
 /// </summary>
-internal sealed class DataProtectionDoctorCheck(IServiceProvider services) : IDoctorCheck
+internal sealed class DataProtectionDoctorCheck(
+    IOptions<RetentionOptions> retention,
+    Func<RetentionRunner> runner,
+    IOptions<ExportOptions> export,
+    Func<SubjectExports> subjects,
+    IOptions<DrillOptions> drills,
+    DataGuardDataSource dataSource) : IDoctorCheck
 {
     public string Name => "features";
 
@@ -38,7 +43,7 @@ internal sealed class DataProtectionDoctorCheck(IServiceProvider services) : IDo
 
     private async Task RetentionAsync(List<DoctorCheckResult> results, CancellationToken cancellationToken)
     {
-        var policies = services.GetRequiredService<IOptions<RetentionOptions>>().Value.Policies;
+        var policies = retention.Value.Policies;
         if (policies.Count == 0)
         {
             return;
@@ -46,7 +51,7 @@ internal sealed class DataProtectionDoctorCheck(IServiceProvider services) : IDo
 
         try
         {
-            await services.GetRequiredService<RetentionRunner>().ValidateAsync(cancellationToken).ConfigureAwait(false);
+            await runner().ValidateAsync(cancellationToken).ConfigureAwait(false);
             results.Add(DoctorCheckResult.Ok("retention", $"{policies.Count} policies match the catalog ({string.Join(", ", policies.Select(p => $"{p.Name}: {p.Action}"))})"));
         }
         catch (Exception ex) when (ex is DataGuardException or NpgsqlException)
@@ -57,14 +62,14 @@ internal sealed class DataProtectionDoctorCheck(IServiceProvider services) : IDo
 
     private async Task ExportAsync(List<DoctorCheckResult> results, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(services.GetRequiredService<IOptions<ExportOptions>>().Value.Subject.Table))
+        if (string.IsNullOrWhiteSpace(export.Value.Subject.Table))
         {
             return;
         }
 
         try
         {
-            var map = await services.GetRequiredService<SubjectExports>().MapAsync(cancellationToken).ConfigureAwait(false);
+            var map = await subjects().MapAsync(cancellationToken).ConfigureAwait(false);
             var detail = $"subject {map.Subject.QualifiedName}.{map.Key.Name}: {map.Tables.Count} tables, {map.Tables.Sum(t => t.Redacted.Count)} columns redacted";
             results.Add(map.Warnings.Count == 0
                 ? DoctorCheckResult.Ok("export", detail)
@@ -78,18 +83,26 @@ internal sealed class DataProtectionDoctorCheck(IServiceProvider services) : IDo
 
     private async Task DrillAsync(List<DoctorCheckResult> results, CancellationToken cancellationToken)
     {
-        var options = services.GetRequiredService<IOptions<DrillOptions>>().Value;
+        var options = drills.Value;
         if (string.IsNullOrWhiteSpace(options.Schedule))
         {
             return;
         }
 
-        var server = new NpgsqlConnectionStringBuilder(options.ServerConnectionString ?? services.GetRequiredService<IOptions<PostgresOptions>>().Value.ConnectionString) { Pooling = false };
+        var where = options.ServerConnectionString is { } configured ? PostgresTarget.Describe(configured) : "the protected database's server";
         try
         {
-            var connection = new NpgsqlConnection(server.ConnectionString);
+            // The drill server is the protected one unless a drill server is configured.
+            var connection = options.ServerConnectionString is { } other
+                ? new NpgsqlConnection(new NpgsqlConnectionStringBuilder(other) { Pooling = false }.ConnectionString)
+                : await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using var connectionScope = connection.ConfigureAwait(false);
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            if (connection.State != System.Data.ConnectionState.Open)
+            {
+                await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var server = new NpgsqlConnectionStringBuilder { Host = connection.Host, Port = connection.Port, Username = connection.UserName };
             var command = new NpgsqlCommand("SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user", connection);
             await using var commandScope = command.ConfigureAwait(false);
             var canCreate = (bool?)await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) == true;
@@ -99,7 +112,7 @@ internal sealed class DataProtectionDoctorCheck(IServiceProvider services) : IDo
         }
         catch (NpgsqlException ex)
         {
-            results.Add(DoctorCheckResult.Fail("drill", $"cannot connect to the drill server {server.Host}:{server.Port}: {ex.Message}"));
+            results.Add(DoctorCheckResult.Fail("drill", $"cannot connect to the drill server ({where}): {ex.Message}"));
         }
     }
 }

@@ -1,6 +1,5 @@
 using DataGuard.Diagnostics;
 using DataGuard.Postgres.Tools;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -10,7 +9,7 @@ namespace DataGuard.Postgres.Diagnostics;
 /// Doctor check: PostgreSQL answers (and its version), and pg_dump / pg_restore exist and are at least the
 /// server's major version. Never echoes the password.
 /// </summary>
-internal sealed class PostgresDoctorCheck(IServiceProvider services) : IDoctorCheck
+internal sealed class PostgresDoctorCheck(IOptions<PostgresOptions> postgres, DataGuardDataSource dataSource, PgToolLocator locator) : IDoctorCheck
 {
     private static readonly string[] Tools = ["pg_dump", "pg_restore"];
 
@@ -21,11 +20,9 @@ internal sealed class PostgresDoctorCheck(IServiceProvider services) : IDoctorCh
     public async Task<IReadOnlyList<DoctorCheckResult>> RunAsync(CancellationToken cancellationToken = default)
     {
         PostgresOptions options;
-        DataGuardDataSource dataSource;
         try
         {
-            options = services.GetRequiredService<IOptions<PostgresOptions>>().Value;
-            dataSource = services.GetRequiredService<DataGuardDataSource>();
+            options = postgres.Value;
         }
         catch (OptionsValidationException ex)
         {
@@ -50,7 +47,6 @@ internal sealed class PostgresDoctorCheck(IServiceProvider services) : IDoctorCh
             return results;
         }
 
-        var locator = services.GetRequiredService<PgToolLocator>();
         foreach (var name in Tools)
         {
             try

@@ -17,11 +17,11 @@ public sealed class DrillScheduler : CronBackgroundService
     /// <param name="drills">The drills.</param>
     /// <param name="options">The drill options.</param>
     /// <param name="distributedLock">The lock that makes one replica drill.</param>
-    /// <param name="services">The services, for the time zone.</param>
+    /// <param name="root">DataGuard's own options (the time zone).</param>
     /// <param name="time">The clock.</param>
     /// <param name="logger">The logger.</param>
-    public DrillScheduler(DrillService drills, IOptions<DrillOptions> options, IDistributedLock distributedLock, IServiceProvider services, TimeProvider time, ILogger<DrillScheduler> logger)
-        : base(services, time)
+    public DrillScheduler(DrillService drills, IOptions<DrillOptions> options, IDistributedLock distributedLock, IOptions<DataGuard.Configuration.DataGuardOptions> root, TimeProvider time, ILogger<DrillScheduler> logger)
+        : base(root, time)
     {
         _drills = drills;
         _options = options;

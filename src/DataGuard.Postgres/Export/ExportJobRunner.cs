@@ -298,7 +298,7 @@ public sealed class ExportJobRunner
         var interval = _options.Value.StaleAfter / 4;
         while (!cancellationToken.IsCancellationRequested)
         {
-            await Task.Delay(interval, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(interval, _time, cancellationToken).ConfigureAwait(false);
             var connection = await _jobs.OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var connectionScope = connection.ConfigureAwait(false);
             var command = new NpgsqlCommand("UPDATE dataguard.export_jobs SET heartbeat_at = now() WHERE id = @id AND claim_token = @token", connection);

@@ -13,20 +13,23 @@ namespace DataGuard.Postgres.Export;
 /// </summary>
 public sealed class ExportJobs : IDisposable
 {
-    private readonly IOptions<PostgresOptions> _postgres;
+    private readonly DataGuardDataSource _dataSource;
     private readonly IOptions<ExportOptions> _options;
     private readonly SubjectExports _exports;
     private readonly IBackupStorage _storage;
+    private readonly TimeProvider _time;
     private readonly SemaphoreSlim _signal = new(0);
 
     /// <summary>Initializes a new instance of the <see cref="ExportJobs"/> class.</summary>
-    /// <param name="postgres">The PostgreSQL options.</param>
+    /// <param name="dataSource">DataGuard's data source.</param>
     /// <param name="options">The export options.</param>
     /// <param name="exports">The subject exports (formats, subject check).</param>
     /// <param name="storage">Where artifacts live.</param>
-    public ExportJobs(IOptions<PostgresOptions> postgres, IOptions<ExportOptions> options, SubjectExports exports, IBackupStorage storage)
+    /// <param name="time">The clock (link lifetimes).</param>
+    public ExportJobs(DataGuardDataSource dataSource, IOptions<ExportOptions> options, SubjectExports exports, IBackupStorage storage, TimeProvider time)
     {
-        _postgres = postgres;
+        _time = time;
+        _dataSource = dataSource;
         _options = options;
         _exports = exports;
         _storage = storage;
@@ -153,7 +156,7 @@ public sealed class ExportJobs : IDisposable
     }
 
     internal Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) =>
-        SchemaConnection.OpenAsync(_postgres.Value.ConnectionString, ExportJobSchema.Create, cancellationToken);
+        Schema.DataGuardSchema.OpenAsync(_dataSource, cancellationToken);
 
     internal async Task<IReadOnlyList<ExportJob>> ReadAsync(string where, Action<NpgsqlParameterCollection> parameters, CancellationToken cancellationToken)
     {
@@ -186,7 +189,7 @@ public sealed class ExportJobs : IDisposable
             return job with { Artifacts = job.Status == "expired" ? [] : job.Artifacts };
         }
 
-        var lifetime = expires - DateTimeOffset.UtcNow;
+        var lifetime = expires - _time.GetUtcNow();
         var artifacts = new List<ExportArtifact>();
         foreach (var artifact in job.Artifacts)
         {

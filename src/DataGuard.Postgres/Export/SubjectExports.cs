@@ -9,21 +9,21 @@ namespace DataGuard.Postgres.Export;
 /// <summary>Exports one subject's data: builds the <see cref="SubjectDataMap"/> and opens <see cref="SubjectSnapshot"/>s to write it in any registered format.</summary>
 public sealed class SubjectExports
 {
-    private readonly IOptions<PostgresOptions> _postgres;
+    private readonly DataGuardDataSource _dataSource;
     private readonly IOptions<ExportOptions> _options;
     private readonly IOptions<RetentionOptions> _retention;
     private readonly IEnumerable<IExporter> _exporters;
     private readonly TimeProvider _time;
 
     /// <summary>Initializes a new instance of the <see cref="SubjectExports"/> class.</summary>
-    /// <param name="postgres">The PostgreSQL options.</param>
+    /// <param name="dataSource">DataGuard's data source.</param>
     /// <param name="options">The export options.</param>
     /// <param name="retention">The retention options (each kind of data's retention period goes into the export).</param>
     /// <param name="exporters">The formats.</param>
     /// <param name="time">The clock.</param>
-    public SubjectExports(IOptions<PostgresOptions> postgres, IOptions<ExportOptions> options, IOptions<RetentionOptions> retention, IEnumerable<IExporter> exporters, TimeProvider time)
+    public SubjectExports(DataGuardDataSource dataSource, IOptions<ExportOptions> options, IOptions<RetentionOptions> retention, IEnumerable<IExporter> exporters, TimeProvider time)
     {
-        _postgres = postgres;
+        _dataSource = dataSource;
         _options = options;
         _retention = retention;
         _exporters = exporters;
@@ -42,9 +42,8 @@ public sealed class SubjectExports
     /// <returns>The map.</returns>
     public async Task<SubjectDataMap> MapAsync(CancellationToken cancellationToken = default)
     {
-        var connection = new NpgsqlConnection(_postgres.Value.ConnectionString);
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         return await SubjectDataMapBuilder.BuildAsync(connection, _options.Value, cancellationToken).ConfigureAwait(false);
     }
 
@@ -57,11 +56,10 @@ public sealed class SubjectExports
     public async Task<SubjectSnapshot> OpenAsync(string subject, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(subject);
-        var connection = new NpgsqlConnection(_postgres.Value.ConnectionString);
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         NpgsqlTransaction? transaction = null;
         try
         {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
             var snapshotId = await ScalarAsync<string>(connection, transaction, "SET LOCAL TimeZone = 'UTC'; SELECT pg_export_snapshot()", null, cancellationToken).ConfigureAwait(false);
             var takenAt = _time.GetUtcNow();
@@ -74,7 +72,7 @@ public sealed class SubjectExports
                 summary.Add(new ExportTableSummary(table.Table.QualifiedName, rows, RetentionOf(table.Table.QualifiedName)));
             }
 
-            var snapshot = new SubjectSnapshot(connection, transaction, snapshotId, _postgres.Value.ConnectionString!, map, subject, takenAt, summary);
+            var snapshot = new SubjectSnapshot(connection, transaction, snapshotId, _dataSource, map, subject, takenAt, summary);
             connection = null!;
             return snapshot;
         }
@@ -99,9 +97,8 @@ public sealed class SubjectExports
     public async Task RequireSubjectAsync(string subject, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(subject);
-        var connection = new NpgsqlConnection(_postgres.Value.ConnectionString);
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var transactionScope = transaction.ConfigureAwait(false);
         var map = await SubjectDataMapBuilder.BuildAsync(connection, _options.Value, cancellationToken).ConfigureAwait(false);

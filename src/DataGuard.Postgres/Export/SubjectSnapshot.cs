@@ -13,15 +13,15 @@ public sealed class SubjectSnapshot : IAsyncDisposable
     private readonly NpgsqlConnection _holder;
     private readonly NpgsqlTransaction _transaction;
     private readonly string _snapshotId;
-    private readonly string _connectionString;
+    private readonly DataGuardDataSource _dataSource;
     private readonly SubjectDataMap _map;
 
-    internal SubjectSnapshot(NpgsqlConnection holder, NpgsqlTransaction transaction, string snapshotId, string connectionString, SubjectDataMap map, string subject, DateTimeOffset takenAt, IReadOnlyList<ExportTableSummary> summary)
+    internal SubjectSnapshot(NpgsqlConnection holder, NpgsqlTransaction transaction, string snapshotId, DataGuardDataSource dataSource, SubjectDataMap map, string subject, DateTimeOffset takenAt, IReadOnlyList<ExportTableSummary> summary)
     {
         _holder = holder;
         _transaction = transaction;
         _snapshotId = snapshotId;
-        _connectionString = connectionString;
+        _dataSource = dataSource;
         _map = map;
         Subject = subject;
         TakenAt = takenAt;
@@ -45,9 +45,8 @@ public sealed class SubjectSnapshot : IAsyncDisposable
     public async Task WriteAsync(IExporter exporter, Stream output, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(exporter);
-        var connection = new NpgsqlConnection(_connectionString);
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
         await using var transactionScope = transaction.ConfigureAwait(false);
         var setup = new NpgsqlCommand($"SET TRANSACTION SNAPSHOT {PgIdentifiers.Literal(_snapshotId)}; SET LOCAL TimeZone = 'UTC'", connection, transaction);

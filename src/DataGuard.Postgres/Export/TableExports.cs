@@ -13,19 +13,19 @@ namespace DataGuard.Postgres.Export;
 /// </summary>
 public sealed class TableExports
 {
-    private readonly IOptions<PostgresOptions> _postgres;
+    private readonly DataGuardDataSource _dataSource;
     private readonly IOptions<ExportOptions> _options;
     private readonly SubjectExports _formats;
     private readonly TimeProvider _time;
 
     /// <summary>Initializes a new instance of the <see cref="TableExports"/> class.</summary>
-    /// <param name="postgres">The PostgreSQL options.</param>
+    /// <param name="dataSource">DataGuard's data source.</param>
     /// <param name="options">The export options (redaction).</param>
     /// <param name="formats">The registered formats.</param>
     /// <param name="time">The clock.</param>
-    public TableExports(IOptions<PostgresOptions> postgres, IOptions<ExportOptions> options, SubjectExports formats, TimeProvider time)
+    public TableExports(DataGuardDataSource dataSource, IOptions<ExportOptions> options, SubjectExports formats, TimeProvider time)
     {
-        _postgres = postgres;
+        _dataSource = dataSource;
         _options = options;
         _formats = formats;
         _time = time;
@@ -41,9 +41,8 @@ public sealed class TableExports
     public async Task<IReadOnlyList<string>> ExportAsync(string table, string format, Stream output, bool redact = true, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var connection = new NpgsqlConnection(_postgres.Value.ConnectionString);
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         var pgTable = await PgCatalog.FindTableAsync(connection, table, cancellationToken).ConfigureAwait(false)
             ?? throw new DataGuardException($"The table {table} does not exist.") { Operation = "export" };
         var redaction = redact ? _options.Value.Redaction : new RedactionOptions { DenySensitiveNames = false };

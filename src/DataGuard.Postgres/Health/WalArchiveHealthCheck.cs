@@ -23,12 +23,12 @@ public sealed class WalArchiveHealthCheck : IHealthCheck
     /// <param name="inspector">The WAL archive inspector.</param>
     /// <param name="dataSource">DataGuard's data source.</param>
     /// <param name="options">The options.</param>
-    public WalArchiveHealthCheck(WalArchiveInspector inspector, DataGuardDataSource dataSource, IOptions<DataGuardOptions> options)
+    public WalArchiveHealthCheck(WalArchiveInspector inspector, DataGuardDataSource dataSource, IOptions<PitrOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
         _inspector = inspector;
         _dataSource = dataSource;
-        _options = options.Value.Pitr;
+        _options = options.Value;
     }
 
     /// <inheritdoc />

@@ -18,8 +18,7 @@ internal sealed class MigrationSafetyNet(IServiceProvider services, MigrationsOp
         }
 
         string? restorePoint = null;
-        // Only Pitr:Enabled is needed here: migrations must not fail on, say, storage options they do not use.
-        var pitrEnabled = UnvalidatedOptions.Create<DataGuardOptions>(services).Pitr.Enabled;
+        var pitrEnabled = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DataGuard.Pitr.PitrOptions>>().Value.Enabled;
         if (options.RestorePointBeforeChange ?? pitrEnabled)
         {
             restorePoint = (await services.GetRequiredService<RestorePoints>().MarkAsync($"before-migrate-{deploy}", cancellationToken).ConfigureAwait(false)).Name;

@@ -1,5 +1,4 @@
 using DataGuard.Pitr;
-using System.Diagnostics;
 using System.Formats.Tar;
 using System.Globalization;
 using System.Text;
@@ -24,6 +23,7 @@ public sealed class PitrRestoreService
     private readonly RestorePoints _restorePoints;
     private readonly PgToolLocator _tools;
     private readonly IOptions<PostgresOptions> _options;
+    private readonly TimeProvider _time;
 
     /// <summary>Initializes a new instance of the <see cref="PitrRestoreService"/> class.</summary>
     /// <param name="backups">The backup service.</param>
@@ -32,8 +32,10 @@ public sealed class PitrRestoreService
     /// <param name="restorePoints">The restore points.</param>
     /// <param name="tools">The tool locator.</param>
     /// <param name="options">The PostgreSQL options.</param>
-    public PitrRestoreService(BackupService backups, WalArchive archive, WalArchiveInspector inspector, RestorePoints restorePoints, PgToolLocator tools, IOptions<PostgresOptions> options)
+    /// <param name="time">The clock (the restore's duration, recovery's deadline).</param>
+    public PitrRestoreService(BackupService backups, WalArchive archive, WalArchiveInspector inspector, RestorePoints restorePoints, PgToolLocator tools, IOptions<PostgresOptions> options, TimeProvider time)
     {
+        _time = time;
         _backups = backups;
         _archive = archive;
         _inspector = inspector;
@@ -51,7 +53,7 @@ public sealed class PitrRestoreService
     public async Task<PitrRestoreResult> RestoreAsync(PitrRestoreRequest request, IProgress<BackupProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var stopwatch = Stopwatch.StartNew();
+        var started = _time.GetTimestamp();
         var dataDirectory = Path.GetFullPath(request.DataDirectory);
         if (Directory.Exists(dataDirectory) && Directory.EnumerateFileSystemEntries(dataDirectory).Any())
         {
@@ -82,10 +84,10 @@ public sealed class PitrRestoreService
 
         if (!request.Start)
         {
-            return new PitrRestoreResult(baseBackup.Id, dataDirectory, request.Target.ToString(), false, null, null, "not started", stopwatch.Elapsed.TotalSeconds) { ArchiveEnd = archiveEnd };
+            return new PitrRestoreResult(baseBackup.Id, dataDirectory, request.Target.ToString(), false, null, null, "not started", _time.GetElapsedTime(started).TotalSeconds) { ArchiveEnd = archiveEnd };
         }
 
-        var server = new RecoveringServer(pgCtl!, dataDirectory, _options.Value.ConnectionString!, request.Port);
+        var server = new RecoveringServer(pgCtl!, dataDirectory, _options.Value.ConnectionString!, request.Port, _time);
         var (lsn, time, state) = await server.StartAndWaitAsync(request.Promote, request.WaitTimeout, cancellationToken).ConfigureAwait(false);
         var reachedSegment = lsn is null ? null : SegmentOf(lsn, archiveEnd?[..8] ?? Timeline(baseBackup.Wal!.Timeline));
         if (archiveEnd is not null && reachedSegment is not null && state == "promoted"
@@ -104,7 +106,7 @@ public sealed class PitrRestoreService
         }
 
         var isolated = isolation is null ? null : await CloneIsolation.IsolateRunningAsync(server.Connection, isolation, state == "promoted", cancellationToken).ConfigureAwait(false);
-        return new PitrRestoreResult(baseBackup.Id, dataDirectory, request.Target.ToString(), true, lsn, time, state, stopwatch.Elapsed.TotalSeconds)
+        return new PitrRestoreResult(baseBackup.Id, dataDirectory, request.Target.ToString(), true, lsn, time, state, _time.GetElapsedTime(started).TotalSeconds)
         {
             ReachedSegment = reachedSegment,
             ArchiveEnd = archiveEnd,

@@ -4,7 +4,7 @@ using Npgsql;
 namespace DataGuard.Postgres.Pitr;
 
 /// <summary>Starts a restored data directory with pg_ctl and waits until recovery reaches its target (paused there, or promoted).</summary>
-internal sealed class RecoveringServer(PgTool pgCtl, string dataDirectory, string connectionString, int? port)
+internal sealed class RecoveringServer(PgTool pgCtl, string dataDirectory, string connectionString, int? port, TimeProvider time)
 {
     /// <summary>Gets the server's log (pg_ctl -l): what restore_command wrote on stderr is there too.</summary>
     public string LogFile => Path.Combine(dataDirectory, "dataguard-recovery.log");
@@ -41,8 +41,8 @@ internal sealed class RecoveringServer(PgTool pgCtl, string dataDirectory, strin
         }
 
         var target = Connection;
-        var deadline = DateTimeOffset.UtcNow + timeout;
-        while (DateTimeOffset.UtcNow < deadline)
+        var deadline = time.GetUtcNow() + timeout;
+        while (time.GetUtcNow() < deadline)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var reached = await TryReadStateAsync(target, cancellationToken).ConfigureAwait(false);
@@ -56,7 +56,7 @@ internal sealed class RecoveringServer(PgTool pgCtl, string dataDirectory, strin
                 throw new DataGuardException($"The restored server stopped during recovery, not promoted{await WhyAsync().ConfigureAwait(false)}") { Operation = "pitr.restore" };
             }
 
-            await Task.Delay(250, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(250), time, cancellationToken).ConfigureAwait(false);
         }
 
         throw new TimeoutException($"Recovery did not reach its target within {timeout}; the server is still running on {dataDirectory}. Log: {await TailOfLogAsync().ConfigureAwait(false)}");

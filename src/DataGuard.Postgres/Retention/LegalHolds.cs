@@ -6,17 +6,17 @@ namespace DataGuard.Postgres.Retention;
 /// <summary>Places, releases and lists legal holds in <c>dataguard.legal_holds</c>.</summary>
 public sealed class LegalHolds
 {
-    private readonly IOptions<PostgresOptions> _options;
+    private readonly DataGuardDataSource _dataSource;
     private readonly Export.SubjectExports _subjects;
     private readonly IOptions<Export.ExportOptions> _export;
 
     /// <summary>Initializes a new instance of the <see cref="LegalHolds"/> class.</summary>
-    /// <param name="options">The PostgreSQL options.</param>
+    /// <param name="dataSource">DataGuard's data source.</param>
     /// <param name="subjects">The subject exports (a subject hold checks the subject exists).</param>
     /// <param name="export">The export options (the subject table and key).</param>
-    public LegalHolds(IOptions<PostgresOptions> options, Export.SubjectExports subjects, IOptions<Export.ExportOptions> export)
+    public LegalHolds(DataGuardDataSource dataSource, Export.SubjectExports subjects, IOptions<Export.ExportOptions> export)
     {
-        _options = options;
+        _dataSource = dataSource;
         _subjects = subjects;
         _export = export;
     }
@@ -135,5 +135,5 @@ public sealed class LegalHolds
         return holds;
     }
 
-    internal Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) => RetentionSchema.OpenAsync(_options.Value.ConnectionString, cancellationToken);
+    internal Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) => RetentionSession.OpenAsync(_dataSource, cancellationToken);
 }

@@ -13,7 +13,7 @@ namespace DataGuard.Postgres.Retention;
 /// encryption) to <c>archive/&lt;policy&gt;/&lt;yyyy-MM-dd&gt;/&lt;part&gt;.ndjson.zst</c>, each object followed by its
 /// manifest (<c>&lt;part&gt;.manifest.json</c>: rows, sizes, SHA-256, codec). Both are write-once.
 /// </summary>
-internal sealed class RetentionArchive(IBackupStorage storage, ArchiveCodec codec, string policy, string table, long runId, DateTimeOffset runStarted)
+internal sealed class RetentionArchive(IBackupStorage storage, ArchiveCodec codec, string policy, string table, long runId, DateTimeOffset runStarted, TimeProvider time)
 {
     private const int FlushThreshold = 256 * 1024;
 
@@ -85,7 +85,7 @@ internal sealed class RetentionArchive(IBackupStorage storage, ArchiveCodec code
             json.WriteString("compression", codec.Compression.Algorithm);
             json.WriteString("encryption", codec.Encryption?.Algorithm);
             json.WriteString("encryptionKeyId", codec.Encryption?.KeyId);
-            json.WriteString("createdAt", DateTimeOffset.UtcNow);
+            json.WriteString("createdAt", time.GetUtcNow());
             json.WriteEndObject();
             await json.FlushAsync(cancellationToken).ConfigureAwait(false);
         }

@@ -6,11 +6,11 @@ namespace DataGuard.Postgres.Retention;
 /// <summary>Reads the audit trail of retention runs (<c>dataguard.retention_runs</c> and <c>retention_results</c>).</summary>
 public sealed class RetentionHistory
 {
-    private readonly IOptions<PostgresOptions> _options;
+    private readonly DataGuardDataSource _dataSource;
 
     /// <summary>Initializes a new instance of the <see cref="RetentionHistory"/> class.</summary>
-    /// <param name="options">The PostgreSQL options.</param>
-    public RetentionHistory(IOptions<PostgresOptions> options) => _options = options;
+    /// <param name="dataSource">DataGuard's data source.</param>
+    public RetentionHistory(DataGuardDataSource dataSource) => _dataSource = dataSource;
 
     /// <summary>The latest runs, newest first, each with its policies' results.</summary>
     /// <param name="runs">How many runs.</param>
@@ -18,10 +18,9 @@ public sealed class RetentionHistory
     /// <returns>The runs.</returns>
     public async Task<IReadOnlyList<RecordedRetentionRun>> ReadAsync(int runs = 10, CancellationToken cancellationToken = default)
     {
-        var connection = new NpgsqlConnection(_options.Value.ConnectionString);
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             var command = new NpgsqlCommand(
                 """
                 SELECT r.id, r.started_at, r.finished_at, r.dry_run, r.run_by, s.policy, s.action, s.rows_affected, s.rows_held, s.batches, s.duration_ms, s.error

@@ -8,7 +8,7 @@ using Npgsql;
 namespace DataGuard.Postgres.Retention;
 
 /// <summary>Checks a policy against the catalog and compiles it to a <see cref="RetentionPlan"/>; every error names the policy.</summary>
-internal sealed class RetentionPlanner(IEnumerable<RetentionPredicate> predicates, RetentionOptions options)
+internal sealed class RetentionPlanner(IEnumerable<RetentionPredicate> predicates, RetentionOptions options, string defaultZone)
 {
     private static readonly string[] TimeTypes = ["date", "timestamp without time zone", "timestamp with time zone"];
     private static readonly string[] MarkerTypes = ["timestamp without time zone", "timestamp with time zone", "boolean"];
@@ -127,9 +127,9 @@ internal sealed class RetentionPlanner(IEnumerable<RetentionPredicate> predicate
         return families;
     }
 
-    private static async Task<string> RequireZoneAsync(NpgsqlConnection connection, RetentionPolicyOptions policy, CancellationToken cancellationToken)
+    private async Task<string> RequireZoneAsync(NpgsqlConnection connection, RetentionPolicyOptions policy, CancellationToken cancellationToken)
     {
-        var zone = string.IsNullOrWhiteSpace(policy.TimeZone) ? "UTC" : policy.TimeZone;
+        var zone = string.IsNullOrWhiteSpace(policy.TimeZone) ? defaultZone : policy.TimeZone;
         // Only zone names: PostgreSQL also parses offsets ('-05:00', 'UTC-5'), POSIX-style, as east of UTC: the sign
         // most people mean is the opposite one.
         var command = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = @zone)", connection);

@@ -36,8 +36,9 @@ public sealed class RetentionPolicyOptions : IRetentionPolicy
     public bool ArchivePartitions { get; set; }
 
     /// <summary>
-    /// Gets or sets the IANA time zone in which a <c>timestamp without time zone</c> or <c>date</c> timestamp column is
-    /// read (the zone the application wrote its wall-clock times in). Default: UTC. Ignored for <c>timestamptz</c>.
+    /// Gets or sets the IANA time zone name in which a <c>timestamp without time zone</c> or <c>date</c> timestamp column
+    /// is read (the zone the application wrote its wall-clock times in). Default: <c>DataGuard:TimeZone</c> (UTC unless
+    /// set). Ignored for <c>timestamptz</c>.
     /// </summary>
     public string? TimeZone { get; set; }
 

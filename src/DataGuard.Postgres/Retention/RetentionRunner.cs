@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using DataGuard.Backup;
@@ -24,44 +23,52 @@ namespace DataGuard.Postgres.Retention;
 public sealed class RetentionRunner
 {
     private const string LockName = "dataguard.retention";
-    private readonly IOptions<PostgresOptions> _postgres;
+    private readonly DataGuardDataSource _dataSource;
     private readonly IOptions<RetentionOptions> _options;
     private readonly IDistributedLock _lock;
     private readonly DataGuardMetrics _metrics;
     private readonly TimeProvider _time;
-    private readonly IServiceProvider _services;
+    private readonly Func<IBackupStorage> _storage;
+    private readonly IOptions<BackupOptions> _backup;
+    private readonly IOptions<DataGuardOptions> _root;
     private readonly IEnumerable<RetentionPredicate> _predicates;
     private readonly ILogger<RetentionRunner> _logger;
     private readonly IOptions<Export.ExportOptions> _export;
 
     /// <summary>Initializes a new instance of the <see cref="RetentionRunner"/> class.</summary>
-    /// <param name="postgres">The PostgreSQL options.</param>
+    /// <param name="dataSource">DataGuard's data source.</param>
     /// <param name="options">The retention options.</param>
     /// <param name="distributedLock">The lock that makes one replica run.</param>
     /// <param name="metrics">The metrics.</param>
     /// <param name="time">The clock (the cutoff is now minus each policy's age).</param>
-    /// <param name="services">The services (storage and codec, resolved only when a policy archives).</param>
+    /// <param name="storage">The storage, resolved only when a policy archives (a host without storage can still delete and anonymize).</param>
+    /// <param name="backup">The backup options: archives use the backups' compression and encryption.</param>
+    /// <param name="root">DataGuard's own options: the time zone of timestamp columns, unless a policy names its own.</param>
     /// <param name="predicates">The predicates registered in code.</param>
     /// <param name="logger">The logger.</param>
     /// <param name="export">The export options (subject holds cover the rows the subject data map links to the subject).</param>
     public RetentionRunner(
-        IOptions<PostgresOptions> postgres,
+        DataGuardDataSource dataSource,
         IOptions<RetentionOptions> options,
         IDistributedLock distributedLock,
         DataGuardMetrics metrics,
         TimeProvider time,
-        IServiceProvider services,
+        Func<IBackupStorage> storage,
+        IOptions<BackupOptions> backup,
+        IOptions<DataGuardOptions> root,
         IEnumerable<RetentionPredicate> predicates,
         ILogger<RetentionRunner> logger,
         IOptions<Export.ExportOptions> export)
     {
+        _storage = storage;
+        _backup = backup;
+        _root = root;
         _export = export;
-        _postgres = postgres;
+        _dataSource = dataSource;
         _options = options;
         _lock = distributedLock;
         _metrics = metrics;
         _time = time;
-        _services = services;
         _predicates = predicates;
         _logger = logger;
     }
@@ -73,7 +80,7 @@ public sealed class RetentionRunner
     {
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
-        var planner = new RetentionPlanner(_predicates, _options.Value);
+        var planner = new RetentionPlanner(_predicates, _options.Value, TimeZone);
         foreach (var policy in _options.Value.Policies)
         {
             await planner.PlanAsync(connection, policy, _time.GetUtcNow() - policy.MaxAge, cancellationToken).ConfigureAwait(false);
@@ -105,7 +112,7 @@ public sealed class RetentionRunner
             await using (connection.ConfigureAwait(false))
             {
                 // Every policy is compiled against the catalog, and every hold's value checked, before anything changes.
-                var planner = new RetentionPlanner(_predicates, _options.Value);
+                var planner = new RetentionPlanner(_predicates, _options.Value, TimeZone);
                         var guards = new RetentionGuards.Builder(_export.Value);
                 var now = _time.GetUtcNow();
                 var plans = new List<RetentionPlan>();
@@ -182,18 +189,21 @@ public sealed class RetentionRunner
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) => RetentionSchema.OpenAsync(_postgres.Value.ConnectionString, cancellationToken);
+    /// <summary>Gets DataGuard's time zone as a zone name PostgreSQL knows (a Windows id is converted).</summary>
+    private string TimeZone => TimeZoneInfo.TryConvertWindowsIdToIanaId(_root.Value.TimeZone, out var iana) ? iana : _root.Value.TimeZone;
+
+    private Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) => RetentionSession.OpenAsync(_dataSource, cancellationToken);
 
     private RetentionArchive OpenArchive(RetentionPlan plan, long runId, DateTimeOffset started)
     {
-        var backup = DataGuard.DependencyInjection.UnvalidatedOptions.Create<DataGuardOptions>(_services).Backup;
+        var backup = _backup.Value;
         var codec = new ArchiveCodec(backup.Compression, EncryptionKeyRingFactory.Create(backup.Encryption));
-        return new RetentionArchive(_services.GetRequiredService<IBackupStorage>(), codec, plan.Policy.Name, plan.Table.QualifiedName, runId, started);
+        return new RetentionArchive(_storage(), codec, plan.Policy.Name, plan.Table.QualifiedName, runId, started, _time);
     }
 
     private async Task<RetentionPolicyResult> RunPolicyAsync(NpgsqlConnection connection, RetentionPlan plan, RetentionGuards.Builder guards, long runId, DateTimeOffset started, bool dryRun, CancellationToken cancellationToken)
     {
-        var stopwatch = Stopwatch.StartNew();
+        var started0 = _time.GetTimestamp();
         var policy = plan.Policy;
         var action = policy.Action.ToString();
         var archives = new List<string>();
@@ -204,7 +214,7 @@ public sealed class RetentionRunner
             {
                 var outcome = await PartitionRetention.RunAsync(connection, plan, guards, _options.Value, dryRun, Archive, archives, cancellationToken).ConfigureAwait(false);
                 RetentionLog.PolicyDone(_logger, policy.Name, action, outcome.Rows, dryRun);
-                return new RetentionPolicyResult(policy.Name, action, outcome.Rows, outcome.HeldRows, outcome.Dropped.Count, 0, stopwatch.ElapsedMilliseconds, null, null, outcome.Dropped, null)
+                return new RetentionPolicyResult(policy.Name, action, outcome.Rows, outcome.HeldRows, outcome.Dropped.Count, 0, (long)_time.GetElapsedTime(started0).TotalMilliseconds, null, null, outcome.Dropped, null)
                 {
                     Archives = archives,
                     Kept = outcome.Kept,
@@ -213,7 +223,7 @@ public sealed class RetentionRunner
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                return Failed(plan, stopwatch, ex, archives);
+                return Failed(plan, started0, ex, archives);
             }
         }
 
@@ -234,13 +244,13 @@ public sealed class RetentionRunner
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return Failed(plan, stopwatch, ex, archives);
+            return Failed(plan, started0, ex, archives);
         }
 
         var held = survey.HeldOwn + survey.HeldByReferences;
         if (dryRun)
         {
-            return new RetentionPolicyResult(policy.Name, action, survey.Affected, held, 0, 0, stopwatch.ElapsedMilliseconds, survey.Oldest, survey.Newest, sample, null)
+            return new RetentionPolicyResult(policy.Name, action, survey.Affected, held, 0, 0, (long)_time.GetElapsedTime(started0).TotalMilliseconds, survey.Oldest, survey.Newest, sample, null)
             {
                 ParentsHeldByChildren = survey.HeldByReferences,
                 RowsKeptByReferences = survey.KeptByReferences,
@@ -255,7 +265,7 @@ public sealed class RetentionRunner
         RowRetention.Skipped? skipped = null;
         try
         {
-            skipped = await RowRetention.RunAsync(connection, plan, guards, _options.Value, done, Archive, archives, (survey.Expired * 2) + _options.Value.BatchSize, cancellationToken).ConfigureAwait(false);
+            skipped = await RowRetention.RunAsync(connection, plan, guards, _options.Value, done, Archive, archives, (survey.Expired * 2) + _options.Value.BatchSize, _time, cancellationToken).ConfigureAwait(false);
             RetentionLog.PolicyDone(_logger, policy.Name, action, done.Rows, dryRun);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -264,7 +274,7 @@ public sealed class RetentionRunner
             RetentionLog.PolicyFailed(_logger, policy.Name, failure);
         }
 
-        return new RetentionPolicyResult(policy.Name, action, done.Rows, held, done.Batches, done.LongestMs, stopwatch.ElapsedMilliseconds, survey.Oldest, survey.Newest, [], failure)
+        return new RetentionPolicyResult(policy.Name, action, done.Rows, held, done.Batches, done.LongestMs, (long)_time.GetElapsedTime(started0).TotalMilliseconds, survey.Oldest, survey.Newest, [], failure)
         {
             ParentsHeldByChildren = survey.HeldByReferences,
             RowsKeptByReferences = survey.KeptByReferences,
@@ -277,11 +287,11 @@ public sealed class RetentionRunner
         };
     }
 
-    private RetentionPolicyResult Failed(RetentionPlan plan, Stopwatch stopwatch, Exception ex, List<string> archives)
+    private RetentionPolicyResult Failed(RetentionPlan plan, long started0, Exception ex, List<string> archives)
     {
         var failure = Describe(ex);
         RetentionLog.PolicyFailed(_logger, plan.Policy.Name, failure);
-        return new RetentionPolicyResult(plan.Policy.Name, plan.Policy.Action.ToString(), 0, 0, 0, 0, stopwatch.ElapsedMilliseconds, null, null, [], failure) { Archives = archives };
+        return new RetentionPolicyResult(plan.Policy.Name, plan.Policy.Action.ToString(), 0, 0, 0, 0, (long)_time.GetElapsedTime(started0).TotalMilliseconds, null, null, [], failure) { Archives = archives };
     }
 
     /// <summary>One line for the audit trail: the exception type and message (storage and PostgreSQL messages carry no secrets).</summary>

@@ -14,11 +14,11 @@ public sealed partial class RetentionScheduler : CronBackgroundService
     /// <summary>Initializes a new instance of the <see cref="RetentionScheduler"/> class.</summary>
     /// <param name="runner">The runner.</param>
     /// <param name="options">The retention options.</param>
-    /// <param name="services">The services, for the time zone.</param>
+    /// <param name="root">DataGuard's own options (the time zone).</param>
     /// <param name="time">The clock.</param>
     /// <param name="logger">The logger.</param>
-    public RetentionScheduler(RetentionRunner runner, IOptions<RetentionOptions> options, IServiceProvider services, TimeProvider time, ILogger<RetentionScheduler> logger)
-        : base(services, time)
+    public RetentionScheduler(RetentionRunner runner, IOptions<RetentionOptions> options, IOptions<DataGuard.Configuration.DataGuardOptions> root, TimeProvider time, ILogger<RetentionScheduler> logger)
+        : base(root, time)
     {
         _runner = runner;
         _options = options;

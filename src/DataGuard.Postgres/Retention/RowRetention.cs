@@ -38,6 +38,7 @@ internal static class RowRetention
         Func<RetentionArchive> archive,
         List<string> archives,
         long expectedAtMost,
+        TimeProvider time,
         CancellationToken cancellationToken)
     {
         var action = plan.Policy.Action;
@@ -55,7 +56,7 @@ internal static class RowRetention
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+                var started = time.GetTimestamp();
                 var (picked, affected, last) = await RetentionBatches.RunOnceAsync(
                     connection,
                     options,
@@ -77,7 +78,7 @@ internal static class RowRetention
                 after = last!;
                 if (affected > 0)
                 {
-                    totals.Add(affected, stopwatch.ElapsedMilliseconds);
+                    totals.Add(affected, (long)time.GetElapsedTime(started).TotalMilliseconds);
                 }
 
                 if (totals.Rows > expectedAtMost)

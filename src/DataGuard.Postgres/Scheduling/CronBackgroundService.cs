@@ -1,21 +1,23 @@
 using DataGuard.Configuration;
 using DataGuard.Scheduling;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace DataGuard.Postgres.Scheduling;
 
-/// <summary>Runs a job at each slot of a cron schedule (in <c>Backup:TimeZone</c>); an empty schedule turns it off. A failed run is reported and the next slot comes.</summary>
+/// <summary>Runs a job at each slot of a cron schedule (in <c>DataGuard:TimeZone</c>); an empty schedule turns it off. A failed run is reported and the next slot comes.</summary>
 public abstract class CronBackgroundService : BackgroundService
 {
-    private readonly IServiceProvider _services;
+    private readonly string _timeZone;
     private readonly TimeProvider _time;
 
     /// <summary>Initializes a new instance of the <see cref="CronBackgroundService"/> class.</summary>
-    /// <param name="services">The services, for the time zone.</param>
+    /// <param name="root">DataGuard's own options: the time zone schedules are read in.</param>
     /// <param name="time">The clock.</param>
-    protected CronBackgroundService(IServiceProvider services, TimeProvider time)
+    protected CronBackgroundService(IOptions<DataGuardOptions> root, TimeProvider time)
     {
-        _services = services;
+        ArgumentNullException.ThrowIfNull(root);
+        _timeZone = root.Value.TimeZone;
         _time = time;
     }
 
@@ -41,8 +43,7 @@ public abstract class CronBackgroundService : BackgroundService
             return;
         }
 
-        var zone = DataGuard.DependencyInjection.UnvalidatedOptions.Create<DataGuardOptions>(_services).Backup.TimeZone;
-        var schedule = CronSchedule.Parse(Schedule, zone);
+        var schedule = CronSchedule.Parse(Schedule, _timeZone);
         try
         {
             while (!stoppingToken.IsCancellationRequested && schedule.GetNextOccurrence(_time.GetUtcNow()) is { } next)

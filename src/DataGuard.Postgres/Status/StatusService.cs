@@ -1,5 +1,4 @@
 using System.Globalization;
-using DataGuard.Configuration;
 using DataGuard.Pitr;
 using DataGuard.Postgres.Export;
 using DataGuard.Postgres.Migrations;
@@ -16,16 +15,19 @@ namespace DataGuard.Postgres.Status;
 /// </summary>
 public sealed class StatusService
 {
-    private readonly IServiceProvider _services;
+    private readonly Parts _parts;
     private readonly TimeProvider _time;
+    private readonly HealthCheckService? _health;
 
     /// <summary>Initializes a new instance of the <see cref="StatusService"/> class.</summary>
-    /// <param name="services">The services the parts come from.</param>
+    /// <param name="parts">The parts the report reads.</param>
     /// <param name="time">The clock.</param>
-    public StatusService(IServiceProvider services, TimeProvider time)
+    /// <param name="health">The health checks (the backup, WAL and drill parts come from them), when the host has them.</param>
+    internal StatusService(Parts parts, TimeProvider time, HealthCheckService? health = null)
     {
-        _services = services;
+        _parts = parts;
         _time = time;
+        _health = health;
     }
 
     /// <summary>Reads every part.</summary>
@@ -35,11 +37,9 @@ public sealed class StatusService
     public async Task<StatusReport> ReadAsync(string? migrationsDirectory = null, CancellationToken cancellationToken = default)
     {
         var items = new List<StatusItem>();
-        var health = _services.GetService(typeof(HealthCheckService)) as HealthCheckService;
-        var checks = health is null ? null : await health.CheckHealthAsync(r => r.Tags.Contains("dataguard"), cancellationToken).ConfigureAwait(false);
-        var options = DataGuard.DependencyInjection.UnvalidatedOptions.Create<DataGuardOptions>(_services);
+        var checks = _health is null ? null : await _health.CheckHealthAsync(r => r.Tags.Contains("dataguard"), cancellationToken).ConfigureAwait(false);
         items.Add(FromHealth("backup", checks, DataGuard.Health.BackupHealthCheck.Name));
-        if (options.Pitr.Enabled)
+        if (_parts.Pitr.Value.Enabled)
         {
             items.Add(await PartAsync("pitr", PitrAsync, cancellationToken).ConfigureAwait(false));
             items.Add(FromHealth("wal", checks, DataGuard.Postgres.Health.WalArchiveHealthCheck.Name));
@@ -75,7 +75,7 @@ public sealed class StatusService
 
     private async Task<StatusItem> PitrAsync(CancellationToken cancellationToken)
     {
-        var status = await ((WalArchiveInspector)_services.GetService(typeof(WalArchiveInspector))!).InspectAsync(cancellationToken).ConfigureAwait(false);
+        var status = await _parts.Wal.InspectAsync(cancellationToken).ConfigureAwait(false);
         if (status.EarliestRestorableTime is not { } from || status.LatestRestorableTime is not { } to)
         {
             return new StatusItem("pitr", StatusState.Failing, "no restorable window: a base backup and the WAL after it are needed");
@@ -87,13 +87,13 @@ public sealed class StatusService
 
     private async Task<StatusItem> RetentionAsync(CancellationToken cancellationToken)
     {
-        var policies = ((IOptions<RetentionOptions>)_services.GetService(typeof(IOptions<RetentionOptions>))!).Value.Policies;
+        var policies = _parts.Retention.Value.Policies;
         if (policies.Count == 0)
         {
             return new StatusItem("retention", StatusState.Off, "no retention policy configured");
         }
 
-        var runs = await ((RetentionHistory)_services.GetService(typeof(RetentionHistory))!).ReadAsync(10, cancellationToken).ConfigureAwait(false);
+        var runs = await _parts.RetentionHistory.ReadAsync(10, cancellationToken).ConfigureAwait(false);
         var last = runs.FirstOrDefault(r => !r.DryRun);
         if (last is null)
         {
@@ -109,13 +109,13 @@ public sealed class StatusService
 
     private async Task<StatusItem> MigrationsAsync(string? directory, CancellationToken cancellationToken)
     {
-        directory ??= ((IOptions<MigrationsOptions>)_services.GetService(typeof(IOptions<MigrationsOptions>))!).Value.Directory;
+        directory ??= _parts.Migrations.Value.Directory;
         if (!System.IO.Directory.Exists(directory))
         {
             return new StatusItem("migrations", StatusState.Off, $"no migrations folder at {directory}");
         }
 
-        var rows = await ((Migrator)_services.GetService(typeof(Migrator))!).StatusAsync(DataGuard.Migrations.MigrationDirectory.Read(directory), cancellationToken).ConfigureAwait(false);
+        var rows = await _parts.Migrator.StatusAsync(DataGuard.Migrations.MigrationDirectory.Read(directory), cancellationToken).ConfigureAwait(false);
         var pending = rows.Count(r => r.State is "pending" or "rolledback");
         var drifted = rows.Count(r => r.Drifted);
         var dirty = rows.Count(r => r.State is "dirty" or "failed");
@@ -126,17 +126,28 @@ public sealed class StatusService
 
     private async Task<StatusItem> ExportAsync(CancellationToken cancellationToken)
     {
-        var subject = ((IOptions<ExportOptions>)_services.GetService(typeof(IOptions<ExportOptions>))!).Value.Subject.Table;
+        var subject = _parts.Export.Value.Subject.Table;
         if (string.IsNullOrWhiteSpace(subject))
         {
             return new StatusItem("export", StatusState.Off, "self-service export is not configured (Export:Subject)");
         }
 
-        var stats = await ((ExportJobs)_services.GetService(typeof(ExportJobs))!).StatsAsync(cancellationToken).ConfigureAwait(false);
+        var stats = await _parts.ExportJobs.StatsAsync(cancellationToken).ConfigureAwait(false);
         var text = string.Create(CultureInfo.InvariantCulture, $"{stats.Pending} pending, {stats.Running} running, {stats.FailedLastDay} failed in 24 h; ready in p50 {Seconds(stats.P50)}, p95 {Seconds(stats.P95)}");
         var slow = stats.P95 > TimeSpan.FromMinutes(5);
         return new StatusItem("export", stats.FailedLastDay > 0 || slow ? StatusState.Warning : StatusState.Ok, text);
     }
+
+    /// <summary>What the status report reads, injected as one dependency.</summary>
+    internal sealed record Parts(
+        IOptions<PitrOptions> Pitr,
+        WalArchiveInspector Wal,
+        IOptions<RetentionOptions> Retention,
+        RetentionHistory RetentionHistory,
+        IOptions<MigrationsOptions> Migrations,
+        Migrator Migrator,
+        IOptions<ExportOptions> Export,
+        ExportJobs ExportJobs);
 
     private static string Seconds(TimeSpan? value) => value is { } v ? string.Create(CultureInfo.InvariantCulture, $"{v.TotalSeconds:F1} s") : "-";
 }

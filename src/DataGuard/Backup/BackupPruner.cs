@@ -1,3 +1,4 @@
+using DataGuard.Pitr;
 using System.Text.Json;
 using DataGuard.Configuration;
 using DataGuard.Storage;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using DataGuard.Backup.Encryption;
 using DataGuard.IO;
 
@@ -11,11 +10,11 @@ namespace DataGuard.Backup;
 /// second read matches the manifest too, and compares row counts with the manifest. A failed restore says what state
 /// the target is in, and drops a database it created (unless asked to keep it).
 /// </summary>
-internal sealed class BackupRestorer(IBackupProvider provider, BackupVerifier verifier, EncryptionKeyRing keys)
+internal sealed class BackupRestorer(IBackupProvider provider, BackupVerifier verifier, EncryptionKeyRing keys, TimeProvider time)
 {
     public async Task<RestoreResult> RestoreAsync(BackupManifest manifest, RestoreRequest request, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
     {
-        var stopwatch = Stopwatch.StartNew();
+        var started = time.GetTimestamp();
         if (!request.SkipChecksumVerification)
         {
             await verifier.CheckChecksumAsync(manifest, progress, cancellationToken).ConfigureAwait(false);
@@ -63,7 +62,7 @@ internal sealed class BackupRestorer(IBackupProvider provider, BackupVerifier ve
             .OrderBy(t => t.Key, StringComparer.Ordinal)
             .Select(t => new TableRowCheck(t.Key, t.Value, counts.TryGetValue(t.Key, out var actual) ? actual : null))
             .ToList();
-        return new RestoreResult(manifest.Id, preparation.Target, stopwatch.Elapsed.TotalSeconds, tables);
+        return new RestoreResult(manifest.Id, preparation.Target, time.GetElapsedTime(started).TotalSeconds, tables);
     }
 
     private static string Prefix(BackupManifest manifest, Exception ex) =>

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using DataGuard.Backup.Encryption;
 using DataGuard.Configuration;
 using DataGuard.Storage;
@@ -27,13 +26,13 @@ internal sealed class BackupRunner(
     public async Task<BackupManifest> RunAsync(DateTimeOffset? scheduledFor, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
     {
         var startedAt = time.GetUtcNow();
-        var stopwatch = Stopwatch.StartNew();
+        var started = time.GetTimestamp();
         var id = BackupIds.NewId(provider.Kind, startedAt);
         try
         {
             var manifest = await RunCoreAsync(id, startedAt, scheduledFor, progress, cancellationToken).ConfigureAwait(false);
-            metrics.BackupFinished(provider.Kind, manifest.Status == BackupStatus.VerificationFailed ? "failure" : "success", stopwatch.Elapsed.TotalSeconds, manifest.StoredSize, manifest.CompletedAt);
-            BackupLog.Succeeded(logger, id, manifest.RawSize, manifest.StoredSize, stopwatch.Elapsed.TotalSeconds, manifest.Status.ToString());
+            metrics.BackupFinished(provider.Kind, manifest.Status == BackupStatus.VerificationFailed ? "failure" : "success", time.GetElapsedTime(started).TotalSeconds, manifest.StoredSize, manifest.CompletedAt);
+            BackupLog.Succeeded(logger, id, manifest.RawSize, manifest.StoredSize, time.GetElapsedTime(started).TotalSeconds, manifest.Status.ToString());
             return manifest.Status == BackupStatus.VerificationFailed
                 ? throw new ArchiveIntegrityException(ArchiveProblem.Unknown, $"Backup {id} was stored but failed verification: {manifest.Verification!.Detail}") { BackupId = id, Operation = "backup.verify" }
                 : manifest;
@@ -41,7 +40,7 @@ internal sealed class BackupRunner(
         catch (Exception ex) when (ex is not ArchiveIntegrityException)
         {
             var outcome = ex is OperationCanceledException ? "cancelled" : "failure";
-            metrics.BackupFinished(provider.Kind, outcome, stopwatch.Elapsed.TotalSeconds, null, time.GetUtcNow());
+            metrics.BackupFinished(provider.Kind, outcome, time.GetElapsedTime(started).TotalSeconds, null, time.GetUtcNow());
             BackupLog.AttemptFailed(logger, id, ex.Message);
             if (ex is DataGuardException { BackupId: null } dataGuard)
             {

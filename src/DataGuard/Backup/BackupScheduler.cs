@@ -1,3 +1,4 @@
+using DataGuard.Pitr;
 using DataGuard.Coordination;
 using DataGuard.Configuration;
 using DataGuard.Scheduling;
@@ -23,6 +24,7 @@ public sealed class BackupScheduler : BackgroundService
     private readonly IDistributedLock _lock;
     private readonly BackupOptions _options;
     private readonly PitrOptions _pitr;
+    private readonly string _timeZone;
     private readonly TimeProvider _time;
     private readonly ILogger<BackupScheduler> _logger;
 
@@ -30,17 +32,22 @@ public sealed class BackupScheduler : BackgroundService
     /// <param name="backups">The backup service.</param>
     /// <param name="state">Where run outcomes are recorded.</param>
     /// <param name="distributedLock">The lock shared by the replicas.</param>
-    /// <param name="options">The options.</param>
+    /// <param name="options">The backup options.</param>
+    /// <param name="pitr">The point-in-time recovery options (base backup schedule).</param>
+    /// <param name="root">DataGuard's own options (the time zone schedules are read in).</param>
     /// <param name="time">The clock.</param>
     /// <param name="logger">The logger.</param>
-    public BackupScheduler(BackupService backups, BackupRunState state, IDistributedLock distributedLock, IOptions<DataGuardOptions> options, TimeProvider time, ILogger<BackupScheduler> logger)
+    public BackupScheduler(BackupService backups, BackupRunState state, IDistributedLock distributedLock, IOptions<BackupOptions> options, IOptions<PitrOptions> pitr, IOptions<DataGuardOptions> root, TimeProvider time, ILogger<BackupScheduler> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(pitr);
+        ArgumentNullException.ThrowIfNull(root);
         _backups = backups;
         _state = state;
         _lock = distributedLock;
-        _options = options.Value.Backup;
-        _pitr = options.Value.Pitr;
+        _options = options.Value;
+        _pitr = pitr.Value;
+        _timeZone = root.Value.TimeZone;
         _time = time;
         _logger = logger;
     }
@@ -124,7 +131,7 @@ public sealed class BackupScheduler : BackgroundService
             return;
         }
 
-        var schedule = CronSchedule.Parse(cron, _options.TimeZone);
+        var schedule = CronSchedule.Parse(cron, _timeZone);
         try
         {
             if (await FindMissedSlotAsync(kind, schedule, stoppingToken).ConfigureAwait(false) is { } missed)

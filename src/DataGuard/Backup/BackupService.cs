@@ -1,3 +1,4 @@
+using DataGuard.Pitr;
 using DataGuard.Backup.Encryption;
 using DataGuard.Configuration;
 using DataGuard.Storage;
@@ -31,18 +32,20 @@ public sealed class BackupService
     /// <summary>Initializes a new instance of the <see cref="BackupService"/> class.</summary>
     /// <param name="providers">The registered backup providers.</param>
     /// <param name="storage">The storage.</param>
-    /// <param name="options">The options.</param>
+    /// <param name="options">The backup options.</param>
+    /// <param name="pitr">The point-in-time recovery options (the window).</param>
     /// <param name="wal">The WAL archive, for window retention.</param>
     /// <param name="metrics">The metrics.</param>
     /// <param name="time">The clock.</param>
     /// <param name="logger">The logger.</param>
-    public BackupService(IEnumerable<IBackupProvider> providers, IBackupStorage storage, IOptions<DataGuardOptions> options, Pitr.WalArchive wal, DataGuardMetrics metrics, TimeProvider time, ILogger<BackupService> logger)
+    public BackupService(IEnumerable<IBackupProvider> providers, IBackupStorage storage, IOptions<BackupOptions> options, IOptions<PitrOptions> pitr, Pitr.WalArchive wal, DataGuardMetrics metrics, TimeProvider time, ILogger<BackupService> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(pitr);
         _providers = providers;
         _storage = storage;
-        _options = options.Value.Backup;
-        _pitr = options.Value.Pitr;
+        _options = options.Value;
+        _pitr = pitr.Value;
         _wal = wal;
         _keys = EncryptionKeyRingFactory.Create(_options.Encryption);
         _metrics = metrics;
@@ -164,7 +167,7 @@ public sealed class BackupService
         }
 
         var provider = Provider(manifest.Kind);
-        return await new BackupRestorer(provider, Verifier(provider), _keys).RestoreAsync(manifest, request, progress, cancellationToken).ConfigureAwait(false);
+        return await new BackupRestorer(provider, Verifier(provider), _keys, _time).RestoreAsync(manifest, request, progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using DataGuard.Backup.Encryption;
 using DataGuard.IO;
 using DataGuard.Storage;
@@ -16,18 +15,18 @@ internal sealed class BackupVerifier(IBackupProvider provider, IBackupStorage st
 {
     public async Task<BackupVerification> VerifyStoredAsync(BackupManifest manifest, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
     {
-        var stopwatch = Stopwatch.StartNew();
+        var started = time.GetTimestamp();
         try
         {
             var entries = await ReadThroughAsync(manifest, progress, cancellationToken).ConfigureAwait(false);
             var decoded = (manifest.Encryption is null ? string.Empty : "decrypted, ") + (manifest.Compression.Algorithm == "none" ? "read" : "decompressed");
             var detail = $"size and SHA-256 match; {decoded} {manifest.RawSize} bytes; {entries} entries in the table of contents";
-            return new BackupVerification(time.GetUtcNow(), true, detail, stopwatch.Elapsed.TotalSeconds, entries);
+            return new BackupVerification(time.GetUtcNow(), true, detail, time.GetElapsedTime(started).TotalSeconds, entries);
         }
         catch (Exception ex) when (ex is DataGuardException or IOException)
         {
             BackupLog.VerificationFailed(logger, manifest.Id, ex.Message);
-            return new BackupVerification(time.GetUtcNow(), false, ex.Message, stopwatch.Elapsed.TotalSeconds, null);
+            return new BackupVerification(time.GetUtcNow(), false, ex.Message, time.GetElapsedTime(started).TotalSeconds, null);
         }
     }
 

@@ -1,21 +1,18 @@
 namespace DataGuard.Configuration;
 
 /// <summary>
-/// The root of DataGuard's options, bound from the configuration section <c>DataGuard</c>
-/// (appsettings.json, environment variables such as <c>DataGuard__Storage__Provider</c>) and from code.
-/// Provider packages bind their own parts (<c>DataGuard:Postgres</c>, <c>DataGuard:Storage:S3</c>).
+/// The options of the section <c>DataGuard</c> itself. Every feature binds its own section below it
+/// (<c>DataGuard:Storage</c>, <c>DataGuard:Backup</c>, <c>DataGuard:Pitr</c>, and in the provider packages
+/// <c>DataGuard:Postgres</c>, <c>DataGuard:Retention</c>, ...), each with its own validator.
 /// </summary>
 public sealed class DataGuardOptions
 {
     /// <summary>The configuration section DataGuard reads.</summary>
     public const string SectionName = "DataGuard";
 
-    /// <summary>Gets or sets where archives live.</summary>
-    public StorageOptions Storage { get; set; } = new();
-
-    /// <summary>Gets or sets how and when backups are made and kept.</summary>
-    public BackupOptions Backup { get; set; } = new();
-
-    /// <summary>Gets or sets point-in-time recovery.</summary>
-    public PitrOptions Pitr { get; set; } = new();
+    /// <summary>
+    /// Gets or sets the one time zone of DataGuard (IANA or Windows id): every schedule is read in it, and so are
+    /// <c>timestamp without time zone</c> and <c>date</c> columns unless a retention policy names its own. Default: UTC.
+    /// </summary>
+    public string TimeZone { get; set; } = "UTC";
 }

@@ -29,9 +29,9 @@ public static class DataGuardBuilderExtensions
             return builder;
         }
 
-        services.AddOptions<TOptions>().ValidateOnStart();
+        services.AddOptionsWithValidateOnStart<TOptions, TValidator>();
         services.AddSingleton<IConfigureOptions<TOptions>>(sp => new ConfigureFromOptionalConfiguration<TOptions>(sp.GetService<IConfiguration>(), sectionPath));
-        services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
+        services.AddSingleton(new Configuration.OptionsSection(sectionPath, typeof(TOptions)));
         return builder;
     }
 

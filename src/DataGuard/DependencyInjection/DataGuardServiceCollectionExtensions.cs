@@ -1,3 +1,5 @@
+using DataGuard.Backup;
+using DataGuard.Pitr;
 using DataGuard.Diagnostics;
 using DataGuard.Configuration;
 using DataGuard.Storage;
@@ -21,12 +23,13 @@ public static class DataGuardServiceCollectionExtensions
     public static IDataGuardBuilder AddDataGuard(this IServiceCollection services) => services.AddDataGuard(configure: null);
 
     /// <summary>
-    /// Adds DataGuard's engine, with options bound from the configuration section <c>DataGuard</c> and then
-    /// changed by <paramref name="configure"/>. Safe to call more than once: later calls only add their
-    /// <paramref name="configure"/>.
+    /// Adds DataGuard's engine, with its options bound from the configuration section <c>DataGuard</c> (each feature
+    /// from its own section: <c>DataGuard:Storage</c>, <c>DataGuard:Backup</c>, <c>DataGuard:Pitr</c>; change them in code
+    /// with <c>services.Configure&lt;BackupOptions&gt;(...)</c>), and <paramref name="configure"/> applied to the section's
+    /// own options (the time zone). Safe to call more than once: later calls only add their <paramref name="configure"/>.
     /// </summary>
     /// <param name="services">The service collection.</param>
-    /// <param name="configure">Changes the options after configuration was bound.</param>
+    /// <param name="configure">Changes <see cref="DataGuardOptions"/> after configuration was bound.</param>
     /// <returns>The builder that provider packages extend.</returns>
     public static IDataGuardBuilder AddDataGuard(this IServiceCollection services, Action<DataGuardOptions>? configure)
     {
@@ -52,12 +55,17 @@ public static class DataGuardServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddLogging();
         builder.AddDataGuardOptions<DataGuardOptions, DataGuardOptionsValidator>(DataGuardOptions.SectionName);
+        builder.AddDataGuardOptions<StorageOptions, StorageOptionsValidator>(StorageOptions.SectionPath);
+        builder.AddDataGuardOptions<Backup.BackupOptions, Backup.BackupOptionsValidator>(Backup.BackupOptions.SectionPath);
+        builder.AddDataGuardOptions<Pitr.PitrOptions, Pitr.PitrOptionsValidator>(Pitr.PitrOptions.SectionPath);
 
         builder.AddStorageProvider(StorageOptions.FileSystemProvider, sp =>
             new FileSystemBackupStorage(
-                sp.GetRequiredService<IOptions<DataGuardOptions>>().Value.Storage.FileSystem,
+                sp.GetRequiredService<IOptions<StorageOptions>>().Value.FileSystem,
                 sp.GetRequiredService<ILogger<FileSystemBackupStorage>>()));
         services.TryAddSingleton<IBackupStorage>(SelectStorage);
+        services.TryAddSingleton<Func<IBackupStorage>>(sp => sp.GetRequiredService<IBackupStorage>);
+        services.TryAddSingleton<Func<Backup.BackupService>>(sp => sp.GetRequiredService<Backup.BackupService>);
 
         builder.AddDoctorCheck<ConfigurationDoctorCheck>();
         builder.AddDoctorCheck<StorageDoctorCheck>();
@@ -81,7 +89,7 @@ public static class DataGuardServiceCollectionExtensions
 
     private static IBackupStorage SelectStorage(IServiceProvider services)
     {
-        var provider = services.GetRequiredService<IOptions<DataGuardOptions>>().Value.Storage.Provider;
+        var provider = services.GetRequiredService<IOptions<StorageOptions>>().Value.Provider;
         var registration = StorageProviderSelector.Select(provider, services.GetServices<StorageProviderRegistration>())
             ?? throw new DataGuardException($"DataGuard:Storage:Provider '{provider}' is not a registered storage provider.")
             {

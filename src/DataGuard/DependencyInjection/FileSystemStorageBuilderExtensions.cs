@@ -1,4 +1,5 @@
-using DataGuard.Configuration;
+using DataGuard.Storage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DataGuard.DependencyInjection;
 
@@ -15,12 +16,13 @@ public static class FileSystemStorageBuilderExtensions
     public static IDataGuardBuilder AddFileSystemStorage(this IDataGuardBuilder builder, string? root = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddDataGuard(options =>
+        builder.Services.AddDataGuard();
+        builder.Services.Configure<StorageOptions>(options =>
         {
-            options.Storage.Provider = StorageOptions.FileSystemProvider;
+            options.Provider = StorageOptions.FileSystemProvider;
             if (root is not null)
             {
-                options.Storage.FileSystem.Root = root;
+                options.FileSystem.Root = root;
             }
         });
         return builder;

@@ -1,3 +1,4 @@
+using DataGuard.Storage;
 using DataGuard.Configuration;
 
 namespace DataGuard.DependencyInjection;

@@ -1,5 +1,4 @@
 using DataGuard.Backup;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace DataGuard.Diagnostics;
@@ -9,12 +8,12 @@ internal static class BackupCatalogLines
 {
     public const string Name = "backups";
 
-    public static async Task<IReadOnlyList<DoctorCheckResult>> ReadAsync(IServiceProvider services, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<DoctorCheckResult>> ReadAsync(Func<BackupService> backups, CancellationToken cancellationToken)
     {
         BackupCatalog catalog;
         try
         {
-            catalog = await services.GetRequiredService<BackupService>().GetCatalogAsync(cancellationToken).ConfigureAwait(false);
+            catalog = await backups().GetCatalogAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OptionsValidationException or DataGuardException or FormatException)
         {

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace DataGuard.Diagnostics;
 
 /// <summary>Doctor check: every DataGuard option validates, as it must for the host to start.</summary>
-internal sealed class ConfigurationDoctorCheck(IServiceProvider services) : IDoctorCheck
+internal sealed class ConfigurationDoctorCheck(IStartupValidator? validator = null) : IDoctorCheck
 {
     public string Name => "configuration";
 
@@ -14,7 +14,7 @@ internal sealed class ConfigurationDoctorCheck(IServiceProvider services) : IDoc
         IReadOnlyList<DoctorCheckResult> results;
         try
         {
-            (services.GetService(typeof(IStartupValidator)) as IStartupValidator)?.Validate();
+            validator?.Validate();
             results = [DoctorCheckResult.Ok(Name, "all options valid")];
         }
         catch (Exception ex) when (ex is OptionsValidationException or AggregateException)

@@ -1,5 +1,4 @@
 using DataGuard.Storage;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace DataGuard.Diagnostics;
@@ -8,7 +7,7 @@ namespace DataGuard.Diagnostics;
 /// Doctor check: the configured storage takes a probe object (put, get, list, delete) and which optional features it
 /// has; then, once it works, whether every backup manifest in it reads and verifies.
 /// </summary>
-internal sealed class StorageDoctorCheck(IServiceProvider services) : IDoctorCheck
+internal sealed class StorageDoctorCheck(Func<IBackupStorage> storageFactory, Func<Backup.BackupService> backups) : IDoctorCheck
 {
     public string Name => "storage";
 
@@ -19,7 +18,7 @@ internal sealed class StorageDoctorCheck(IServiceProvider services) : IDoctorChe
         IBackupStorage storage;
         try
         {
-            storage = services.GetRequiredService<IBackupStorage>();
+            storage = storageFactory();
         }
         catch (Exception ex) when (ex is OptionsValidationException or DataGuardException)
         {
@@ -41,7 +40,7 @@ internal sealed class StorageDoctorCheck(IServiceProvider services) : IDoctorChe
         var features = probe.Steps.Where(step => step.Optional)
             .Select(step => $"{step.Name} {(step.Succeeded ? "yes" : "no")}");
         results.Add(DoctorCheckResult.Ok($"{Name} features", string.Join(", ", features)));
-        results.AddRange(await BackupCatalogLines.ReadAsync(services, cancellationToken).ConfigureAwait(false));
+        results.AddRange(await BackupCatalogLines.ReadAsync(backups, cancellationToken).ConfigureAwait(false));
         return results;
     }
 }

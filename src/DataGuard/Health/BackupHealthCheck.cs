@@ -25,12 +25,12 @@ public sealed class BackupHealthCheck : IHealthCheck
     /// <param name="state">This host's run outcomes.</param>
     /// <param name="options">The options.</param>
     /// <param name="time">The clock.</param>
-    public BackupHealthCheck(BackupService backups, BackupRunState state, IOptions<DataGuardOptions> options, TimeProvider time)
+    public BackupHealthCheck(BackupService backups, BackupRunState state, IOptions<BackupOptions> options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         _backups = backups;
         _state = state;
-        _options = options.Value.Backup;
+        _options = options.Value;
         _time = time;
     }
 

@@ -28,11 +28,11 @@ public sealed class WalArchive
     /// <param name="storage">The storage.</param>
     /// <param name="options">The options (compression and encryption are those of backups).</param>
     /// <param name="logger">The logger.</param>
-    public WalArchive(IBackupStorage storage, IOptions<DataGuardOptions> options, ILogger<WalArchive> logger)
+    public WalArchive(IBackupStorage storage, IOptions<BackupOptions> options, ILogger<WalArchive> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _storage = storage;
-        _options = options.Value.Backup;
+        _options = options.Value;
         _keys = EncryptionKeyRingFactory.Create(_options.Encryption);
         _logger = logger;
     }

@@ -15,12 +15,12 @@ public sealed class WalArchiveInspector
     /// <param name="archive">The WAL archive.</param>
     /// <param name="backups">The backups.</param>
     /// <param name="options">The options.</param>
-    public WalArchiveInspector(WalArchive archive, BackupService backups, IOptions<DataGuardOptions> options)
+    public WalArchiveInspector(WalArchive archive, BackupService backups, IOptions<PitrOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
         _archive = archive;
         _backups = backups;
-        _options = options.Value.Pitr;
+        _options = options.Value;
     }
 
     /// <summary>Gets the WAL segment size the archive is read with.</summary>

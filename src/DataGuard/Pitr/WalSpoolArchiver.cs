@@ -13,14 +13,17 @@ public sealed class WalSpoolArchiver
 {
     private readonly WalArchive _archive;
     private readonly ILogger<WalSpoolArchiver> _logger;
+    private readonly TimeProvider _time;
 
     /// <summary>Initializes a new instance of the <see cref="WalSpoolArchiver"/> class.</summary>
     /// <param name="archive">The WAL archive.</param>
     /// <param name="logger">The logger.</param>
-    public WalSpoolArchiver(WalArchive archive, ILogger<WalSpoolArchiver> logger)
+    /// <param name="time">The clock (the wait between passes).</param>
+    public WalSpoolArchiver(WalArchive archive, ILogger<WalSpoolArchiver> logger, TimeProvider time)
     {
         _archive = archive;
         _logger = logger;
+        _time = time;
     }
 
     /// <summary>Pushes everything in the spool once.</summary>
@@ -68,7 +71,7 @@ public sealed class WalSpoolArchiver
             var (archived, failed) = await RunOnceAsync(spool, parallelism, cancellationToken).ConfigureAwait(false);
             if (archived == 0 || failed > 0)
             {
-                await Task.Delay(interval, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(interval, _time, cancellationToken).ConfigureAwait(false);
             }
         }
     }

@@ -76,7 +76,7 @@ public sealed class ArchiveFormatCompatibilityTests
         Assert.True(restored.RowCountsMatch);
         await AssertFetchesFixtureSegmentAsync(harness.Services.GetRequiredService<WalArchive>());
 
-        void Encrypt(DataGuardOptions o)
+        void Encrypt(AllOptions o)
         {
             o.Backup.Encryption.KeyId = "k2";
             o.Backup.Encryption.Key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));

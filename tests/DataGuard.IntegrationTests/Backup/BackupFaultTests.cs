@@ -247,7 +247,7 @@ public sealed class BackupFaultTests
         return services.BuildServiceProvider().GetRequiredService<BackupService>();
     }
 
-    private static Action<DataGuard.Configuration.DataGuardOptions> Encrypt(string keyId, byte[] key) => o =>
+    private static Action<AllOptions> Encrypt(string keyId, byte[] key) => o =>
     {
         o.Backup.Encryption.KeyId = keyId;
         o.Backup.Encryption.Key = Convert.ToBase64String(key);

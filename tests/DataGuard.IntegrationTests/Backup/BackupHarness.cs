@@ -29,7 +29,7 @@ public sealed class BackupHarness : IAsyncDisposable
 
     public TestBucket? Bucket { get; private set; }
 
-    public static async Task<BackupHarness> CreateAsync(bool s3 = false, Action<DataGuardOptions>? configure = null, string? s3Endpoint = null, Action<PostgresOptions>? postgres = null)
+    public static async Task<BackupHarness> CreateAsync(bool s3 = false, Action<AllOptions>? configure = null, string? s3Endpoint = null, Action<PostgresOptions>? postgres = null)
     {
         var harness = new BackupHarness(await TestPostgres.CreateDatabaseAsync());
         Action<IDataGuardBuilder> storage;
@@ -55,7 +55,7 @@ public sealed class BackupHarness : IAsyncDisposable
     }
 
     /// <summary>Another "host" (service provider) over the same database and storage, as a second replica would be.</summary>
-    public ServiceProvider CreateReplica(Action<DataGuardOptions>? configure = null)
+    public ServiceProvider CreateReplica(Action<AllOptions>? configure = null)
     {
         var storage = Bucket is null
             ? (Action<IDataGuardBuilder>)(b => b.AddFileSystemStorage(DiskRoot))
@@ -94,7 +94,7 @@ public sealed class BackupHarness : IAsyncDisposable
         }
     }
 
-    private ServiceProvider BuildServices(Action<IDataGuardBuilder> storage, Action<DataGuardOptions>? configure)
+    private ServiceProvider BuildServices(Action<IDataGuardBuilder> storage, Action<AllOptions>? configure)
     {
         var services = new ServiceCollection();
         var builder = services.AddDataGuard(o =>

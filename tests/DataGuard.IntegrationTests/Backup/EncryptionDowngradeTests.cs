@@ -102,7 +102,7 @@ public sealed class EncryptionDowngradeTests
         Assert.Contains("MAC", ex.Message);
     }
 
-    private static void Encrypt(DataGuardOptions o)
+    private static void Encrypt(AllOptions o)
     {
         o.Backup.Encryption.KeyId = "k1";
         o.Backup.Encryption.Key = Convert.ToBase64String(Key);

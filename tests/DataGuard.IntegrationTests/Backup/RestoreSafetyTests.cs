@@ -179,7 +179,7 @@ public sealed class RestoreSafetyTests
         Assert.Equal(source, await SampleData.FingerprintAsync(harness.Database.ConnectionString));
     }
 
-    internal static Action<DataGuard.Configuration.DataGuardOptions> Encrypt(string keyId, byte[] key) => o =>
+    internal static Action<AllOptions> Encrypt(string keyId, byte[] key) => o =>
     {
         o.Backup.Encryption.KeyId = keyId;
         o.Backup.Encryption.Key = Convert.ToBase64String(key);

@@ -182,7 +182,7 @@ public sealed class UnreadableManifestTests
     }
 
     /// <summary>The same host some time later, with retention that keeps only the newest verified backup and no orphan grace.</summary>
-    internal static ServiceProvider Later(BackupHarness harness, TimeSpan after, Action<DataGuardOptions>? configure = null)
+    internal static ServiceProvider Later(BackupHarness harness, TimeSpan after, Action<AllOptions>? configure = null)
     {
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(new FakeTimeProvider(DateTimeOffset.UtcNow + after));

@@ -62,8 +62,8 @@ public class HostStartupValidationTests
     [Fact]
     public async Task Unknown_time_zone_fails_at_start()
     {
-        var error = await StartAndFailAsync(With("DataGuard:Backup:TimeZone", "Mars/Olympus"));
-        Assert.Contains("DataGuard:Backup:TimeZone", error);
+        var error = await StartAndFailAsync(With("DataGuard:TimeZone", "Mars/Olympus"));
+        Assert.Contains("DataGuard:TimeZone", error);
         Assert.Contains("Mars/Olympus", error);
     }
 
@@ -108,13 +108,27 @@ public class HostStartupValidationTests
         Assert.Contains(expected, error);
     }
 
+    [Theory]
+    [InlineData("DataGuard:Backup:Schedulee", "0 3 * * *", "DataGuard:Backup:Schedulee is not a DataGuard option; did you mean Schedule?")]
+    [InlineData("DataGuard:Backup:Compresion:Level", "3", "DataGuard:Backup:Compresion is not a DataGuard option; did you mean Compression?")]
+    [InlineData("DataGuard:Storage:FileSystem:Rot", "/x", "DataGuard:Storage:FileSystem:Rot is not a DataGuard option; did you mean Root?")]
+    [InlineData("DataGuard:Retention:Policies:0:MaxAg", "30.00:00:00", "DataGuard:Retention:Policies:0:MaxAg is not a DataGuard option; did you mean MaxAge?")]
+    [InlineData("DataGuard:Retension:Schedule", "0 4 * * *", "DataGuard:Retension is not a DataGuard option; did you mean Retention?")]
+    [InlineData("DataGuard:Backup:TimeZone", "UTC", "DataGuard:Backup:TimeZone moved to DataGuard:TimeZone")]
+    [InlineData("DataGuard:Backup:Schedule:Daily", "yes", "DataGuard:Backup:Schedule is a single value, not a section")]
+    public async Task An_unknown_key_fails_at_start_naming_its_path_and_the_nearest_valid_name(string key, string value, string expected)
+    {
+        var error = await StartAndFailAsync(With(key, value));
+        Assert.Contains(expected, error);
+    }
+
     [Fact]
     public async Task Options_set_in_code_override_configuration()
     {
         using var host = BuildHost(With("DataGuard:Storage:FileSystem:Root", null), configure: b => b.AddFileSystemStorage("/tmp/from-code"));
         await host.StartAsync();
-        var options = host.Services.GetRequiredService<IOptions<Configuration.DataGuardOptions>>().Value;
-        Assert.Equal("/tmp/from-code", options.Storage.FileSystem.Root);
+        var options = host.Services.GetRequiredService<IOptions<DataGuard.Storage.StorageOptions>>().Value;
+        Assert.Equal("/tmp/from-code", options.FileSystem.Root);
         await host.StopAsync();
     }
 

@@ -1,3 +1,4 @@
+using DataGuard.Backup;
 using DataGuard.Configuration;
 
 namespace DataGuard.Backup.Encryption;

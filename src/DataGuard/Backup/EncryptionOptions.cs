@@ -1,4 +1,4 @@
-namespace DataGuard.Configuration;
+namespace DataGuard.Backup;
 
 /// <summary>
 /// Options of the section <c>DataGuard:Backup:Encryption</c>. Encryption is on when <see cref="KeyId"/> is set.

@@ -1,8 +1,11 @@
-namespace DataGuard.Configuration;
+namespace DataGuard.Storage;
 
 /// <summary>Options of the section <c>DataGuard:Storage</c>.</summary>
 public sealed class StorageOptions
 {
+    /// <summary>The configuration path of these options.</summary>
+    public const string SectionPath = "DataGuard:Storage";
+
     /// <summary>The name of the local-disk provider.</summary>
     public const string FileSystemProvider = "FileSystem";
 

@@ -1,15 +1,18 @@
-namespace DataGuard.Configuration;
+namespace DataGuard.Pitr;
 
 /// <summary>Options of the section <c>DataGuard:Pitr</c> (point-in-time recovery, self-hosted PostgreSQL only).</summary>
 public sealed class PitrOptions
 {
+    /// <summary>The configuration path of these options.</summary>
+    public const string SectionPath = "DataGuard:Pitr";
+
     /// <summary>Gets or sets a value indicating whether point-in-time recovery is set up: base backups are scheduled and the WAL health check runs.</summary>
     public bool Enabled { get; set; }
 
     /// <summary>Gets or sets how many days back a restore must be possible to any moment. Default: 7.</summary>
     public int WindowDays { get; set; } = 7;
 
-    /// <summary>Gets or sets when base backups run (cron). Default: every day at 02:00, in <c>Backup:TimeZone</c>.</summary>
+    /// <summary>Gets or sets when base backups run (cron). Default: every day at 02:00, in <c>DataGuard:TimeZone</c>.</summary>
     public string? BaseBackupSchedule { get; set; } = "0 2 * * *";
 
     /// <summary>Gets or sets how far WAL archiving may lag before the health check turns Unhealthy. Default: 15 minutes.</summary>

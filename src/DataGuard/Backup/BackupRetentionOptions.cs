@@ -1,4 +1,4 @@
-namespace DataGuard.Configuration;
+namespace DataGuard.Backup;
 
 /// <summary>
 /// Options of the section <c>DataGuard:Backup:Retention</c>. A backup is kept when any rule keeps it: younger than

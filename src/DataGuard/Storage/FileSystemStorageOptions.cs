@@ -1,4 +1,4 @@
-namespace DataGuard.Configuration;
+namespace DataGuard.Storage;
 
 /// <summary>Options of the section <c>DataGuard:Storage:FileSystem</c>.</summary>
 public sealed class FileSystemStorageOptions

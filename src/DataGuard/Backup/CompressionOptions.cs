@@ -1,4 +1,4 @@
-namespace DataGuard.Configuration;
+namespace DataGuard.Backup;
 
 /// <summary>Options of the section <c>DataGuard:Backup:Compression</c>.</summary>
 public sealed class CompressionOptions
