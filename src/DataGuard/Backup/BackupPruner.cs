@@ -18,7 +18,7 @@ internal sealed class BackupPruner(IBackupStorage storage, BackupCatalogReader c
         var now = time.GetUtcNow();
         var current = await catalog.ReadAsync(cancellationToken).ConfigureAwait(false);
         var physical = current.Backups.Where(b => b.Kind == "physical").ToList();
-        var decisions = RetentionPlanner.Plan([.. current.Backups.Except(physical)], options, now)
+        var decisions = BackupRetentionPlanner.Plan([.. current.Backups.Except(physical)], options, now)
             .Concat(Pitr.PitrWindowPlanner.Plan(physical, pitr.WindowDays, now))
             .OrderByDescending(d => d.Backup.StartedAt)
             .ToList();
