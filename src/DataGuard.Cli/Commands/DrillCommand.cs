@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using DataGuard.Postgres.Drills;
+using DataGuard.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DataGuard.Cli.Commands;
@@ -14,7 +15,7 @@ internal static class DrillCommand
         var command = new Command("drill", "Restore drills: restore a backup into a scratch database, check it, measure RTO and RPO.");
         var backup = new Option<string?>("--backup") { Description = "The backup to drill (default: the newest verified logical backup)." };
         var physical = new Option<bool>("--physical") { Description = "Restore the newest base backup plus all archived WAL into a temporary server instead (point-in-time recovery)." };
-        var run = new Command("run", "Run a restore drill now and store its report under drills/.") { backup, physical };
+        var run = new Command("run", $"Run a restore drill now and store its report under {StorageLayout.Drills}.") { backup, physical };
         run.SetAction(async (parse, ct) =>
         {
             await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
@@ -87,6 +88,6 @@ internal static class DrillCommand
             await output.WriteLineAsync($"  error    {report.Error}");
         }
 
-        await output.WriteLineAsync($"  report   drills/{report.Id}.json");
+        await output.WriteLineAsync($"  report   {StorageLayout.DrillReport(report.Id)}");
     }
 }

@@ -80,7 +80,7 @@ public sealed class ExportJobRunner
         foreach (var job in expired)
         {
             var keys = new List<string>();
-            await foreach (var item in _storage.ListAsync($"exports/{job.Id}/", cancellationToken).ConfigureAwait(false))
+            await foreach (var item in _storage.ListAsync(StorageLayout.ExportJob(job.Id), cancellationToken).ConfigureAwait(false))
             {
                 keys.Add(item.Key);
             }
@@ -108,7 +108,7 @@ public sealed class ExportJobRunner
     private async Task SweepAsync(CancellationToken cancellationToken)
     {
         var objects = new List<StorageObjectInfo>();
-        await foreach (var item in _storage.ListAsync("exports/", cancellationToken).ConfigureAwait(false))
+        await foreach (var item in _storage.ListAsync(StorageLayout.Exports, cancellationToken).ConfigureAwait(false))
         {
             objects.Add(item);
         }
@@ -118,12 +118,12 @@ public sealed class ExportJobRunner
             return;
         }
 
-        var ids = objects.Select(o => JobId(o.Key)).Where(id => id is not null).Select(id => id!.Value).Distinct().ToArray();
+        var ids = objects.Select(o => StorageLayout.ExportJobIdOf(o.Key)).Where(id => id is not null).Select(id => id!.Value).Distinct().ToArray();
         var jobs = (await _jobs.ReadAsync("WHERE id = ANY(@ids)", p => p.AddWithValue("ids", ids), cancellationToken).ConfigureAwait(false)).ToDictionary(j => j.Id);
         var staleBefore = _time.GetUtcNow() - _options.Value.StaleAfter;
         var doomed = objects.Where(o =>
         {
-            if (JobId(o.Key) is not { } id)
+            if (StorageLayout.ExportJobIdOf(o.Key) is not { } id)
             {
                 return false;   // not ours: leave it
             }
@@ -136,7 +136,7 @@ public sealed class ExportJobRunner
             return job.Status switch
             {
                 "ready" => !job.Artifacts.Any(a => a.Key == o.Key),
-                "running" => !o.Key.StartsWith(AttemptPrefix(id, job.Attempts), StringComparison.Ordinal),
+                "running" => !o.Key.StartsWith(StorageLayout.ExportAttempt(id, job.Attempts), StringComparison.Ordinal),
                 _ => true,
             };
         }).Select(o => o.Key).ToList();
@@ -145,12 +145,6 @@ public sealed class ExportJobRunner
             await _storage.DeleteManyAsync(doomed, cancellationToken).ConfigureAwait(false);
             ExportLog.Swept(_logger, doomed.Count);
         }
-    }
-
-    private static Guid? JobId(string key)
-    {
-        var parts = key.Split('/');
-        return parts.Length >= 3 && parts[0] == "exports" && Guid.TryParse(parts[1], out var id) ? id : null;
     }
 
     /// <summary>Claims the oldest waiting job (or an abandoned one).</summary>
@@ -227,7 +221,7 @@ public sealed class ExportJobRunner
         try
         {
             var keys = new List<string>();
-            await foreach (var item in _storage.ListAsync(AttemptPrefix(claim.Id, claim.Attempt), timeout.Token).ConfigureAwait(false))
+            await foreach (var item in _storage.ListAsync(StorageLayout.ExportAttempt(claim.Id, claim.Attempt), timeout.Token).ConfigureAwait(false))
             {
                 keys.Add(item.Key);
             }
@@ -243,10 +237,6 @@ public sealed class ExportJobRunner
         }
     }
 
-    private static string JobPrefix(Guid id) => $"exports/{id}/";
-
-    private static string AttemptPrefix(Guid id, int attempt) => $"{JobPrefix(id)}{attempt.ToString(System.Globalization.CultureInfo.InvariantCulture)}/";
-
     private async Task<List<ExportJobs.StoredArtifact>> BuildAsync(ExportClaim claim, CancellationToken cancellationToken)
     {
         var snapshot = await _exports.OpenAsync(claim.Subject, cancellationToken).ConfigureAwait(false);
@@ -255,7 +245,7 @@ public sealed class ExportJobRunner
         foreach (var format in claim.Formats)
         {
             var exporter = _exports.Format(format);
-            var key = $"{AttemptPrefix(claim.Id, claim.Attempt)}export{exporter.FileExtension}";
+            var key = StorageLayout.ExportArtifact(claim.Id, claim.Attempt, exporter.FileExtension);
             var (written, _) = await EncodedUpload.WriteStreamAsync(
                 _storage,
                 key,

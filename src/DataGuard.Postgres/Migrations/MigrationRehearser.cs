@@ -101,26 +101,11 @@ public sealed class MigrationRehearser
         await using (connection.ConfigureAwait(false))
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            var schema = new NpgsqlCommand(LedgerSchema.Create, connection);
-            await using (schema.ConfigureAwait(false))
-            {
-                await schema.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
+            await PostgresMigrationLedger.EnsureSchemaAsync(connection, cancellationToken).ConfigureAwait(false);
             foreach (var rehearsal in rehearsals)
             {
-                var command = new NpgsqlCommand(LedgerSchema.History, connection);
-                await using (command.ConfigureAwait(false))
-                {
-                    command.Parameters.AddWithValue("version", rehearsal.Version);
-                    command.Parameters.AddWithValue("direction", "rehearse");
-                    command.Parameters.AddWithValue("outcome", $"down verified: up {rehearsal.UpMs} ms, down {rehearsal.DownMs} ms, up again {rehearsal.ReUpMs} ms");
-                    command.Parameters.AddWithValue("app", "dataguard rehearse");
-                    command.Parameters.AddWithValue("ms", rehearsal.DownMs);
-                    command.Parameters.AddWithValue("deploy", DBNull.Value);
-                    command.Parameters.AddWithValue("error", DBNull.Value);
-                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
+                var outcome = $"down verified: up {rehearsal.UpMs} ms, down {rehearsal.DownMs} ms, up again {rehearsal.ReUpMs} ms";
+                await PostgresMigrationLedger.AppendHistoryAsync(connection, null, rehearsal.Version, "rehearse", outcome, null, rehearsal.DownMs, null, "dataguard rehearse", cancellationToken).ConfigureAwait(false);
             }
         }
     }

@@ -108,4 +108,64 @@ public sealed class PostgresMigrationLedger : IMigrationLedger
             }
         }
     }
+
+    /// <summary>Creates the ledger's tables when they do not exist yet.</summary>
+    internal static Task EnsureSchemaAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+        ExecuteAsync(connection, null, LedgerSchema.Create, 0, static _ => { }, cancellationToken);
+
+    /// <summary>Writes a migration's row from its file: state, checksums, down script, flags, timing, deploy and error.</summary>
+    internal static Task UpsertAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Migration migration, string state, long ms, string deploy, string? error, string application, CancellationToken cancellationToken) =>
+        ExecuteAsync(connection, transaction, LedgerSchema.Upsert, null, parameters =>
+        {
+            parameters.AddWithValue("version", migration.Version);
+            parameters.AddWithValue("title", migration.Title);
+            parameters.AddWithValue("state", state);
+            parameters.AddWithValue("up_sha", migration.UpSha256);
+            parameters.AddWithValue("down_sha", (object?)migration.DownSha256 ?? DBNull.Value);
+            parameters.AddWithValue("down", (object?)migration.Down ?? DBNull.Value);
+            parameters.AddWithValue("no_tx", migration.NoTransaction);
+            parameters.AddWithValue("irreversible", migration.Irreversible);
+            parameters.AddWithValue("app", application);
+            parameters.AddWithValue("ms", ms);
+            parameters.AddWithValue("deploy", deploy);
+            parameters.AddWithValue("error", (object?)error ?? DBNull.Value);
+        }, cancellationToken);
+
+    /// <summary>Changes the state (and error) of a version already in the ledger, saying who did it and when.</summary>
+    internal static Task SetStateAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long version, string state, string? error, string application, CancellationToken cancellationToken) =>
+        ExecuteAsync(connection, transaction, LedgerSchema.SetState, null, parameters =>
+        {
+            parameters.AddWithValue("version", version);
+            parameters.AddWithValue("state", state);
+            parameters.AddWithValue("app", application);
+            parameters.AddWithValue("error", (object?)error ?? DBNull.Value);
+        }, cancellationToken);
+
+    /// <summary>Appends one event to the history (append-only).</summary>
+    internal static Task AppendHistoryAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long version, string direction, string outcome, string? error, long ms, string? deploy, string application, CancellationToken cancellationToken) =>
+        ExecuteAsync(connection, transaction, LedgerSchema.History, null, parameters =>
+        {
+            parameters.AddWithValue("version", version);
+            parameters.AddWithValue("direction", direction);
+            parameters.AddWithValue("outcome", outcome);
+            parameters.AddWithValue("app", application);
+            parameters.AddWithValue("ms", ms);
+            parameters.AddWithValue("deploy", (object?)deploy ?? DBNull.Value);
+            parameters.AddWithValue("error", (object?)error ?? DBNull.Value);
+        }, cancellationToken);
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, int? commandTimeout, Action<NpgsqlParameterCollection> bind, CancellationToken cancellationToken)
+    {
+        var command = new NpgsqlCommand(sql, connection, transaction);
+        await using (command.ConfigureAwait(false))
+        {
+            if (commandTimeout is { } timeout)
+            {
+                command.CommandTimeout = timeout;
+            }
+
+            bind(command.Parameters);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
 }

@@ -14,7 +14,7 @@ namespace DataGuard.Postgres.Pitr;
 public sealed class RestorePoints
 {
     /// <summary>The storage prefix of restore points.</summary>
-    public const string Prefix = "pitr/restore-points/";
+    public const string Prefix = StorageLayout.RestorePoints;
 
     private readonly DataGuardDataSource _dataSource;
     private readonly IBackupStorage _storage;
@@ -61,7 +61,7 @@ public sealed class RestorePoints
         }
 
         using var json = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(point, ManifestSerializer.Options));
-        await _storage.WriteAsync(Prefix + name + ".json", json, StorageWriteOptions.CreateOnly, cancellationToken).ConfigureAwait(false);
+        await _storage.WriteAsync(StorageLayout.RestorePoint(name), json, StorageWriteOptions.CreateOnly, cancellationToken).ConfigureAwait(false);
         return point;
     }
 
@@ -74,7 +74,7 @@ public sealed class RestorePoints
         Validate(name);
         try
         {
-            var stream = await _storage.OpenReadAsync(Prefix + name + ".json", cancellationToken: cancellationToken).ConfigureAwait(false);
+            var stream = await _storage.OpenReadAsync(StorageLayout.RestorePoint(name), cancellationToken: cancellationToken).ConfigureAwait(false);
             await using (stream.ConfigureAwait(false))
             {
                 return await JsonSerializer.DeserializeAsync<RestorePoint>(stream, ManifestSerializer.Options, cancellationToken).ConfigureAwait(false);

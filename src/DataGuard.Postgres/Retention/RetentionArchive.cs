@@ -17,7 +17,7 @@ internal sealed class RetentionArchive(IBackupStorage storage, ArchiveCodec code
 {
     private const int FlushThreshold = 256 * 1024;
 
-    public string Folder => $"archive/{policy}/{runStarted.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}/";
+    public string Folder => StorageLayout.ArchiveFolder(policy, runStarted);
 
     /// <summary>Archives the rows of <paramref name="reader"/> (column 0: the row as JSON text), which is already positioned on its first row.</summary>
     /// <returns>The archive object's key and the rows written.</returns>

@@ -1,4 +1,5 @@
 using DataGuard.Postgres.Scheduling;
+using DataGuard.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -34,6 +35,6 @@ public sealed partial class RetentionScheduler : CronBackgroundService
     /// <inheritdoc />
     protected override void OnFailed(DateTimeOffset slot, Exception exception) => RunFailed(_logger, slot, exception);
 
-    [LoggerMessage(1400, LogLevel.Error, "Scheduled retention run for {Slot} failed")]
+    [LoggerMessage(DataGuardEventIds.RetentionScheduledRunFailed, LogLevel.Error, "Scheduled retention run for {Slot} failed")]
     private static partial void RunFailed(ILogger logger, DateTimeOffset slot, Exception exception);
 }

@@ -28,9 +28,9 @@ public sealed class BackupCatalogReader
     public async Task<BackupCatalog> ReadAsync(CancellationToken cancellationToken = default)
     {
         var folders = new SortedDictionary<string, List<StorageObjectInfo>>(StringComparer.Ordinal);
-        await foreach (var item in _storage.ListAsync(BackupIds.Prefix, cancellationToken).ConfigureAwait(false))
+        await foreach (var item in _storage.ListAsync(StorageLayout.Backups, cancellationToken).ConfigureAwait(false))
         {
-            if (BackupIds.IdOf(item.Key) is { } id)
+            if (StorageLayout.BackupIdOf(item.Key) is { } id)
             {
                 if (!folders.TryGetValue(id, out var list))
                 {
@@ -49,7 +49,7 @@ public sealed class BackupCatalogReader
             var keys = objects.Select(o => o.Key).ToList();
             var size = objects.Sum(o => o.Size);
             var lastModified = objects.Max(o => o.LastModified);
-            var reading = keys.Contains(BackupIds.ManifestKey(id))
+            var reading = keys.Contains(StorageLayout.BackupManifest(id))
                 ? await ReadManifestAsync(id, cancellationToken).ConfigureAwait(false)
                 : null;
             if (reading is { Manifest: { } manifest })
@@ -60,7 +60,7 @@ public sealed class BackupCatalogReader
             {
                 unreadable.Add(new UnreadableBackup(id, keys, size, lastModified, $"its manifest cannot be used: {problem}"));
             }
-            else if (keys.Contains(BackupIds.QuarantineKey(id)))
+            else if (keys.Contains(StorageLayout.BackupQuarantine(id)))
             {
                 unreadable.Add(new UnreadableBackup(id, keys, size, lastModified, await QuarantineReasonAsync(id, cancellationToken).ConfigureAwait(false)));
             }
@@ -99,7 +99,7 @@ public sealed class BackupCatalogReader
         byte[] bytes;
         try
         {
-            bytes = await ReadAllAsync(BackupIds.ManifestKey(id), cancellationToken).ConfigureAwait(false);
+            bytes = await ReadAllAsync(StorageLayout.BackupManifest(id), cancellationToken).ConfigureAwait(false);
         }
         catch (StorageObjectNotFoundException)
         {
@@ -114,7 +114,7 @@ public sealed class BackupCatalogReader
         const string gone = "its manifest is gone, but prune had quarantined the folder";
         try
         {
-            using var marker = JsonDocument.Parse(await ReadAllAsync(BackupIds.QuarantineKey(id), cancellationToken).ConfigureAwait(false));
+            using var marker = JsonDocument.Parse(await ReadAllAsync(StorageLayout.BackupQuarantine(id), cancellationToken).ConfigureAwait(false));
             var at = marker.RootElement.TryGetProperty("quarantinedAt", out var when) ? when.ToString() : "?";
             var reason = marker.RootElement.TryGetProperty("reason", out var why) ? why.ToString() : "?";
             return $"{gone} on {at} because {reason}";

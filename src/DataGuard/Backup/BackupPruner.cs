@@ -19,7 +19,7 @@ internal sealed class BackupPruner(IBackupStorage storage, BackupCatalogReader c
         var now = time.GetUtcNow();
         var current = await catalog.ReadAsync(cancellationToken).ConfigureAwait(false);
         var physical = current.Backups.Where(b => b.Kind == "physical").ToList();
-        var decisions = RetentionPlanner.Plan([.. current.Backups.Except(physical)], options, now)
+        var decisions = BackupRetentionPlanner.Plan([.. current.Backups.Except(physical)], options, now)
             .Concat(Pitr.PitrWindowPlanner.Plan(physical, pitr.WindowDays, now))
             .OrderByDescending(d => d.Backup.StartedAt)
             .ToList();
@@ -60,9 +60,9 @@ internal sealed class BackupPruner(IBackupStorage storage, BackupCatalogReader c
         foreach (var decision in decisions.Where(d => !d.Keep))
         {
             var id = decision.Backup.Id;
-            await storage.DeleteAsync(BackupIds.ManifestKey(id), cancellationToken).ConfigureAwait(false);
+            await storage.DeleteAsync(StorageLayout.BackupManifest(id), cancellationToken).ConfigureAwait(false);
             var rest = new List<string>();
-            await foreach (var item in storage.ListAsync($"{BackupIds.Prefix}{id}/", cancellationToken).ConfigureAwait(false))
+            await foreach (var item in storage.ListAsync(StorageLayout.BackupFolder(id), cancellationToken).ConfigureAwait(false))
             {
                 rest.Add(item.Key);
             }
@@ -88,7 +88,7 @@ internal sealed class BackupPruner(IBackupStorage storage, BackupCatalogReader c
     /// </summary>
     private async Task MarkQuarantinedAsync(UnreadableBackup unreadable, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var key = BackupIds.QuarantineKey(unreadable.Id);
+        var key = StorageLayout.BackupQuarantine(unreadable.Id);
         if (unreadable.Keys.Contains(key))
         {
             return;

@@ -54,7 +54,7 @@ internal sealed class BackupRunner(
     private async Task<BackupManifest> RunCoreAsync(string id, DateTimeOffset startedAt, DateTimeOffset? scheduledFor, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
     {
         var codec = new ArchiveCodec(options.Compression, keys);
-        var dataKey = BackupIds.DataKey(id, provider.ArchiveExtension, codec.Suffix);
+        var dataKey = StorageLayout.BackupData(id, provider.ArchiveExtension, codec.Suffix);
         var source = await provider.StartBackupAsync(cancellationToken).ConfigureAwait(false);
         await using (source.ConfigureAwait(false))
         {
@@ -94,7 +94,7 @@ internal sealed class BackupRunner(
             }
 
             using var json = new MemoryStream(ManifestCodec.Write(manifest, keys));
-            await storage.WriteAsync(BackupIds.ManifestKey(id), json, new StorageWriteOptions { WriteOnce = true, ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
+            await storage.WriteAsync(StorageLayout.BackupManifest(id), json, new StorageWriteOptions { WriteOnce = true, ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
             return manifest;
         }
     }

@@ -125,7 +125,7 @@ public sealed class BackupService
             throw new BackupNotFoundException($"'{idOrLatest}' is not a backup id.") { Operation = "backup.find" };
         }
 
-        StorageKeys.Validate(BackupIds.ManifestKey(idOrLatest));
+        StorageKeys.Validate(StorageLayout.BackupManifest(idOrLatest));
         return await _catalog.FindAsync(idOrLatest, cancellationToken).ConfigureAwait(false)
             ?? throw new BackupNotFoundException($"Backup '{idOrLatest}' has no manifest in {_storage.Location} (see 'dataguard backup list').") { BackupId = idOrLatest, Operation = "backup.find" };
     }
@@ -141,7 +141,7 @@ public sealed class BackupService
         var verification = await Verifier(Provider(manifest.Kind)).VerifyStoredAsync(manifest, progress, cancellationToken).ConfigureAwait(false);
         manifest = manifest with { Verification = verification };
         using var json = new MemoryStream(ManifestCodec.Write(manifest, _keys));
-        await _storage.WriteAsync(BackupIds.ManifestKey(manifest.Id), json, new StorageWriteOptions { ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
+        await _storage.WriteAsync(StorageLayout.BackupManifest(manifest.Id), json, new StorageWriteOptions { ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
         return manifest;
     }
 
@@ -224,9 +224,9 @@ public sealed class BackupService
             throw new BackupNotFoundException($"'{id}' is not a backup id: forget takes one exact id (see 'dataguard backup list').") { Operation = "backup.forget" };
         }
 
-        StorageKeys.Validate(BackupIds.ManifestKey(id));
+        StorageKeys.Validate(StorageLayout.BackupManifest(id));
         var objects = new List<StorageObjectInfo>();
-        await foreach (var item in _storage.ListAsync($"{BackupIds.Prefix}{id}/", cancellationToken).ConfigureAwait(false))
+        await foreach (var item in _storage.ListAsync(StorageLayout.BackupFolder(id), cancellationToken).ConfigureAwait(false))
         {
             objects.Add(item);
         }
@@ -237,14 +237,14 @@ public sealed class BackupService
         }
 
         var keys = objects.Select(o => o.Key).ToList();
-        var (state, reason) = keys.Contains(BackupIds.ManifestKey(id))
+        var (state, reason) = keys.Contains(StorageLayout.BackupManifest(id))
             ? await _catalog.ReadManifestAsync(id, cancellationToken).ConfigureAwait(false) switch
             {
                 { Manifest: not null } => throw new DataGuardException($"Backup {id} has a readable, trusted manifest: retention decides when it goes ('dataguard backup prune'). Forget deletes only backups whose manifest cannot be used, and orphaned data.") { BackupId = id, Operation = "backup.forget" },
                 { Problem: { } problem } => ("unreadable", $"its manifest cannot be used: {problem}"),
                 _ => ("orphan", "data without a manifest"),
             }
-            : keys.Contains(BackupIds.QuarantineKey(id))
+            : keys.Contains(StorageLayout.BackupQuarantine(id))
                 ? ("unreadable", "its manifest is gone, but prune had quarantined the folder")
                 : ("orphan", "data without a manifest (a failed or interrupted backup, or one in progress)");
         var age = _time.GetUtcNow() - objects.Max(o => o.LastModified);
@@ -263,7 +263,7 @@ public sealed class BackupService
         {
             // Data first, the manifest and the quarantine marker last: an interrupted forget leaves a folder that is
             // still quarantined (or an orphan), never one that looks like a backup.
-            var last = new[] { BackupIds.ManifestKey(id), BackupIds.QuarantineKey(id) };
+            var last = new[] { StorageLayout.BackupManifest(id), StorageLayout.BackupQuarantine(id) };
             await _storage.DeleteManyAsync(keys.Except(last), cancellationToken).ConfigureAwait(false);
             foreach (var key in last.Where(keys.Contains))
             {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using DataGuard.Backup.Encryption;
+using DataGuard.Storage;
 
 namespace DataGuard.Backup;
 
@@ -98,7 +99,7 @@ internal static class ManifestCodec
             return (null, $"it names backup '{manifest.Id}', not its folder's '{folderId}'");
         }
 
-        if (!manifest.DataKey.StartsWith($"{BackupIds.Prefix}{folderId}/", StringComparison.Ordinal))
+        if (!manifest.DataKey.StartsWith(StorageLayout.BackupFolder(folderId), StringComparison.Ordinal))
         {
             return (null, $"its data key '{manifest.DataKey}' lies outside its folder");
         }

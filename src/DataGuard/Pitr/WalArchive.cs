@@ -120,7 +120,7 @@ public sealed class WalArchive
     /// <returns>The archived files.</returns>
     public async IAsyncEnumerable<ArchivedWalFile> ListAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await foreach (var item in _storage.ListAsync(WalFileName.Prefix, cancellationToken).ConfigureAwait(false))
+        await foreach (var item in _storage.ListAsync(StorageLayout.Wal, cancellationToken).ConfigureAwait(false))
         {
             var file = Path.GetFileName(item.Key);
             var name = Suffixes.Where(s => s.Length > 0 && file.EndsWith(s, StringComparison.Ordinal)).Select(s => file[..^s.Length]).FirstOrDefault() ?? file;
@@ -138,7 +138,7 @@ public sealed class WalArchive
     public async Task<bool> ContainsAsync(string name, CancellationToken cancellationToken = default) =>
         await FindAsync(WalFileName.Validate(name), cancellationToken).ConfigureAwait(false) is not null;
 
-    private static string KeyOf(string name, string suffix) => $"{WalFileName.Prefix}{WalFileName.TimelineOf(name)}/{name}{suffix}";
+    private static string KeyOf(string name, string suffix) => StorageLayout.WalFile(WalFileName.TimelineOf(name), name, suffix);
 
     private static async Task CopyFileAsync(string path, ArchiveWriter writer, CancellationToken cancellationToken)
     {
@@ -198,7 +198,7 @@ public sealed class WalArchive
             }
         }
 
-        await foreach (var _ in _storage.ListAsync(WalFileName.Prefix, cancellationToken).ConfigureAwait(false))
+        await foreach (var _ in _storage.ListAsync(StorageLayout.Wal, cancellationToken).ConfigureAwait(false))
         {
             throw new WalSegmentNotFoundException($"WAL file {name} is not in the archive at {_storage.Location}.") { Operation = "wal.fetch" };
         }

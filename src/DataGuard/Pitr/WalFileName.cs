@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using DataGuard.Storage;
 
 namespace DataGuard.Pitr;
 
@@ -9,7 +10,7 @@ namespace DataGuard.Pitr;
 public static partial class WalFileName
 {
     /// <summary>The storage prefix of the WAL archive.</summary>
-    public const string Prefix = "wal/";
+    public const string Prefix = StorageLayout.Wal;
 
     /// <summary>Whether a name is one PostgreSQL archives.</summary>
     /// <param name="name">A file name, without folder.</param>

@@ -7,7 +7,7 @@ namespace DataGuard.Storage;
 public static class StorageProbe
 {
     /// <summary>The prefix probe objects are written under.</summary>
-    public const string KeyPrefix = "_dataguard-probe/";
+    public const string KeyPrefix = StorageLayout.Probe;
 
     /// <summary>Makes a fresh probe key.</summary>
     /// <param name="timeProvider">The clock.</param>

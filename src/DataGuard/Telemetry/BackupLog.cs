@@ -9,7 +9,7 @@ public static partial class BackupLog
     /// <param name="logger">The logger.</param>
     /// <param name="backupId">The backup id.</param>
     /// <param name="database">The database.</param>
-    [LoggerMessage(1200, LogLevel.Information, "Backup {BackupId} of {Database} started")]
+    [LoggerMessage(DataGuardEventIds.BackupStarted, LogLevel.Information, "Backup {BackupId} of {Database} started")]
     public static partial void Started(ILogger logger, string backupId, string database);
 
     /// <summary>A backup succeeded.</summary>
@@ -19,14 +19,14 @@ public static partial class BackupLog
     /// <param name="storedSize">Stored bytes.</param>
     /// <param name="seconds">Duration.</param>
     /// <param name="status">Its status after verification.</param>
-    [LoggerMessage(1201, LogLevel.Information, "Backup {BackupId} stored: {RawSize} bytes raw, {StoredSize} stored, in {Seconds:F1} s; {Status}")]
+    [LoggerMessage(DataGuardEventIds.BackupSucceeded, LogLevel.Information, "Backup {BackupId} stored: {RawSize} bytes raw, {StoredSize} stored, in {Seconds:F1} s; {Status}")]
     public static partial void Succeeded(ILogger logger, string backupId, long rawSize, long storedSize, double seconds, string status);
 
     /// <summary>A backup attempt failed.</summary>
     /// <param name="logger">The logger.</param>
     /// <param name="backupId">The backup id.</param>
     /// <param name="reason">Why.</param>
-    [LoggerMessage(1202, LogLevel.Warning, "Backup {BackupId} failed: {Reason}")]
+    [LoggerMessage(DataGuardEventIds.BackupAttemptFailed, LogLevel.Warning, "Backup {BackupId} failed: {Reason}")]
     public static partial void AttemptFailed(ILogger logger, string backupId, string reason);
 
     /// <summary>A scheduled backup failed after every retry.</summary>
@@ -34,46 +34,46 @@ public static partial class BackupLog
     /// <param name="slot">The schedule slot.</param>
     /// <param name="attempts">How many attempts were made.</param>
     /// <param name="exception">The last failure.</param>
-    [LoggerMessage(1203, LogLevel.Error, "Scheduled backup for {Slot} failed after {Attempts} attempts")]
+    [LoggerMessage(DataGuardEventIds.BackupScheduledFailed, LogLevel.Error, "Scheduled backup for {Slot} failed after {Attempts} attempts")]
     public static partial void ScheduledFailed(ILogger logger, DateTimeOffset slot, int attempts, Exception exception);
 
     /// <summary>A verification failed.</summary>
     /// <param name="logger">The logger.</param>
     /// <param name="backupId">The backup id.</param>
     /// <param name="reason">Why.</param>
-    [LoggerMessage(1204, LogLevel.Error, "Verification of backup {BackupId} failed: {Reason}")]
+    [LoggerMessage(DataGuardEventIds.BackupVerificationFailed, LogLevel.Error, "Verification of backup {BackupId} failed: {Reason}")]
     public static partial void VerificationFailed(ILogger logger, string backupId, string reason);
 
     /// <summary>Another replica holds the schedule lock.</summary>
     /// <param name="logger">The logger.</param>
     /// <param name="slot">The slot.</param>
-    [LoggerMessage(1205, LogLevel.Information, "Backup slot {Slot} is handled by another replica")]
+    [LoggerMessage(DataGuardEventIds.BackupSlotTakenElsewhere, LogLevel.Information, "Backup slot {Slot} is handled by another replica")]
     public static partial void SlotTakenElsewhere(ILogger logger, DateTimeOffset slot);
 
     /// <summary>Prune deleted a backup.</summary>
     /// <param name="logger">The logger.</param>
     /// <param name="backupId">The backup id.</param>
     /// <param name="reason">Why it went.</param>
-    [LoggerMessage(1206, LogLevel.Information, "Pruned backup {BackupId}: {Reason}")]
+    [LoggerMessage(DataGuardEventIds.BackupPruned, LogLevel.Information, "Pruned backup {BackupId}: {Reason}")]
     public static partial void Pruned(ILogger logger, string backupId, string reason);
 
     /// <summary>The next scheduled backup.</summary>
     /// <param name="logger">The logger.</param>
     /// <param name="next">When.</param>
-    [LoggerMessage(1207, LogLevel.Debug, "Next scheduled backup at {Next}")]
+    [LoggerMessage(DataGuardEventIds.BackupNextRun, LogLevel.Debug, "Next scheduled backup at {Next}")]
     public static partial void NextRun(ILogger logger, DateTimeOffset next);
 
     /// <summary>A backup's manifest cannot be read or trusted: it is kept, untouched.</summary>
     /// <param name="logger">The logger.</param>
     /// <param name="backupId">The backup id.</param>
     /// <param name="reason">Why.</param>
-    [LoggerMessage(1208, LogLevel.Warning, "Backup {BackupId} is quarantined and kept: {Reason}")]
+    [LoggerMessage(DataGuardEventIds.BackupQuarantined, LogLevel.Warning, "Backup {BackupId} is quarantined and kept: {Reason}")]
     public static partial void Quarantined(ILogger logger, string backupId, string reason);
 
     /// <summary>WAL retention deleted nothing because a base backup's WAL needs are unknown.</summary>
     /// <param name="logger">The logger.</param>
     /// <param name="reason">Why.</param>
-    [LoggerMessage(1209, LogLevel.Warning, "WAL retention held: {Reason}")]
+    [LoggerMessage(DataGuardEventIds.BackupWalRetentionHeld, LogLevel.Warning, "WAL retention held: {Reason}")]
     public static partial void WalRetentionHeld(ILogger logger, string reason);
 
     /// <summary>An operator deleted a quarantined or orphaned backup folder.</summary>
@@ -81,6 +81,6 @@ public static partial class BackupLog
     /// <param name="backupId">The backup id.</param>
     /// <param name="objects">How many objects were deleted.</param>
     /// <param name="state">What the folder was (unreadable, orphan).</param>
-    [LoggerMessage(1210, LogLevel.Warning, "Backup {BackupId} forgotten on an operator's confirmation: {Objects} objects deleted ({State})")]
+    [LoggerMessage(DataGuardEventIds.BackupForgotten, LogLevel.Warning, "Backup {BackupId} forgotten on an operator's confirmation: {Objects} objects deleted ({State})")]
     public static partial void Forgotten(ILogger logger, string backupId, int objects, string state);
 }

@@ -10,32 +10,32 @@ public static partial class StorageLog
     /// <param name="provider">The storage provider.</param>
     /// <param name="key">The key.</param>
     /// <param name="size">Its size in bytes.</param>
-    [LoggerMessage(1100, LogLevel.Debug, "{Provider} storage wrote {Key} ({Size} bytes)")]
+    [LoggerMessage(DataGuardEventIds.StorageObjectWritten, LogLevel.Debug, "{Provider} storage wrote {Key} ({Size} bytes)")]
     public static partial void ObjectWritten(ILogger logger, string provider, string key, long size);
 
     /// <summary>An object was deleted.</summary>
     /// <param name="logger">The logger.</param>
     /// <param name="provider">The storage provider.</param>
     /// <param name="key">The key.</param>
-    [LoggerMessage(1101, LogLevel.Debug, "{Provider} storage deleted {Key}")]
+    [LoggerMessage(DataGuardEventIds.StorageObjectDeleted, LogLevel.Debug, "{Provider} storage deleted {Key}")]
     public static partial void ObjectDeleted(ILogger logger, string provider, string key);
 
     /// <summary>A multipart upload could not be aborted.</summary>
     /// <param name="logger">The logger.</param>
     /// <param name="key">The key.</param>
     /// <param name="reason">Why.</param>
-    [LoggerMessage(1102, LogLevel.Warning, "Could not abort the multipart upload of {Key}: {Reason}; the server keeps its parts until a lifecycle rule removes them")]
+    [LoggerMessage(DataGuardEventIds.StorageAbortMultipartFailed, LogLevel.Warning, "Could not abort the multipart upload of {Key}: {Reason}; the server keeps its parts until a lifecycle rule removes them")]
     public static partial void AbortMultipartFailed(ILogger logger, string key, string reason);
 
     /// <summary>The server ignored a conditional write.</summary>
     /// <param name="logger">The logger.</param>
     /// <param name="location">The storage location.</param>
-    [LoggerMessage(1103, LogLevel.Warning, "Storage {Location} ignores conditional writes (If-None-Match); write-once falls back to check-then-write, which is racy")]
+    [LoggerMessage(DataGuardEventIds.StorageConditionalWriteUnsupported, LogLevel.Warning, "Storage {Location} ignores conditional writes (If-None-Match); write-once falls back to check-then-write, which is racy")]
     public static partial void ConditionalWriteUnsupported(ILogger logger, string location);
 
     /// <summary>A batch delete was refused and single deletes are used.</summary>
     /// <param name="logger">The logger.</param>
     /// <param name="reason">Why.</param>
-    [LoggerMessage(1104, LogLevel.Information, "Batch delete refused by the server ({Reason}); deleting objects one by one")]
+    [LoggerMessage(DataGuardEventIds.StorageBatchDeleteFallback, LogLevel.Information, "Batch delete refused by the server ({Reason}); deleting objects one by one")]
     public static partial void BatchDeleteFallback(ILogger logger, string reason);
 }

@@ -3,7 +3,7 @@ using DataGuard.Configuration;
 
 namespace DataGuard.Tests.Backup;
 
-public class RetentionPlannerTests
+public class BackupRetentionPlannerTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
 
@@ -11,7 +11,7 @@ public class RetentionPlannerTests
     public void Keeps_everything_younger_than_the_age_limit_and_deletes_older_unkept_backups()
     {
         var backups = Daily(60);
-        var plan = RetentionPlanner.Plan(backups, new BackupRetentionOptions { Days = 30, KeepDaily = 0, KeepWeekly = 0, KeepMonthly = 0, MinimumCount = 0 }, Now);
+        var plan = BackupRetentionPlanner.Plan(backups, new BackupRetentionOptions { Days = 30, KeepDaily = 0, KeepWeekly = 0, KeepMonthly = 0, MinimumCount = 0 }, Now);
 
         Assert.Equal(30, plan.Count(d => d.Keep));
         Assert.All(plan.Where(d => d.Keep), d => Assert.True(Now - d.Backup.StartedAt < TimeSpan.FromDays(30)));
@@ -21,7 +21,7 @@ public class RetentionPlannerTests
     public void Grandfather_father_son_keeps_the_newest_of_each_day_week_and_month()
     {
         var backups = Daily(400);
-        var plan = RetentionPlanner.Plan(backups, new BackupRetentionOptions { Days = 1, KeepDaily = 7, KeepWeekly = 4, KeepMonthly = 12, MinimumCount = 0 }, Now);
+        var plan = BackupRetentionPlanner.Plan(backups, new BackupRetentionOptions { Days = 1, KeepDaily = 7, KeepWeekly = 4, KeepMonthly = 12, MinimumCount = 0 }, Now);
         var kept = plan.Where(d => d.Keep).ToList();
 
         Assert.InRange(kept.Count, 12, 23);
@@ -33,7 +33,7 @@ public class RetentionPlannerTests
     public void The_newest_verified_and_a_minimum_count_survive_even_when_all_are_old()
     {
         var backups = Daily(10, startDaysAgo: 100);
-        var plan = RetentionPlanner.Plan(backups, new BackupRetentionOptions { Days = 30, KeepDaily = 0, KeepWeekly = 0, KeepMonthly = 0, MinimumCount = 3 }, Now);
+        var plan = BackupRetentionPlanner.Plan(backups, new BackupRetentionOptions { Days = 30, KeepDaily = 0, KeepWeekly = 0, KeepMonthly = 0, MinimumCount = 3 }, Now);
 
         var kept = plan.Where(d => d.Keep).Select(d => d.Backup).ToList();
         Assert.Equal(3, kept.Count);
@@ -46,7 +46,7 @@ public class RetentionPlannerTests
     {
         var good = Backup(Now.AddDays(-50), verified: true);
         var bad = Backup(Now.AddDays(-40), verified: false);
-        var plan = RetentionPlanner.Plan([good, bad], new BackupRetentionOptions { Days = 30, KeepDaily = 0, KeepWeekly = 0, KeepMonthly = 0, MinimumCount = 0 }, Now);
+        var plan = BackupRetentionPlanner.Plan([good, bad], new BackupRetentionOptions { Days = 30, KeepDaily = 0, KeepWeekly = 0, KeepMonthly = 0, MinimumCount = 0 }, Now);
 
         Assert.True(plan.Single(d => d.Backup.Id == good.Id).Keep);
         Assert.False(plan.Single(d => d.Backup.Id == bad.Id).Keep);

@@ -4,7 +4,7 @@ using DataGuard.Configuration;
 namespace DataGuard.Backup;
 
 /// <summary>Decides which backups retention keeps and why: a pure function of the catalog, the options and the time.</summary>
-public static class RetentionPlanner
+public static class BackupRetentionPlanner
 {
     /// <summary>Plans which backups to keep and which to delete.</summary>
     /// <param name="backups">The backups, any order.</param>

@@ -1,0 +1,42 @@
+using System.Text.Json;
+using DataGuard.Storage;
+
+namespace DataGuard.Postgres.Drills;
+
+/// <summary>Drill reports in storage: one write-once JSON object per drill under <c>drills/&lt;id&gt;.json</c> (<see cref="StorageLayout"/>).</summary>
+internal sealed class DrillReports(IBackupStorage storage)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    /// <summary>Stores a report; a report is never overwritten.</summary>
+    public async Task SaveAsync(DrillReport report, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(report, Json));
+        await storage.WriteAsync(StorageLayout.DrillReport(report.Id), buffer, StorageWriteOptions.CreateOnly with { ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The latest reports, newest first (drill ids sort by time).</summary>
+    public async Task<IReadOnlyList<DrillReport>> ListAsync(int count, CancellationToken cancellationToken)
+    {
+        var keys = new List<string>();
+        await foreach (var item in storage.ListAsync(StorageLayout.Drills, cancellationToken).ConfigureAwait(false))
+        {
+            if (item.Key.EndsWith(".json", StringComparison.Ordinal))
+            {
+                keys.Add(item.Key);
+            }
+        }
+
+        var reports = new List<DrillReport>();
+        foreach (var key in keys.OrderDescending(StringComparer.Ordinal).Take(count))
+        {
+            var stream = await storage.OpenReadAsync(key, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                reports.Add((await JsonSerializer.DeserializeAsync<DrillReport>(stream, Json, cancellationToken).ConfigureAwait(false))!);
+            }
+        }
+
+        return reports;
+    }
+}
