@@ -40,8 +40,14 @@ public static class PostgresDataGuardBuilderExtensions
         services.TryAddSingleton<DataGuard.Postgres.Pitr.RestorePoints>();
         builder.AddDataGuardOptions<DataGuard.Postgres.Migrations.MigrationsOptions, DataGuard.Postgres.Migrations.MigrationsOptionsValidator>(DataGuard.Postgres.Migrations.MigrationsOptions.SectionPath);
         services.TryAddSingleton<DataGuard.Migrations.IMigrationLedger, DataGuard.Postgres.Migrations.PostgresMigrationLedger>();
-        services.TryAddSingleton<DataGuard.Postgres.Migrations.Migrator>();
-        services.TryAddSingleton<DataGuard.Postgres.Migrations.MigrationRehearser>();
+        services.TryAddSingleton<Func<DataGuard.Backup.BackupService>>(sp => sp.GetRequiredService<DataGuard.Backup.BackupService>);
+        services.TryAddSingleton<Func<DataGuard.Postgres.Pitr.RestorePoints>>(sp => sp.GetRequiredService<DataGuard.Postgres.Pitr.RestorePoints>);
+        services.TryAddSingleton<DataGuard.Postgres.Migrations.MigrationServices>();
+        services.TryAddSingleton(sp => new DataGuard.Postgres.Migrations.Migrator(
+            sp.GetRequiredService<DataGuard.Postgres.Migrations.MigrationServices>(), sp.GetRequiredService<IOptions<DataGuard.Postgres.Migrations.MigrationsOptions>>()));
+        services.TryAddSingleton(sp => new DataGuard.Postgres.Migrations.MigrationRehearser(
+            sp.GetRequiredService<DataGuard.Postgres.Migrations.MigrationServices>(), sp.GetRequiredService<IOptions<PostgresOptions>>(),
+            sp.GetRequiredService<IOptions<DataGuard.Postgres.Migrations.MigrationsOptions>>(), sp.GetRequiredService<PgToolLocator>()));
         builder.AddRetentionServices();
         builder.AddExportServices();
         builder.AddDrillServices();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Npgsql;
 
 namespace DataGuard.Postgres.Migrations;
@@ -9,36 +8,36 @@ namespace DataGuard.Postgres.Migrations;
 /// transaction, or the script's own) the version is marked dirty before the script starts and cleared by its success,
 /// so that a kill, a lost connection or a cancellation leaves it dirty, never pending.
 /// </summary>
-internal sealed class MigrationExecutor(string application, MigrationInterruption interruption)
+internal sealed class MigrationExecutor(string application, MigrationInterruption interruption, TimeProvider time)
 {
     /// <summary>Applies one up step.</summary>
     /// <exception cref="MigrationFailedException">The script failed; the ledger records it (failed, or dirty outside a transaction).</exception>
     public async Task ApplyAsync(NpgsqlConnection connection, MigrationStep step, string deploy, CancellationToken cancellationToken)
     {
         var migration = step.Migration!;
-        var stopwatch = Stopwatch.StartNew();
+        var started = time.GetTimestamp();
         if (step.Mode == MigrationTransactionMode.InTransaction)
         {
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 await MigrationScriptRunner.RunAsync(connection, transaction, step, cancellationToken).ConfigureAwait(false);
-                await PostgresMigrationLedger.UpsertAsync(connection, transaction, migration, "applied", stopwatch.ElapsedMilliseconds, deploy, null, application, cancellationToken).ConfigureAwait(false);
-                await PostgresMigrationLedger.AppendHistoryAsync(connection, transaction, step.Version, "up", "succeeded", null, stopwatch.ElapsedMilliseconds, deploy, application, cancellationToken).ConfigureAwait(false);
+                await PostgresMigrationLedger.UpsertAsync(connection, transaction, migration, "applied", (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, null, application, cancellationToken).ConfigureAwait(false);
+                await PostgresMigrationLedger.AppendHistoryAsync(connection, transaction, step.Version, "up", "succeeded", null, (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, application, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (PostgresException ex)
             {
                 await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
-                await PostgresMigrationLedger.UpsertAsync(connection, null, migration, "failed", stopwatch.ElapsedMilliseconds, deploy, ex.Message, application, CancellationToken.None).ConfigureAwait(false);
-                await PostgresMigrationLedger.AppendHistoryAsync(connection, null, step.Version, "up", "failed", ex.Message, stopwatch.ElapsedMilliseconds, deploy, application, CancellationToken.None).ConfigureAwait(false);
+                await PostgresMigrationLedger.UpsertAsync(connection, null, migration, "failed", (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, ex.Message, application, CancellationToken.None).ConfigureAwait(false);
+                await PostgresMigrationLedger.AppendHistoryAsync(connection, null, step.Version, "up", "failed", ex.Message, (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, application, CancellationToken.None).ConfigureAwait(false);
                 throw new MigrationFailedException($"Migration {migration.Version} ({migration.Source}) failed and was rolled back: {ex.Message}. Later migrations did not run.", ex) { Operation = "migrate.up" };
             }
             catch (Exception ex)
             {
                 // Cancelled or the connection broke: the transaction did not commit, so nothing of it is applied; say so where the connection still allows.
-                await interruption.TryRecordAsync(connection, transaction, step, "failed", MigrationInterruption.Describe(ex), stopwatch.ElapsedMilliseconds, deploy).ConfigureAwait(false);
+                await interruption.TryRecordAsync(connection, transaction, step, "failed", MigrationInterruption.Describe(ex), (long)time.GetElapsedTime(started).TotalMilliseconds, deploy).ConfigureAwait(false);
                 throw;
             }
             finally
@@ -49,7 +48,7 @@ internal sealed class MigrationExecutor(string application, MigrationInterruptio
 
         // Outside a transaction (or in the script's own): mark the version dirty first, so that a kill, a lost
         // connection or a cancellation while the script runs leaves it dirty, never pending; success clears it.
-        await PostgresMigrationLedger.UpsertAsync(connection, null, migration, "dirty", 0, deploy, MigrationInterruption.Unfinished(step.Mode), application, cancellationToken).ConfigureAwait(false);
+        await PostgresMigrationLedger.UpsertAsync(connection, null, migration, "dirty", 0, deploy, interruption.Unfinished(step.Mode), application, cancellationToken).ConfigureAwait(false);
         try
         {
             await MigrationScriptRunner.RunAsync(connection, null, step, cancellationToken).ConfigureAwait(false);
@@ -60,18 +59,18 @@ internal sealed class MigrationExecutor(string application, MigrationInterruptio
             await MigrationScriptRunner.AbortOpenTransactionAsync(connection).ConfigureAwait(false);
             var invalid = await MigrationScriptRunner.InvalidIndexesAsync(connection).ConfigureAwait(false);
             var error = ex.Message + (invalid.Length > 0 ? $" (INVALID indexes left behind: {invalid})" : string.Empty);
-            await PostgresMigrationLedger.UpsertAsync(connection, null, migration, "dirty", stopwatch.ElapsedMilliseconds, deploy, error, application, CancellationToken.None).ConfigureAwait(false);
-            await PostgresMigrationLedger.AppendHistoryAsync(connection, null, step.Version, "up", "dirty", error, stopwatch.ElapsedMilliseconds, deploy, application, CancellationToken.None).ConfigureAwait(false);
+            await PostgresMigrationLedger.UpsertAsync(connection, null, migration, "dirty", (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, error, application, CancellationToken.None).ConfigureAwait(false);
+            await PostgresMigrationLedger.AppendHistoryAsync(connection, null, step.Version, "up", "dirty", error, (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, application, CancellationToken.None).ConfigureAwait(false);
             throw new MigrationFailedException($"Migration {migration.Version} ({migration.Source}) ran outside a transaction and failed midway: {error}. Version {migration.Version} is dirty; inspect the schema, then 'dataguard migrate resolve {migration.Version} --applied|--rolled-back'.", ex) { Operation = "migrate.up" };
         }
         catch (Exception ex)
         {
-            await interruption.TryRecordAsync(connection, null, step, "dirty", MigrationInterruption.Describe(ex), stopwatch.ElapsedMilliseconds, deploy).ConfigureAwait(false);
+            await interruption.TryRecordAsync(connection, null, step, "dirty", MigrationInterruption.Describe(ex), (long)time.GetElapsedTime(started).TotalMilliseconds, deploy).ConfigureAwait(false);
             throw;
         }
 
-        await PostgresMigrationLedger.UpsertAsync(connection, null, migration, "applied", stopwatch.ElapsedMilliseconds, deploy, null, application, cancellationToken).ConfigureAwait(false);
-        await PostgresMigrationLedger.AppendHistoryAsync(connection, null, step.Version, "up", "succeeded", null, stopwatch.ElapsedMilliseconds, deploy, application, cancellationToken).ConfigureAwait(false);
+        await PostgresMigrationLedger.UpsertAsync(connection, null, migration, "applied", (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, null, application, cancellationToken).ConfigureAwait(false);
+        await PostgresMigrationLedger.AppendHistoryAsync(connection, null, step.Version, "up", "succeeded", null, (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, application, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Rolls back one down step (its ledger row's deploy is kept).</summary>
@@ -79,19 +78,19 @@ internal sealed class MigrationExecutor(string application, MigrationInterruptio
     public async Task RollBackAsync(NpgsqlConnection connection, MigrationStep step, CancellationToken cancellationToken)
     {
         var deploy = step.Entry!.DeployId;
-        var stopwatch = Stopwatch.StartNew();
+        var started = time.GetTimestamp();
         var inTransaction = step.Mode == MigrationTransactionMode.InTransaction;
         var transaction = inTransaction ? await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false) : null;
         if (!inTransaction)
         {
-            await PostgresMigrationLedger.SetStateAsync(connection, null, step.Version, "dirty", MigrationInterruption.Unfinished(step.Mode) + " (rolling back)", application, cancellationToken).ConfigureAwait(false);
+            await PostgresMigrationLedger.SetStateAsync(connection, null, step.Version, "dirty", interruption.Unfinished(step.Mode) + " (rolling back)", application, cancellationToken).ConfigureAwait(false);
         }
 
         try
         {
             await MigrationScriptRunner.RunAsync(connection, transaction, step, cancellationToken).ConfigureAwait(false);
             await PostgresMigrationLedger.SetStateAsync(connection, transaction, step.Version, "rolledback", null, application, cancellationToken).ConfigureAwait(false);
-            await PostgresMigrationLedger.AppendHistoryAsync(connection, transaction, step.Version, "down", "succeeded", null, stopwatch.ElapsedMilliseconds, deploy, application, cancellationToken).ConfigureAwait(false);
+            await PostgresMigrationLedger.AppendHistoryAsync(connection, transaction, step.Version, "down", "succeeded", null, (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, application, cancellationToken).ConfigureAwait(false);
             if (transaction is not null)
             {
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -109,13 +108,13 @@ internal sealed class MigrationExecutor(string application, MigrationInterruptio
                 await PostgresMigrationLedger.SetStateAsync(connection, null, step.Version, "dirty", ex.Message, application, CancellationToken.None).ConfigureAwait(false);
             }
 
-            await PostgresMigrationLedger.AppendHistoryAsync(connection, null, step.Version, "down", inTransaction ? "failed" : "dirty", ex.Message, stopwatch.ElapsedMilliseconds, deploy, application, CancellationToken.None).ConfigureAwait(false);
+            await PostgresMigrationLedger.AppendHistoryAsync(connection, null, step.Version, "down", inTransaction ? "failed" : "dirty", ex.Message, (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, application, CancellationToken.None).ConfigureAwait(false);
             throw new MigrationFailedException($"Rolling back migration {step.Version} ({step.Title}) failed: {ex.Message}.{(inTransaction ? " It was rolled back and stays applied." : " It ran outside a transaction and is now dirty.")}", ex) { Operation = "migrate.down" };
         }
         catch (Exception ex)
         {
             // In a transaction nothing of the down script took effect: the version stays applied. Outside one it is dirty (the intent above).
-            await interruption.TryRecordAsync(connection, transaction, step, inTransaction ? null : "dirty", MigrationInterruption.Describe(ex), stopwatch.ElapsedMilliseconds, deploy).ConfigureAwait(false);
+            await interruption.TryRecordAsync(connection, transaction, step, inTransaction ? null : "dirty", MigrationInterruption.Describe(ex), (long)time.GetElapsedTime(started).TotalMilliseconds, deploy).ConfigureAwait(false);
             throw;
         }
         finally

@@ -6,11 +6,11 @@ namespace DataGuard.Postgres.Migrations;
 /// What the ledger says about a script that did not finish: the intent text written before a script runs outside
 /// DataGuard's transaction, and the record of a cancellation or a lost connection while a script ran.
 /// </summary>
-internal sealed class MigrationInterruption(string application, Func<CancellationToken, Task<NpgsqlConnection>> openConnection)
+internal sealed class MigrationInterruption(string application, Func<CancellationToken, Task<NpgsqlConnection>> openConnection, TimeProvider time)
 {
     /// <summary>The error of the intent-dirty mark: what the version's row says if nothing else is ever written.</summary>
-    public static string Unfinished(MigrationTransactionMode mode) =>
-        $"started {DateTimeOffset.UtcNow:O} ({MigrationStep.Text(mode)}) and did not report success: the process stopped, the connection was lost or the run was cancelled while the script ran; inspect the schema, then resolve";
+    public string Unfinished(MigrationTransactionMode mode) =>
+        $"started {time.GetUtcNow():O} ({MigrationStep.Text(mode)}) and did not report success: the process stopped, the connection was lost or the run was cancelled while the script ran; inspect the schema, then resolve";
 
     /// <summary>How an interruption is described in the history.</summary>
     public static string Describe(Exception ex) => ex is OperationCanceledException ? "interrupted: the run was cancelled while the script ran" : $"interrupted: {ex.GetType().Name}: {ex.Message}";

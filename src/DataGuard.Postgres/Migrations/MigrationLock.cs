@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Npgsql;
 
 namespace DataGuard.Postgres.Migrations;
@@ -11,14 +10,12 @@ internal static class MigrationLock
 {
     private const string Name = "dataguard.migrations";
 
-    public static async Task<NpgsqlConnection> AcquireAsync(string connectionString, string application, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<NpgsqlConnection> AcquireAsync(DataGuardDataSource dataSource, string application, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, ApplicationName = $"dataguard-migrate {application}" };
-        var connection = new NpgsqlConnection(builder.ConnectionString);
+        var connection = await dataSource.OpenDedicatedConnectionAsync($"dataguard-migrate {application}", cancellationToken).ConfigureAwait(false);
         try
         {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            var stopwatch = Stopwatch.StartNew();
+            var started = time.GetTimestamp();
             while (true)
             {
                 var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtextextended(@name, 0))", connection);
@@ -31,12 +28,12 @@ internal static class MigrationLock
                     }
                 }
 
-                if (stopwatch.Elapsed >= timeout)
+                if (time.GetElapsedTime(started) >= timeout)
                 {
                     throw new DataGuardException($"Another migrator holds the migration lock: {await DescribeHolderAsync(connection, cancellationToken).ConfigureAwait(false)}. Waited {timeout.TotalSeconds:F0} s (DataGuard:Migrations:LockTimeout).") { Operation = "migrate.lock" };
                 }
 
-                await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(200), time, cancellationToken).ConfigureAwait(false);
             }
         }
         catch

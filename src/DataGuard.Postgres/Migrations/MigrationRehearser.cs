@@ -13,22 +13,22 @@ namespace DataGuard.Postgres.Migrations;
 /// </summary>
 public sealed class MigrationRehearser
 {
+    private readonly MigrationServices _services;
     private readonly IOptions<PostgresOptions> _postgres;
     private readonly IOptions<MigrationsOptions> _options;
     private readonly PgToolLocator _tools;
-    private readonly IServiceProvider _services;
 
     /// <summary>Initializes a new instance of the <see cref="MigrationRehearser"/> class.</summary>
-    /// <param name="postgres">The PostgreSQL options.</param>
+    /// <param name="services">The database and the clock.</param>
+    /// <param name="postgres">The PostgreSQL options (pg_dump copies the schema with them; the scratch database is on the same server).</param>
     /// <param name="options">The migration options.</param>
     /// <param name="tools">The tool locator.</param>
-    /// <param name="services">The services.</param>
-    public MigrationRehearser(IOptions<PostgresOptions> postgres, IOptions<MigrationsOptions> options, PgToolLocator tools, IServiceProvider services)
+    internal MigrationRehearser(MigrationServices services, IOptions<PostgresOptions> postgres, IOptions<MigrationsOptions> options, PgToolLocator tools)
     {
+        _services = services;
         _postgres = postgres;
         _options = options;
         _tools = tools;
-        _services = services;
     }
 
     /// <summary>Rehearses the pending migrations on a scratch copy of the schema.</summary>
@@ -39,54 +39,56 @@ public sealed class MigrationRehearser
     {
         ArgumentNullException.ThrowIfNull(set);
         var source = new NpgsqlConnectionStringBuilder(_postgres.Value.ConnectionString);
-        var scratchName = $"dataguard_rehearse_{DateTimeOffset.UtcNow:yyyyMMddHHmmss}_{Guid.NewGuid().ToString("N")[..6]}";
+        var scratchName = $"dataguard_rehearse_{_services.Time.GetUtcNow():yyyyMMddHHmmss}_{Guid.NewGuid().ToString("N")[..6]}";
         var scratch = new NpgsqlConnectionStringBuilder(source.ConnectionString) { Database = scratchName, Pooling = false };
-        await ExecuteAsync(source.ConnectionString, $"CREATE DATABASE {PgIdentifiers.Quote(scratchName)}", cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync($"CREATE DATABASE {PgIdentifiers.Quote(scratchName)}", cancellationToken).ConfigureAwait(false);
+        // The scratch database is another database: a data source of its own, dropped with it.
+        var scratchSource = new DataGuardDataSource(Microsoft.Extensions.Options.Options.Create(new PostgresOptions { ConnectionString = scratch.ConnectionString }));
         try
         {
             await CopySchemaAsync(source, scratch, cancellationToken).ConfigureAwait(false);
-            var onScratch = new Migrator(Microsoft.Extensions.Options.Options.Create(new PostgresOptions { ConnectionString = scratch.ConnectionString }), Microsoft.Extensions.Options.Options.Create(new MigrationsOptions { LockTimeout = _options.Value.LockTimeout, Application = "dataguard rehearse", RestorePointBeforeChange = false }), _services);
-            var pending = (await new Migrator(_postgres, _options, _services).PlanUpAsync(set, null, cancellationToken).ConfigureAwait(false)).Select(p => p.Version).ToHashSet();
+            var onScratch = new Migrator(_services with { DataSource = scratchSource }, Microsoft.Extensions.Options.Options.Create(new MigrationsOptions { LockTimeout = _options.Value.LockTimeout, Application = "dataguard rehearse", RestorePointBeforeChange = false }));
+            var pending = (await new Migrator(_services, _options).PlanUpAsync(set, null, cancellationToken).ConfigureAwait(false)).Select(p => p.Version).ToHashSet();
             var subset = new MigrationSet([.. set.Migrations.Where(m => pending.Contains(m.Version))], []);
             var up = await TimedAsync(onScratch, subset, cancellationToken).ConfigureAwait(false);
             var downTimes = new Dictionary<long, long>();
             foreach (var step in subset.Migrations.Reverse())
             {
-                var started = System.Diagnostics.Stopwatch.StartNew();
+                var started = _services.Time.GetTimestamp();
                 await onScratch.DownAsync(subset, new DownRequest { Steps = 1 }, cancellationToken).ConfigureAwait(false);
-                downTimes[step.Version] = started.ElapsedMilliseconds;
+                downTimes[step.Version] = (long)_services.Time.GetElapsedTime(started).TotalMilliseconds;
             }
 
             var reUp = await TimedAsync(onScratch, subset, cancellationToken).ConfigureAwait(false);
             var rehearsals = subset.Migrations.Select(m => new Rehearsal(m.Version, m.Title, up[m.Version], downTimes[m.Version], reUp[m.Version])).ToList();
-            await RecordAsync(source.ConnectionString, rehearsals, cancellationToken).ConfigureAwait(false);
+            await RecordAsync(rehearsals, cancellationToken).ConfigureAwait(false);
             return rehearsals;
         }
         finally
         {
-            await ExecuteAsync(source.ConnectionString, $"DROP DATABASE IF EXISTS {PgIdentifiers.Quote(scratchName)} WITH (FORCE)", CancellationToken.None).ConfigureAwait(false);
+            await scratchSource.DisposeAsync().ConfigureAwait(false);
+            await ExecuteAsync($"DROP DATABASE IF EXISTS {PgIdentifiers.Quote(scratchName)} WITH (FORCE)", CancellationToken.None).ConfigureAwait(false);
         }
     }
 
-    private static async Task<Dictionary<long, long>> TimedAsync(Migrator migrator, MigrationSet subset, CancellationToken cancellationToken)
+    private async Task<Dictionary<long, long>> TimedAsync(Migrator migrator, MigrationSet subset, CancellationToken cancellationToken)
     {
         var times = new Dictionary<long, long>();
         foreach (var migration in subset.Migrations)
         {
-            var started = System.Diagnostics.Stopwatch.StartNew();
+            var started = _services.Time.GetTimestamp();
             await migrator.UpAsync(subset, migration.Version, allowDrift: false, cancellationToken).ConfigureAwait(false);
-            times[migration.Version] = started.ElapsedMilliseconds;
+            times[migration.Version] = (long)_services.Time.GetElapsedTime(started).TotalMilliseconds;
         }
 
         return times;
     }
 
-    private static async Task ExecuteAsync(string connectionString, string sql, CancellationToken cancellationToken)
+    private async Task ExecuteAsync(string sql, CancellationToken cancellationToken)
     {
-        var connection = new NpgsqlConnection(connectionString);
+        var connection = await _services.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             var command = new NpgsqlCommand(sql, connection);
             await using (command.ConfigureAwait(false))
             {
@@ -95,13 +97,11 @@ public sealed class MigrationRehearser
         }
     }
 
-    private static async Task RecordAsync(string connectionString, IReadOnlyList<Rehearsal> rehearsals, CancellationToken cancellationToken)
+    private async Task RecordAsync(IReadOnlyList<Rehearsal> rehearsals, CancellationToken cancellationToken)
     {
-        var connection = new NpgsqlConnection(connectionString);
+        var connection = await Schema.DataGuardSchema.OpenAsync(_services.DataSource, cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await PostgresMigrationLedger.EnsureSchemaAsync(connection, cancellationToken).ConfigureAwait(false);
             foreach (var rehearsal in rehearsals)
             {
                 var outcome = $"down verified: up {rehearsal.UpMs} ms, down {rehearsal.DownMs} ms, up again {rehearsal.ReUpMs} ms";

@@ -16,19 +16,16 @@ namespace DataGuard.Postgres.Migrations;
 /// </remarks>
 public sealed class Migrator
 {
-    private readonly IOptions<PostgresOptions> _postgres;
     private readonly IOptions<MigrationsOptions> _options;
-    private readonly IServiceProvider _services;
+    private readonly MigrationServices _services;
 
     /// <summary>Initializes a new instance of the <see cref="Migrator"/> class.</summary>
-    /// <param name="postgres">The PostgreSQL options.</param>
+    /// <param name="services">The database, the safety net's parts and the clock.</param>
     /// <param name="options">The migration options.</param>
-    /// <param name="services">The services, for the safety net (backups, restore points).</param>
-    public Migrator(IOptions<PostgresOptions> postgres, IOptions<MigrationsOptions> options, IServiceProvider services)
+    internal Migrator(MigrationServices services, IOptions<MigrationsOptions> options)
     {
-        _postgres = postgres;
-        _options = options;
         _services = services;
+        _options = options;
     }
 
     private string Application => _options.Value.Application
@@ -141,13 +138,13 @@ public sealed class Migrator
         }
     }
 
-    private static string NewDeployId() =>
-        string.Create(CultureInfo.InvariantCulture, $"{DateTimeOffset.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..6]}");
+    private string NewDeployId() =>
+        string.Create(CultureInfo.InvariantCulture, $"{_services.Time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..6]}");
 
-    private MigrationExecutor NewExecutor() => new(Application, new MigrationInterruption(Application, OpenAsync));
+    private MigrationExecutor NewExecutor() => new(Application, new MigrationInterruption(Application, OpenAsync, _services.Time), _services.Time);
 
     private Task<NpgsqlConnection> LockAsync(CancellationToken cancellationToken) =>
-        MigrationLock.AcquireAsync(_postgres.Value.ConnectionString!, Application, _options.Value.LockTimeout, cancellationToken);
+        MigrationLock.AcquireAsync(_services.DataSource, Application, _options.Value.LockTimeout, _services.Time, cancellationToken);
 
     private async Task<IReadOnlyList<LedgerEntry>> ReadLedgerAsync(CancellationToken cancellationToken)
     {
@@ -158,10 +155,6 @@ public sealed class Migrator
         }
     }
 
-    private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new NpgsqlConnection(_postgres.Value.ConnectionString);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return connection;
-    }
+    private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) =>
+        await _services.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
 }

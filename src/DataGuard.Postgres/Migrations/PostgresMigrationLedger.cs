@@ -7,19 +7,18 @@ namespace DataGuard.Postgres.Migrations;
 /// <summary>The migration ledger in PostgreSQL: <c>dataguard.migrations</c> and the append-only <c>dataguard.migration_history</c>.</summary>
 public sealed class PostgresMigrationLedger : IMigrationLedger
 {
-    private readonly IOptions<PostgresOptions> _options;
+    private readonly DataGuardDataSource _dataSource;
 
     /// <summary>Initializes a new instance of the <see cref="PostgresMigrationLedger"/> class.</summary>
-    /// <param name="options">The PostgreSQL options.</param>
-    public PostgresMigrationLedger(IOptions<PostgresOptions> options) => _options = options;
+    /// <param name="dataSource">DataGuard's data source.</param>
+    public PostgresMigrationLedger(DataGuardDataSource dataSource) => _dataSource = dataSource;
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<LedgerEntry>> ReadAsync(CancellationToken cancellationToken = default)
     {
-        var connection = new NpgsqlConnection(_options.Value.ConnectionString);
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             return await ReadAsync(connection, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -27,10 +26,9 @@ public sealed class PostgresMigrationLedger : IMigrationLedger
     /// <inheritdoc />
     public async Task<IReadOnlyList<MigrationEvent>> ReadHistoryAsync(int limit = 100, CancellationToken cancellationToken = default)
     {
-        var connection = new NpgsqlConnection(_options.Value.ConnectionString);
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             if (!await ExistsAsync(connection, cancellationToken).ConfigureAwait(false))
             {
                 return [];
@@ -109,9 +107,9 @@ public sealed class PostgresMigrationLedger : IMigrationLedger
         }
     }
 
-    /// <summary>Creates the ledger's tables when they do not exist yet.</summary>
+    /// <summary>Brings DataGuard's tables (the ledger's among them) up to date.</summary>
     internal static Task EnsureSchemaAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
-        ExecuteAsync(connection, null, LedgerSchema.Create, 0, static _ => { }, cancellationToken);
+        Schema.DataGuardSchema.EnsureAsync(connection, cancellationToken);
 
     /// <summary>Writes a migration's row from its file: state, checksums, down script, flags, timing, deploy and error.</summary>
     internal static Task UpsertAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Migration migration, string state, long ms, string deploy, string? error, string application, CancellationToken cancellationToken) =>
