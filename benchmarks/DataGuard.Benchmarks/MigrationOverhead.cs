@@ -17,7 +17,7 @@ internal static class MigrationOverhead
     public static async Task<int> RunAsync()
     {
         var admin = Environment.GetEnvironmentVariable("DATAGUARD_TEST_POSTGRES") ?? throw new InvalidOperationException("DATAGUARD_TEST_POSTGRES is not set: run scripts/bench-db.sh migrations.");
-        var set = MigrationDirectory.Parse(Files(120));
+        var set = MigrationSet.Parse(Files(120));
         var direct = await CreateDatabaseAsync(admin, "bench_direct");
         var ledgered = await CreateDatabaseAsync(admin, "bench_ledger");
 

@@ -10,7 +10,7 @@ namespace DataGuard.Postgres;
 /// that parts that need no database, such as listing or verifying backups, never ask for it). Every connection to
 /// the protected database comes from here.
 /// </summary>
-public sealed class DataGuardDataSource : IAsyncDisposable, IDisposable
+internal sealed class DataGuardDataSource : IAsyncDisposable, IDisposable
 {
     private readonly Lazy<NpgsqlDataSource> _dataSource;
     private readonly Lazy<NpgsqlDataSource> _dedicated;

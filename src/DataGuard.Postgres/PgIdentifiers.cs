@@ -1,7 +1,7 @@
 namespace DataGuard.Postgres;
 
 /// <summary>Quoting and splitting of PostgreSQL identifiers.</summary>
-public static class PgIdentifiers
+internal static class PgIdentifiers
 {
     /// <summary>Quotes an identifier: <c>my "table"</c> becomes <c>"my ""table"""</c>.</summary>
     /// <param name="identifier">The identifier.</param>

@@ -3,7 +3,7 @@ using Npgsql;
 namespace DataGuard.Postgres;
 
 /// <summary>Describes a connection string for messages and logs: host, port, database and user, never the password.</summary>
-public static class PostgresTarget
+internal static class PostgresTarget
 {
     /// <summary>Describes a connection string without its secrets.</summary>
     /// <param name="connectionString">The connection string.</param>

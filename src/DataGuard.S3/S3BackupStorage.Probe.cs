@@ -7,7 +7,7 @@ using DataGuard.Telemetry;
 namespace DataGuard.S3;
 
 /// <content>The capability probe used by <c>dataguard doctor</c>.</content>
-public sealed partial class S3BackupStorage
+internal sealed partial class S3BackupStorage
 {
     /// <inheritdoc />
     public async Task<StorageProbeResult> ProbeAsync(CancellationToken cancellationToken = default)

@@ -11,7 +11,7 @@ namespace DataGuard.S3;
 /// Keeps objects in an S3 bucket (or an S3-compatible server) under an optional prefix. Streams of any length
 /// are written with multipart uploads of bounded memory; an object appears only once its upload is complete.
 /// </summary>
-public sealed partial class S3BackupStorage : IBackupStorage, IDisposable
+internal sealed partial class S3BackupStorage : IBackupStorage, IDisposable
 {
     private const int DeleteBatchSize = 1000;
     private readonly IAmazonS3 _client;

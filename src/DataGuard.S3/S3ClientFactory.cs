@@ -5,7 +5,7 @@ using Amazon.S3;
 namespace DataGuard.S3;
 
 /// <summary>Builds the <see cref="IAmazonS3"/> client DataGuard uses when the host registered none.</summary>
-public static class S3ClientFactory
+internal static class S3ClientFactory
 {
     /// <summary>Builds a client from options, with the settings S3-compatible servers need when <see cref="S3StorageOptions.ServiceUrl"/> is set.</summary>
     /// <param name="options">The S3 options.</param>

@@ -6,7 +6,7 @@ using Npgsql;
 namespace DataGuard.Postgres.Backup;
 
 /// <summary>What the pg_dump and pg_basebackup providers share: the options, the tools, and DataGuard's data source (built on first use).</summary>
-public abstract class PgBackupProvider
+internal abstract class PgBackupProvider
 {
     private readonly DataGuardDataSource _dataSource;
 

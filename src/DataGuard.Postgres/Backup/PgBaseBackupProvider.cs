@@ -13,7 +13,7 @@ namespace DataGuard.Postgres.Backup;
 /// data directory can be checked with <c>pg_verifybackup</c>). For point-in-time recovery on self-hosted PostgreSQL;
 /// the user needs the REPLICATION attribute.
 /// </summary>
-public sealed class PgBaseBackupProvider : PgBackupProvider, IBackupProvider
+internal sealed class PgBaseBackupProvider : PgBackupProvider, IBackupProvider
 {
     /// <summary>Initializes a new instance of the <see cref="PgBaseBackupProvider"/> class.</summary>
     /// <param name="dataSource">DataGuard's data source (built when first used, so listing and verifying need no database).</param>

@@ -12,7 +12,7 @@ namespace DataGuard.Postgres.Backup;
 /// Works on every PostgreSQL, managed ones included. The archive, once decompressed and decrypted, is a plain
 /// pg_dump custom-format file that pg_restore accepts.
 /// </summary>
-public sealed class PgDumpBackupProvider : PgBackupProvider, IBackupProvider
+internal sealed class PgDumpBackupProvider : PgBackupProvider, IBackupProvider
 {
     /// <summary>Initializes a new instance of the <see cref="PgDumpBackupProvider"/> class.</summary>
     /// <param name="dataSource">DataGuard's data source (built when first used, so listing and verifying need no database).</param>

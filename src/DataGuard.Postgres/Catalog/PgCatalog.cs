@@ -3,7 +3,7 @@ using Npgsql;
 namespace DataGuard.Postgres.Catalog;
 
 /// <summary>Reads tables, columns and foreign keys from the system catalog (the source of every identifier DataGuard puts into SQL).</summary>
-public static class PgCatalog
+internal static class PgCatalog
 {
     /// <summary>Reads a table, or returns <see langword="null"/> when there is no table (plain or partitioned) of that name.</summary>
     /// <param name="connection">An open connection.</param>

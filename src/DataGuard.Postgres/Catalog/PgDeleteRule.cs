@@ -1,7 +1,7 @@
 namespace DataGuard.Postgres.Catalog;
 
 /// <summary>A foreign key's ON DELETE rule.</summary>
-public enum PgDeleteRule
+internal enum PgDeleteRule
 {
     /// <summary>NO ACTION: the delete fails while references remain.</summary>
     NoAction,

@@ -7,7 +7,7 @@ namespace DataGuard.Postgres.Catalog;
 /// <param name="Parent">The referenced table, <c>schema.table</c>.</param>
 /// <param name="ParentColumns">The referenced columns, in the same order.</param>
 /// <param name="OnDelete">The ON DELETE rule.</param>
-public sealed record PgForeignKey(string Name, string Child, IReadOnlyList<string> ChildColumns, string Parent, IReadOnlyList<string> ParentColumns, PgDeleteRule OnDelete)
+internal sealed record PgForeignKey(string Name, string Child, IReadOnlyList<string> ChildColumns, string Parent, IReadOnlyList<string> ParentColumns, PgDeleteRule OnDelete)
 {
     /// <summary>Gets a value indicating whether deleting a referenced row changes the referencing rows (cascade, set null, set default).</summary>
     public bool Cascades => OnDelete is PgDeleteRule.Cascade or PgDeleteRule.SetNull or PgDeleteRule.SetDefault;

@@ -7,7 +7,7 @@ namespace DataGuard.Postgres.Catalog;
 /// <param name="IsPartitioned">Whether it is a partitioned table.</param>
 /// <param name="Columns">Its columns, in order.</param>
 /// <param name="PrimaryKey">Its primary key's columns (empty without one).</param>
-public sealed record PgTable(uint Oid, string Schema, string Name, bool IsPartitioned, IReadOnlyList<PgColumn> Columns, IReadOnlyList<string> PrimaryKey)
+internal sealed record PgTable(uint Oid, string Schema, string Name, bool IsPartitioned, IReadOnlyList<PgColumn> Columns, IReadOnlyList<string> PrimaryKey)
 {
     /// <summary>Gets the name as <c>schema.table</c>.</summary>
     public string QualifiedName => $"{Schema}.{Name}";

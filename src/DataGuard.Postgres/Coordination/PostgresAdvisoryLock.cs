@@ -7,7 +7,7 @@ namespace DataGuard.Postgres.Coordination;
 /// An <see cref="IDistributedLock"/> on a PostgreSQL session advisory lock, held on a dedicated connection of its own
 /// (not pooled), so every replica of the host that protects the same database shares it.
 /// </summary>
-public sealed class PostgresAdvisoryLock : IDistributedLock
+internal sealed class PostgresAdvisoryLock : IDistributedLock
 {
     private readonly DataGuardDataSource _dataSource;
 

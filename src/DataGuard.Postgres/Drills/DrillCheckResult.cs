@@ -4,4 +4,4 @@ namespace DataGuard.Postgres.Drills;
 /// <param name="Name">The check.</param>
 /// <param name="Passed">Whether it passed.</param>
 /// <param name="Detail">What was found.</param>
-public sealed record DrillCheckResult(string Name, bool Passed, string Detail);
+internal sealed record DrillCheckResult(string Name, bool Passed, string Detail);

@@ -9,7 +9,7 @@ namespace DataGuard.Postgres.Drills;
 /// <see cref="DrillOptions.MaxInterval"/>. A new deployment, whose oldest backup is younger than the interval, is
 /// Degraded until its first drill (no drill was due yet).
 /// </summary>
-public sealed class DrillHealthCheck : IHealthCheck
+internal sealed class DrillHealthCheck : IHealthCheck
 {
     /// <summary>The health check's name.</summary>
     public const string Name = "dataguard-drill";

@@ -11,7 +11,7 @@ namespace DataGuard.Postgres.Drills;
 /// <param name="Checks">Each check and its result.</param>
 /// <param name="Passed">Whether every step and check passed.</param>
 /// <param name="Error">What failed, if a step did.</param>
-public sealed record DrillReport(
+internal sealed record DrillReport(
     string Id,
     string? BackupId,
     DateTimeOffset? BackupCompletedAt,

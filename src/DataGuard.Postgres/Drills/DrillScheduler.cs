@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace DataGuard.Postgres.Drills;
 
 /// <summary>Runs a restore drill at each slot of <c>DataGuard:Drills:Schedule</c> (quarterly by default); one replica per slot (an advisory lock).</summary>
-public sealed class DrillScheduler : CronBackgroundService
+internal sealed class DrillScheduler : CronBackgroundService
 {
     private readonly DrillService _drills;
     private readonly IOptions<DrillOptions> _options;

@@ -12,7 +12,7 @@ namespace DataGuard.Postgres.Drills;
 /// and stores a report with the measured RPO and RTO under <c>drills/&lt;id&gt;.json</c>. A drill never runs against
 /// the production database.
 /// </summary>
-public sealed class DrillService
+internal sealed class DrillService
 {
     /// <summary>The storage prefix of drill reports.</summary>
     public const string Prefix = StorageLayout.Drills;

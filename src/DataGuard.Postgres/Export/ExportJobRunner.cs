@@ -15,7 +15,7 @@ namespace DataGuard.Postgres.Export;
 /// for <see cref="ExportOptions.StaleAfter"/> counts as abandoned and is claimed again), writes each format from one
 /// snapshot to <c>exports/&lt;job-id&gt;/&lt;attempt&gt;/</c>, and completes it only while it still holds the claim.
 /// </summary>
-public sealed class ExportJobRunner
+internal sealed class ExportJobRunner
 {
     private static readonly ArchiveCodec Passthrough = new(new CompressionOptions { Algorithm = "None" }, EncryptionKeyRing.None);
     private readonly ExportJobs _jobs;

@@ -26,7 +26,7 @@ public sealed class ExportJobs : IDisposable
     /// <param name="exports">The subject exports (formats, subject check).</param>
     /// <param name="storage">Where artifacts live.</param>
     /// <param name="time">The clock (link lifetimes).</param>
-    public ExportJobs(DataGuardDataSource dataSource, IOptions<ExportOptions> options, SubjectExports exports, IBackupStorage storage, TimeProvider time)
+    internal ExportJobs(DataGuardDataSource dataSource, IOptions<ExportOptions> options, SubjectExports exports, IBackupStorage storage, TimeProvider time)
     {
         _time = time;
         _dataSource = dataSource;
@@ -134,7 +134,7 @@ public sealed class ExportJobs : IDisposable
     /// <summary>The queue and the request-to-ready times of the last day's jobs.</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>Pending and running jobs, failures, and p50 / p95 latency.</returns>
-    public async Task<ExportQueueStats> StatsAsync(CancellationToken cancellationToken = default)
+    internal async Task<ExportQueueStats> StatsAsync(CancellationToken cancellationToken = default)
     {
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);

@@ -6,4 +6,4 @@ namespace DataGuard.Postgres.Export;
 /// <param name="FailedLastDay">Jobs failed in the last day.</param>
 /// <param name="P50">The median request-to-ready time over the last day.</param>
 /// <param name="P95">The 95th percentile request-to-ready time over the last day.</param>
-public sealed record ExportQueueStats(long Pending, long Running, long FailedLastDay, TimeSpan? P50, TimeSpan? P95);
+internal sealed record ExportQueueStats(long Pending, long Running, long FailedLastDay, TimeSpan? P50, TimeSpan? P95);

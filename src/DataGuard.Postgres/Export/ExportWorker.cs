@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace DataGuard.Postgres.Export;
 
 /// <summary>The hosted export worker: builds pending jobs as they arrive (woken by requests from this host, else every <see cref="ExportOptions.PollInterval"/>) and expires old artifacts. Safe with several replicas.</summary>
-public sealed class ExportWorker : BackgroundService
+internal sealed class ExportWorker : BackgroundService
 {
     private static readonly TimeSpan CleanupEvery = TimeSpan.FromMinutes(10);
     private readonly ExportJobRunner _runner;

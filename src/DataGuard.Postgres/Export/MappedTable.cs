@@ -8,7 +8,7 @@ namespace DataGuard.Postgres.Export;
 /// <param name="Edges">The references through which its rows belong to the subject (to tables nearer the subject).</param>
 /// <param name="Columns">The columns that leave.</param>
 /// <param name="Redacted">The columns that never leave.</param>
-public sealed record MappedTable(PgTable Table, int Distance, IReadOnlyList<PgForeignKey> Edges, IReadOnlyList<PgColumn> Columns, IReadOnlyList<string> Redacted)
+internal sealed record MappedTable(PgTable Table, int Distance, IReadOnlyList<PgForeignKey> Edges, IReadOnlyList<PgColumn> Columns, IReadOnlyList<string> Redacted)
 {
     /// <summary>Gets the join paths, for people: <c>public.orders.user_id -&gt; public.users.id</c>.</summary>
     public IEnumerable<string> Paths => Edges.Select(e => $"{e.Child}.({string.Join(", ", e.ChildColumns)}) -> {e.Parent}.({string.Join(", ", e.ParentColumns)}){(e.Name.StartsWith("link:", StringComparison.Ordinal) ? " [configured link]" : string.Empty)}");

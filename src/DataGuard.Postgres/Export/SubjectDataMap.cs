@@ -7,7 +7,7 @@ namespace DataGuard.Postgres.Export;
 /// <param name="Key">The subject's key column.</param>
 /// <param name="Tables">The mapped tables, the subject first, then by distance.</param>
 /// <param name="Warnings">Columns named like a reference to the subject that have no foreign key or link.</param>
-public sealed record SubjectDataMap(PgTable Subject, PgColumn Key, IReadOnlyList<MappedTable> Tables, IReadOnlyList<string> Warnings)
+internal sealed record SubjectDataMap(PgTable Subject, PgColumn Key, IReadOnlyList<MappedTable> Tables, IReadOnlyList<string> Warnings)
 {
     /// <summary>Finds a mapped table.</summary>
     /// <param name="table">The table, <c>schema.table</c>.</param>

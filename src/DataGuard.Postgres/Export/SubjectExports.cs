@@ -7,7 +7,7 @@ using Npgsql;
 namespace DataGuard.Postgres.Export;
 
 /// <summary>Exports one subject's data: builds the <see cref="SubjectDataMap"/> and opens <see cref="SubjectSnapshot"/>s to write it in any registered format.</summary>
-public sealed class SubjectExports
+internal sealed class SubjectExports
 {
     private readonly DataGuardDataSource _dataSource;
     private readonly IOptions<ExportOptions> _options;

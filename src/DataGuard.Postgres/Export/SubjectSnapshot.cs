@@ -8,7 +8,7 @@ namespace DataGuard.Postgres.Export;
 /// One subject's data frozen in a REPEATABLE READ snapshot (exported with <c>pg_export_snapshot</c>), so that
 /// every format written from it shows the same rows. Holds a connection and a transaction open: dispose it.
 /// </summary>
-public sealed class SubjectSnapshot : IAsyncDisposable
+internal sealed class SubjectSnapshot : IAsyncDisposable
 {
     private readonly NpgsqlConnection _holder;
     private readonly NpgsqlTransaction _transaction;

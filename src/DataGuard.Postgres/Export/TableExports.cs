@@ -11,7 +11,7 @@ namespace DataGuard.Postgres.Export;
 /// HEADER)</c> when every column leaves (PostgreSQL's own CSV, passed through), through CsvHelper when redaction drops
 /// columns; JSON and NDJSON with <c>Utf8JsonWriter</c> over a data reader.
 /// </summary>
-public sealed class TableExports
+internal sealed class TableExports
 {
     private readonly DataGuardDataSource _dataSource;
     private readonly IOptions<ExportOptions> _options;

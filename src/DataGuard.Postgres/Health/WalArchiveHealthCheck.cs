@@ -10,7 +10,7 @@ namespace DataGuard.Postgres.Health;
 /// The health check <c>dataguard-wal</c>: Unhealthy when the WAL archive has a gap, or when archiving lags more than
 /// <c>Pitr:MaxArchiveLag</c> (from <c>pg_stat_archiver</c>, where the host can read it). Healthy when PITR is off.
 /// </summary>
-public sealed class WalArchiveHealthCheck : IHealthCheck
+internal sealed class WalArchiveHealthCheck : IHealthCheck
 {
     /// <summary>The check's registration name.</summary>
     public const string Name = "dataguard-wal";

@@ -11,7 +11,7 @@ namespace DataGuard.Postgres.Migrations;
 /// the pending migrations up, down and up again there, records in the ledger's history that their down scripts work,
 /// with timings, and drops the scratch database whatever happened.
 /// </summary>
-public sealed class MigrationRehearser
+internal sealed class MigrationRehearser
 {
     private readonly MigrationServices _services;
     private readonly IOptions<PostgresOptions> _postgres;

@@ -5,7 +5,7 @@ using Npgsql;
 namespace DataGuard.Postgres.Migrations;
 
 /// <summary>The migration ledger in PostgreSQL: <c>dataguard.migrations</c> and the append-only <c>dataguard.migration_history</c>.</summary>
-public sealed class PostgresMigrationLedger : IMigrationLedger
+internal sealed class PostgresMigrationLedger : IMigrationLedger
 {
     private readonly DataGuardDataSource _dataSource;
 

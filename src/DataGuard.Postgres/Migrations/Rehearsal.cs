@@ -6,4 +6,4 @@ namespace DataGuard.Postgres.Migrations;
 /// <param name="UpMs">The first up's duration.</param>
 /// <param name="DownMs">The down's duration.</param>
 /// <param name="ReUpMs">The second up's duration.</param>
-public sealed record Rehearsal(long Version, string Title, long UpMs, long DownMs, long ReUpMs);
+internal sealed record Rehearsal(long Version, string Title, long UpMs, long DownMs, long ReUpMs);

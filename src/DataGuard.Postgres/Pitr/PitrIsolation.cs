@@ -5,7 +5,7 @@ namespace DataGuard.Postgres.Pitr;
 /// <param name="Subscriptions">The subscriptions the copy holds.</param>
 /// <param name="SubscriptionsDisabled">How many of them were disabled and detached from their slots (only once promoted).</param>
 /// <param name="Problems">What is not isolated, read back from the running copy; empty when all is.</param>
-public sealed record PitrIsolation(IReadOnlyList<string> Settings, int Subscriptions, int SubscriptionsDisabled, IReadOnlyList<string> Problems)
+internal sealed record PitrIsolation(IReadOnlyList<string> Settings, int Subscriptions, int SubscriptionsDisabled, IReadOnlyList<string> Problems)
 {
     /// <summary>Gets a value indicating whether the copy runs fully isolated.</summary>
     public bool Complete => Problems.Count == 0;

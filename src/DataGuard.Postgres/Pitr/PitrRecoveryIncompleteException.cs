@@ -4,7 +4,7 @@ namespace DataGuard.Postgres.Pitr;
 /// Recovery to the latest point ended before the end of the WAL archive it was shown: PostgreSQL opened a copy that
 /// lacks the WAL after <see cref="ReachedSegment"/>. The copy is stopped; it must not be used as a primary.
 /// </summary>
-public sealed class PitrRecoveryIncompleteException : DataGuardException
+internal sealed class PitrRecoveryIncompleteException : DataGuardException
 {
     /// <summary>Initializes a new instance of the <see cref="PitrRecoveryIncompleteException"/> class.</summary>
     public PitrRecoveryIncompleteException()

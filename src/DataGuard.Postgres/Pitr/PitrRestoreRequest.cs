@@ -1,7 +1,7 @@
 namespace DataGuard.Postgres.Pitr;
 
 /// <summary>What a point-in-time restore does.</summary>
-public sealed record PitrRestoreRequest
+internal sealed record PitrRestoreRequest
 {
     /// <summary>Gets the data directory to restore into: it must not exist or be empty.</summary>
     public required string DataDirectory { get; init; }

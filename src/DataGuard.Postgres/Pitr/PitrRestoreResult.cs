@@ -9,7 +9,7 @@ namespace DataGuard.Postgres.Pitr;
 /// <param name="ReachedTime">The commit time of the last transaction replayed, when started and known.</param>
 /// <param name="State">The server's state: <c>paused at target</c>, <c>promoted</c>, or <c>not started</c>.</param>
 /// <param name="DurationSeconds">How long the restore and recovery took.</param>
-public sealed record PitrRestoreResult(
+internal sealed record PitrRestoreResult(
     string BaseBackupId,
     string DataDirectory,
     string Target,

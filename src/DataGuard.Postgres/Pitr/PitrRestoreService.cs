@@ -15,7 +15,7 @@ namespace DataGuard.Postgres.Pitr;
 /// otherwise (<see cref="PitrRestoreRequest.Isolate"/>), and never archives WAL. Recovery to the latest point must reach
 /// the end of the archive it was shown, or the restore fails.
 /// </summary>
-public sealed class PitrRestoreService
+internal sealed class PitrRestoreService
 {
     private readonly BackupService _backups;
     private readonly WalArchive _archive;

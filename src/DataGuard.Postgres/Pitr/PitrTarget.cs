@@ -5,7 +5,7 @@ namespace DataGuard.Postgres.Pitr;
 /// <param name="Kind">Latest, a time, a WAL position or a named restore point.</param>
 /// <param name="Time">The time, for <see cref="PitrTargetKind.Time"/>.</param>
 /// <param name="Value">The LSN or the restore point's name.</param>
-public sealed record PitrTarget(PitrTargetKind Kind, DateTimeOffset? Time = null, string? Value = null)
+internal sealed record PitrTarget(PitrTargetKind Kind, DateTimeOffset? Time = null, string? Value = null)
 {
     /// <summary>Gets the target that replays all archived WAL.</summary>
     public static PitrTarget Latest { get; } = new(PitrTargetKind.Latest);

@@ -1,7 +1,7 @@
 namespace DataGuard.Postgres.Pitr;
 
 /// <summary>The kinds of recovery target.</summary>
-public enum PitrTargetKind
+internal enum PitrTargetKind
 {
     /// <summary>Replay every archived WAL file.</summary>
     Latest,

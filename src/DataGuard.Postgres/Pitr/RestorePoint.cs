@@ -5,4 +5,4 @@ namespace DataGuard.Postgres.Pitr;
 /// <param name="Lsn">Its WAL position.</param>
 /// <param name="CreatedAt">When it was made.</param>
 /// <param name="SystemIdentifier">The cluster it belongs to.</param>
-public sealed record RestorePoint(string Name, string Lsn, DateTimeOffset CreatedAt, string SystemIdentifier);
+internal sealed record RestorePoint(string Name, string Lsn, DateTimeOffset CreatedAt, string SystemIdentifier);

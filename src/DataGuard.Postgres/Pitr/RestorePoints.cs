@@ -11,7 +11,7 @@ namespace DataGuard.Postgres.Pitr;
 /// Named restore points: <c>pg_create_restore_point</c> on the server, recorded in storage under
 /// <c>pitr/restore-points/&lt;name&gt;.json</c> (name, LSN, time) so a restore can find the base backup before it.
 /// </summary>
-public sealed class RestorePoints
+internal sealed class RestorePoints
 {
     /// <summary>The storage prefix of restore points.</summary>
     public const string Prefix = StorageLayout.RestorePoints;

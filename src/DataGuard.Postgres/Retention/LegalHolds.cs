@@ -14,7 +14,7 @@ public sealed class LegalHolds
     /// <param name="dataSource">DataGuard's data source.</param>
     /// <param name="subjects">The subject exports (a subject hold checks the subject exists).</param>
     /// <param name="export">The export options (the subject table and key).</param>
-    public LegalHolds(DataGuardDataSource dataSource, Export.SubjectExports subjects, IOptions<Export.ExportOptions> export)
+    internal LegalHolds(DataGuardDataSource dataSource, Export.SubjectExports subjects, IOptions<Export.ExportOptions> export)
     {
         _dataSource = dataSource;
         _subjects = subjects;

@@ -4,7 +4,7 @@ using Npgsql;
 namespace DataGuard.Postgres.Retention;
 
 /// <summary>Reads the audit trail of retention runs (<c>dataguard.retention_runs</c> and <c>retention_results</c>).</summary>
-public sealed class RetentionHistory
+internal sealed class RetentionHistory
 {
     private readonly DataGuardDataSource _dataSource;
 
@@ -74,7 +74,7 @@ public sealed class RetentionHistory
 /// <param name="DryRun">Whether it was a dry run.</param>
 /// <param name="RunBy">Who ran it.</param>
 /// <param name="Policies">Each policy's result.</param>
-public sealed record RecordedRetentionRun(long Id, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, bool DryRun, string RunBy, IReadOnlyList<RecordedPolicyResult> Policies);
+internal sealed record RecordedRetentionRun(long Id, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, bool DryRun, string RunBy, IReadOnlyList<RecordedPolicyResult> Policies);
 
 /// <summary>A policy's recorded result.</summary>
 /// <param name="Policy">The policy.</param>
@@ -84,4 +84,4 @@ public sealed record RecordedRetentionRun(long Id, DateTimeOffset StartedAt, Dat
 /// <param name="Batches">Batches.</param>
 /// <param name="DurationMs">Duration.</param>
 /// <param name="Error">The error, if any.</param>
-public sealed record RecordedPolicyResult(string Policy, string Action, long RowsAffected, long RowsHeld, int Batches, long DurationMs, string? Error);
+internal sealed record RecordedPolicyResult(string Policy, string Action, long RowsAffected, long RowsHeld, int Batches, long DurationMs, string? Error);

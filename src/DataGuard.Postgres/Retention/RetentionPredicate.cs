@@ -7,4 +7,4 @@ namespace DataGuard.Postgres.Retention;
 /// </summary>
 /// <param name="Name">The name policies use.</param>
 /// <param name="Sql">The condition, e.g. <c>t.status = 'closed'</c>.</param>
-public sealed record RetentionPredicate(string Name, string Sql);
+internal sealed record RetentionPredicate(string Name, string Sql);

@@ -47,7 +47,7 @@ public sealed class RetentionRunner
     /// <param name="predicates">The predicates registered in code.</param>
     /// <param name="logger">The logger.</param>
     /// <param name="export">The export options (subject holds cover the rows the subject data map links to the subject).</param>
-    public RetentionRunner(
+    internal RetentionRunner(
         DataGuardDataSource dataSource,
         IOptions<RetentionOptions> options,
         IDistributedLock distributedLock,

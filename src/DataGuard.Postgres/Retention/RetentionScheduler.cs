@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace DataGuard.Postgres.Retention;
 
 /// <summary>Runs the retention policies at each slot of <c>DataGuard:Retention:Schedule</c>; one replica per run (the runner's lock).</summary>
-public sealed partial class RetentionScheduler : CronBackgroundService
+internal sealed partial class RetentionScheduler : CronBackgroundService
 {
     private readonly RetentionRunner _runner;
     private readonly IOptions<RetentionOptions> _options;

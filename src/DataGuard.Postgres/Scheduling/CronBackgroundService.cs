@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace DataGuard.Postgres.Scheduling;
 
 /// <summary>Runs a job at each slot of a cron schedule (in <c>DataGuard:TimeZone</c>); an empty schedule turns it off. A failed run is reported and the next slot comes.</summary>
-public abstract class CronBackgroundService : BackgroundService
+internal abstract class CronBackgroundService : BackgroundService
 {
     private readonly string _timeZone;
     private readonly TimeProvider _time;

@@ -4,4 +4,4 @@ namespace DataGuard.Postgres.Status;
 /// <param name="Part">The part (backup, pitr, wal, drill, retention, migrations, export).</param>
 /// <param name="State">Its state.</param>
 /// <param name="Summary">What an operator needs to know, in one sentence.</param>
-public sealed record StatusItem(string Part, StatusState State, string Summary);
+internal sealed record StatusItem(string Part, StatusState State, string Summary);

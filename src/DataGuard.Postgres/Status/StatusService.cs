@@ -13,7 +13,7 @@ namespace DataGuard.Postgres.Status;
 /// lag and gaps, the last drill, the last retention run, pending migrations and the export queue. A part that cannot
 /// be read says why instead of hiding the others.
 /// </summary>
-public sealed class StatusService
+internal sealed class StatusService
 {
     private readonly Parts _parts;
     private readonly TimeProvider _time;

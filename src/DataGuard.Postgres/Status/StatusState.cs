@@ -2,7 +2,7 @@ namespace DataGuard.Postgres.Status;
 
 /// <summary>The state of a part of DataGuard.</summary>
 [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<StatusState>))]
-public enum StatusState
+internal enum StatusState
 {
     /// <summary>Fine.</summary>
     Ok,

@@ -4,7 +4,7 @@ namespace DataGuard.Postgres.Tools;
 /// <param name="Name">The tool's name, such as <c>pg_dump</c>.</param>
 /// <param name="Path">The full path of the executable.</param>
 /// <param name="Version">The version it reports (<c>--version</c>).</param>
-public sealed record PgTool(string Name, string Path, Version Version)
+internal sealed record PgTool(string Name, string Path, Version Version)
 {
     /// <summary>Gets the major version (15 for 15.18).</summary>
     public int Major => Version.Major;

@@ -10,7 +10,7 @@ namespace DataGuard.Postgres.Tools;
 /// Finds pg_dump, pg_restore and the other PostgreSQL tools: in <see cref="PostgresOptions.ToolsDirectory"/> when it is
 /// set, else the newest version on <c>PATH</c> or under <c>/usr/lib/postgresql/*/bin</c>.
 /// </summary>
-public sealed partial class PgToolLocator
+internal sealed partial class PgToolLocator
 {
     private readonly IOptions<PostgresOptions> _options;
     private readonly ConcurrentDictionary<string, PgTool?> _versions = new(StringComparer.Ordinal);

@@ -1,7 +1,7 @@
 namespace DataGuard.Postgres.Tools;
 
 /// <summary>A PostgreSQL tool (pg_dump, pg_restore, ...) was not found or cannot handle the server.</summary>
-public sealed class PgToolNotFoundException : DataGuardException
+internal sealed class PgToolNotFoundException : DataGuardException
 {
     /// <summary>Initializes a new instance of the <see cref="PgToolNotFoundException"/> class.</summary>
     public PgToolNotFoundException()

@@ -9,7 +9,7 @@ namespace DataGuard.Backup;
 /// Turns a raw archive into stored bytes (zstd, then optional AES-256-GCM) and back. What it writes stays readable by
 /// standard tools: decrypted (docs/formats.md), it is a plain zstd frame that the <c>zstd</c> command decompresses.
 /// </summary>
-public sealed class ArchiveCodec
+internal sealed class ArchiveCodec
 {
     /// <summary>The encryption algorithm name recorded in manifests.</summary>
     public const string EncryptionAlgorithm = "aes-256-gcm-chunked";

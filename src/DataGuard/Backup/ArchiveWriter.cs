@@ -4,7 +4,7 @@ using ZstdSharp;
 namespace DataGuard.Backup;
 
 /// <summary>The write side of <see cref="ArchiveCodec"/>: write the raw archive, then <see cref="CompleteAsync"/>.</summary>
-public sealed class ArchiveWriter : IAsyncDisposable
+internal sealed class ArchiveWriter : IAsyncDisposable
 {
     private readonly Stream? _zstd;
     private readonly EncryptingStream? _encrypting;

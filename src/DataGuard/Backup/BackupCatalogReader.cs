@@ -8,7 +8,7 @@ namespace DataGuard.Backup;
 /// Reads the catalog of backups from storage: one trusted manifest per backup; data without a manifest as orphans; and
 /// folders whose manifest exists but cannot be read or trusted (or that were quarantined for it) as unreadable.
 /// </summary>
-public sealed class BackupCatalogReader
+internal sealed class BackupCatalogReader
 {
     private readonly IBackupStorage _storage;
     private readonly EncryptionKeyRing _keys;

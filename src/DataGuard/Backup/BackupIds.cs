@@ -5,7 +5,7 @@ using DataGuard.Storage;
 namespace DataGuard.Backup;
 
 /// <summary>Backup ids and where a backup's objects live in storage (the shapes belong to <see cref="StorageLayout"/>).</summary>
-public static class BackupIds
+internal static class BackupIds
 {
     /// <summary>The storage prefix of every backup.</summary>
     public const string Prefix = StorageLayout.Backups;

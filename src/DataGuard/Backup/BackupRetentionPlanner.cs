@@ -4,14 +4,14 @@ using DataGuard.Configuration;
 namespace DataGuard.Backup;
 
 /// <summary>Decides which backups retention keeps and why: a pure function of the catalog, the options and the time.</summary>
-public static class BackupRetentionPlanner
+internal static class BackupRetentionPlanner
 {
     /// <summary>Plans which backups to keep and which to delete.</summary>
     /// <param name="backups">The backups, any order.</param>
     /// <param name="options">The retention options.</param>
     /// <param name="now">The current time.</param>
     /// <returns>Each backup with the reason it is kept, or null when it goes.</returns>
-    public static IReadOnlyList<RetentionDecision> Plan(IReadOnlyList<BackupManifest> backups, BackupRetentionOptions options, DateTimeOffset now)
+    public static IReadOnlyList<BackupRetentionDecision> Plan(IReadOnlyList<BackupManifest> backups, BackupRetentionOptions options, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(backups);
         ArgumentNullException.ThrowIfNull(options);
@@ -38,7 +38,7 @@ public static class BackupRetentionPlanner
         KeepNewestPer(verified, options.KeepWeekly, b => $"{ISOWeek.GetYear(b.StartedAt.UtcDateTime)}-W{ISOWeek.GetWeekOfYear(b.StartedAt.UtcDateTime):D2}", "weekly", reasons);
         KeepNewestPer(verified, options.KeepMonthly, b => b.StartedAt.UtcDateTime.ToString("yyyy-MM", CultureInfo.InvariantCulture), "monthly", reasons);
 
-        return [.. newestFirst.Select(b => new RetentionDecision(b, reasons[b.Id].Count == 0 ? null : string.Join("; ", reasons[b.Id].Distinct())))];
+        return [.. newestFirst.Select(b => new BackupRetentionDecision(b, reasons[b.Id].Count == 0 ? null : string.Join("; ", reasons[b.Id].Distinct())))];
     }
 
     private static void KeepNewestPer(List<BackupManifest> newestFirst, int count, Func<BackupManifest, string> period, string name, Dictionary<string, List<string>> reasons)

@@ -1,7 +1,7 @@
 namespace DataGuard.Backup;
 
 /// <summary>The outcome of this process's latest backup run, for the health check.</summary>
-public sealed class BackupRunState
+internal sealed class BackupRunState
 {
     private readonly Lock _gate = new();
 

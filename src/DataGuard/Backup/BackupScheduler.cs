@@ -14,7 +14,7 @@ namespace DataGuard.Backup;
 /// <c>Pitr:BaseBackupSchedule</c> when point-in-time recovery is enabled. One per cron slot across every replica (a shared
 /// lock, then a check that no backup of that kind exists for the slot), a missed slot at start-up, failures retried with backoff.
 /// </summary>
-public sealed class BackupScheduler : BackgroundService
+internal sealed class BackupScheduler : BackgroundService
 {
     /// <summary>The name of the lock that makes one replica run each slot.</summary>
     public const string LockName = "dataguard.backup.schedule";

@@ -38,7 +38,7 @@ public sealed class BackupService
     /// <param name="metrics">The metrics.</param>
     /// <param name="time">The clock.</param>
     /// <param name="logger">The logger.</param>
-    public BackupService(IEnumerable<IBackupProvider> providers, IBackupStorage storage, IOptions<BackupOptions> options, IOptions<PitrOptions> pitr, Pitr.WalArchive wal, DataGuardMetrics metrics, TimeProvider time, ILogger<BackupService> logger)
+    internal BackupService(IEnumerable<IBackupProvider> providers, IBackupStorage storage, IOptions<BackupOptions> options, IOptions<PitrOptions> pitr, Pitr.WalArchive wal, DataGuardMetrics metrics, TimeProvider time, ILogger<BackupService> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(pitr);
@@ -216,7 +216,7 @@ public sealed class BackupService
     /// <returns>What the folder holds, and whether it was deleted.</returns>
     /// <exception cref="BackupNotFoundException">Nothing is stored under that id.</exception>
     /// <exception cref="DataGuardException">The backup is readable and trusted.</exception>
-    public async Task<ForgetResult> ForgetAsync(string id, bool confirm, CancellationToken cancellationToken = default)
+    internal async Task<ForgetResult> ForgetAsync(string id, bool confirm, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
         if (id.Contains('/', StringComparison.Ordinal) || string.Equals(id, Latest, StringComparison.OrdinalIgnoreCase))

@@ -9,7 +9,7 @@ namespace DataGuard.Backup;
 /// whose output flows through a bounded pipe into <see cref="IBackupStorage.WriteAsync"/>. Shared by backups, WAL pushes and retention archives.
 /// When the producer fails, the write fails with the producer's own exception and no object is left.
 /// </summary>
-public static class EncodedUpload
+internal static class EncodedUpload
 {
     /// <summary>Writes one object whose raw bytes come from <paramref name="produce"/>; encrypted (when on) bound to its key, <c>object:&lt;key&gt;</c>.</summary>
     /// <param name="storage">The storage.</param>

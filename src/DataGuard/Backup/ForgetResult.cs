@@ -7,4 +7,4 @@ namespace DataGuard.Backup;
 /// <param name="Keys">The objects in the folder.</param>
 /// <param name="Size">Their total size.</param>
 /// <param name="Deleted">Whether they were deleted (only on confirmation).</param>
-public sealed record ForgetResult(string Id, string State, string Reason, IReadOnlyList<string> Keys, long Size, bool Deleted);
+internal sealed record ForgetResult(string Id, string State, string Reason, IReadOnlyList<string> Keys, long Size, bool Deleted);

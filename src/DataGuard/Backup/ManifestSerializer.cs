@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace DataGuard.Backup;
 
 /// <summary>Reads and writes manifests as JSON (camelCase, indented, enums as strings).</summary>
-public static class ManifestSerializer
+internal static class ManifestSerializer
 {
     /// <summary>Gets the JSON options of manifests and reports.</summary>
     public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)

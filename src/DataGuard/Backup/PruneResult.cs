@@ -6,7 +6,7 @@ namespace DataGuard.Backup;
 /// <param name="Orphans">Orphaned data removed (or that would be).</param>
 /// <param name="OrphansWithinGrace">Orphaned data left alone because it is younger than the grace period (perhaps a backup in progress).</param>
 /// <param name="ExpiredWal">Archived WAL files no kept base backup needs, removed (or that would be).</param>
-public sealed record PruneResult(bool DryRun, IReadOnlyList<RetentionDecision> Decisions, IReadOnlyList<OrphanedBackup> Orphans, IReadOnlyList<OrphanedBackup> OrphansWithinGrace, IReadOnlyList<string> ExpiredWal)
+public sealed record PruneResult(bool DryRun, IReadOnlyList<BackupRetentionDecision> Decisions, IReadOnlyList<OrphanedBackup> Orphans, IReadOnlyList<OrphanedBackup> OrphansWithinGrace, IReadOnlyList<string> ExpiredWal)
 {
     /// <summary>Gets the backups whose manifest cannot be read or trusted: kept, whatever their age, until an operator decides.</summary>
     public IReadOnlyList<UnreadableBackup> Unreadable { get; init; } = [];

@@ -17,6 +17,17 @@ internal static class UnknownConfigurationKeys
         ["DataGuard:Backup:TimeZone"] = "DataGuard:TimeZone (one time zone for every schedule)",
     };
 
+    /// <summary>Sections of features a host adds one by one, with the call that adds each.</summary>
+    private static readonly Dictionary<string, string> NotAdded = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["DataGuard:Postgres"] = "AddPostgres()",
+        ["DataGuard:Migrations"] = "AddMigrations() or AddPostgres()",
+        ["DataGuard:Retention"] = "AddRetention() or AddPostgres()",
+        ["DataGuard:Export"] = "AddExport() or AddPostgres()",
+        ["DataGuard:Drills"] = "AddDrills() or AddPostgres()",
+        ["DataGuard:Storage:S3"] = "AddS3Storage()",
+    };
+
     public static IReadOnlyList<string> Find(IConfiguration configuration, IEnumerable<OptionsSection> sections)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -45,6 +56,12 @@ internal static class UnknownConfigurationKeys
             }
 
             var property = type?.GetProperty(child.Key, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
+            if (property is null && NotAdded.TryGetValue(childPath, out var call))
+            {
+                findings.Add($"{childPath} is configured but its feature is not added; call {call} on the DataGuard builder, or remove the section.");
+                continue;
+            }
+
             if (property is null)
             {
                 if (registered.Keys.Any(k => k.StartsWith(childPath + ":", StringComparison.OrdinalIgnoreCase)))

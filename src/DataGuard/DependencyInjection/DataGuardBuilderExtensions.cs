@@ -1,4 +1,5 @@
 using DataGuard.Diagnostics;
+using DataGuard.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -6,7 +7,7 @@ using Microsoft.Extensions.Options;
 
 namespace DataGuard.DependencyInjection;
 
-/// <summary>Building blocks for packages that extend <see cref="IDataGuardBuilder"/>.</summary>
+/// <summary>Local-disk storage, doctor checks, and the building blocks for packages that extend <see cref="IDataGuardBuilder"/>.</summary>
 public static class DataGuardBuilderExtensions
 {
     /// <summary>
@@ -52,6 +53,28 @@ public static class DataGuardBuilderExtensions
             builder.Services.AddSingleton(new StorageProviderRegistration(name, factory));
         }
 
+        return builder;
+    }
+
+    /// <summary>
+    /// Selects local-disk storage (<c>DataGuard:Storage:Provider = FileSystem</c>) under <paramref name="root"/>,
+    /// or under <c>DataGuard:Storage:FileSystem:Root</c> when <paramref name="root"/> is <see langword="null"/>.
+    /// </summary>
+    /// <param name="builder">The DataGuard builder.</param>
+    /// <param name="root">The folder that holds every object.</param>
+    /// <returns>The builder.</returns>
+    public static IDataGuardBuilder AddFileSystemStorage(this IDataGuardBuilder builder, string? root = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddDataGuard();
+        builder.Services.Configure<StorageOptions>(options =>
+        {
+            options.Provider = StorageOptions.FileSystemProvider;
+            if (root is not null)
+            {
+                options.FileSystem.Root = root;
+            }
+        });
         return builder;
     }
 

@@ -71,7 +71,7 @@ public static class DataGuardServiceCollectionExtensions
         builder.AddDoctorCheck<StorageDoctorCheck>();
         services.TryAddSingleton<DataGuardDoctor>();
         services.TryAddSingleton(sp => new DataGuardMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
-        services.TryAddSingleton<Backup.BackupService>();
+        services.TryAddSingleton(InternalActivator.Create<Backup.BackupService>);
         services.TryAddSingleton<Backup.BackupRunState>();
         services.TryAddSingleton<Pitr.WalArchive>();
         services.TryAddSingleton<Pitr.WalArchiveInspector>();

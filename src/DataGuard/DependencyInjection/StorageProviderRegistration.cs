@@ -5,4 +5,4 @@ namespace DataGuard.DependencyInjection;
 /// <summary>A storage provider that <c>DataGuard:Storage:Provider</c> can select.</summary>
 /// <param name="Name">The provider's name, compared without case.</param>
 /// <param name="Factory">Builds the storage; called once.</param>
-public sealed record StorageProviderRegistration(string Name, Func<IServiceProvider, IBackupStorage> Factory);
+internal sealed record StorageProviderRegistration(string Name, Func<IServiceProvider, IBackupStorage> Factory);

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace DataGuard.Diagnostics;
 
 /// <summary>Turns option validation exceptions into their individual messages.</summary>
-public static class OptionsFailures
+internal static class OptionsFailures
 {
     /// <summary>Lists the failure messages inside an <see cref="OptionsValidationException"/> or an aggregate of them.</summary>
     /// <param name="exception">The exception.</param>

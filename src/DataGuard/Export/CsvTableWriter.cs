@@ -3,7 +3,7 @@ using CsvHelper;
 namespace DataGuard.Export;
 
 /// <summary>Writes one table as RFC 4180 UTF-8 CSV with a header row (CsvHelper): numbers and dates invariant, ISO 8601, nulls empty, formulas optionally neutralised.</summary>
-public static class CsvTableWriter
+internal static class CsvTableWriter
 {
     /// <summary>Writes the table's header and rows.</summary>
     /// <param name="table">The table.</param>

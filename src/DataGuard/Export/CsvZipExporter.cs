@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace DataGuard.Export;
 
 /// <summary>CSV: a zip with one RFC 4180 UTF-8 CSV per table (<c>schema.table.csv</c>, header row) and a <c>manifest.json</c> of the files and their row counts. Streamed into the zip (which needs no seekable output).</summary>
-public sealed class CsvZipExporter : IExporter
+internal sealed class CsvZipExporter : IExporter
 {
     /// <inheritdoc />
     public string Format => "csv";

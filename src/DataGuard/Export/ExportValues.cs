@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace DataGuard.Export;
 
 /// <summary>How export values look as text (CSV cells, PDF) and as JSON: invariant culture, ISO 8601 (UTC with <c>Z</c> for time-zone-aware values), base64 for bytes.</summary>
-public static class ExportValues
+internal static class ExportValues
 {
     /// <summary>The ISO 8601 form of an instant, in UTC.</summary>
     /// <param name="value">The instant.</param>

@@ -6,7 +6,7 @@ namespace DataGuard.Export;
 /// JSON: one document <c>{"subject", "generatedAt", "tables": {"schema.table": [ {column: value} ]}}</c> with types
 /// kept (see <see cref="ExportValues.WriteJson"/>). Streamed: memory does not grow with the rows.
 /// </summary>
-public sealed class JsonExporter : IExporter
+internal sealed class JsonExporter : IExporter
 {
     private const int FlushThreshold = 64 * 1024;
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace DataGuard.Export;
 
 /// <summary>NDJSON: one JSON object per row and line, types kept as in <see cref="JsonExporter"/>; meant for one table (a document of several tables simply continues with the next table's rows).</summary>
-public sealed class NdjsonExporter : IExporter
+internal sealed class NdjsonExporter : IExporter
 {
     private const int FlushThreshold = 64 * 1024;
     private static readonly byte[] NewLine = "\n"u8.ToArray();

@@ -10,7 +10,7 @@ namespace DataGuard.Export;
 /// text with a CJK fallback font. A PDF is assembled in memory: at most <see cref="PdfExportOptions.MaxRowsPerTable"/>
 /// rows per table are shown; the JSON and CSV formats hold everything.
 /// </summary>
-public sealed class PdfExporter : IExporter
+internal sealed class PdfExporter : IExporter
 {
     private const int GridColumns = 4;
     private readonly IOptions<PdfExportOptions> _options;

@@ -10,7 +10,7 @@ namespace DataGuard.Health;
 /// slack; Degraded when such a backup exists but this host's last run failed, or a backup's manifest cannot be read
 /// (it is quarantined and waits for an operator); Unhealthy otherwise.
 /// </summary>
-public sealed class BackupHealthCheck : IHealthCheck
+internal sealed class BackupHealthCheck : IHealthCheck
 {
     /// <summary>The check's registration name.</summary>
     public const string Name = "dataguard-backup";

@@ -6,7 +6,7 @@ namespace DataGuard.IO;
 /// A read-only, forward-only stream over another that computes the SHA-256 and the length of every byte read
 /// through it, so a write can report its checksum without a second pass.
 /// </summary>
-public sealed class HashingReadStream : ReadOnlyStream
+internal sealed class HashingReadStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);

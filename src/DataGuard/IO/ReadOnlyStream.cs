@@ -4,7 +4,7 @@ namespace DataGuard.IO;
 /// The base of DataGuard's forward-only, read-only streams: everything but reading is refused, and the synchronous and
 /// array-based reads go through <see cref="ReadAsync(Memory{byte}, CancellationToken)"/> unless a subclass has its own.
 /// </summary>
-public abstract class ReadOnlyStream : Stream
+internal abstract class ReadOnlyStream : Stream
 {
     /// <inheritdoc />
     public sealed override bool CanRead => true;

@@ -10,7 +10,7 @@ namespace DataGuard.Migrations;
 /// by version, titles may differ) and dbmate single files (<c>{version}_{title}.sql</c> with <c>-- migrate:up</c> and
 /// <c>-- migrate:down</c> sections). Directives: <c>-- dataguard:no-transaction</c> and <c>-- dataguard:irreversible</c>.
 /// </summary>
-public static partial class MigrationDirectory
+internal static partial class MigrationDirectory
 {
     /// <summary>Reads a directory (not recursive).</summary>
     /// <param name="path">The directory.</param>

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace DataGuard.Migrations;
 
 /// <summary>What a script does that changes how it must run: its own <c>BEGIN</c>/<c>COMMIT</c>, outside comments, strings and dollar-quoted bodies.</summary>
-public static partial class ScriptAnalysis
+internal static partial class ScriptAnalysis
 {
     /// <summary>Whether the script manages its own transaction (a top-level <c>BEGIN</c> or <c>START TRANSACTION</c> and a <c>COMMIT</c>).</summary>
     /// <param name="script">The script.</param>

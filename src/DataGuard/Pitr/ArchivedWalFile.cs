@@ -5,4 +5,4 @@ namespace DataGuard.Pitr;
 /// <param name="Key">Its storage key.</param>
 /// <param name="StoredSize">The stored size.</param>
 /// <param name="ArchivedAt">When it was stored.</param>
-public sealed record ArchivedWalFile(string Name, string Key, long StoredSize, DateTimeOffset ArchivedAt);
+internal sealed record ArchivedWalFile(string Name, string Key, long StoredSize, DateTimeOffset ArchivedAt);

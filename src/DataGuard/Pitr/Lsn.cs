@@ -3,7 +3,7 @@ using System.Globalization;
 namespace DataGuard.Pitr;
 
 /// <summary>A PostgreSQL WAL position, written <c>X/Y</c> in hexadecimal.</summary>
-public static class Lsn
+internal static class Lsn
 {
     /// <summary>Parses <c>X/Y</c>.</summary>
     /// <param name="text">The LSN.</param>

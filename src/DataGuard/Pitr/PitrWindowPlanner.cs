@@ -7,21 +7,21 @@ namespace DataGuard.Pitr;
 /// the newest one that ended before it (recovery to the window's first moment starts there), and all WAL from that
 /// backup's start on. Everything older can go.
 /// </summary>
-public static class PitrWindowPlanner
+internal static class PitrWindowPlanner
 {
     /// <summary>Decides which base backups to keep.</summary>
     /// <param name="physical">The physical backups.</param>
     /// <param name="windowDays">The window.</param>
     /// <param name="now">The current time.</param>
     /// <returns>A decision per backup, newest first.</returns>
-    public static IReadOnlyList<RetentionDecision> Plan(IReadOnlyList<BackupManifest> physical, int windowDays, DateTimeOffset now)
+    public static IReadOnlyList<BackupRetentionDecision> Plan(IReadOnlyList<BackupManifest> physical, int windowDays, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(physical);
         var cutoff = now.AddDays(-windowDays);
         var newestFirst = physical.OrderByDescending(b => b.CompletedAt).ToList();
         var anchor = newestFirst.FirstOrDefault(b => b.Status == BackupStatus.Verified && b.CompletedAt < cutoff);
         var newestVerified = newestFirst.FirstOrDefault(b => b.Status == BackupStatus.Verified);
-        return [.. newestFirst.Select(b => new RetentionDecision(b, b.CompletedAt >= cutoff
+        return [.. newestFirst.Select(b => new BackupRetentionDecision(b, b.CompletedAt >= cutoff
             ? $"base backup within the {windowDays}-day recovery window"
             : ReferenceEquals(b, anchor) ? $"base backup that recovery to the start of the {windowDays}-day window starts from"
             : ReferenceEquals(b, newestVerified) ? "newest verified base backup"

@@ -15,7 +15,7 @@ namespace DataGuard.Pitr;
 /// each encrypted chunk's tag and the file name it is bound to) before the file reaches PostgreSQL. With encryption
 /// configured, an unencrypted object under a WAL file's name is refused, never preferred.
 /// </summary>
-public sealed class WalArchive
+internal sealed class WalArchive
 {
     private static readonly string[] Suffixes = [".zst", ".zst.enc", ".enc", string.Empty];
     private static readonly string[] EncryptedFirst = [".zst.enc", ".enc", ".zst", string.Empty];

@@ -1,7 +1,7 @@
 namespace DataGuard.Pitr;
 
 /// <summary>A different file was pushed under the name of an archived WAL file; nothing was overwritten.</summary>
-public sealed class WalArchiveConflictException : DataGuardException
+internal sealed class WalArchiveConflictException : DataGuardException
 {
     /// <summary>Initializes a new instance of the <see cref="WalArchiveConflictException"/> class.</summary>
     public WalArchiveConflictException()

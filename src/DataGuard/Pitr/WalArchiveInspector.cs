@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace DataGuard.Pitr;
 
 /// <summary>Finds gaps in the WAL archive between the oldest base backup and the newest segment, per timeline, and the restorable window.</summary>
-public sealed class WalArchiveInspector
+internal sealed class WalArchiveInspector
 {
     private readonly WalArchive _archive;
     private readonly BackupService _backups;

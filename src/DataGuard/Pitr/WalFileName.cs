@@ -7,7 +7,7 @@ namespace DataGuard.Pitr;
 /// The names of files PostgreSQL archives: WAL segments (<c>000000010000000000000003</c>), partial segments,
 /// timeline history files (<c>00000002.history</c>) and backup history files (<c>...00000028.backup</c>).
 /// </summary>
-public static partial class WalFileName
+internal static partial class WalFileName
 {
     /// <summary>The storage prefix of the WAL archive.</summary>
     public const string Prefix = StorageLayout.Wal;

@@ -4,4 +4,4 @@ namespace DataGuard.Pitr;
 /// <param name="From">The first missing segment.</param>
 /// <param name="To">The last missing segment.</param>
 /// <param name="Count">How many are missing.</param>
-public sealed record WalGap(string From, string To, ulong Count);
+internal sealed record WalGap(string From, string To, ulong Count);

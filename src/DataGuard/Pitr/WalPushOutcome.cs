@@ -1,7 +1,7 @@
 namespace DataGuard.Pitr;
 
 /// <summary>The outcome of a WAL push.</summary>
-public enum WalPushOutcome
+internal enum WalPushOutcome
 {
     /// <summary>The file was archived by this push.</summary>
     Archived,

@@ -6,4 +6,4 @@ namespace DataGuard.Pitr;
 /// <param name="Outcome">Archived now, or found already archived with the same content.</param>
 /// <param name="RawSize">The file's size.</param>
 /// <param name="StoredSize">The stored object's size.</param>
-public sealed record WalPushResult(string Name, string Key, WalPushOutcome Outcome, long RawSize, long StoredSize);
+internal sealed record WalPushResult(string Name, string Key, WalPushOutcome Outcome, long RawSize, long StoredSize);

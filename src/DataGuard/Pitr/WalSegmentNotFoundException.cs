@@ -1,7 +1,7 @@
 namespace DataGuard.Pitr;
 
 /// <summary>The WAL file asked for is not in the archive (for <c>restore_command</c>: the end of the archived WAL).</summary>
-public sealed class WalSegmentNotFoundException : DataGuardException
+internal sealed class WalSegmentNotFoundException : DataGuardException
 {
     /// <summary>Initializes a new instance of the <see cref="WalSegmentNotFoundException"/> class.</summary>
     public WalSegmentNotFoundException()

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace DataGuard.Pitr;
 
 /// <summary>WAL segment names as numbers, for gap detection: <c>TTTTTTTT XXXXXXXX YYYYYYYY</c> is segment X * (4 GiB / segment size) + Y.</summary>
-public static class WalSegmentNumbers
+internal static class WalSegmentNumbers
 {
     /// <summary>The segment number of a segment name.</summary>
     /// <param name="name">A 24-digit segment name.</param>

@@ -9,7 +9,7 @@ namespace DataGuard.Pitr;
 /// deletes each only once it is durable in storage. A file that fails stays for the next pass. Files whose names
 /// start with a dot are copies still being written and are left alone.
 /// </summary>
-public sealed class WalSpoolArchiver
+internal sealed class WalSpoolArchiver
 {
     private readonly WalArchive _archive;
     private readonly ILogger<WalSpoolArchiver> _logger;

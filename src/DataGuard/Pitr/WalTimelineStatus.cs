@@ -6,4 +6,4 @@ namespace DataGuard.Pitr;
 /// <param name="Last">The newest archived segment.</param>
 /// <param name="Segments">How many segments are archived on it.</param>
 /// <param name="Gaps">Missing segments, as first-last ranges.</param>
-public sealed record WalTimelineStatus(string Timeline, string First, string Last, int Segments, IReadOnlyList<WalGap> Gaps);
+internal sealed record WalTimelineStatus(string Timeline, string First, string Last, int Segments, IReadOnlyList<WalGap> Gaps);

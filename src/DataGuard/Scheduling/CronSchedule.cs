@@ -3,7 +3,7 @@ using Cronos;
 namespace DataGuard.Scheduling;
 
 /// <summary>A cron schedule in a time zone, parsed once; the next occurrence is computed from a <see cref="TimeProvider"/>'s time.</summary>
-public sealed class CronSchedule
+internal sealed class CronSchedule
 {
     private readonly CronExpression _expression;
 

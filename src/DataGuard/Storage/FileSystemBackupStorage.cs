@@ -15,7 +15,7 @@ namespace DataGuard.Storage;
 /// <see cref="FileSystemStorageOptions.DirectoryMode"/> (0700), whatever the umask. Download links are
 /// <c>file://</c> URIs: they work only on this machine and do not expire.
 /// </summary>
-public sealed class FileSystemBackupStorage : IBackupStorage
+internal sealed class FileSystemBackupStorage : IBackupStorage
 {
     private const string TempMarker = ".dataguard-tmp-";
     private const int BufferSize = 1024 * 1024;

@@ -4,7 +4,7 @@ using System.Text;
 namespace DataGuard.Storage;
 
 /// <summary>The steps every storage must pass: put, get (read back equal), list, delete a probe object.</summary>
-public static class StorageProbe
+internal static class StorageProbe
 {
     /// <summary>The prefix probe objects are written under.</summary>
     public const string KeyPrefix = StorageLayout.Probe;

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace DataGuard.Telemetry;
 
 /// <summary>Backup log messages; event ids 1200-1299.</summary>
-public static partial class BackupLog
+internal static partial class BackupLog
 {
     /// <summary>A backup started.</summary>
     /// <param name="logger">The logger.</param>

@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 namespace DataGuard.Telemetry;
 
 /// <summary>DataGuard's instruments, on the meter named <c>DataGuard</c>.</summary>
-public sealed class DataGuardMetrics : IDisposable
+internal sealed class DataGuardMetrics : IDisposable
 {
     /// <summary>The meter's name.</summary>
     public const string MeterName = "DataGuard";

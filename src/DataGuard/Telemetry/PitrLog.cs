@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace DataGuard.Telemetry;
 
 /// <summary>Point-in-time recovery log messages; event ids 1300-1399.</summary>
-public static partial class PitrLog
+internal static partial class PitrLog
 {
     /// <summary>A WAL file was archived.</summary>
     /// <param name="logger">The logger.</param>

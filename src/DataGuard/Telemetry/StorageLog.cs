@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace DataGuard.Telemetry;
 
 /// <summary>Storage log messages; event ids 1100-1199.</summary>
-public static partial class StorageLog
+internal static partial class StorageLog
 {
     /// <summary>An object was written.</summary>
     /// <param name="logger">The logger.</param>

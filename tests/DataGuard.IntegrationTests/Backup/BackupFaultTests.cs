@@ -239,7 +239,7 @@ public sealed class BackupFaultTests
     private static BackupService ReplicaWith(BackupHarness harness, string connectionString)
     {
         var services = new ServiceCollection();
-        DataGuard.DependencyInjection.FileSystemStorageBuilderExtensions.AddFileSystemStorage(
+        DataGuard.DependencyInjection.DataGuardBuilderExtensions.AddFileSystemStorage(
             DataGuard.DependencyInjection.PostgresDataGuardBuilderExtensions.AddPostgres(
                 DataGuard.DependencyInjection.DataGuardServiceCollectionExtensions.AddDataGuard(services),
                 o => o.ConnectionString = connectionString),

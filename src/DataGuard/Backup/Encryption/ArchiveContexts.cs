@@ -4,7 +4,7 @@ namespace DataGuard.Backup.Encryption;
 /// What an encrypted archive is bound to (docs/formats.md): recorded in its header, authenticated with every chunk,
 /// and compared with what the reader expects, so that an archive copied over another backup's or WAL file's is refused.
 /// </summary>
-public static class ArchiveContexts
+internal static class ArchiveContexts
 {
     /// <summary>The context of a backup's data archive: <c>backup:&lt;id&gt;</c>.</summary>
     /// <param name="backupId">The backup id.</param>

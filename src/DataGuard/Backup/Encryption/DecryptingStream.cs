@@ -10,7 +10,7 @@ namespace DataGuard.Backup.Encryption;
 /// before handing out its bytes. A wrong or missing key, an archive bound to another backup or WAL file, a changed
 /// byte and a cut-short file each raise a distinct <see cref="ArchiveIntegrityException"/>.
 /// </summary>
-public sealed class DecryptingStream : ReadOnlyStream
+internal sealed class DecryptingStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly bool _leaveOpen;

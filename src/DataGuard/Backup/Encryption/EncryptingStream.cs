@@ -7,7 +7,7 @@ namespace DataGuard.Backup.Encryption;
 /// (version 2: a subkey of its own, bound to a context).
 /// <see cref="Stream.DisposeAsync"/> writes the final chunk; without it the output reads as truncated.
 /// </summary>
-public sealed class EncryptingStream : Stream
+internal sealed class EncryptingStream : Stream
 {
     private readonly Stream _inner;
     private readonly bool _leaveOpen;

@@ -4,7 +4,7 @@ namespace DataGuard.Backup.Encryption;
 /// The encryption keys DataGuard knows, by id: new archives are encrypted with the current key; an archive is
 /// decrypted with the key of the id in its header, so old keys stay usable after a rotation.
 /// </summary>
-public sealed class EncryptionKeyRing
+internal sealed class EncryptionKeyRing
 {
     /// <summary>The size of an AES-256 key, in bytes.</summary>
     public const int KeySize = 32;

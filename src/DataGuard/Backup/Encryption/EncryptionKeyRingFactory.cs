@@ -4,7 +4,7 @@ using DataGuard.Configuration;
 namespace DataGuard.Backup.Encryption;
 
 /// <summary>Builds the <see cref="EncryptionKeyRing"/> from <see cref="EncryptionOptions"/>; errors name the option, never the key.</summary>
-public static class EncryptionKeyRingFactory
+internal static class EncryptionKeyRingFactory
 {
     /// <summary>Builds the key ring.</summary>
     /// <param name="options">The encryption options.</param>

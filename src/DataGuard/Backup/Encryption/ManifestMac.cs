@@ -9,7 +9,7 @@ namespace DataGuard.Backup.Encryption;
 /// (RFC 8785) without the <c>mac</c> member, and a key check that tells a wrong key from a changed manifest. Unknown members are covered too, so a newer DataGuard's fields are as
 /// authenticated as the known ones.
 /// </summary>
-public static class ManifestMac
+internal static class ManifestMac
 {
     /// <summary>The name of the member that holds the MAC.</summary>
     public const string PropertyName = "mac";

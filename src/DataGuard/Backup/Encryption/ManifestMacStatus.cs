@@ -1,7 +1,7 @@
 namespace DataGuard.Backup.Encryption;
 
 /// <summary>The outcome of checking a manifest's MAC.</summary>
-public enum ManifestMacStatus
+internal enum ManifestMacStatus
 {
     /// <summary>The MAC is present and matches: nothing in the manifest was changed without the key.</summary>
     Valid,

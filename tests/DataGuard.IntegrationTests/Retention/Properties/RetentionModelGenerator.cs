@@ -379,7 +379,7 @@ internal sealed class RetentionModelGenerator(int seed)
         {
             "integer" or "bigint" => Pick($"0{text}", $"+{text}", $" {text} ", text),
             "uuid" => Pick(text.ToUpperInvariant(), $"{{{text}}}", text.Replace("-", string.Empty, StringComparison.Ordinal), text),
-            "numeric" => Pick($"{text}00", decimal.Parse(text, CultureInfo.InvariantCulture).ToString("E6", CultureInfo.InvariantCulture), text),
+            "numeric" => Pick(text.Contains('.', StringComparison.Ordinal) ? $"{text}00" : $"{text}.00", decimal.Parse(text, CultureInfo.InvariantCulture).ToString("E6", CultureInfo.InvariantCulture), text),
             "citext" => new string(text.Select(c => _random.Next(2) == 0 ? char.ToUpperInvariant(c) : char.ToLowerInvariant(c)).ToArray()),
             _ => text,
         };
