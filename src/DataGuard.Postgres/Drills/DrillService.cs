@@ -98,7 +98,7 @@ public sealed class DrillService
             }
             finally
             {
-                created = await DrillDatabase.ExistsAsync(target, CancellationToken.None).ConfigureAwait(false);
+                created = await ScratchExistsAsync(target).ConfigureAwait(false);
             }
 
             rto = stopwatch.Elapsed.TotalSeconds;
@@ -121,7 +121,15 @@ public sealed class DrillService
         {
             if (created)
             {
-                await DrillDatabase.DropAsync(target, _postgres.Value.ConnectionString!, options.Database is null ? options.DatabasePrefix : null, CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    await DrillDatabase.DropAsync(target, _postgres.Value.ConnectionString!, options.Database is null ? options.DatabasePrefix : null, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (NpgsqlException ex)
+                {
+                    // The server went away with the drill, say: the report says so rather than lose the drill's own outcome.
+                    checks.Add(new DrillCheckResult("cleanup", false, $"the scratch database {describe} could not be dropped ({ex.Message}); it may hold a copy of the backup: drop it by hand"));
+                }
             }
         }
 
@@ -297,9 +305,33 @@ public sealed class DrillService
             : throw new DataGuardException($"Backup {manifest.Id} is a {manifest.Kind} backup; drills restore logical backups (rehearse point-in-time recovery with dataguard pitr restore into a spare data directory, see docs/runbook.md).") { Operation = "drill" };
     }
 
+    /// <summary>Whether the scratch database exists; when the server cannot tell (it went away), assume it may, so that dropping it is tried and reported.</summary>
+    private static async Task<bool> ScratchExistsAsync(NpgsqlConnectionStringBuilder target)
+    {
+        try
+        {
+            return await DrillDatabase.ExistsAsync(target, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (NpgsqlException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>Stores the report; when that fails, the error still says how the drill went (its failure is the first thing an operator needs).</summary>
     private async Task SaveAsync(DrillReport report, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(report, Json));
-        await _storage.WriteAsync($"{Prefix}{report.Id}.json", buffer, StorageWriteOptions.CreateOnly with { ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _storage.WriteAsync($"{Prefix}{report.Id}.json", buffer, StorageWriteOptions.CreateOnly with { ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StorageException ex)
+        {
+            var outcome = report.Passed
+                ? "passed"
+                : $"FAILED ({report.Error ?? string.Join("; ", report.Checks.Where(c => !c.Passed).Select(c => $"{c.Name}: {c.Detail}"))})";
+            throw new DataGuardException($"Drill {report.Id} {outcome}, but its report could not be stored, so health checks and 'drill list' will not show it: {ex.Message}", ex) { Operation = "drill" };
+        }
     }
 }

@@ -288,7 +288,7 @@ public sealed class Migrator
             {
                 // Cancelled or the connection broke: the transaction did not commit, so nothing of it is applied; say so where the connection still allows.
                 await TryRecordInterruptionAsync(connection, transaction, migration.Version, "failed", Interrupted(ex), stopwatch.ElapsedMilliseconds, deploy, "up", migration).ConfigureAwait(false);
-                throw;
+                throw LostConnection(ex, $"Migration {migration.Version} ({migration.Source})", "It ran in one transaction with its ledger row, which did not report its commit: 'dataguard migrate status' says whether it is applied; if not, it runs again on the next 'migrate up'.");
             }
             finally
             {
@@ -316,11 +316,23 @@ public sealed class Migrator
         catch (Exception ex)
         {
             await TryRecordInterruptionAsync(connection, null, migration.Version, "dirty", Interrupted(ex), stopwatch.ElapsedMilliseconds, deploy, "up", migration).ConfigureAwait(false);
-            throw;
+            throw LostConnection(ex, $"Migration {migration.Version} ({migration.Source})", $"It ran outside DataGuard's transaction, so version {migration.Version} is dirty: inspect the schema, then 'dataguard migrate resolve {migration.Version} --applied|--rolled-back'.");
         }
 
         await UpsertAsync(connection, null, migration, "applied", stopwatch.ElapsedMilliseconds, deploy, null, cancellationToken).ConfigureAwait(false);
         await RecordAsync(connection, null, LedgerSchema.History, migration.Version, "succeeded", null, stopwatch.ElapsedMilliseconds, deploy, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A lost connection (PostgreSQL stopped or unreachable) becomes a failure that says what it interrupted and what state it left; anything else (a cancellation) is rethrown as it is.</summary>
+    private static Exception LostConnection(Exception ex, string what, string state)
+    {
+        if (ex is not (NpgsqlException or IOException or TimeoutException))
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex);
+        }
+
+        var cause = ex.InnerException is { } inner && inner.Message != ex.Message ? $"{ex.Message} ({inner.Message})" : ex.Message;
+        return new MigrationFailedException($"{what} was interrupted: the connection to PostgreSQL was lost: {cause}. {state}", ex) { Operation = "migrate" };
     }
 
     private static string Unfinished(string mode) =>
@@ -409,7 +421,12 @@ public sealed class Migrator
         {
             // In a transaction nothing of the down script took effect: the version stays applied. Outside one it is dirty (the intent above).
             await TryRecordInterruptionAsync(connection, transaction, step.Version, inTransaction ? null : "dirty", Interrupted(ex), stopwatch.ElapsedMilliseconds, entry.DeployId, "down", null).ConfigureAwait(false);
-            throw;
+            throw LostConnection(
+                ex,
+                $"Rolling back migration {step.Version} ({step.Title})",
+                inTransaction
+                    ? "Its down script ran in one transaction with its ledger row, which did not report its commit: 'dataguard migrate status' says whether it is still applied."
+                    : $"It ran outside DataGuard's transaction, so version {step.Version} is dirty: inspect the schema, then 'dataguard migrate resolve {step.Version} --applied|--rolled-back'.");
         }
         finally
         {
