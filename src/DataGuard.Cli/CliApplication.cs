@@ -47,6 +47,14 @@ internal static class CliApplication
             await error.WriteLineAsync("dataguard: cancelled.").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
+        catch (Npgsql.NpgsqlException ex)
+        {
+            // PostgreSQL refused or went away where no caller could say more: name it, with the SQLSTATE when the server sent one.
+            var cause = ex is Npgsql.PostgresException pg ? $"{pg.SqlState}: {pg.MessageText}"
+                : ex.InnerException is { } inner && inner.Message != ex.Message ? $"{ex.Message} ({inner.Message})" : ex.Message;
+            await error.WriteLineAsync($"dataguard: PostgreSQL failed: {cause}").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
         catch (Exception ex)
         {
             await error.WriteLineAsync($"dataguard: unexpected error: {ex.GetType().Name}: {ex.Message}").ConfigureAwait(false);
@@ -67,7 +75,7 @@ internal static class CliApplication
         root.Subcommands.Add(MigrateCommand.Create(output));
         root.Subcommands.Add(RetentionCommand.Create(output));
         root.Subcommands.Add(RetentionCommand.CreateHold(output));
-        root.Subcommands.Add(ExportCommand.Create(output));
+        root.Subcommands.Add(ExportCommand.Create(output, error));
         root.Subcommands.Add(DrillCommand.Create(output));
         root.Subcommands.Add(StatusCommand.Create(output));
         root.Subcommands.Add(RunbookCommand.Create(output));

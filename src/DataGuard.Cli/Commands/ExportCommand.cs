@@ -5,10 +5,10 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace DataGuard.Cli.Commands;
 
-/// <summary><c>dataguard export subject | map | table | request | status | list</c>.</summary>
+/// <summary><c>dataguard export subject | map | table | request | status | list | work</c>.</summary>
 internal static class ExportCommand
 {
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TextWriter error)
     {
         var command = new Command("export", "Export data: a subject's data (GDPR Art. 15/20), whole tables, the subject data map, and self-service jobs.");
         command.Subcommands.Add(CreateSubject(output));
@@ -17,6 +17,7 @@ internal static class ExportCommand
         command.Subcommands.Add(CreateRequest(output));
         command.Subcommands.Add(CreateStatus(output));
         command.Subcommands.Add(CreateList(output));
+        command.Subcommands.Add(ExportWorkCommand.Create(output, error));
         return command;
     }
 

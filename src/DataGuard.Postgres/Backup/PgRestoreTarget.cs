@@ -117,7 +117,15 @@ internal sealed class PgRestoreTarget
             throw new RestoreRefusedException($"Refusing to drop {Describe}.") { Operation = "restore" };
         }
 
-        await WithAdminAsync($"DROP DATABASE IF EXISTS {PgIdentifiers.Quote(Database)} WITH (FORCE)", cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await WithAdminAsync($"DROP DATABASE IF EXISTS {PgIdentifiers.Quote(Database)} WITH (FORCE)", cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex)
+        {
+            // The server went away with the restore, say: the caller reports this next to the restore's own failure.
+            throw new BackupFailedException($"Dropping {Describe} failed: {ex.Message}", ex) { Operation = "restore" };
+        }
     }
 
     public async Task<IReadOnlyDictionary<string, long>> CountRowsAsync(IEnumerable<string> tables, CancellationToken cancellationToken)

@@ -8,11 +8,22 @@ internal sealed class DrillReports(IBackupStorage storage)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-    /// <summary>Stores a report; a report is never overwritten.</summary>
+    /// <summary>Stores a report; a report is never overwritten. When that fails, the error still says how the drill went.</summary>
     public async Task SaveAsync(DrillReport report, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(report, Json));
-        await storage.WriteAsync(StorageLayout.DrillReport(report.Id), buffer, StorageWriteOptions.CreateOnly with { ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await storage.WriteAsync(StorageLayout.DrillReport(report.Id), buffer, StorageWriteOptions.CreateOnly with { ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StorageException ex)
+        {
+            // The drill's outcome is the first thing an operator needs: the error still says it.
+            var outcome = report.Passed
+                ? "passed"
+                : $"FAILED ({report.Error ?? string.Join("; ", report.Checks.Where(c => !c.Passed).Select(c => $"{c.Name}: {c.Detail}"))})";
+            throw new DataGuardException($"Drill {report.Id} {outcome}, but its report could not be stored, so health checks and 'drill list' will not show it: {ex.Message}", ex) { Operation = "drill" };
+        }
     }
 
     /// <summary>The latest reports, newest first (drill ids sort by time).</summary>

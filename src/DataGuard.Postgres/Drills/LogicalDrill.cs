@@ -58,7 +58,7 @@ internal sealed class LogicalDrill(BackupService backups, IOptions<PostgresOptio
             }
             finally
             {
-                created = await DrillDatabase.ExistsAsync(target, CancellationToken.None).ConfigureAwait(false);
+                created = await ScratchExistsAsync(target).ConfigureAwait(false);
             }
 
             rto = stopwatch.Elapsed.TotalSeconds;
@@ -81,7 +81,15 @@ internal sealed class LogicalDrill(BackupService backups, IOptions<PostgresOptio
         {
             if (created)
             {
-                await DrillDatabase.DropAsync(target, postgres.Value.ConnectionString!, drill.Database is null ? drill.DatabasePrefix : null, CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    await DrillDatabase.DropAsync(target, postgres.Value.ConnectionString!, drill.Database is null ? drill.DatabasePrefix : null, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (NpgsqlException ex)
+                {
+                    // The server went away with the drill, say: the report says so rather than lose the drill's own outcome.
+                    checks.Add(new DrillCheckResult("cleanup", false, $"the scratch database {describe} could not be dropped ({ex.Message}); it may hold a copy of the backup: drop it by hand"));
+                }
             }
         }
 
@@ -115,5 +123,18 @@ internal sealed class LogicalDrill(BackupService backups, IOptions<PostgresOptio
         return manifest.Kind == "logical"
             ? manifest
             : throw new DataGuardException($"Backup {manifest.Id} is a {manifest.Kind} backup; drills restore logical backups (rehearse point-in-time recovery with dataguard pitr restore into a spare data directory, see docs/runbook.md).") { Operation = "drill" };
+    }
+
+    /// <summary>Whether the scratch database exists; when the server cannot tell (it went away), assume it may, so that dropping it is tried and reported.</summary>
+    private static async Task<bool> ScratchExistsAsync(NpgsqlConnectionStringBuilder target)
+    {
+        try
+        {
+            return await DrillDatabase.ExistsAsync(target, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (NpgsqlException)
+        {
+            return true;
+        }
     }
 }

@@ -43,9 +43,9 @@ internal sealed class ExportJobRunner
         _logger = logger;
     }
 
-    /// <summary>Claims and builds jobs until none is waiting.</summary>
+    /// <summary>Claims and builds jobs until none can be claimed (a job whose attempt just failed waits <see cref="ExportOptions.StaleAfter"/>).</summary>
     /// <param name="cancellationToken">Stops between jobs (a job cut short is picked up again later).</param>
-    /// <returns>How many jobs this call finished (ready or failed).</returns>
+    /// <returns>How many jobs this call took and built: ready, failed, or failed this attempt and waiting to be retried.</returns>
     public async Task<int> RunPendingAsync(CancellationToken cancellationToken = default)
     {
         var done = 0;
@@ -147,7 +147,11 @@ internal sealed class ExportJobRunner
         }
     }
 
-    /// <summary>Claims the oldest waiting job (or an abandoned one).</summary>
+    /// <summary>
+    /// Claims the oldest waiting job (or an abandoned one). A job whose last attempt failed waits
+    /// <see cref="ExportOptions.StaleAfter"/> before it is taken again, like an abandoned one: retried at once, an outage
+    /// of storage or PostgreSQL lasting one pass would use up every attempt within a second and fail the job for good.
+    /// </summary>
     internal async Task<ExportClaim?> ClaimAsync(CancellationToken cancellationToken)
     {
         var options = _options.Value;
@@ -157,7 +161,9 @@ internal sealed class ExportJobRunner
             """
             UPDATE dataguard.export_jobs SET status = 'running', claimed_by = @worker, claim_token = @token, heartbeat_at = now(), attempts = attempts + 1, started_at = coalesce(started_at, now())
             WHERE id = (SELECT id FROM dataguard.export_jobs
-                        WHERE (status = 'pending' OR (status = 'running' AND heartbeat_at < now() - @stale)) AND attempts < @max
+                        WHERE (status = 'pending' AND (attempts = 0 OR heartbeat_at IS NULL OR heartbeat_at < now() - @stale)
+                               OR status = 'running' AND heartbeat_at < now() - @stale)
+                          AND attempts < @max
                         ORDER BY requested_at FOR UPDATE SKIP LOCKED LIMIT 1)
             RETURNING id, subject, formats, attempts
             """,
@@ -268,6 +274,7 @@ internal sealed class ExportJobRunner
             UPDATE dataguard.export_jobs SET status = @status, error = @error,
                 artifacts = coalesce(@artifacts::jsonb, artifacts),
                 finished_at = CASE WHEN @status IN ('ready', 'failed') THEN now() END,
+                heartbeat_at = CASE WHEN @status = 'pending' THEN now() ELSE heartbeat_at END,
                 expires_at = CASE WHEN @status = 'ready' THEN now() + @lifetime END,
                 claim_token = NULL
             WHERE id = @id AND claim_token = @token AND status = 'running'

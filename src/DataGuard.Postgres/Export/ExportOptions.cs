@@ -33,7 +33,7 @@ public sealed class ExportOptions
     /// <summary>Gets or sets how often the worker looks for pending jobs (it is also woken by requests from this host). Default: 5 s.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Gets or sets after how long without a heartbeat a running job counts as abandoned (its worker died) and is picked up again. Default: 2 minutes.</summary>
+    /// <summary>Gets or sets after how long without a heartbeat a running job counts as abandoned (its worker died) and is picked up again; also how long a job whose attempt failed waits before it is tried again. Default: 2 minutes.</summary>
     public TimeSpan StaleAfter { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Gets or sets the attempts before a job is failed for good. Default: 3.</summary>

@@ -38,7 +38,7 @@ internal sealed class MigrationExecutor(string application, MigrationInterruptio
             {
                 // Cancelled or the connection broke: the transaction did not commit, so nothing of it is applied; say so where the connection still allows.
                 await interruption.TryRecordAsync(connection, transaction, step, "failed", MigrationInterruption.Describe(ex), (long)time.GetElapsedTime(started).TotalMilliseconds, deploy).ConfigureAwait(false);
-                throw;
+                throw LostConnection(ex, $"Migration {migration.Version} ({migration.Source})", "It ran in one transaction with its ledger row, which did not report its commit: 'dataguard migrate status' says whether it is applied; if not, it runs again on the next 'migrate up'.");
             }
             finally
             {
@@ -66,7 +66,7 @@ internal sealed class MigrationExecutor(string application, MigrationInterruptio
         catch (Exception ex)
         {
             await interruption.TryRecordAsync(connection, null, step, "dirty", MigrationInterruption.Describe(ex), (long)time.GetElapsedTime(started).TotalMilliseconds, deploy).ConfigureAwait(false);
-            throw;
+            throw LostConnection(ex, $"Migration {migration.Version} ({migration.Source})", $"It ran outside DataGuard's transaction, so version {migration.Version} is dirty: inspect the schema, then 'dataguard migrate resolve {migration.Version} --applied|--rolled-back'.");
         }
 
         await PostgresMigrationLedger.UpsertAsync(connection, null, migration, "applied", (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, null, application, cancellationToken).ConfigureAwait(false);
@@ -115,7 +115,12 @@ internal sealed class MigrationExecutor(string application, MigrationInterruptio
         {
             // In a transaction nothing of the down script took effect: the version stays applied. Outside one it is dirty (the intent above).
             await interruption.TryRecordAsync(connection, transaction, step, inTransaction ? null : "dirty", MigrationInterruption.Describe(ex), (long)time.GetElapsedTime(started).TotalMilliseconds, deploy).ConfigureAwait(false);
-            throw;
+            throw LostConnection(
+                ex,
+                $"Rolling back migration {step.Version} ({step.Title})",
+                inTransaction
+                    ? "Its down script ran in one transaction with its ledger row, which did not report its commit: 'dataguard migrate status' says whether it is still applied."
+                    : $"It ran outside DataGuard's transaction, so version {step.Version} is dirty: inspect the schema, then 'dataguard migrate resolve {step.Version} --applied|--rolled-back'.");
         }
         finally
         {
@@ -124,5 +129,17 @@ internal sealed class MigrationExecutor(string application, MigrationInterruptio
                 await transaction.DisposeAsync().ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>A lost connection (PostgreSQL stopped or unreachable) becomes a failure that says what it interrupted and what state it left; anything else (a cancellation) is rethrown as it is.</summary>
+    private static MigrationFailedException LostConnection(Exception ex, string what, string state)
+    {
+        if (ex is not (NpgsqlException or IOException or TimeoutException))
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex);
+        }
+
+        var cause = ex.InnerException is { } inner && inner.Message != ex.Message ? $"{ex.Message} ({inner.Message})" : ex.Message;
+        return new MigrationFailedException($"{what} was interrupted: the connection to PostgreSQL was lost: {cause}. {state}", ex) { Operation = "migrate" };
     }
 }

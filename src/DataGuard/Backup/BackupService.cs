@@ -135,6 +135,7 @@ public sealed class BackupService
     /// <param name="progress">Receives progress.</param>
     /// <param name="cancellationToken">Cancels the verification.</param>
     /// <returns>The manifest with the new verification.</returns>
+    /// <exception cref="DataGuardException">The archive could not be read back (storage unreachable, a connection reset): nothing is recorded, the manifest keeps its last verification.</exception>
     public async Task<BackupManifest> VerifyAsync(string idOrLatest, IProgress<BackupProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var manifest = await GetAsync(idOrLatest, cancellationToken).ConfigureAwait(false);

@@ -23,10 +23,17 @@ internal sealed class BackupVerifier(IBackupProvider provider, IBackupStorage st
             var detail = $"size and SHA-256 match; {decoded} {manifest.RawSize} bytes; {entries} entries in the table of contents";
             return new BackupVerification(time.GetUtcNow(), true, detail, time.GetElapsedTime(started).TotalSeconds, entries);
         }
-        catch (Exception ex) when (ex is DataGuardException or IOException)
+        catch (ArchiveIntegrityException ex)
         {
             BackupLog.VerificationFailed(logger, manifest.Id, ex.Message);
             return new BackupVerification(time.GetUtcNow(), false, ex.Message, time.GetElapsedTime(started).TotalSeconds, null);
+        }
+        catch (Exception ex) when (ex is DataGuardException or IOException)
+        {
+            // The archive could not be read to its end (storage unreachable, a connection reset, a timeout): that says
+            // nothing about the archive, so no verdict is recorded. A good backup recorded as failed would lose its
+            // place in retention (only verified backups count) and be skipped by restores and drills.
+            throw new DataGuardException($"The stored archive {manifest.DataKey} could not be read back to verify it: {ex.Message} That says nothing about the archive itself, so no verification result was recorded.", ex) { Operation = "backup.verify" };
         }
     }
 

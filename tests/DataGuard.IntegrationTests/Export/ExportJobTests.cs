@@ -1,3 +1,4 @@
+using DataGuard.DependencyInjection;
 using DataGuard.Export;
 using DataGuard.IntegrationTests.Infrastructure;
 using DataGuard.Postgres.Export;
@@ -128,8 +129,13 @@ public sealed class ExportJobTests
         var storage = harness.Services.GetRequiredService<IBackupStorage>();
         var runner = harness.Services.GetRequiredService<ExportJobRunner>();
 
-        // The JSON file is written, then the second format fails: both attempts' files go at once.
+        // The JSON file is written, then the second format fails: both attempts' files go at once. The second attempt
+        // waits StaleAfter after the first failed (aged here rather than waited for).
         var job = await jobs.RequestExportAsync("1", ["json", "failing"]);
+        await runner.RunPendingAsync();
+        Assert.Equal(("pending", 1), ((await jobs.GetExportAsync(job.Id))!.Status, (await jobs.GetExportAsync(job.Id))!.Attempts));
+        Assert.Empty(await ListAsync(storage, $"exports/{job.Id}/"));
+        await harness.Database.ExecuteAsync($"UPDATE dataguard.export_jobs SET heartbeat_at = now() - interval '1 minute' WHERE id = '{job.Id}'");
         await runner.RunPendingAsync();
         var failed = (await jobs.GetExportAsync(job.Id))!;
         Assert.Equal("failed", failed.Status);
@@ -152,6 +158,47 @@ public sealed class ExportJobTests
         Assert.Equal(2, left.Count);   // the ready job's artifact, and the fresh object of a job that may be being created
         Assert.Contains(kept, left);
         Assert.DoesNotContain(left, k => k.Contains(vanished.ToString(), StringComparison.Ordinal) || k.Contains(job.Id.ToString(), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_storage_outage_during_a_pass_does_not_use_up_the_attempts_a_failed_attempt_waits_StaleAfter()
+    {
+        // S3 answers 503 to every write while the outage lasts (reads and listings still work): each attempt fails.
+        await using var bucket = await TestS3.CreateBucketAsync();
+        var outage = true;
+        await using var proxy = new FaultyS3Proxy(bucket.Server.Endpoint, (request, _) => outage && request.HttpMethod is "PUT" or "POST" ? (503, "ServiceUnavailable") : null);
+        await using var database = await TestPostgres.CreateDatabaseAsync();
+        await database.ExecuteAsync(ExportFixtures.Schema);
+        var services = new ServiceCollection();
+        services.AddDataGuard().AddPostgres(o => o.ConnectionString = database.ConnectionString).AddS3Storage(o =>
+        {
+            bucket.Server.Configure(o, bucket.Name, "app", proxy.Endpoint);
+            o.MaxRetries = 0;
+        });
+        services.Configure<ExportOptions>(o =>
+        {
+            o.Subject.Table = "public.users";
+            o.RateLimit = TimeSpan.Zero;
+            o.StaleAfter = TimeSpan.FromSeconds(30);
+        });
+        await using var provider = services.BuildServiceProvider();
+        var jobs = provider.GetRequiredService<ExportJobs>();
+        var runner = provider.GetRequiredService<ExportJobRunner>();
+        var job = await jobs.RequestExportAsync("1", ["json"]);
+
+        // One pass during the outage costs one attempt, not all three (retrying at once would fail the job for good within the pass).
+        await runner.RunPendingAsync();
+        var waiting = (await jobs.GetExportAsync(job.Id))!;
+        Assert.Equal(("pending", 1), (waiting.Status, waiting.Attempts));
+        Assert.Contains("503", waiting.Error, StringComparison.Ordinal);
+
+        // The outage ends; the failed attempt is not retried before StaleAfter (aged here rather than waited for), then it is.
+        outage = false;
+        Assert.Equal(0, await runner.RunPendingAsync());
+        await database.ExecuteAsync($"UPDATE dataguard.export_jobs SET heartbeat_at = now() - interval '1 minute' WHERE id = '{job.Id}'");
+        Assert.Equal(1, await runner.RunPendingAsync());
+        var ready = (await jobs.GetExportAsync(job.Id))!;
+        Assert.Equal(("ready", 2), (ready.Status, ready.Attempts));
     }
 
     private static async Task<List<string>> ListAsync(IBackupStorage storage, string prefix)

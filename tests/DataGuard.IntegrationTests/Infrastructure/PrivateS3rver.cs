@@ -19,6 +19,9 @@ public sealed class PrivateS3rver : IAsyncDisposable
 
     public string Endpoint => $"http://127.0.0.1:{Port}";
 
+    /// <summary>Gets the folder s3rver keeps its buckets in (kept across restarts).</summary>
+    public string DataDirectory => _dataDir;
+
     public static async Task<PrivateS3rver> StartAsync()
     {
         if (!File.Exists(RepositoryPaths.S3rverScript))
