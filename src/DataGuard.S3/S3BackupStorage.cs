@@ -58,6 +58,23 @@ internal sealed partial class S3BackupStorage : IBackupStorage, IDisposable
     {
         ArgumentNullException.ThrowIfNull(content);
         options ??= StorageWriteOptions.Default;
+        using var activity = StorageActivity.StartWrite(ProviderName, key, options);
+        activity?.SetTag("aws.s3.bucket", _bucket);
+        try
+        {
+            var result = await WriteCoreAsync(key, content, options, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("dataguard.storage.size", result.Size);
+            return result;
+        }
+        catch (Exception ex)
+        {
+            activity.Fail(ex);
+            throw;
+        }
+    }
+
+    private async Task<StorageWriteResult> WriteCoreAsync(string key, Stream content, StorageWriteOptions options, CancellationToken cancellationToken)
+    {
         var fullKey = FullKey(key);
         if (options.WriteOnce && await GetInfoAsync(key, cancellationToken).ConfigureAwait(false) is not null)
         {
@@ -87,6 +104,21 @@ internal sealed partial class S3BackupStorage : IBackupStorage, IDisposable
     public async Task<Stream> OpenReadAsync(string key, StorageByteRange? range = null, CancellationToken cancellationToken = default)
     {
         range?.Validate();
+        using var activity = StorageActivity.StartRead(ProviderName, key, range);
+        activity?.SetTag("aws.s3.bucket", _bucket);
+        try
+        {
+            return await OpenReadCoreAsync(key, range, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            activity.Fail(ex);
+            throw;
+        }
+    }
+
+    private async Task<Stream> OpenReadCoreAsync(string key, StorageByteRange? range, CancellationToken cancellationToken)
+    {
         var request = new GetObjectRequest { BucketName = _bucket, Key = FullKey(key) };
         if (range is not null)
         {

@@ -109,8 +109,12 @@ internal sealed class PgDumpBackupProvider : PgBackupProvider, IBackupProvider
     }
 
     /// <inheritdoc />
-    public Task<RestorePreparation> PrepareRestoreAsync(RestoreRequest request, CancellationToken cancellationToken = default) =>
-        new PgRestoreTarget(DataSource, Configured, request).PrepareAsync(cancellationToken);
+    public Task<RestorePreparation> PrepareRestoreAsync(RestoreRequest request, CancellationToken cancellationToken = default)
+    {
+        var target = new PgRestoreTarget(DataSource, Configured, request);
+        DataGuard.Telemetry.DataGuardActivitySource.Current.SetDatabase(target.ConnectionString);
+        return target.PrepareAsync(cancellationToken);
+    }
 
     /// <inheritdoc />
     public Task DropCreatedTargetAsync(RestoreRequest request, CancellationToken cancellationToken = default) =>

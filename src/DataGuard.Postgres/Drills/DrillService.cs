@@ -1,5 +1,6 @@
 using DataGuard.Backup;
 using DataGuard.Storage;
+using DataGuard.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -20,6 +21,7 @@ internal sealed class DrillService
     private readonly LogicalDrill _logical;
     private readonly PhysicalDrill _physical;
     private readonly DrillReports _reports;
+    private readonly DataGuardMetrics _metrics;
 
     /// <summary>Initializes a new instance of the <see cref="DrillService"/> class.</summary>
     /// <param name="backups">The backups.</param>
@@ -30,9 +32,11 @@ internal sealed class DrillService
     /// <param name="logger">The logger.</param>
     /// <param name="pitr">Point-in-time restores (physical drills).</param>
     /// <param name="tools">The pg tools (pg_ctl, to stop a physical drill's server).</param>
-    public DrillService(BackupService backups, IBackupStorage storage, IOptions<PostgresOptions> postgres, IOptions<DrillOptions> options, TimeProvider time, ILogger<DrillService> logger, Pitr.PitrRestoreService pitr, Tools.PgToolLocator tools)
+    /// <param name="metrics">The metrics (drills by outcome, measured RTO and RPO).</param>
+    public DrillService(BackupService backups, IBackupStorage storage, IOptions<PostgresOptions> postgres, IOptions<DrillOptions> options, TimeProvider time, ILogger<DrillService> logger, Pitr.PitrRestoreService pitr, Tools.PgToolLocator tools, DataGuardMetrics metrics)
     {
         _logger = logger;
+        _metrics = metrics;
         _logical = new LogicalDrill(backups, postgres, options, time);
         _physical = new PhysicalDrill(backups, postgres, options, time, pitr, tools);
         _reports = new DrillReports(storage);
@@ -43,8 +47,19 @@ internal sealed class DrillService
     /// <param name="cancellationToken">Cancels the drill (the scratch database is still dropped).</param>
     /// <returns>The report; <see cref="DrillReport.Passed"/> says how it went.</returns>
     /// <exception cref="DataGuardException">The drill target is the production database: refused before anything happens.</exception>
-    public async Task<DrillReport> RunAsync(string? backupId = null, CancellationToken cancellationToken = default) =>
-        await FinishAsync(await _logical.RunAsync(backupId, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+    public async Task<DrillReport> RunAsync(string? backupId = null, CancellationToken cancellationToken = default)
+    {
+        using var activity = StartDrill("logical");
+        try
+        {
+            return await FinishAsync("logical", activity, await _logical.RunAsync(backupId, activity, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            activity.Fail(ex);
+            throw;
+        }
+    }
 
     /// <summary>
     /// Runs a physical drill: restores the newest base backup into a temporary data directory, starts it on a free
@@ -55,8 +70,19 @@ internal sealed class DrillService
     /// </summary>
     /// <param name="cancellationToken">Cancels the drill (the server is still stopped and removed).</param>
     /// <returns>The report.</returns>
-    public async Task<DrillReport> RunPhysicalAsync(CancellationToken cancellationToken = default) =>
-        await FinishAsync(await _physical.RunAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+    public async Task<DrillReport> RunPhysicalAsync(CancellationToken cancellationToken = default)
+    {
+        using var activity = StartDrill("physical");
+        try
+        {
+            return await FinishAsync("physical", activity, await _physical.RunAsync(activity, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            activity.Fail(ex);
+            throw;
+        }
+    }
 
     /// <summary>The latest drill reports, newest first.</summary>
     /// <param name="count">How many.</param>
@@ -64,8 +90,40 @@ internal sealed class DrillService
     /// <returns>The reports.</returns>
     public Task<IReadOnlyList<DrillReport>> ListAsync(int count = 10, CancellationToken cancellationToken = default) => _reports.ListAsync(count, cancellationToken);
 
-    private async Task<DrillReport> FinishAsync(DrillReport report, CancellationToken cancellationToken)
+    /// <summary>A drill's span (<c>dataguard.drill.run</c>): it restores rows, so failures below it withhold their messages.</summary>
+    private static System.Diagnostics.Activity? StartDrill(string kind)
     {
+        var activity = DataGuardActivitySource.StartPersonal("dataguard.drill.run");
+        activity?.SetTag("dataguard.drill.kind", kind);
+        return activity;
+    }
+
+    private async Task<DrillReport> FinishAsync(string kind, System.Diagnostics.Activity? activity, DrillReport report, CancellationToken cancellationToken)
+    {
+        activity?.SetTag("dataguard.drill.id", report.Id);
+        if (report.BackupId is { } backupId)
+        {
+            activity?.SetTag("dataguard.backup.id", backupId);
+        }
+
+        activity?.SetTag("dataguard.drill.passed", report.Passed);
+        if (report.RtoSeconds is { } rto)
+        {
+            activity?.SetTag("dataguard.drill.rto", rto);
+        }
+
+        if (report.RpoSeconds is { } rpo)
+        {
+            activity?.SetTag("dataguard.drill.rpo", rpo);
+        }
+
+        if (!report.Passed && activity?.Status != System.Diagnostics.ActivityStatusCode.Error)
+        {
+            var failed = report.Checks.Where(c => !c.Passed).Select(c => c.Name).ToList();
+            activity.Fail("check_failed", $"restore drill {report.Id} failed its checks: {string.Join(", ", failed)}");
+        }
+
+        _metrics.DrillFinished(kind, report.Passed, report.RtoSeconds, report.RpoSeconds);
         await _reports.SaveAsync(report, cancellationToken).ConfigureAwait(false);
         DrillLog.Finished(_logger, report.Id, report.Passed, report.BackupId ?? "-", report.RtoSeconds ?? -1, report.RpoSeconds ?? -1);
         return report;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using DataGuard.Backup;
+using DataGuard.Telemetry;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -16,7 +17,7 @@ internal sealed class LogicalDrill(BackupService backups, IOptions<PostgresOptio
 {
     /// <summary>Runs the drill; the report says how it went (it is not stored here).</summary>
     /// <exception cref="DataGuardException">The drill target is the production database: refused before anything happens.</exception>
-    public async Task<DrillReport> RunAsync(string? backupId, CancellationToken cancellationToken)
+    public async Task<DrillReport> RunAsync(string? backupId, Activity? activity, CancellationToken cancellationToken)
     {
         var drill = options.Value;
         var started = time.GetUtcNow();
@@ -28,6 +29,7 @@ internal sealed class LogicalDrill(BackupService backups, IOptions<PostgresOptio
             ApplicationName = "dataguard-drill",
         };
         DrillGuard.RequireNotProduction(new NpgsqlConnectionStringBuilder(postgres.Value.ConnectionString), target);
+        activity.SetDatabase(target);
         var describe = $"{target.Host}:{target.Port}/{target.Database}";
         var checks = new List<DrillCheckResult>();
         BackupManifest? manifest = null;
@@ -76,6 +78,7 @@ internal sealed class LogicalDrill(BackupService backups, IOptions<PostgresOptio
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             error = ex.Message;
+            activity.Fail(ex);
         }
         finally
         {

@@ -3,6 +3,7 @@ using System.Globalization;
 using DataGuard.Backup;
 using DataGuard.Postgres.Pitr;
 using DataGuard.Postgres.Tools;
+using DataGuard.Telemetry;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -18,7 +19,7 @@ namespace DataGuard.Postgres.Drills;
 internal sealed class PhysicalDrill(BackupService backups, IOptions<PostgresOptions> postgres, IOptions<DrillOptions> options, TimeProvider time, PitrRestoreService pitr, PgToolLocator tools)
 {
     /// <summary>Runs the drill; the report says how it went (it is not stored here). The server is stopped and removed whatever happened.</summary>
-    public async Task<DrillReport> RunAsync(CancellationToken cancellationToken)
+    public async Task<DrillReport> RunAsync(Activity? activity, CancellationToken cancellationToken)
     {
         var drill = options.Value;
         var started = time.GetUtcNow();
@@ -30,6 +31,7 @@ internal sealed class PhysicalDrill(BackupService backups, IOptions<PostgresOpti
         var port = FreePort(production.Port);
         var target = new NpgsqlConnectionStringBuilder(production.ConnectionString) { Port = port, Pooling = false, ApplicationName = "dataguard-drill" };
         target.Host = RecoveringServer.LocalHost(target.Host);
+        activity.SetDatabase(target);
         var checks = new List<DrillCheckResult>();
         string? error = null, backupId = null;
         double? rto = null, rpo = null;
@@ -69,6 +71,7 @@ internal sealed class PhysicalDrill(BackupService backups, IOptions<PostgresOpti
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             error = ex.Message;
+            activity.Fail(ex);
         }
         finally
         {

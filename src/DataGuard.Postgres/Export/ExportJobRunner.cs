@@ -4,6 +4,7 @@ using DataGuard.Backup.Encryption;
 using DataGuard.Export;
 using DataGuard.Configuration;
 using DataGuard.Storage;
+using DataGuard.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -24,6 +25,7 @@ internal sealed class ExportJobRunner
     private readonly IOptions<ExportOptions> _options;
     private readonly ILogger<ExportJobRunner> _logger;
     private readonly TimeProvider _time;
+    private readonly DataGuardMetrics _metrics;
     private readonly string _worker = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..6]}";
 
     /// <summary>Initializes a new instance of the <see cref="ExportJobRunner"/> class.</summary>
@@ -33,9 +35,11 @@ internal sealed class ExportJobRunner
     /// <param name="options">The export options.</param>
     /// <param name="logger">The logger.</param>
     /// <param name="time">The clock (leftovers of vanished jobs are swept once older than <see cref="ExportOptions.StaleAfter"/>).</param>
-    public ExportJobRunner(ExportJobs jobs, SubjectExports exports, IBackupStorage storage, IOptions<ExportOptions> options, ILogger<ExportJobRunner> logger, TimeProvider time)
+    /// <param name="metrics">The metrics (job outcomes, time from request to ready, artifact sizes).</param>
+    public ExportJobRunner(ExportJobs jobs, SubjectExports exports, IBackupStorage storage, IOptions<ExportOptions> options, ILogger<ExportJobRunner> logger, TimeProvider time, DataGuardMetrics metrics)
     {
         _time = time;
+        _metrics = metrics;
         _jobs = jobs;
         _exports = exports;
         _storage = storage;
@@ -49,13 +53,18 @@ internal sealed class ExportJobRunner
     public async Task<int> RunPendingAsync(CancellationToken cancellationToken = default)
     {
         var done = 0;
-        while (await ClaimAsync(cancellationToken).ConfigureAwait(false) is { } claim)
+        while (true)
         {
-            await ProcessAsync(claim, cancellationToken).ConfigureAwait(false);
+            // The claim gets its span once it found a job: an idle worker polls every few seconds and traces nothing.
+            var claimStarted = _time.GetUtcNow();
+            if (await ClaimAsync(cancellationToken).ConfigureAwait(false) is not { } claim)
+            {
+                return done;
+            }
+
+            await ProcessAsync(claim, claimStarted, cancellationToken).ConfigureAwait(false);
             done++;
         }
-
-        return done;
     }
 
     /// <summary>Deletes the artifacts of expired jobs, fails jobs abandoned too often, and sweeps export objects nothing will hand out (failed or abandoned attempts, vanished jobs).</summary>
@@ -182,22 +191,42 @@ internal sealed class ExportJobRunner
     }
 
     /// <summary>Builds a claimed job; a heartbeat keeps the claim alive meanwhile.</summary>
-    internal async Task ProcessAsync(ExportClaim claim, CancellationToken cancellationToken)
+    internal Task ProcessAsync(ExportClaim claim, CancellationToken cancellationToken) => ProcessAsync(claim, null, cancellationToken);
+
+    private async Task ProcessAsync(ExportClaim claim, DateTimeOffset? claimStarted, CancellationToken cancellationToken)
     {
+        // The job's subject key is personal data: spans carry the job id, never the subject.
+        using var activity = (claimStarted is { } from ? DataGuardActivitySource.StartAt("dataguard.export.job", from) : DataGuardActivitySource.Start("dataguard.export.job")).HandlingPersonalData();
+        activity?.SetTag("dataguard.export.job.id", claim.Id.ToString());
+        activity?.SetTag("dataguard.export.job.attempt", claim.Attempt);
+        activity?.SetTag("dataguard.export.formats", claim.Formats);
+        if (claimStarted is { } claimFrom)
+        {
+            using var claimActivity = DataGuardActivitySource.StartAt("dataguard.export.claim", claimFrom);
+            claimActivity?.SetTag("dataguard.export.job.id", claim.Id.ToString());
+            claimActivity?.SetTag("dataguard.export.job.attempt", claim.Attempt);
+            claimActivity.SetDatabase(_jobs.DataSource);
+        }
+
         using var heartbeatStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var heartbeat = HeartbeatAsync(claim, heartbeatStop.Token);
         try
         {
             var artifacts = await BuildAsync(claim, cancellationToken).ConfigureAwait(false);
-            if (await FinishAsync(claim, "ready", artifacts, null, cancellationToken).ConfigureAwait(false))
+            var (finished, requestToReady) = await FinishAsync(claim, "ready", artifacts, null, cancellationToken).ConfigureAwait(false);
+            if (finished)
             {
                 ExportLog.Ready(_logger, claim.Id, claim.Attempt);
+                activity?.SetTag("dataguard.export.job.outcome", "ready");
+                _metrics.ExportJobFinished("ready", requestToReady);
             }
             else
             {
                 // Another worker took the job over (this one looked dead): its artifacts count, these go.
                 await _storage.DeleteManyAsync(artifacts.Select(a => a.Key), CancellationToken.None).ConfigureAwait(false);
                 ExportLog.LostClaim(_logger, claim.Id);
+                activity?.SetTag("dataguard.export.job.outcome", "lost_claim");
+                _metrics.ExportJobFinished("lost_claim", null);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -207,10 +236,16 @@ internal sealed class ExportJobRunner
             var final = ex is SubjectNotFoundException || claim.Attempt >= _options.Value.MaxAttempts;
             await FinishAsync(claim, final ? "failed" : "pending", null, ex.Message, CancellationToken.None).ConfigureAwait(false);
             ExportLog.Failed(_logger, claim.Id, claim.Attempt, ex.Message);
+            activity?.SetTag("dataguard.export.job.outcome", final ? "failed" : "retry");
+            activity.Fail(ex);
+            _metrics.ExportJobFinished(final ? "failed" : "retry", null);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException ex)
         {
             await DeleteAttemptAsync(claim).ConfigureAwait(false);
+            activity?.SetTag("dataguard.export.job.outcome", "cancelled");
+            activity.Fail(ex);
+            _metrics.ExportJobFinished("cancelled", null);
             throw;
         }
         finally
@@ -250,22 +285,38 @@ internal sealed class ExportJobRunner
         var artifacts = new List<ExportJobs.StoredArtifact>();
         foreach (var format in claim.Formats)
         {
-            var exporter = _exports.Format(format);
-            var key = StorageLayout.ExportArtifact(claim.Id, claim.Attempt, exporter.FileExtension);
-            var (written, _) = await EncodedUpload.WriteStreamAsync(
-                _storage,
-                key,
-                Passthrough,
-                StorageWriteOptions.Default with { ContentType = exporter.ContentType },
-                (stream, ct) => snapshot.WriteAsync(exporter, stream, ct),
-                cancellationToken).ConfigureAwait(false);
-            artifacts.Add(new ExportJobs.StoredArtifact(exporter.Format, key, written.Size, written.Sha256, exporter.ContentType));
+            using var activity = DataGuardActivitySource.Start("dataguard.export.build");
+            activity?.SetTag("dataguard.export.job.id", claim.Id.ToString());
+            activity?.SetTag("dataguard.export.format", format);
+            try
+            {
+                var exporter = _exports.Format(format);
+                var key = StorageLayout.ExportArtifact(claim.Id, claim.Attempt, exporter.FileExtension);
+                activity?.SetTag("dataguard.storage.key", key);
+                var (written, _) = await EncodedUpload.WriteStreamAsync(
+                    _storage,
+                    key,
+                    Passthrough,
+                    StorageWriteOptions.Default with { ContentType = exporter.ContentType },
+                    (stream, ct) => snapshot.WriteAsync(exporter, stream, ct),
+                    cancellationToken).ConfigureAwait(false);
+                activity?.SetTag("dataguard.export.artifact.size", written.Size);
+                _metrics.ExportArtifact(exporter.Format, written.Size);
+                artifacts.Add(new ExportJobs.StoredArtifact(exporter.Format, key, written.Size, written.Sha256, exporter.ContentType));
+            }
+            catch (Exception ex)
+            {
+                activity.Fail(ex);
+                throw;
+            }
         }
 
         return artifacts;
     }
 
-    private async Task<bool> FinishAsync(ExportClaim claim, string status, List<ExportJobs.StoredArtifact>? artifacts, string? error, CancellationToken cancellationToken)
+    /// <summary>Completes (or gives back) the job while this worker still holds the claim.</summary>
+    /// <returns>Whether it did, and for a finished job the seconds from its request to now (PostgreSQL's clock, as the request's).</returns>
+    private async Task<(bool Finished, double? RequestToFinished)> FinishAsync(ExportClaim claim, string status, List<ExportJobs.StoredArtifact>? artifacts, string? error, CancellationToken cancellationToken)
     {
         var connection = await _jobs.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
@@ -278,6 +329,7 @@ internal sealed class ExportJobRunner
                 expires_at = CASE WHEN @status = 'ready' THEN now() + @lifetime END,
                 claim_token = NULL
             WHERE id = @id AND claim_token = @token AND status = 'running'
+            RETURNING extract(epoch FROM finished_at - requested_at)::float8
             """,
             connection);
         await using var commandScope = command.ConfigureAwait(false);
@@ -287,7 +339,11 @@ internal sealed class ExportJobRunner
         command.Parameters.AddWithValue("lifetime", _options.Value.LinkLifetime);
         command.Parameters.AddWithValue("id", claim.Id);
         command.Parameters.AddWithValue("token", claim.Token);
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? (true, reader.IsDBNull(0) ? null : reader.GetDouble(0))
+            : (false, null);
     }
 
     private async Task HeartbeatAsync(ExportClaim claim, CancellationToken cancellationToken)

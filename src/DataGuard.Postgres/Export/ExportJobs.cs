@@ -37,6 +37,9 @@ public sealed class ExportJobs : IDisposable
 
     internal SemaphoreSlim Signal => _signal;
 
+    /// <summary>Gets the data source of the jobs' table (to tag spans with the database).</summary>
+    internal NpgsqlDataSource DataSource => _dataSource.DataSource;
+
     /// <inheritdoc />
     public void Dispose() => _signal.Dispose();
 

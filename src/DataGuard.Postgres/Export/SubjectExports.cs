@@ -1,6 +1,7 @@
 using System.Globalization;
 using DataGuard.Export;
 using DataGuard.Postgres.Retention;
+using DataGuard.Telemetry;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -56,7 +57,27 @@ internal sealed class SubjectExports
     public async Task<SubjectSnapshot> OpenAsync(string subject, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(subject);
+
+        // The subject's key is personal data: never a tag; failures withhold their messages (they quote the key).
+        using var activity = DataGuardActivitySource.StartPersonal("dataguard.export.subject");
+        try
+        {
+            var snapshot = await OpenCoreAsync(subject, activity, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("dataguard.export.tables", snapshot.Summary.Count);
+            activity?.SetTag("dataguard.export.rows", snapshot.Summary.Sum(s => s.Rows));
+            return snapshot;
+        }
+        catch (Exception ex)
+        {
+            activity.Fail(ex);
+            throw;
+        }
+    }
+
+    private async Task<SubjectSnapshot> OpenCoreAsync(string subject, System.Diagnostics.Activity? activity, CancellationToken cancellationToken)
+    {
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        activity.SetDatabase(connection);
         NpgsqlTransaction? transaction = null;
         try
         {

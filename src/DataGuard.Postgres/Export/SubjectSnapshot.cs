@@ -45,8 +45,26 @@ internal sealed class SubjectSnapshot : IAsyncDisposable
     public async Task WriteAsync(IExporter exporter, Stream output, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(exporter);
+        using var activity = DataGuard.Telemetry.DataGuardActivitySource.StartPersonal("dataguard.export.write");
+        activity?.SetTag("dataguard.export.format", exporter.Format);
+        activity?.SetTag("dataguard.export.tables", Summary.Count);
+        activity?.SetTag("dataguard.export.rows", Summary.Sum(s => s.Rows));
+        try
+        {
+            await WriteCoreAsync(exporter, output, activity, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            DataGuard.Telemetry.DataGuardActivityExtensions.Fail(activity, ex);
+            throw;
+        }
+    }
+
+    private async Task WriteCoreAsync(IExporter exporter, Stream output, System.Diagnostics.Activity? activity, CancellationToken cancellationToken)
+    {
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
+        activity.SetDatabase(connection);
         var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
         await using var transactionScope = transaction.ConfigureAwait(false);
         var setup = new NpgsqlCommand($"SET TRANSACTION SNAPSHOT {PgIdentifiers.Literal(_snapshotId)}; SET LOCAL TimeZone = 'UTC'", connection, transaction);

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using DataGuard.Export;
 using DataGuard.Postgres.Catalog;
+using DataGuard.Telemetry;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -41,8 +42,28 @@ internal sealed class TableExports
     public async Task<IReadOnlyList<string>> ExportAsync(string table, string format, Stream output, bool redact = true, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(output);
+        using var activity = DataGuardActivitySource.StartPersonal("dataguard.export.table");
+        activity?.SetTag("dataguard.export.table", table);
+        activity?.SetTag("dataguard.export.format", format);
+        activity?.SetTag("dataguard.export.redact", redact);
+        try
+        {
+            var redacted = await ExportCoreAsync(table, format, output, redact, activity, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("dataguard.export.redacted_columns", redacted.Count);
+            return redacted;
+        }
+        catch (Exception ex)
+        {
+            activity.Fail(ex);
+            throw;
+        }
+    }
+
+    private async Task<IReadOnlyList<string>> ExportCoreAsync(string table, string format, Stream output, bool redact, System.Diagnostics.Activity? activity, CancellationToken cancellationToken)
+    {
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
+        activity.SetDatabase(connection);
         var pgTable = await PgCatalog.FindTableAsync(connection, table, cancellationToken).ConfigureAwait(false)
             ?? throw new DataGuardException($"The table {table} does not exist.") { Operation = "export" };
         var redaction = redact ? _options.Value.Redaction : new RedactionOptions { DenySensitiveNames = false };

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using DataGuard.Telemetry;
 using Npgsql;
 
 namespace DataGuard.Postgres.Migrations;
@@ -8,11 +10,49 @@ namespace DataGuard.Postgres.Migrations;
 /// transaction, or the script's own) the version is marked dirty before the script starts and cleared by its success,
 /// so that a kill, a lost connection or a cancellation leaves it dirty, never pending.
 /// </summary>
-internal sealed class MigrationExecutor(string application, MigrationInterruption interruption, TimeProvider time)
+internal sealed class MigrationExecutor(string application, MigrationInterruption interruption, DataGuardMetrics metrics, TimeProvider time)
 {
     /// <summary>Applies one up step.</summary>
     /// <exception cref="MigrationFailedException">The script failed; the ledger records it (failed, or dirty outside a transaction).</exception>
-    public async Task ApplyAsync(NpgsqlConnection connection, MigrationStep step, string deploy, CancellationToken cancellationToken)
+    public Task ApplyAsync(NpgsqlConnection connection, MigrationStep step, string deploy, CancellationToken cancellationToken) =>
+        TracedAsync("up", step, deploy, () => ApplyCoreAsync(connection, step, deploy, cancellationToken));
+
+    /// <summary>Rolls back one down step (its ledger row's deploy is kept).</summary>
+    /// <exception cref="MigrationFailedException">The down script failed; in a transaction the version stays applied, outside one it is dirty.</exception>
+    public Task RollBackAsync(NpgsqlConnection connection, MigrationStep step, CancellationToken cancellationToken) =>
+        TracedAsync("down", step, step.Entry!.DeployId, () => RollBackCoreAsync(connection, step, cancellationToken));
+
+    /// <summary>One step in a span of its own (<c>dataguard.migration.step</c>), counted and timed by direction and outcome.</summary>
+    private async Task TracedAsync(string direction, MigrationStep step, string? deploy, Func<Task> run)
+    {
+        var started = time.GetTimestamp();
+        using var activity = DataGuardActivitySource.Start("dataguard.migration.step");
+        activity?.SetTag("dataguard.migration.direction", direction);
+        activity?.SetTag("dataguard.migration.version", step.Version);
+        activity?.SetTag("dataguard.migration.title", step.Title);
+        activity?.SetTag("dataguard.migration.transaction_mode", step.ModeText);
+        if (deploy is not null)
+        {
+            activity?.SetTag("dataguard.migration.deploy_id", deploy);
+        }
+
+        try
+        {
+            await run().ConfigureAwait(false);
+            activity?.SetTag("dataguard.migration.outcome", "succeeded");
+            metrics.MigrationStep(direction, "succeeded", time.GetElapsedTime(started).TotalSeconds);
+        }
+        catch (Exception ex)
+        {
+            var outcome = ex is OperationCanceledException ? "cancelled" : "failed";
+            activity?.SetTag("dataguard.migration.outcome", outcome);
+            activity.Fail(ex);
+            metrics.MigrationStep(direction, outcome, time.GetElapsedTime(started).TotalSeconds);
+            throw;
+        }
+    }
+
+    private async Task ApplyCoreAsync(NpgsqlConnection connection, MigrationStep step, string deploy, CancellationToken cancellationToken)
     {
         var migration = step.Migration!;
         var started = time.GetTimestamp();
@@ -73,9 +113,7 @@ internal sealed class MigrationExecutor(string application, MigrationInterruptio
         await PostgresMigrationLedger.AppendHistoryAsync(connection, null, step.Version, "up", "succeeded", null, (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, application, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Rolls back one down step (its ledger row's deploy is kept).</summary>
-    /// <exception cref="MigrationFailedException">The down script failed; in a transaction the version stays applied, outside one it is dirty.</exception>
-    public async Task RollBackAsync(NpgsqlConnection connection, MigrationStep step, CancellationToken cancellationToken)
+    private async Task RollBackCoreAsync(NpgsqlConnection connection, MigrationStep step, CancellationToken cancellationToken)
     {
         var deploy = step.Entry!.DeployId;
         var started = time.GetTimestamp();

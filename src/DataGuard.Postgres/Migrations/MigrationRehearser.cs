@@ -1,6 +1,7 @@
 using DataGuard.Migrations;
 using DataGuard.Postgres.Backup;
 using DataGuard.Postgres.Tools;
+using DataGuard.Telemetry;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -41,6 +42,24 @@ internal sealed class MigrationRehearser
         var source = new NpgsqlConnectionStringBuilder(_postgres.Value.ConnectionString);
         var scratchName = $"dataguard_rehearse_{_services.Time.GetUtcNow():yyyyMMddHHmmss}_{Guid.NewGuid().ToString("N")[..6]}";
         var scratch = new NpgsqlConnectionStringBuilder(source.ConnectionString) { Database = scratchName, Pooling = false };
+        using var activity = DataGuardActivitySource.Start("dataguard.migration.rehearse");
+        activity.SetDatabase(scratch);
+        try
+        {
+            var rehearsals = await RehearseCoreAsync(set, source, scratch, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("dataguard.migration.step_count", rehearsals.Count);
+            return rehearsals;
+        }
+        catch (Exception ex)
+        {
+            activity.Fail(ex);
+            throw;
+        }
+    }
+
+    private async Task<IReadOnlyList<Rehearsal>> RehearseCoreAsync(MigrationSet set, NpgsqlConnectionStringBuilder source, NpgsqlConnectionStringBuilder scratch, CancellationToken cancellationToken)
+    {
+        var scratchName = scratch.Database!;
         await ExecuteAsync($"CREATE DATABASE {PgIdentifiers.Quote(scratchName)}", cancellationToken).ConfigureAwait(false);
         // The scratch database is another database: a data source of its own, dropped with it.
         var scratchSource = new DataGuardDataSource(Microsoft.Extensions.Options.Options.Create(new PostgresOptions { ConnectionString = scratch.ConnectionString }));

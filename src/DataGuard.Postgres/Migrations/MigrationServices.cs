@@ -11,4 +11,5 @@ namespace DataGuard.Postgres.Migrations;
 /// <param name="RestorePoints">The restore points, for one before a change.</param>
 /// <param name="Pitr">Whether point-in-time recovery is on (restore points by default then).</param>
 /// <param name="Time">The clock.</param>
-internal sealed record MigrationServices(DataGuardDataSource DataSource, Func<BackupService> Backups, Func<RestorePoints> RestorePoints, IOptions<PitrOptions> Pitr, TimeProvider Time);
+/// <param name="Metrics">The metrics (steps by direction and outcome, their durations).</param>
+internal sealed record MigrationServices(DataGuardDataSource DataSource, Func<BackupService> Backups, Func<RestorePoints> RestorePoints, IOptions<PitrOptions> Pitr, TimeProvider Time, DataGuard.Telemetry.DataGuardMetrics Metrics);

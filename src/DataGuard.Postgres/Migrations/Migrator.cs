@@ -1,5 +1,6 @@
 using System.Globalization;
 using DataGuard.Migrations;
+using DataGuard.Telemetry;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -64,12 +65,28 @@ public sealed class Migrator
     {
         ArgumentNullException.ThrowIfNull(set);
         var deploy = NewDeployId();
+        using var activity = StartRun("up", deploy);
+        try
+        {
+            return await UpCoreAsync(set, toVersion, allowDrift, deploy, activity, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            activity.Fail(ex);
+            throw;
+        }
+    }
+
+    private async Task<MigrationRunResult> UpCoreAsync(MigrationSet set, long? toVersion, bool allowDrift, string deploy, System.Diagnostics.Activity? activity, CancellationToken cancellationToken)
+    {
         var connection = await LockAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
+            activity.SetDatabase(connection);
             await PostgresMigrationLedger.EnsureSchemaAsync(connection, cancellationToken).ConfigureAwait(false);
             var ledger = await PostgresMigrationLedger.ReadAsync(connection, cancellationToken).ConfigureAwait(false);
             var pending = MigrationPlanner.Up(set, ledger, toVersion, allowDrift);
+            activity?.SetTag("dataguard.migration.step_count", pending.Count);
             var (backupId, restorePoint) = pending.Count == 0 ? (null, null) : await new MigrationSafetyNet(_services, _options.Value).PrepareAsync(deploy, cancellationToken).ConfigureAwait(false);
             var executor = NewExecutor();
             var done = new List<PlannedStep>();
@@ -103,11 +120,27 @@ public sealed class Migrator
     public async Task<MigrationRunResult> DownAsync(MigrationSet set, DownRequest request, CancellationToken cancellationToken = default)
     {
         var run = NewDeployId();
+        using var activity = StartRun("down", run);
+        try
+        {
+            return await DownCoreAsync(set, request, run, activity, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            activity.Fail(ex);
+            throw;
+        }
+    }
+
+    private async Task<MigrationRunResult> DownCoreAsync(MigrationSet set, DownRequest request, string run, System.Diagnostics.Activity? activity, CancellationToken cancellationToken)
+    {
         var connection = await LockAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
+            activity.SetDatabase(connection);
             var ledger = await PostgresMigrationLedger.ReadAsync(connection, cancellationToken).ConfigureAwait(false);
             var steps = MigrationPlanner.Down(set, ledger, request);
+            activity?.SetTag("dataguard.migration.step_count", steps.Count);
             var (backupId, restorePoint) = steps.Count == 0 ? (null, null) : await new MigrationSafetyNet(_services, _options.Value).PrepareAsync(run, cancellationToken).ConfigureAwait(false);
             var executor = NewExecutor();
             foreach (var step in steps)
@@ -141,7 +174,16 @@ public sealed class Migrator
     private string NewDeployId() =>
         string.Create(CultureInfo.InvariantCulture, $"{_services.Time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..6]}");
 
-    private MigrationExecutor NewExecutor() => new(Application, new MigrationInterruption(Application, OpenAsync, _services.Time), _services.Time);
+    private MigrationExecutor NewExecutor() => new(Application, new MigrationInterruption(Application, OpenAsync, _services.Time), _services.Metrics, _services.Time);
+
+    /// <summary>A span for one run of migrations (<c>dataguard.migration.run</c>); each step is a child span.</summary>
+    private static System.Diagnostics.Activity? StartRun(string direction, string deploy)
+    {
+        var activity = DataGuardActivitySource.Start("dataguard.migration.run");
+        activity?.SetTag("dataguard.migration.direction", direction);
+        activity?.SetTag("dataguard.migration.deploy_id", deploy);
+        return activity;
+    }
 
     private Task<NpgsqlConnection> LockAsync(CancellationToken cancellationToken) =>
         MigrationLock.AcquireAsync(_services.DataSource, Application, _options.Value.LockTimeout, _services.Time, cancellationToken);

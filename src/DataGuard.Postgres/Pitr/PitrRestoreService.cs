@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using DataGuard.Backup;
 using DataGuard.Postgres.Tools;
+using DataGuard.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace DataGuard.Postgres.Pitr;
@@ -24,6 +25,7 @@ internal sealed class PitrRestoreService
     private readonly PgToolLocator _tools;
     private readonly IOptions<PostgresOptions> _options;
     private readonly TimeProvider _time;
+    private readonly DataGuardMetrics _metrics;
 
     /// <summary>Initializes a new instance of the <see cref="PitrRestoreService"/> class.</summary>
     /// <param name="backups">The backup service.</param>
@@ -33,9 +35,11 @@ internal sealed class PitrRestoreService
     /// <param name="tools">The tool locator.</param>
     /// <param name="options">The PostgreSQL options.</param>
     /// <param name="time">The clock (the restore's duration, recovery's deadline).</param>
-    public PitrRestoreService(BackupService backups, WalArchive archive, WalArchiveInspector inspector, RestorePoints restorePoints, PgToolLocator tools, IOptions<PostgresOptions> options, TimeProvider time)
+    /// <param name="metrics">The metrics (restore durations).</param>
+    public PitrRestoreService(BackupService backups, WalArchive archive, WalArchiveInspector inspector, RestorePoints restorePoints, PgToolLocator tools, IOptions<PostgresOptions> options, TimeProvider time, DataGuardMetrics metrics)
     {
         _time = time;
+        _metrics = metrics;
         _backups = backups;
         _archive = archive;
         _inspector = inspector;
@@ -54,6 +58,44 @@ internal sealed class PitrRestoreService
     {
         ArgumentNullException.ThrowIfNull(request);
         var started = _time.GetTimestamp();
+        using var activity = DataGuardActivitySource.Start("dataguard.pitr.restore");
+        activity?.SetTag("dataguard.pitr.target.kind", request.Target.Kind.ToString());
+        activity?.SetTag("dataguard.pitr.target", request.Target.ToString());
+        activity?.SetTag("dataguard.pitr.start", request.Start);
+        activity?.SetTag("dataguard.pitr.isolate", request.Isolate);
+        try
+        {
+            var result = await RestoreCoreAsync(request, progress, started, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("dataguard.backup.id", result.BaseBackupId);
+            activity?.SetTag("dataguard.pitr.state", result.State);
+            if (result.ReachedLsn is { } lsn)
+            {
+                activity?.SetTag("dataguard.pitr.reached_lsn", lsn);
+            }
+
+            if (request.Start)
+            {
+                activity.SetDatabase(null, null, request.Port);
+            }
+
+            _metrics.RestoreFinished("pitr", "success", _time.GetElapsedTime(started).TotalSeconds);
+            return result;
+        }
+        catch (Exception ex)
+        {
+            if (ex is DataGuardException { BackupId: { } backupId })
+            {
+                activity?.SetTag("dataguard.backup.id", backupId);
+            }
+
+            activity.Fail(ex);
+            _metrics.RestoreFinished("pitr", ex is OperationCanceledException ? "cancelled" : "failure", _time.GetElapsedTime(started).TotalSeconds);
+            throw;
+        }
+    }
+
+    private async Task<PitrRestoreResult> RestoreCoreAsync(PitrRestoreRequest request, IProgress<BackupProgress>? progress, long started, CancellationToken cancellationToken)
+    {
         var dataDirectory = Path.GetFullPath(request.DataDirectory);
         if (Directory.Exists(dataDirectory) && Directory.EnumerateFileSystemEntries(dataDirectory).Any())
         {

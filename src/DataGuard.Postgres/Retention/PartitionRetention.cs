@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using DataGuard.Telemetry;
 using Npgsql;
 
 namespace DataGuard.Postgres.Retention;
@@ -35,6 +36,7 @@ internal static partial class PartitionRetention
         var dropped = new List<string>();
         var kept = new List<string>();
         long rows = 0, held = 0;
+        var batch = 0;
         foreach (var partition in await ListAsync(connection, plan, cancellationToken).ConfigureAwait(false))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -50,7 +52,23 @@ internal static partial class PartitionRetention
             }
             else
             {
-                census = await DropAsync(connection, plan, guards, options, partition, plan.Policy.ArchivePartitions ? archive : null, archives, cancellationToken).ConfigureAwait(false);
+                // One partition, one transaction: the batch of a DropPartitions policy.
+                using var activity = DataGuardActivitySource.Start("dataguard.retention.batch");
+                activity?.SetTag("dataguard.retention.policy", plan.Policy.Name);
+                activity?.SetTag("dataguard.retention.batch.number", ++batch);
+                activity?.SetTag("dataguard.retention.table", partition.QualifiedName);
+                try
+                {
+                    census = await DropAsync(connection, plan, guards, options, partition, plan.Policy.ArchivePartitions ? archive : null, archives, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    activity.Fail(ex);
+                    throw;
+                }
+
+                activity?.SetTag("dataguard.retention.partition.dropped", census.Reason is null);
+                activity?.SetTag("dataguard.retention.rows.affected", census.Reason is null ? census.Total : 0);
             }
 
             if (census.Reason is { } reason)

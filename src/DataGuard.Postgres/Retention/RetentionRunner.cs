@@ -100,6 +100,35 @@ public sealed class RetentionRunner
             throw new DataGuardException($"No retention policy is named '{policy}'.") { Operation = "retention" };
         }
 
+        // Retention reads and changes rows (and hold values): failures below this span withhold their messages.
+        using var activity = DataGuardActivitySource.StartPersonal("dataguard.retention.run");
+        activity?.SetTag("dataguard.dry_run", dryRun);
+        activity?.SetTag("dataguard.retention.policies", policies.Count);
+        try
+        {
+            var result = await RunLockedAsync(policies, dryRun, activity, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("dataguard.retention.ran", result is not null);
+            if (result is not null)
+            {
+                activity?.SetTag("dataguard.retention.run.id", result.RunId);
+                var failed = result.Results.Count(p => p.Error is not null);
+                if (failed > 0)
+                {
+                    activity.Fail("policy_failed", $"{failed} of {result.Results.Count} retention policies failed (see dataguard.retention_results)");
+                }
+            }
+
+            return result;
+        }
+        catch (Exception ex)
+        {
+            activity.Fail(ex);
+            throw;
+        }
+    }
+
+    private async Task<RetentionRunResult?> RunLockedAsync(List<RetentionPolicyOptions> policies, bool dryRun, System.Diagnostics.Activity? activity, CancellationToken cancellationToken)
+    {
         var handle = await _lock.TryAcquireAsync(LockName, cancellationToken).ConfigureAwait(false);
         if (handle is null)
         {
@@ -111,6 +140,7 @@ public sealed class RetentionRunner
             var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
             await using (connection.ConfigureAwait(false))
             {
+                activity.SetDatabase(connection);
                 // Every policy is compiled against the catalog, and every hold's value checked, before anything changes.
                 var planner = new RetentionPlanner(_predicates, _options.Value, TimeZone);
                         var guards = new RetentionGuards.Builder(_export.Value);
@@ -125,12 +155,13 @@ public sealed class RetentionRunner
                 var results = new List<RetentionPolicyResult>();
                 foreach (var plan in plans)
                 {
-                    var result = await RunPolicyAsync(connection, plan, guards, runId, now, dryRun, cancellationToken).ConfigureAwait(false);
+                    var result = await RunPolicySpanAsync(connection, plan, guards, runId, now, dryRun, cancellationToken).ConfigureAwait(false);
                     results.Add(result);
                     await RecordAsync(connection, runId, result, cancellationToken).ConfigureAwait(false);
                     if (!dryRun)
                     {
                         _metrics.RetentionRows(result.Policy, result.Action, result.RowsAffected);
+                        _metrics.RetentionPolicyFinished(result.Policy, result.Error is null);
                     }
                 }
 
@@ -201,6 +232,27 @@ public sealed class RetentionRunner
         return new RetentionArchive(_storage(), codec, plan.Policy.Name, plan.Table.QualifiedName, runId, started, _time);
     }
 
+    /// <summary>One policy's run, in a span of its own: its rows, its batches, and its error (by type only: messages may quote rows).</summary>
+    private async Task<RetentionPolicyResult> RunPolicySpanAsync(NpgsqlConnection connection, RetentionPlan plan, RetentionGuards.Builder guards, long runId, DateTimeOffset started, bool dryRun, CancellationToken cancellationToken)
+    {
+        using var activity = DataGuardActivitySource.Start("dataguard.retention.policy");
+        activity?.SetTag("dataguard.retention.policy", plan.Policy.Name);
+        activity?.SetTag("dataguard.retention.action", plan.Policy.Action.ToString());
+        activity?.SetTag("dataguard.retention.table", plan.Table.QualifiedName);
+        activity?.SetTag("dataguard.dry_run", dryRun);
+        var result = await RunPolicyAsync(connection, plan, guards, runId, started, dryRun, cancellationToken).ConfigureAwait(false);
+        activity?.SetTag("dataguard.retention.rows.affected", result.RowsAffected);
+        activity?.SetTag("dataguard.retention.rows.held", result.RowsHeld);
+        activity?.SetTag("dataguard.retention.rows.skipped", result.RowsSkipped);
+        activity?.SetTag("dataguard.retention.batches", result.Batches);
+        if (result.Error is not null && activity?.Status != System.Diagnostics.ActivityStatusCode.Error)
+        {
+            activity.Fail("policy_failed", $"retention policy {plan.Policy.Name} failed (its error is in dataguard.retention_results)");
+        }
+
+        return result;
+    }
+
     private async Task<RetentionPolicyResult> RunPolicyAsync(NpgsqlConnection connection, RetentionPlan plan, RetentionGuards.Builder guards, long runId, DateTimeOffset started, bool dryRun, CancellationToken cancellationToken)
     {
         var started0 = _time.GetTimestamp();
@@ -265,13 +317,14 @@ public sealed class RetentionRunner
         RowRetention.Skipped? skipped = null;
         try
         {
-            skipped = await RowRetention.RunAsync(connection, plan, guards, _options.Value, done, Archive, archives, (survey.Expired * 2) + _options.Value.BatchSize, _time, cancellationToken).ConfigureAwait(false);
+            skipped = await RowRetention.RunAsync(connection, plan, guards, _options.Value, done, Archive, archives, (survey.Expired * 2) + _options.Value.BatchSize, _metrics, _time, cancellationToken).ConfigureAwait(false);
             RetentionLog.PolicyDone(_logger, policy.Name, action, done.Rows, dryRun);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             failure = Describe(ex);
             RetentionLog.PolicyFailed(_logger, policy.Name, failure);
+            DataGuardActivitySource.Current.Fail(ex);
         }
 
         return new RetentionPolicyResult(policy.Name, action, done.Rows, held, done.Batches, done.LongestMs, (long)_time.GetElapsedTime(started0).TotalMilliseconds, survey.Oldest, survey.Newest, [], failure)
@@ -291,6 +344,7 @@ public sealed class RetentionRunner
     {
         var failure = Describe(ex);
         RetentionLog.PolicyFailed(_logger, plan.Policy.Name, failure);
+        DataGuardActivitySource.Current.Fail(ex);
         return new RetentionPolicyResult(plan.Policy.Name, plan.Policy.Action.ToString(), 0, 0, 0, 0, (long)_time.GetElapsedTime(started0).TotalMilliseconds, null, null, [], failure) { Archives = archives };
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using DataGuard.Postgres.Catalog;
 using DataGuard.Retention;
+using DataGuard.Telemetry;
 using Npgsql;
 
 namespace DataGuard.Postgres.Retention;
@@ -38,6 +39,7 @@ internal static class RowRetention
         Func<RetentionArchive> archive,
         List<string> archives,
         long expectedAtMost,
+        DataGuardMetrics metrics,
         TimeProvider time,
         CancellationToken cancellationToken)
     {
@@ -48,6 +50,7 @@ internal static class RowRetention
         }
 
         var run = new Run(plan, action == RetentionAction.ArchiveThenDelete ? archive() : null, archives);
+        var batch = 0;
         foreach (var leaf in plan.Leaves)
         {
             var after = "(0,0)";
@@ -57,11 +60,39 @@ internal static class RowRetention
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var started = time.GetTimestamp();
-                var (picked, affected, last) = await RetentionBatches.RunOnceAsync(
-                    connection,
-                    options,
-                    (transaction, ct) => BatchAsync(connection, transaction, run, guards, leaf, after, skipped, options.BatchSize, ct),
-                    cancellationToken).ConfigureAwait(false);
+                var skippedBefore = run.Skipped.Count;
+                int picked, affected;
+                string? last;
+                using (var activity = DataGuardActivitySource.Start("dataguard.retention.batch"))
+                {
+                    activity?.SetTag("dataguard.retention.policy", plan.Policy.Name);
+                    activity?.SetTag("dataguard.retention.batch.number", ++batch);
+                    activity?.SetTag("dataguard.retention.table", leaf.QualifiedName);
+                    try
+                    {
+                        (picked, affected, last) = await RetentionBatches.RunOnceAsync(
+                            connection,
+                            options,
+                            (transaction, ct) => BatchAsync(connection, transaction, run, guards, leaf, after, skipped, options.BatchSize, ct),
+                            cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception ex)
+                    {
+                        activity.Fail(ex);
+                        throw;
+                    }
+
+                    activity?.SetTag("dataguard.retention.rows.picked", picked);
+                    activity?.SetTag("dataguard.retention.rows.affected", affected);
+                    activity?.SetTag("dataguard.retention.rows.skipped", run.Skipped.Count - skippedBefore);
+                }
+
+                if (picked > 0)
+                {
+                    metrics.RetentionBatch(plan.Policy.Name, time.GetElapsedTime(started).TotalSeconds);
+                    metrics.RetentionSkipped(plan.Policy.Name, run.Skipped.Count - skippedBefore);
+                }
+
                 if (picked == 0)
                 {
                     if (finalPass)

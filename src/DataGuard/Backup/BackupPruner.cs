@@ -12,9 +12,36 @@ namespace DataGuard.Backup;
 /// and removes orphaned data older than the grace period. A backup whose manifest exists but cannot be read or trusted
 /// is never deleted: it is quarantined (a marker records why) and, when it may be a base backup, WAL retention holds.
 /// </summary>
-internal sealed class BackupPruner(IBackupStorage storage, BackupCatalogReader catalog, BackupRetentionOptions options, PitrOptions pitr, Pitr.WalArchive wal, TimeProvider time, ILogger logger)
+internal sealed class BackupPruner(IBackupStorage storage, BackupCatalogReader catalog, BackupRetentionOptions options, PitrOptions pitr, Pitr.WalArchive wal, DataGuardMetrics metrics, TimeProvider time, ILogger logger)
 {
     public async Task<PruneResult> PruneAsync(bool dryRun, CancellationToken cancellationToken)
+    {
+        using var activity = DataGuardActivitySource.Start("dataguard.backup.prune");
+        activity?.SetTag("dataguard.dry_run", dryRun);
+        try
+        {
+            var result = await PruneCoreAsync(dryRun, cancellationToken).ConfigureAwait(false);
+            var deleted = result.Decisions.Count(d => !d.Keep);
+            activity?.SetTag("dataguard.backup.kept", result.Decisions.Count - deleted);
+            activity?.SetTag("dataguard.backup.expired", deleted);
+            activity?.SetTag("dataguard.backup.orphans", result.Orphans.Count);
+            activity?.SetTag("dataguard.backup.quarantined", result.Unreadable.Count);
+            activity?.SetTag("dataguard.wal.expired", result.ExpiredWal.Count);
+            if (!dryRun)
+            {
+                metrics.BackupsPruned(deleted);
+            }
+
+            return result;
+        }
+        catch (Exception ex)
+        {
+            activity.Fail(ex);
+            throw;
+        }
+    }
+
+    private async Task<PruneResult> PruneCoreAsync(bool dryRun, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var current = await catalog.ReadAsync(cancellationToken).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using DataGuard.Backup.Encryption;
 using DataGuard.IO;
+using DataGuard.Telemetry;
 
 namespace DataGuard.Backup;
 
@@ -10,11 +11,36 @@ namespace DataGuard.Backup;
 /// second read matches the manifest too, and compares row counts with the manifest. A failed restore says what state
 /// the target is in, and drops a database it created (unless asked to keep it).
 /// </summary>
-internal sealed class BackupRestorer(IBackupProvider provider, BackupVerifier verifier, EncryptionKeyRing keys, TimeProvider time)
+internal sealed class BackupRestorer(IBackupProvider provider, BackupVerifier verifier, EncryptionKeyRing keys, DataGuardMetrics metrics, TimeProvider time)
 {
     public async Task<RestoreResult> RestoreAsync(BackupManifest manifest, RestoreRequest request, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
+
+        // A restore streams rows: pg_restore quotes row values in its errors, so failures here withhold their messages.
+        using var activity = DataGuardActivitySource.StartPersonal("dataguard.backup.restore");
+        activity?.SetTag("dataguard.backup.id", manifest.Id);
+        activity?.SetTag("dataguard.backup.kind", manifest.Kind);
+        activity?.SetTag("dataguard.restore.create", request.Create);
+        activity?.SetTag("dataguard.restore.clean", request.Clean);
+        try
+        {
+            var result = await RestoreCoreAsync(manifest, request, progress, started, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("dataguard.restore.tables", result.Tables.Count);
+            activity?.SetTag("dataguard.restore.tables_mismatched", result.Tables.Count(t => !t.Matches));
+            metrics.RestoreFinished("logical", "success", time.GetElapsedTime(started).TotalSeconds);
+            return result;
+        }
+        catch (Exception ex)
+        {
+            activity.Fail(ex);
+            metrics.RestoreFinished("logical", ex is OperationCanceledException ? "cancelled" : "failure", time.GetElapsedTime(started).TotalSeconds);
+            throw;
+        }
+    }
+
+    private async Task<RestoreResult> RestoreCoreAsync(BackupManifest manifest, RestoreRequest request, IProgress<BackupProgress>? progress, long started, CancellationToken cancellationToken)
+    {
         if (!request.SkipChecksumVerification)
         {
             await verifier.CheckChecksumAsync(manifest, progress, cancellationToken).ConfigureAwait(false);

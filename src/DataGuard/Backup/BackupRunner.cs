@@ -28,17 +28,35 @@ internal sealed class BackupRunner(
         var startedAt = time.GetUtcNow();
         var started = time.GetTimestamp();
         var id = BackupIds.NewId(provider.Kind, startedAt);
+        using var activity = DataGuardActivitySource.Start("dataguard.backup.run");
+        activity?.SetTag("dataguard.backup.id", id);
+        activity?.SetTag("dataguard.backup.kind", provider.Kind);
+        activity?.SetTag("dataguard.backup.provider", provider.Name);
+        if (scheduledFor is { } slot)
+        {
+            activity?.SetTag("dataguard.backup.scheduled_for", slot.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         try
         {
-            var manifest = await RunCoreAsync(id, startedAt, scheduledFor, progress, cancellationToken).ConfigureAwait(false);
+            var manifest = await RunCoreAsync(id, startedAt, scheduledFor, progress, activity, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("dataguard.backup.raw_size", manifest.RawSize);
+            activity?.SetTag("dataguard.backup.stored_size", manifest.StoredSize);
+            activity?.SetTag("dataguard.backup.status", manifest.Status.ToString());
             metrics.BackupFinished(provider.Kind, manifest.Status == BackupStatus.VerificationFailed ? "failure" : "success", time.GetElapsedTime(started).TotalSeconds, manifest.StoredSize, manifest.CompletedAt);
             BackupLog.Succeeded(logger, id, manifest.RawSize, manifest.StoredSize, time.GetElapsedTime(started).TotalSeconds, manifest.Status.ToString());
-            return manifest.Status == BackupStatus.VerificationFailed
-                ? throw new ArchiveIntegrityException(ArchiveProblem.Unknown, $"Backup {id} was stored but failed verification: {manifest.Verification!.Detail}") { BackupId = id, Operation = "backup.verify" }
-                : manifest;
+            if (manifest.Status == BackupStatus.VerificationFailed)
+            {
+                var failed = new ArchiveIntegrityException(ArchiveProblem.Unknown, $"Backup {id} was stored but failed verification: {manifest.Verification!.Detail}") { BackupId = id, Operation = "backup.verify" };
+                activity.Fail(failed);
+                throw failed;
+            }
+
+            return manifest;
         }
         catch (Exception ex) when (ex is not ArchiveIntegrityException)
         {
+            activity.Fail(ex);
             var outcome = ex is OperationCanceledException ? "cancelled" : "failure";
             metrics.BackupFinished(provider.Kind, outcome, time.GetElapsedTime(started).TotalSeconds, null, time.GetUtcNow());
             BackupLog.AttemptFailed(logger, id, ex.Message);
@@ -51,7 +69,7 @@ internal sealed class BackupRunner(
         }
     }
 
-    private async Task<BackupManifest> RunCoreAsync(string id, DateTimeOffset startedAt, DateTimeOffset? scheduledFor, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
+    private async Task<BackupManifest> RunCoreAsync(string id, DateTimeOffset startedAt, DateTimeOffset? scheduledFor, IProgress<BackupProgress>? progress, System.Diagnostics.Activity? activity, CancellationToken cancellationToken)
     {
         var codec = new ArchiveCodec(options.Compression, keys);
         var dataKey = StorageLayout.BackupData(id, provider.ArchiveExtension, codec.Suffix);
@@ -59,6 +77,7 @@ internal sealed class BackupRunner(
         await using (source.ConfigureAwait(false))
         {
             BackupLog.Started(logger, id, source.Info.Database);
+            activity.SetDatabase(source.Info.Database, source.Info.Server);
             var (written, rawSize) = await EncodedUpload.WriteAsync(
                 storage,
                 dataKey,

@@ -168,7 +168,7 @@ public sealed class BackupService
         }
 
         var provider = Provider(manifest.Kind);
-        return await new BackupRestorer(provider, Verifier(provider), _keys, _time).RestoreAsync(manifest, request, progress, cancellationToken).ConfigureAwait(false);
+        return await new BackupRestorer(provider, Verifier(provider), _keys, _metrics, _time).RestoreAsync(manifest, request, progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -198,7 +198,7 @@ public sealed class BackupService
     {
         try
         {
-            return await new BackupPruner(_storage, _catalog, _options.Retention, _pitr, _wal, _time, _logger).PruneAsync(dryRun, cancellationToken).ConfigureAwait(false);
+            return await new BackupPruner(_storage, _catalog, _options.Retention, _pitr, _wal, _metrics, _time, _logger).PruneAsync(dryRun, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -280,7 +280,7 @@ public sealed class BackupService
         return result with { Deleted = true };
     }
 
-    private BackupVerifier Verifier(IBackupProvider provider) => new(provider, _storage, _keys, _time, _logger);
+    private BackupVerifier Verifier(IBackupProvider provider) => new(provider, _storage, _keys, _metrics, _time, _logger);
 
     private IBackupProvider Provider(string kind) =>
         _providers.FirstOrDefault(p => string.Equals(p.Kind, kind, StringComparison.OrdinalIgnoreCase))

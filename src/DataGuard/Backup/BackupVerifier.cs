@@ -11,21 +11,31 @@ namespace DataGuard.Backup;
 /// Verifies a stored backup: reads the object back, checks its size and SHA-256 against the manifest, decrypts and
 /// decompresses it fully, and has the provider's own tool read its table of contents.
 /// </summary>
-internal sealed class BackupVerifier(IBackupProvider provider, IBackupStorage storage, EncryptionKeyRing keys, TimeProvider time, ILogger logger)
+internal sealed class BackupVerifier(IBackupProvider provider, IBackupStorage storage, EncryptionKeyRing keys, DataGuardMetrics metrics, TimeProvider time, ILogger logger)
 {
     public async Task<BackupVerification> VerifyStoredAsync(BackupManifest manifest, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
+        using var activity = DataGuardActivitySource.Start("dataguard.backup.verify");
+        activity?.SetTag("dataguard.backup.id", manifest.Id);
+        activity?.SetTag("dataguard.backup.kind", manifest.Kind);
+        activity?.SetTag("dataguard.backup.stored_size", manifest.StoredSize);
         try
         {
             var entries = await ReadThroughAsync(manifest, progress, cancellationToken).ConfigureAwait(false);
             var decoded = (manifest.Encryption is null ? string.Empty : "decrypted, ") + (manifest.Compression.Algorithm == "none" ? "read" : "decompressed");
             var detail = $"size and SHA-256 match; {decoded} {manifest.RawSize} bytes; {entries} entries in the table of contents";
+            activity?.SetTag("dataguard.backup.verified", true);
+            activity?.SetTag("dataguard.backup.entries", entries);
+            metrics.BackupVerified(manifest.Kind, passed: true, time.GetElapsedTime(started).TotalSeconds);
             return new BackupVerification(time.GetUtcNow(), true, detail, time.GetElapsedTime(started).TotalSeconds, entries);
         }
         catch (ArchiveIntegrityException ex)
         {
             BackupLog.VerificationFailed(logger, manifest.Id, ex.Message);
+            activity?.SetTag("dataguard.backup.verified", false);
+            activity.Fail(ex);
+            metrics.BackupVerified(manifest.Kind, passed: false, time.GetElapsedTime(started).TotalSeconds);
             return new BackupVerification(time.GetUtcNow(), false, ex.Message, time.GetElapsedTime(started).TotalSeconds, null);
         }
         catch (Exception ex) when (ex is DataGuardException or IOException)
@@ -33,7 +43,13 @@ internal sealed class BackupVerifier(IBackupProvider provider, IBackupStorage st
             // The archive could not be read to its end (storage unreachable, a connection reset, a timeout): that says
             // nothing about the archive, so no verdict is recorded. A good backup recorded as failed would lose its
             // place in retention (only verified backups count) and be skipped by restores and drills.
+            activity.Fail(ex);
             throw new DataGuardException($"The stored archive {manifest.DataKey} could not be read back to verify it: {ex.Message} That says nothing about the archive itself, so no verification result was recorded.", ex) { Operation = "backup.verify" };
+        }
+        catch (Exception ex)
+        {
+            activity.Fail(ex);
+            throw;
         }
     }
 

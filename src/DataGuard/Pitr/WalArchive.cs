@@ -23,18 +23,24 @@ internal sealed class WalArchive
     private readonly BackupOptions _options;
     private readonly EncryptionKeyRing _keys;
     private readonly ILogger<WalArchive> _logger;
+    private readonly DataGuardMetrics _metrics;
+    private readonly TimeProvider _time;
 
     /// <summary>Initializes a new instance of the <see cref="WalArchive"/> class.</summary>
     /// <param name="storage">The storage.</param>
     /// <param name="options">The options (compression and encryption are those of backups).</param>
     /// <param name="logger">The logger.</param>
-    public WalArchive(IBackupStorage storage, IOptions<BackupOptions> options, ILogger<WalArchive> logger)
+    /// <param name="metrics">The metrics (push and fetch durations and outcomes).</param>
+    /// <param name="time">The clock (durations).</param>
+    public WalArchive(IBackupStorage storage, IOptions<BackupOptions> options, ILogger<WalArchive> logger, DataGuardMetrics metrics, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         _storage = storage;
         _options = options.Value;
         _keys = EncryptionKeyRingFactory.Create(_options.Encryption);
         _logger = logger;
+        _metrics = metrics;
+        _time = time;
     }
 
     /// <summary>Archives one WAL file. Succeeds only once the object is durable; pushing the same content again succeeds.</summary>
@@ -45,6 +51,30 @@ internal sealed class WalArchive
     public async Task<WalPushResult> PushAsync(string path, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var started = _time.GetTimestamp();
+        using var activity = DataGuardActivitySource.Start("dataguard.wal.push");
+        activity?.SetTag("dataguard.wal.file", Path.GetFileName(path));
+        try
+        {
+            var result = await PushCoreAsync(path, cancellationToken).ConfigureAwait(false);
+            var outcome = result.Outcome == WalPushOutcome.Archived ? "archived" : "already_archived";
+            activity?.SetTag("dataguard.wal.outcome", outcome);
+            activity?.SetTag("dataguard.wal.raw_size", result.RawSize);
+            activity?.SetTag("dataguard.wal.stored_size", result.StoredSize);
+            _metrics.WalPushed(outcome, _time.GetElapsedTime(started).TotalSeconds, result.StoredSize);
+            return result;
+        }
+        catch (Exception ex)
+        {
+            activity?.SetTag("dataguard.wal.outcome", "failed");
+            activity.Fail(ex);
+            _metrics.WalPushed("failed", _time.GetElapsedTime(started).TotalSeconds, 0);
+            throw;
+        }
+    }
+
+    private async Task<WalPushResult> PushCoreAsync(string path, CancellationToken cancellationToken)
+    {
         var name = WalFileName.Validate(Path.GetFileName(path));
         if (await FindAsync(name, cancellationToken).ConfigureAwait(false) is { } existing)
         {
@@ -82,6 +112,33 @@ internal sealed class WalArchive
     /// </exception>
     /// <exception cref="StorageException">The storage failed, or the archive holds no WAL file at all (not mounted, wrong bucket or prefix).</exception>
     public async Task FetchAsync(string name, string destination, CancellationToken cancellationToken = default)
+    {
+        var started = _time.GetTimestamp();
+        using var activity = DataGuardActivitySource.Start("dataguard.wal.fetch");
+        activity?.SetTag("dataguard.wal.file", name);
+        try
+        {
+            await FetchCoreAsync(name, destination, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("dataguard.wal.outcome", "fetched");
+            _metrics.WalFetched("fetched", _time.GetElapsedTime(started).TotalSeconds);
+        }
+        catch (WalSegmentNotFoundException)
+        {
+            // Not an error: recovery asks for the next file until the archive has no more (its normal end).
+            activity?.SetTag("dataguard.wal.outcome", "not_found");
+            _metrics.WalFetched("not_found", _time.GetElapsedTime(started).TotalSeconds);
+            throw;
+        }
+        catch (Exception ex)
+        {
+            activity?.SetTag("dataguard.wal.outcome", "failed");
+            activity.Fail(ex);
+            _metrics.WalFetched("failed", _time.GetElapsedTime(started).TotalSeconds);
+            throw;
+        }
+    }
+
+    private async Task FetchCoreAsync(string name, string destination, CancellationToken cancellationToken)
     {
         WalFileName.Validate(name);
         ArgumentException.ThrowIfNullOrWhiteSpace(destination);

@@ -1,3 +1,4 @@
+using DataGuard.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace DataGuard.Pitr;
@@ -41,21 +42,52 @@ internal sealed class WalSpoolArchiver
             .ToList();
         var archived = 0;
         var failed = 0;
+        if (files.Count == 0)
+        {
+            return (0, 0);   // no span for an idle pass: the resident archiver looks every second
+        }
+
+        using var activity = DataGuardActivitySource.Start("dataguard.wal.spool.pass");
+        activity?.SetTag("dataguard.wal.spool.files", files.Count);
+        try
+        {
+            await PushAllAsync(files, parallelism, () => Interlocked.Increment(ref archived), () => Interlocked.Increment(ref failed), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            activity.Fail(ex);
+            throw;
+        }
+        finally
+        {
+            activity?.SetTag("dataguard.wal.spool.archived", archived);
+            activity?.SetTag("dataguard.wal.spool.failed", failed);
+        }
+
+        if (failed > 0)
+        {
+            activity.Fail("push_failed", $"{failed} of {files.Count} spooled WAL files were not archived and stay in the spool");
+        }
+
+        return (archived, failed);
+    }
+
+    private async Task PushAllAsync(List<string> files, int parallelism, Action archived, Action failed, CancellationToken cancellationToken)
+    {
         await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken }, async (file, ct) =>
         {
             try
             {
                 await _archive.PushAsync(file, ct).ConfigureAwait(false);
                 File.Delete(file);
-                Interlocked.Increment(ref archived);
+                archived();
             }
             catch (Exception ex) when (ex is DataGuardException or IOException or UnauthorizedAccessException)
             {
-                Interlocked.Increment(ref failed);
-                Telemetry.PitrLog.SpoolPushFailed(_logger, Path.GetFileName(file), ex.Message);
+                failed();
+                PitrLog.SpoolPushFailed(_logger, Path.GetFileName(file), ex.Message);
             }
         }).ConfigureAwait(false);
-        return (archived, failed);
     }
 
     /// <summary>Pushes the spool until cancelled, looking again every <paramref name="interval"/> when it is empty.</summary>

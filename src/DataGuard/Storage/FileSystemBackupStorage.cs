@@ -52,6 +52,22 @@ internal sealed class FileSystemBackupStorage : IBackupStorage
     {
         ArgumentNullException.ThrowIfNull(content);
         options ??= StorageWriteOptions.Default;
+        using var activity = StorageActivity.StartWrite(ProviderName, key, options);
+        try
+        {
+            var result = await WriteCoreAsync(key, content, options, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("dataguard.storage.size", result.Size);
+            return result;
+        }
+        catch (Exception ex)
+        {
+            activity.Fail(ex);
+            throw;
+        }
+    }
+
+    private async Task<StorageWriteResult> WriteCoreAsync(string key, Stream content, StorageWriteOptions options, CancellationToken cancellationToken)
+    {
         var path = PathOf(key);
         if (options.WriteOnce && File.Exists(path))
         {
@@ -105,6 +121,7 @@ internal sealed class FileSystemBackupStorage : IBackupStorage
     public Task<Stream> OpenReadAsync(string key, StorageByteRange? range = null, CancellationToken cancellationToken = default)
     {
         range?.Validate();
+        using var activity = StorageActivity.StartRead(ProviderName, key, range);
         var path = PathOf(key);
         FileStream file;
         try
@@ -113,8 +130,17 @@ internal sealed class FileSystemBackupStorage : IBackupStorage
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw StorageObjectNotFoundException.For(key, _root, ex);
+            var notFound = StorageObjectNotFoundException.For(key, _root, ex);
+            activity.Fail(notFound);
+            throw notFound;
         }
+        catch (Exception ex)
+        {
+            activity.Fail(ex);
+            throw;
+        }
+
+        activity?.SetTag("dataguard.storage.size", file.Length);
 
         if (range is null)
         {
