@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using DataGuard.Cli.Commands;
 
 namespace DataGuard.Cli;
@@ -23,6 +24,7 @@ internal static class CliApplication
             return WalCommand.IsFetch(parsed.CommandResult.Command) ? ExitCodes.WalFetchFailed : ExitCodes.Usage;
         }
 
+        CliLogging.Use(error, parsed.GetValue(GlobalOptions.Verbose));
         try
         {
             return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
@@ -62,11 +64,20 @@ internal static class CliApplication
         }
     }
 
-    internal static RootCommand CreateRootCommand(TextWriter output, TextWriter error)
+    /// <summary>The name the tool has in help and messages, whatever the executable or dll is called.</summary>
+    public const string Name = "dataguard";
+
+    internal static Command CreateRootCommand(TextWriter output, TextWriter error)
     {
-        var root = new RootCommand("DataGuard: backups, point-in-time recovery, exports, drills, migrations and retention for PostgreSQL.");
+        // Not a RootCommand: its name is the running executable's ("DataGuard.Cli" when run as `dotnet DataGuard.Cli.dll`)
+        // and cannot be set. A plain command named "dataguard" with the same help and version options parses alike.
+        var root = new Command(Name, "DataGuard: backups, point-in-time recovery, exports, drills, migrations and retention for PostgreSQL.")
+        {
+            Options = { new HelpOption(), new VersionOption() },
+        };
         root.Options.Add(GlobalOptions.Config);
         root.Options.Add(GlobalOptions.Json);
+        root.Options.Add(GlobalOptions.Verbose);
         root.Subcommands.Add(DoctorCommand.Create(output, error));
         root.Subcommands.Add(BackupCommand.Create(output, error));
         root.Subcommands.Add(RestoreCommand.Create(output, error));

@@ -1,7 +1,6 @@
 using DataGuard.DependencyInjection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace DataGuard.Cli;
 
@@ -18,11 +17,7 @@ internal static class CliServices
         var configuration = LoadConfiguration(configFile);
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
-        services.AddLogging(logging => logging
-            .SetMinimumLevel(LogLevel.Warning)
-            .AddSimpleConsole(o => o.SingleLine = true)
-            .AddFilter("Npgsql", LogLevel.Error));
-        services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        CliLogging.Add(services, configuration);
         services.AddDataGuard()
             .AddPostgres()
             .AddS3Storage();

@@ -18,4 +18,10 @@ internal static class GlobalOptions
         Description = "Write machine-readable JSON to standard output.",
         Recursive = true,
     };
+
+    public static Option<bool> Verbose { get; } = new("--verbose")
+    {
+        Description = "Write log lines from Information up (DataGuard's and the libraries') to standard error. Without it, only DataGuard's warnings and errors are logged. Secrets are never written.",
+        Recursive = true,
+    };
 }

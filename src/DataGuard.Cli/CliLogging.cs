@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace DataGuard.Cli;
+
+/// <summary>
+/// Where one CLI run's log lines go and how many there are. Without <c>--verbose</c>: only DataGuard's own warnings and
+/// errors (never a framework line such as the health-check service's); with it: everything from Information up. Both
+/// to standard error, so standard output stays the command's result. Every line is scrubbed of the configured secrets.
+/// </summary>
+internal static class CliLogging
+{
+    private static readonly AsyncLocal<Settings?> Current = new();
+
+    /// <summary>Sets the log destination and level for the rest of this run (the command's action flows from here).</summary>
+    public static void Use(TextWriter error, bool verbose) => Current.Value = new Settings(error, verbose);
+
+    /// <summary>Adds the CLI's logging to <paramref name="services"/>, as set by <see cref="Use"/> (default: standard error, quiet).</summary>
+    public static void Add(IServiceCollection services, IConfiguration configuration)
+    {
+        var settings = Current.Value ?? new Settings(Console.Error, Verbose: false);
+        var secrets = CliSecrets.Collect(configuration);
+        services.AddLogging(logging =>
+        {
+            logging.ClearProviders();
+            logging.SetMinimumLevel(settings.Verbose ? LogLevel.Information : LogLevel.Warning);
+            if (!settings.Verbose)
+            {
+                logging.AddFilter((category, level) => IsDataGuard(category) && level >= LogLevel.Warning);
+            }
+
+            logging.AddProvider(new CliLoggerProvider(settings.Error, secrets, settings.Verbose));
+        });
+    }
+
+    private static bool IsDataGuard(string? category) =>
+        category is not null && (category == "DataGuard" || category.StartsWith("DataGuard.", StringComparison.Ordinal));
+
+    private sealed record Settings(TextWriter Error, bool Verbose);
+}
