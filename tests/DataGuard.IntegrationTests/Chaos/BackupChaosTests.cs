@@ -62,11 +62,19 @@ public sealed class BackupChaosTests(ChaosLab lab, ITestOutputHelper output)
     public Task Backup_verify(ChaosFault fault) => ChaosScenario.RunAsync(lab, output, "backup verify", fault, async s =>
     {
         var source = await ChaosSource.GetAsync(lab);
-        var config = lab.WriteConfig(Path.Combine(lab.Root, $"verify-{s.Tag}.json"), lab.BackupSection(ChaosSource.Database, $"verify-{s.Tag}"));
+        // pg_restore --list reads the table of contents and exits within tens of milliseconds: a poll for the running
+        // process can miss it (then the fault point is never reached and the round fails), so its tool leaves a mark.
+        var tools = ChaosTools.Create(Path.Combine(lab.Root, $"verify-tools-{s.Tag}"), lab.Postgres.PgBin, "pg_restore");
+        var config = lab.WriteConfig(Path.Combine(lab.Root, $"verify-{s.Tag}.json"), new
+        {
+            Postgres = new { ConnectionString = lab.Postgres.ConnectionString(ChaosSource.Database), ToolsDirectory = tools.Directory },
+            Storage = lab.S3Storage($"verify-{s.Tag}"),
+            Backup = new { Compression = new { Level = 1 } },
+        });
         await BackupChecks.CopyAsync(source.SharedConfig, config, source.SharedBackupId);
 
         using var verify = ChaosProcess.Start(["backup", "verify", source.SharedBackupId, "--config", config]);
-        var listing = new FaultPoint("pg_restore --list reads the archive", () => Task.FromResult(ChaosProcesses.HasChild(verify.Id, "pg_restore", "--list")), 300);
+        var listing = new FaultPoint("pg_restore --list started on the archive", () => Task.FromResult(tools.Started("pg_restore", "--list")), 300);
         var result = await s.InjectAsync(verify, null, fault switch
         {
             ChaosFault.KillDataGuard => [listing, FaultPoint.After(0, 1500)],
