@@ -123,4 +123,43 @@ public class PgIdentifiersTests
     [InlineData(null)]
     public void SplitQualified_returns_null_when_the_name_is_not_schema_dot_table(string? qualified) =>
         Assert.Null(PgIdentifiers.SplitQualified(qualified!));
+
+    [Theory]
+    [InlineData("select")]
+    [InlineData("user")]
+    [InlineData("order")]
+    [InlineData("table")]
+    public void Reserved_words_are_quoted_like_any_other_name(string word) =>
+        Assert.Equal($"\"{word}\"", PgIdentifiers.Quote(word));
+
+    [Fact]
+    public void A_name_longer_than_PostgreSQLs_63_bytes_is_quoted_whole_never_cut()
+    {
+        // PostgreSQL itself truncates identifiers past NAMEDATALEN - 1 (63 bytes): quoting must not cut one short on its
+        // own, or in the middle of a multi-byte character.
+        var ascii = new string('a', 80);
+        Assert.Equal($"\"{ascii}\"", PgIdentifiers.Quote(ascii));
+        var unicode = string.Concat(Enumerable.Repeat("é", 40));
+        Assert.Equal($"\"{unicode}\"", PgIdentifiers.Quote(unicode));
+        Assert.Equal($"\"public\".\"{ascii}\"", PgIdentifiers.QuoteQualified("public", ascii));
+    }
+
+    [Theory]
+    [InlineData("日本語のテーブル")]
+    [InlineData("emoji 🗃️")]
+    [InlineData("tab\tand\nnewline")]
+    public void Any_character_stays_inside_the_quotes(string identifier)
+    {
+        var quoted = PgIdentifiers.Quote(identifier);
+        Assert.Equal('"', quoted[0]);
+        Assert.Equal('"', quoted[^1]);
+        Assert.Equal(identifier, quoted[1..^1]);
+    }
+
+    [Theory]
+    [InlineData("ünïcødé", "'ünïcødé'")]
+    [InlineData("line\nbreak", "'line\nbreak'")]
+    [InlineData("tab\tand 'quote'", "'tab\tand ''quote'''")]
+    public void Literals_keep_unicode_and_control_characters_as_they_are(string value, string expected) =>
+        Assert.Equal(expected, PgIdentifiers.Literal(value));
 }

@@ -122,6 +122,13 @@ internal sealed class PgRelationGraph
         return new PgRelationGraph(relations, references, signature.ToString());
     }
 
+    /// <summary>Builds a graph from relations and foreign keys already read (a catalog built in memory, for tests).</summary>
+    /// <param name="relations">The relations, each with its parents.</param>
+    /// <param name="references">The foreign keys.</param>
+    /// <returns>The graph.</returns>
+    internal static PgRelationGraph Create(IEnumerable<PgRelation> relations, IEnumerable<PgReference> references) =>
+        new(relations.ToDictionary(r => r.Oid), [.. references], "in-memory");
+
     /// <summary>Finds a relation by oid.</summary>
     public PgRelation? Find(uint oid) => _relations.GetValueOrDefault(oid);
 

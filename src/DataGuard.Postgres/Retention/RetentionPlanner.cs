@@ -68,7 +68,7 @@ internal sealed class RetentionPlanner(IEnumerable<RetentionPredicate> predicate
     /// across the table and its descendants (ctids repeat from one table to the next). Relations whose rows have no
     /// stable ctid (foreign tables, other access methods) are refused.
     /// </summary>
-    private static (bool Includes, string Identity) Scope(RetentionPolicyOptions policy, PgRelationGraph graph, PgRelation relation)
+    internal static (bool Includes, string Identity) Scope(RetentionPolicyOptions policy, PgRelationGraph graph, PgRelation relation)
     {
         if (relation.Schema == "dataguard")
         {

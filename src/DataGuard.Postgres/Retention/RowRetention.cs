@@ -151,13 +151,28 @@ internal static class RowRetention
         return (tids.Count, affected, tids.MaxBy(Tid.Parse));
     }
 
+    /// <summary>
+    /// The SQL that picks one batch in one table (never through its parent: ctids repeat from table to table), after the
+    /// last ctid picked, locking what it picks and skipping what others lock.
+    /// </summary>
+    internal static string PickSql(RetentionPlan plan, string guardFilter, PgRelation leaf, bool withSkipped, int batchSize)
+    {
+        var notSkipped = withSkipped ? " AND NOT (t.ctid = ANY(@dg_skipped::tid[]))" : string.Empty;
+        return $"SELECT t.ctid::text FROM ONLY {leaf.Quoted} t WHERE t.ctid > @dg_after::tid AND {plan.Expired}{guardFilter}{plan.NotProcessed}{notSkipped} " +
+            $"LIMIT {batchSize.ToString(CultureInfo.InvariantCulture)} FOR UPDATE OF t SKIP LOCKED";
+    }
+
+    /// <summary>The SQL that acts on the picked rows of one table: delete, anonymize (update) or delete returning the rows for the archive.</summary>
+    internal static string ActSql(RetentionPlan plan, PgRelation leaf, bool archive) => archive
+        ? $"DELETE FROM ONLY {leaf.Quoted} AS t WHERE t.ctid = ANY(@dg_tids::tid[]) RETURNING row_to_json(t.*)::text"
+        : plan.Policy.Action == RetentionAction.Delete
+            ? $"DELETE FROM ONLY {leaf.Quoted} AS t WHERE t.ctid = ANY(@dg_tids::tid[])"
+            : $"UPDATE ONLY {leaf.Quoted} AS t SET {plan.Assignments} WHERE t.ctid = ANY(@dg_tids::tid[])";
+
     private static async Task<List<string>> PickAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, RetentionPlan plan, RetentionGuards.Fragments guards, PgRelation leaf, string after, List<string> skipped, int batchSize, CancellationToken cancellationToken)
     {
-        var notSkipped = skipped.Count == 0 ? string.Empty : " AND NOT (t.ctid = ANY(@dg_skipped::tid[]))";
-        var sql = $"SELECT t.ctid::text FROM ONLY {leaf.Quoted} t WHERE t.ctid > @dg_after::tid AND {plan.Expired}{guards.Filter}{plan.NotProcessed}{notSkipped} " +
-            $"LIMIT {batchSize.ToString(CultureInfo.InvariantCulture)} FOR UPDATE OF t SKIP LOCKED";
-        var command = plan.Command(sql, connection, transaction);
+        var command = plan.Command(PickSql(plan, guards.Filter, leaf, skipped.Count > 0, batchSize), connection, transaction);
         await using var commandScope = command.ConfigureAwait(false);
         command.Parameters.AddWithValue("dg_after", after);
         if (skipped.Count > 0)
@@ -220,13 +235,9 @@ internal static class RowRetention
     private static async Task<int> ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Run run, PgRelation leaf, List<string> tids, CancellationToken cancellationToken)
     {
         var plan = run.Plan;
-        var table = leaf.Quoted;
         if (run.Archive is null)
         {
-            var sql = plan.Policy.Action == RetentionAction.Delete
-                ? $"DELETE FROM ONLY {table} AS t WHERE t.ctid = ANY(@dg_tids::tid[])"
-                : $"UPDATE ONLY {table} AS t SET {plan.Assignments} WHERE t.ctid = ANY(@dg_tids::tid[])";
-            var command = plan.Command(sql, connection, transaction);
+            var command = plan.Command(ActSql(plan, leaf, archive: false), connection, transaction);
             await using var commandScope = command.ConfigureAwait(false);
             command.Parameters.AddWithValue("dg_tids", tids.ToArray());
             return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -234,7 +245,7 @@ internal static class RowRetention
 
         // The rows are deleted RETURNING them as JSON, streamed to the archive; the batch commits only once the archive
         // object and its manifest are stored, so a storage failure rolls the delete back.
-        var delete = plan.Command($"DELETE FROM ONLY {table} AS t WHERE t.ctid = ANY(@dg_tids::tid[]) RETURNING row_to_json(t.*)::text", connection, transaction);
+        var delete = plan.Command(ActSql(plan, leaf, archive: true), connection, transaction);
         await using var deleteScope = delete.ConfigureAwait(false);
         delete.Parameters.AddWithValue("dg_tids", tids.ToArray());
         var reader = await delete.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

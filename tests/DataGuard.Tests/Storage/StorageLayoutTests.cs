@@ -82,7 +82,5 @@ public class StorageLayoutTests
         Assert.Equal(StorageLayout.BackupData(BackupId, "pgdump", ".zst"), BackupIds.DataKey(BackupId, "pgdump", ".zst"));
         Assert.Equal(StorageLayout.Wal, WalFileName.Prefix);
         Assert.Equal(StorageLayout.Probe, StorageProbe.KeyPrefix);
-        Assert.Equal(StorageLayout.Drills, DataGuard.Postgres.Drills.DrillService.Prefix);
-        Assert.Equal(StorageLayout.RestorePoints, DataGuard.Postgres.Pitr.RestorePoints.Prefix);
     }
 }
