@@ -35,27 +35,38 @@ export DATAGUARD_TEST_POSTGRES DATAGUARD_TEST_S3_ENDPOINT DATAGUARD_TEST_S3_ACCE
 export DATAGUARD_TEST_POSTGRES_BIN="${DATAGUARD_TEST_POSTGRES_BIN:-}"
 
 set +e
+# One TRX file per test project, default names (the TRX logger picks the next free name when two projects finish in
+# the same second; a fixed LogFileName would make every project overwrite the same file). Counted below.
 dotnet test DataGuard.sln -c Release \
   --logger "trx" --results-directory "$results_dir" \
   --logger "console;verbosity=minimal" "$@"
 test_exit=$?
 set -e
 
-# Sum the <Counters> of every TRX file: one per test project.
+# Sum the <Counters> of every TRX file: one per test project. A skipped test counts in total, not in executed
+# (xunit leaves notExecuted at 0), so skipped = total - executed.
 read -r passed failed skipped total < <(
   find "$results_dir" -name '*.trx' -print0 | xargs -0 -r cat | tr '\n' ' ' |
     grep -o '<Counters [^>]*>' |
     awk '{
       for (i = 1; i <= NF; i++) {
         split($i, kv, "="); gsub(/[^0-9]/, "", kv[2]);
-        if (kv[1] == "total") t += kv[2];
+        if (kv[1] == "total") { t += kv[2]; s += kv[2] }
+        if (kv[1] == "executed") s -= kv[2];
         if (kv[1] == "passed") p += kv[2];
         if (kv[1] == "failed") f += kv[2];
         if (kv[1] == "error" || kv[1] == "timeout" || kv[1] == "aborted") f += kv[2];
-        if (kv[1] == "notExecuted") s += kv[2];
       }
     } END { printf "%d %d %d %d\n", p, f, s, t }'
 )
+
+# Every test project in the solution must have written its results: a missing TRX file is a project not counted.
+projects=$(dotnet sln DataGuard.sln list | grep -c '^tests/.*\.csproj$' || true)
+trx_files=$(find "$results_dir" -name '*.trx' | wc -l)
+if (( trx_files < projects )); then
+  echo "only $trx_files of $projects test projects wrote results to $results_dir" >&2
+  failed=$(( failed + 1 ))
+fi
 
 if (( test_exit != 0 && failed == 0 )); then
   echo "dotnet test exited with $test_exit (build failure or crashed test host)" >&2
