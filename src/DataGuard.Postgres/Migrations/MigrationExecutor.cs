@@ -26,7 +26,8 @@ internal sealed class MigrationExecutor(string application, MigrationInterruptio
     private async Task TracedAsync(string direction, MigrationStep step, string? deploy, Func<Task> run)
     {
         var started = time.GetTimestamp();
-        using var activity = DataGuardActivitySource.Start("dataguard.migration.step");
+        // A script's error can quote a row's value (invalid input syntax for type integer: "..."): the message is withheld.
+        using var activity = DataGuardActivitySource.StartPersonal("dataguard.migration.step");
         activity?.SetTag("dataguard.migration.direction", direction);
         activity?.SetTag("dataguard.migration.version", step.Version);
         activity?.SetTag("dataguard.migration.title", step.Title);
