@@ -172,7 +172,7 @@ public static class PostgresDataGuardBuilderExtensions
     /// <summary>
     /// Registers a TRUSTED SQL condition that retention policies can name in <c>Predicate</c>; it is put into the
     /// statement as written, with the policy's table aliased <c>t</c> (e.g. <c>t.status = 'closed'</c>). Never build it
-    /// from user input.
+    /// from user input. Adds retention (<see cref="AddRetention"/>).
     /// </summary>
     /// <param name="builder">The DataGuard builder.</param>
     /// <param name="name">The name policies use.</param>
@@ -183,11 +183,12 @@ public static class PostgresDataGuardBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentException.ThrowIfNullOrWhiteSpace(sql);
+        builder.AddRetention();
         builder.Services.AddSingleton(new RetentionPredicate(name, sql));
         return builder;
     }
 
-    /// <summary>Adds a retention policy in code (in addition to those of <c>DataGuard:Retention:Policies</c>).</summary>
+    /// <summary>Adds a retention policy in code (in addition to those of <c>DataGuard:Retention:Policies</c>), and retention (<see cref="AddRetention"/>), which runs it.</summary>
     /// <param name="builder">The DataGuard builder.</param>
     /// <param name="policy">The policy.</param>
     /// <returns>The builder.</returns>
@@ -195,6 +196,7 @@ public static class PostgresDataGuardBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(policy);
+        builder.AddRetention();
         builder.Services.Configure<RetentionOptions>(o => o.Policies.Add(policy));
         return builder;
     }

@@ -26,7 +26,8 @@ internal sealed class MigrationExecutor(string application, MigrationInterruptio
     private async Task TracedAsync(string direction, MigrationStep step, string? deploy, Func<Task> run)
     {
         var started = time.GetTimestamp();
-        using var activity = DataGuardActivitySource.Start("dataguard.migration.step");
+        // A script's error can quote a row's value (invalid input syntax for type integer: "..."): the message is withheld.
+        using var activity = DataGuardActivitySource.StartPersonal("dataguard.migration.step");
         activity?.SetTag("dataguard.migration.direction", direction);
         activity?.SetTag("dataguard.migration.version", step.Version);
         activity?.SetTag("dataguard.migration.title", step.Title);
@@ -67,7 +68,7 @@ internal sealed class MigrationExecutor(string application, MigrationInterruptio
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (PostgresException ex)
+            catch (PostgresException ex) when (StillOpen(connection))
             {
                 await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
                 await PostgresMigrationLedger.UpsertAsync(connection, null, migration, "failed", (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, ex.Message, application, CancellationToken.None).ConfigureAwait(false);
@@ -93,7 +94,7 @@ internal sealed class MigrationExecutor(string application, MigrationInterruptio
         {
             await MigrationScriptRunner.RunAsync(connection, null, step, cancellationToken).ConfigureAwait(false);
         }
-        catch (PostgresException ex)
+        catch (PostgresException ex) when (StillOpen(connection))
         {
             // Part of a script outside a transaction may have run: the version is dirty until someone looks.
             await MigrationScriptRunner.AbortOpenTransactionAsync(connection).ConfigureAwait(false);
@@ -134,7 +135,7 @@ internal sealed class MigrationExecutor(string application, MigrationInterruptio
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (PostgresException ex)
+        catch (PostgresException ex) when (StillOpen(connection))
         {
             if (transaction is not null)
             {
@@ -168,6 +169,12 @@ internal sealed class MigrationExecutor(string application, MigrationInterruptio
             }
         }
     }
+
+    /// <summary>
+    /// Whether the session survived the error: a script's own error leaves it open; a FATAL one (57P01 when the server
+    /// shuts down or the session is terminated, 57P02, 57P03) ends it, and is handled as a lost connection.
+    /// </summary>
+    private static bool StillOpen(NpgsqlConnection connection) => connection.State == System.Data.ConnectionState.Open;
 
     /// <summary>A lost connection (PostgreSQL stopped or unreachable) becomes a failure that says what it interrupted and what state it left; anything else (a cancellation) is rethrown as it is.</summary>
     private static MigrationFailedException LostConnection(Exception ex, string what, string state)

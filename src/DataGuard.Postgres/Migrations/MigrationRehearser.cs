@@ -42,7 +42,7 @@ internal sealed class MigrationRehearser
         var source = new NpgsqlConnectionStringBuilder(_postgres.Value.ConnectionString);
         var scratchName = $"dataguard_rehearse_{_services.Time.GetUtcNow():yyyyMMddHHmmss}_{Guid.NewGuid().ToString("N")[..6]}";
         var scratch = new NpgsqlConnectionStringBuilder(source.ConnectionString) { Database = scratchName, Pooling = false };
-        using var activity = DataGuardActivitySource.Start("dataguard.migration.rehearse");
+        using var activity = DataGuardActivitySource.StartPersonal("dataguard.migration.rehearse");
         activity.SetDatabase(scratch);
         try
         {

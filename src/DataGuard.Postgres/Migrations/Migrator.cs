@@ -176,10 +176,13 @@ public sealed class Migrator
 
     private MigrationExecutor NewExecutor() => new(Application, new MigrationInterruption(Application, OpenAsync, _services.Time), _services.Metrics, _services.Time);
 
-    /// <summary>A span for one run of migrations (<c>dataguard.migration.run</c>); each step is a child span.</summary>
+    /// <summary>
+    /// A span for one run of migrations (<c>dataguard.migration.run</c>); each step is a child span. Migrations read and
+    /// write rows (a failing conversion quotes the row's value), so failures below it withhold their messages.
+    /// </summary>
     private static System.Diagnostics.Activity? StartRun(string direction, string deploy)
     {
-        var activity = DataGuardActivitySource.Start("dataguard.migration.run");
+        var activity = DataGuardActivitySource.StartPersonal("dataguard.migration.run");
         activity?.SetTag("dataguard.migration.direction", direction);
         activity?.SetTag("dataguard.migration.deploy_id", deploy);
         return activity;

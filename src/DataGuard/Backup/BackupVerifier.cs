@@ -168,6 +168,16 @@ internal sealed class BackupVerifier(IBackupProvider provider, IBackupStorage st
                     ? new ArchiveIntegrityException(integrity.Problem, $"Backup {manifest.Id}: {ex.Message}", ex) { BackupId = manifest.Id }
                     : new ArchiveIntegrityException(ArchiveProblem.Malformed, $"Backup {manifest.Id}: {ex.Message}", ex) { BackupId = manifest.Id };
             }
+            catch (IOException) when (!hashing.Faulted)
+            {
+                // The stored bytes were read fine, but what they decode to ended early or broke (a truncated archive
+                // stored without compression or encryption reaches the tool as an EndOfStreamException): when the
+                // stored bytes differ from the manifest, that is the verdict. When they match, the failure may be the
+                // tool's pipe, not the archive: it is rethrown as it is and no verdict is recorded.
+                await DrainAsync(hashing, "verify", null, null, cancellationToken).ConfigureAwait(false);
+                Compare(manifest, hashing);
+                throw;
+            }
         }
     }
 }

@@ -23,6 +23,9 @@ internal sealed class HashingReadStream : ReadOnlyStream
     /// <summary>Gets the number of bytes read so far.</summary>
     public long BytesRead { get; private set; }
 
+    /// <summary>Gets a value indicating whether a read of the inner stream failed (the storage, not what was read, is at fault).</summary>
+    public bool Faulted { get; private set; }
+
     /// <inheritdoc />
     public override long Position
     {
@@ -37,7 +40,17 @@ internal sealed class HashingReadStream : ReadOnlyStream
     /// <inheritdoc />
     public override int Read(Span<byte> buffer)
     {
-        var read = _inner.Read(buffer);
+        int read;
+        try
+        {
+            read = _inner.Read(buffer);
+        }
+        catch
+        {
+            Faulted = true;
+            throw;
+        }
+
         Append(buffer[..read]);
         return read;
     }
@@ -45,7 +58,17 @@ internal sealed class HashingReadStream : ReadOnlyStream
     /// <inheritdoc />
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var read = await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        int read;
+        try
+        {
+            read = await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Faulted = true;
+            throw;
+        }
+
         Append(buffer.Span[..read]);
         return read;
     }

@@ -91,6 +91,28 @@ public sealed class MigrationInterruptionTests : IAsyncLifetime
         Assert.Equal("dirty", Assert.Single(await migrator.StatusAsync(set)).State);
     }
 
+    [Theory]
+    [InlineData("CREATE TABLE d (i int);\nSELECT pg_sleep(30);\n", "migrate status")]
+    [InlineData("-- dataguard:no-transaction\nCREATE TABLE d (i int);\nSELECT pg_sleep(30);\n", "migrate resolve 1")]
+    public async Task A_connection_terminated_by_the_server_says_what_the_migration_left(string script, string advice)
+    {
+        // pg_terminate_backend, like 'pg_ctl stop -m fast' or a failover, ends the session with FATAL 57P01: a
+        // PostgresException, not a broken socket. The error must still say which migration and what state it left,
+        // not surface whatever the cleanup on the dead connection threw.
+        await using var services = Build();
+        var migrator = services.GetRequiredService<Migrator>();
+        var set = MigrationDirectory.Parse([("1_d.up.sql", script), ("1_d.down.sql", "DROP TABLE d;\n")]);
+        var run = migrator.UpAsync(set);
+        await Eventually.WaitUntilAsync(async () => await ScalarAsync("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()") == 1, TimeSpan.FromSeconds(30));
+        await _database.ExecuteAsync("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()");
+
+        var error = await Assert.ThrowsAsync<MigrationFailedException>(() => run);
+        Assert.Contains("Migration 1", error.Message, StringComparison.Ordinal);
+        Assert.Contains("57P01", error.Message, StringComparison.Ordinal);
+        Assert.Contains(advice, error.Message, StringComparison.Ordinal);
+        Assert.NotEqual("applied", Assert.Single(await migrator.StatusAsync(set)).State);
+    }
+
     private ServiceProvider Build()
     {
         var services = new ServiceCollection();

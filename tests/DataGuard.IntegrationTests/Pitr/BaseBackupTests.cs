@@ -95,6 +95,33 @@ public sealed class BaseBackupTests(ArchivingCluster cluster) : IClassFixture<Ar
         }
     }
 
+    [Fact]
+    public async Task A_truncated_uncompressed_base_backup_fails_verify_instead_of_passing_as_unreadable()
+    {
+        // Without compression or encryption the tar reader itself meets the early end (an EndOfStreamException, an
+        // IOException): that is the archive's fault, which the size and SHA-256 prove, not the storage's.
+        var services = new ServiceCollection();
+        services.AddDataGuard(o => o.Backup.Compression.Algorithm = "None")
+            .AddPostgres(o => o.ConnectionString = cluster.ConnectionString)
+            .AddFileSystemStorage(Path.Combine(_work, "storage"));
+        await using var provider = services.BuildServiceProvider();
+        var backups = provider.GetRequiredService<BackupService>();
+        var manifest = await backups.RunAsync("physical");
+        Assert.Equal(BackupStatus.Verified, manifest.Status);
+        Assert.EndsWith("data.tar", manifest.DataKey);
+
+        var path = Path.Combine(_work, "storage", manifest.DataKey);
+        await using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            file.SetLength((file.Length / 2 / 512 * 512) + 100);
+        }
+
+        var verified = await backups.VerifyAsync(manifest.Id);
+        Assert.Equal(BackupStatus.VerificationFailed, verified.Status);
+        Assert.Contains("bytes, the manifest says", verified.Verification!.Detail, StringComparison.Ordinal);
+        Assert.Equal(BackupStatus.VerificationFailed, (await backups.GetAsync(manifest.Id)).Status);
+    }
+
     private (BackupService Backups, IBackupStorage Storage) Create(string connectionString, string? storage = null)
     {
         var services = new ServiceCollection();

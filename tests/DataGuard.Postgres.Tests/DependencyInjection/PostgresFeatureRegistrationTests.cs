@@ -94,6 +94,30 @@ public class PostgresFeatureRegistrationTests
         Assert.Equal(["configuration", "postgres", "storage"], migrations.GetServices<IDoctorCheck>().Select(c => c.Name).Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public void A_retention_policy_or_predicate_added_in_code_brings_the_retention_feature_that_runs_it()
+    {
+        // Without the runner and its scheduler, a policy added in code would be kept and never run: expired personal
+        // data would stay, with nothing at start-up or in doctor to say so.
+        var services = Build("backups");
+        services.AddDataGuard().AddRetentionPolicy(new RetentionPolicyOptions
+        {
+            Name = "sessions", Table = "public.sessions", TimestampColumn = "created_at", MaxAge = TimeSpan.FromDays(30),
+        });
+        using (var provider = services.BuildServiceProvider())
+        {
+            Assert.NotNull(provider.GetService<RetentionRunner>());
+            Assert.Contains(provider.GetServices<IHostedService>(), h => h.GetType().Name == "RetentionScheduler");
+        }
+
+        var withPredicate = Build("backups");
+        withPredicate.AddDataGuard().AddRetentionPredicate("closed", "t.status = 'closed'");
+        using (var provider = withPredicate.BuildServiceProvider())
+        {
+            Assert.NotNull(provider.GetService<RetentionRunner>());
+        }
+    }
+
     private static ServiceCollection Build(string feature)
     {
         var services = new ServiceCollection();
