@@ -24,6 +24,9 @@ namespace DataGuard.Postgres.Retention;
 internal static class RowRetention
 {
     private const int MaxSkipped = 10_000;
+
+    /// <summary>How many pages one pick orders at most (8 MB with 8 kB pages), whatever the table's size.</summary>
+    private const long WindowPages = 1024;
     private static readonly string[] RowProblems =
     [
         PostgresErrorCodes.ForeignKeyViolation, PostgresErrorCodes.NotNullViolation, PostgresErrorCodes.UniqueViolation, PostgresErrorCodes.CheckViolation,
@@ -152,14 +155,15 @@ internal static class RowRetention
     }
 
     /// <summary>
-    /// The SQL that picks one batch in one table (never through its parent: ctids repeat from table to table), after the
-    /// last ctid picked, locking what it picks and skipping what others lock.
+    /// The SQL that picks one batch in one table (never through its parent: ctids repeat from table to table) within one
+    /// window of pages after the last ctid picked, in ctid order, locking what it picks and skipping what others lock.
     /// </summary>
     internal static string PickSql(RetentionPlan plan, string guardFilter, PgRelation leaf, bool withSkipped, int batchSize)
     {
         var notSkipped = withSkipped ? " AND NOT (t.ctid = ANY(@dg_skipped::tid[]))" : string.Empty;
-        return $"SELECT t.ctid::text FROM ONLY {leaf.Quoted} t WHERE t.ctid > @dg_after::tid AND {plan.Expired}{guardFilter}{plan.NotProcessed}{notSkipped} " +
-            $"LIMIT {batchSize.ToString(CultureInfo.InvariantCulture)} FOR UPDATE OF t SKIP LOCKED";
+        return $"SELECT dg_l.dg_tid::text FROM (SELECT t.ctid AS dg_tid FROM ONLY {leaf.Quoted} t WHERE t.ctid > @dg_after::tid AND t.ctid < @dg_before::tid AND {plan.Expired}{plan.NotProcessed}{notSkipped} ORDER BY t.ctid) dg_o " +
+            $"CROSS JOIN LATERAL (SELECT t.ctid AS dg_tid FROM ONLY {leaf.Quoted} t WHERE t.ctid = dg_o.dg_tid AND {plan.Expired}{guardFilter}{plan.NotProcessed} FOR UPDATE OF t SKIP LOCKED) dg_l " +
+            $"LIMIT {batchSize.ToString(CultureInfo.InvariantCulture)}";
     }
 
     /// <summary>The SQL that acts on the picked rows of one table: delete, anonymize (update) or delete returning the rows for the archive.</summary>
@@ -169,26 +173,58 @@ internal static class RowRetention
             ? $"DELETE FROM ONLY {leaf.Quoted} AS t WHERE t.ctid = ANY(@dg_tids::tid[])"
             : $"UPDATE ONLY {leaf.Quoted} AS t SET {plan.Assignments} WHERE t.ctid = ANY(@dg_tids::tid[])";
 
+    /// <summary>
+    /// Picks the next expired rows after <paramref name="after"/>, in ctid order: the next batch resumes after the last
+    /// one picked, so a batch must take the first rows, never rows further on (a scan through an index on the timestamp
+    /// column yields them in timestamp order, and resuming after the largest would pass over the rest). Candidates are
+    /// ordered within a window of <see cref="WindowPages"/> pages (cheap: no guard is evaluated), then checked and
+    /// locked one by one in that order until the batch is full, so that no kept row is checked twice in a pass.
+    /// </summary>
     private static async Task<List<string>> PickAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, RetentionPlan plan, RetentionGuards.Fragments guards, PgRelation leaf, string after, List<string> skipped, int batchSize, CancellationToken cancellationToken)
     {
-        var command = plan.Command(PickSql(plan, guards.Filter, leaf, skipped.Count > 0, batchSize), connection, transaction);
+        var pages = await PagesAsync(connection, transaction, leaf, cancellationToken).ConfigureAwait(false);
+        var sql = PickSql(plan, guards.Filter, leaf, skipped.Count > 0, batchSize);
+        var from = after;
+        for (var block = Tid.Parse(after).Block; block <= pages; block += WindowPages)
+        {
+            var before = string.Create(CultureInfo.InvariantCulture, $"({block + WindowPages},0)");
+            var command = plan.Command(sql, connection, transaction);
+            await using var commandScope = command.ConfigureAwait(false);
+            command.Parameters.AddWithValue("dg_after", from);
+            command.Parameters.AddWithValue("dg_before", before);
+            if (skipped.Count > 0)
+            {
+                command.Parameters.AddWithValue("dg_skipped", skipped.ToArray());
+            }
+
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
+            var tids = new List<string>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                tids.Add(reader.GetString(0));
+            }
+
+            if (tids.Count > 0)
+            {
+                return tids;
+            }
+
+            // Offsets start at 1: (block, 0) is before every row of that block.
+            from = before;
+        }
+
+        return [];
+    }
+
+    /// <summary>The table's size in pages now (rows added meanwhile land within it, or are picked by the final pass).</summary>
+    private static async Task<long> PagesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, PgRelation leaf, CancellationToken cancellationToken)
+    {
+        var command = new NpgsqlCommand("SELECT pg_relation_size(@dg_oid::oid) / current_setting('block_size')::bigint", connection, transaction);
         await using var commandScope = command.ConfigureAwait(false);
-        command.Parameters.AddWithValue("dg_after", after);
-        if (skipped.Count > 0)
-        {
-            command.Parameters.AddWithValue("dg_skipped", skipped.ToArray());
-        }
-
-        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using var readerScope = reader.ConfigureAwait(false);
-        var tids = new List<string>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            tids.Add(reader.GetString(0));
-        }
-
-        return tids;
+        command.Parameters.AddWithValue("dg_oid", NpgsqlTypes.NpgsqlDbType.Oid, leaf.Oid);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
     /// <summary>Acts on the rows under a savepoint; when the statement fails on some row, halves the rows until the failing ones are alone, and leaves those for the next run.</summary>

@@ -55,7 +55,7 @@ public sealed class RetentionBatchSqlTests
     }
 
     [Fact]
-    public void A_batch_picks_in_one_table_after_the_last_ctid_locking_what_it_picks_and_skipping_what_others_lock()
+    public void A_batch_picks_in_one_table_in_ctid_order_within_a_window_after_the_last_ctid_locking_what_it_picks_and_skipping_what_others_lock()
     {
         var plan = Plan("timestamp with time zone", includes: true);
         plan.Expired = plan.ExpiredSql(plan.TimestampSql);
@@ -64,9 +64,10 @@ public sealed class RetentionBatchSqlTests
         var sql = RowRetention.PickSql(plan, " AND NOT held", leaf, withSkipped: false, batchSize: 500);
 
         Assert.Equal(
-            "SELECT t.ctid::text FROM ONLY \"public\".\"events_2025\" t WHERE t.ctid > @dg_after::tid AND t.\"created_at\" < @cutoff::timestamptz AND NOT held LIMIT 500 FOR UPDATE OF t SKIP LOCKED",
+            "SELECT dg_l.dg_tid::text FROM (SELECT t.ctid AS dg_tid FROM ONLY \"public\".\"events_2025\" t WHERE t.ctid > @dg_after::tid AND t.ctid < @dg_before::tid AND t.\"created_at\" < @cutoff::timestamptz ORDER BY t.ctid) dg_o " +
+            "CROSS JOIN LATERAL (SELECT t.ctid AS dg_tid FROM ONLY \"public\".\"events_2025\" t WHERE t.ctid = dg_o.dg_tid AND t.\"created_at\" < @cutoff::timestamptz AND NOT held FOR UPDATE OF t SKIP LOCKED) dg_l LIMIT 500",
             sql);
-        Assert.Contains(" AND NOT (t.ctid = ANY(@dg_skipped::tid[])) LIMIT", RowRetention.PickSql(plan, string.Empty, leaf, withSkipped: true, batchSize: 500), StringComparison.Ordinal);
+        Assert.Contains(" AND NOT (t.ctid = ANY(@dg_skipped::tid[])) ORDER BY t.ctid", RowRetention.PickSql(plan, string.Empty, leaf, withSkipped: true, batchSize: 500), StringComparison.Ordinal);
     }
 
     [Theory]
