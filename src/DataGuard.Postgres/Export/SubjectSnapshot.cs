@@ -89,11 +89,11 @@ internal sealed class SubjectSnapshot : IAsyncDisposable
 
     private async IAsyncEnumerable<ExportTable> TablesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        foreach (var table in _map.Tables)
+        foreach (var (table, part) in _map.Tables.SelectMany(t => t.Parts.Select(p => (t, p))))
         {
-            var command = new NpgsqlCommand(SubjectSql.Select(_map, table), connection, transaction);
+            var command = new NpgsqlCommand(SubjectSql.Select(_map, table, part), connection, transaction);
             command.Parameters.AddWithValue("subject", Subject);
-            yield return new ExportTable(table.Table.QualifiedName, ExportColumns.Describe(table.Columns), ExportColumns.ReadAsync(command, table.Columns, cancellationToken));
+            yield return new ExportTable(part.Table.QualifiedName, ExportColumns.Describe(part.Columns), ExportColumns.ReadAsync(command, part.Columns, cancellationToken));
             await Task.CompletedTask.ConfigureAwait(false);
         }
     }
