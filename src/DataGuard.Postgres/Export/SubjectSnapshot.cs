@@ -76,6 +76,7 @@ internal sealed class SubjectSnapshot : IAsyncDisposable
         var document = new ExportDocument($"Personal data export: {_map.Subject.QualifiedName} {Subject}", Subject, TakenAt, Summary, TablesAsync(connection, transaction, cancellationToken))
         {
             NeutralizeFormulas = true,
+            Coverage = _map.Coverage.Select(c => new ExportCoverageEntry(c.Table, c.StatusName, c.Detail)).ToList(),
         };
         await exporter.WriteAsync(document, output, cancellationToken).ConfigureAwait(false);
     }
