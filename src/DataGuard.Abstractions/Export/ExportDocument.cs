@@ -10,4 +10,7 @@ public sealed record ExportDocument(string Title, string? Subject, DateTimeOffse
 {
     /// <summary>Gets a value indicating whether text that a spreadsheet would run as a formula (starting with <c>= + - @</c>) is neutralised where the format allows (CSV: a leading <c>'</c>).</summary>
     public bool NeutralizeFormulas { get; init; }
+
+    /// <summary>Gets every table a subject export considered and what it did with it (empty for a table export); formats write it as the export's coverage manifest.</summary>
+    public IReadOnlyList<ExportCoverageEntry> Coverage { get; init; } = [];
 }

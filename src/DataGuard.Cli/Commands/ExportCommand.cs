@@ -43,22 +43,28 @@ internal static class ExportCommand
 
     private static Command CreateMap(TextWriter output)
     {
-        var map = new Command("map", "Show where a subject's data lives: tables, join paths, redacted columns, and probably missing links.");
+        var sample = new Option<string?>("--sample") { Description = "The subject whose rows in each probable link are counted (default: the smallest key)." };
+        var map = new Command("map", "Show where a subject's data lives: tables, join paths, redacted columns, probable links, and what was done with every table (--json for tooling).") { sample };
         map.SetAction(async (parse, ct) =>
         {
             await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
-            var data = await services.GetRequiredService<SubjectExports>().MapAsync(ct);
+            var exports = services.GetRequiredService<SubjectExports>();
+            var data = await exports.MapAsync(ct);
+            var (sampled, rows) = await exports.ProbableLinkRowsAsync(data, parse.GetValue(sample), ct);
+            var probable = data.ProbableLinks.Select((p, i) => new { table = p.Table.QualifiedName, column = p.Column.Name, type = p.Column.Type, sampleRows = i < rows.Count ? rows[i] : (long?)null }).ToList();
             if (parse.GetValue(GlobalOptions.Json))
             {
-                var shape = data.Tables.Select(t => new { table = t.Table.QualifiedName, distance = t.Distance, paths = t.Paths, columns = t.Columns.Select(c => c.Name), redacted = t.Redacted });
-                await output.WriteLineAsync(JsonSerializer.Serialize(new { subject = $"{data.Subject.QualifiedName}.{data.Key.Name}", tables = shape, warnings = data.Warnings }, CliJson.Options));
+                var shape = data.Tables.Select(t => new { table = t.Table.QualifiedName, distance = t.Distance, paths = t.Paths, members = t.Members, columns = t.Columns.Select(c => c.Name), redacted = t.Redacted });
+                var coverage = data.Coverage.Select(c => new { table = c.Table, status = c.StatusName, detail = c.Detail });
+                await output.WriteLineAsync(JsonSerializer.Serialize(new { subject = $"{data.Subject.QualifiedName}.{data.Key.Name}", keyType = data.Key.Type, tables = shape, probableLinks = probable, sample = sampled, coverage, warnings = data.Warnings }, CliJson.Options));
                 return ExitCodes.Success;
             }
 
             await output.WriteLineAsync($"Subject: {data.Subject.QualifiedName}.{data.Key.Name} ({data.Key.Type})");
             foreach (var table in data.Tables)
             {
-                await output.WriteLineAsync($"{new string(' ', table.Distance * 2)}{table.Table.QualifiedName}{(table.Distance == 0 ? " (subject)" : string.Empty)}");
+                var members = table.Members.Count == 0 ? string.Empty : $" (with {table.Members.Count} tables below it, read through it)";
+                await output.WriteLineAsync($"{new string(' ', table.Distance * 2)}{table.Table.QualifiedName}{(table.Distance == 0 ? " (subject)" : string.Empty)}{members}");
                 foreach (var p in table.Paths)
                 {
                     await output.WriteLineAsync($"{new string(' ', (table.Distance * 2) + 2)}via {p}");
@@ -70,12 +76,19 @@ internal static class ExportCommand
                 }
             }
 
+            foreach (var p in probable)
+            {
+                var count = p.sampleRows is { } n ? $": {n:N0} rows for sample subject {sampled}" : string.Empty;
+                await output.WriteLineAsync($"PROBABLE LINK: {p.table}.{p.column} ({p.type}){count}");
+            }
+
             foreach (var warning in data.Warnings)
             {
                 await output.WriteLineAsync($"WARNING: {warning}");
             }
 
-            await output.WriteLineAsync($"{data.Tables.Count} tables, {data.Warnings.Count} warnings.");
+            var counts = data.Coverage.GroupBy(c => c.StatusName).Select(g => $"{g.Count()} {g.Key}");
+            await output.WriteLineAsync($"{data.Tables.Count} tables, {data.ProbableLinks.Count} probable links, {data.Warnings.Count} warnings; tables considered: {string.Join(", ", counts)}.");
             return ExitCodes.Success;
         });
         return map;

@@ -53,47 +53,4 @@ internal static class PgCatalog
 
         return new PgTable(oid, schema, name, partitioned, columns, primaryKey);
     }
-
-    /// <summary>Reads the foreign keys of the database (top-level constraints; those a partitioned table copies to its partitions are left out).</summary>
-    /// <param name="connection">An open connection.</param>
-    /// <param name="referencing">Only the keys that reference this table (<c>schema.table</c>), or all.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The foreign keys.</returns>
-    public static async Task<IReadOnlyList<PgForeignKey>> ForeignKeysAsync(NpgsqlConnection connection, string? referencing, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(connection);
-        var command = new NpgsqlCommand(
-            """
-            SELECT con.conname, cn.nspname || '.' || cc.relname, pn.nspname || '.' || pc.relname, con.confdeltype::text,
-                   array(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.o),
-                   array(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.o)
-            FROM pg_constraint con
-            JOIN pg_class cc ON cc.oid = con.conrelid JOIN pg_namespace cn ON cn.oid = cc.relnamespace
-            JOIN pg_class pc ON pc.oid = con.confrelid JOIN pg_namespace pn ON pn.oid = pc.relnamespace
-            WHERE con.contype = 'f' AND con.conparentid = 0 AND NOT cc.relispartition AND NOT pc.relispartition
-              AND cn.nspname NOT IN ('pg_catalog', 'information_schema')
-              AND (@referencing::text IS NULL OR pn.nspname || '.' || pc.relname = @referencing)
-            ORDER BY 2, 1
-            """,
-            connection);
-        await using var commandScope = command.ConfigureAwait(false);
-        command.Parameters.AddWithValue("referencing", NpgsqlTypes.NpgsqlDbType.Text, (object?)referencing ?? DBNull.Value);
-        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using var readerScope = reader.ConfigureAwait(false);
-        var keys = new List<PgForeignKey>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            var rule = reader.GetString(3) switch
-            {
-                "c" => PgDeleteRule.Cascade,
-                "n" => PgDeleteRule.SetNull,
-                "d" => PgDeleteRule.SetDefault,
-                "r" => PgDeleteRule.Restrict,
-                _ => PgDeleteRule.NoAction,
-            };
-            keys.Add(new PgForeignKey(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<string[]>(4), reader.GetString(2), reader.GetFieldValue<string[]>(5), rule));
-        }
-
-        return keys;
-    }
 }

@@ -201,6 +201,25 @@ public static class PostgresDataGuardBuilderExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Declares, in code, a reference that has no foreign key (in addition to <c>DataGuard:Export:Links</c>): the column
+    /// <paramref name="from"/> holds values of <paramref name="to"/>, the subject's key or a column of any table the
+    /// subject data map reaches, so a chain of links is a join path. Both are <c>schema.table.column</c>.
+    /// </summary>
+    /// <param name="builder">The DataGuard builder.</param>
+    /// <param name="from">The referencing column (e.g. <c>public.audit_log.actor_id</c>).</param>
+    /// <param name="to">The referenced column (e.g. <c>public.users.id</c>).</param>
+    /// <returns>The builder.</returns>
+    public static IDataGuardBuilder AddExportLink(this IDataGuardBuilder builder, string from, string to)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(from);
+        ArgumentException.ThrowIfNullOrWhiteSpace(to);
+        builder.AddExport();
+        builder.Services.Configure<ExportOptions>(o => o.Links.Add(new ExportLink { From = from, To = to }));
+        return builder;
+    }
+
     /// <summary>The options, data source, tool locator, lock and doctor check every PostgreSQL feature uses.</summary>
     private static IServiceCollection AddPostgresCore(IDataGuardBuilder builder, Action<PostgresOptions>? configure)
     {

@@ -69,11 +69,24 @@ internal sealed class DataProtectionDoctorCheck(
 
         try
         {
-            var map = await subjects().MapAsync(cancellationToken).ConfigureAwait(false);
+            var exports = subjects();
+            var map = await exports.MapAsync(cancellationToken).ConfigureAwait(false);
             var detail = $"subject {map.Subject.QualifiedName}.{map.Key.Name}: {map.Tables.Count} tables, {map.Tables.Sum(t => t.Redacted.Count)} columns redacted";
-            results.Add(map.Warnings.Count == 0
-                ? DoctorCheckResult.Ok("export", detail)
-                : new DoctorCheckResult("export", true, $"{detail}, {map.Warnings.Count} warnings", string.Join(" ", map.Warnings)));
+            if (map.ProbableLinks.Count == 0)
+            {
+                results.Add(map.Warnings.Count == 0
+                    ? DoctorCheckResult.Ok("export", detail)
+                    : new DoctorCheckResult("export", true, $"{detail}, {map.Warnings.Count} warnings", string.Join(" ", map.Warnings)));
+                return;
+            }
+
+            // Probable links: the export is probably incomplete. Count what one sample subject would miss.
+            var (_, rows) = await exports.ProbableLinkRowsAsync(map, null, cancellationToken).ConfigureAwait(false);
+            var links = string.Join(", ", map.ProbableLinks.Select((p, i) => i < rows.Count ? $"{p.Name} ({rows[i]:N0} rows for a sample subject)" : p.Name));
+            var hint = $"Declare each in DataGuard:Export:Links (or AddExportLink), or silence it in DataGuard:Export:Exclude (docs/export.md). {string.Join(" ", map.Warnings)}";
+            results.Add(export.Value.Strict
+                ? DoctorCheckResult.Fail("export", $"{detail}; Export:Strict refuses every export: probable links {links}", hint)
+                : new DoctorCheckResult("export", true, $"{detail}; {map.ProbableLinks.Count} probable links not exported: {links}", hint));
         }
         catch (Exception ex) when (ex is DataGuardException or NpgsqlException)
         {

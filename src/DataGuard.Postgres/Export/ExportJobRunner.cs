@@ -233,7 +233,7 @@ internal sealed class ExportJobRunner
         {
             // Whatever this attempt wrote is personal data nobody will fetch: it goes now, not at expiry.
             await DeleteAttemptAsync(claim).ConfigureAwait(false);
-            var final = ex is SubjectNotFoundException || claim.Attempt >= _options.Value.MaxAttempts;
+            var final = ex is SubjectNotFoundException or ExportRefusedException || claim.Attempt >= _options.Value.MaxAttempts;
             await FinishAsync(claim, final ? "failed" : "pending", null, ex.Message, CancellationToken.None).ConfigureAwait(false);
             ExportLog.Failed(_logger, claim.Id, claim.Attempt, ex.Message);
             activity?.SetTag("dataguard.export.job.outcome", final ? "failed" : "retry");

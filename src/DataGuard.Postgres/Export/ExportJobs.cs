@@ -66,7 +66,7 @@ public sealed class ExportJobs : IDisposable
             _exports.Format(format);
         }
 
-        await _exports.RequireSubjectAsync(subject, cancellationToken).ConfigureAwait(false);
+        await _exports.RequireSubjectAsync(subject, forExport: true, cancellationToken).ConfigureAwait(false);
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
         var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);

@@ -15,6 +15,12 @@ public sealed class ExportOptions
     /// <summary>Gets the tables (<c>schema.table</c>) never exported, even when they reference the subject.</summary>
     public List<string> ExcludeTables { get; init; } = [];
 
+    /// <summary>Gets the probable links silenced on purpose: <c>schema.table.column</c> (that column is not a reference to the subject) or <c>schema.table</c> (none of its columns is).</summary>
+    public List<string> Exclude { get; init; } = [];
+
+    /// <summary>Gets or sets a value indicating whether a subject export is refused while a probable link (a column named and typed like the subject's key) is neither declared in <see cref="Links"/> nor silenced in <see cref="Exclude"/>. Default: false; recommended: true.</summary>
+    public bool Strict { get; set; }
+
     /// <summary>Gets or sets which columns never leave.</summary>
     public RedactionOptions Redaction { get; set; } = new();
 

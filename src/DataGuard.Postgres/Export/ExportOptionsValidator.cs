@@ -34,6 +34,11 @@ internal sealed class ExportOptionsValidator : IValidateOptions<ExportOptions>
             failures.Add($"{path}:ExcludeTables: '{table}' is not schema.table.");
         }
 
+        foreach (var entry in options.Exclude.Where(e => ColumnPath.Parse(e) is null && PgIdentifiers.SplitQualified(e) is null))
+        {
+            failures.Add($"{path}:Exclude: '{entry}' is neither schema.table.column nor schema.table.");
+        }
+
         if (options.Redaction.Mode == RedactionMode.Allowlist && options.Redaction.Allow.Count == 0)
         {
             failures.Add($"{path}:Redaction:Allow must list columns in Allowlist mode (nothing would leave).");

@@ -48,6 +48,47 @@ internal sealed class SubjectExports
         return await SubjectDataMapBuilder.BuildAsync(connection, _options.Value, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Counts the rows each probable link of <paramref name="map"/> would add for one sample subject (the given one, or the subject with the smallest key).</summary>
+    /// <param name="map">The map.</param>
+    /// <param name="sample">The sample subject's key, or <see langword="null"/> for the smallest.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The sample's key (<see langword="null"/> when there is no subject at all) and the row count of each probable link, in order.</returns>
+    public async Task<(string? Sample, IReadOnlyList<long> Rows)> ProbableLinkRowsAsync(SubjectDataMap map, string? sample, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        if (map.ProbableLinks.Count == 0)
+        {
+            return (sample, []);
+        }
+
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+        await using var transactionScope = transaction.ConfigureAwait(false);
+        var key = PgIdentifiers.Quote(map.Key.Name);
+        if (sample is null)
+        {
+            var first = new NpgsqlCommand($"SELECT t.{key}::text FROM {map.Subject.Quoted} t WHERE t.{key} IS NOT NULL ORDER BY t.{key} LIMIT 1", connection, transaction);
+            await using (first.ConfigureAwait(false))
+            {
+                sample = await first.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+            }
+
+            if (sample is null)
+            {
+                return (null, []);
+            }
+        }
+
+        var rows = new List<long>();
+        foreach (var link in map.ProbableLinks)
+        {
+            rows.Add(await ScalarAsync<long>(connection, transaction, $"SELECT count(*) FROM {link.Table.Quoted} t WHERE t.{PgIdentifiers.Quote(link.Column.Name)} = @subject::{map.Key.Type}", sample, cancellationToken).ConfigureAwait(false));
+        }
+
+        return (sample, rows);
+    }
+
     /// <summary>Freezes a subject's data in a snapshot, after checking that the subject exists.</summary>
     /// <param name="subject">The subject's key, as text (cast to the key column's type by PostgreSQL).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -85,12 +126,16 @@ internal sealed class SubjectExports
             var snapshotId = await ScalarAsync<string>(connection, transaction, "SET LOCAL TimeZone = 'UTC'; SELECT pg_export_snapshot()", null, cancellationToken).ConfigureAwait(false);
             var takenAt = _time.GetUtcNow();
             var map = await SubjectDataMapBuilder.BuildAsync(connection, _options.Value, cancellationToken).ConfigureAwait(false);
+            ExportRefusedException.ThrowIfIncomplete(map, _options.Value);
             await RequireSubjectAsync(connection, transaction, map, subject, cancellationToken).ConfigureAwait(false);
             var summary = new List<ExportTableSummary>();
             foreach (var table in map.Tables)
             {
-                var rows = await ScalarAsync<long>(connection, transaction, SubjectSql.Count(map, table), subject, cancellationToken).ConfigureAwait(false);
-                summary.Add(new ExportTableSummary(table.Table.QualifiedName, rows, RetentionOf(table.Table.QualifiedName)));
+                foreach (var part in table.Parts)
+                {
+                    var rows = await ScalarAsync<long>(connection, transaction, SubjectSql.Count(map, table, part), subject, cancellationToken).ConfigureAwait(false);
+                    summary.Add(new ExportTableSummary(part.Table.QualifiedName, rows, RetentionOf(part.Table.QualifiedName) ?? RetentionOf(table.Table.QualifiedName)));
+                }
             }
 
             var snapshot = new SubjectSnapshot(connection, transaction, snapshotId, _dataSource, map, subject, takenAt, summary);
@@ -115,7 +160,14 @@ internal sealed class SubjectExports
     /// <param name="subject">The subject's key.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>A task that fails with <see cref="SubjectNotFoundException"/> or, for a key of the wrong type, <see cref="DataGuardException"/>.</returns>
-    public async Task RequireSubjectAsync(string subject, CancellationToken cancellationToken = default)
+    public Task RequireSubjectAsync(string subject, CancellationToken cancellationToken = default) => RequireSubjectAsync(subject, forExport: false, cancellationToken);
+
+    /// <summary>Checks that a subject exists and, for an export under <c>Export:Strict</c>, that the map has no probable links.</summary>
+    /// <param name="subject">The subject's key.</param>
+    /// <param name="forExport">Whether the subject is about to be exported (strict mode applies).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that fails with <see cref="SubjectNotFoundException"/>, <see cref="ExportRefusedException"/> or, for a key of the wrong type, <see cref="DataGuardException"/>.</returns>
+    public async Task RequireSubjectAsync(string subject, bool forExport, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(subject);
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -123,6 +175,11 @@ internal sealed class SubjectExports
         var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var transactionScope = transaction.ConfigureAwait(false);
         var map = await SubjectDataMapBuilder.BuildAsync(connection, _options.Value, cancellationToken).ConfigureAwait(false);
+        if (forExport)
+        {
+            ExportRefusedException.ThrowIfIncomplete(map, _options.Value);
+        }
+
         await RequireSubjectAsync(connection, transaction, map, subject, cancellationToken).ConfigureAwait(false);
     }
 

@@ -76,6 +76,7 @@ internal sealed class SubjectSnapshot : IAsyncDisposable
         var document = new ExportDocument($"Personal data export: {_map.Subject.QualifiedName} {Subject}", Subject, TakenAt, Summary, TablesAsync(connection, transaction, cancellationToken))
         {
             NeutralizeFormulas = true,
+            Coverage = _map.Coverage.Select(c => new ExportCoverageEntry(c.Table, c.StatusName, c.Detail)).ToList(),
         };
         await exporter.WriteAsync(document, output, cancellationToken).ConfigureAwait(false);
     }
@@ -89,11 +90,11 @@ internal sealed class SubjectSnapshot : IAsyncDisposable
 
     private async IAsyncEnumerable<ExportTable> TablesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        foreach (var table in _map.Tables)
+        foreach (var (table, part) in _map.Tables.SelectMany(t => t.Parts.Select(p => (t, p))))
         {
-            var command = new NpgsqlCommand(SubjectSql.Select(_map, table), connection, transaction);
+            var command = new NpgsqlCommand(SubjectSql.Select(_map, table, part), connection, transaction);
             command.Parameters.AddWithValue("subject", Subject);
-            yield return new ExportTable(table.Table.QualifiedName, ExportColumns.Describe(table.Columns), ExportColumns.ReadAsync(command, table.Columns, cancellationToken));
+            yield return new ExportTable(part.Table.QualifiedName, ExportColumns.Describe(part.Columns), ExportColumns.ReadAsync(command, part.Columns, cancellationToken));
             await Task.CompletedTask.ConfigureAwait(false);
         }
     }

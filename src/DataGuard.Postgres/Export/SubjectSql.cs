@@ -2,7 +2,7 @@ using System.Text;
 
 namespace DataGuard.Postgres.Export;
 
-/// <summary>The SQL that selects one subject's rows of a mapped table: nested <c>IN</c> subqueries along the map's edges, identifiers from the catalog, quoted; the subject key is the only parameter (<c>@subject</c>).</summary>
+/// <summary>The SQL that selects one subject's rows of a mapped table: nested <c>IN</c> subqueries along the map's edges, identifiers from the catalog, quoted; the subject key is the only parameter (<c>@subject</c>). Tables are read without <c>ONLY</c>: a partitioned table or inheritance parent with every table below it, each row once.</summary>
 internal static class SubjectSql
 {
     public static string Condition(SubjectDataMap map, MappedTable table, string alias, int depth = 0) =>
@@ -21,28 +21,35 @@ internal static class SubjectSql
         {
             var parent = map.Find(edge.Parent)!;
             var inner = $"p{depth}";
-            var children = string.Join(", ", edge.ChildColumns.Select(c => $"{alias}.{PgIdentifiers.Quote(c)}"));
+            var source = edge.ParentSource?.Quoted ?? parent.Table.Quoted;
+            var row = edge.ChildScope is null ? alias : $"s{depth}";
+            var children = string.Join(", ", edge.ChildColumns.Select(c => $"{row}.{PgIdentifiers.Quote(c)}"));
             var parents = string.Join(", ", edge.ParentColumns.Select(c => $"{inner}.{PgIdentifiers.Quote(c)}"));
             var left = edge.ChildColumns.Count == 1 ? children : $"({children})";
-            parts.Add($"{left} IN (SELECT {parents} FROM {parent.Table.Quoted} {inner} WHERE {Condition(map, parent, inner, subjectTest, depth + 1)})");
+            var test = $"{left} IN (SELECT {parents} FROM {source} {inner} WHERE {Condition(map, parent, inner, subjectTest, depth + 1)})";
+
+            // A column only a table below the logical table has: match the row through that table by (tableoid, ctid).
+            parts.Add(edge.ChildScope is { } scope
+                ? $"EXISTS (SELECT 1 FROM {scope.Quoted} {row} WHERE {row}.tableoid = {alias}.tableoid AND {row}.ctid = {alias}.ctid AND {test})"
+                : test);
         }
 
         return parts.Count == 1 ? parts[0] : "(" + string.Join(" OR ", parts) + ")";
     }
 
-    public static string Select(SubjectDataMap map, MappedTable table)
+    public static string Select(SubjectDataMap map, MappedTable table, ExportPart part)
     {
         var sql = new StringBuilder("SELECT ");
-        sql.Append(string.Join(", ", table.Columns.Select(c => ExportColumns.Select("t", c))));
-        sql.Append(" FROM ").Append(table.Table.Quoted).Append(" t WHERE ").Append(Condition(map, table, "t"));
-        if (table.Table.PrimaryKey.Count > 0)
+        sql.Append(string.Join(", ", part.Columns.Select(c => ExportColumns.Select("t", c))));
+        sql.Append(" FROM ").Append(part.From).Append(" t WHERE ").Append(Condition(map, table, "t"));
+        if (part.Table.PrimaryKey.Count > 0)
         {
-            sql.Append(" ORDER BY ").Append(string.Join(", ", table.Table.PrimaryKey.Select(c => $"t.{PgIdentifiers.Quote(c)}")));
+            sql.Append(" ORDER BY ").Append(string.Join(", ", part.Table.PrimaryKey.Select(c => $"t.{PgIdentifiers.Quote(c)}")));
         }
 
         return sql.ToString();
     }
 
-    public static string Count(SubjectDataMap map, MappedTable table) =>
-        $"SELECT count(*) FROM {table.Table.Quoted} t WHERE {Condition(map, table, "t")}";
+    public static string Count(SubjectDataMap map, MappedTable table, ExportPart part) =>
+        $"SELECT count(*) FROM {part.From} t WHERE {Condition(map, table, "t")}";
 }

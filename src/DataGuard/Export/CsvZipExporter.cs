@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace DataGuard.Export;
 
-/// <summary>CSV: a zip with one RFC 4180 UTF-8 CSV per table (<c>schema.table.csv</c>, header row) and a <c>manifest.json</c> of the files and their row counts. Streamed into the zip (which needs no seekable output).</summary>
+/// <summary>CSV: a zip with one RFC 4180 UTF-8 CSV per table (<c>schema.table.csv</c>, header row) and a <c>manifest.json</c> of the files, their row counts and the coverage (every table considered). Streamed into the zip (which needs no seekable output).</summary>
 internal sealed class CsvZipExporter : IExporter
 {
     /// <inheritdoc />
@@ -57,6 +57,11 @@ internal sealed class CsvZipExporter : IExporter
                     }
 
                     json.WriteEndArray();
+                    if (document.Coverage.Count > 0)
+                    {
+                        JsonExporter.WriteCoverage(json, document.Coverage);
+                    }
+
                     json.WriteEndObject();
                 }
             }

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace DataGuard.Export;
 
 /// <summary>
-/// JSON: one document <c>{"subject", "generatedAt", "tables": {"schema.table": [ {column: value} ]}}</c> with types
+/// JSON: one document <c>{"subject", "generatedAt", "coverage": [...], "tables": {"schema.table": [ {column: value} ]}}</c> with types
 /// kept (see <see cref="ExportValues.WriteJson"/>). Streamed: memory does not grow with the rows.
 /// </summary>
 internal sealed class JsonExporter : IExporter
@@ -34,6 +34,11 @@ internal sealed class JsonExporter : IExporter
             }
 
             writer.WriteString("generatedAt", ExportValues.Iso(document.GeneratedAt));
+            if (document.Coverage.Count > 0)
+            {
+                WriteCoverage(writer, document.Coverage);
+            }
+
             writer.WriteStartObject("tables");
             await foreach (var table in document.Tables.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
@@ -55,6 +60,22 @@ internal sealed class JsonExporter : IExporter
             writer.WriteEndObject();
             await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Writes <c>"coverage": [{"table", "status", "detail"}]</c>: every table the export considered and what it did with it.</summary>
+    internal static void WriteCoverage(Utf8JsonWriter writer, IReadOnlyList<ExportCoverageEntry> coverage)
+    {
+        writer.WriteStartArray("coverage");
+        foreach (var entry in coverage)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("table", entry.Table);
+            writer.WriteString("status", entry.Status);
+            writer.WriteString("detail", entry.Detail);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
     }
 
     internal static void WriteRow(Utf8JsonWriter writer, JsonEncodedText[] names, object?[] row)

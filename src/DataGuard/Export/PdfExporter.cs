@@ -47,6 +47,7 @@ internal sealed class PdfExporter : IExporter
             }
 
             layout.Line($"Generated: {ExportValues.Iso(document.GeneratedAt)}");
+            WriteShortened(layout, document, options.MaxRowsPerTable);
             layout.Heading("Summary");
             layout.GridRow(["Data", "Rows", "Kept for"], header: true);
             foreach (var s in document.Summary)
@@ -54,6 +55,7 @@ internal sealed class PdfExporter : IExporter
                 layout.GridRow([s.Table, s.Rows.ToString("N0", CultureInfo.InvariantCulture), s.Retention ?? "no retention policy"], header: false);
             }
 
+            WriteCoverage(layout, document.Coverage);
             await foreach (var table in document.Tables.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
                 await WriteTableAsync(layout, table, document.Summary.FirstOrDefault(s => s.Table == table.Name), options.MaxRowsPerTable, cancellationToken).ConfigureAwait(false);
@@ -68,6 +70,41 @@ internal sealed class PdfExporter : IExporter
             await pdf.SaveAsync(buffer, closeStream: false).ConfigureAwait(false);
             buffer.Position = 0;
             await buffer.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>On the first page: which tables this PDF shortens, and that the JSON and CSV files hold every row.</summary>
+    private static void WriteShortened(PdfLayout layout, ExportDocument document, int maxRows)
+    {
+        var shortened = document.Summary.Where(s => s.Rows > maxRows).ToList();
+        if (shortened.Count == 0)
+        {
+            return;
+        }
+
+        var tables = string.Join(", ", shortened.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Table} ({s.Rows:N0} rows)")));
+        layout.Line(string.Create(CultureInfo.InvariantCulture, $"This PDF is shortened: it shows at most {maxRows:N0} rows per table, and these tables have more: {tables}. The JSON and CSV files of this export hold every row."), bold: true);
+    }
+
+    /// <summary>The coverage manifest in words: what was exported, through what, and what was not, and why.</summary>
+    private static void WriteCoverage(PdfLayout layout, IReadOnlyList<ExportCoverageEntry> coverage)
+    {
+        if (coverage.Count == 0)
+        {
+            return;
+        }
+
+        layout.Heading("What this export covers");
+        foreach (var entry in coverage)
+        {
+            var words = entry.Status switch
+            {
+                "included" => "exported",
+                "excluded" => "not exported, on purpose",
+                "probable-link" => "NOT exported, although it may hold data about you",
+                _ => "not exported: not linked to you",
+            };
+            layout.Line($"{entry.Table}: {words} ({entry.Detail}).", bold: entry.Status == "probable-link");
         }
     }
 

@@ -36,6 +36,20 @@ public sealed class ExportCommandTests
         Assert.Contains("public.shipments", map.Output, StringComparison.Ordinal);
         Assert.Contains("redacted: password_hash, api_token", map.Output, StringComparison.Ordinal);
         Assert.Contains("WARNING: public.audit_log.user_id looks like a reference", map.Output, StringComparison.Ordinal);
+        Assert.Contains("PROBABLE LINK: public.audit_log.user_id (integer): 1 rows for sample subject 1", map.Output, StringComparison.Ordinal);
+        Assert.Contains("PROBABLE LINK: public.page_views.user_id (integer): 1 rows for sample subject 1", map.Output, StringComparison.Ordinal);
+        Assert.Contains("public.audit_log.user_id (1 rows for a sample subject)", doctor.Output, StringComparison.Ordinal);
+
+        var json = await cli.RunAsync("export", "map", "--json", "--sample", "2", "--config", config);
+        Assert.True(json.ExitCode == 0, json.All);
+        var document = System.Text.Json.JsonDocument.Parse(json.Output).RootElement;
+        Assert.Equal("2", document.GetProperty("sample").GetString());
+        var probable = document.GetProperty("probableLinks").EnumerateArray().ToDictionary(p => $"{p.GetProperty("table").GetString()}.{p.GetProperty("column").GetString()}", p => p.GetProperty("sampleRows").GetInt64());
+        Assert.Equal(new Dictionary<string, long> { ["public.audit_log.user_id"] = 2, ["public.page_views.user_id"] = 1 }, probable);
+        var coverage = document.GetProperty("coverage").EnumerateArray().ToDictionary(c => c.GetProperty("table").GetString()!, c => c.GetProperty("status").GetString());
+        Assert.Equal("probable-link", coverage["public.page_views"]);
+        Assert.Equal("included", coverage["public.shipments"]);
+        Assert.Equal("not-linked", coverage["public.groups"]);
 
         var pdf = Path.Combine(cli.Folder, "user-1.pdf");
         var subject = await cli.RunAsync("export", "subject", "1", "--format", "pdf", "--out", pdf, "--config", config);

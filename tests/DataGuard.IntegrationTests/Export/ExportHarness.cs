@@ -24,10 +24,10 @@ internal sealed class ExportHarness : IAsyncDisposable
 
     public string Root { get; }
 
-    public static async Task<ExportHarness> CreateAsync(bool s3 = false, Action<ExportOptions>? configure = null, Action<IServiceCollection>? more = null)
+    public static async Task<ExportHarness> CreateAsync(bool s3 = false, Action<ExportOptions>? configure = null, Action<IServiceCollection>? more = null, string? schema = null)
     {
         var database = await TestPostgres.CreateDatabaseAsync();
-        await database.ExecuteAsync(ExportFixtures.Schema);
+        await database.ExecuteAsync(schema ?? ExportFixtures.Schema);
         var bucket = s3 ? await TestS3.CreateBucketAsync() : null;
         var root = Path.Combine(Path.GetTempPath(), "dataguard-export-" + Guid.NewGuid().ToString("N"));
         var services = new ServiceCollection();
@@ -43,9 +43,13 @@ internal sealed class ExportHarness : IAsyncDisposable
 
         services.Configure<ExportOptions>(o =>
         {
-            o.Subject.Table = "public.users";
-            o.Subject.Key = "id";
-            o.Links.Add(new ExportLink { From = "public.audit_log.user_id", To = "public.users.id" });
+            if (schema is null)
+            {
+                o.Subject.Table = "public.users";
+                o.Subject.Key = "id";
+                o.Links.Add(new ExportLink { From = "public.audit_log.user_id", To = "public.users.id" });
+            }
+
             o.RateLimit = TimeSpan.Zero;
             configure?.Invoke(o);
         });

@@ -25,6 +25,11 @@ public sealed class WebHostSampleTests
         info.Environment["DataGuard__Postgres__ConnectionString"] = harness.Database.ConnectionString;
         info.Environment["DataGuard__Storage__FileSystem__Root"] = harness.Root;
         info.Environment["DataGuard__Export__PollInterval"] = "00:00:01";
+
+        // The sample is strict: the schema's columns without foreign keys are declared (a link) or silenced, as an operator would.
+        info.Environment["DataGuard__Export__Links__0__From"] = "public.audit_log.user_id";
+        info.Environment["DataGuard__Export__Links__0__To"] = "public.users.id";
+        info.Environment["DataGuard__Export__Exclude__0"] = "public.page_views.user_id";
         using var host = Process.Start(info)!;
         host.BeginOutputReadLine();
         host.BeginErrorReadLine();
