@@ -131,6 +131,9 @@ internal sealed class PostgresMigrationLedger : IMigrationLedger
             parameters.AddWithValue("source_id", (object?)migration.Origin.Id ?? DBNull.Value);
             parameters.AddWithValue("source_context", (object?)migration.Origin.Context ?? DBNull.Value);
             parameters.AddWithValue("history_table", (object?)migration.Origin.HistoryTable ?? DBNull.Value);
+
+            // Generated scripts exist nowhere else; a SQL file's up script stays in its file.
+            parameters.AddWithValue("up_script", migration.Origin.IsEntityFramework ? migration.Up : DBNull.Value);
         }, cancellationToken);
 
     /// <summary>Changes the state (and error) of a version already in the ledger, saying who did it and when.</summary>
