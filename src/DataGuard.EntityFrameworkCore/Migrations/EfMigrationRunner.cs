@@ -138,12 +138,22 @@ internal sealed class EfMigrationRunner<TContext>(
         }
     }
 
-    /// <summary>Reports a model that has changes no migration covers the way EF Core's <c>Migrate()</c> does: through its <c>PendingModelChangesWarning</c> (an error unless the context's <c>ConfigureWarnings</c> says otherwise).</summary>
+    /// <summary>
+    /// Reports what EF Core's <c>Migrate()</c> reports before it runs anything: no migrations at all
+    /// (<c>MigrationsNotFound</c>), or a model with changes no migration covers (<c>PendingModelChangesWarning</c>, an
+    /// error unless the context's <c>ConfigureWarnings</c> says otherwise), through EF's own diagnostics logger.
+    /// </summary>
     private static void ReportPendingModelChanges(TContext context)
     {
-        if (context.Database.HasPendingModelChanges())
+        var diagnostics = context.GetService<IDiagnosticsLogger<DbLoggerCategory.Migrations>>();
+        var assembly = context.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrationsAssembly>();
+        if (assembly.Migrations.Count == 0)
         {
-            context.GetService<IDiagnosticsLogger<DbLoggerCategory.Migrations>>().PendingModelChangesWarning(context.GetType());
+            diagnostics.MigrationsNotFound(context.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>(), assembly);
+        }
+        else if (context.Database.HasPendingModelChanges())
+        {
+            diagnostics.PendingModelChangesWarning(context.GetType());
         }
     }
 
