@@ -3,7 +3,8 @@
 // the connection string alone, even after this build is replaced by an older one.
 //
 //   dotnet run --project samples/DataGuard.Samples.EfCore            apply the pending migrations, then use the schema
-//   dotnet run --project samples/DataGuard.Samples.EfCore -- adopt   record migrations 'dotnet ef database update' applied
+//   dotnet run --project samples/DataGuard.Samples.EfCore -- adopt     record migrations 'dotnet ef database update' applied
+//   dotnet run --project samples/DataGuard.Samples.EfCore -- rehearse  up, down, up of the pending ones on a scratch copy
 using DataGuard.DependencyInjection;
 using DataGuard.EntityFrameworkCore;
 using DataGuard.Samples.EfCore;
@@ -42,6 +43,14 @@ if (args.Contains("adopt"))
 {
     var adopted = await host.Services.AdoptMigrationsAsync<ShopContext>();
     Console.WriteLine(adopted.Count == 0 ? "Nothing to adopt: the ledger knows every migration EF applied." : $"Adopted into the ledger: {string.Join(", ", adopted)}");
+    await host.StopAsync();
+    return 0;
+}
+
+if (args.Contains("rehearse"))
+{
+    var rehearsed = await host.Services.RehearseMigrationsAsync<ShopContext>();
+    Console.WriteLine(rehearsed.Count == 0 ? "Nothing pending to rehearse." : $"Rehearsed (up, down, up on a scratch copy): {string.Join(", ", rehearsed)}");
     await host.StopAsync();
     return 0;
 }

@@ -40,6 +40,21 @@ public static class DataGuardMigrationsServiceProviderExtensions
         where TContext : DbContext =>
         Runner<TContext>(services).AdoptAsync(cancellationToken);
 
+    /// <summary>
+    /// Rehearses the context's pending migrations as <c>dataguard migrate rehearse</c> does for SQL files: on a scratch
+    /// copy of the schema (<c>pg_dump --schema-only</c> into a new database on the same server, dropped afterwards),
+    /// each one up, down and up again, with the SQL DataGuard would store; the ledger's history records that their down
+    /// SQL works and how long each took (<c>migrate plan down</c> estimates from it). The database itself is not changed.
+    /// </summary>
+    /// <typeparam name="TContext">The context, registered with <c>AddEntityFrameworkCore&lt;TContext&gt;()</c>.</typeparam>
+    /// <param name="services">The host's services.</param>
+    /// <param name="cancellationToken">Cancels the rehearsal; the scratch database is dropped.</param>
+    /// <returns>The migration ids rehearsed, in order.</returns>
+    /// <exception cref="MigrationFailedException">A migration failed on the scratch copy (up, or its down).</exception>
+    public static Task<IReadOnlyList<string>> RehearseMigrationsAsync<TContext>(this IServiceProvider services, CancellationToken cancellationToken = default)
+        where TContext : DbContext =>
+        Runner<TContext>(services).RehearseAsync(cancellationToken);
+
     private static EfMigrationRunner<TContext> Runner<TContext>(IServiceProvider services)
         where TContext : DbContext
     {

@@ -24,6 +24,7 @@ internal sealed class EfMigrationRunner<TContext>(
     IServiceProvider services,
     MigrationServices migrationServices,
     IOptions<MigrationsOptions> options,
+    MigrationRehearser rehearser,
     ILogger<EfMigrationRunner<TContext>> logger)
     where TContext : DbContext
 {
@@ -135,6 +136,33 @@ internal sealed class EfMigrationRunner<TContext>(
 
                 return toAdopt;
             }
+        }
+    }
+
+    /// <summary>
+    /// Rehearses the pending migrations (pending for EF: not in its history) with the rehearser of <c>migrate
+    /// rehearse</c>: up, down and up again on a scratch copy of the schema, recorded in the ledger's history.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> RehearseAsync(CancellationToken cancellationToken)
+    {
+        var scope = services.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            var context = scope.ServiceProvider.GetRequiredService<TContext>();
+            ReportPendingModelChanges(context);
+            var scripts = new EfMigrationScripts(context);
+            HashSet<string> history;
+            var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                await CheckSameDatabaseAsync(context, connection, cancellationToken).ConfigureAwait(false);
+                history = (await EfHistory.ReadIdsAsync(connection, scripts.HistoryTable, cancellationToken).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
+            }
+
+            var pending = scripts.Ids.Where(id => !history.Contains(id)).Select(id => scripts.ToLedger(id, "efcore")).ToList();
+            var rehearsals = await rehearser.RehearseAsync(new MigrationSet(pending, []), cancellationToken).ConfigureAwait(false);
+            var rehearsed = rehearsals.Select(r => r.Version).ToHashSet();
+            return [.. pending.Where(m => rehearsed.Contains(m.Version)).Select(m => m.Origin.Id!)];
         }
     }
 
