@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using DataGuard.Migrations;
 using Npgsql;
 
@@ -7,7 +8,7 @@ namespace DataGuard.Postgres.Migrations.EntityFramework;
 /// EF Core's side of the ledger, read with the connection string alone (no application assembly): the ledger rows that
 /// came from an EF context, and the migration ids in their <c>__EFMigrationsHistory</c> tables.
 /// </summary>
-internal static class EfHistory
+internal static partial class EfHistory
 {
     /// <summary>The history table EF Core uses unless the context names another.</summary>
     public const string DefaultTable = "\"__EFMigrationsHistory\"";
@@ -15,6 +16,11 @@ internal static class EfHistory
     /// <summary>The migration ids in a history table (delimited SQL name), or none when it does not exist.</summary>
     public static async Task<IReadOnlyList<string>> ReadIdsAsync(NpgsqlConnection connection, string table, CancellationToken cancellationToken)
     {
+        if (!TableName().IsMatch(table))
+        {
+            throw new DataGuardException($"The EF Core history table recorded in the ledger, {table}, is not a table name; DataGuard reads nothing from it.") { Operation = "migrate.efcore" };
+        }
+
         var exists = new NpgsqlCommand("SELECT to_regclass(@table) IS NOT NULL", connection);
         await using (exists.ConfigureAwait(false))
         {
@@ -25,7 +31,7 @@ internal static class EfHistory
             }
         }
 
-        // The name comes from the ledger or from EF's own SQL generator (delimited), never from user input on the command line.
+        // The name comes from the ledger or from EF's own SQL generator (delimited), checked to be a [schema.]table name above.
         var command = new NpgsqlCommand($"SELECT \"MigrationId\" FROM {table} ORDER BY \"MigrationId\"", connection);
         await using (command.ConfigureAwait(false))
         {
@@ -112,4 +118,7 @@ internal static class EfHistory
 
     private static long? TryVersion(string id) =>
         id.IndexOf('_', StringComparison.Ordinal) is var u and > 0 && long.TryParse(id.AsSpan(0, u), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : null;
+
+    [GeneratedRegex("""^(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)(?:\.(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*))?$""")]
+    private static partial Regex TableName();
 }
