@@ -29,4 +29,7 @@ public sealed record Migration
 
     /// <summary>Gets where the up script came from, for messages.</summary>
     public required string Source { get; init; }
+
+    /// <summary>Gets the kind of source recorded in the ledger (SQL files unless set).</summary>
+    internal MigrationOrigin Origin { get; init; } = MigrationOrigin.Sql;
 }

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
 using DataGuard.Migrations;
+using DataGuard.Postgres;
 using DataGuard.Postgres.Migrations;
+using DataGuard.Postgres.Migrations.EntityFramework;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -54,9 +56,10 @@ internal static class MigrateCommand
     private static Command Status(TextWriter output)
     {
         var command = new Command("status", "Applied, pending, drifted, dirty, and missing down scripts.");
-        command.SetAction((parse, ct) => RunAsync(parse, async (migrator, set, services) =>
+        command.SetAction((parse, ct) => RunAsync(parse, ledgerOnly: true, async (migrator, set, services) =>
         {
             var rows = await migrator.StatusAsync(set, ct);
+            var (origins, efTables) = await EfStatusAsync(services, ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
                 await output.WriteLineAsync(JsonSerializer.Serialize(rows, CliJson.Options));
@@ -65,12 +68,31 @@ internal static class MigrateCommand
             {
                 foreach (var row in rows)
                 {
-                    var flags = string.Join(", ", new[] { row.Drifted ? "DRIFTED" : null, row.MissingDown ? "no down script" : null, row.Irreversible ? "irreversible" : null }.OfType<string>());
-                    await output.WriteLineAsync($"{row.Version,16}  {row.State,-22} {row.Title}{(flags.Length > 0 ? $"  ({flags})" : string.Empty)}");
+                    var origin = origins.GetValueOrDefault(row.Version);
+                    var ef = origin is { IsEntityFramework: true };
+                    var state = ef && row.State == "applied-missing-file" ? "applied" : row.State;
+                    var flags = string.Join(", ", new[] { ef ? (origin!.Kind == "efcore-adopted" ? "EF Core, adopted" : "EF Core") : null, row.Drifted ? "DRIFTED" : null, row.MissingDown ? "no down script" : null, row.Irreversible ? "irreversible" : null }.OfType<string>());
+                    await output.WriteLineAsync($"{row.Version,16}  {state,-22} {(ef ? origin!.Id : row.Title)}{(flags.Length > 0 ? $"  ({flags})" : string.Empty)}");
+                }
+
+                foreach (var table in efTables)
+                {
+                    await output.WriteLineAsync(table.InStep
+                        ? $"EF Core history {table.HistoryTable}: {table.HistoryCount} migration(s), in step with the ledger."
+                        : $"EF Core history {table.HistoryTable}: {table.HistoryCount} migration(s), NOT in step with the ledger.");
+                    foreach (var id in table.NotInLedger)
+                    {
+                        await output.WriteLineAsync($"  applied by EF, not in the ledger: {id} (adopt it: AdoptMigrationsAsync<TContext>() in the application)");
+                    }
+
+                    foreach (var id in table.NotInHistory)
+                    {
+                        await output.WriteLineAsync($"  applied in the ledger, missing from the EF history: {id}");
+                    }
                 }
             }
 
-            return rows.Any(r => r.State is "dirty" or "failed" || r.Drifted) ? ExitCodes.Failure : ExitCodes.Success;
+            return rows.Any(r => r.State is "dirty" or "failed" || r.Drifted) || efTables.Any(t => !t.InStep) ? ExitCodes.Failure : ExitCodes.Success;
         }));
         return command;
     }
@@ -93,7 +115,7 @@ internal static class MigrateCommand
     {
         var (steps, to, deploy, prefer) = DownOptions();
         var command = new Command("down", "Roll back: the last migration, --steps N, --to V (0 = everything) or --deploy D.") { steps, to, deploy, prefer };
-        command.SetAction((parse, ct) => RunAsync(parse, async (migrator, set, services) =>
+        command.SetAction((parse, ct) => RunAsync(parse, ledgerOnly: true, async (migrator, set, services) =>
         {
             var result = await migrator.DownAsync(set, DownRequestOf(parse, steps, to, deploy, prefer), ct);
             await PrintAsync(output, parse, result, "rolled back");
@@ -109,7 +131,7 @@ internal static class MigrateCommand
         var upTo = new Option<long?>("--up-to") { Description = "For up: the last version to apply." };
         var (steps, to, deploy, prefer) = DownOptions();
         var command = new Command("plan", "Print the SQL that up or down would run, in order; run nothing.") { direction, upTo, steps, to, deploy, prefer };
-        command.SetAction((parse, ct) => RunAsync(parse, async (migrator, set, services) =>
+        command.SetAction((parse, ct) => RunAsync(parse, ledgerOnly: parse.GetValue(direction) == "down", async (migrator, set, services) =>
         {
             var planned = parse.GetValue(direction) == "down"
                 ? await migrator.PlanDownAsync(set, DownRequestOf(parse, steps, to, deploy, prefer), ct)
@@ -129,6 +151,11 @@ internal static class MigrateCommand
                 estimate = known is null || estimate is null ? null : estimate + known.DurationMs;
                 await output.WriteLineAsync($"-- {step.Direction} {step.Version} {step.Title} ({step.Transaction})");
                 await output.WriteLineAsync(step.Script.TrimEnd());
+                if (step.Direction == "down")
+                {
+                    await WriteDataAtRiskAsync(output, services, step.Script, ct);
+                }
+
                 await output.WriteLineAsync();
             }
 
@@ -178,20 +205,20 @@ internal static class MigrateCommand
         return command;
     }
 
-    private static (Option<int?> Steps, Option<long?> To, Option<string?> Deploy, Option<string?> Prefer) DownOptions()
+    private static (Option<int?> Steps, Option<string?> To, Option<string?> Deploy, Option<string?> Prefer) DownOptions()
     {
         var prefer = new Option<string?>("--prefer") { Description = "When a down file differs from the ledger's copy: file or ledger." };
         prefer.AcceptOnlyFromAmong("file", "ledger");
         return (new Option<int?>("--steps") { Description = "How many of the newest migrations." },
-            new Option<long?>("--to") { Description = "Roll back everything above this version (0: everything)." },
+            new Option<string?>("--to") { Description = "Roll back everything above this version or EF Core migration id (0: everything)." },
             new Option<string?>("--deploy") { Description = "Roll back one deploy (see migrate status --json / the ledger)." },
             prefer);
     }
 
-    private static DownRequest DownRequestOf(ParseResult parse, Option<int?> steps, Option<long?> to, Option<string?> deploy, Option<string?> prefer) => new()
+    private static DownRequest DownRequestOf(ParseResult parse, Option<int?> steps, Option<string?> to, Option<string?> deploy, Option<string?> prefer) => new()
     {
         Steps = parse.GetValue(steps),
-        ToVersion = parse.GetValue(to),
+        ToVersion = ParseTarget(parse.GetValue(to)),
         Deploy = parse.GetValue(deploy),
         Prefer = parse.GetValue(prefer),
     };
@@ -223,16 +250,68 @@ internal static class MigrateCommand
         await output.WriteLineAsync(steps.Count == 0 ? "Nothing to do." : $"{steps.Count} migration(s) {verb} (deploy {result.DeployId}).");
     }
 
-    private static async Task<int> RunAsync(ParseResult parse, Func<Migrator, MigrationSet, IServiceProvider, Task<int>> action)
+    private static Task<int> RunAsync(ParseResult parse, Func<Migrator, MigrationSet, IServiceProvider, Task<int>> action) =>
+        RunAsync(parse, ledgerOnly: false, action);
+
+    /// <summary>
+    /// Runs a migrate command with the migration files. With <paramref name="ledgerOnly"/> (status, down, plan down), a
+    /// configured directory that does not exist (and no --dir) means the ledger alone: down scripts come from the
+    /// ledger, as for EF Core migrations or a build that no longer has the files.
+    /// </summary>
+    private static async Task<int> RunAsync(ParseResult parse, bool ledgerOnly, Func<Migrator, MigrationSet, IServiceProvider, Task<int>> action)
     {
         await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
-        var directory = parse.GetValue(Directory) ?? services.GetRequiredService<IOptions<MigrationsOptions>>().Value.Directory;
-        var set = MigrationDirectory.Read(directory);
+        var explicitDirectory = parse.GetValue(Directory);
+        var directory = explicitDirectory ?? services.GetRequiredService<IOptions<MigrationsOptions>>().Value.Directory;
+        MigrationSet set;
+        if (ledgerOnly && explicitDirectory is null && !System.IO.Directory.Exists(directory))
+        {
+            await Console.Error.WriteLineAsync($"note: no migrations directory '{directory}': using the ledger alone.");
+            set = MigrationSet.Parse([]);
+        }
+        else
+        {
+            set = MigrationDirectory.Read(directory);
+        }
+
         foreach (var warning in set.Warnings)
         {
             await Console.Error.WriteLineAsync($"warning: {warning}");
         }
 
         return await action(services.GetRequiredService<Migrator>(), set, services);
+    }
+
+    /// <summary>A <c>--to</c> target: a version, or an EF Core migration id (its leading timestamp is the ledger version).</summary>
+    private static long? ParseTarget(string? value)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        var digits = value.IndexOf('_', StringComparison.Ordinal) is var underscore and > 0 ? value[..underscore] : value;
+        return long.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version)
+            ? version
+            : throw new CliUsageException($"--to '{value}' is neither a version nor an EF Core migration id (such as 20260101120000_AddOrders).");
+    }
+
+    private static async Task<(IReadOnlyDictionary<long, MigrationOrigin> Origins, IReadOnlyList<EfReconciliation> Tables)> EfStatusAsync(IServiceProvider services, CancellationToken ct)
+    {
+        await using var connection = await services.GetRequiredService<DataGuardDataSource>().OpenConnectionAsync(ct);
+        var ledger = await PostgresMigrationLedger.ReadAsync(connection, ct);
+        return (await EfHistory.ReadOriginsAsync(connection, ct), await EfHistory.ReconcileAsync(connection, ledger, ct));
+    }
+
+    private static async Task WriteDataAtRiskAsync(TextWriter output, IServiceProvider services, string script, CancellationToken ct)
+    {
+        await using var connection = await services.GetRequiredService<DataGuardDataSource>().OpenConnectionAsync(ct);
+        foreach (var risk in await DownImpact.MeasureAsync(connection, script, ct))
+        {
+            var what = risk.Column is null ? $"table {risk.Table}" : $"column {risk.Table}.{risk.Column}";
+            await output.WriteLineAsync(risk.Rows is { } rows
+                ? $"-- DATA AT RISK: drops {what}: {rows} row(s) {(risk.Column is null ? "in it" : "with a value")} would be lost"
+                : $"-- DATA AT RISK: drops {what}: rows could not be counted ({risk.Problem})");
+        }
     }
 }

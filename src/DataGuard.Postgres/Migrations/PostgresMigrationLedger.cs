@@ -111,7 +111,7 @@ internal sealed class PostgresMigrationLedger : IMigrationLedger
     internal static Task EnsureSchemaAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
         Schema.DataGuardSchema.EnsureAsync(connection, cancellationToken);
 
-    /// <summary>Writes a migration's row from its file: state, checksums, down script, flags, timing, deploy and error.</summary>
+    /// <summary>Writes a migration's row from its file: state, checksums, down script, flags, timing, deploy, error and origin.</summary>
     internal static Task UpsertAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Migration migration, string state, long ms, string deploy, string? error, string application, CancellationToken cancellationToken) =>
         ExecuteAsync(connection, transaction, LedgerSchema.Upsert, null, parameters =>
         {
@@ -127,6 +127,13 @@ internal sealed class PostgresMigrationLedger : IMigrationLedger
             parameters.AddWithValue("ms", ms);
             parameters.AddWithValue("deploy", deploy);
             parameters.AddWithValue("error", (object?)error ?? DBNull.Value);
+            parameters.AddWithValue("source_kind", migration.Origin.Kind);
+            parameters.AddWithValue("source_id", (object?)migration.Origin.Id ?? DBNull.Value);
+            parameters.AddWithValue("source_context", (object?)migration.Origin.Context ?? DBNull.Value);
+            parameters.AddWithValue("history_table", (object?)migration.Origin.HistoryTable ?? DBNull.Value);
+
+            // Generated scripts exist nowhere else; a SQL file's up script stays in its file.
+            parameters.AddWithValue("up_script", migration.Origin.IsEntityFramework ? migration.Up : DBNull.Value);
         }, cancellationToken);
 
     /// <summary>Changes the state (and error) of a version already in the ledger, saying who did it and when.</summary>

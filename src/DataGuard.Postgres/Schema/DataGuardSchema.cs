@@ -130,6 +130,13 @@ internal static class DataGuardSchema
             CREATE OR REPLACE TRIGGER legal_holds_identity BEFORE INSERT ON dataguard.legal_holds
               FOR EACH ROW EXECUTE FUNCTION dataguard.legal_holds_identity();
             """),
+        new(3, "migration ledger records where each migration came from (SQL files, or an EF Core context: its migration id, history table and generated up script)", """
+            ALTER TABLE dataguard.migrations ADD COLUMN IF NOT EXISTS source_kind text NOT NULL DEFAULT 'sql';
+            ALTER TABLE dataguard.migrations ADD COLUMN IF NOT EXISTS source_id text;
+            ALTER TABLE dataguard.migrations ADD COLUMN IF NOT EXISTS source_context text;
+            ALTER TABLE dataguard.migrations ADD COLUMN IF NOT EXISTS history_table text;
+            ALTER TABLE dataguard.migrations ADD COLUMN IF NOT EXISTS up_script text;
+            """),
     ];
 
     private static readonly ConcurrentDictionary<string, Lazy<Task>> Ensured = new(StringComparer.Ordinal);
