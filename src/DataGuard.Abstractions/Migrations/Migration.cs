@@ -29,4 +29,13 @@ public sealed record Migration
 
     /// <summary>Gets where the up script came from, for messages.</summary>
     public required string Source { get; init; }
+
+    /// <summary>Gets where the down script came from (its file), for messages; <see langword="null"/> when there is none.</summary>
+    public string? DownSource { get; init; }
+
+    /// <summary>Gets how many lines of <see cref="Source"/> come before the up script's first line (a dbmate section's header), so errors name the file's line.</summary>
+    public int UpLineOffset { get; init; }
+
+    /// <summary>Gets how many lines of <see cref="DownSource"/> come before the down script's first line.</summary>
+    public int DownLineOffset { get; init; }
 }

@@ -67,6 +67,10 @@ internal static class MigrateCommand
                 {
                     var flags = string.Join(", ", new[] { row.Drifted ? "DRIFTED" : null, row.MissingDown ? "no down script" : null, row.Irreversible ? "irreversible" : null }.OfType<string>());
                     await output.WriteLineAsync($"{row.Version,16}  {row.State,-22} {row.Title}{(flags.Length > 0 ? $"  ({flags})" : string.Empty)}");
+                    if (row.Error is { } error)
+                    {
+                        await output.WriteLineAsync($"{string.Empty,16}  error: {error}");
+                    }
                 }
             }
 
@@ -124,7 +128,7 @@ internal static class MigrateCommand
             long? estimate = 0;
             foreach (var step in planned)
             {
-                var known = history.FirstOrDefault(e => e.Version == step.Version && e.Direction == (step.Direction == "down" ? "down" : "up") && e.Outcome == "succeeded")
+                var known = history.FirstOrDefault(e => e.Version == step.Version && e.Direction == (step.Direction == "down" ? "down" : "up") && e.Outcome is "succeeded" or "no-op")
                     ?? (step.Direction == "down" ? history.FirstOrDefault(e => e.Version == step.Version && e.Direction == "rehearse") : null);
                 estimate = known is null || estimate is null ? null : estimate + known.DurationMs;
                 await output.WriteLineAsync($"-- {step.Direction} {step.Version} {step.Title} ({step.Transaction})");
