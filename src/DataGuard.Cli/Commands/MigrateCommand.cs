@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 
 namespace DataGuard.Cli.Commands;
 
-/// <summary><c>dataguard migrate status | up | down | plan | verify | resolve</c>.</summary>
+/// <summary><c>dataguard migrate status | up | down | plan | verify | resolve | rehearse | check | adopt</c>.</summary>
 internal static class MigrateCommand
 {
     private static readonly Option<string?> Directory = new("--dir") { Description = "The migrations directory (default: DataGuard:Migrations:Directory, 'migrations').", Recursive = true };
@@ -23,6 +23,8 @@ internal static class MigrateCommand
         command.Subcommands.Add(Verify(output));
         command.Subcommands.Add(Resolve(output));
         command.Subcommands.Add(Rehearse(output));
+        command.Subcommands.Add(MigrateCheckCommand.Create(output, Directory));
+        command.Subcommands.Add(MigrateAdoptCommand.Create(output, Directory));
         return command;
     }
 
@@ -57,6 +59,11 @@ internal static class MigrateCommand
         command.SetAction((parse, ct) => RunAsync(parse, async (migrator, set, services) =>
         {
             var rows = await migrator.StatusAsync(set, ct);
+            if (await migrator.DetectForeignLedgerAsync(set, ct) is { } foreign)
+            {
+                await Console.Error.WriteLineAsync($"notice: DataGuard's ledger is empty, but this database has {foreign.Summary}. 'dataguard migrate adopt' records those versions as applied (with their down scripts from the files); until then 'up' refuses to run them again.");
+            }
+
             if (parse.GetValue(GlobalOptions.Json))
             {
                 await output.WriteLineAsync(JsonSerializer.Serialize(rows, CliJson.Options));

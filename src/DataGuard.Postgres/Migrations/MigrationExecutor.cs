@@ -11,7 +11,8 @@ namespace DataGuard.Postgres.Migrations;
 /// transaction, or the script's own) the version is marked dirty before the script starts and cleared by its success,
 /// so that a kill, a lost connection or a cancellation leaves it dirty, never pending.
 /// </summary>
-internal sealed class MigrationExecutor(string application, MigrationInterruption interruption, DataGuardMetrics metrics, TimeProvider time)
+/// <remarks>With a <c>sourceLedger</c> (<see cref="MigrationsOptions.SourceLedger"/>), that tool's ledger table is brought in step after every ledger change.</remarks>
+internal sealed class MigrationExecutor(string application, MigrationInterruption interruption, DataGuardMetrics metrics, TimeProvider time, string? sourceLedger = null)
 {
     /// <summary>Applies one up step.</summary>
     /// <exception cref="MigrationFailedException">The script failed; the ledger records it (failed, or dirty outside a transaction).</exception>
@@ -65,6 +66,7 @@ internal sealed class MigrationExecutor(string application, MigrationInterruptio
                 await MigrationScriptRunner.RunAsync(connection, transaction, step, cancellationToken).ConfigureAwait(false);
                 await PostgresMigrationLedger.UpsertAsync(connection, transaction, migration, "applied", (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, null, application, cancellationToken).ConfigureAwait(false);
                 await PostgresMigrationLedger.AppendHistoryAsync(connection, transaction, step.Version, "up", Succeeded(step), null, (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, application, cancellationToken).ConfigureAwait(false);
+                await SyncSourceLedgerAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return;
             }
@@ -92,6 +94,7 @@ internal sealed class MigrationExecutor(string application, MigrationInterruptio
         // Outside a transaction (or in the script's own): mark the version dirty first, so that a kill, a lost
         // connection or a cancellation while the script runs leaves it dirty, never pending; success clears it.
         await PostgresMigrationLedger.UpsertAsync(connection, null, migration, "dirty", 0, deploy, interruption.Unfinished(step.Mode), application, cancellationToken).ConfigureAwait(false);
+        await SyncSourceLedgerAsync(connection, null, cancellationToken).ConfigureAwait(false);
         try
         {
             await MigrationScriptRunner.RunAsync(connection, null, step, cancellationToken).ConfigureAwait(false);
@@ -122,6 +125,7 @@ internal sealed class MigrationExecutor(string application, MigrationInterruptio
 
         await PostgresMigrationLedger.UpsertAsync(connection, null, migration, "applied", (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, null, application, cancellationToken).ConfigureAwait(false);
         await PostgresMigrationLedger.AppendHistoryAsync(connection, null, step.Version, "up", Succeeded(step), null, (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, application, cancellationToken).ConfigureAwait(false);
+        await SyncSourceLedgerAsync(connection, null, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task RollBackCoreAsync(NpgsqlConnection connection, MigrationStep step, CancellationToken cancellationToken)
@@ -133,6 +137,7 @@ internal sealed class MigrationExecutor(string application, MigrationInterruptio
         if (!inTransaction)
         {
             await PostgresMigrationLedger.SetStateAsync(connection, null, step.Version, "dirty", interruption.Unfinished(step.Mode) + " (rolling back)", application, cancellationToken).ConfigureAwait(false);
+            await SyncSourceLedgerAsync(connection, null, cancellationToken).ConfigureAwait(false);
         }
 
         try
@@ -140,6 +145,7 @@ internal sealed class MigrationExecutor(string application, MigrationInterruptio
             await MigrationScriptRunner.RunAsync(connection, transaction, step, cancellationToken).ConfigureAwait(false);
             await PostgresMigrationLedger.SetStateAsync(connection, transaction, step.Version, "rolledback", null, application, cancellationToken).ConfigureAwait(false);
             await PostgresMigrationLedger.AppendHistoryAsync(connection, transaction, step.Version, "down", Succeeded(step), null, (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, application, cancellationToken).ConfigureAwait(false);
+            await SyncSourceLedgerAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
             if (transaction is not null)
             {
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -192,6 +198,9 @@ internal sealed class MigrationExecutor(string application, MigrationInterruptio
             }
         }
     }
+
+    private Task SyncSourceLedgerAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken) =>
+        sourceLedger is null ? Task.CompletedTask : ForeignLedger.SyncAsync(connection, transaction, sourceLedger, cancellationToken);
 
     /// <summary>The history outcome of a script that ran to the end: <c>no-op</c> for an empty or comment-only one.</summary>
     private static string Succeeded(MigrationStep step) => SqlLexer.IsEmpty(step.Script) ? "no-op" : "succeeded";

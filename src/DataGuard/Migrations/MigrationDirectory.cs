@@ -129,7 +129,7 @@ internal static partial class MigrationDirectory
     /// (an up's applies to its down too, as before), and the number of file lines before the section's first line.
     /// A <c>-- migrate:down</c> header with nothing under it is an empty (no-op) down, as dbmate runs it.
     /// </summary>
-    private static ((string Text, int LineOffset) Up, (string Text, int LineOffset)? Down) SplitDbmate(string text)
+    internal static ((string Text, int LineOffset) Up, (string Text, int LineOffset)? Down) SplitDbmate(string text)
     {
         var upAt = text.IndexOf("-- migrate:up", StringComparison.Ordinal);
         var downAt = text.IndexOf("-- migrate:down", StringComparison.Ordinal);
@@ -179,8 +179,8 @@ internal static partial class MigrationDirectory
     }
 
     [GeneratedRegex(@"^(\d+)_(.+)\.(up|down)\.sql$", RegexOptions.CultureInvariant)]
-    private static partial Regex PairPattern();
+    internal static partial Regex PairPattern();
 
     [GeneratedRegex(@"^(\d+)_(.+)\.sql$", RegexOptions.CultureInvariant)]
-    private static partial Regex SinglePattern();
+    internal static partial Regex SinglePattern();
 }
