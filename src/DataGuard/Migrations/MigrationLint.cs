@@ -95,7 +95,7 @@ internal static class MigrationLint
 
         if (outside.Count > 0 && statements.Count > 1)
         {
-            findings.Add(new("warning", file, Line(statements[0]), $"{direction}: mixes {outside.Count} statement(s) that must run outside a transaction with {statements.Count - outside.Count} other(s): it cannot be atomic; a failure midway leaves the statements before it applied and the version dirty"));
+            findings.Add(new("warning", file, Line(statements[0]), $"{direction}: {statements.Count} statements, {outside.Count} of which must run outside a transaction: they run one by one and cannot be atomic; a failure midway leaves the statements before it applied and the version dirty"));
         }
 
         var open = false;
@@ -127,7 +127,11 @@ internal static class MigrationLint
         }
     }
 
-    private static string Lead(SqlStatement statement) => string.Join(' ', statement.Words.Take(4));
+    private static string Lead(SqlStatement statement)
+    {
+        var line = statement.Text.Split('\n')[0].Trim().TrimEnd(';');
+        return line.Length <= 60 ? line : line[..57] + "...";
+    }
 
     private static void Add(Dictionary<long, List<string>> map, long version, string name)
     {

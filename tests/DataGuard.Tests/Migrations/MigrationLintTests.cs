@@ -30,7 +30,7 @@ public sealed class MigrationLintTests
 
         Find("warning", "000001_users.down.sql", "empty, but its up creates objects");
         Assert.Equal(2, Assert.Single(findings, f => f.File == "000002_index.up.sql" && f.Severity == "note").Line);
-        Find("warning", "000003_mixed.up.sql", "cannot be atomic");
+        Find("warning", "000003_mixed.up.sql", "2 statements, 1 of which must run outside a transaction: they run one by one and cannot be atomic");
         Assert.Equal(3, Assert.Single(findings, f => f.File == "000003_mixed.up.sql" && f.Severity == "note").Line);
         Find("error", "000004_tx.up.sql", "BEGIN without COMMIT");
         Assert.Equal(2, Assert.Single(findings, f => f.File == "000004_tx.down.sql" && f.Severity == "error").Line);
