@@ -36,5 +36,5 @@ internal sealed record SqlStatement(int Offset, string Text, IReadOnlyList<strin
     };
 
     /// <summary>Gets a value indicating whether this statement creates something a down script should undo.</summary>
-    public bool CreatesObject => Words is ["CREATE", ..] or ["ALTER", "TABLE", .., "ADD", _];
+    public bool CreatesObject => Words is ["CREATE", ..] || (Words is ["ALTER", "TABLE", ..] && Words.Contains("ADD"));
 }

@@ -22,6 +22,8 @@ public sealed class MigrationLintTests
             ("000007_a.up.sql", "SELECT 1;\n"),
             ("000007_b.up.sql", "SELECT 2;\n"),
             ("20240101000000_dbmate.sql", "-- migrate:up\ncreate table d (i int);\n-- migrate:down\n"),
+            ("000008_col.up.sql", "ALTER TABLE users ADD COLUMN age int;\n"),
+            ("000008_col.down.sql", string.Empty),
             ("notes.txt", "hello"),
         ]);
 
@@ -39,6 +41,7 @@ public sealed class MigrationLintTests
         Find("error", "000007_b.up.sql", "2 up scripts");
         Find("warning", "20240101000000_dbmate.sql", "empty, but its up creates objects");
         Find("note", "notes.txt", "ignored");
+        Find("warning", "000008_col.down.sql", "empty, but its up creates objects");
         Assert.Equal("error", findings[0].Severity);
         Assert.DoesNotContain(findings, f => f.File == "000002_index.up.sql" && f.Severity != "note");
     }
