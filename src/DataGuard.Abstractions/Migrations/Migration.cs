@@ -32,4 +32,13 @@ public sealed record Migration
 
     /// <summary>Gets the kind of source recorded in the ledger (SQL files unless set).</summary>
     internal MigrationOrigin Origin { get; init; } = MigrationOrigin.Sql;
+
+    /// <summary>Gets where the down script came from (its file), for messages; <see langword="null"/> when there is none.</summary>
+    public string? DownSource { get; init; }
+
+    /// <summary>Gets how many lines of <see cref="Source"/> come before the up script's first line (a dbmate section's header), so errors name the file's line.</summary>
+    public int UpLineOffset { get; init; }
+
+    /// <summary>Gets how many lines of <see cref="DownSource"/> come before the down script's first line.</summary>
+    public int DownLineOffset { get; init; }
 }

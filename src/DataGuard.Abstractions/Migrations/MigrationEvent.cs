@@ -2,8 +2,8 @@ namespace DataGuard.Migrations;
 
 /// <summary>One up or down in the ledger's append-only history.</summary>
 /// <param name="Version">The migration.</param>
-/// <param name="Direction">up, down or resolve.</param>
-/// <param name="Outcome">succeeded, failed, dirty, interrupted (cancelled or the connection lost while the script ran), or the resolution.</param>
+/// <param name="Direction">up, down, resolve, rehearse, or adopt (taken over from another tool's ledger).</param>
+/// <param name="Outcome">succeeded, no-op (an empty or comment-only script), failed, dirty, interrupted (cancelled or the connection lost while the script ran), the resolution, or for an adoption applied or dirty.</param>
 /// <param name="At">When.</param>
 /// <param name="By">Who.</param>
 /// <param name="DurationMs">How long.</param>

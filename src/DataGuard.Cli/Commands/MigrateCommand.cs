@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 
 namespace DataGuard.Cli.Commands;
 
-/// <summary><c>dataguard migrate status | up | down | plan | verify | resolve</c>.</summary>
+/// <summary><c>dataguard migrate status | up | down | plan | verify | resolve | rehearse | check | adopt</c>.</summary>
 internal static class MigrateCommand
 {
     private static readonly Option<string?> Directory = new("--dir") { Description = "The migrations directory (default: DataGuard:Migrations:Directory, 'migrations').", Recursive = true };
@@ -25,6 +25,8 @@ internal static class MigrateCommand
         command.Subcommands.Add(Verify(output));
         command.Subcommands.Add(Resolve(output));
         command.Subcommands.Add(Rehearse(output));
+        command.Subcommands.Add(MigrateCheckCommand.Create(output, Directory));
+        command.Subcommands.Add(MigrateAdoptCommand.Create(output, Directory));
         return command;
     }
 
@@ -60,6 +62,11 @@ internal static class MigrateCommand
         {
             var rows = await migrator.StatusAsync(set, ct);
             var (origins, efTables) = await EfStatusAsync(services, ct);
+            if (await migrator.DetectForeignLedgerAsync(set, ct) is { } foreign)
+            {
+                await Console.Error.WriteLineAsync($"notice: DataGuard's ledger is empty, but this database has {foreign.Summary}. 'dataguard migrate adopt' records those versions as applied (with their down scripts from the files); until then 'up' refuses to run them again.");
+            }
+
             if (parse.GetValue(GlobalOptions.Json))
             {
                 await output.WriteLineAsync(JsonSerializer.Serialize(rows, CliJson.Options));
@@ -73,6 +80,10 @@ internal static class MigrateCommand
                     var state = ef && row.State == "applied-missing-file" ? "applied" : row.State;
                     var flags = string.Join(", ", new[] { ef ? (origin!.Kind == "efcore-adopted" ? "EF Core, adopted" : "EF Core") : null, row.Drifted ? "DRIFTED" : null, row.MissingDown ? "no down script" : null, row.Irreversible ? "irreversible" : null }.OfType<string>());
                     await output.WriteLineAsync($"{row.Version,16}  {state,-22} {(ef ? origin!.Id : row.Title)}{(flags.Length > 0 ? $"  ({flags})" : string.Empty)}");
+                    if (row.Error is { } error)
+                    {
+                        await output.WriteLineAsync($"{string.Empty,16}  error: {error}");
+                    }
                 }
 
                 foreach (var table in efTables)
@@ -146,7 +157,7 @@ internal static class MigrateCommand
             long? estimate = 0;
             foreach (var step in planned)
             {
-                var known = history.FirstOrDefault(e => e.Version == step.Version && e.Direction == (step.Direction == "down" ? "down" : "up") && e.Outcome == "succeeded")
+                var known = history.FirstOrDefault(e => e.Version == step.Version && e.Direction == (step.Direction == "down" ? "down" : "up") && e.Outcome is "succeeded" or "no-op")
                     ?? (step.Direction == "down" ? history.FirstOrDefault(e => e.Version == step.Version && e.Direction == "rehearse") : null);
                 estimate = known is null || estimate is null ? null : estimate + known.DurationMs;
                 await output.WriteLineAsync($"-- {step.Direction} {step.Version} {step.Title} ({step.Transaction})");

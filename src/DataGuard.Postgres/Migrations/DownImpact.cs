@@ -20,7 +20,8 @@ internal static partial class DownImpact
     {
         ArgumentNullException.ThrowIfNull(script);
         var drops = new List<(string, string?)>();
-        foreach (var statement in ScriptAnalysis.StripCommentsAndQuotes(script).Split(';'))
+        // Statements as the migration lexer splits them (dollar-quoted bodies and literals never split one).
+        foreach (var statement in SqlLexer.Split(script).Select(s => s.Text))
         {
             if (AlterTable().Match(statement) is { Success: true } alter)
             {

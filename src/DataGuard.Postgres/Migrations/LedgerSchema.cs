@@ -15,5 +15,7 @@ internal static class LedgerSchema
 
     public const string SetState = "UPDATE dataguard.migrations SET state = @state, applied_at = now(), applied_by = (current_user || ' via ' || @app), error = @error WHERE version = @version";
 
+    public const string SetError = "UPDATE dataguard.migrations SET state = coalesce(@state, state), error = @error WHERE version = @version";
+
     public const string History = "INSERT INTO dataguard.migration_history (version, direction, outcome, by, duration_ms, deploy_id, error) VALUES (@version, @direction, @outcome, (current_user || ' via ' || @app), @ms, @deploy, @error)";
 }

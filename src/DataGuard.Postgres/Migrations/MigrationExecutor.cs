@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DataGuard.Migrations;
 using DataGuard.Telemetry;
 using Npgsql;
 
@@ -10,7 +11,8 @@ namespace DataGuard.Postgres.Migrations;
 /// transaction, or the script's own) the version is marked dirty before the script starts and cleared by its success,
 /// so that a kill, a lost connection or a cancellation leaves it dirty, never pending.
 /// </summary>
-internal sealed class MigrationExecutor(string application, MigrationInterruption interruption, DataGuardMetrics metrics, TimeProvider time)
+/// <remarks>With a <c>sourceLedger</c> (<see cref="MigrationsOptions.SourceLedger"/>), that tool's ledger table is brought in step after every ledger change.</remarks>
+internal sealed class MigrationExecutor(string application, MigrationInterruption interruption, DataGuardMetrics metrics, TimeProvider time, string? sourceLedger = null)
 {
     /// <summary>Applies one up step.</summary>
     /// <exception cref="MigrationFailedException">The script failed; the ledger records it (failed, or dirty outside a transaction).</exception>
@@ -64,16 +66,19 @@ internal sealed class MigrationExecutor(string application, MigrationInterruptio
             {
                 await MigrationScriptRunner.RunAsync(connection, transaction, step, cancellationToken).ConfigureAwait(false);
                 await PostgresMigrationLedger.UpsertAsync(connection, transaction, migration, "applied", (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, null, application, cancellationToken).ConfigureAwait(false);
-                await PostgresMigrationLedger.AppendHistoryAsync(connection, transaction, step.Version, "up", "succeeded", null, (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, application, cancellationToken).ConfigureAwait(false);
+                await PostgresMigrationLedger.AppendHistoryAsync(connection, transaction, step.Version, "up", Succeeded(step), null, (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, application, cancellationToken).ConfigureAwait(false);
+                await SyncSourceLedgerAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (PostgresException ex) when (StillOpen(connection))
+            catch (Exception ex) when (ex is MigrationScriptException or PostgresException && StillOpen(connection))
             {
+                // The first error only: the transaction is rolled back before anything else is sent, so no 25P02 follows it.
                 await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
-                await PostgresMigrationLedger.UpsertAsync(connection, null, migration, "failed", (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, ex.Message, application, CancellationToken.None).ConfigureAwait(false);
-                await PostgresMigrationLedger.AppendHistoryAsync(connection, null, step.Version, "up", "failed", ex.Message, (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, application, CancellationToken.None).ConfigureAwait(false);
-                throw new MigrationFailedException($"Migration {migration.Version} ({migration.Source}) failed and was rolled back: {ex.Message}. Later migrations did not run.", ex) { Operation = "migrate.up" };
+                var error = Describe(step, ex);
+                await PostgresMigrationLedger.UpsertAsync(connection, null, migration, "failed", (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, error, application, CancellationToken.None).ConfigureAwait(false);
+                await PostgresMigrationLedger.AppendHistoryAsync(connection, null, step.Version, "up", "failed", error, (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, application, CancellationToken.None).ConfigureAwait(false);
+                throw new MigrationFailedException($"Migration {migration.Version} failed and was rolled back: {error}. Later migrations did not run.", Cause(ex)) { Operation = "migrate.up" };
             }
             catch (Exception ex)
             {
@@ -90,19 +95,28 @@ internal sealed class MigrationExecutor(string application, MigrationInterruptio
         // Outside a transaction (or in the script's own): mark the version dirty first, so that a kill, a lost
         // connection or a cancellation while the script runs leaves it dirty, never pending; success clears it.
         await PostgresMigrationLedger.UpsertAsync(connection, null, migration, "dirty", 0, deploy, interruption.Unfinished(step.Mode), application, cancellationToken).ConfigureAwait(false);
+        await SyncSourceLedgerAsync(connection, null, cancellationToken).ConfigureAwait(false);
         try
         {
             await MigrationScriptRunner.RunAsync(connection, null, step, cancellationToken).ConfigureAwait(false);
         }
-        catch (PostgresException ex) when (StillOpen(connection))
+        catch (Exception ex) when (ex is MigrationScriptException or PostgresException && StillOpen(connection))
         {
-            // Part of a script outside a transaction may have run: the version is dirty until someone looks.
             await MigrationScriptRunner.AbortOpenTransactionAsync(connection).ConfigureAwait(false);
-            var invalid = await MigrationScriptRunner.InvalidIndexesAsync(connection).ConfigureAwait(false);
-            var error = ex.Message + (invalid.Length > 0 ? $" (INVALID indexes left behind: {invalid})" : string.Empty);
+            if (ex is MigrationScriptException { AppliedNothing: true })
+            {
+                // It failed before anything of it was committed (first statement, or inside its own BEGIN): failed, not dirty.
+                var failed = Describe(step, ex);
+                await PostgresMigrationLedger.UpsertAsync(connection, null, migration, "failed", (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, failed, application, CancellationToken.None).ConfigureAwait(false);
+                await PostgresMigrationLedger.AppendHistoryAsync(connection, null, step.Version, "up", "failed", failed, (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, application, CancellationToken.None).ConfigureAwait(false);
+                throw new MigrationFailedException($"Migration {migration.Version} failed before any of it was committed ({step.ModeText}): {failed}. Nothing of it is applied; later migrations did not run.", Cause(ex)) { Operation = "migrate.up" };
+            }
+
+            // Part of a script outside a transaction may have run: the version is dirty until someone looks.
+            var error = await DescribeDirtyAsync(connection, step, ex).ConfigureAwait(false);
             await PostgresMigrationLedger.UpsertAsync(connection, null, migration, "dirty", (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, error, application, CancellationToken.None).ConfigureAwait(false);
             await PostgresMigrationLedger.AppendHistoryAsync(connection, null, step.Version, "up", "dirty", error, (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, application, CancellationToken.None).ConfigureAwait(false);
-            throw new MigrationFailedException($"Migration {migration.Version} ({migration.Source}) ran outside a transaction and failed midway: {error}. Version {migration.Version} is dirty; inspect the schema, then 'dataguard migrate resolve {migration.Version} --applied|--rolled-back'.", ex) { Operation = "migrate.up" };
+            throw new MigrationFailedException($"Migration {migration.Version} ran outside a transaction ({step.ModeText}) and failed: {error}. Version {migration.Version} is dirty; inspect the schema, then 'dataguard migrate resolve {migration.Version} --applied|--rolled-back'.", Cause(ex)) { Operation = "migrate.up" };
         }
         catch (Exception ex)
         {
@@ -111,7 +125,8 @@ internal sealed class MigrationExecutor(string application, MigrationInterruptio
         }
 
         await PostgresMigrationLedger.UpsertAsync(connection, null, migration, "applied", (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, null, application, cancellationToken).ConfigureAwait(false);
-        await PostgresMigrationLedger.AppendHistoryAsync(connection, null, step.Version, "up", "succeeded", null, (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, application, cancellationToken).ConfigureAwait(false);
+        await PostgresMigrationLedger.AppendHistoryAsync(connection, null, step.Version, "up", Succeeded(step), null, (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, application, cancellationToken).ConfigureAwait(false);
+        await SyncSourceLedgerAsync(connection, null, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task RollBackCoreAsync(NpgsqlConnection connection, MigrationStep step, CancellationToken cancellationToken)
@@ -123,20 +138,25 @@ internal sealed class MigrationExecutor(string application, MigrationInterruptio
         if (!inTransaction)
         {
             await PostgresMigrationLedger.SetStateAsync(connection, null, step.Version, "dirty", interruption.Unfinished(step.Mode) + " (rolling back)", application, cancellationToken).ConfigureAwait(false);
+            await SyncSourceLedgerAsync(connection, null, cancellationToken).ConfigureAwait(false);
         }
 
         try
         {
             await MigrationScriptRunner.RunAsync(connection, transaction, step, cancellationToken).ConfigureAwait(false);
             await PostgresMigrationLedger.SetStateAsync(connection, transaction, step.Version, "rolledback", null, application, cancellationToken).ConfigureAwait(false);
-            await PostgresMigrationLedger.AppendHistoryAsync(connection, transaction, step.Version, "down", "succeeded", null, (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, application, cancellationToken).ConfigureAwait(false);
+            await PostgresMigrationLedger.AppendHistoryAsync(connection, transaction, step.Version, "down", Succeeded(step), null, (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, application, cancellationToken).ConfigureAwait(false);
+            await SyncSourceLedgerAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
             if (transaction is not null)
             {
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (PostgresException ex) when (StillOpen(connection))
+        catch (Exception ex) when (ex is MigrationScriptException or PostgresException && StillOpen(connection))
         {
+            // Nothing of the down script took effect in DataGuard's transaction, or before its own COMMIT: the version stays applied.
+            var appliedNothing = inTransaction || ex is MigrationScriptException { AppliedNothing: true };
+            string error;
             if (transaction is not null)
             {
                 await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
@@ -144,11 +164,21 @@ internal sealed class MigrationExecutor(string application, MigrationInterruptio
             else
             {
                 await MigrationScriptRunner.AbortOpenTransactionAsync(connection).ConfigureAwait(false);
-                await PostgresMigrationLedger.SetStateAsync(connection, null, step.Version, "dirty", ex.Message, application, CancellationToken.None).ConfigureAwait(false);
             }
 
-            await PostgresMigrationLedger.AppendHistoryAsync(connection, null, step.Version, "down", inTransaction ? "failed" : "dirty", ex.Message, (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, application, CancellationToken.None).ConfigureAwait(false);
-            throw new MigrationFailedException($"Rolling back migration {step.Version} ({step.Title}) failed: {ex.Message}.{(inTransaction ? " It was rolled back and stays applied." : " It ran outside a transaction and is now dirty.")}", ex) { Operation = "migrate.down" };
+            if (appliedNothing)
+            {
+                error = Describe(step, ex);
+                await PostgresMigrationLedger.SetErrorAsync(connection, step.Version, "applied", $"down failed, still applied: {error}", CancellationToken.None).ConfigureAwait(false);
+            }
+            else
+            {
+                error = await DescribeDirtyAsync(connection, step, ex).ConfigureAwait(false);
+                await PostgresMigrationLedger.SetStateAsync(connection, null, step.Version, "dirty", error, application, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            await PostgresMigrationLedger.AppendHistoryAsync(connection, null, step.Version, "down", appliedNothing ? "failed" : "dirty", error, (long)time.GetElapsedTime(started).TotalMilliseconds, deploy, application, CancellationToken.None).ConfigureAwait(false);
+            throw new MigrationFailedException($"Rolling back migration {step.Version} ({step.Title}) failed: {error}.{(appliedNothing ? " Nothing of it was committed, so it stays applied; the rollback stopped there." : $" It ran outside a transaction ({step.ModeText}) and version {step.Version} is now dirty; inspect the schema, then 'dataguard migrate resolve {step.Version} --applied|--rolled-back'.")}", Cause(ex)) { Operation = "migrate.down" };
         }
         catch (Exception ex)
         {
@@ -175,6 +205,26 @@ internal sealed class MigrationExecutor(string application, MigrationInterruptio
     /// shuts down or the session is terminated, 57P02, 57P03) ends it, and is handled as a lost connection.
     /// </summary>
     private static bool StillOpen(NpgsqlConnection connection) => connection.State == System.Data.ConnectionState.Open;
+
+    private Task SyncSourceLedgerAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken) =>
+        sourceLedger is null ? Task.CompletedTask : ForeignLedger.SyncAsync(connection, transaction, sourceLedger, cancellationToken);
+
+    /// <summary>The history outcome of a script that ran to the end: <c>no-op</c> for an empty or comment-only one.</summary>
+    private static string Succeeded(MigrationStep step) => SqlLexer.IsEmpty(step.Script) ? "no-op" : "succeeded";
+
+    private static string Describe(MigrationStep step, Exception ex) => ex is MigrationScriptException script
+        ? MigrationErrorText.Describe(step, script)
+        : $"{step.SourceText}: {MigrationErrorText.Describe((PostgresException)ex)}";
+
+    /// <summary>The server's error as the exception's cause (so callers can read its SQLSTATE), else the script failure itself.</summary>
+    private static Exception Cause(Exception ex) => ex is MigrationScriptException { Postgres: { } pg } ? pg : ex;
+
+    /// <summary>The error of a script that failed outside a transaction, with the INVALID indexes a failed concurrent build left behind.</summary>
+    private static async Task<string> DescribeDirtyAsync(NpgsqlConnection connection, MigrationStep step, Exception ex)
+    {
+        var invalid = await MigrationScriptRunner.InvalidIndexesAsync(connection).ConfigureAwait(false);
+        return Describe(step, ex) + (invalid.Length > 0 ? $" (INVALID indexes left behind: {invalid})" : string.Empty);
+    }
 
     /// <summary>A lost connection (PostgreSQL stopped or unreachable) becomes a failure that says what it interrupted and what state it left; anything else (a cancellation) is rethrown as it is.</summary>
     private static MigrationFailedException LostConnection(Exception ex, string what, string state)

@@ -31,7 +31,7 @@ internal static class MigrationPlanner
             var drifted = entry is { State: MigrationState.Applied } && file is not null && file.UpSha256 != entry.UpSha256;
             var irreversible = file?.Irreversible ?? entry!.Irreversible;
             var missingDown = !irreversible && file?.Down is null && entry?.Down is null;
-            return new MigrationStatusRow(version, file?.Title ?? entry!.Title, state, drifted, missingDown, irreversible);
+            return new MigrationStatusRow(version, file?.Title ?? entry!.Title, state, drifted, missingDown, irreversible) { Error = entry?.Error };
         })];
     }
 
@@ -43,7 +43,7 @@ internal static class MigrationPlanner
         var applied = ledger.Where(e => e.State == MigrationState.Applied).Select(e => e.Version).ToHashSet();
         return [.. set.Migrations
             .Where(m => !applied.Contains(m.Version) && (toVersion is null || m.Version <= toVersion))
-            .Select(m => new MigrationStep { Version = m.Version, Title = m.Title, IsUp = true, Script = m.Up, Mode = ModeOf(m.NoTransaction, m.Up), Migration = m })];
+            .Select(m => new MigrationStep { Version = m.Version, Title = m.Title, IsUp = true, Script = m.Up, Mode = ModeOf(m.NoTransaction, m.Up), Migration = m, Source = m.Source, LineOffset = m.UpLineOffset })];
     }
 
     /// <summary>The up steps of a run: refuses a dirty ledger, and applied files that changed unless <paramref name="allowDrift"/>.</summary>
@@ -101,7 +101,18 @@ internal static class MigrationPlanner
             }
 
             var script = ChooseDown(entry, file, request.Prefer);
-            steps.Add(new MigrationStep { Version = entry.Version, Title = entry.Title, IsUp = false, Script = script, Mode = ModeOf(entry.NoTransaction, script), Entry = entry });
+            var fromFile = file?.Down is { } down && string.Equals(down, script, StringComparison.Ordinal);
+            steps.Add(new MigrationStep
+            {
+                Version = entry.Version,
+                Title = entry.Title,
+                IsUp = false,
+                Script = script,
+                Mode = ModeOf(entry.NoTransaction, script),
+                Entry = entry,
+                Source = fromFile ? file!.DownSource ?? file.Source : $"the ledger's copy of version {entry.Version}'s down script",
+                LineOffset = fromFile ? file!.DownLineOffset : 0,
+            });
         }
 
         return steps;
@@ -136,9 +147,13 @@ internal static class MigrationPlanner
             ?? throw new DataGuardException($"Version {version} is not in the ledger.") { Operation = "migrate.resolve" };
     }
 
-    /// <summary>How a script runs: outside a transaction when marked so, in its own when it has <c>BEGIN</c>/<c>COMMIT</c>, else in DataGuard's.</summary>
+    /// <summary>
+    /// How a script runs: outside any transaction, statement by statement, when marked so or when it holds a statement
+    /// PostgreSQL refuses in a transaction block (<c>CREATE INDEX CONCURRENTLY</c>, <c>VACUUM</c>, ...: no directive
+    /// needed); in its own when it has <c>BEGIN</c>/<c>COMMIT</c>; else in DataGuard's, together with its ledger row.
+    /// </summary>
     public static MigrationTransactionMode ModeOf(bool noTransaction, string script) =>
-        noTransaction ? MigrationTransactionMode.NoTransaction
+        noTransaction || ScriptAnalysis.NeedsNoTransaction(script) ? MigrationTransactionMode.NoTransaction
         : ScriptAnalysis.ManagesOwnTransaction(script) ? MigrationTransactionMode.OwnTransaction
         : MigrationTransactionMode.InTransaction;
 

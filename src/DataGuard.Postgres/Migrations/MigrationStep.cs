@@ -29,6 +29,15 @@ internal sealed record MigrationStep
     /// <summary>Gets the ledger row, for a down step.</summary>
     public LedgerEntry? Entry { get; init; }
 
+    /// <summary>Gets where the script comes from, for messages: its file, or the ledger's copy of a down script.</summary>
+    public string? Source { get; init; }
+
+    /// <summary>Gets how many lines of <see cref="Source"/> come before the script's first line (a dbmate section's header).</summary>
+    public int LineOffset { get; init; }
+
+    /// <summary>Gets the source as messages name it.</summary>
+    public string SourceText => Source ?? (IsUp ? Migration?.Source : null) ?? $"the ledger's copy of version {Version}'s down script";
+
     /// <summary>Gets the mode as shown to users: <c>in-transaction</c>, <c>no-transaction</c> or <c>own-transaction</c>.</summary>
     public string ModeText => Text(Mode);
 

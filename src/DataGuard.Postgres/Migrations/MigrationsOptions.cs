@@ -23,4 +23,10 @@ public sealed class MigrationsOptions
     /// default: when point-in-time recovery is enabled (<c>DataGuard:Pitr:Enabled</c>).
     /// </summary>
     public bool? RestorePointBeforeChange { get; set; }
+
+    /// <summary>
+    /// Gets or sets the tool whose ledger table is kept in step with DataGuard's on every up and down, so a team can go
+    /// back to that tool at any time: <c>golang-migrate</c>, <c>dbmate</c> or <c>flyway</c>. Default: none.
+    /// </summary>
+    public string? SourceLedger { get; set; }
 }

@@ -19,6 +19,11 @@ internal sealed class MigrationsOptionsValidator : IValidateOptions<MigrationsOp
             failures.Add($"{path}:LockTimeout must not be negative.");
         }
 
+        if (options.SourceLedger is { } tool && !ForeignLedger.Tools.Contains(tool))
+        {
+            failures.Add($"{path}:SourceLedger '{tool}' is not one of {string.Join(", ", ForeignLedger.Tools)}.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -85,6 +85,11 @@ public sealed class Migrator
             activity.SetDatabase(connection);
             await PostgresMigrationLedger.EnsureSchemaAsync(connection, cancellationToken).ConfigureAwait(false);
             var ledger = await PostgresMigrationLedger.ReadAsync(connection, cancellationToken).ConfigureAwait(false);
+            if (ledger.Count == 0 && await ForeignLedger.DetectAsync(connection, set, cancellationToken).ConfigureAwait(false) is { Applied.Count: > 0 } foreign)
+            {
+                throw new DataGuardException($"This database was migrated by another tool ({foreign.Summary}) and DataGuard's ledger is empty: 'up' would run those migrations again. Run 'dataguard migrate adopt' first. Nothing was run.") { Operation = "migrate.up" };
+            }
+
             var pending = MigrationPlanner.Up(set, ledger, toVersion, allowDrift);
             activity?.SetTag("dataguard.migration.step_count", pending.Count);
             var (backupId, restorePoint) = pending.Count == 0 ? (null, null) : await new MigrationSafetyNet(_services, _options.Value).PrepareAsync(deploy, cancellationToken).ConfigureAwait(false);
@@ -171,10 +176,33 @@ public sealed class Migrator
         }
     }
 
+    /// <summary>Records in DataGuard's empty ledger what golang-migrate's, dbmate's or Flyway's ledger says is applied (see <see cref="MigrationAdopter"/>).</summary>
+    /// <exception cref="DataGuardException">DataGuard's ledger is not empty, or no foreign ledger was found.</exception>
+    internal async Task<AdoptionResult> AdoptAsync(MigrationSet set, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        var connection = await LockAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await MigrationAdopter.AdoptAsync(connection, set, "adopt-" + NewDeployId(), Application, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Another tool's ledger, when DataGuard's is empty (what <c>migrate status</c> points out on a first run); else <see langword="null"/>.</summary>
+    internal async Task<ForeignLedgerState?> DetectForeignLedgerAsync(MigrationSet set, CancellationToken cancellationToken = default)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var ledger = await PostgresMigrationLedger.ReadAsync(connection, cancellationToken).ConfigureAwait(false);
+            return ledger.Count > 0 ? null : await ForeignLedger.DetectAsync(connection, set, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private string NewDeployId() =>
         string.Create(CultureInfo.InvariantCulture, $"{_services.Time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..6]}");
 
-    private MigrationExecutor NewExecutor() => new(Application, new MigrationInterruption(Application, OpenAsync, _services.Time), _services.Metrics, _services.Time);
+    private MigrationExecutor NewExecutor() => new(Application, new MigrationInterruption(Application, OpenAsync, _services.Time), _services.Metrics, _services.Time, _options.Value.SourceLedger);
 
     /// <summary>
     /// A span for one run of migrations (<c>dataguard.migration.run</c>); each step is a child span. Migrations read and

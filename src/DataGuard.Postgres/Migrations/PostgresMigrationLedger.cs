@@ -146,6 +146,15 @@ internal sealed class PostgresMigrationLedger : IMigrationLedger
             parameters.AddWithValue("error", (object?)error ?? DBNull.Value);
         }, cancellationToken);
 
+    /// <summary>Records an error on a version, keeping when and by whom it was applied (a down script that failed and applied nothing: the version stays applied), and sets its state when given.</summary>
+    internal static Task SetErrorAsync(NpgsqlConnection connection, long version, string? state, string? error, CancellationToken cancellationToken) =>
+        ExecuteAsync(connection, null, LedgerSchema.SetError, null, parameters =>
+        {
+            parameters.AddWithValue("version", version);
+            parameters.Add(new NpgsqlParameter<string?>("state", NpgsqlTypes.NpgsqlDbType.Text) { TypedValue = state });
+            parameters.AddWithValue("error", (object?)error ?? DBNull.Value);
+        }, cancellationToken);
+
     /// <summary>Appends one event to the history (append-only).</summary>
     internal static Task AppendHistoryAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long version, string direction, string outcome, string? error, long ms, string? deploy, string application, CancellationToken cancellationToken) =>
         ExecuteAsync(connection, transaction, LedgerSchema.History, null, parameters =>

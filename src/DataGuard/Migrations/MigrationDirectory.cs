@@ -51,8 +51,8 @@ internal static partial class MigrationDirectory
     public static MigrationSet Parse(IEnumerable<(string Name, string Text)> files)
     {
         ArgumentNullException.ThrowIfNull(files);
-        var ups = new Dictionary<long, (string Title, string Text, string Name)>();
-        var downs = new Dictionary<long, (string Text, string Name)>();
+        var ups = new Dictionary<long, (string Title, string Text, string Name, int LineOffset)>();
+        var downs = new Dictionary<long, (string Text, string Name, int LineOffset)>();
         var warnings = new List<string>();
         foreach (var (name, text) in files.OrderBy(f => f.Name, StringComparer.Ordinal))
         {
@@ -64,21 +64,21 @@ internal static partial class MigrationDirectory
                 var target = pair.Groups[3].Value;
                 if (target == "up")
                 {
-                    Add(ups, version, (pair.Groups[2].Value, text, name), name);
+                    Add(ups, version, (pair.Groups[2].Value, text, name, 0), name);
                 }
                 else
                 {
-                    Add(downs, version, (text, name), name);
+                    Add(downs, version, (text, name, 0), name);
                 }
             }
             else if (single.Success && text.Contains("-- migrate:up", StringComparison.Ordinal))
             {
                 var version = ParseVersion(single.Groups[1].Value, name);
-                var (up, down, noTransaction) = SplitDbmate(text);
-                Add(ups, version, (single.Groups[2].Value, noTransaction ? "-- dataguard:no-transaction\n" + up : up, name), name);
-                if (!string.IsNullOrWhiteSpace(down))
+                var (up, down) = SplitDbmate(text);
+                Add(ups, version, (single.Groups[2].Value, up.Text, name, up.LineOffset), name);
+                if (down is { } section)
                 {
-                    Add(downs, version, (noTransaction ? "-- dataguard:no-transaction\n" + down : down, name), name);
+                    Add(downs, version, (section.Text, name, section.LineOffset), name);
                 }
             }
             else
@@ -94,7 +94,8 @@ internal static partial class MigrationDirectory
 
         var migrations = ups.OrderBy(u => u.Key).Select(u =>
         {
-            var down = downs.TryGetValue(u.Key, out var d) ? d.Text : null;
+            var hasDown = downs.TryGetValue(u.Key, out var d);
+            var down = hasDown ? d.Text : null;
             return new Migration
             {
                 Version = u.Key,
@@ -106,6 +107,9 @@ internal static partial class MigrationDirectory
                 NoTransaction = HasDirective(u.Value.Text, "no-transaction"),
                 Irreversible = HasDirective(u.Value.Text, "irreversible"),
                 Source = u.Value.Name,
+                DownSource = hasDown ? d.Name : null,
+                UpLineOffset = u.Value.LineOffset,
+                DownLineOffset = hasDown ? d.LineOffset : 0,
             };
         }).ToList();
         return new MigrationSet(migrations, warnings);
@@ -119,15 +123,46 @@ internal static partial class MigrationDirectory
     private static bool HasDirective(string text, string directive) =>
         text.Split('\n').Any(line => line.Trim().Equals($"-- dataguard:{directive}", StringComparison.OrdinalIgnoreCase));
 
-    private static (string Up, string Down, bool NoTransaction) SplitDbmate(string text)
+    /// <summary>
+    /// The up and down sections of a dbmate file, each trimmed and ended by a newline (as earlier releases stored them,
+    /// so checksums hold), with <c>-- dataguard:no-transaction</c> in front when its header says <c>transaction:false</c>
+    /// (an up's applies to its down too, as before), and the number of file lines before the section's first line.
+    /// A <c>-- migrate:down</c> header with nothing under it is an empty (no-op) down, as dbmate runs it.
+    /// </summary>
+    internal static ((string Text, int LineOffset) Up, (string Text, int LineOffset)? Down) SplitDbmate(string text)
     {
         var upAt = text.IndexOf("-- migrate:up", StringComparison.Ordinal);
         var downAt = text.IndexOf("-- migrate:down", StringComparison.Ordinal);
-        var upHeaderEnd = text.IndexOf('\n', upAt) is var e and >= 0 ? e : text.Length;
-        var noTransaction = text[upAt..upHeaderEnd].Contains("transaction:false", StringComparison.Ordinal);
-        var up = downAt > upAt ? text[upHeaderEnd..downAt] : text[upHeaderEnd..];
-        var down = downAt >= 0 ? text[(text.IndexOf('\n', downAt) is var d and >= 0 ? d : text.Length)..] : string.Empty;
-        return (up.Trim() + "\n", down.Trim().Length == 0 ? string.Empty : down.Trim() + "\n", noTransaction);
+        var upNoTransaction = HeaderSaysNoTransaction(text, upAt);
+        var up = Section(text, upAt, downAt > upAt ? downAt : text.Length, upNoTransaction);
+        if (downAt < 0)
+        {
+            return (up, null);
+        }
+
+        var downEnd = upAt > downAt ? upAt : text.Length;
+        return (up, Section(text, downAt, downEnd, upNoTransaction || HeaderSaysNoTransaction(text, downAt)));
+    }
+
+    private static bool HeaderSaysNoTransaction(string text, int headerAt)
+    {
+        var headerEnd = text.IndexOf('\n', headerAt) is var e and >= 0 ? e : text.Length;
+        return text[headerAt..headerEnd].Contains("transaction:false", StringComparison.Ordinal);
+    }
+
+    private static (string Text, int LineOffset) Section(string text, int headerAt, int end, bool noTransaction)
+    {
+        var start = text.IndexOf('\n', headerAt) is var e and >= 0 && e < end ? e : end;
+        var body = text[start..end];
+        var trimmed = body.Trim();
+        var first = start + (body.Length - body.TrimStart().Length);
+        var lineOffset = text.AsSpan(0, Math.Min(first, text.Length)).Count('\n');
+        if (trimmed.Length == 0)
+        {
+            return (string.Empty, lineOffset);
+        }
+
+        return noTransaction ? ("-- dataguard:no-transaction\n" + trimmed + "\n", lineOffset - 1) : (trimmed + "\n", lineOffset);
     }
 
     private static long ParseVersion(string digits, string name) =>
@@ -144,8 +179,8 @@ internal static partial class MigrationDirectory
     }
 
     [GeneratedRegex(@"^(\d+)_(.+)\.(up|down)\.sql$", RegexOptions.CultureInvariant)]
-    private static partial Regex PairPattern();
+    internal static partial Regex PairPattern();
 
     [GeneratedRegex(@"^(\d+)_(.+)\.sql$", RegexOptions.CultureInvariant)]
-    private static partial Regex SinglePattern();
+    internal static partial Regex SinglePattern();
 }

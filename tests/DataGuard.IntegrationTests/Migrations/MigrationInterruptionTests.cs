@@ -28,6 +28,7 @@ public sealed class MigrationInterruptionTests : IAsyncLifetime
     [Theory]
     [InlineData("-- dataguard:no-transaction\nCREATE TABLE a (i int);\nSELECT pg_sleep(60);\n", null)]
     [InlineData("BEGIN;\nCREATE TABLE a (i int);\nCOMMIT;\nSELECT pg_sleep(60);\n", 1)]
+    [InlineData("CREATE TABLE a (i int);\nCREATE INDEX CONCURRENTLY a_i ON a (i);\nSELECT pg_sleep(60);\n", 1)]
     public async Task A_sigkill_while_a_script_outside_our_transaction_runs_leaves_the_version_dirty_not_pending(string script, int? tables)
     {
         var folder = Path.Combine(Path.GetTempPath(), "dataguard-kill-" + Guid.NewGuid().ToString("N"));

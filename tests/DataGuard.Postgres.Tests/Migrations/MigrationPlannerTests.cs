@@ -260,6 +260,29 @@ public class MigrationPlannerTests
     [InlineData("OwnTransaction", "own-transaction")]
     public void Modes_keep_the_names_users_see(string mode, string text) => Assert.Equal(text, MigrationStep.Text(Enum.Parse<MigrationTransactionMode>(mode)));
 
+    [Theory]
+    [InlineData("CREATE INDEX CONCURRENTLY i ON t (c);", "no-transaction")]
+    [InlineData("-- built concurrently\ncreate index concurrently i on t (c);\ncreate index concurrently j on t (d);", "no-transaction")]
+    [InlineData("VACUUM t;", "no-transaction")]
+    [InlineData("BEGIN;\nCREATE TABLE t (i int);\nCOMMIT;", "own-transaction")]
+    [InlineData("CREATE TABLE t (i int);\nCREATE INDEX i ON t (i);", "in-transaction")]
+    [InlineData("-- only a comment", "in-transaction")]
+    [InlineData("", "in-transaction")]
+    public void Statements_that_cannot_run_in_a_transaction_block_run_outside_one_without_a_directive(string up, string mode)
+    {
+        var set = Files((1, up, "-- nothing\n"));
+        Assert.Equal(mode, Assert.Single(MigrationPlanner.PlanUp(set, [], null)).ModeText);
+    }
+
+    [Fact]
+    public void Down_steps_name_their_file_or_the_ledger_copy_for_messages()
+    {
+        var set = MigrationDirectory.Parse([("7_a.up.sql", "CREATE TABLE a (i int);"), ("7_undo_a.down.sql", "DROP TABLE a;")]);
+        var entry = Entry(set.Migrations[0]);
+        Assert.Equal("7_undo_a.down.sql", Assert.Single(MigrationPlanner.PlanDown(set, [entry], new DownRequest())).SourceText);
+        Assert.Equal("the ledger's copy of version 7's down script", Assert.Single(MigrationPlanner.PlanDown(Files(), [entry], new DownRequest())).SourceText);
+    }
+
     private static MigrationSet Files(params (long Version, string Up, string? Down)[] migrations) =>
         MigrationDirectory.Parse(migrations.SelectMany(m => m.Down is null
             ? new[] { ($"{m.Version}_m{m.Version}.up.sql", m.Up) }

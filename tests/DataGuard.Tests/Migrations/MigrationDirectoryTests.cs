@@ -50,6 +50,35 @@ public class MigrationDirectoryTests
         Assert.Equal("DROP TABLE a;\n", migration.Down);
     }
 
+    [Fact]
+    public void Dbmate_sections_know_their_line_in_the_file_and_their_own_transaction_option()
+    {
+        var set = MigrationDirectory.Parse(
+        [
+            ("5_x.sql", "-- a header comment\n-- migrate:up\n\nCREATE TABLE x (i int);\n\n-- migrate:down transaction:false\n\nDROP INDEX CONCURRENTLY IF EXISTS x_i;\nDROP TABLE x;\n"),
+            ("6_y.sql", "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY y_i ON x (i);\n-- migrate:down\n"),
+        ]);
+
+        var x = set.Migrations[0];
+        Assert.Equal("CREATE TABLE x (i int);\n", x.Up);
+        Assert.Equal(3, x.UpLineOffset);   // the script's line 1 is the file's line 4
+        Assert.Equal("-- dataguard:no-transaction\nDROP INDEX CONCURRENTLY IF EXISTS x_i;\nDROP TABLE x;\n", x.Down);
+        Assert.Equal(6, x.DownLineOffset);   // the down's line 2 (after the directive added in front) is the file's line 8
+        Assert.Equal("5_x.sql", x.DownSource);
+
+        var y = set.Migrations[1];
+        Assert.Equal(string.Empty, y.Down);   // an empty down section is a no-op down, as dbmate runs it
+        Assert.Equal(0, y.UpLineOffset);
+    }
+
+    [Fact]
+    public void Empty_and_comment_only_down_files_are_no_op_downs_not_missing_ones()
+    {
+        var set = MigrationDirectory.Parse([("1_a.up.sql", "UPDATE t SET v = 1;"), ("1_a.down.sql", string.Empty), ("2_b.up.sql", "UPDATE t SET v = 2;"), ("2_b.down.sql", "-- nothing to undo\n")]);
+        Assert.All(set.Migrations, m => Assert.True(m.Down is not null && SqlLexer.IsEmpty(m.Down)));
+        Assert.Equal("1_a.down.sql", set.Migrations[0].DownSource);
+    }
+
     [Theory]
     [InlineData("1_a.up.sql", "1_b.up.sql", "appears twice")]
     [InlineData("1_a.down.sql", "2_b.up.sql", "has no up script")]
