@@ -229,12 +229,14 @@ internal sealed class MigrationExecutor(string application, MigrationInterruptio
     /// <summary>A lost connection (PostgreSQL stopped or unreachable) becomes a failure that says what it interrupted and what state it left; anything else (a cancellation) is rethrown as it is.</summary>
     private static MigrationFailedException LostConnection(Exception ex, string what, string state)
     {
-        if (ex is not (NpgsqlException or IOException or TimeoutException))
+        // A statement's failure arrives wrapped with its place in the file; the connection's loss is what it wraps.
+        var lost = ex is MigrationScriptException { InnerException: { } wrapped } ? wrapped : ex;
+        if (lost is not (NpgsqlException or IOException or TimeoutException))
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex);
         }
 
-        var cause = ex.InnerException is { } inner && inner.Message != ex.Message ? $"{ex.Message} ({inner.Message})" : ex.Message;
-        return new MigrationFailedException($"{what} was interrupted: the connection to PostgreSQL was lost: {cause}. {state}", ex) { Operation = "migrate" };
+        var cause = lost.InnerException is { } inner && inner.Message != lost.Message ? $"{lost.Message} ({inner.Message})" : lost.Message;
+        return new MigrationFailedException($"{what} was interrupted: the connection to PostgreSQL was lost: {cause}. {state}", lost) { Operation = "migrate" };
     }
 }

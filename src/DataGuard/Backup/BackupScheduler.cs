@@ -20,6 +20,7 @@ internal sealed class BackupScheduler : BackgroundService
     public const string LockName = "dataguard.backup.schedule";
 
     private readonly BackupService _backups;
+    private readonly HashSet<string> _kinds;
     private readonly BackupRunState _state;
     private readonly IDistributedLock _lock;
     private readonly BackupOptions _options;
@@ -30,6 +31,7 @@ internal sealed class BackupScheduler : BackgroundService
 
     /// <summary>Initializes a new instance of the <see cref="BackupScheduler"/> class.</summary>
     /// <param name="backups">The backup service.</param>
+    /// <param name="providers">The backup providers registered (a kind no provider makes is not scheduled in this host).</param>
     /// <param name="state">Where run outcomes are recorded.</param>
     /// <param name="distributedLock">The lock shared by the replicas.</param>
     /// <param name="options">The backup options.</param>
@@ -37,12 +39,14 @@ internal sealed class BackupScheduler : BackgroundService
     /// <param name="root">DataGuard's own options (the time zone schedules are read in).</param>
     /// <param name="time">The clock.</param>
     /// <param name="logger">The logger.</param>
-    public BackupScheduler(BackupService backups, BackupRunState state, IDistributedLock distributedLock, IOptions<BackupOptions> options, IOptions<PitrOptions> pitr, IOptions<DataGuardOptions> root, TimeProvider time, ILogger<BackupScheduler> logger)
+    public BackupScheduler(BackupService backups, IEnumerable<IBackupProvider> providers, BackupRunState state, IDistributedLock distributedLock, IOptions<BackupOptions> options, IOptions<PitrOptions> pitr, IOptions<DataGuardOptions> root, TimeProvider time, ILogger<BackupScheduler> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(pitr);
         ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(providers);
         _backups = backups;
+        _kinds = providers.Select(p => p.Kind).ToHashSet(StringComparer.Ordinal);
         _state = state;
         _lock = distributedLock;
         _options = options.Value;
@@ -128,6 +132,14 @@ internal sealed class BackupScheduler : BackgroundService
     {
         if (string.IsNullOrWhiteSpace(cron))
         {
+            return;
+        }
+
+        if (!_kinds.Contains(kind))
+        {
+            // A host that only runs retention, exports or drills: its backups are made elsewhere (or nowhere, which the
+            // backup health check reports), not attempted here and failed every night.
+            BackupLog.ScheduleWithoutProvider(_logger, kind);
             return;
         }
 

@@ -37,6 +37,12 @@ internal static partial class BackupLog
     [LoggerMessage(DataGuardEventIds.BackupScheduledFailed, LogLevel.Error, "Scheduled backup for {Slot} failed after {Attempts} attempts")]
     public static partial void ScheduledFailed(ILogger logger, DateTimeOffset slot, int attempts, Exception exception);
 
+    /// <summary>A schedule names a kind of backup no provider in this host makes: it does not run here.</summary>
+    /// <param name="logger">The logger.</param>
+    /// <param name="kind">logical or physical.</param>
+    [LoggerMessage(DataGuardEventIds.BackupScheduleWithoutProvider, LogLevel.Information, "No {Kind} backup provider is registered in this host (AddPostgresBackups() adds them): scheduled {Kind} backups do not run here")]
+    public static partial void ScheduleWithoutProvider(ILogger logger, string kind);
+
     /// <summary>A verification failed.</summary>
     /// <param name="logger">The logger.</param>
     /// <param name="backupId">The backup id.</param>

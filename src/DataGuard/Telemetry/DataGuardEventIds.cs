@@ -43,6 +43,7 @@ internal static class DataGuardEventIds
     public const int BackupQuarantined = 1208;
     public const int BackupWalRetentionHeld = 1209;
     public const int BackupForgotten = 1210;
+    public const int BackupScheduleWithoutProvider = 1211;
 
     #endregion
 
