@@ -140,6 +140,12 @@ internal sealed class SupabaseDumpProfile(IOptions<SupabaseOptions> options, ILo
             return "extensions the target cannot install for this role";
         }
 
+        if (entry.Desc == "ACL" && entry.Namespace is null && entry.Tag == "SCHEMA public" && !choice.IntoSupabase)
+        {
+            // The platform grants on schema public to its roles (postgres, anon, ...); a plain target keeps its own.
+            return "grants on schema public (the platform's, naming its roles)";
+        }
+
         if (entry.Schema is not { } schema || !SupabaseSchemas.Platform.Contains(schema, StringComparer.Ordinal))
         {
             return null;
