@@ -23,9 +23,13 @@ internal static class CliServices
             .AddSimpleConsole(o => o.SingleLine = true)
             .AddFilter("Npgsql", LogLevel.Error));
         services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        services.AddDataGuard()
+        var dataGuard = services.AddDataGuard()
             .AddPostgres()
             .AddS3Storage();
+        if (UsesSupabase(configuration))
+        {
+            dataGuard.AddSupabase();
+        }
         services.Configure<DataGuard.Storage.StorageOptions>(options =>
         {
             // The CLI knows every provider; without an explicit choice, a configured bucket means S3.
@@ -50,6 +54,11 @@ internal static class CliServices
 
         return provider;
     }
+
+    /// <summary>Supabase is on when the configuration has a <c>DataGuard:Supabase</c> section or names the Supabase dump preset.</summary>
+    internal static bool UsesSupabase(IConfiguration configuration) =>
+        configuration.GetSection("DataGuard:Supabase").Exists()
+        || string.Equals(configuration["DataGuard:Postgres:Dump:Preset"], "Supabase", StringComparison.OrdinalIgnoreCase);
 
     private static IConfigurationRoot LoadConfiguration(string? configFile)
     {
