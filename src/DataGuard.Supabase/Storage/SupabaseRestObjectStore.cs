@@ -118,7 +118,11 @@ internal sealed class SupabaseRestObjectStore : ISupabaseObjectStore
         {
             var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             text = text.Replace(_key, "***", StringComparison.Ordinal);
-            var hint = (int)response.StatusCode is 401 or 403 ? " (DataGuard:Supabase:Storage:ServiceKey must be the project's service_role key)" : string.Empty;
+            // Storage answers some refusals as HTTP 400 with the real status in the body: {"statusCode":"403","error":"Unauthorized",...}.
+            var refused = (int)response.StatusCode is 401 or 403
+                || text.Contains("\"statusCode\":\"403\"", StringComparison.Ordinal) || text.Contains("\"statusCode\":\"401\"", StringComparison.Ordinal)
+                || text.Contains("\"error\":\"Unauthorized\"", StringComparison.Ordinal);
+            var hint = refused ? " (refused: DataGuard:Supabase:Storage:ServiceKey must be the project's service_role key)" : string.Empty;
             throw new DataGuardException($"Supabase Storage {call} answered {(int)response.StatusCode}{hint}: {(text.Length > 300 ? text[..300] + "..." : text)}") { Operation = "supabase-storage" };
         }
     }
