@@ -16,13 +16,13 @@ internal sealed class RestoreTargetFacts
         SELECT schemaname || ' ' || tablename || ' ' || policyname FROM pg_policies;
         """;
 
-    public string User { get; private init; } = string.Empty;
+    public string User { get; init; } = string.Empty;
 
-    public bool Superuser { get; private init; }
+    public bool Superuser { get; init; }
 
-    public bool CreateRole { get; private init; }
+    public bool CreateRole { get; init; }
 
-    public int ServerVersion { get; private init; }
+    public int ServerVersion { get; init; }
 
     public HashSet<string> Schemas { get; } = new(StringComparer.Ordinal);
 
