@@ -105,6 +105,10 @@ public sealed class SupabaseBackupRestoreTests(SupabaseLab lab)
             // The application's trigger on auth.users came along, and did not fire during the load (one profile per user).
             Assert.True(await SupabaseLab.ScalarAsync<bool>(to, "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'on_auth_user_created')"));
             Assert.Equal(25L, await SupabaseLab.ScalarAsync<long>(to, "SELECT count(*) FROM public.profiles"));
+
+            // A restore drill of the same backup, as the project's role, into a scratch database of the project's server.
+            var drill = await services.GetRequiredService<DataGuard.Postgres.Drills.DrillService>().RunAsync(manifest.Id);
+            Assert.True(drill.Passed, drill.Error + string.Join("; ", drill.Checks.Where(c => !c.Passed).Select(c => c.ToString())));
         }
         finally
         {
