@@ -90,6 +90,7 @@ internal static class CliApplication
         root.Subcommands.Add(DrillCommand.Create(output));
         root.Subcommands.Add(StatusCommand.Create(output));
         root.Subcommands.Add(RunbookCommand.Create(output));
+        root.Subcommands.Add(SupabaseCommand.Create(output));
         return root;
     }
 }

@@ -8,7 +8,7 @@ internal static class CliSecrets
 {
     // Names whose values are secret wherever they appear (Storage:S3:SecretAccessKey, Retention:HmacKey, Supabase:AccessToken...).
     // A bare "Key" is not one (Export:Subject:Key names a column); the encryption keys are matched by their path.
-    private static readonly string[] SecretNames = ["Password", "Secret", "SecretAccessKey", "Token", "HmacKey", "ApiKey"];
+    private static readonly string[] SecretNames = ["Password", "Secret", "SecretAccessKey", "Token", "HmacKey", "ApiKey", "ServiceKey"];
 
     private static readonly string[] SecretEnvironment = ["PGPASSWORD", "DATAGUARD_TARGET_PASSWORD", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
 

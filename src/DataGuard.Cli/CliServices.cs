@@ -18,9 +18,14 @@ internal static class CliServices
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
         CliLogging.Add(services, configuration);
-        services.AddDataGuard()
+        var dataGuard = services.AddDataGuard()
             .AddPostgres()
             .AddS3Storage();
+        if (UsesSupabase(configuration))
+        {
+            dataGuard.AddSupabase();
+        }
+
         services.Configure<DataGuard.Storage.StorageOptions>(options =>
         {
             // The CLI knows every provider; without an explicit choice, a configured bucket means S3.
@@ -45,6 +50,11 @@ internal static class CliServices
 
         return provider;
     }
+
+    /// <summary>Supabase is on when the configuration has a <c>DataGuard:Supabase</c> section or names the Supabase dump preset.</summary>
+    internal static bool UsesSupabase(IConfiguration configuration) =>
+        configuration.GetSection("DataGuard:Supabase").Exists()
+        || string.Equals(configuration["DataGuard:Postgres:Dump:Preset"], "Supabase", StringComparison.OrdinalIgnoreCase);
 
     private static IConfigurationRoot LoadConfiguration(string? configFile)
     {

@@ -6,6 +6,13 @@ namespace DataGuard.Postgres;
 /// </summary>
 public sealed class PgDumpOptions
 {
+    /// <summary>
+    /// Gets or sets a preset for the database's platform, added by its package: <c>Supabase</c> (<c>AddSupabase()</c>)
+    /// leaves the platform's schemas out of the dump and restores the archive into another project or a plain
+    /// PostgreSQL. Empty for a plain pg_dump / pg_restore.
+    /// </summary>
+    public string? Preset { get; set; }
+
     /// <summary>Gets the schemas to back up; empty for all.</summary>
     public List<string> IncludeSchemas { get; init; } = [];
 

@@ -4,7 +4,7 @@ using Npgsql;
 namespace DataGuard.Postgres;
 
 /// <summary>Checks <see cref="PostgresOptions"/> at start-up; messages name the option path and never echo the connection string.</summary>
-internal sealed class PostgresOptionsValidator : IValidateOptions<PostgresOptions>
+internal sealed class PostgresOptionsValidator(IEnumerable<Backup.PgDumpProfile> presets) : IValidateOptions<PostgresOptions>
 {
     public ValidateOptionsResult Validate(string? name, PostgresOptions options)
     {
@@ -38,6 +38,12 @@ internal sealed class PostgresOptionsValidator : IValidateOptions<PostgresOption
         if (bad.Count > 0)
         {
             return ValidateOptionsResult.Fail($"{path}:Dump: table names must be schema.table (not patterns): {string.Join(", ", bad)}.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.Dump.Preset) && !presets.Any(p => string.Equals(p.Name, options.Dump.Preset, StringComparison.OrdinalIgnoreCase)))
+        {
+            var known = presets.Select(p => p.Name).ToList();
+            return ValidateOptionsResult.Fail($"{path}:Dump:Preset '{options.Dump.Preset}' is not registered{(known.Count == 0 ? string.Empty : $" (registered: {string.Join(", ", known)})")}; the Supabase preset needs AddSupabase() on the DataGuard builder.");
         }
 
         return ValidateOptionsResult.Success;

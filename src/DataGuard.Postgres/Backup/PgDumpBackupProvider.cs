@@ -14,14 +14,24 @@ namespace DataGuard.Postgres.Backup;
 /// </summary>
 internal sealed class PgDumpBackupProvider : PgBackupProvider, IBackupProvider
 {
+    /// <summary>The most of an archive's head a preset restore keeps in memory to read its table of contents twice.</summary>
+    private const long TableOfContentsLimit = 256L * 1024 * 1024;
+
+    private readonly IReadOnlyList<PgDumpProfile> _profiles;
+
     /// <summary>Initializes a new instance of the <see cref="PgDumpBackupProvider"/> class.</summary>
     /// <param name="dataSource">DataGuard's data source (built when first used, so listing and verifying need no database).</param>
     /// <param name="tools">The tool locator.</param>
     /// <param name="options">The PostgreSQL options.</param>
-    public PgDumpBackupProvider(DataGuardDataSource dataSource, PgToolLocator tools, IOptions<PostgresOptions> options)
+    /// <param name="profiles">The presets other packages registered (DataGuard:Postgres:Dump:Preset picks one).</param>
+    public PgDumpBackupProvider(DataGuardDataSource dataSource, PgToolLocator tools, IOptions<PostgresOptions> options, IEnumerable<PgDumpProfile> profiles)
         : base(dataSource, tools, options)
     {
+        _profiles = [.. profiles];
     }
+
+    /// <summary>Gets the preset DataGuard:Postgres:Dump:Preset names, or <see langword="null"/> for plain pg_dump.</summary>
+    private PgDumpProfile? Profile => Find(_profiles, Options.Value.Dump.Preset);
 
     /// <inheritdoc />
     public string Kind => "logical";
@@ -36,6 +46,8 @@ internal sealed class PgDumpBackupProvider : PgBackupProvider, IBackupProvider
     public async Task<BackupSource> StartBackupAsync(CancellationToken cancellationToken = default)
     {
         var configured = Configured;
+        var profile = Profile;
+        profile?.CheckConnection(configured, "backup");
         var connection = await OpenAsync(DataSource, configured, cancellationToken).ConfigureAwait(false);
         NpgsqlTransaction? transaction = null;
         PgProcess? process = null;
@@ -56,7 +68,7 @@ internal sealed class PgDumpBackupProvider : PgBackupProvider, IBackupProvider
                 snapshot = (string)(await export.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
             }
 
-            var filter = Options.Value.Dump;
+            var filter = profile?.Filter(Options.Value.Dump) ?? Options.Value.Dump;
             string[] arguments = ["--format=custom", "--compress=0", "--no-password", $"--snapshot={snapshot}", .. SnapshotTables.Arguments(filter)];
             process = PgProcess.Start(pgDump, arguments, configured, stdin: false, stdout: true, cancellationToken);
             var counts = SnapshotTables.CountAsync(connection, transaction, filter, cancellationToken);
@@ -111,40 +123,82 @@ internal sealed class PgDumpBackupProvider : PgBackupProvider, IBackupProvider
     /// <inheritdoc />
     public Task<RestorePreparation> PrepareRestoreAsync(RestoreRequest request, CancellationToken cancellationToken = default)
     {
-        var target = new PgRestoreTarget(DataSource, Configured, request);
+        var target = Target(request);
+        Profile?.CheckConnection(target.ConnectionString, "restore");
         DataGuard.Telemetry.DataGuardActivitySource.Current.SetDatabase(target.ConnectionString);
         return target.PrepareAsync(cancellationToken);
     }
 
     /// <inheritdoc />
     public Task DropCreatedTargetAsync(RestoreRequest request, CancellationToken cancellationToken = default) =>
-        new PgRestoreTarget(DataSource, Configured, request).DropAsync(cancellationToken);
+        Target(request).DropAsync(cancellationToken);
 
     /// <inheritdoc />
     public async Task RestoreAsync(Stream archive, RestoreRequest request, CancellationToken cancellationToken = default)
     {
-        var target = new PgRestoreTarget(DataSource, Configured, request);
+        var target = Target(request);
         var connection = target.ConnectionString;
+        var profile = Profile;
+        profile?.CheckConnection(connection, "restore");
         var probeSource = NpgsqlDataSource.Create(connection);
         await using var probeSourceScope = probeSource.ConfigureAwait(false);
         var probe = await OpenAsync(probeSource, connection, cancellationToken).ConfigureAwait(false);
-        await using (probe.ConfigureAwait(false))
+        string? listFile = null;
+        try
         {
-            var pgRestore = await Tools.FindForServerAsync("pg_restore", probe.PostgreSqlVersion, cancellationToken).ConfigureAwait(false);
-            // The name goes in a quoted conninfo: a bare --dbname holding '=' would be read as a connection string.
-            string[] arguments = ["--no-owner", "--exit-on-error", "--single-transaction", "--no-password", $"--dbname={PgDatabaseName.Conninfo(target.Database)}", .. request.Clean ? (string[])["--clean", "--if-exists"] : [], .. request.SkipSubscriptions ? (string[])["--no-subscriptions"] : []];
-            var process = PgProcess.Start(pgRestore, arguments, connection, stdin: true, stdout: false, cancellationToken);
-            await using (process.ConfigureAwait(false))
+            await using (probe.ConfigureAwait(false))
             {
-                await FeedAsync(archive, process, cancellationToken).ConfigureAwait(false);
-                await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
+                var pgRestore = await Tools.FindForServerAsync("pg_restore", probe.PostgreSqlVersion, cancellationToken).ConfigureAwait(false);
+                PgRestorePlan? plan = null;
+                if (profile is not null)
+                {
+                    // The preset chooses entries from the table of contents, which pg_restore --list reads from the
+                    // archive's head; that head is kept and replayed in front of the rest for the restore itself.
+                    var recorder = new RecordingReadStream(archive, TableOfContentsLimit);
+                    var toc = await ListAsync(pgRestore, recorder, cancellationToken).ConfigureAwait(false);
+                    plan = await profile.PlanRestoreAsync(probe, toc, cancellationToken).ConfigureAwait(false);
+                    archive = recorder.Replay();
+                    if (plan is not null)
+                    {
+                        listFile = WriteList(plan.Entries);
+                    }
+                }
+
+                // The name goes in a quoted conninfo: a bare --dbname holding '=' would be read as a connection string.
+                string[] arguments = ["--no-owner", "--exit-on-error", "--single-transaction", "--no-password", $"--dbname={PgDatabaseName.Conninfo(target.Database)}", .. request.Clean ? (string[])["--clean", "--if-exists"] : [], .. request.SkipSubscriptions ? (string[])["--no-subscriptions"] : [], .. listFile is null ? (string[])[] : [$"--use-list={listFile}"]];
+                var environment = plan is null || plan.SessionSettings.Count == 0
+                    ? null
+                    : new Dictionary<string, string> { ["PGOPTIONS"] = string.Join(' ', plan.SessionSettings.Select(s => $"-c {s.Key}={s.Value}")) };
+                var process = PgProcess.Start(pgRestore, arguments, connection, stdin: true, stdout: false, cancellationToken, environment);
+                await using (process.ConfigureAwait(false))
+                {
+                    await FeedAsync(archive, process, cancellationToken).ConfigureAwait(false);
+                    await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            if (listFile is not null)
+            {
+                File.Delete(listFile);
             }
         }
     }
 
     /// <inheritdoc />
     public Task<IReadOnlyDictionary<string, long>> CountRowsAsync(RestoreRequest request, IEnumerable<string> tables, CancellationToken cancellationToken = default) =>
-        new PgRestoreTarget(DataSource, Configured, request).CountRowsAsync(tables, cancellationToken);
+        Target(request).CountRowsAsync(tables, cancellationToken);
+
+    /// <summary>The preset of that name, or <see langword="null"/> for none; an unknown name fails (start-up validation names it first).</summary>
+    /// <param name="profiles">The registered presets.</param>
+    /// <param name="preset">DataGuard:Postgres:Dump:Preset.</param>
+    /// <returns>The preset.</returns>
+    internal static PgDumpProfile? Find(IEnumerable<PgDumpProfile> profiles, string? preset) =>
+        string.IsNullOrWhiteSpace(preset)
+            ? null
+            : profiles.FirstOrDefault(p => string.Equals(p.Name, preset, StringComparison.OrdinalIgnoreCase))
+              ?? throw new BackupFailedException($"DataGuard:Postgres:Dump:Preset '{preset}' is not registered (Supabase needs AddSupabase()).") { Operation = "backup" };
 
     internal static async Task<NpgsqlConnection> OpenAsync(NpgsqlDataSource dataSource, NpgsqlConnectionStringBuilder target, CancellationToken cancellationToken)
     {
@@ -156,6 +210,42 @@ internal sealed class PgDumpBackupProvider : PgBackupProvider, IBackupProvider
         {
             throw new BackupFailedException($"Cannot connect to {PostgresTarget.Describe(target.ConnectionString)}: {ex.Message}", ex) { Operation = "connect" };
         }
+    }
+
+    private PgRestoreTarget Target(RestoreRequest request) =>
+        new(DataSource, Configured, request, Find(_profiles, Options.Value.Dump.Preset)?.PlatformSchemas);
+
+    private static async Task<IReadOnlyList<string>> ListAsync(PgTool pgRestore, Stream archive, CancellationToken cancellationToken)
+    {
+        var process = PgProcess.Start(pgRestore, ["--list"], connection: null, stdin: true, stdout: true, cancellationToken);
+        await using (process.ConfigureAwait(false))
+        {
+            var list = new StreamReader(process.StandardOutput).ReadToEndAsync(cancellationToken);
+            await FeedAsync(archive, process, cancellationToken).ConfigureAwait(false);
+            await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
+            return (await list.ConfigureAwait(false)).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Where(line => !line.StartsWith(';'))
+                .ToList();
+        }
+    }
+
+    /// <summary>Writes a <c>--use-list</c> file (mode 0600; the names of the archive's objects, no secret) and returns its path.</summary>
+    private static string WriteList(IReadOnlyList<string> entries)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"dataguard-restore-{Guid.NewGuid():N}.list");
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using var writer = new StreamWriter(path, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false), options);
+        foreach (var entry in entries)
+        {
+            writer.WriteLine(entry);
+        }
+
+        return path;
     }
 
     private static async Task FeedAsync(Stream archive, PgProcess process, CancellationToken cancellationToken)

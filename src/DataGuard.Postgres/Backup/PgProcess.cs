@@ -52,8 +52,9 @@ internal sealed class PgProcess : IAsyncDisposable
     /// <param name="stdin">Whether to redirect its input.</param>
     /// <param name="stdout">Whether to redirect its output.</param>
     /// <param name="cancellationToken">Kills it.</param>
+    /// <param name="environment">More variables for the tool (such as <c>PGOPTIONS</c>), never a secret.</param>
     /// <returns>The running tool.</returns>
-    public static PgProcess Start(PgTool tool, IEnumerable<string> arguments, Npgsql.NpgsqlConnectionStringBuilder? connection, bool stdin, bool stdout, CancellationToken cancellationToken)
+    public static PgProcess Start(PgTool tool, IEnumerable<string> arguments, Npgsql.NpgsqlConnectionStringBuilder? connection, bool stdin, bool stdout, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(tool.Path)
         {
@@ -85,6 +86,11 @@ internal sealed class PgProcess : IAsyncDisposable
                         info.Environment[name] = value;
                     }
                 }
+            }
+
+            foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            {
+                info.Environment[name] = value;
             }
 
             var process = Process.Start(info) ?? throw new BackupFailedException($"{tool.Name} ({tool.Path}) did not start.");

@@ -14,14 +14,17 @@ internal sealed class PgRestoreTarget
         SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
           AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
+          AND n.nspname <> ALL(@platform)
         """;
 
     private readonly NpgsqlDataSource _configuredSource;
     private readonly NpgsqlConnectionStringBuilder _configured;
     private readonly RestoreRequest _request;
+    private readonly string[] _platformSchemas;
 
-    public PgRestoreTarget(NpgsqlDataSource configuredSource, NpgsqlConnectionStringBuilder configured, RestoreRequest request)
+    public PgRestoreTarget(NpgsqlDataSource configuredSource, NpgsqlConnectionStringBuilder configured, RestoreRequest request, IReadOnlyCollection<string>? platformSchemas = null)
     {
+        _platformSchemas = [.. platformSchemas ?? []];
         _configuredSource = configuredSource;
         _configured = configured;
         _request = request;
@@ -97,6 +100,7 @@ internal sealed class PgRestoreTarget
         {
             var command = new NpgsqlCommand(UserTablesSql, connection);
             await using var commandScope = command.ConfigureAwait(false);
+            command.Parameters.AddWithValue("platform", _platformSchemas);
             var tables = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
             if (tables > 0 && !_request.Clean)
             {

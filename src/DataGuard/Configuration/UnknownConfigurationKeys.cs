@@ -26,6 +26,7 @@ internal static class UnknownConfigurationKeys
         ["DataGuard:Export"] = "AddExport() or AddPostgres()",
         ["DataGuard:Drills"] = "AddDrills() or AddPostgres()",
         ["DataGuard:Storage:S3"] = "AddS3Storage()",
+        ["DataGuard:Supabase"] = "AddSupabase()",
     };
 
     public static IReadOnlyList<string> Find(IConfiguration configuration, IEnumerable<OptionsSection> sections)

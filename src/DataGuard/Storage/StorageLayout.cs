@@ -48,8 +48,17 @@ internal static class StorageLayout
     /// <summary>The prefix of named restore points.</summary>
     public const string RestorePoints = "pitr/restore-points/";
 
-    /// <summary>Reserved: the prefix of copies of Supabase Storage objects.</summary>
+    /// <summary>The prefix of copies of Supabase Storage objects (DataGuard.Supabase).</summary>
     public const string SupabaseStorage = "supabase-storage/";
+
+    /// <summary>The prefix of the manifests of Supabase Storage copies.</summary>
+    public const string SupabaseStorageCopies = SupabaseStorage + "copies/";
+
+    /// <summary>The manifest of one Supabase Storage copy, written last.</summary>
+    public static string SupabaseStorageManifest(string copyId) => $"{SupabaseStorageCopies}{copyId}/manifest.json";
+
+    /// <summary>The bytes of one version of one Supabase Storage object, shared by the copies that found it unchanged.</summary>
+    public static string SupabaseStorageBlob(string bucket, string versionHash) => $"{SupabaseStorage}objects/{bucket}/{versionHash}";
 
     /// <summary>The prefix of the storage probe's short-lived objects.</summary>
     public const string Probe = "_dataguard-probe/";

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using DataGuard.Backup;
 using DataGuard.DependencyInjection;
+using DataGuard.Storage;
 using DataGuard.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -20,7 +21,8 @@ public sealed class BackupSchedulerTests
             var logs = new CapturingLoggerProvider();
             var services = new ServiceCollection();
             services.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
-            services.AddDataGuard(o => o.Storage.FileSystem.Root = root.FullName);
+            services.AddDataGuard();
+            services.Configure<StorageOptions>(o => o.FileSystem.Root = root.FullName);
             await using var provider = services.BuildServiceProvider();
             var scheduler = provider.GetRequiredService<BackupScheduler>();
 
@@ -37,7 +39,7 @@ public sealed class BackupSchedulerTests
             Assert.Contains("logical", said.Message, StringComparison.Ordinal);
             Assert.DoesNotContain(logs.Entries, e => e.Level >= LogLevel.Warning);
             Assert.DoesNotContain(logs.Entries, e => e.EventId == DataGuardEventIds.BackupStarted);
-            Assert.Empty(root.EnumerateFileSystemInfos("*", SearchOption.AllDirectories).Where(f => f is FileInfo));
+            Assert.DoesNotContain(root.EnumerateFileSystemInfos("*", SearchOption.AllDirectories), f => f is FileInfo);
         }
         finally
         {
