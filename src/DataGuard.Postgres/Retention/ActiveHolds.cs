@@ -67,7 +67,7 @@ internal sealed record ActiveHolds(IReadOnlyList<HeldColumn> Columns, IReadOnlyL
     }
 
     /// <summary>
-    /// Checks that every active hold on <paramref name="tables"/> (the tables a policy's checks can reach) has a value
+    /// Checks that every active hold on the tables a policy's checks can reach (<paramref name="relevant"/> says which, by table oid) has a value
     /// valid in its column's current type (a hold placed before values were typed, or a column whose type changed
     /// since): a value that does not parse would fail every batch. One statement per held column; the error names the
     /// hold so that an operator can replace it.
