@@ -33,7 +33,8 @@ internal sealed class SupabaseStorageCopies(
     public async Task<SupabaseStorageManifest> BackupAsync(CancellationToken cancellationToken)
     {
         var started = time.GetUtcNow();
-        var id = $"{started.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}-storage-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}";
+        // Ids sort by time (listed newest first; "latest" is the first): to the 100 ns, so that two copies in one second keep their order.
+        var id = $"{started.UtcDateTime.ToString("yyyyMMdd'T'HHmmssfffffff'Z'", CultureInfo.InvariantCulture)}-storage-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}";
         var previous = await LatestAsync(cancellationToken).ConfigureAwait(false);
         var known = (previous?.Objects ?? []).ToDictionary(o => (o.Bucket, o.Name));
         using var store = OpenStore();
