@@ -57,20 +57,8 @@ internal sealed partial class S3BackupStorage : IBackupStorage, IDisposable
     public async Task<StorageWriteResult> WriteAsync(string key, Stream content, StorageWriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
-        options ??= StorageWriteOptions.Default;
-        using var activity = StorageActivity.StartWrite(ProviderName, key, options);
-        activity?.SetTag("aws.s3.bucket", _bucket);
-        try
-        {
-            var result = await WriteCoreAsync(key, content, options, cancellationToken).ConfigureAwait(false);
-            activity?.SetTag("dataguard.storage.size", result.Size);
-            return result;
-        }
-        catch (Exception ex)
-        {
-            activity.Fail(ex);
-            throw;
-        }
+        var write = options ?? StorageWriteOptions.Default;
+        return await StorageActivity.TraceWriteAsync(ProviderName, key, write, () => WriteCoreAsync(key, content, write, cancellationToken), a => a.SetTag("aws.s3.bucket", _bucket)).ConfigureAwait(false);
     }
 
     private async Task<StorageWriteResult> WriteCoreAsync(string key, Stream content, StorageWriteOptions options, CancellationToken cancellationToken)

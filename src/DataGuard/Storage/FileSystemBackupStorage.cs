@@ -51,19 +51,8 @@ internal sealed class FileSystemBackupStorage : IBackupStorage
     public async Task<StorageWriteResult> WriteAsync(string key, Stream content, StorageWriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
-        options ??= StorageWriteOptions.Default;
-        using var activity = StorageActivity.StartWrite(ProviderName, key, options);
-        try
-        {
-            var result = await WriteCoreAsync(key, content, options, cancellationToken).ConfigureAwait(false);
-            activity?.SetTag("dataguard.storage.size", result.Size);
-            return result;
-        }
-        catch (Exception ex)
-        {
-            activity.Fail(ex);
-            throw;
-        }
+        var write = options ?? StorageWriteOptions.Default;
+        return await StorageActivity.TraceWriteAsync(ProviderName, key, write, () => WriteCoreAsync(key, content, write, cancellationToken)).ConfigureAwait(false);
     }
 
     private async Task<StorageWriteResult> WriteCoreAsync(string key, Stream content, StorageWriteOptions options, CancellationToken cancellationToken)

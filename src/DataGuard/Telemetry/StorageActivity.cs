@@ -15,13 +15,41 @@ internal static class StorageActivity
     /// <param name="key">The object's key (keys hold ids, never personal data).</param>
     /// <param name="options">The write's options.</param>
     /// <returns>The span, if anybody listens.</returns>
-    public static Activity? StartWrite(string provider, string key, StorageWriteOptions options)
+    private static Activity? StartWrite(string provider, string key, StorageWriteOptions options)
     {
         var activity = DataGuardActivitySource.Start("dataguard.storage.write");
         activity?.SetTag("dataguard.storage.provider", provider);
         activity?.SetTag("dataguard.storage.key", key);
         activity?.SetTag("dataguard.storage.write_once", options.WriteOnce);
         return activity;
+    }
+
+    /// <summary>Runs a provider's write under <c>dataguard.storage.write</c>: the stored size on success, the error on failure.</summary>
+    /// <param name="provider">The storage provider (FileSystem, S3).</param>
+    /// <param name="key">The object's key.</param>
+    /// <param name="options">The write's options.</param>
+    /// <param name="write">The provider's write.</param>
+    /// <param name="tag">Provider-specific tags (the bucket), if any.</param>
+    /// <returns>The write's result.</returns>
+    public static async Task<StorageWriteResult> TraceWriteAsync(string provider, string key, StorageWriteOptions options, Func<Task<StorageWriteResult>> write, Action<Activity>? tag = null)
+    {
+        using var activity = StartWrite(provider, key, options);
+        if (activity is not null)
+        {
+            tag?.Invoke(activity);
+        }
+
+        try
+        {
+            var result = await write().ConfigureAwait(false);
+            activity?.SetTag("dataguard.storage.size", result.Size);
+            return result;
+        }
+        catch (Exception ex)
+        {
+            activity.Fail(ex);
+            throw;
+        }
     }
 
     /// <summary>Starts <c>dataguard.storage.read</c>.</summary>

@@ -5,7 +5,7 @@ using DataGuard.Pitr;
 using DataGuard.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace DataGuard.Tests;
+namespace DataGuard.Testing;
 
 /// <summary>
 /// The core's options side by side, for tests that set several at once: each feature's options are their own
