@@ -5,8 +5,7 @@ namespace DataGuard.IntegrationTests.Cli;
 /// <summary>The built dataguard CLI, run as a process of its own (its own environment, as an operator's shell would start it).</summary>
 public static class CliProcess
 {
-    public static string Dll => Path.Combine(RepositoryPaths.Root, "artifacts", "bin", "DataGuard.Cli",
-        AppContext.BaseDirectory.Contains("/release/", StringComparison.Ordinal) ? "release" : "debug", "DataGuard.Cli.dll");
+    public static string Dll => Path.Combine(PostgresCli.BuildDirectory, "DataGuard.Cli.dll");
 
     public static Task<(int ExitCode, string Output, string Error)> RunAsync(IEnumerable<string> arguments, IDictionary<string, string>? environment = null) =>
         ProcessRunner.RunAsync("dotnet", [Dll, .. arguments], environment, TimeSpan.FromMinutes(3));

@@ -18,8 +18,7 @@ public sealed class MigrationInterruptionTests : IAsyncLifetime
 {
     private TestDatabase _database = null!;
 
-    private static string Cli => Path.Combine(RepositoryPaths.Root, "artifacts", "bin", "DataGuard.Cli",
-        AppContext.BaseDirectory.Contains("/release/", StringComparison.Ordinal) ? "release" : "debug", "DataGuard.Cli.dll");
+    private static string Cli => Path.Combine(PostgresCli.BuildDirectory, "DataGuard.Cli.dll");
 
     public async Task InitializeAsync() => _database = await TestPostgres.CreateDatabaseAsync();
 

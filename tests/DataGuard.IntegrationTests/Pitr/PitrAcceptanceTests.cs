@@ -24,8 +24,7 @@ public sealed class PitrAcceptanceTests : IAsyncLifetime
     private string _config = null!;
     private ServiceProvider _services = null!;
 
-    private static string Cli => Path.Combine(RepositoryPaths.Root, "artifacts", "bin", "DataGuard.Cli",
-        AppContext.BaseDirectory.Contains("/release/", StringComparison.Ordinal) ? "release" : "debug", "DataGuard.Cli.dll");
+    private static string Cli => PostgresCli.Dll;
 
     private string StateDir => Path.Combine(_root, "cluster");
 

@@ -21,8 +21,7 @@ public sealed class PitrTestCluster : IAsyncDisposable
 
     private PitrTestCluster(string root) => Root = root;
 
-    public static string Cli => Path.Combine(RepositoryPaths.Root, "artifacts", "bin", "DataGuard.Cli",
-        AppContext.BaseDirectory.Contains("/release/", StringComparison.Ordinal) ? "release" : "debug", "DataGuard.Cli.dll");
+    public static string Cli => PostgresCli.Dll;
 
     public string Root { get; }
 
