@@ -352,13 +352,27 @@ internal sealed class ExportJobRunner
         while (!cancellationToken.IsCancellationRequested)
         {
             await Task.Delay(interval, _time, cancellationToken).ConfigureAwait(false);
-            var connection = await _jobs.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using var connectionScope = connection.ConfigureAwait(false);
-            var command = new NpgsqlCommand("UPDATE dataguard.export_jobs SET heartbeat_at = now() WHERE id = @id AND claim_token = @token", connection);
-            await using var commandScope = command.ConfigureAwait(false);
-            command.Parameters.AddWithValue("id", claim.Id);
-            command.Parameters.AddWithValue("token", claim.Token);
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await BeatAsync(claim, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+            {
+                // One failed beat (a restarted server, a dropped pooled connection) must not end the heartbeat: the
+                // claim would go stale and another worker would redo the whole export. The next beat tries again.
+                ExportLog.HeartbeatFailed(_logger, claim.Id, ex.Message);
+            }
         }
+    }
+
+    private async Task BeatAsync(ExportClaim claim, CancellationToken cancellationToken)
+    {
+        var connection = await _jobs.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        var command = new NpgsqlCommand("UPDATE dataguard.export_jobs SET heartbeat_at = now() WHERE id = @id AND claim_token = @token", connection);
+        await using var commandScope = command.ConfigureAwait(false);
+        command.Parameters.AddWithValue("id", claim.Id);
+        command.Parameters.AddWithValue("token", claim.Token);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

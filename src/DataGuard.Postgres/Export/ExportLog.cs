@@ -26,4 +26,7 @@ internal static partial class ExportLog
 
     [LoggerMessage(DataGuardEventIds.ExportSwept, LogLevel.Information, "Export cleanup deleted {Objects} leftover objects (failed or abandoned attempts, vanished jobs)")]
     public static partial void Swept(ILogger logger, int objects);
+
+    [LoggerMessage(DataGuardEventIds.ExportHeartbeatFailed, LogLevel.Warning, "Export {JobId}: a heartbeat failed ({Reason}); the next one tries again")]
+    public static partial void HeartbeatFailed(ILogger logger, Guid jobId, string reason);
 }

@@ -4,6 +4,7 @@ using DataGuard.IntegrationTests.Infrastructure;
 using DataGuard.Postgres.Export;
 using DataGuard.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using static DataGuard.IntegrationTests.Retention.RetentionTestKit;
 
 namespace DataGuard.IntegrationTests.Export;
@@ -213,6 +214,49 @@ public sealed class ExportJobTests
     }
 
     /// <summary>A format that writes some bytes and then fails, as a format can midway (a bug, a full disk).</summary>
+    [Fact]
+    public async Task A_heartbeat_that_fails_once_keeps_beating_so_a_long_export_keeps_its_claim()
+    {
+        var slow = new SlowExporter();
+        await using var harness = await ExportHarness.CreateAsync(configure: o => o.StaleAfter = TimeSpan.FromSeconds(2), more: s => s.AddSingleton<DataGuard.Export.IExporter>(slow));
+        var jobs = harness.Services.GetRequiredService<ExportJobs>();
+        var job = await jobs.RequestExportAsync("1", ["json", "slow"]);
+        var run = harness.Services.GetRequiredService<ExportJobRunner>().RunPendingAsync();
+        await slow.Started.Task.WaitAsync(TimeSpan.FromMinutes(1));
+
+        // A beat fails while it runs (a failover, a lock timeout): here it waits on a row lock and its backend is ended.
+        await using var admin = new NpgsqlConnection(harness.Database.ConnectionString);
+        await admin.OpenAsync();
+        await using var locker = new NpgsqlConnection(harness.Database.ConnectionString);
+        await locker.OpenAsync();
+        var lockTransaction = await locker.BeginTransactionAsync();
+        await using (var lockRow = new NpgsqlCommand($"SELECT 1 FROM dataguard.export_jobs WHERE id = '{job.Id}' FOR UPDATE", locker, lockTransaction))
+        {
+            await lockRow.ExecuteNonQueryAsync();
+        }
+
+        DateTime killedAt;
+        await using (var kill = new NpgsqlCommand(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'UPDATE dataguard.export_jobs SET heartbeat_at%'", admin))
+        {
+            await Eventually.WaitUntilAsync(async () => (long)(await kill.ExecuteScalarAsync())! > 0, TimeSpan.FromSeconds(30));
+            await using var now = new NpgsqlCommand("SELECT now()", admin);
+            killedAt = (DateTime)(await now.ExecuteScalarAsync())!;
+        }
+
+        await lockTransaction.CommitAsync();
+
+        // Beats go on after the failed one (a beat every StaleAfter / 4): the heartbeat moves past the kill.
+        await using var beat = new NpgsqlCommand($"SELECT heartbeat_at > @killed + interval '1 second' FROM dataguard.export_jobs WHERE id = '{job.Id}'", admin);
+        beat.Parameters.AddWithValue("killed", killedAt);
+        await Eventually.WaitUntilAsync(async () => (bool)(await beat.ExecuteScalarAsync())!, TimeSpan.FromSeconds(30));
+
+        slow.Release.SetResult();
+        Assert.Equal(1, await run);
+        var ready = (await jobs.GetExportAsync(job.Id))!;
+        Assert.Equal(("ready", 1), (ready.Status, ready.Attempts));
+    }
+
     private sealed class FailingExporter : DataGuard.Export.IExporter
     {
         public string Format => "failing";
@@ -225,6 +269,26 @@ public sealed class ExportJobTests
         {
             await output.WriteAsync("partial personal data"u8.ToArray(), cancellationToken);
             throw new IOException("the format failed midway");
+        }
+    }
+
+    private sealed class SlowExporter : DataGuard.Export.IExporter
+    {
+        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public string Format => "slow";
+
+        public string FileExtension => ".bin";
+
+        public string ContentType => "application/octet-stream";
+
+        public async Task WriteAsync(DataGuard.Export.ExportDocument document, Stream output, CancellationToken cancellationToken = default)
+        {
+            Started.TrySetResult();
+            await Release.Task.WaitAsync(cancellationToken);
+            await output.WriteAsync("done"u8.ToArray(), cancellationToken);
         }
     }
 }
