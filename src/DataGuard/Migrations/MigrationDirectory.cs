@@ -71,7 +71,7 @@ internal static partial class MigrationDirectory
                     Add(downs, version, (text, name, 0), name);
                 }
             }
-            else if (single.Success && text.Contains("-- migrate:up", StringComparison.Ordinal))
+            else if (single.Success && IsDbmate(text))
             {
                 var version = ParseVersion(single.Groups[1].Value, name);
                 var (up, down) = SplitDbmate(text);
@@ -131,8 +131,8 @@ internal static partial class MigrationDirectory
     /// </summary>
     internal static ((string Text, int LineOffset) Up, (string Text, int LineOffset)? Down) SplitDbmate(string text)
     {
-        var upAt = text.IndexOf("-- migrate:up", StringComparison.Ordinal);
-        var downAt = text.IndexOf("-- migrate:down", StringComparison.Ordinal);
+        var upAt = DbmateUpPattern().Match(text) is { Success: true } upHeader ? upHeader.Index : -1;
+        var downAt = DbmateDownPattern().Match(text) is { Success: true } downHeader ? downHeader.Index : -1;
         var upNoTransaction = HeaderSaysNoTransaction(text, upAt);
         var up = Section(text, upAt, downAt > upAt ? downAt : text.Length, upNoTransaction);
         if (downAt < 0)
@@ -177,6 +177,17 @@ internal static partial class MigrationDirectory
             throw new MigrationSourceException($"{name}: version {version} appears twice; each version has one up and at most one down script.");
         }
     }
+
+    /// <summary>Whether a file is a dbmate migration: it has a <c>-- migrate:up</c> header at the start of a line.</summary>
+    internal static bool IsDbmate(string text) => DbmateUpPattern().IsMatch(text);
+
+    // dbmate's own header patterns (pkg/dbmate/migration.go): at the start of a line, any spacing after "--"
+    // ("--migrate:up" too), options after the header; a mention later in a line is not a header.
+    [GeneratedRegex(@"^--\s*migrate:up(?:[ \t\r]*$|[ \t]+\S+)", RegexOptions.Multiline | RegexOptions.CultureInvariant)]
+    private static partial Regex DbmateUpPattern();
+
+    [GeneratedRegex(@"^--\s*migrate:down(?:[ \t\r]*$|[ \t]+\S+)", RegexOptions.Multiline | RegexOptions.CultureInvariant)]
+    private static partial Regex DbmateDownPattern();
 
     [GeneratedRegex(@"^(\d+)_(.+)\.(up|down)\.sql$", RegexOptions.CultureInvariant)]
     internal static partial Regex PairPattern();

@@ -30,7 +30,7 @@ internal static class MigrationLint
                 Add(isUp ? ups : downs, version, name);
                 scripts.Add((version, isUp, name, text, 0));
             }
-            else if (single.Success && text.Contains("-- migrate:up", StringComparison.Ordinal) && long.TryParse(single.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var dbmate))
+            else if (single.Success && MigrationDirectory.IsDbmate(text) && long.TryParse(single.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var dbmate))
             {
                 var (up, down) = MigrationDirectory.SplitDbmate(text);
                 Add(ups, dbmate, name);

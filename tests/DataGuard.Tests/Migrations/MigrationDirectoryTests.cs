@@ -41,6 +41,21 @@ public class MigrationDirectoryTests
         Assert.True(set.Migrations[1].Irreversible);
     }
 
+    [Theory]
+    [InlineData("--migrate:up\nCREATE TABLE a (i int);\n--migrate:down\nDROP TABLE a;\n")]
+    [InlineData("--  migrate:up\r\nCREATE TABLE a (i int);\r\n--   migrate:down\r\nDROP TABLE a;\r\n")]
+    [InlineData("-- header comment\n-- migrate:up\nCREATE TABLE a (i int); -- not a header: -- migrate:down\n-- migrate:down\nDROP TABLE a;\n")]
+    public void Dbmate_headers_are_found_as_dbmate_finds_them_at_the_start_of_a_line_with_any_spacing(string file)
+    {
+        var set = MigrationDirectory.Parse([("20240101000000_a.sql", file)]);
+
+        var migration = Assert.Single(set.Migrations);
+        Assert.Empty(set.Warnings);
+        Assert.StartsWith("CREATE TABLE a (i int);", migration.Up, StringComparison.Ordinal);
+        Assert.DoesNotContain("DROP TABLE", migration.Up, StringComparison.Ordinal);
+        Assert.Equal("DROP TABLE a;", migration.Down!.Trim());
+    }
+
     [Fact]
     public void Reads_migrations_embedded_in_an_assembly()
     {
