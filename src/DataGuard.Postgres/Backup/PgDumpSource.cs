@@ -29,7 +29,7 @@ internal sealed class PgDumpSource : BackupSource
         _process = process;
         _started = started;
         _tables = tables;
-        _content = new RowCountingReadStream(process.StandardOutput, _counter);
+        _content = new RowCountingReadStream(new BlockingPipeReadStream(process.StandardOutput), _counter);
     }
 
     public override Stream Content => _content;

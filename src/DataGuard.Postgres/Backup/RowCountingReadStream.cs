@@ -22,4 +22,14 @@ internal sealed class RowCountingReadStream(Stream inner, PgDumpRowCounter count
 
         return read;
     }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
 }
