@@ -23,7 +23,7 @@ internal sealed class DataGuardDataSource : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(options);
         _dataSource = new Lazy<NpgsqlDataSource>(() =>
         {
-            var builder = new NpgsqlDataSourceBuilder(options.Value.ConnectionString);
+            var builder = new NpgsqlDataSourceBuilder(WithReadBuffer(options.Value.ConnectionString));
             if (loggerFactory is not null)
             {
                 builder.UseLoggerFactory(loggerFactory);
@@ -33,6 +33,26 @@ internal sealed class DataGuardDataSource : IAsyncDisposable, IDisposable
         });
         _dedicated = new Lazy<NpgsqlDataSource>(() =>
             new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(options.Value.ConnectionString) { Pooling = false }.ConnectionString).Build());
+    }
+
+    /// <summary>
+    /// The read buffer DataGuard's connections get unless the connection string sets one: 128 KiB instead of Npgsql's
+    /// 8 KiB, since they mostly stream (COPY exports, row scans): a few times fewer socket reads and thread-pool hand-offs.
+    /// </summary>
+    internal const int DefaultReadBufferSize = 128 * 1024;
+
+    /// <summary>The connection string with <see cref="DefaultReadBufferSize"/> unless it names its own <c>Read Buffer Size</c>.</summary>
+    /// <param name="connectionString">The configured connection string.</param>
+    /// <returns>The connection string to build the data source from.</returns>
+    internal static string WithReadBuffer(string? connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (builder.ReadBufferSize == new NpgsqlConnectionStringBuilder().ReadBufferSize)
+        {
+            builder.ReadBufferSize = DefaultReadBufferSize;
+        }
+
+        return builder.ConnectionString;
     }
 
     /// <summary>Gets the data source.</summary>

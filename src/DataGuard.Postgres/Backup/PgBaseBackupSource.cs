@@ -7,9 +7,10 @@ namespace DataGuard.Postgres.Backup;
 /// <summary>A running <c>pg_basebackup -Ft -D -</c>: its tar stream, and the WAL positions it reports when done.</summary>
 internal sealed partial class PgBaseBackupSource(PgProcess process, BackupSourceInfo started, string systemIdentifier) : BackupSource
 {
+    private readonly BlockingPipeReadStream _content = new(process.StandardOutput);
     private WalPositions? _wal;
 
-    public override Stream Content => process.StandardOutput;
+    public override Stream Content => _content;
 
     public override BackupSourceInfo Info => started with { Wal = _wal };
 
@@ -27,7 +28,11 @@ internal sealed partial class PgBaseBackupSource(PgProcess process, BackupSource
         _wal = new WalPositions(start.Groups[1].Value, stop.Groups[1].Value, int.Parse(start.Groups[2].Value, CultureInfo.InvariantCulture), systemIdentifier);
     }
 
-    public override ValueTask DisposeAsync() => process.DisposeAsync();
+    public override async ValueTask DisposeAsync()
+    {
+        await process.DisposeAsync().ConfigureAwait(false);
+        await _content.DisposeAsync().ConfigureAwait(false);
+    }
 
     [GeneratedRegex(@"write-ahead log start point: ([0-9A-F]+/[0-9A-F]+) on timeline (\d+)", RegexOptions.CultureInvariant)]
     private static partial Regex StartPattern();

@@ -71,14 +71,14 @@ internal sealed class PgDumpBackupProvider : PgBackupProvider, IBackupProvider
             var filter = profile?.Filter(Options.Value.Dump) ?? Options.Value.Dump;
             string[] arguments = ["--format=custom", "--compress=0", "--no-password", $"--snapshot={snapshot}", .. SnapshotTables.Arguments(filter)];
             process = PgProcess.Start(pgDump, arguments, configured, stdin: false, stdout: true, cancellationToken);
-            var counts = SnapshotTables.CountAsync(connection, transaction, filter, cancellationToken);
+            var tables = SnapshotTables.ListAsync(connection, transaction, filter, cancellationToken);
             var info = new BackupSourceInfo(
                 connection.Database,
                 $"{configured.Host}:{configured.Port}",
                 connection.ServerVersion,
                 new Dictionary<string, string> { ["pg_dump"] = pgDump.Version.ToString() },
                 new Dictionary<string, long>());
-            return new PgDumpSource(connection, transaction, process, info, counts);
+            return new PgDumpSource(connection, transaction, process, info, tables);
         }
         catch (Exception ex)
         {

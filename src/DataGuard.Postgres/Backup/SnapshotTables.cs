@@ -2,7 +2,7 @@ using Npgsql;
 
 namespace DataGuard.Postgres.Backup;
 
-/// <summary>Lists the tables a dump holds the rows of, and counts them, inside the backup's snapshot.</summary>
+/// <summary>Lists the tables a dump holds the rows of inside the backup's snapshot, and counts rows there when the dump's own data cannot tell.</summary>
 internal static class SnapshotTables
 {
     private const string ListSql = """
@@ -16,7 +16,13 @@ internal static class SnapshotTables
         ORDER BY 1, 2
         """;
 
-    public static async Task<Dictionary<string, long>> CountAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, PgDumpOptions filter, CancellationToken cancellationToken)
+    /// <summary>Lists the tables whose rows pg_dump, given <paramref name="filter"/>, dumps: user tables that no extension owns.</summary>
+    /// <param name="connection">The backup's connection.</param>
+    /// <param name="transaction">The snapshot's transaction.</param>
+    /// <param name="filter">The dump's filter.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>Schema and table names, sorted.</returns>
+    public static async Task<List<(string Schema, string Table)>> ListAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, PgDumpOptions filter, CancellationToken cancellationToken)
     {
         var tables = new List<(string Schema, string Table)>();
         var list = new NpgsqlCommand(ListSql, connection, transaction);
@@ -26,19 +32,32 @@ internal static class SnapshotTables
             await using var readerScope = reader.ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                tables.Add((reader.GetString(0), reader.GetString(1)));
+                var (schema, table) = (reader.GetString(0), reader.GetString(1));
+                if (Included(schema, table, filter))
+                {
+                    tables.Add((schema, table));
+                }
             }
         }
 
-        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var (schema, table) in tables.Where(t => Included(t.Schema, t.Table, filter)))
+        return tables;
+    }
+
+    /// <summary>Counts rows with <c>count(*)</c> in the snapshot: for the tables whose counts the dump's own data did not give.</summary>
+    /// <param name="connection">The backup's connection.</param>
+    /// <param name="transaction">The snapshot's transaction.</param>
+    /// <param name="tables">The tables.</param>
+    /// <param name="counts">Where the counts go, by <c>schema.table</c>.</param>
+    /// <param name="cancellationToken">Cancels the queries.</param>
+    /// <returns>A task.</returns>
+    public static async Task CountAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IEnumerable<(string Schema, string Table)> tables, Dictionary<string, long> counts, CancellationToken cancellationToken)
+    {
+        foreach (var (schema, table) in tables)
         {
             var count = new NpgsqlCommand($"SELECT count(*) FROM {PgIdentifiers.QuoteQualified(schema, table)}", connection, transaction);
             await using var countScope = count.ConfigureAwait(false);
             counts[$"{schema}.{table}"] = (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }
-
-        return counts;
     }
 
     /// <summary>Whether pg_dump, given the same filter as arguments, dumps the rows of a table.</summary>

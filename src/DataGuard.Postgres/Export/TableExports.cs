@@ -118,9 +118,17 @@ internal sealed class TableExports
 
     private static async Task CopyCsvAsync(NpgsqlConnection connection, PgTable table, Stream output, CancellationToken cancellationToken)
     {
-        // PostgreSQL writes the CSV; it is only re-encoded from the text reader to UTF-8 on the way out.
+        // PostgreSQL writes the CSV, in the connection's client encoding (UTF-8, which Npgsql always asks for).
         var copy = await connection.BeginTextExportAsync($"COPY {table.Quoted} TO STDOUT (FORMAT csv, HEADER)", cancellationToken).ConfigureAwait(false);
         using var copyScope = copy;
+        if (copy is StreamReader { BaseStream: { CanRead: true } raw })
+        {
+            // Its bytes pass through untouched (no decoding to text and encoding back), many rows per write: the
+            // reader's own buffer was never used, so nothing is skipped.
+            await PassThroughAsync(raw, output, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         var writer = new StreamWriter(output, new System.Text.UTF8Encoding(false), 64 * 1024, leaveOpen: true);
         await using var writerScope = writer.ConfigureAwait(false);
         var buffer = new char[32 * 1024];
@@ -131,5 +139,40 @@ internal sealed class TableExports
         }
 
         await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Copies COPY's data stream (one row per read) to the output in writes of up to 256 KiB.</summary>
+    internal static async Task PassThroughAsync(Stream copy, Stream output, CancellationToken cancellationToken)
+    {
+        const int Size = 256 * 1024;
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Size);
+        try
+        {
+            var ended = false;
+            while (!ended)
+            {
+                var filled = 0;
+                while (filled < Size - (16 * 1024))
+                {
+                    var read = await copy.ReadAsync(buffer.AsMemory(filled, Size - filled), cancellationToken).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        ended = true;
+                        break;
+                    }
+
+                    filled += read;
+                }
+
+                if (filled > 0)
+                {
+                    await output.WriteAsync(buffer.AsMemory(0, filled), cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }

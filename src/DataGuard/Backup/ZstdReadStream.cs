@@ -1,11 +1,17 @@
+using DataGuard.Compression;
 using ZstdSharp;
 
 namespace DataGuard.Backup;
 
-/// <summary>A zstd decompressing stream whose corrupt-input errors are <see cref="ArchiveIntegrityException"/>.</summary>
-internal sealed class ZstdReadStream(Stream inner) : DataGuard.IO.ReadOnlyStream
+/// <summary>
+/// A zstd decompressing stream (the system's libzstd when it has one, the managed port otherwise) whose corrupt-input
+/// errors are <see cref="ArchiveIntegrityException"/>.
+/// </summary>
+internal sealed class ZstdReadStream(Stream inner, bool useNativeLibrary = true) : DataGuard.IO.ReadOnlyStream
 {
-    private readonly DecompressionStream _zstd = new(inner, leaveOpen: false);
+    private readonly Stream _zstd = useNativeLibrary && NativeZstd.IsAvailable
+        ? new NativeZstdDecompressionStream(inner)
+        : new DecompressionStream(inner, leaveOpen: false);
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -13,7 +19,7 @@ internal sealed class ZstdReadStream(Stream inner) : DataGuard.IO.ReadOnlyStream
         {
             return await _zstd.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         }
-        catch (ZstdException ex)
+        catch (Exception ex) when (ex is ZstdException or InvalidDataException)
         {
             throw new ArchiveIntegrityException(ArchiveProblem.Malformed, $"The archive does not decompress: {ex.Message}.", ex);
         }

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace DataGuard.Compression;
 
-/// <summary>The few functions of the system's libzstd (<c>libzstd.so.1</c>) that streaming compression needs.</summary>
+/// <summary>The few functions of the system's libzstd (<c>libzstd.so.1</c>) that streaming compression and decompression need.</summary>
 internal static partial class NativeZstd
 {
     public const int CompressionLevel = 100;
@@ -33,6 +33,18 @@ internal static partial class NativeZstd
 
     [LibraryImport(Library, EntryPoint = "ZSTD_CStreamOutSize")]
     public static partial nuint OutSize();
+
+    [LibraryImport(Library, EntryPoint = "ZSTD_createDCtx")]
+    public static partial nint CreateDCtx();
+
+    [LibraryImport(Library, EntryPoint = "ZSTD_freeDCtx")]
+    public static partial nuint FreeDCtx(nint context);
+
+    [LibraryImport(Library, EntryPoint = "ZSTD_decompressStream")]
+    public static unsafe partial nuint DecompressStream(nint context, Buffer* output, Buffer* input);
+
+    [LibraryImport(Library, EntryPoint = "ZSTD_DStreamInSize")]
+    public static partial nuint DecompressInSize();
 
     [LibraryImport(Library, EntryPoint = "ZSTD_isError")]
     public static partial uint IsError(nuint code);

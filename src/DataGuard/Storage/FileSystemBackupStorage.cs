@@ -19,6 +19,7 @@ internal sealed class FileSystemBackupStorage : IBackupStorage
 {
     private const string TempMarker = ".dataguard-tmp-";
     private const int BufferSize = 1024 * 1024;
+    private const long WriteBackWindow = 8 * 1024 * 1024;
     private readonly string _root;
     private readonly UnixFileMode _fileMode;
     private readonly UnixFileMode _directoryMode;
@@ -74,9 +75,21 @@ internal sealed class FileSystemBackupStorage : IBackupStorage
             await using (file.ConfigureAwait(false))
             {
                 int read;
+                long written = 0;
+                long started = 0;
+                long previous = 0;
                 while ((read = await hashing.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken).ConfigureAwait(false)) > 0)
                 {
                     await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                    written += read;
+                    if (written - started >= WriteBackWindow)
+                    {
+                        // Send each window to disk while the next is produced (waiting for the one before it), so the
+                        // fsync below, still what makes the write durable, has little left to do.
+                        NativeFileSystem.StartWriteBack(file.SafeFileHandle, started, written - started, previous, started - previous);
+                        previous = started;
+                        started = written;
+                    }
                 }
 
                 file.Flush(flushToDisk: true);

@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# The performance table of issue 20 in one run: every DataGuard operation against its raw-tool baseline, each pair
+# interleaved (baseline, then DataGuard, RUNS times), medians, ratios, and the load average before and after each row.
+#
+#   scripts/bench-table.sh [--quick] [--scale N] [--text-mb N] [--runs N] [--segments N]
+#
+#   --scale N     pgbench scale of the main database (default 30: a 456 MB database, 3 M accounts)
+#   --text-mb N   size of the random-text table of the second database (default 400 MiB of dump)
+#   --runs N      runs per measurement; the median is reported (default 3)
+#   --segments N  WAL segments for the archiving and fetch rows (default 20)
+#   --quick       smoke run: scale 2, 20 MiB of text, 1 run, 4 segments
+#   --rows LIST   only these groups, comma-separated: logical,export,restore,base,memory,wal (default: all)
+#
+# Wall times are whole processes (start-up included), measured with /usr/bin/time, which also gives the peak RSS.
+# The machine is shared: read the ratios, and the load average printed with each row.
+set -euo pipefail
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo_root"
+scale=30 text_mb=400 runs=3 segments=20 groups=logical,export,restore,base,memory,wal
+while (( $# > 0 )); do
+  case "$1" in
+    --quick) scale=2 text_mb=20 runs=1 segments=4 ;;
+    --scale) scale="$2"; shift ;;
+    --text-mb) text_mb="$2"; shift ;;
+    --runs) runs="$2"; shift ;;
+    --segments) segments="$2"; shift ;;
+    --rows) groups="$2"; shift ;;
+    *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  esac
+  shift
+done
+for tool in /usr/bin/time zstd sha256sum bc; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is needed (apt-get install time zstd bc)" >&2; exit 1; }
+done
+
+export DATAGUARD_STATE_DIR="$(mktemp -d "${TMPDIR:-/tmp}/dataguard-bench-table.XXXXXX")"
+chmod 755 "$DATAGUARD_STATE_DIR"
+work="$DATAGUARD_STATE_DIR/work"
+mkdir -p "$work"
+chmod 777 "$work"
+trap 'bash scripts/services.sh stop >/dev/null 2>&1; rm -rf "$DATAGUARD_STATE_DIR"' EXIT
+eval "$(bash scripts/services.sh start all)"
+bin="$DATAGUARD_TEST_POSTGRES_BIN"
+port="$(sed -E 's/.*Port=([^;]*).*/\1/' <<<"$DATAGUARD_TEST_POSTGRES")"
+export PGPASSWORD="$(sed -E 's/.*Password=([^;]*).*/\1/' <<<"$DATAGUARD_TEST_POSTGRES")" PGHOST=127.0.0.1 PGPORT="$port" PGUSER=postgres
+
+echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, commit $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (with local changes)')"
+echo "   scale $scale, text $text_mb MiB, median of $runs, $segments WAL segments"
+dotnet build src/DataGuard.Cli -c Release --nologo "-clp:ErrorsOnly;NoSummary" -v q
+cli="$repo_root/artifacts/bin/DataGuard.Cli/release/DataGuard.Cli.dll"
+dg() { dotnet "$cli" "$@"; }
+
+echo "== Creating the databases"
+"$bin/createdb" bench
+"$bin/pgbench" -i -q -s "$scale" bench >/dev/null 2>&1
+"$bin/createdb" text
+"$bin/psql" -q -d text -c "CREATE TABLE documents AS SELECT g AS id, (SELECT string_agg(md5(g::text || '-' || i::text), ' ') FROM generate_series(1, 30) i) AS body FROM generate_series(1, $(( text_mb * 1024 * 1024 / 1000 ))) g" >/dev/null
+"$bin/psql" -q -d bench -c "VACUUM ANALYZE" >/dev/null
+"$bin/psql" -q -d text -c "VACUUM ANALYZE" >/dev/null
+echo "   bench: $("$bin/psql" -At -d bench -c "SELECT pg_size_pretty(pg_database_size('bench'))"), text: $("$bin/psql" -At -d text -c "SELECT pg_size_pretty(pg_database_size('text'))")"
+"$bin/psql" -q -d postgres -c "CHECKPOINT" >/dev/null
+
+config() { # name database provider level verify
+  local storage
+  if [[ "$3" == "S3" ]]; then
+    storage="\"Provider\": \"S3\", \"S3\": { \"Bucket\": \"bench\", \"Prefix\": \"$1\", \"ServiceUrl\": \"$DATAGUARD_TEST_S3_ENDPOINT\", \"AccessKeyId\": \"S3RVER\", \"SecretAccessKey\": \"S3RVER\" }"
+  else
+    storage="\"Provider\": \"FileSystem\", \"FileSystem\": { \"Root\": \"$work/storage-$1\" }"
+  fi
+  cat >"$work/$1.json" <<JSON
+{ "DataGuard": {
+  "Postgres": { "ConnectionString": "Host=127.0.0.1;Port=$port;Username=postgres;Password=$PGPASSWORD;Database=$2" },
+  "Storage": { $storage },
+  "Backup": { "Compression": { "Level": $4 }, "VerifyAfterBackup": $5 } } }
+JSON
+  chmod 600 "$work/$1.json"   # it holds the throwaway server's password
+  echo "$work/$1.json"
+}
+curl -s -X PUT "$DATAGUARD_TEST_S3_ENDPOINT/bench" >/dev/null || true
+
+# time_once LABEL CMD... : runs once, appends "seconds kib" to $work/LABEL.times; fails loudly.
+time_once() {
+  local label="$1"; shift
+  if ! /usr/bin/time -o "$work/time" -f '%e %M' "$@" >"$work/out" 2>"$work/err"; then
+    echo "bench: '$label' failed:" >&2; tail -20 "$work/err" >&2; exit 1
+  fi
+  cat "$work/time" >>"$work/$label.times"
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+secs() { awk '{ print $1 }' "$work/$1.times" | median; }
+peak_mib() { awk '{ print int($2 / 1024) }' "$work/$1.times" | sort -n | tail -1; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+rows=()
+row() { # operation baseline-label dataguard-label target
+  local base dgs
+  base="$(secs "$2")"; dgs="$(secs "$3")"
+  rows+=("$(printf '| %s | %.2f s | %.2f s | %.2fx | %s | %d MiB | %s |' "$1" "$base" "$dgs" "$(echo "$dgs / $base" | bc -l)" "$4" "$(peak_mib "$3")" "$5")")
+  echo "${rows[-1]}"
+}
+
+# ---------------------------------------------------------------- logical backup
+logical_backup_rows() {
+  local l0 defaults noverify text pipe
+  defaults="$(config disk bench FileSystem 3 true)"
+  noverify="$(config disk-noverify bench FileSystem 3 false)"
+  text="$(config text text FileSystem 3 true)"
+  l0="$(load)"
+  for _ in $(seq "$runs"); do
+    time_once pgdump "$bin/pg_dump" -Fc -Z0 --no-sync -d bench -f /dev/null
+    time_once backup dotnet "$cli" backup run --config "$defaults"
+    time_once backup-noverify dotnet "$cli" backup run --config "$noverify"
+    rm -f "$work/pipe.zst"
+    time_once pipe bash -c "'$bin/pg_dump' -Fc -Z0 -d bench | zstd -3 -T0 -q | tee '$work/pipe.zst' | sha256sum >/dev/null && sync '$work/pipe.zst'"
+  done
+  row "logical backup, defaults (zstd 3, verify on), local disk, pgbench scale $scale" pgdump backup "<= 1.15x" "$l0 / $(load)"
+  row "same, VerifyAfterBackup=false" pgdump backup-noverify "<= 1.05x" "$l0 / $(load)"
+  row "shell pipe pg_dump -Fc -Z0 \\| zstd -3 -T0 \\| tee file \\| sha256sum; sync file" pgdump pipe "(what is possible)" "$l0 / $(load)"
+  l0="$(load)"
+  for _ in $(seq "$runs"); do
+    time_once pgdump-text "$bin/pg_dump" -Fc -Z0 --no-sync -d text -f /dev/null
+    time_once backup-text dotnet "$cli" backup run --config "$text"
+  done
+  row "logical backup, ${text_mb} MiB random-text table (zstd 3, verify on, disk)" pgdump-text backup-text "<= 1.6x" "$l0 / $(load)"
+}
+
+# ---------------------------------------------------------------- export
+export_rows() {
+  local l0
+  l0="$(load)"
+  for _ in $(seq "$runs"); do
+    rm -f "$work/psql.csv" "$work/dg.csv"
+    time_once psql-copy "$bin/psql" -X -q -d bench -c "\\copy (select * from public.pgbench_accounts) to '$work/psql.csv' csv header"
+    time_once export dotnet "$cli" export table public.pgbench_accounts --out "$work/dg.csv" --all-columns --config "$work/disk.json"
+    cmp -s "$work/psql.csv" "$work/dg.csv" || { echo "bench: the exported CSV differs from psql's" >&2; exit 1; }
+  done
+  row "dataguard export table CSV of $(( scale * 100000 )) rows ($(( $(stat -c %s "$work/dg.csv") / 1000000 )) MB) to a file, byte-identical" psql-copy export "<= 1.10x" "$l0 / $(load)"
+  rm -f "$work/psql.csv" "$work/dg.csv"
+}
+
+# ---------------------------------------------------------------- restore
+restore_rows() {
+  local l0 i=0
+  "$bin/pg_dump" -Fc -Z0 -d bench -f "$work/plain.dump"
+  l0="$(load)"
+  for _ in $(seq "$runs"); do
+    i=$(( i + 1 ))
+    "$bin/createdb" "base$i"
+    time_once pgrestore "$bin/pg_restore" --no-owner --exit-on-error --single-transaction -d "base$i" "$work/plain.dump"
+    time_once restore dotnet "$cli" restore latest --config "$work/disk.json" --to-database "dg$i" --create
+    "$bin/dropdb" "base$i"; "$bin/dropdb" "dg$i"
+  done
+  row "restore from local disk, checksum first" pgrestore restore "<= 1.15x" "$l0 / $(load)"
+  rm -f "$work/plain.dump"
+}
+
+# ---------------------------------------------------------------- base backup
+base_backup_rows() {
+  local l0 physical
+  physical="$(config physical bench FileSystem 1 true)"
+  l0="$(load)"
+  for _ in $(seq "$runs"); do
+    time_once basebackup bash -c "'$bin/pg_basebackup' -D - -Ft -X fetch --checkpoint=fast > /dev/null"
+    time_once backup-physical dotnet "$cli" backup run --kind physical --config "$physical"
+  done
+  row "base backup (disk, zstd 1, verify on) of the $("$bin/psql" -At -d postgres -c "SELECT pg_size_pretty(sum(pg_database_size(datname))) FROM pg_database") cluster" basebackup backup-physical "<= 1.5x" "$l0 / $(load)"
+}
+
+# ---------------------------------------------------------------- peak memory
+memory_rows() { # on the random-text database: its archive is large (multipart upload), the worst case for memory
+  local l0 s3
+  s3="$(config s3 text S3 3 true)"
+  l0="$(load)"
+  for _ in $(seq "$runs"); do
+    time_once pgdump-s3 "$bin/pg_dump" -Fc -Z0 --no-sync -d text -f /dev/null
+    time_once backup-s3 dotnet "$cli" backup run --config "$s3"
+  done
+  row "peak memory: logical backup of the ${text_mb} MiB random-text table to s3rver, zstd 3, verify on" pgdump-s3 backup-s3 "<= 150 MiB (peak RSS)" "$l0 / $(load)"
+  # The same with smaller part buffers: 8 MiB parts, 2 in flight (3 x 8 MiB instead of 5 x 16 MiB).
+  python3 - "$s3" "$work/s3-small.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); c["DataGuard"]["Storage"]["S3"].update(PartSize=8388608, MaxConcurrentParts=2, Prefix="s3-small")
+json.dump(c, open(sys.argv[2], "w"))
+PY
+  chmod 600 "$work/s3-small.json"
+  l0="$(load)"
+  for _ in $(seq "$runs"); do
+    time_once pgdump-s3-small "$bin/pg_dump" -Fc -Z0 --no-sync -d text -f /dev/null
+    time_once backup-s3-small dotnet "$cli" backup run --config "$work/s3-small.json"
+  done
+  row "same, Storage:S3:PartSize 8 MiB, MaxConcurrentParts 2" pgdump-s3-small backup-s3-small "<= 150 MiB (peak RSS)" "$l0 / $(load)"
+}
+
+# ---------------------------------------------------------------- WAL
+# What archive_command and restore_command run today. Update these two functions when the archiver and the
+# prefetching restore_command land (issue 20, item 2); the rows stay the same.
+make_segments() {
+  mkdir -p "$work/segments"
+  for i in $(seq 1 "$segments"); do
+    name="$(printf '0000000100000000%08X' "$i")"
+    { head -c 8388608 /dev/urandom; head -c 8388608 /dev/zero; } >"$work/segments/$name"
+  done
+}
+wal_archive_run() { # archive every segment of $work/segments into $1 the way archive_command + archiver do
+  local spool="$work/spool"
+  mkdir -p "$spool"
+  for f in "$work"/segments/*; do n="$(basename "$f")"; cp "$f" "$spool/.$n" && sync "$spool/.$n" && mv "$spool/.$n" "$spool/$n"; done
+  DataGuard__Storage__Provider=FileSystem DataGuard__Storage__FileSystem__Root="$1" dotnet "$cli" wal archiver --spool "$spool" --once --parallel 4 >/dev/null
+}
+wal_fetch_run() { # fetch every segment from archive $1 into $2, one restore_command call per segment, in replay order
+  mkdir -p "$2"
+  for f in "$work"/segments/*; do
+    n="$(basename "$f")"
+    DataGuard__Storage__Provider=FileSystem DataGuard__Storage__FileSystem__Root="$1" dotnet "$cli" wal fetch "$n" "$2/$n" >/dev/null
+  done
+}
+wal_rows() {
+  local l0 i=0
+  make_segments
+  l0="$(load)"
+  for _ in $(seq "$runs"); do
+    i=$(( i + 1 ))
+    mkdir -p "$work/cp-$i"
+    time_once wal-cp bash -c "for f in '$work'/segments/*; do cp \"\$f\" '$work/cp-$i/' && sync '$work/cp-$i/'\"\$(basename \"\$f\")\"; done"
+    export -f wal_archive_run; export work cli
+    time_once wal-archive bash -c "wal_archive_run '$work/wal-archive-$i'"
+    time_once wal-fetch-cp bash -c "mkdir -p '$work/fetched-cp-$i' && for f in '$work'/cp-$i/*; do cp \"\$f\" '$work/fetched-cp-$i/'; done"
+    export -f wal_fetch_run
+    time_once wal-fetch bash -c "wal_fetch_run '$work/wal-archive-$i' '$work/fetched-$i'"
+    for f in "$work"/segments/*; do cmp -s "$f" "$work/fetched-$i/$(basename "$f")" || { echo "bench: fetched WAL differs" >&2; exit 1; }; done
+    rm -rf "$work/cp-$i" "$work/fetched-cp-$i" "$work/fetched-$i" "$work/wal-archive-$i"
+  done
+  local cp arch fcp fetch
+  cp="$(secs wal-cp)"; arch="$(secs wal-archive)"; fcp="$(secs wal-fetch-cp)"; fetch="$(secs wal-fetch)"
+  rows+=("$(printf '| WAL archiving (spool + archiver), %d segments | cp + sync: %.1f segments/s | %.1f segments/s | %.2fx | >= 25 segments/s | %d MiB | %s |' "$segments" "$(echo "$segments / $cp" | bc -l)" "$(echo "$segments / $arch" | bc -l)" "$(echo "$arch / $cp" | bc -l)" "$(peak_mib wal-archive)" "$l0 / $(load)")")
+  echo "${rows[-1]}"
+  rows+=("$(printf '| WAL fetch during replay (one process per segment), %d segments | cp: %.1f segments/s | %.1f segments/s | %.2fx | >= 40 segments/s | %d MiB | %s |' "$segments" "$(echo "$segments / $fcp" | bc -l)" "$(echo "$segments / $fetch" | bc -l)" "$(echo "$fetch / $fcp" | bc -l)" "$(peak_mib wal-fetch)" "$l0 / $(load)")")
+  echo "${rows[-1]}"
+}
+
+echo "== Measuring (each row: baseline and DataGuard interleaved, $runs runs)"
+wants() { [[ ",$groups," == *",$1,"* ]]; }
+wants logical && logical_backup_rows
+wants export && export_rows
+wants restore && restore_rows
+wants base && base_backup_rows
+wants memory && memory_rows
+wants wal && wal_rows
+
+echo
+echo "== Issue 20 table, $(date -u '+%Y-%m-%d %H:%M UTC'), median of $runs, load average (1/5/15 min) before / after each row"
+echo
+echo "| operation | baseline | DataGuard | ratio | target | DataGuard peak RSS | load before / after |"
+echo "| --- | ---: | ---: | ---: | --- | ---: | --- |"
+printf '%s\n' "${rows[@]}"
