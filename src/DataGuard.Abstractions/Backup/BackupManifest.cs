@@ -63,6 +63,14 @@ public sealed record BackupManifest
     /// <summary>Gets the rows per qualified table, counted in the backup's own snapshot.</summary>
     public IReadOnlyDictionary<string, long> TableRowCounts { get; init; } = new Dictionary<string, long>();
 
+    /// <summary>
+    /// Gets the objects of a parallel backup (<c>DataGuard:Backup:Parallelism</c> above 1: a pg_dump directory whose
+    /// every file is stored as an object of its own), or <see langword="null"/> for a single-archive backup. When set,
+    /// <see cref="DataKey"/> and <see cref="Sha256"/> name the <c>toc.dat</c> object, and <see cref="RawSize"/> and
+    /// <see cref="StoredSize"/> are the sums over all objects.
+    /// </summary>
+    public IReadOnlyList<BackupObject>? Objects { get; init; }
+
     /// <summary>Gets the WAL positions of a physical backup; absent for a logical one.</summary>
     public WalPositions? Wal { get; init; }
 

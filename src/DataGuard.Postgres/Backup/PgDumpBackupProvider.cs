@@ -12,7 +12,7 @@ namespace DataGuard.Postgres.Backup;
 /// Works on every PostgreSQL, managed ones included. The archive, once decompressed and decrypted, is a plain
 /// pg_dump custom-format file that pg_restore accepts.
 /// </summary>
-internal sealed class PgDumpBackupProvider : PgBackupProvider, IBackupProvider
+internal sealed partial class PgDumpBackupProvider : PgBackupProvider, IBackupProvider
 {
     /// <summary>The most of an archive's head a preset restore keeps in memory to read its table of contents twice.</summary>
     private const long TableOfContentsLimit = 256L * 1024 * 1024;

@@ -37,6 +37,9 @@ internal sealed class PgProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>Gets the process id (a parallel dump's workers are its children).</summary>
+    public int Id => _process.Id;
+
     /// <summary>Waits up to <paramref name="timeout"/> for the process to exit.</summary>
     /// <param name="timeout">How long at most.</param>
     /// <returns>Whether it has exited.</returns>

@@ -21,6 +21,26 @@ public sealed class BackupOptions
     /// <summary>Gets or sets a value indicating whether every backup is verified right after it is written. Default: on.</summary>
     public bool VerifyAfterBackup { get; set; } = true;
 
+    /// <summary>
+    /// Gets or sets how many tables a logical backup dumps, and a restore of it loads, at once. 1 (the default): one
+    /// pg_dump custom-format archive, streamed. Above 1: <c>pg_dump -Fd -j N</c>, each table's data file stored as an
+    /// object of its own as soon as it is written, and restored with <c>pg_restore -j N</c> (docs/backups.md).
+    /// </summary>
+    public int Parallelism { get; set; } = 1;
+
+    /// <summary>
+    /// Gets or sets where a parallel backup stages the files pg_dump writes until they are stored (a private folder per
+    /// backup is made in it, and deleted after), and where a restore of one makes its folder of named pipes. Default: the
+    /// system's temporary folder.
+    /// </summary>
+    public string? StagingDirectory { get; set; }
+
+    /// <summary>
+    /// Gets or sets how many megabytes of finished files a parallel backup may hold in staging before it pauses pg_dump
+    /// until the storage has caught up (files being written are not counted: see docs/backups.md). Default: 1024.
+    /// </summary>
+    public int StagingLimitMegabytes { get; set; } = 1024;
+
     /// <summary>Gets or sets how a failed scheduled backup is retried.</summary>
     public RetryOptions Retry { get; set; } = new();
 

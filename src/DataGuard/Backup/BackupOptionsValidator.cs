@@ -29,6 +29,7 @@ internal sealed class BackupOptionsValidator : IValidateOptions<BackupOptions>
         }
 
         ValidateCompressionAndEncryption(backup, failures);
+        ParallelDump.ParallelBackupOptionsCheck.Validate(backup, path, failures);
         if (backup.Retry.Attempts < 1)
         {
             failures.Add($"{path}:Retry:Attempts must be at least 1 (is {backup.Retry.Attempts}).");

@@ -11,7 +11,7 @@ namespace DataGuard.Backup;
 /// second read matches the manifest too, and compares row counts with the manifest. A failed restore says what state
 /// the target is in, and drops a database it created (unless asked to keep it).
 /// </summary>
-internal sealed class BackupRestorer(IBackupProvider provider, BackupVerifier verifier, EncryptionKeyRing keys, DataGuardMetrics metrics, TimeProvider time)
+internal sealed partial class BackupRestorer(IBackupProvider provider, BackupVerifier verifier, EncryptionKeyRing keys, DataGuardMetrics metrics, TimeProvider time)
 {
     public async Task<RestoreResult> RestoreAsync(BackupManifest manifest, RestoreRequest request, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
     {
@@ -55,12 +55,19 @@ internal sealed class BackupRestorer(IBackupProvider provider, BackupVerifier ve
         var preparation = await provider.PrepareRestoreAsync(request, cancellationToken).ConfigureAwait(false);
         try
         {
-            var raw = await verifier.OpenCheckedAsync(manifest, cancellationToken).ConfigureAwait(false);
-            await using (raw.ConfigureAwait(false))
+            if (manifest.Objects is not null)
             {
-                progress?.Report(new BackupProgress("restore", 0, manifest.RawSize));
-                await provider.RestoreAsync(raw, request, cancellationToken).ConfigureAwait(false);
-                progress?.Report(new BackupProgress("restore", manifest.RawSize, manifest.RawSize));
+                await RestoreObjectsAsync(manifest, request, preparation, progress, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                var raw = await verifier.OpenCheckedAsync(manifest, cancellationToken).ConfigureAwait(false);
+                await using (raw.ConfigureAwait(false))
+                {
+                    progress?.Report(new BackupProgress("restore", 0, manifest.RawSize));
+                    await provider.RestoreAsync(raw, request, cancellationToken).ConfigureAwait(false);
+                    progress?.Report(new BackupProgress("restore", manifest.RawSize, manifest.RawSize));
+                }
             }
         }
         catch (Exception ex)
@@ -97,6 +104,12 @@ internal sealed class BackupRestorer(IBackupProvider provider, BackupVerifier ve
     /// <summary>Reads the archive's start through the decoders: a wrong key or a damaged header fails here, before the target is prepared (or created).</summary>
     private async Task CheckOpensAsync(BackupManifest manifest, CancellationToken cancellationToken)
     {
+        if (manifest.Objects is not null)
+        {
+            await CheckObjectsOpenAsync(manifest, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         var stored = await verifier.OpenStoredAsync(manifest, cancellationToken).ConfigureAwait(false);
         await using (stored.ConfigureAwait(false))
         {

@@ -71,6 +71,11 @@ internal sealed class BackupRunner(
 
     private async Task<BackupManifest> RunCoreAsync(string id, DateTimeOffset startedAt, DateTimeOffset? scheduledFor, IProgress<BackupProgress>? progress, System.Diagnostics.Activity? activity, CancellationToken cancellationToken)
     {
+        if (options.Parallelism > 1 && provider is ParallelDump.IDirectoryBackupProvider directory)
+        {
+            return await new ParallelDump.ParallelBackupRunner(directory, provider, storage, options, keys, verifier, time, logger).RunAsync(id, startedAt, scheduledFor, progress, activity, cancellationToken).ConfigureAwait(false);
+        }
+
         var codec = new ArchiveCodec(options.Compression, keys);
         var dataKey = StorageLayout.BackupData(id, provider.ArchiveExtension, codec.Suffix);
         var source = await provider.StartBackupAsync(cancellationToken).ConfigureAwait(false);

@@ -168,7 +168,7 @@ public sealed class BackupService
         }
 
         var provider = Provider(manifest.Kind);
-        return await new BackupRestorer(provider, Verifier(provider), _keys, _metrics, _time).RestoreAsync(manifest, request, progress, cancellationToken).ConfigureAwait(false);
+        return await new BackupRestorer(provider, Verifier(provider), _keys, _metrics, _time) { Parallelism = _options.Parallelism, StagingDirectory = _options.StagingDirectory }.RestoreAsync(manifest, request, progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -11,7 +11,7 @@ namespace DataGuard.Backup;
 /// Verifies a stored backup: reads the object back, checks its size and SHA-256 against the manifest, decrypts and
 /// decompresses it fully, and has the provider's own tool read its table of contents.
 /// </summary>
-internal sealed class BackupVerifier(IBackupProvider provider, IBackupStorage storage, EncryptionKeyRing keys, DataGuardMetrics metrics, TimeProvider time, ILogger logger)
+internal sealed partial class BackupVerifier(IBackupProvider provider, IBackupStorage storage, EncryptionKeyRing keys, DataGuardMetrics metrics, TimeProvider time, ILogger logger)
 {
     public async Task<BackupVerification> VerifyStoredAsync(BackupManifest manifest, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
     {
@@ -56,6 +56,12 @@ internal sealed class BackupVerifier(IBackupProvider provider, IBackupStorage st
     /// <summary>Reads the stored object to its end and checks size and checksum only: the cheap check before a restore.</summary>
     public async Task CheckChecksumAsync(BackupManifest manifest, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
     {
+        if (manifest.Objects is not null)
+        {
+            await CheckObjectsAsync(manifest, progress, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         var stored = await OpenStoredAsync(manifest, cancellationToken).ConfigureAwait(false);
         await using (stored.ConfigureAwait(false))
         {
@@ -86,6 +92,11 @@ internal sealed class BackupVerifier(IBackupProvider provider, IBackupStorage st
     /// </summary>
     internal async Task<Stream> OpenCheckedAsync(BackupManifest manifest, CancellationToken cancellationToken)
     {
+        if (manifest.Objects is not null)
+        {
+            throw NotASingleArchive(manifest);
+        }
+
         var stored = await OpenStoredAsync(manifest, cancellationToken).ConfigureAwait(false);
         var hashing = new HashingReadStream(stored);
         var decoded = ArchiveCodec.OpenReader(hashing, manifest, keys);
@@ -144,6 +155,11 @@ internal sealed class BackupVerifier(IBackupProvider provider, IBackupStorage st
 
     private async Task<int> ReadThroughAsync(BackupManifest manifest, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
     {
+        if (manifest.Objects is not null)
+        {
+            return await ReadThroughObjectsAsync(manifest, progress, cancellationToken).ConfigureAwait(false);
+        }
+
         var stored = await OpenStoredAsync(manifest, cancellationToken).ConfigureAwait(false);
         using var hashing = new HashingReadStream(stored);
         var raw = ArchiveCodec.OpenReader(hashing, manifest, keys);

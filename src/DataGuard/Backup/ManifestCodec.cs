@@ -104,6 +104,11 @@ internal static class ManifestCodec
             return (null, $"its data key '{manifest.DataKey}' lies outside its folder");
         }
 
+        if (ParallelDump.BackupObjects.Problem(manifest, folderId) is { } objectsProblem)
+        {
+            return (null, objectsProblem);
+        }
+
         if (manifest.Encryption is null && keys.RefusesUnencrypted)
         {
             return (null, "it describes an unencrypted archive, and encryption is configured: refusing unencrypted object (set DataGuard:Backup:Encryption:AllowUnencryptedRead while migrating from unencrypted backups)");

@@ -75,6 +75,13 @@ internal static class StorageLayout
     /// <summary>A backup's data: <c>backups/&lt;id&gt;/data.&lt;extension&gt;&lt;suffix&gt;</c>, such as <c>data.pgdump.zst.enc</c>.</summary>
     public static string BackupData(string backupId, string extension, string suffix) => $"{BackupFolder(backupId)}data.{extension}{suffix}";
 
+    /// <summary>The key of one file of a parallel backup's dump directory: <c>backups/&lt;id&gt;/dir/&lt;file&gt;&lt;suffix&gt;</c>.</summary>
+    /// <param name="backupId">The backup id.</param>
+    /// <param name="fileName">The file's name in the dump directory, such as <c>toc.dat</c>.</param>
+    /// <param name="suffix">The codec's suffix, such as <c>.zst.enc</c>.</param>
+    /// <returns>The key.</returns>
+    public static string BackupDirectoryObject(string backupId, string fileName, string suffix) => $"{BackupFolder(backupId)}dir/{fileName}{suffix}";
+
     /// <summary>The id of the backup folder a key lies in, or <see langword="null"/>.</summary>
     public static string? BackupIdOf(string key)
     {

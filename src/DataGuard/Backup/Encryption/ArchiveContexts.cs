@@ -11,6 +11,12 @@ internal static class ArchiveContexts
     /// <returns>The context.</returns>
     public static string Backup(string backupId) => $"backup:{backupId}";
 
+    /// <summary>The context of one object of a parallel backup: <c>backup:&lt;id&gt;/&lt;file name&gt;</c> (ids hold no <c>/</c>).</summary>
+    /// <param name="backupId">The backup id.</param>
+    /// <param name="fileName">The file's name in the dump directory, such as <c>toc.dat</c>.</param>
+    /// <returns>The context.</returns>
+    public static string BackupObject(string backupId, string fileName) => $"backup:{backupId}/{fileName}";
+
     /// <summary>The context of an archived WAL file: <c>wal:&lt;file name&gt;</c> (the name carries the timeline).</summary>
     /// <param name="walFileName">The WAL file's name, such as <c>000000010000000000000003</c>.</param>
     /// <returns>The context.</returns>

@@ -1,0 +1,324 @@
+using System.Security.Cryptography;
+using DataGuard.Backup;
+using DataGuard.IntegrationTests.Infrastructure;
+using DataGuard.Postgres.Drills;
+using DataGuard.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace DataGuard.IntegrationTests.Backup;
+
+/// <summary>Backup:Parallelism above 1: pg_dump -Fd -j N, one object per file, restored through named pipes with pg_restore -j N.</summary>
+public sealed class ParallelBackupTests
+{
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    [InlineData(false, true)]
+    public async Task A_parallel_backup_stores_one_object_per_file_and_restores_identical_data(bool s3, bool encrypted)
+    {
+        await using var harness = await BackupHarness.CreateAsync(s3, o =>
+        {
+            o.Backup.Parallelism = 2;
+            if (encrypted)
+            {
+                o.Backup.Encryption.KeyId = "k1";
+                o.Backup.Encryption.Key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+            }
+        });
+        await SampleData.SeedAsync(harness.Database.ConnectionString);
+        var source = await SampleData.FingerprintAsync(harness.Database.ConnectionString);
+
+        var manifest = await harness.Backups.RunAsync();
+
+        Assert.Equal(BackupStatus.Verified, manifest.Status);
+        Assert.Equal(500, manifest.TableRowCounts["public.users"]);
+        var objects = Assert.IsAssignableFrom<IReadOnlyList<BackupObject>>(manifest.Objects);
+        var toc = Assert.Single(objects, o => o.Name == "toc.dat");
+        Assert.Equal(toc.Key, manifest.DataKey);
+        Assert.True(objects.Count(o => o.Name.EndsWith(".dat", StringComparison.Ordinal) && o.Name != "toc.dat") >= SampleData.Tables.Length, string.Join(", ", objects.Select(o => o.Name)));
+        Assert.Equal(objects.Sum(o => o.StoredSize), manifest.StoredSize);
+        foreach (var item in objects)
+        {
+            Assert.EndsWith(encrypted ? ".zst.enc" : ".zst", item.Key);
+            Assert.StartsWith($"backups/{manifest.Id}/dir/", item.Key, StringComparison.Ordinal);
+            var stored = await UnreadableManifestTests.ReadAsync(harness.Storage, item.Key);
+            Assert.Equal(item.StoredSize, stored.Length);
+            Assert.Equal(item.Sha256, Convert.ToHexStringLower(SHA256.HashData(stored)));
+        }
+
+        var catalog = await harness.Backups.GetCatalogAsync();
+        Assert.Equal(manifest.Id, Assert.Single(catalog.Backups).Id);
+        Assert.Empty(catalog.Orphans);
+        Assert.Equal(BackupStatus.Verified, (await harness.Backups.VerifyAsync(manifest.Id)).Status);
+
+        // Into a database the restore creates: pg_restore -j 2.
+        var target = harness.NewDatabaseName();
+        var result = await harness.Backups.RestoreAsync(BackupService.Latest, new RestoreRequest { TargetDatabase = target, Create = true });
+        Assert.True(result.RowCountsMatch, string.Join(", ", result.Tables.Where(t => !t.Matches)));
+        Assert.Equal(manifest.TableRowCounts.Count, result.Tables.Count);
+        Assert.Equal(source, await SampleData.FingerprintAsync(harness.ConnectionString(target)));
+
+        // Into an existing empty database: one transaction.
+        var existing = harness.NewDatabaseName();
+        await CreateDatabaseAsync(existing);
+        result = await harness.Backups.RestoreAsync(manifest.Id, new RestoreRequest { TargetDatabase = existing });
+        Assert.True(result.RowCountsMatch, string.Join(", ", result.Tables.Where(t => !t.Matches)));
+        Assert.Equal(source, await SampleData.FingerprintAsync(harness.ConnectionString(existing)));
+    }
+
+    [Theory]
+    [InlineData(false, "tamper")]
+    [InlineData(true, "tamper")]
+    [InlineData(false, "delete")]
+    [InlineData(true, "delete")]
+    public async Task A_tampered_or_missing_object_fails_the_restore_before_any_data_is_applied_naming_it(bool s3, string fault)
+    {
+        await using var harness = await BackupHarness.CreateAsync(s3, o => o.Backup.Parallelism = 2);
+        await SampleData.SeedAsync(harness.Database.ConnectionString, users: 100);
+        var manifest = await harness.Backups.RunAsync();
+        var victim = manifest.Objects!.Where(o => o.Name != "toc.dat").MaxBy(o => o.StoredSize)!;
+        if (fault == "tamper")
+        {
+            var bytes = await UnreadableManifestTests.ReadAsync(harness.Storage, victim.Key);
+            bytes[bytes.Length / 2] ^= 0x01;
+            await UnreadableManifestTests.WriteAsync(harness.Storage, victim.Key, bytes);
+        }
+        else
+        {
+            await harness.Storage.DeleteAsync(victim.Key);
+        }
+
+        var target = harness.NewDatabaseName();
+        var failure = await Assert.ThrowsAsync<ArchiveIntegrityException>(() => harness.Backups.RestoreAsync(manifest.Id, new RestoreRequest { TargetDatabase = target, Create = true }));
+        Assert.Contains(victim.Key, failure.Message, StringComparison.Ordinal);
+        Assert.Contains(fault == "tamper" ? "SHA-256" : "missing", failure.Message, StringComparison.Ordinal);
+        Assert.False(await DatabaseExistsAsync(target), "the target must not even be created");
+
+        // Into an existing empty database: nothing is applied either.
+        var existing = harness.NewDatabaseName();
+        await CreateDatabaseAsync(existing);
+        await Assert.ThrowsAsync<ArchiveIntegrityException>(() => harness.Backups.RestoreAsync(manifest.Id, new RestoreRequest { TargetDatabase = existing }));
+        Assert.Equal(0, await SampleData.ScalarAsync(harness.ConnectionString(existing), "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"));
+
+        // And verification records the failure.
+        var verified = await harness.Backups.VerifyAsync(manifest.Id);
+        Assert.Equal(BackupStatus.VerificationFailed, verified.Status);
+        Assert.Contains(victim.Key, verified.Verification!.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_object_changed_after_the_checksum_check_stops_the_restore_before_it_completes()
+    {
+        await using var harness = await BackupHarness.CreateAsync(configure: o => o.Backup.Parallelism = 2);
+        await SampleData.SeedAsync(harness.Database.ConnectionString, users: 100);
+        var manifest = await harness.Backups.RunAsync();
+        var victim = manifest.Objects!.Where(o => o.Name != "toc.dat").MaxBy(o => o.StoredSize)!;
+        var bytes = await UnreadableManifestTests.ReadAsync(harness.Storage, victim.Key);
+        bytes[^1] ^= 0x01;
+        await UnreadableManifestTests.WriteAsync(harness.Storage, victim.Key, bytes);
+
+        // The checksum pass is skipped, as if the object changed between it and the restore's own read.
+        var target = harness.NewDatabaseName();
+        var failure = await Assert.ThrowsAsync<ArchiveIntegrityException>(() => harness.Backups.RestoreAsync(manifest.Id, new RestoreRequest { TargetDatabase = target, Create = true, SkipChecksumVerification = true }));
+        Assert.Contains(victim.Key, failure.Message, StringComparison.Ordinal);
+        Assert.False(await DatabaseExistsAsync(target), "a database the failed restore created is dropped");
+    }
+
+    [Fact]
+    public async Task A_backup_whose_pg_dump_is_killed_leaves_no_listed_backup_and_its_objects_are_pruned_as_orphans()
+    {
+        var staging = NewStagingRoot();
+        await using var harness = await BackupHarness.CreateAsync(configure: o =>
+        {
+            o.Backup.Parallelism = 2;
+            o.Backup.StagingDirectory = staging;
+        });
+        await SeedOneLargeTableAsync(harness.Database.ConnectionString);
+
+        var running = harness.Backups.RunAsync();
+        await WaitForFirstObjectAsync(harness, running);
+        var leader = FindPgDump(staging);
+        Assert.True(leader is not null, "pg_dump ended before the test could kill it: make the large table larger");
+        System.Diagnostics.Process.GetProcessById(leader.Value).Kill();
+
+        var failure = await Assert.ThrowsAsync<BackupFailedException>(() => running);
+        Assert.Contains("pg_dump", failure.Message, StringComparison.Ordinal);
+        await AssertNothingListedAsync(harness, staging);
+
+        // The objects it stored are orphans, removed by prune once past the grace period.
+        var catalog = await harness.Backups.GetCatalogAsync();
+        var orphan = Assert.Single(catalog.Orphans);
+        await using var later = UnreadableManifestTests.Later(harness, TimeSpan.FromDays(1));
+        var pruned = await later.GetRequiredService<BackupService>().PruneAsync(dryRun: false);
+        Assert.Equal(orphan.Id, Assert.Single(pruned.Orphans).Id);
+        Assert.Empty(await ListAsync(harness.Storage, $"backups/{orphan.Id}/"));
+    }
+
+    [Fact]
+    public async Task A_cancelled_parallel_backup_leaves_no_listed_backup_and_no_staged_file()
+    {
+        var staging = NewStagingRoot();
+        await using var harness = await BackupHarness.CreateAsync(s3: true, configure: o =>
+        {
+            o.Backup.Parallelism = 2;
+            o.Backup.StagingDirectory = staging;
+        });
+        await SeedOneLargeTableAsync(harness.Database.ConnectionString);
+
+        using var cancel = new CancellationTokenSource();
+        var running = harness.Backups.RunAsync(cancellationToken: cancel.Token);
+        await WaitForFirstObjectAsync(harness, running);
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+        await AssertNothingListedAsync(harness, staging);
+        await Eventually.WaitUntilAsync(() => Task.FromResult(FindPgDump(staging) is null));
+    }
+
+    [Fact]
+    public async Task Prune_deletes_every_object_of_an_expired_parallel_backup_and_keeps_the_newest_whole()
+    {
+        await using var harness = await BackupHarness.CreateAsync(s3: true, configure: o => o.Backup.Parallelism = 2);
+        await SampleData.SeedAsync(harness.Database.ConnectionString, users: 50);
+        var old = await harness.Backups.RunAsync();
+        var newest = await harness.Backups.RunAsync();
+        Assert.True((await ListAsync(harness.Storage, $"backups/{old.Id}/")).Count > 2);
+
+        await using var later = UnreadableManifestTests.Later(harness, TimeSpan.FromDays(400));
+        var pruned = await later.GetRequiredService<BackupService>().PruneAsync(dryRun: false);
+
+        Assert.Equal(old.Id, Assert.Single(pruned.Deleted).Id);
+        Assert.Empty(await ListAsync(harness.Storage, $"backups/{old.Id}/"));
+        var kept = await ListAsync(harness.Storage, $"backups/{newest.Id}/");
+        Assert.All(newest.Objects!, o => Assert.Contains(o.Key, kept));
+        Assert.Equal(BackupStatus.Verified, (await harness.Backups.VerifyAsync(newest.Id)).Status);
+    }
+
+    [Fact]
+    public async Task A_drill_of_a_parallel_backup_passes()
+    {
+        await using var harness = await BackupHarness.CreateAsync(configure: o => o.Backup.Parallelism = 2);
+        await SampleData.SeedAsync(harness.Database.ConnectionString, users: 200);
+        var backup = await harness.Backups.RunAsync();
+        Assert.NotNull(backup.Objects);
+
+        var report = await harness.Services.GetRequiredService<DrillService>().RunAsync();
+
+        Assert.True(report.Passed, report.Error ?? string.Join("; ", report.Checks.Select(c => $"{c.Name}: {c.Detail}")));
+        Assert.Equal(backup.Id, report.BackupId);
+        Assert.Contains(report.Checks, c => c.Name == "row counts" && c.Passed);
+    }
+
+    private static string NewStagingRoot()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"dg-staging-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(path);
+        return path;
+    }
+
+    /// <summary>
+    /// One table whose COPY output is about 300 MB (small on disk: its values compress) and two small ones: pg_dump -j 2
+    /// gives the large one to one worker first, the other dumps the small ones, which are stored while the large one is
+    /// still being written.
+    /// </summary>
+    private static async Task SeedOneLargeTableAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            CREATE TABLE large AS SELECT g AS id, repeat(md5(g::text), 32768) AS payload FROM generate_series(1, 300) g;
+            CREATE TABLE small_a AS SELECT g AS id, md5(g::text) AS payload FROM generate_series(1, 5000) g;
+            CREATE TABLE small_b AS SELECT g AS id, md5(g::text) AS payload FROM generate_series(1, 5000) g;
+            """, connection);
+        command.CommandTimeout = 300;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task WaitForFirstObjectAsync(BackupHarness harness, Task running)
+    {
+        await Eventually.WaitUntilAsync(async () => running.IsCompleted || (await ListAsync(harness.Storage, "backups/")).Count > 0, TimeSpan.FromSeconds(120));
+        Assert.False(running.IsCompleted, "the backup ended before the test could interrupt it: make the data set larger");
+    }
+
+    private static async Task AssertNothingListedAsync(BackupHarness harness, string staging)
+    {
+        var catalog = await harness.Backups.GetCatalogAsync();
+        Assert.Empty(catalog.Backups);
+        Assert.DoesNotContain(await ListAsync(harness.Storage, "backups/"), k => k.EndsWith("/manifest.json", StringComparison.Ordinal));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(staging));
+    }
+
+    /// <summary>The pid of the pg_dump leader writing under <paramref name="staging"/>, or <see langword="null"/>.</summary>
+    private static int? FindPgDump(string staging)
+    {
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var arguments = File.ReadAllText(Path.Combine(directory, "cmdline")).Split('\0');
+                var parent = int.Parse(File.ReadAllText(Path.Combine(directory, "stat")).Split(' ')[3], System.Globalization.CultureInfo.InvariantCulture);
+                if (arguments[0].EndsWith("pg_dump", StringComparison.Ordinal)
+                    && arguments.Any(a => a.StartsWith($"--file={staging}", StringComparison.Ordinal))
+                    && !IsPgDump(parent))
+                {
+                    return pid;
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Gone.
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsPgDump(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Split('\0')[0].EndsWith("pg_dump", StringComparison.Ordinal);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task<List<string>> ListAsync(IBackupStorage storage, string prefix)
+    {
+        var keys = new List<string>();
+        await foreach (var item in storage.ListAsync(prefix))
+        {
+            keys.Add(item.Key);
+        }
+
+        return keys;
+    }
+
+    private static async Task CreateDatabaseAsync(string name)
+    {
+        var server = await TestPostgres.GetServerAsync();
+        await using var connection = new NpgsqlConnection(server.AdminConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<bool> DatabaseExistsAsync(string name)
+    {
+        var server = await TestPostgres.GetServerAsync();
+        await using var connection = new NpgsqlConnection(server.AdminConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_database WHERE datname = @name", connection);
+        command.Parameters.AddWithValue("name", name);
+        return (long)(await command.ExecuteScalarAsync())! > 0;
+    }
+}
