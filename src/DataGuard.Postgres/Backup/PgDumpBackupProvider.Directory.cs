@@ -35,7 +35,7 @@ internal sealed partial class PgDumpBackupProvider : IDirectoryBackupProvider
             var filter = profile?.Filter(Options.Value.Dump) ?? Options.Value.Dump;
             string[] arguments = ["--format=directory", $"--jobs={jobs}", "--compress=0", "--no-password", $"--snapshot={snapshot}", $"--file={directory}", .. SnapshotTables.Arguments(filter)];
             process = PgProcess.Start(pgDump, arguments, configured, stdin: false, stdout: false, cancellationToken);
-            var counts = SnapshotTables.CountAsync(connection, transaction, filter, cancellationToken);
+            var counts = CountAllAsync(connection, transaction, filter, cancellationToken);
             var info = new BackupSourceInfo(
                 connection.Database,
                 $"{configured.Host}:{configured.Port}",
@@ -152,5 +152,14 @@ internal sealed partial class PgDumpBackupProvider : IDirectoryBackupProvider
         }
 
         return entry.Contains(" BLOBS ", StringComparison.Ordinal) ? "blobs.toc" : null;
+    }
+
+    /// <summary>Counts every dumped table's rows with <c>count(*)</c> in the dump's snapshot (a directory dump's data is not streamed past the counter).</summary>
+    private static async Task<Dictionary<string, long>> CountAllAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, PgDumpOptions filter, CancellationToken cancellationToken)
+    {
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        var tables = await SnapshotTables.ListAsync(connection, transaction, filter, cancellationToken).ConfigureAwait(false);
+        await SnapshotTables.CountAsync(connection, transaction, tables, counts, cancellationToken).ConfigureAwait(false);
+        return counts;
     }
 }
