@@ -31,11 +31,11 @@ public sealed class WalSpoolTests
         await cluster.ExecuteAsync("CREATE TABLE spooled (n int)");
         await cluster.ExecuteAsync("INSERT INTO spooled VALUES (1)");
         var segment = await cluster.ScalarAsync("SELECT pg_walfile_name(pg_switch_wal())");
-        await Eventually.WaitUntilAsync(async () => await cluster.ScalarAsync("SELECT coalesce(last_failed_wal, '')") == segment, TimeSpan.FromSeconds(60));
+        await Eventually.WaitUntilAsync(async () => await cluster.ScalarAsync("SELECT coalesce(last_failed_wal, '') FROM pg_stat_archiver") == segment, TimeSpan.FromSeconds(60));
 
         // Failed, so PostgreSQL keeps the segment and retries: it is neither counted as archived nor anywhere in the spool.
         Assert.True(long.Parse(await cluster.ScalarAsync("SELECT failed_count FROM pg_stat_archiver"), System.Globalization.CultureInfo.InvariantCulture) > failedBefore);
-        Assert.True(string.CompareOrdinal(await cluster.ScalarAsync("SELECT coalesce(last_archived_wal, '')"), segment) < 0);
+        Assert.True(string.CompareOrdinal(await cluster.ScalarAsync("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver"), segment) < 0);
         Assert.Empty(Directory.EnumerateFileSystemEntries(spool));
 
         // Once the spool can be written, the retry spools it, and the archiver pushes it and empties the spool.
