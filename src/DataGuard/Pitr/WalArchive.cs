@@ -296,7 +296,12 @@ internal sealed class WalArchive
 
     private async Task<Stream> OpenDecodedAsync(string name, StorageObjectInfo archived, CancellationToken cancellationToken)
     {
-        var stored = await _storage.OpenReadAsync(archived.Key, cancellationToken: cancellationToken).ConfigureAwait(false);
+        Stream stored = await _storage.OpenReadAsync(archived.Key, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (archived.Size > 0)
+        {
+            stored = new LengthCheckedStream(stored, archived.Size, $"WAL file {name} ({archived.Key})");
+        }
+
         var compressed = archived.Key.EndsWith(".zst", StringComparison.Ordinal) || archived.Key.EndsWith(".zst.enc", StringComparison.Ordinal);
         return ArchiveCodec.OpenReader(stored, compressed, IsEncrypted(archived.Key), _keys, ArchiveContexts.Wal(name));
     }
