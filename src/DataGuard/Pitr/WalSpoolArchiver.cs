@@ -30,7 +30,8 @@ internal sealed class WalSpoolArchiver
     /// <summary>
     /// The <c>archive_command</c> that hands a segment to the spool: copy to a <c>.</c>-prefixed name, fsync it, rename it
     /// into place, fsync the folder; it exits 0 only once the segment is durable in the spool, non-zero when the spool
-    /// cannot be written. A segment already spooled (a retry after a crash) only gets the folder synced again. A copy,
+    /// cannot be written. A segment already spooled succeeds only when its content is the same (a retry after a crash:
+    /// the folder is synced again); a different segment under that name fails, so PostgreSQL keeps it. A copy,
     /// never a hard link: PostgreSQL recycles archived segments by renaming and overwriting them in place.
     /// </summary>
     /// <param name="spool">The spool folder (an absolute path without spaces or quotes).</param>
@@ -44,7 +45,10 @@ internal sealed class WalSpoolArchiver
             throw new ArgumentException($"The spool folder '{spool}' must not contain spaces, quotes or shell characters: it goes into archive_command as is.", nameof(spool));
         }
 
-        return $"test -f {s}/%f || {{ cp %p {s}/.%f && sync {s}/.%f && mv -f {s}/.%f {s}/%f; }} && sync {s}";
+        // $$ (the shell's pid) keeps two attempts from sharing a temporary copy; a failed copy is removed.
+        var temp = $"{s}/.%f.$$";
+        return $"if test -f {s}/%f; then cmp -s %p {s}/%f && sync {s}; " +
+            $"else {{ cp %p {temp} && sync {temp} && mv -f {temp} {s}/%f && sync {s}; }} || {{ rm -f {temp}; false; }}; fi";
     }
 
     /// <summary>Pushes everything in the spool once.</summary>

@@ -100,6 +100,27 @@ public sealed class WalSpoolCommandTests : IDisposable
         Assert.NotEqual(0, (await ShellAsync(command)).Code);
     }
 
+    [Fact]
+    public async Task The_archive_command_fails_for_a_segment_whose_content_differs_from_the_one_already_spooled()
+    {
+        var spool = Path.Combine(_data, "spool");
+        Directory.CreateDirectory(spool);
+        var wal = Path.Combine(_data, "pg_wal", Segment);
+        await File.WriteAllTextAsync(wal, "first version");
+        var command = WalSpoolArchiver.ArchiveCommand(spool).Replace("%p", $"pg_wal/{Segment}", StringComparison.Ordinal).Replace("%f", Segment, StringComparison.Ordinal);
+        Assert.Equal(0, (await ShellAsync(command)).Code);
+
+        // Same name, other content: PostgreSQL would recycle the segment on a 0, losing this version.
+        await File.WriteAllTextAsync(wal, "second version");
+        Assert.NotEqual(0, (await ShellAsync(command)).Code);
+        Assert.Equal("first version", await File.ReadAllTextAsync(Path.Combine(spool, Segment)));
+
+        // Same content again (a retry after a crash): succeeds, and leaves no temporary copy behind.
+        await File.WriteAllTextAsync(wal, "first version");
+        Assert.Equal(0, (await ShellAsync(command)).Code);
+        Assert.Equal([Segment], Directory.EnumerateFiles(spool).Select(Path.GetFileName));
+    }
+
     [Theory]
     [InlineData("/var/lib/data guard")]
     [InlineData("/var/lib/x;rm -rf y")]
