@@ -116,6 +116,9 @@ internal static class PitrCommand
 
         var process = Environment.ProcessPath!;
         var self = Path.GetFileNameWithoutExtension(process) == "dotnet" ? $"\"{process}\" \"{typeof(PitrCommand).Assembly.Location}\"" : $"\"{process}\"";
-        return $"{self} wal fetch %f %p --config \"{config}\"";
+        var fetch = $"{self} wal fetch %f %p --config \"{config}\"";
+
+        // Segments the prefetcher has ready are renamed into place by the shell; anything else is fetched (and the prefetcher started).
+        return DataGuard.Pitr.WalPrefetchSpool.BootId() is null ? fetch : DataGuard.Pitr.WalPrefetchSpool.FastRestoreCommand(fetch);
     }
 }

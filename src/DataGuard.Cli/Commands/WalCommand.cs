@@ -19,6 +19,7 @@ internal static class WalCommand
         command.Subcommands.Add(Push(output));
         command.Subcommands.Add(Archiver(output, error));
         command.Subcommands.Add(Fetch(error));
+        command.Subcommands.Add(Prefetch(output));
         command.Subcommands.Add(Status(output));
         return command;
     }
@@ -85,10 +86,25 @@ internal static class WalCommand
         var spool = new Option<string>("--spool") { Description = "The spool folder archive_command copies WAL into.", Required = true };
         var parallel = new Option<int>("--parallel") { Description = "Files pushed at the same time.", DefaultValueFactory = _ => 4 };
         var once = new Option<bool>("--once") { Description = "Push what is spooled now, then exit (1 if a file failed)." };
-        var command = new Command("archiver", "Asynchronous WAL archiving: push the files archive_command spooled, in parallel, and delete each once it is durable in storage; runs until stopped.") { spool, parallel, once };
+        var print = new Option<bool>("--print-archive-command") { Description = "Print the archive_command that hands segments to this spool (copy, fsync, rename, fsync the folder), then exit." };
+        var command = new Command("archiver", "Asynchronous WAL archiving: push the files archive_command spooled, in parallel, and delete each once it is durable in storage; runs until stopped.") { spool, parallel, once, print };
         command.SetAction(async (parse, ct) =>
         {
             var folder = parse.GetValue(spool)!;
+            if (parse.GetValue(print))
+            {
+                try
+                {
+                    await output.WriteLineAsync(WalSpoolArchiver.ArchiveCommand(folder));
+                }
+                catch (ArgumentException ex)
+                {
+                    throw new CliUsageException(ex.Message);
+                }
+
+                return ExitCodes.Success;
+            }
+
             if (!Directory.Exists(folder))
             {
                 throw new CliUsageException($"The spool folder '{folder}' does not exist.");
@@ -111,7 +127,7 @@ internal static class WalCommand
 
             try
             {
-                await archiver.RunAsync(folder, parse.GetValue(parallel), TimeSpan.FromSeconds(1), ct);
+                await archiver.RunAsync(folder, parse.GetValue(parallel), TimeSpan.FromMilliseconds(100), ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -139,8 +155,14 @@ internal static class WalCommand
             var file = parse.GetValue(name)!;
             try
             {
+                var target = parse.GetValue(destination)!;
                 await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
-                await services.GetRequiredService<WalArchive>().FetchAsync(file, parse.GetValue(destination)!, ct);
+                if (await TakePrefetchedAsync(services, file, target, parse.GetValue(GlobalOptions.Config), error))
+                {
+                    return ExitCodes.Success;
+                }
+
+                await services.GetRequiredService<WalArchive>().FetchAsync(file, target, ct);
                 return ExitCodes.Success;
             }
             catch (WalSegmentNotFoundException ex)
@@ -153,6 +175,60 @@ internal static class WalCommand
                 await error.WriteLineAsync($"dataguard: wal fetch {OneLine(file)} FAILED (exit {ExitCodes.WalFetchFailed}: recovery must not end here): {OneLine(DescribeFetchFailure(ex, ct))}");
                 return ExitCodes.WalFetchFailed;
             }
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// The prefetcher's part of <c>wal fetch</c>, in a recovering data directory with <c>Pitr:WalPrefetch</c> on: take the
+    /// segment from the spool when it is there (a rename), otherwise tell the prefetcher where recovery is; either way
+    /// start the prefetcher when none runs. A problem here never fails the fetch: the archive is asked instead.
+    /// </summary>
+    private static async Task<bool> TakePrefetchedAsync(IServiceProvider services, string name, string destination, string? configFile, TextWriter error)
+    {
+        if (services.GetRequiredService<Microsoft.Extensions.Options.IOptions<PitrOptions>>().Value.WalPrefetch <= 0
+            || !WalFileName.IsSegment(name)
+            || WalPrefetchSpool.ForDestination(destination) is not { } spool)
+        {
+            return false;
+        }
+
+        try
+        {
+            var taken = spool.TryTake(name, destination);
+            if (!taken)
+            {
+                spool.WriteRequest(name);
+            }
+
+            WalPrefetchLauncher.EnsureRunning(spool, name, configFile);
+            return taken;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            await error.WriteLineAsync($"dataguard: warning: wal fetch {OneLine(name)}: WAL prefetching is unavailable ({OneLine(ex.Message)}); fetching from the archive.");
+            return false;
+        }
+    }
+
+    private static Command Prefetch(TextWriter output)
+    {
+        var dataDirectory = new Option<string>("--data-dir") { Description = "The data directory in recovery.", Required = true };
+        var from = new Option<string>("--from") { Description = "The segment recovery asked for; the prefetcher fetches the ones after it.", Required = true };
+        var command = new Command(
+            "prefetch",
+            "The background WAL prefetcher 'wal fetch' starts during recovery: keeps the next Pitr:WalPrefetch segments downloaded, verified and decompressed in pg_wal/.dataguard-prefetch; removes it and exits when recovery ends, the server stops or recovery is idle.")
+        {
+            dataDirectory,
+            from,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var spool = WalPrefetchSpool.ForDataDirectory(parse.GetValue(dataDirectory)!);
+            await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
+            var reason = await services.GetRequiredService<WalPrefetcher>().RunAsync(spool, parse.GetValue(from)!, ct);
+            await output.WriteLineAsync(reason is null ? "dataguard: wal prefetch: a prefetcher already runs for this data directory." : $"dataguard: wal prefetch stopped: {reason}.");
+            return ExitCodes.Success;
         });
         return command;
     }

@@ -20,4 +20,17 @@ public sealed class PitrOptions
 
     /// <summary>Gets or sets the server's WAL segment size in bytes (<c>SHOW wal_segment_size</c>). Default: 16 MiB.</summary>
     public long WalSegmentSize { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// Gets or sets how many WAL segments past the one recovery asked for <c>dataguard wal fetch</c> has a background
+    /// prefetcher download, verify and decompress into <c>pg_wal/.dataguard-prefetch</c>, so that the next
+    /// <c>restore_command</c> calls are a local rename; 0 turns prefetching off. Default: 16 (256 MiB of disk).
+    /// </summary>
+    public int WalPrefetch { get; set; } = 16;
+
+    /// <summary>Gets or sets how many WAL segments the prefetcher downloads at the same time. Default: 4.</summary>
+    public int WalPrefetchConcurrency { get; set; } = 4;
+
+    /// <summary>Gets or sets how long the prefetcher waits for recovery to ask for WAL before it removes its spool and exits. Default: 60 seconds.</summary>
+    public TimeSpan WalPrefetchIdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
 }

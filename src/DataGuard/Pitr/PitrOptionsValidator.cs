@@ -32,6 +32,21 @@ internal sealed class PitrOptionsValidator : IValidateOptions<PitrOptions>
             failures.Add($"{path}:WalSegmentSize must be a power of two between 1 MiB and 1 GiB (is {size}).");
         }
 
+        if (pitr.WalPrefetch is < 0 or > 1024)
+        {
+            failures.Add($"{path}:WalPrefetch must be between 0 (off) and 1024 segments (is {pitr.WalPrefetch}).");
+        }
+
+        if (pitr.WalPrefetchConcurrency is < 1 or > 64)
+        {
+            failures.Add($"{path}:WalPrefetchConcurrency must be between 1 and 64 (is {pitr.WalPrefetchConcurrency}).");
+        }
+
+        if (pitr.WalPrefetchIdleTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"{path}:WalPrefetchIdleTimeout must be positive.");
+        }
+
         if (pitr.Enabled && !string.IsNullOrWhiteSpace(pitr.BaseBackupSchedule))
         {
             try

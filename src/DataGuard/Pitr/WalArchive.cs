@@ -48,7 +48,15 @@ internal sealed class WalArchive
     /// <param name="cancellationToken">Cancels the push; nothing is left.</param>
     /// <returns>What was done.</returns>
     /// <exception cref="WalArchiveConflictException">A different file is archived under that name.</exception>
-    public async Task<WalPushResult> PushAsync(string path, CancellationToken cancellationToken = default)
+    public Task<WalPushResult> PushAsync(string path, CancellationToken cancellationToken = default) =>
+        PushAsync(path, compressionThreads: null, cancellationToken);
+
+    /// <summary>Archives one WAL file, compressing with <paramref name="compressionThreads"/> threads (the resident archiver pushes several files at once, one thread each).</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="compressionThreads">zstd threads for this file, or <see langword="null"/> for <c>Backup:Compression:Threads</c>.</param>
+    /// <param name="cancellationToken">Cancels the push; nothing is left.</param>
+    /// <returns>What was done.</returns>
+    internal async Task<WalPushResult> PushAsync(string path, int? compressionThreads, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var started = _time.GetTimestamp();
@@ -56,7 +64,7 @@ internal sealed class WalArchive
         activity?.SetTag("dataguard.wal.file", Path.GetFileName(path));
         try
         {
-            var result = await PushCoreAsync(path, cancellationToken).ConfigureAwait(false);
+            var result = await PushCoreAsync(path, compressionThreads, cancellationToken).ConfigureAwait(false);
             var outcome = result.Outcome == WalPushOutcome.Archived ? "archived" : "already_archived";
             activity?.SetTag("dataguard.wal.outcome", outcome);
             activity?.SetTag("dataguard.wal.raw_size", result.RawSize);
@@ -73,7 +81,7 @@ internal sealed class WalArchive
         }
     }
 
-    private async Task<WalPushResult> PushCoreAsync(string path, CancellationToken cancellationToken)
+    private async Task<WalPushResult> PushCoreAsync(string path, int? compressionThreads, CancellationToken cancellationToken)
     {
         var name = WalFileName.Validate(Path.GetFileName(path));
         if (await FindAsync(name, cancellationToken).ConfigureAwait(false) is { } existing)
@@ -81,7 +89,10 @@ internal sealed class WalArchive
             return await CompareWithArchivedAsync(path, name, existing, cancellationToken).ConfigureAwait(false);
         }
 
-        var codec = new ArchiveCodec(_options.Compression, _keys);
+        var compression = compressionThreads is { } threads
+            ? new CompressionOptions { Algorithm = _options.Compression.Algorithm, Level = _options.Compression.Level, Threads = threads, UseNativeLibrary = _options.Compression.UseNativeLibrary }
+            : _options.Compression;
+        var codec = new ArchiveCodec(compression, _keys);
         var key = KeyOf(name, codec.Suffix);
         try
         {
@@ -111,14 +122,27 @@ internal sealed class WalArchive
     /// although encryption is configured (<see cref="ArchiveProblem.Unencrypted"/>: "refusing unencrypted object").
     /// </exception>
     /// <exception cref="StorageException">The storage failed, or the archive holds no WAL file at all (not mounted, wrong bucket or prefix).</exception>
-    public async Task FetchAsync(string name, string destination, CancellationToken cancellationToken = default)
+    public Task FetchAsync(string name, string destination, CancellationToken cancellationToken = default) =>
+        FetchAsync(name, destination, durable: true, cancellationToken);
+
+    /// <summary>
+    /// Restores one WAL file, verified and written atomically; <paramref name="durable"/> false skips the fsync before
+    /// the rename, for the prefetcher's spool, whose files a power loss could damage and which is therefore keyed by the
+    /// kernel's boot id (<see cref="WalPrefetchSpool"/>): nothing written before a crash is ever handed out after it.
+    /// </summary>
+    /// <param name="name">The file's name.</param>
+    /// <param name="destination">Where it goes.</param>
+    /// <param name="durable">Whether to fsync the file before renaming it into place.</param>
+    /// <param name="cancellationToken">Cancels the fetch; no partial file is left under <paramref name="destination"/>.</param>
+    /// <returns>A task.</returns>
+    internal async Task FetchAsync(string name, string destination, bool durable, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
         using var activity = DataGuardActivitySource.Start("dataguard.wal.fetch");
         activity?.SetTag("dataguard.wal.file", name);
         try
         {
-            await FetchCoreAsync(name, destination, cancellationToken).ConfigureAwait(false);
+            await FetchCoreAsync(name, destination, durable, cancellationToken).ConfigureAwait(false);
             activity?.SetTag("dataguard.wal.outcome", "fetched");
             _metrics.WalFetched("fetched", _time.GetElapsedTime(started).TotalSeconds);
         }
@@ -138,7 +162,7 @@ internal sealed class WalArchive
         }
     }
 
-    private async Task FetchCoreAsync(string name, string destination, CancellationToken cancellationToken)
+    private async Task FetchCoreAsync(string name, string destination, bool durable, CancellationToken cancellationToken)
     {
         WalFileName.Validate(name);
         ArgumentException.ThrowIfNullOrWhiteSpace(destination);
@@ -155,7 +179,7 @@ internal sealed class WalArchive
                 await using (file.ConfigureAwait(false))
                 {
                     await decoded.CopyToAsync(file, 1 << 20, cancellationToken).ConfigureAwait(false);
-                    file.Flush(flushToDisk: true);
+                    file.Flush(flushToDisk: durable);
                 }
             }
 
@@ -272,7 +296,12 @@ internal sealed class WalArchive
 
     private async Task<Stream> OpenDecodedAsync(string name, StorageObjectInfo archived, CancellationToken cancellationToken)
     {
-        var stored = await _storage.OpenReadAsync(archived.Key, cancellationToken: cancellationToken).ConfigureAwait(false);
+        Stream stored = await _storage.OpenReadAsync(archived.Key, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (archived.Size > 0)
+        {
+            stored = new LengthCheckedStream(stored, archived.Size, $"WAL file {name} ({archived.Key})");
+        }
+
         var compressed = archived.Key.EndsWith(".zst", StringComparison.Ordinal) || archived.Key.EndsWith(".zst.enc", StringComparison.Ordinal);
         return ArchiveCodec.OpenReader(stored, compressed, IsEncrypted(archived.Key), _keys, ArchiveContexts.Wal(name));
     }

@@ -27,6 +27,30 @@ internal sealed class WalSpoolArchiver
         _time = time;
     }
 
+    /// <summary>
+    /// The <c>archive_command</c> that hands a segment to the spool: copy to a <c>.</c>-prefixed name, fsync it, rename it
+    /// into place, fsync the folder; it exits 0 only once the segment is durable in the spool, non-zero when the spool
+    /// cannot be written. A segment already spooled succeeds only when its content is the same (a retry after a crash:
+    /// the folder is synced again); a different segment under that name fails, so PostgreSQL keeps it. A copy,
+    /// never a hard link: PostgreSQL recycles archived segments by renaming and overwriting them in place.
+    /// </summary>
+    /// <param name="spool">The spool folder (an absolute path without spaces or quotes).</param>
+    /// <returns>The command, with PostgreSQL's <c>%p</c> and <c>%f</c>.</returns>
+    public static string ArchiveCommand(string spool)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(spool);
+        var s = Path.GetFullPath(spool).TrimEnd('/');
+        if (s.Any(c => char.IsWhiteSpace(c) || c is '\'' or '"' or '\\' or '$' or '`' or '%' or ';' or '&' or '|'))
+        {
+            throw new ArgumentException($"The spool folder '{spool}' must not contain spaces, quotes or shell characters: it goes into archive_command as is.", nameof(spool));
+        }
+
+        // $$ (the shell's pid) keeps two attempts from sharing a temporary copy; a failed copy is removed.
+        var temp = $"{s}/.%f.$$";
+        return $"if test -f {s}/%f; then cmp -s %p {s}/%f && sync {s}; " +
+            $"else {{ cp %p {temp} && sync {temp} && mv -f {temp} {s}/%f && sync {s}; }} || {{ rm -f {temp}; false; }}; fi";
+    }
+
     /// <summary>Pushes everything in the spool once.</summary>
     /// <param name="spool">The spool folder.</param>
     /// <param name="parallelism">Files pushed at the same time.</param>
@@ -78,8 +102,7 @@ internal sealed class WalSpoolArchiver
         {
             try
             {
-                await _archive.PushAsync(file, ct).ConfigureAwait(false);
-                File.Delete(file);
+                await PushOneAsync(file, parallelism, ct).ConfigureAwait(false);
                 archived();
             }
             catch (Exception ex) when (ex is DataGuardException or IOException or UnauthorizedAccessException)
@@ -90,21 +113,90 @@ internal sealed class WalSpoolArchiver
         }).ConfigureAwait(false);
     }
 
-    /// <summary>Pushes the spool until cancelled, looking again every <paramref name="interval"/> when it is empty.</summary>
+    /// <summary>
+    /// Pushes the spool until cancelled: a file is started as soon as one of the <paramref name="parallelism"/> slots is
+    /// free (no pass waits for its slowest file), oldest first; the spool is looked at again every
+    /// <paramref name="interval"/> when nothing new is there. A file that fails stays and is tried again a second later.
+    /// </summary>
     /// <param name="spool">The spool folder.</param>
     /// <param name="parallelism">Files pushed at the same time.</param>
-    /// <param name="interval">The wait between passes that found nothing.</param>
-    /// <param name="cancellationToken">Stops the loop.</param>
+    /// <param name="interval">The wait between looks at a spool with nothing new.</param>
+    /// <param name="cancellationToken">Stops the loop; a file being pushed stays in the spool unless its push completed.</param>
     /// <returns>A task that ends when cancelled.</returns>
     public async Task RunAsync(string spool, int parallelism, TimeSpan interval, CancellationToken cancellationToken)
     {
-        while (!cancellationToken.IsCancellationRequested)
+        ArgumentException.ThrowIfNullOrWhiteSpace(spool);
+        ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
+        var running = new Dictionary<string, Task<bool>>(StringComparer.Ordinal);
+        var retryAt = new Dictionary<string, long>(StringComparer.Ordinal);
+        try
         {
-            var (archived, failed) = await RunOnceAsync(spool, parallelism, cancellationToken).ConfigureAwait(false);
-            if (archived == 0 || failed > 0)
+            while (!cancellationToken.IsCancellationRequested)
             {
-                await Task.Delay(interval, _time, cancellationToken).ConfigureAwait(false);
+                var now = _time.GetTimestamp();
+                foreach (var (done, pushed) in running.Where(r => r.Value.IsCompleted).ToList())
+                {
+                    running.Remove(done);
+                    if (!pushed.Result)
+                    {
+                        retryAt[done] = now + _time.TimestampFrequency;   // failed: stays in the spool, tried again a second later
+                    }
+                }
+
+                var started = 0;
+                foreach (var file in Directory.EnumerateFiles(spool).Where(f => !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal))
+                {
+                    if (running.Count >= parallelism)
+                    {
+                        break;
+                    }
+
+                    if (running.ContainsKey(file) || (retryAt.TryGetValue(file, out var at) && now < at))
+                    {
+                        continue;
+                    }
+
+                    retryAt.Remove(file);
+                    running[file] = TryPushAsync(file, parallelism, cancellationToken);
+                    started++;
+                }
+
+                var delay = started == 0 || running.Count >= parallelism ? Task.Delay(interval, _time, cancellationToken) : Task.CompletedTask;
+                await Task.WhenAny(running.Values.Append(delay)).ConfigureAwait(false);
             }
         }
+        finally
+        {
+            await Task.WhenAll(running.Values).ConfigureAwait(false);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    private async Task<bool> TryPushAsync(string file, int parallelism, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        try
+        {
+            await PushOneAsync(file, parallelism, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is DataGuardException or IOException or UnauthorizedAccessException)
+        {
+            PitrLog.SpoolPushFailed(_logger, Path.GetFileName(file), ex.Message);
+            return false;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return false;   // stopped: the file stays in the spool for the next start
+        }
+    }
+
+    /// <summary>Pushes one spooled file and deletes it only once the push says it is durable in storage (or was already archived with the same content).</summary>
+    private async Task PushOneAsync(string file, int parallelism, CancellationToken cancellationToken)
+    {
+        // Files go in parallel, so each is compressed on one thread: no zstd worker pool per 16 MiB segment.
+        await _archive.PushAsync(file, parallelism > 1 ? 1 : null, cancellationToken).ConfigureAwait(false);
+        File.Delete(file);
     }
 }

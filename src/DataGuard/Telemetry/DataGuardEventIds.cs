@@ -53,6 +53,9 @@ internal static class DataGuardEventIds
     public const int PitrWalAlreadyArchived = 1301;
     public const int PitrWalFetched = 1302;
     public const int PitrSpoolPushFailed = 1303;
+    public const int PitrPrefetchStarted = 1304;
+    public const int PitrPrefetchFailed = 1305;
+    public const int PitrPrefetchStopped = 1306;
 
     #endregion
 

@@ -31,4 +31,27 @@ internal static partial class PitrLog
     /// <param name="reason">Why.</param>
     [LoggerMessage(DataGuardEventIds.PitrSpoolPushFailed, LogLevel.Error, "Spooled WAL file {Name} was not archived and stays in the spool: {Reason}")]
     public static partial void SpoolPushFailed(ILogger logger, string name, string reason);
+
+    /// <summary>The WAL prefetcher started.</summary>
+    /// <param name="logger">The logger.</param>
+    /// <param name="from">The segment recovery asked for.</param>
+    /// <param name="ahead">How many segments it keeps ahead.</param>
+    /// <param name="concurrency">Downloads at the same time.</param>
+    [LoggerMessage(DataGuardEventIds.PitrPrefetchStarted, LogLevel.Information, "WAL prefetcher started after {From}: {Ahead} segments ahead, {Concurrency} at a time")]
+    public static partial void PrefetchStarted(ILogger logger, string from, int ahead, int concurrency);
+
+    /// <summary>A segment could not be prefetched; recovery's own fetch of it decides (and reports) what happens.</summary>
+    /// <param name="logger">The logger.</param>
+    /// <param name="name">The segment.</param>
+    /// <param name="reason">Why.</param>
+    [LoggerMessage(DataGuardEventIds.PitrPrefetchFailed, LogLevel.Warning, "WAL segment {Name} was not prefetched (restore_command will fetch it itself): {Reason}")]
+    public static partial void PrefetchFailed(ILogger logger, string name, string reason);
+
+    /// <summary>The WAL prefetcher stopped and removed its spool.</summary>
+    /// <param name="logger">The logger.</param>
+    /// <param name="reason">Why it stopped.</param>
+    /// <param name="prefetched">Segments it prefetched.</param>
+    /// <param name="consumed">Of those, the ones recovery took.</param>
+    [LoggerMessage(DataGuardEventIds.PitrPrefetchStopped, LogLevel.Information, "WAL prefetcher stopped ({Reason}): {Prefetched} segments prefetched, {Consumed} taken by recovery; spool removed")]
+    public static partial void PrefetchStopped(ILogger logger, string reason, int prefetched, int consumed);
 }
