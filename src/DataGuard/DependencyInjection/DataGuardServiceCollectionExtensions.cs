@@ -83,7 +83,6 @@ public static class DataGuardServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Export.IExporter, Export.JsonExporter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Export.IExporter, Export.CsvZipExporter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Export.IExporter, Export.PdfExporter>());
-        builder.AddDoctorCheck<PdfFontsDoctorCheck>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Export.IExporter, Export.NdjsonExporter>());
         services.AddHealthChecks().AddCheck<Health.BackupHealthCheck>(Health.BackupHealthCheck.Name, tags: ["dataguard", "backup"]);
     }

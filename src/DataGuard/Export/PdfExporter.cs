@@ -16,6 +16,9 @@ namespace DataGuard.Export;
 internal sealed class PdfExporter : IExporter, IReportingExporter
 {
     private const double TableSize = 8;
+
+    /// <summary>The longest PDF that gets a structure tree: PDFsharp 6.2's UAManager searches its parent tree on each string drawn.</summary>
+    private const int MaxTaggedPages = 200;
     private readonly IOptions<PdfExportOptions> _options;
 
     /// <summary>Initializes a new instance of the <see cref="PdfExporter"/> class.</summary>
@@ -67,7 +70,8 @@ internal sealed class PdfExporter : IExporter, IReportingExporter
             pages = dry.Pages;
         }
 
-        using (var layout = new PdfLayout(pdf, text, header, pages, options.Language))
+        var tagged = pages <= MaxTaggedPages;
+        using (var layout = new PdfLayout(pdf, text, header, pages, options.Language, tagged))
         {
             report.Render(layout);
         }
@@ -85,7 +89,13 @@ internal sealed class PdfExporter : IExporter, IReportingExporter
             }
         }
 
-        return Warnings(missing);
+        var warnings = Warnings(missing).ToList();
+        if (!tagged)
+        {
+            warnings.Add(string.Create(CultureInfo.InvariantCulture, $"PDF: {pages:N0} pages, more than {MaxTaggedPages:N0}: not tagged for screen readers (PDFsharp's tagging slows down with every page); the JSON and CSV files hold the same data."));
+        }
+
+        return warnings;
     }
 
     /// <summary>The warnings of values no font could show: by script, with where they are.</summary>

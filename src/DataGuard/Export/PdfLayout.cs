@@ -42,13 +42,20 @@ internal sealed class PdfLayout : IDisposable
     /// <param name="header">The page header (subject and date).</param>
     /// <param name="totalPages">The page count from the dry run (unused in the dry run).</param>
     /// <param name="language">The document's language.</param>
-    public PdfLayout(PdfDocument? document, PdfTextRuns text, string header, int totalPages, string language)
+    /// <param name="tagged">Whether to build the structure tree (PDFsharp's UAManager costs time per page drawn so far: long documents are not tagged).</param>
+    public PdfLayout(PdfDocument? document, PdfTextRuns text, string header, int totalPages, string language, bool tagged = true)
     {
         _document = document;
         _text = text;
         _header = header;
         _totalPages = totalPages;
         if (document is not null)
+        {
+            document.Language = language;
+            document.ViewerPreferences.DisplayDocTitle = true;
+        }
+
+        if (document is not null && tagged)
         {
             var ua = UAManager.ForDocument(document);
             ua.SetDocumentLanguage(language);

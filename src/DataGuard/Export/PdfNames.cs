@@ -118,6 +118,11 @@ internal static class PdfNames
     private static string Plural(string word)
     {
         var lower = word.ToLowerInvariant();
+        if (lower.EndsWith("ss", StringComparison.Ordinal))
+        {
+            return word + "es";
+        }
+
         if (Uncountable.Contains(lower) || lower.EndsWith('s') || !lower.All(char.IsAsciiLetter))
         {
             return word;

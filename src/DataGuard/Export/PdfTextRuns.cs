@@ -186,19 +186,16 @@ internal sealed class PdfTextRuns
         var i = 0;
         foreach (var rune in text.EnumerateRunes())
         {
-            var covered = font >= 0 && _fonts.Font(font).Covers(rune.Value);
-            if (!covered)
+            // The first font that has the character (so "Cake 🍰 #4" goes back to the text font after the emoji).
+            var next = _fonts.FontFor(rune);
+            next = next < 0 ? _primary : next;
+            if (font >= 0 && next != font)
             {
-                var next = _fonts.FontFor(rune);
-                next = next < 0 ? _primary : next;
-                if (font >= 0 && next != font)
-                {
-                    yield return (text[start..i], FontOf(font, size, bold));
-                    start = i;
-                }
-
-                font = next;
+                yield return (text[start..i], FontOf(font, size, bold));
+                start = i;
             }
+
+            font = next;
 
             i += rune.Utf16SequenceLength;
         }
