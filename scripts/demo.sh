@@ -45,6 +45,17 @@ export DataGuard__Backup__Schedule=""                      # the demo drives eac
 export DataGuard__Migrations__Directory="$repo_root/samples/demo/migrations"
 export DataGuard__Export__Subject__Table=public.users
 export DataGuard__Export__Subject__Key=id
+# The PDF export: why each kind of data is kept, where it came from, how to exercise one's rights, dates in Paris time.
+export DataGuard__Export__Pdf__RightsContact="Write to privacy@demo.example (the demo shop's data protection officer), or use Settings > Privacy in the app. You may also complain to your data protection authority."
+export DataGuard__Export__Pdf__TimeZone=Europe/Paris
+export DataGuard__Export__Pdf__Culture=en-GB
+export DataGuard__Export__Pdf__Tables__users__DisplayName="Your account"
+export DataGuard__Export__Pdf__Tables__users__Purpose="To run your account and sign you in."
+export DataGuard__Export__Pdf__Tables__users__Source="You, when you signed up"
+export DataGuard__Export__Pdf__Tables__orders__Purpose="To deliver and bill your orders; accounting law requires us to keep them."
+export DataGuard__Export__Pdf__Tables__events__DisplayName="Activity"
+export DataGuard__Export__Pdf__Tables__events__Purpose="Security (sign-ins) and improving the shop (views, purchases)."
+export DataGuard__Export__Pdf__Tables__events__Source="Recorded by the shop while you used it"
 export DataGuard__Drills__Checks__0__Name="users are there"
 export DataGuard__Drills__Checks__0__Sql="SELECT count(*) FROM public.users"
 export DataGuard__Drills__Checks__0__Expected=1000
@@ -73,7 +84,7 @@ note "migrations" "applied" "3 migrations, ledger in demo_app: dataguard.migrati
 step "Seeding the demo application: 1,000 users, 10,000 orders, 60,000 events over three years"
 "$psql_bin" -q "$app_url" -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
 INSERT INTO users (email, name, password_hash)
-SELECT 'user' || g || '@example.com', CASE WHEN g = 1 THEN 'Zoë "Zo" Dupont, =SUM(1) 日本語' ELSE 'User ' || g END, md5('secret' || g) FROM generate_series(1, 1000) g;
+SELECT 'user' || g || '@example.com', CASE WHEN g = 1 THEN 'Zoë "Zo" Dupont, =SUM(1) 日本語 Ζωή Зоя 🎉' ELSE 'User ' || g END, md5('secret' || g) FROM generate_series(1, 1000) g;
 INSERT INTO orders (user_id, total, placed_at) SELECT 1 + (g % 1000), (g % 500) + 0.99, now() - (g % 900) * interval '1 day' FROM generate_series(1, 10000) g;
 INSERT INTO events (user_id, kind, detail, created_at)
 SELECT 1 + (g % 1000), CASE g % 3 WHEN 0 THEN 'login' WHEN 1 THEN 'view' ELSE 'purchase' END, jsonb_build_object('ip', '10.0.' || (g % 250) || '.' || (g % 200)), now() - (g % 1095) * interval '1 day'
@@ -97,6 +108,9 @@ for format in json csv pdf; do
   dataguard export subject 1 --format "$format" --out "$output/user-1.$extension"
 done
 note "export of user 1" "written" "$output/user-1.json, user-1.zip, user-1.pdf"
+if command -v pdftoppm >/dev/null 2>&1; then
+  pdftoppm -png -r 60 "$output/user-1.pdf" "$output/user-1-page"   # the pages as images (docs/images/export-pdf-page-*.png)
+fi
 
 step "Retention: a legal hold on user 7, a dry run, then the run"
 dataguard hold place --subject 7 --reason "demo: a pending dispute"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Throwaway PostgreSQL and S3 (s3rver) servers on free loopback ports, for tests, CI and the demo.
 #
-#   scripts/services.sh start [all|postgres|s3] [--install]   start (idempotent) and print the settings
+#   scripts/services.sh start [all|postgres|s3] [--install]   start (idempotent) and print the settings; all and
+#                                                              postgres also check the export tools (pdftotext, fonts),
+#                                                              installed with apt-get under --install
 #   scripts/services.sh env                                    print the settings of what is running
 #   scripts/services.sh status                                 say what is running
 #   scripts/services.sh stop                                   stop everything and delete its data
@@ -64,12 +66,15 @@ install_postgres() {
   apt-get install -y -qq postgresql postgresql-client >&2
 }
 
-# The export tests read PDFs with pdftotext and the PDF exporter needs DejaVu (and a CJK fallback font).
+# The export tests read PDFs with pdftotext and the PDF exporter needs fonts for every script the tests use:
+# DejaVu (Latin, Greek, Cyrillic), Droid Sans Fallback (CJK) and Symbola (emoji, monochrome: Noto Color Emoji is
+# CBDT bitmaps, which PDFsharp cannot embed).
 ensure_export_tools() {
   local install="$1" missing=()
   command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
   [[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || missing+=(fonts-dejavu-core)
   [[ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ]] || missing+=(fonts-droid-fallback)
+  [[ -f /usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf ]] || missing+=(fonts-symbola)
   (( ${#missing[@]} == 0 )) && return 0
   if [[ "$install" == "yes" ]] && command -v apt-get >/dev/null 2>&1; then
     log "installing ${missing[*]} with apt-get"
@@ -232,7 +237,7 @@ print_env() {
 }
 
 usage() {
-  sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit 2
 }
 
@@ -252,7 +257,7 @@ main() {
     start)
       case "$what" in
         all) start_postgres "$install"; start_s3; ensure_export_tools "$install" ;;
-        postgres) start_postgres "$install" ;;
+        postgres) start_postgres "$install"; ensure_export_tools "$install" ;;
         s3) start_s3 ;;
       esac
       print_env ;;

@@ -34,8 +34,14 @@ internal static class ExportCommand
             var exporter = exports.Format(parse.GetValue(format)!);
             await using var snapshot = await exports.OpenAsync(parse.GetValue(key)!, ct);
             var file = parse.GetValue(path)!;
-            await PrivateOutputFile.WriteAsync(file, stream => snapshot.WriteAsync(exporter, stream, ct));
+            IReadOnlyList<string> warnings = [];
+            await PrivateOutputFile.WriteAsync(file, async stream => warnings = await snapshot.WriteAsync(exporter, stream, ct));
             await output.WriteLineAsync($"Wrote {file} ({exporter.Format}, {new FileInfo(file).Length:N0} bytes): {snapshot.Summary.Sum(s => s.Rows):N0} rows from {snapshot.Summary.Count(s => s.Rows > 0)} tables.");
+            foreach (var warning in warnings)
+            {
+                await output.WriteLineAsync($"WARNING: {warning}");
+            }
+
             return ExitCodes.Success;
         });
         return subject;

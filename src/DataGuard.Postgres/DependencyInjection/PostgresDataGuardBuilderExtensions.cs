@@ -140,6 +140,7 @@ public static class PostgresDataGuardBuilderExtensions
         services.TryAddSingleton<TableExports>();
         services.TryAddSingleton(InternalActivator.Create<ExportJobs>);
         services.TryAddSingleton<ExportJobRunner>();
+        builder.AddDoctorCheck<DataGuard.Diagnostics.PdfFontsDoctorCheck>();   // which scripts PDF exports have no font for
         AddOnce<ExportWorker>(services, () =>
         {
             services.AddSingleton<ExportWorker>();

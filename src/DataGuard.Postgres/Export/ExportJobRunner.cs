@@ -293,16 +293,22 @@ internal sealed class ExportJobRunner
                 var exporter = _exports.Format(format);
                 var key = StorageLayout.ExportArtifact(claim.Id, claim.Attempt, exporter.FileExtension);
                 activity?.SetTag("dataguard.storage.key", key);
+                IReadOnlyList<string> warnings = [];
                 var (written, _) = await EncodedUpload.WriteStreamAsync(
                     _storage,
                     key,
                     Passthrough,
                     StorageWriteOptions.Default with { ContentType = exporter.ContentType },
-                    (stream, ct) => snapshot.WriteAsync(exporter, stream, ct),
+                    async (stream, ct) => warnings = await snapshot.WriteAsync(exporter, stream, ct).ConfigureAwait(false),
                     cancellationToken).ConfigureAwait(false);
+                foreach (var warning in warnings)
+                {
+                    ExportLog.ArtifactWarning(_logger, claim.Id, exporter.Format, warning);
+                }
+
                 activity?.SetTag("dataguard.export.artifact.size", written.Size);
                 _metrics.ExportArtifact(exporter.Format, written.Size);
-                artifacts.Add(new ExportJobs.StoredArtifact(exporter.Format, key, written.Size, written.Sha256, exporter.ContentType));
+                artifacts.Add(new ExportJobs.StoredArtifact(exporter.Format, key, written.Size, written.Sha256, exporter.ContentType) { Warnings = warnings.Count == 0 ? null : [.. warnings] });
             }
             catch (Exception ex)
             {

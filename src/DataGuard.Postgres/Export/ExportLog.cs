@@ -24,6 +24,9 @@ internal static partial class ExportLog
     [LoggerMessage(DataGuardEventIds.ExportLeftoverKept, LogLevel.Warning, "Export {JobId}: the files of failed attempt {Attempt} could not be deleted now ({Reason}); the next cleanup sweeps them")]
     public static partial void LeftoverKept(ILogger logger, Guid jobId, int attempt, string reason);
 
+    [LoggerMessage(DataGuardEventIds.ExportArtifactWarning, LogLevel.Warning, "Export {JobId}: the {Format} file could not show everything: {Warning}")]
+    public static partial void ArtifactWarning(ILogger logger, Guid jobId, string format, string warning);
+
     [LoggerMessage(DataGuardEventIds.ExportSwept, LogLevel.Information, "Export cleanup deleted {Objects} leftover objects (failed or abandoned attempts, vanished jobs)")]
     public static partial void Swept(ILogger logger, int objects);
 

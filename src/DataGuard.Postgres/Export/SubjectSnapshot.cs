@@ -41,8 +41,8 @@ internal sealed class SubjectSnapshot : IAsyncDisposable
     /// <param name="exporter">The format.</param>
     /// <param name="output">Where.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
-    /// <returns>A task that completes when the output is written.</returns>
-    public async Task WriteAsync(IExporter exporter, Stream output, CancellationToken cancellationToken = default)
+    /// <returns>What the format could not show (the PDF: characters no font has), for the CLI's output and the job's manifest; empty when nothing.</returns>
+    public async Task<IReadOnlyList<string>> WriteAsync(IExporter exporter, Stream output, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(exporter);
         using var activity = DataGuard.Telemetry.DataGuardActivitySource.StartPersonal("dataguard.export.write");
@@ -51,7 +51,7 @@ internal sealed class SubjectSnapshot : IAsyncDisposable
         activity?.SetTag("dataguard.export.rows", Summary.Sum(s => s.Rows));
         try
         {
-            await WriteCoreAsync(exporter, output, activity, cancellationToken).ConfigureAwait(false);
+            return await WriteCoreAsync(exporter, output, activity, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -60,7 +60,7 @@ internal sealed class SubjectSnapshot : IAsyncDisposable
         }
     }
 
-    private async Task WriteCoreAsync(IExporter exporter, Stream output, System.Diagnostics.Activity? activity, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<string>> WriteCoreAsync(IExporter exporter, Stream output, System.Diagnostics.Activity? activity, CancellationToken cancellationToken)
     {
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
@@ -78,7 +78,13 @@ internal sealed class SubjectSnapshot : IAsyncDisposable
             NeutralizeFormulas = true,
             Coverage = _map.Coverage.Select(c => new ExportCoverageEntry(c.Table, c.StatusName, c.Detail)).ToList(),
         };
+        if (exporter is IReportingExporter reporting)
+        {
+            return await reporting.WriteReportingAsync(document, output, cancellationToken).ConfigureAwait(false);
+        }
+
         await exporter.WriteAsync(document, output, cancellationToken).ConfigureAwait(false);
+        return [];
     }
 
     /// <inheritdoc />

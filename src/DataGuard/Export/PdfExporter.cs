@@ -1,18 +1,24 @@
 using System.Globalization;
+using System.Text;
 using Microsoft.Extensions.Options;
 using PdfSharp.Pdf;
 
 namespace DataGuard.Export;
 
 /// <summary>
-/// PDF: a readable report (PDFsharp): title, subject, time of generation, a summary (table, rows, retention period),
-/// then each table's rows (up to four columns as a grid, wider tables as key/value blocks), page numbers, Unicode
-/// text with a CJK fallback font. A PDF is assembled in memory: at most <see cref="PdfExportOptions.MaxRowsPerTable"/>
-/// rows per table are shown; the JSON and CSV formats hold everything.
+/// PDF: a report for the person the data is about (PDFsharp). The first page says what data there is (per category,
+/// with row counts), why it is kept, for how long, where it came from, how to exercise one's rights, what the export
+/// covers, and which values could not be shown (no font has some of their characters; the JSON and CSV files hold
+/// them exactly). Then one section per table, with a bookmark: a real table when it has few columns, one card per
+/// row otherwise. Page headers, page numbers, document language and title, tagged structure. The PDF is built in
+/// memory: at most <see cref="PdfExportOptions.MaxRowsPerTable"/> rows per table are read and shown.
 /// </summary>
-internal sealed class PdfExporter : IExporter
+internal sealed class PdfExporter : IExporter, IReportingExporter
 {
-    private const int GridColumns = 4;
+    private const double TableSize = 8;
+
+    /// <summary>The longest PDF that gets a structure tree: PDFsharp 6.2's UAManager searches its parent tree on each string drawn.</summary>
+    private const int MaxTaggedPages = 200;
     private readonly IOptions<PdfExportOptions> _options;
 
     /// <summary>Initializes a new instance of the <see cref="PdfExporter"/> class.</summary>
@@ -29,131 +35,164 @@ internal sealed class PdfExporter : IExporter
     public string ContentType => "application/pdf";
 
     /// <inheritdoc />
-    public async Task WriteAsync(ExportDocument document, Stream output, CancellationToken cancellationToken = default)
+    public Task WriteAsync(ExportDocument document, Stream output, CancellationToken cancellationToken = default) =>
+        WriteReportingAsync(document, output, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> WriteReportingAsync(ExportDocument document, Stream output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(document);
         ArgumentNullException.ThrowIfNull(output);
         var options = _options.Value;
-        var fonts = PdfFonts.Install(options);
+        PdfFonts.Install();
+        var text = new PdfTextRuns(PdfFontSet.For(options));
+        var raw = await ReadAsync(document, options.MaxRowsPerTable, cancellationToken).ConfigureAwait(false);
+        var values = Values(options, raw);
+        var report = new PdfReport(document, options, values, text);
+        var missing = new List<PdfMissingValue>();
+        foreach (var (table, columns, rows, total) in raw)
+        {
+            report.Tables.Add(FormatTable(report, table, columns, rows, total, missing, text, options));
+        }
+
+        report.Missing.AddRange(missing);
         using var pdf = new PdfDocument();
         pdf.Info.Title = document.Title;
+        pdf.Info.Subject = "Personal data export";
         pdf.Info.Creator = "DataGuard";
-        using (var layout = new PdfLayout(pdf, fonts))
+        pdf.PageLayout = PdfPageLayout.SinglePage;
+        pdf.PageMode = PdfPageMode.UseOutlines;
+        var header = $"{document.Title} · {values.Instant(document.GeneratedAt)}";
+        int pages;
+        using (var dry = new PdfLayout(null, text, header, 0, options.Language))
         {
-            layout.Title(document.Title);
-            if (document.Subject is not null)
-            {
-                layout.Line($"Subject: {document.Subject}");
-            }
+            report.Render(dry);
+            pages = dry.Pages;
+        }
 
-            layout.Line($"Generated: {ExportValues.Iso(document.GeneratedAt)}");
-            WriteShortened(layout, document, options.MaxRowsPerTable);
-            layout.Heading("Summary");
-            layout.GridRow(["Data", "Rows", "Kept for"], header: true);
-            foreach (var s in document.Summary)
-            {
-                layout.GridRow([s.Table, s.Rows.ToString("N0", CultureInfo.InvariantCulture), s.Retention ?? "no retention policy"], header: false);
-            }
-
-            WriteCoverage(layout, document.Coverage);
-            await foreach (var table in document.Tables.WithCancellation(cancellationToken).ConfigureAwait(false))
-            {
-                await WriteTableAsync(layout, table, document.Summary.FirstOrDefault(s => s.Table == table.Name), options.MaxRowsPerTable, cancellationToken).ConfigureAwait(false);
-            }
-
-            layout.NumberPages();
+        var tagged = pages <= MaxTaggedPages;
+        using (var layout = new PdfLayout(pdf, text, header, pages, options.Language, tagged))
+        {
+            report.Render(layout);
         }
 
         var buffer = new MemoryStream();
         await using (buffer.ConfigureAwait(false))
         {
             await pdf.SaveAsync(buffer, closeStream: false).ConfigureAwait(false);
-            buffer.Position = 0;
-            await buffer.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
+            var repaired = text.DrewBeyondBmp ? PdfToUnicodeRepair.Repair(buffer) : null;
+            await using (repaired)
+            {
+                var result = repaired ?? buffer;
+                result.Position = 0;
+                await result.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
+            }
         }
+
+        var warnings = Warnings(missing).ToList();
+        if (!tagged)
+        {
+            warnings.Add(string.Create(CultureInfo.InvariantCulture, $"PDF: {pages:N0} pages, more than {MaxTaggedPages:N0}: not tagged for screen readers (PDFsharp's tagging slows down with every page); the JSON and CSV files hold the same data."));
+        }
+
+        return warnings;
     }
 
-    /// <summary>On the first page: which tables this PDF shortens, and that the JSON and CSV files hold every row.</summary>
-    private static void WriteShortened(PdfLayout layout, ExportDocument document, int maxRows)
+    /// <summary>The warnings of values no font could show: by script, with where they are.</summary>
+    internal static IReadOnlyList<string> Warnings(IReadOnlyList<PdfMissingValue> missing)
     {
-        var shortened = document.Summary.Where(s => s.Rows > maxRows).ToList();
-        if (shortened.Count == 0)
+        if (missing.Count == 0)
         {
-            return;
+            return [];
         }
 
-        var tables = string.Join(", ", shortened.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Table} ({s.Rows:N0} rows)")));
-        layout.Line(string.Create(CultureInfo.InvariantCulture, $"This PDF is shortened: it shows at most {maxRows:N0} rows per table, and these tables have more: {tables}. The JSON and CSV files of this export hold every row."), bold: true);
+        var scripts = string.Join(", ", missing.SelectMany(m => m.Scripts).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
+        var where = string.Join("; ", missing.Take(5).Select(m => m.Where));
+        var more = missing.Count > 5 ? string.Create(CultureInfo.InvariantCulture, $" and {missing.Count - 5:N0} more") : string.Empty;
+        return [string.Create(CultureInfo.InvariantCulture, $"PDF: no font has the characters of {scripts}: {missing.Count:N0} value(s) show \uFFFD where a character is missing ({where}{more}). The PDF's first page says so, and the JSON and CSV files hold these values exactly. Install a font that covers them (e.g. apt-get install fonts-noto-cjk, fonts-symbola) or add one to DataGuard:Export:Pdf:FontPaths; `dataguard doctor` lists the scripts without a font.")];
     }
 
-    /// <summary>The coverage manifest in words: what was exported, through what, and what was not, and why.</summary>
-    private static void WriteCoverage(PdfLayout layout, IReadOnlyList<ExportCoverageEntry> coverage)
+    private static async Task<List<(ExportTable Table, IReadOnlyList<ExportColumn> Columns, List<object?[]> Rows, long Total)>> ReadAsync(ExportDocument document, int maxRows, CancellationToken cancellationToken)
     {
-        if (coverage.Count == 0)
+        var tables = new List<(ExportTable, IReadOnlyList<ExportColumn>, List<object?[]>, long)>();
+        await foreach (var table in document.Tables.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            return;
+            var rows = new List<object?[]>();
+            long total = 0;
+            await foreach (var row in table.Rows.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                if (++total <= maxRows)
+                {
+                    rows.Add((object?[])row.Clone());
+                }
+            }
+
+            tables.Add((table, table.Columns, rows, total));
         }
 
-        layout.Heading("What this export covers");
-        foreach (var entry in coverage)
-        {
-            var words = entry.Status switch
-            {
-                "included" => "exported",
-                "excluded" => "not exported, on purpose",
-                "probable-link" => "NOT exported, although it may hold data about you",
-                _ => "not exported: not linked to you",
-            };
-            layout.Line($"{entry.Table}: {words} ({entry.Detail}).", bold: entry.Status == "probable-link");
-        }
+        return tables;
     }
 
-    private static async Task WriteTableAsync(PdfLayout layout, ExportTable table, ExportTableSummary? summary, int maxRows, CancellationToken cancellationToken)
+    /// <summary>The culture and time zone: the subject's own (from its row, the first table, where configured), else the options'.</summary>
+    private static PdfValues Values(PdfExportOptions options, List<(ExportTable Table, IReadOnlyList<ExportColumn> Columns, List<object?[]> Rows, long Total)> tables)
     {
-        layout.Heading(summary is null ? table.Name : $"{table.Name} ({summary.Rows.ToString("N0", CultureInfo.InvariantCulture)} rows)");
-        if (summary?.Retention is { } retention)
+        string? Read(string? column)
         {
-            layout.Line($"Kept for: {retention}");
-        }
-
-        var names = table.Columns.Select(c => c.Name).ToArray();
-        var grid = names.Length <= GridColumns;
-        if (grid)
-        {
-            layout.GridRow(names, header: true);
-        }
-
-        long rows = 0;
-        var values = new string?[names.Length];
-        await foreach (var row in table.Rows.WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            if (++rows > maxRows)
+            if (column is null || tables.Count == 0 || tables[0].Rows.Count == 0)
             {
-                continue;
+                return null;
             }
 
-            for (var i = 0; i < values.Length; i++)
-            {
-                values[i] = ExportValues.ToText(row[i]);
-            }
-
-            if (grid)
-            {
-                layout.GridRow(values, header: false);
-            }
-            else
-            {
-                layout.Block(string.Create(CultureInfo.InvariantCulture, $"Row {rows}"), names, values);
-            }
+            var index = tables[0].Columns.Select(c => c.Name).ToList().FindIndex(n => string.Equals(n, column, StringComparison.OrdinalIgnoreCase));
+            return index >= 0 ? tables[0].Rows[0][index] as string : null;
         }
 
-        if (rows == 0)
+        return PdfValues.Create(options, Read(options.CultureColumn)?.Replace('_', '-'), Read(options.TimeZoneColumn));
+    }
+
+    private static PdfReport.Table FormatTable(PdfReport report, ExportTable table, IReadOnlyList<ExportColumn> columns, List<object?[]> rows, long total, List<PdfMissingValue> missing, PdfTextRuns text, PdfExportOptions options)
+    {
+        var display = PdfNames.Table(options, table.Name);
+        var headers = columns.Select(c => PdfNames.Column(options, table.Name, c.Name)).ToArray();
+        var cells = new List<string?[]>(rows.Count);
+        for (var r = 0; r < rows.Count; r++)
         {
-            layout.Line("(no rows)");
+            var formatted = new string?[headers.Length];
+            for (var c = 0; c < headers.Length; c++)
+            {
+                var value = report.Values.ToText(rows[r][c]);
+                formatted[c] = value;
+                if (value is not null && Scripts(text, value) is { Count: > 0 } scripts)
+                {
+                    missing.Add(new PdfMissingValue(string.Create(CultureInfo.InvariantCulture, $"{display} › {headers[c]}, row {r + 1}"), scripts));
+                }
+            }
+
+            cells.Add(formatted);
+            rows[r] = null!;
         }
-        else if (rows > maxRows)
+
+        double[]? widths = null;
+        if (headers.Length <= options.MaxTableColumns && (cells.Count > 1 || headers.Length <= 4))
         {
-            layout.Line(string.Create(CultureInfo.InvariantCulture, $"… {rows - maxRows:N0} more rows are not shown here; the JSON and CSV exports hold every row."), bold: true);
+            widths = PdfLayout.ColumnWidths(text, headers, cells.Take(200), TableSize);
         }
+
+        return new PdfReport.Table(table.Name, display, PdfNames.Row(options, table.Name), headers, cells, total, widths);
+    }
+
+    private static List<string> Scripts(PdfTextRuns text, string value)
+    {
+        var scripts = new List<string>();
+        foreach (var rune in text.Missing(value))
+        {
+            var script = UnicodeScripts.Of(rune);
+            if (!scripts.Contains(script, StringComparer.Ordinal))
+            {
+                scripts.Add(script);
+            }
+        }
+
+        return scripts;
     }
 }

@@ -3,63 +3,81 @@ using PdfSharp.Fonts;
 namespace DataGuard.Export;
 
 /// <summary>
-/// The fonts of PDF exports, served to PDFsharp from files: DejaVu Sans (regular and bold) for text, and a CJK
-/// fallback (Droid Sans Fallback) where one is installed. PDFsharp's resolver is process-wide: DataGuard installs
-/// its own only when the application has none.
+/// Serves font files to PDFsharp by path: the family name <c>dg|/path/to/font.ttf</c> (with <c>|bold</c> for a
+/// simulated bold) is the file. PDFsharp's resolver is process-wide: DataGuard installs this one as the resolver when
+/// the application has none, else as the fallback resolver (asked for the families the application's resolver does
+/// not know), so that a host's own fonts keep working.
 /// </summary>
 internal sealed class PdfFonts : IFontResolver
 {
-    public const string Text = "DataGuard Text";
-    public const string Fallback = "DataGuard Fallback";
+    private const string Prefix = "dg|";
+    private const string SimulatedBold = "|bold";
     private static readonly Lock Gate = new();
-    private static PdfFonts? _installed;
-    private readonly Dictionary<string, string> _files;
+    private static bool _installed;
 
-    private PdfFonts(Dictionary<string, string> files) => _files = files;
+    private PdfFonts()
+    {
+    }
 
-    public bool HasFallback => _files.ContainsKey(Fallback);
-
-    /// <summary>Installs the resolver once per process (the first options win: PDFsharp allows one resolver).</summary>
-    public static PdfFonts Install(PdfExportOptions options)
+    /// <summary>Installs the resolver once per process.</summary>
+    /// <exception cref="DataGuardException">PDFsharp already resolved fonts through a resolver that does not know DataGuard's.</exception>
+    public static void Install()
     {
         lock (Gate)
         {
-            if (_installed is not null)
+            if (_installed)
             {
-                return _installed;
+                return;
             }
 
-            var regular = Find(options.RegularFont, "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-                ?? throw new DataGuardException($"DataGuard:Export:Pdf:RegularFont: no font file found (looked at '{options.RegularFont ?? "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"}'); install fonts-dejavu-core or set the path.");
-            var files = new Dictionary<string, string>(StringComparer.Ordinal)
+            try
             {
-                [Text] = regular,
-                [Text + " Bold"] = Find(options.BoldFont, "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf") ?? regular,
-            };
-            if (Find(options.FallbackFont, "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf") is { } fallback)
+                if (GlobalFontSettings.FontResolver is null)
+                {
+                    GlobalFontSettings.FontResolver = new PdfFonts();
+                }
+                else if (GlobalFontSettings.FallbackFontResolver is null)
+                {
+                    GlobalFontSettings.FallbackFontResolver = new PdfFonts();
+                }
+            }
+            catch (InvalidOperationException ex)
             {
-                files[Fallback] = fallback;
+                throw new DataGuardException("PDF export: PDFsharp's font resolvers are taken and fonts were used already, so DataGuard cannot serve its fonts; set GlobalFontSettings.FallbackFontResolver to null before using PDFsharp, or let DataGuard export first.", ex) { Operation = "export" };
             }
 
-            var fonts = new PdfFonts(files);
-            if (GlobalFontSettings.FontResolver is null)
-            {
-                GlobalFontSettings.FontResolver = fonts;
-            }
-
-            return _installed = fonts;
+            _installed = true;
         }
     }
 
-    public FontResolverInfo? ResolveTypeface(string familyName, bool bold, bool italic) => familyName switch
+    /// <summary>The family name of a font file: the family names one face, whatever style XFont asks for.</summary>
+    /// <param name="path">The face's file.</param>
+    /// <param name="simulateBold">Whether PDFsharp should embolden it (a font without a bold face).</param>
+    /// <returns>The family name to give XFont.</returns>
+    public static string Family(string path, bool simulateBold) => Prefix + path + (simulateBold ? SimulatedBold : string.Empty);
+
+    /// <inheritdoc />
+    public FontResolverInfo? ResolveTypeface(string familyName, bool bold, bool italic)
     {
-        Text => new FontResolverInfo(bold ? Text + " Bold" : Text),
-        Fallback when HasFallback => new FontResolverInfo(Fallback),
-        _ => null,
-    };
+        if (!familyName.StartsWith(Prefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
 
-    public byte[]? GetFont(string faceName) => _files.TryGetValue(faceName, out var path) ? File.ReadAllBytes(path) : null;
+        return familyName.EndsWith(SimulatedBold, StringComparison.Ordinal)
+            ? new FontResolverInfo(familyName[..^SimulatedBold.Length], mustSimulateBold: true, mustSimulateItalic: false)
+            : new FontResolverInfo(familyName, mustSimulateBold: false, mustSimulateItalic: false);
+    }
 
-    private static string? Find(string? configured, string standard) =>
-        configured is not null ? (File.Exists(configured) ? configured : null) : File.Exists(standard) ? standard : null;
+    /// <inheritdoc />
+    public byte[]? GetFont(string faceName)
+    {
+        if (!faceName.StartsWith(Prefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var path = faceName[Prefix.Length..];
+        return File.Exists(path) ? File.ReadAllBytes(path) : null;
+    }
 }

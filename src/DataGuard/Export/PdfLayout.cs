@@ -2,265 +2,447 @@ using System.Globalization;
 using System.Text;
 using PdfSharp.Drawing;
 using PdfSharp.Pdf;
+using PdfSharp.UniversalAccessibility;
 
 namespace DataGuard.Export;
 
-/// <summary>Flows text down A4 pages: headings, lines, grids and key/value blocks, wrapping long text and switching to the fallback font for CJK runs.</summary>
+/// <summary>
+/// Flows content down A4 pages: title, headings (with bookmarks), paragraphs, call-outs, tables whose header row
+/// repeats on each page, and cards; a page header (subject, date) and "Page i of n" on every page. Each character is
+/// drawn with the first font that has it (<see cref="PdfTextRuns"/>). Content is tagged for screen readers (PDFsharp's
+/// UAManager: H1/H2, P, Table/TR/TH/TD; page headers and footers as artifacts). Built twice: a dry run without a
+/// document counts the pages, then the real run draws them.
+/// </summary>
 internal sealed class PdfLayout : IDisposable
 {
+    public const double BodySize = 8.5;
     private const double Margin = 40;
-    private const double LineHeight = 11.5;
-    private readonly PdfDocument _document;
-    private readonly PdfFonts _fonts;
-    private readonly XFont _text;
-    private readonly XFont _bold;
-    private readonly XFont _heading;
-    private readonly XFont _title;
-    private readonly XFont? _fallback;
-    private PdfPage _page = null!;
-    private XGraphics _graphics = null!;
+    private const double Top = 52;
+    private const double Bottom = 44;
+    private const double Padding = 3;
+    private static readonly XColor Ink = XColor.FromArgb(33, 37, 41);
+    private static readonly XSolidBrush InkBrush = new(Ink);
+    private static readonly XSolidBrush MutedBrush = new(XColor.FromArgb(95, 99, 104));
+    private static readonly XSolidBrush HeaderFill = new(XColor.FromArgb(226, 232, 240));
+    private static readonly XSolidBrush ZebraFill = new(XColor.FromArgb(245, 247, 250));
+    private static readonly XSolidBrush CalloutFill = new(XColor.FromArgb(255, 243, 205));
+    private static readonly XPen RulePen = new(XColor.FromArgb(203, 213, 225), 0.6);
+    private readonly PdfDocument? _document;
+    private readonly PdfTextRuns _text;
+    private readonly string _header;
+    private readonly int _totalPages;
+    private readonly StructureBuilder? _structure;
+    private PdfPage? _page;
+    private XGraphics? _graphics;
     private double _y;
 
-    public PdfLayout(PdfDocument document, PdfFonts fonts)
+    /// <summary>Initializes a new instance of the <see cref="PdfLayout"/> class.</summary>
+    /// <param name="document">The document to draw into, or <see langword="null"/> for the dry run that counts pages.</param>
+    /// <param name="text">The fonts and measuring.</param>
+    /// <param name="header">The page header (subject and date).</param>
+    /// <param name="totalPages">The page count from the dry run (unused in the dry run).</param>
+    /// <param name="language">The document's language.</param>
+    /// <param name="tagged">Whether to build the structure tree (PDFsharp's UAManager costs time per page drawn so far: long documents are not tagged).</param>
+    public PdfLayout(PdfDocument? document, PdfTextRuns text, string header, int totalPages, string language, bool tagged = true)
     {
         _document = document;
-        _fonts = fonts;
-        var unicode = new XPdfFontOptions(PdfFontEncoding.Unicode);
-        _text = new XFont(PdfFonts.Text, 8.5, XFontStyleEx.Regular, unicode);
-        _bold = new XFont(PdfFonts.Text, 8.5, XFontStyleEx.Bold, unicode);
-        _heading = new XFont(PdfFonts.Text, 12, XFontStyleEx.Bold, unicode);
-        _title = new XFont(PdfFonts.Text, 18, XFontStyleEx.Bold, unicode);
-        _fallback = fonts.HasFallback ? new XFont(PdfFonts.Fallback, 8.5, XFontStyleEx.Regular, unicode) : null;
+        _text = text;
+        _header = header;
+        _totalPages = totalPages;
+        if (document is not null)
+        {
+            document.Language = language;
+            document.ViewerPreferences.DisplayDocTitle = true;
+        }
+
+        if (document is not null && tagged)
+        {
+            var ua = UAManager.ForDocument(document);
+            ua.SetDocumentLanguage(language);
+            _structure = ua.StructureBuilder;
+        }
+
         NewPage();
     }
 
-    private double Width => _page.Width.Point - (2 * Margin);
+    /// <summary>Gets the pages so far.</summary>
+    public int Pages { get; private set; }
 
-    public void Title(string text)
-    {
-        Ensure(30);
-        _graphics.DrawString(Printable(text), _title, XBrushes.Black, new XPoint(Margin, _y), XStringFormats.TopLeft);
-        _y += 28;
-    }
+    /// <summary>Gets the width between the margins.</summary>
+    public static double Width => 595.28 - (2 * Margin);
 
-    public void Heading(string text)
-    {
-        Ensure(40);
-        _y += 8;
-        _graphics.DrawString(Printable(text), _heading, XBrushes.Black, new XPoint(Margin, _y), XStringFormats.TopLeft);
-        _y += 18;
-    }
+    private static double PageHeight => 841.89;
 
-    public void Line(string text, bool bold = false)
+    private static double LineHeight(double size) => Math.Round(size * 1.32, 2);
+
+    public void Title(string text, string? aside)
     {
-        foreach (var line in Wrap(text, bold ? _bold : _text, Width))
+        Begin(PdfBlockLevelElementTag.Heading1);
+        Bookmark(text);
+        DrawLines(_text.Wrap(text, true, 17, Width), true, 17, Margin, InkBrush);
+        End();
+        if (aside is not null)
         {
-            Ensure(LineHeight);
-            Draw(line, bold ? _bold : _text, Margin, _y);
-            _y += LineHeight;
-        }
-    }
-
-    /// <summary>One grid row: cells side by side in equal columns, each wrapped.</summary>
-    public void GridRow(IReadOnlyList<string?> cells, bool header)
-    {
-        var font = header ? _bold : _text;
-        var columnWidth = Width / cells.Count;
-        var wrapped = cells.Select(c => Wrap(c ?? "(null)", font, columnWidth - 4)).ToList();
-        var height = (wrapped.Max(w => w.Count) * LineHeight) + 3;
-        Ensure(height);
-        for (var i = 0; i < wrapped.Count; i++)
-        {
-            for (var l = 0; l < wrapped[i].Count; l++)
-            {
-                Draw(wrapped[i][l], font, Margin + (i * columnWidth), _y + (l * LineHeight));
-            }
-        }
-
-        _y += height;
-        _graphics.DrawLine(XPens.LightGray, Margin, _y - 1.5, Margin + Width, _y - 1.5);
-    }
-
-    /// <summary>One row of a wide table: a key/value line per column.</summary>
-    public void Block(string caption, IReadOnlyList<string> keys, IReadOnlyList<string?> values)
-    {
-        Ensure(LineHeight * 2);
-        Draw(caption, _bold, Margin, _y);
-        _y += LineHeight;
-        var keyWidth = Math.Min(Width * 0.3, 160);
-        for (var i = 0; i < keys.Count; i++)
-        {
-            var lines = Wrap(values[i] ?? "(null)", _text, Width - keyWidth - 6);
-            for (var l = 0; l < lines.Count; l++)
-            {
-                Ensure(LineHeight);
-                if (l == 0)
-                {
-                    Draw(Fit(keys[i], _bold, keyWidth - 4), _bold, Margin + 6, _y);
-                }
-
-                Draw(lines[l], _text, Margin + keyWidth, _y);
-                _y += LineHeight;
-            }
+            Paragraph(aside, muted: true);
         }
 
         _y += 4;
     }
 
-    /// <summary>Draws "Page i of n" on every page.</summary>
-    public void NumberPages()
+    /// <summary>A section heading with a bookmark; <paramref name="aside"/> (e.g. the technical name) follows in small grey type.</summary>
+    public void Heading(string text, string? aside)
     {
-        _graphics.Dispose();
-        var count = _document.PageCount;
-        for (var i = 0; i < count; i++)
+        var lines = _text.Wrap(text, true, 12.5, Width);
+        Ensure(LineHeight(12.5) * lines.Count + 40);
+        _y += 8;
+        Begin(PdfBlockLevelElementTag.Heading1);
+        Bookmark(text);
+        DrawLines(lines, true, 12.5, Margin, InkBrush);
+        End();
+        if (aside is not null)
         {
-            var page = _document.Pages[i];
-            using var graphics = XGraphics.FromPdfPage(page, XGraphicsPdfPageOptions.Append);
-            var text = string.Create(CultureInfo.InvariantCulture, $"Page {i + 1} of {count}");
-            graphics.DrawString(text, _text, XBrushes.Gray, new XRect(0, page.Height.Point - 28, page.Width.Point, 12), XStringFormats.Center);
+            Paragraph(aside, muted: true);
         }
 
-        _graphics = null!;
+        _y += 3;
     }
+
+    public void SubHeading(string text)
+    {
+        Ensure(LineHeight(10) + 30);
+        _y += 6;
+        Begin(PdfBlockLevelElementTag.Heading2);
+        DrawLines(_text.Wrap(text, true, 10, Width), true, 10, Margin, InkBrush);
+        End();
+        _y += 2;
+    }
+
+    public void Paragraph(string text, bool bold = false, bool muted = false)
+    {
+        Begin(PdfBlockLevelElementTag.Paragraph);
+        DrawLines(_text.Wrap(text, bold, BodySize, Width), bold, BodySize, Margin, muted ? MutedBrush : InkBrush);
+        End();
+        _y += 2;
+    }
+
+    /// <summary>A shaded box (warnings): its lines as paragraphs.</summary>
+    public void Callout(IReadOnlyList<(string Text, bool Bold)> paragraphs)
+    {
+        var wrapped = paragraphs.Select(p => (Lines: _text.Wrap(p.Text, p.Bold, BodySize, Width - (4 * Padding)), p.Bold)).ToList();
+        var height = wrapped.Sum(w => w.Lines.Count * LineHeight(BodySize)) + (4 * Padding);
+        Ensure(Math.Min(height, 200));
+        if (_graphics is not null && height < PageHeight - Bottom - _y)
+        {
+            Artifact(() => _graphics.DrawRectangle(CalloutFill, Margin, _y, Width, height));
+        }
+
+        _y += 2 * Padding;
+        foreach (var (lines, bold) in wrapped)
+        {
+            Begin(PdfBlockLevelElementTag.Paragraph);
+            DrawLines(lines, bold, BodySize, Margin + (2 * Padding), InkBrush);
+            End();
+        }
+
+        _y += (2 * Padding) + 4;
+    }
+
+    /// <summary>Column widths for a table that fit the page, or <see langword="null"/> when the columns cannot each get a readable width (print cards).</summary>
+    public static double[]? ColumnWidths(PdfTextRuns text, IReadOnlyList<string> headers, IEnumerable<string?[]> sample, double size)
+    {
+        var natural = headers.Select(h => Math.Min(text.Measure(h, true, size), 90) + (2 * Padding) + 1).ToArray();
+        var minimum = headers.Select(h => Math.Min(text.LongestWord(h, true, size), 90) + (2 * Padding) + 1).ToArray();
+        foreach (var row in sample)
+        {
+            for (var i = 0; i < natural.Length; i++)
+            {
+                var value = row[i] ?? "–";
+                var head = value.Length > 200 ? value[..200] : value;
+                natural[i] = Math.Max(natural[i], Math.Min(text.Measure(head, false, size), 260) + (2 * Padding) + 1);
+                minimum[i] = Math.Max(minimum[i], Math.Min(text.LongestWord(head, false, size), 90) + (2 * Padding) + 1);
+            }
+        }
+
+        if (minimum.Sum() > Width)
+        {
+            return null;
+        }
+
+        // Water-filling: columns that need less than an equal share keep their natural width, the rest share what is left.
+        var widths = new double[natural.Length];
+        var open = Enumerable.Range(0, natural.Length).ToList();
+        var left = Width;
+        while (open.Count > 0)
+        {
+            var share = left / open.Count;
+            var small = open.Where(i => natural[i] <= share).ToList();
+            if (small.Count == 0)
+            {
+                foreach (var i in open)
+                {
+                    widths[i] = Math.Max(share, minimum[i]);
+                }
+
+                break;
+            }
+
+            foreach (var i in small)
+            {
+                widths[i] = natural[i];
+                left -= natural[i];
+                open.Remove(i);
+            }
+        }
+
+        var total = widths.Sum();
+        return widths.Select(w => w * Width / total).ToArray();
+    }
+
+    /// <summary>A table: a header row (repeated at the top of each page it continues on), zebra rows, wrapped cells.</summary>
+    public void Table(IReadOnlyList<string> headers, double[] widths, IEnumerable<string?[]> rows, double size)
+    {
+        var headerLines = headers.Select((h, i) => _text.Wrap(h, true, size, widths[i] - (2 * Padding))).ToList();
+        var headerHeight = (headerLines.Max(l => l.Count) * LineHeight(size)) + (2 * Padding);
+        Ensure(headerHeight + LineHeight(size) + (2 * Padding));
+        Begin(PdfBlockLevelElementTag.Table);
+        Begin(PdfBlockLevelElementTag.TableHeadRowGroup);
+        DrawHeader(headerLines, widths, headerHeight, size, tagged: true);
+        End();
+        Begin(PdfBlockLevelElementTag.TableBodyRowGroup);
+        var index = 0;
+        foreach (var row in rows)
+        {
+            var cells = row.Select((v, i) => _text.Wrap(v ?? "–", false, size, widths[i] - (2 * Padding))).ToList();
+            var lines = cells.Max(c => c.Count);
+            var fill = index++ % 2 == 1 ? ZebraFill : null;
+            Begin(PdfBlockLevelElementTag.TableRow);
+            var from = 0;
+            while (from < lines)
+            {
+                var room = (int)Math.Floor((PageHeight - Bottom - _y - (2 * Padding)) / LineHeight(size));
+                if (room < Math.Min(lines - from, 2))
+                {
+                    NewPage();
+                    DrawHeader(headerLines, widths, headerHeight, size, tagged: false);
+                    continue;
+                }
+
+                var take = Math.Min(room, lines - from);
+                var height = (take * LineHeight(size)) + (2 * Padding);
+                if (fill is not null && _graphics is not null)
+                {
+                    Artifact(() => _graphics.DrawRectangle(fill, Margin, _y, Width, height));
+                }
+
+                var x = Margin;
+                for (var c = 0; c < cells.Count; c++)
+                {
+                    Begin(PdfBlockLevelElementTag.TableDataCell);
+                    var y = _y + Padding;
+                    for (var l = from; l < Math.Min(cells[c].Count, from + take); l++)
+                    {
+                        DrawLine(cells[c][l], false, size, x + Padding, y, row[c] is null ? MutedBrush : InkBrush);
+                        y += LineHeight(size);
+                    }
+
+                    End();
+                    x += widths[c];
+                }
+
+                _y += height;
+                from += take;
+            }
+
+            End();
+            Rule();
+        }
+
+        End();
+        End();
+        _y += 6;
+    }
+
+    /// <summary>One row of a wide table as a card: a caption, then a line per column (label, value), wrapped.</summary>
+    public void Card(string caption, IReadOnlyList<string> keys, IReadOnlyList<string?> values)
+    {
+        var keyWidth = Math.Min(Width * 0.3, 150);
+        var items = keys.Select((k, i) => (Key: _text.Wrap(k, true, BodySize, keyWidth - (2 * Padding)), Value: _text.Wrap(values[i] ?? "–", false, BodySize, Width - keyWidth - (2 * Padding)), Null: values[i] is null)).ToList();
+        var lh = LineHeight(BodySize);
+        var height = lh + (2 * Padding) + items.Sum(i => (Math.Max(i.Key.Count, i.Value.Count) * lh) + 2);
+        Ensure(Math.Min(height, PageHeight - Top - Bottom) + 4);
+        Begin(PdfBlockLevelElementTag.Table);
+        Begin(PdfBlockLevelElementTag.TableRow);
+        Begin(PdfBlockLevelElementTag.TableHeaderCell);
+        if (_graphics is not null)
+        {
+            Artifact(() => _graphics.DrawRectangle(HeaderFill, Margin, _y, Width, lh + (2 * Padding)));
+        }
+
+        DrawLine(caption, true, BodySize, Margin + Padding, _y + Padding, InkBrush);
+        End();
+        End();
+        _y += lh + (2 * Padding);
+        foreach (var (key, value, isNull) in items)
+        {
+            Begin(PdfBlockLevelElementTag.TableRow);
+            var lines = Math.Max(key.Count, value.Count);
+            for (var l = 0; l < lines; l++)
+            {
+                Ensure(lh);
+                if (l < key.Count)
+                {
+                    Begin(PdfBlockLevelElementTag.TableHeaderCell);
+                    DrawLine(key[l], true, BodySize, Margin + Padding, _y, MutedBrush);
+                    End();
+                }
+
+                if (l < value.Count)
+                {
+                    Begin(PdfBlockLevelElementTag.TableDataCell);
+                    DrawLine(value[l], false, BodySize, Margin + keyWidth, _y, isNull ? MutedBrush : InkBrush);
+                    End();
+                }
+
+                _y += lh;
+            }
+
+            _y += 2;
+            End();
+        }
+
+        End();
+        Rule();
+        _y += 6;
+    }
+
+    public void Space(double points) => _y += points;
+
+    /// <summary>Opens a section of the structure tree (the first page, each table).</summary>
+    public void BeginSection() => _structure?.BeginElement(PdfGroupingElementTag.Section);
+
+    /// <summary>Closes the section.</summary>
+    public void EndSection() => End();
 
     public void Dispose() => _graphics?.Dispose();
 
-    private static bool IsCjk(Rune rune) => rune.Value is >= 0x2E80 and <= 0x9FFF or >= 0xAC00 and <= 0xD7AF or >= 0xF900 and <= 0xFAFF or >= 0xFF00 and <= 0xFFEF or >= 0x20000 and <= 0x2FA1F;
-
-    private void NewPage()
+    private void DrawHeader(List<List<string>> headerLines, double[] widths, double height, double size, bool tagged)
     {
-        _graphics?.Dispose();
-        _page = _document.AddPage();
-        _page.Size = PdfSharp.PageSize.A4;
-        _graphics = XGraphics.FromPdfPage(_page);
-        _y = Margin;
+        if (_graphics is not null)
+        {
+            Artifact(() => _graphics.DrawRectangle(HeaderFill, Margin, _y, Width, height));
+        }
+
+        var x = Margin;
+        if (!tagged)
+        {
+            BeginArtifact();
+        }
+        else
+        {
+            Begin(PdfBlockLevelElementTag.TableRow);
+        }
+
+        for (var c = 0; c < headerLines.Count; c++)
+        {
+            if (tagged)
+            {
+                Begin(PdfBlockLevelElementTag.TableHeaderCell);
+            }
+
+            var y = _y + Padding;
+            foreach (var line in headerLines[c])
+            {
+                DrawLine(line, true, size, x + Padding, y, InkBrush);
+                y += LineHeight(size);
+            }
+
+            if (tagged)
+            {
+                End();
+            }
+
+            x += widths[c];
+        }
+
+        End();
+        _y += height;
+    }
+
+    private void Rule()
+    {
+        if (_graphics is not null)
+        {
+            Artifact(() => _graphics.DrawLine(RulePen, Margin, _y, Margin + Width, _y));
+        }
+    }
+
+    private void DrawLines(List<string> lines, bool bold, double size, double x, XBrush brush)
+    {
+        foreach (var line in lines)
+        {
+            Ensure(LineHeight(size));
+            DrawLine(line, bold, size, x, _y, brush);
+            _y += LineHeight(size);
+        }
+    }
+
+    private void DrawLine(string line, bool bold, double size, double x, double y, XBrush brush)
+    {
+        if (_graphics is not null)
+        {
+            _text.Draw(_graphics, line, bold, size, x, y, brush);
+        }
     }
 
     private void Ensure(double height)
     {
-        if (_y + height > _page.Height.Point - Margin - 10)
+        if (_y + height > PageHeight - Bottom)
         {
             NewPage();
         }
     }
 
-    /// <summary>Control characters become spaces; CJK becomes □ when no fallback font is installed.</summary>
-    private string Printable(string text)
+    private void NewPage()
     {
-        var builder = new StringBuilder(text.Length);
-        foreach (var rune in text.EnumerateRunes())
+        Pages++;
+        _y = Top;
+        if (_document is null)
         {
-            if (Rune.IsControl(rune))
-            {
-                builder.Append(' ');
-            }
-            else if (_fallback is null && IsCjk(rune))
-            {
-                builder.Append('□');
-            }
-            else
-            {
-                builder.Append(rune.ToString());
-            }
+            return;
         }
 
-        return builder.ToString();
+        _graphics?.Dispose();
+        _page = _document.AddPage();
+        _page.Size = PdfSharp.PageSize.A4;
+        _graphics = XGraphics.FromPdfPage(_page);
+        var graphics = _graphics;
+        BeginArtifact();
+        _text.Draw(graphics, _text.Fit(_header, false, 7.5, Width), false, 7.5, Margin, 24, MutedBrush);
+        graphics.DrawLine(RulePen, Margin, 36, Margin + Width, 36);
+        var number = string.Create(CultureInfo.InvariantCulture, $"Page {Pages} of {Math.Max(_totalPages, Pages)}");
+        var width = _text.Measure(number, false, 7.5);
+        _text.Draw(graphics, number, false, 7.5, Margin + ((Width - width) / 2), PageHeight - 30, MutedBrush);
+        End();
     }
 
-    /// <summary>The text cut into runs of one font each.</summary>
-    private IEnumerable<(string Text, XFont Font)> Runs(string text, XFont font)
+    private void Bookmark(string text)
     {
-        if (_fallback is null)
+        if (_document is not null && _page is not null)
         {
-            yield return (text, font);
-            yield break;
-        }
-
-        var run = new StringBuilder();
-        var cjk = false;
-        foreach (var rune in text.EnumerateRunes())
-        {
-            var isCjk = IsCjk(rune);
-            if (run.Length > 0 && isCjk != cjk)
-            {
-                yield return (run.ToString(), cjk ? _fallback : font);
-                run.Clear();
-            }
-
-            cjk = isCjk;
-            run.Append(rune.ToString());
-        }
-
-        if (run.Length > 0)
-        {
-            yield return (run.ToString(), cjk ? _fallback : font);
+            _document.Outlines.Add(text, _page, true);
         }
     }
 
-    private double Measure(string text, XFont font) => Runs(text, font).Sum(r => _graphics.MeasureString(r.Text, r.Font).Width);
+    private void Begin(PdfBlockLevelElementTag tag) => _structure?.BeginElement(tag);
 
-    private void Draw(string text, XFont font, double x, double y)
+    private void BeginArtifact() => _structure?.BeginArtifact();
+
+    private void End() => _structure?.End();
+
+    private void Artifact(Action draw)
     {
-        foreach (var (run, runFont) in Runs(text, font))
-        {
-            _graphics.DrawString(run, runFont, XBrushes.Black, new XPoint(x, y), XStringFormats.TopLeft);
-            x += _graphics.MeasureString(run, runFont).Width;
-        }
-    }
-
-    private string Fit(string text, XFont font, double width)
-    {
-        text = Printable(text);
-        return Measure(text, font) <= width ? text : text[..FittingLength(text, font, width - Measure("…", font))] + "…";
-    }
-
-    private List<string> Wrap(string text, XFont font, double width)
-    {
-        var lines = new List<string>();
-        foreach (var paragraph in text.Split('\n'))
-        {
-            var rest = Printable(paragraph.TrimEnd('\r'));
-            while (rest.Length > 0 && Measure(rest, font) > width)
-            {
-                var cut = FittingLength(rest, font, width);
-                var space = rest.LastIndexOf(' ', cut - 1, cut);
-                if (space > cut * 0.6)
-                {
-                    cut = space + 1;
-                }
-
-                lines.Add(rest[..cut].TrimEnd());
-                rest = rest[cut..];
-            }
-
-            lines.Add(rest);
-        }
-
-        return lines;
-    }
-
-    /// <summary>The longest prefix (at least one character, never half a surrogate pair) that fits.</summary>
-    private int FittingLength(string text, XFont font, double width)
-    {
-        int low = 1, high = text.Length;
-        while (low < high)
-        {
-            var middle = (low + high + 1) / 2;
-            if (Measure(text[..middle], font) <= width)
-            {
-                low = middle;
-            }
-            else
-            {
-                high = middle - 1;
-            }
-        }
-
-        if (low < text.Length && char.IsHighSurrogate(text[low - 1]))
-        {
-            low = low > 1 ? low - 1 : low + 1;
-        }
-
-        return Math.Min(low, text.Length);
+        BeginArtifact();
+        draw();
+        End();
     }
 }

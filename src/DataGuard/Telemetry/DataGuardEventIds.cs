@@ -79,7 +79,8 @@ internal static class DataGuardEventIds
     public const int ExportPassFailed = 1504;
     public const int ExportLeftoverKept = 1505;
     public const int ExportSwept = 1506;
-    public const int ExportHeartbeatFailed = 1507;
+    public const int ExportArtifactWarning = 1507;
+    public const int ExportHeartbeatFailed = 1508;
 
     #endregion
 

@@ -1,0 +1,247 @@
+using System.Text;
+using PdfSharp.Drawing;
+using PdfSharp.Pdf;
+
+namespace DataGuard.Export;
+
+/// <summary>
+/// Text in a PDF export: each character drawn with the first font of the <see cref="PdfFontSet"/> that has a glyph for
+/// it (runs of one font each, since PDFsharp does no fallback of its own); characters no font has are replaced by
+/// U+FFFD, never dropped silently (<see cref="Missing"/> finds them first, for the export's warnings); measuring and
+/// wrapping over those runs.
+/// </summary>
+internal sealed class PdfTextRuns
+{
+    private const string Replacement = "\uFFFD";
+    private static readonly XPdfFontOptions Unicode = new(PdfFontEncoding.Unicode);
+    private readonly PdfFontSet _fonts;
+    private readonly int _primary;
+    private readonly string _replacement;
+    private readonly Dictionary<(int Font, double Size, bool Bold), XFont> _cache = [];
+    private readonly XGraphics _measure;
+    private readonly bool _asciiCovered;
+
+    public PdfTextRuns(PdfFontSet fonts)
+    {
+        _fonts = fonts;
+        _primary = fonts.Primary();
+        _replacement = fonts.Font(_primary).Covers(0xFFFD) ? Replacement : "?";
+        _asciiCovered = Enumerable.Range(0x20, 0x5F).All(c => fonts.FontFor(new Rune(c)) == _primary);
+        _measure = XGraphics.CreateMeasureContext(new XSize(595.28, 841.89), XGraphicsUnit.Point, XPageDirection.Downwards);
+    }
+
+    /// <summary>The characters of a text that no font has (invisible joiners and variation selectors aside).</summary>
+    /// <param name="text">The text.</param>
+    /// <returns>The characters, in order, possibly repeated; empty when every one can be shown.</returns>
+    public IEnumerable<Rune> Missing(string text)
+    {
+        if (_asciiCovered && IsPrintableAscii(text))
+        {
+            yield break;
+        }
+
+        foreach (var rune in text.EnumerateRunes())
+        {
+            if (rune.Value >= 0x20 && !Rune.IsControl(rune) && _fonts.FontFor(rune) < 0 && !UnicodeScripts.IsIgnorable(rune))
+            {
+                yield return rune;
+            }
+        }
+    }
+
+    /// <summary>The text as drawn: NFC, control characters as spaces (tabs as four), characters no font has as U+FFFD.</summary>
+    public string Clean(string text)
+    {
+        if (_asciiCovered && IsPrintableAscii(text))
+        {
+            return text;
+        }
+
+        if (!text.IsNormalized())
+        {
+            text = text.Normalize();
+        }
+
+        StringBuilder? builder = null;
+        var i = 0;
+        foreach (var rune in text.EnumerateRunes())
+        {
+            var replace = rune.Value == '\t' ? "    " : Rune.IsControl(rune) ? " " : _fonts.FontFor(rune) < 0 ? (UnicodeScripts.IsIgnorable(rune) ? string.Empty : _replacement) : null;
+            if (replace is not null && builder is null)
+            {
+                builder = new StringBuilder(text.Length).Append(text, 0, i);
+            }
+
+            if (replace is not null)
+            {
+                builder!.Append(replace);
+            }
+            else
+            {
+                builder?.Append(rune.ToString());
+            }
+
+            i += rune.Utf16SequenceLength;
+        }
+
+        return builder?.ToString() ?? text;
+    }
+
+    public double Measure(string text, bool bold, double size)
+    {
+        double width = 0;
+        foreach (var (run, font) in Runs(text, bold, size))
+        {
+            width += _measure.MeasureString(run, font).Width;
+        }
+
+        return width;
+    }
+
+    /// <summary>The widest word (a run between spaces), for a column's least readable width.</summary>
+    public double LongestWord(string text, bool bold, double size)
+    {
+        double widest = 0;
+        foreach (var word in text.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries))
+        {
+            widest = Math.Max(widest, Measure(word.Length > 40 ? word[..40] : word, bold, size));
+        }
+
+        return widest;
+    }
+
+    /// <summary>Gets a value indicating whether text beyond the Basic Multilingual Plane was drawn (its ToUnicode entries need <see cref="PdfToUnicodeRepair"/>).</summary>
+    public bool DrewBeyondBmp { get; private set; }
+
+    public void Draw(XGraphics graphics, string line, bool bold, double size, double x, double y, XBrush brush)
+    {
+        if (!DrewBeyondBmp && line.Any(char.IsSurrogate))
+        {
+            DrewBeyondBmp = true;
+        }
+
+        foreach (var (run, font) in Runs(line, bold, size))
+        {
+            graphics.DrawString(run, font, brush, new XPoint(x, y), XStringFormats.TopLeft);
+            x += _measure.MeasureString(run, font).Width;
+        }
+    }
+
+    /// <summary>The text cut into lines no wider than <paramref name="width"/>: at spaces where possible, anywhere (never inside a surrogate pair) otherwise.</summary>
+    public List<string> Wrap(string text, bool bold, double size, double width)
+    {
+        var lines = new List<string>();
+        foreach (var paragraph in Clean(text).Split('\n'))
+        {
+            var rest = paragraph.TrimEnd('\r');
+            while (rest.Length > 0 && Measure(rest, bold, size) > width)
+            {
+                var cut = FittingLength(rest, bold, size, width);
+                var space = rest.LastIndexOf(' ', cut - 1, cut);
+                if (space > cut * 0.3)
+                {
+                    cut = space + 1;
+                }
+
+                lines.Add(rest[..cut].TrimEnd());
+                rest = rest[cut..];
+            }
+
+            lines.Add(rest);
+        }
+
+        return lines;
+    }
+
+    /// <summary>The text on one line, cut with "…" when too wide.</summary>
+    public string Fit(string text, bool bold, double size, double width)
+    {
+        text = Clean(text).Replace('\n', ' ');
+        return Measure(text, bold, size) <= width ? text : text[..FittingLength(text, bold, size, width - Measure("…", bold, size))] + "…";
+    }
+
+    private static bool IsPrintableAscii(string text)
+    {
+        foreach (var c in text)
+        {
+            if (c is < ' ' or > '~')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private IEnumerable<(string Text, XFont Font)> Runs(string text, bool bold, double size)
+    {
+        if (_asciiCovered && IsPrintableAscii(text))
+        {
+            yield return (text, FontOf(_primary, size, bold));
+            yield break;
+        }
+
+        var start = 0;
+        var font = -1;
+        var i = 0;
+        foreach (var rune in text.EnumerateRunes())
+        {
+            // The first font that has the character (so "Cake 🍰 #4" goes back to the text font after the emoji).
+            var next = _fonts.FontFor(rune);
+            next = next < 0 ? _primary : next;
+            if (font >= 0 && next != font)
+            {
+                yield return (text[start..i], FontOf(font, size, bold));
+                start = i;
+            }
+
+            font = next;
+
+            i += rune.Utf16SequenceLength;
+        }
+
+        if (i > start)
+        {
+            yield return (text[start..], FontOf(font < 0 ? _primary : font, size, bold));
+        }
+    }
+
+    private XFont FontOf(int index, double size, bool bold)
+    {
+        if (!_cache.TryGetValue((index, size, bold), out var font))
+        {
+            var file = _fonts.Font(index);
+            var boldFile = bold ? _fonts.BoldOf(file) : null;
+            var family = PdfFonts.Family(boldFile ?? file.Path, simulateBold: bold && boldFile is null);
+            font = new XFont(family, size, XFontStyleEx.Regular, Unicode);
+            _cache[(index, size, bold)] = font;
+        }
+
+        return font;
+    }
+
+    /// <summary>The longest prefix (at least one character, never half a surrogate pair) that fits.</summary>
+    private int FittingLength(string text, bool bold, double size, double width)
+    {
+        int low = 1, high = text.Length;
+        while (low < high)
+        {
+            var middle = (low + high + 1) / 2;
+            if (Measure(text[..middle], bold, size) <= width)
+            {
+                low = middle;
+            }
+            else
+            {
+                high = middle - 1;
+            }
+        }
+
+        if (low < text.Length && char.IsHighSurrogate(text[low - 1]))
+        {
+            low = low > 1 ? low - 1 : low + 1;
+        }
+
+        return Math.Min(low, text.Length);
+    }
+}

@@ -1,0 +1,105 @@
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace DataGuard.Export;
+
+/// <summary>
+/// How values read in a PDF: as <see cref="ExportValues.ToText"/> (ISO 8601, as in the JSON and CSV files) unless a
+/// culture or time zone is given; then instants are shown in that zone and dates, times and numbers in that culture.
+/// JSON is indented so that it wraps readably.
+/// </summary>
+internal sealed class PdfValues
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private readonly CultureInfo? _culture;
+    private readonly TimeZoneInfo? _zone;
+
+    public PdfValues(CultureInfo? culture, TimeZoneInfo? zone)
+    {
+        _culture = culture;
+        _zone = zone;
+    }
+
+    /// <summary>Gets the time zone instants are shown in, or <see langword="null"/> for UTC in ISO 8601.</summary>
+    public TimeZoneInfo? Zone => _zone;
+
+    /// <summary>Gets the culture, or <see langword="null"/> for ISO 8601 and invariant numbers.</summary>
+    public CultureInfo? Culture => _culture;
+
+    /// <summary>Whether values are localized.</summary>
+    public bool Localized => _culture is not null || _zone is not null;
+
+    /// <summary>The culture and zone of the options, where the subject's own row names none.</summary>
+    /// <param name="options">The PDF options.</param>
+    /// <param name="culture">The subject's culture, from <see cref="PdfExportOptions.CultureColumn"/>.</param>
+    /// <param name="zone">The subject's time zone, from <see cref="PdfExportOptions.TimeZoneColumn"/>.</param>
+    /// <returns>The formatter.</returns>
+    public static PdfValues Create(PdfExportOptions options, string? culture, string? zone)
+    {
+        var cultureName = culture is not null && PdfExportOptionsValidator.IsCulture(culture) ? culture : options.Culture;
+        var zoneId = zone is not null && TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _) ? zone : options.TimeZone;
+        return new PdfValues(
+            cultureName is null ? null : CultureInfo.GetCultureInfo(cultureName),
+            zoneId is null ? null : TimeZoneInfo.FindSystemTimeZoneById(zoneId));
+    }
+
+    /// <summary>The instant of generation, for the first page and page headers.</summary>
+    /// <param name="value">The instant.</param>
+    /// <returns>The text.</returns>
+    public string Instant(DateTimeOffset value) => Localized ? Local(value) : ExportValues.Iso(value);
+
+    /// <summary>The text of a value (<see langword="null"/> stays <see langword="null"/>).</summary>
+    /// <param name="value">The value.</param>
+    /// <returns>The text.</returns>
+    public string? ToText(object? value)
+    {
+        if (!Localized)
+        {
+            return value is JsonText json ? Pretty(json.Json) : ExportValues.ToText(value);
+        }
+
+        var culture = _culture ?? CultureInfo.InvariantCulture;
+        return value switch
+        {
+            DateTimeOffset d => Local(d),
+            DateTime { Kind: DateTimeKind.Utc } d => Local(new DateTimeOffset(d)),
+            DateTime d => d.ToString(_culture is null ? "yyyy-MM-dd HH:mm:ss" : "G", culture),
+            DateOnly d => _culture is null ? ExportValues.ToText(d) : d.ToString("d", culture),
+            TimeOnly t => _culture is null ? ExportValues.ToText(t) : t.ToString("T", culture),
+            decimal n => _culture is null ? ExportValues.ToText(n) : n.ToString("G", culture),
+            double n when double.IsFinite(n) => _culture is null ? ExportValues.ToText(n) : n.ToString("G", culture),
+            JsonText json => Pretty(json.Json),
+            _ => ExportValues.ToText(value),
+        };
+    }
+
+    private string Local(DateTimeOffset value)
+    {
+        var local = _zone is null ? value.ToUniversalTime() : TimeZoneInfo.ConvertTime(value, _zone);
+        return _culture is null
+            ? local.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)
+            : local.ToString("G", _culture);
+    }
+
+    /// <summary>JSON indented, non-ASCII text left readable; text that does not parse stays as it is.</summary>
+    private static string Pretty(string json)
+    {
+        if (json.Length > 100_000)
+        {
+            return json;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.ValueKind is JsonValueKind.Object or JsonValueKind.Array && json.Length > 60
+                ? JsonSerializer.Serialize(document.RootElement, Indented)
+                : json;
+        }
+        catch (JsonException)
+        {
+            return json;
+        }
+    }
+}
