@@ -139,11 +139,11 @@ internal sealed class DashboardData
                 .Concat(catalog.Unreadable.Select(u => new BackupFailure(u.Id, u.LastModified, "manifest unreadable (quarantined): " + u.Reason)).Where(f => f.At >= from))
                 .OrderBy(f => f.At)
                 .ToList();
-            return new BackupsPage(now, options.Retention.Days, options.Rpo.TotalHours, from, now, points, failures, null);
+            return new BackupsPage(now, options.Retention.Days, options.Rpo.TotalHours, options.RpoSlack.TotalHours, from, now, points, failures, null);
         }
         catch (Exception ex) when (IsReadFailure(ex))
         {
-            return new BackupsPage(now, options.Retention.Days, options.Rpo.TotalHours, from, now, [], [], Problem("backups", ex));
+            return new BackupsPage(now, options.Retention.Days, options.Rpo.TotalHours, options.RpoSlack.TotalHours, from, now, [], [], Problem("backups", ex));
         }
     }
 

@@ -24,7 +24,7 @@ internal sealed record BackupPoint(string Id, string Kind, DateTimeOffset Starte
 internal sealed record BackupFailure(string Id, DateTimeOffset At, string Reason);
 
 /// <summary>The backup timeline page.</summary>
-internal sealed record BackupsPage(DateTimeOffset GeneratedAt, int RetentionDays, double RpoHours, DateTimeOffset From, DateTimeOffset To, IReadOnlyList<BackupPoint> Backups, IReadOnlyList<BackupFailure> Failures, string? Problem);
+internal sealed record BackupsPage(DateTimeOffset GeneratedAt, int RetentionDays, double RpoHours, double RpoSlackHours, DateTimeOffset From, DateTimeOffset To, IReadOnlyList<BackupPoint> Backups, IReadOnlyList<BackupFailure> Failures, string? Problem);
 
 /// <summary>A gap in the WAL archive: recovery cannot pass it.</summary>
 internal sealed record PitrGap(string Timeline, string FirstMissing, string LastMissing, ulong Count, DateTimeOffset? After, DateTimeOffset? Before);

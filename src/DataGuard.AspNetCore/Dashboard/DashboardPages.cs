@@ -52,10 +52,10 @@ internal static class DashboardPages
         html.Append(Svg.TimeChart(
             "backup-rpo",
             "Hours between verified backups against the RPO",
-            $"Time since the previous verified backup, for each verified backup; the dashed line is the RPO of {N(page.RpoHours)} h: a bar above it is a window in which a disaster would have lost more than the RPO allows.",
+            $"Time since the previous verified backup, for each verified backup; the dashed line is the RPO of {N(page.RpoHours)} h; a bar beyond the RPO and its slack ({N(page.RpoSlackHours)} h), in red, is a window in which a disaster would have lost more than the RPO allows.",
             page.From,
             page.To,
-            [.. page.Backups.Where(b => b.HoursSincePrevious is not null).Select(b => new Svg.Point(b.CompletedAt, b.HoursSincePrevious!.Value, $"{b.Id}: {DashboardData.Hours(b.HoursSincePrevious!.Value)} after the previous verified backup", b.HoursSincePrevious > page.RpoHours))],
+            [.. page.Backups.Where(b => b.HoursSincePrevious is not null).Select(b => new Svg.Point(b.CompletedAt, b.HoursSincePrevious!.Value, $"{b.Id}: {DashboardData.Hours(b.HoursSincePrevious!.Value)} after the previous verified backup", b.HoursSincePrevious > page.RpoHours + page.RpoSlackHours))],
             DashboardData.Hours,
             (page.RpoHours, $"RPO {N(page.RpoHours, "F0")} h"),
             failures));
