@@ -11,7 +11,8 @@ using DataGuard.AspNetCore;
 using DataGuard.DependencyInjection;
 using Microsoft.AspNetCore.Authentication;
 
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json is read from beside the dll, wherever it is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 var dataGuard = builder.Services.AddDataGuard().AddPostgres().AddDashboard();
 if (!string.IsNullOrEmpty(builder.Configuration["DataGuard:Storage:S3:Bucket"]))
 {

@@ -15,6 +15,8 @@ namespace DataGuard.AspNetCore.Dashboard;
 /// </summary>
 internal static class DashboardEndpoints
 {
+    private static readonly string[] GetOrHead = [HttpMethods.Get, HttpMethods.Head];
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public static RouteGroupBuilder Map(IEndpointRouteBuilder endpoints, string pattern, Action<DataGuardDashboardOptions>? configure)
@@ -79,13 +81,13 @@ internal static class DashboardEndpoints
 
     private static void Page<T>(RouteGroupBuilder group, string basePath, string slug, string api, string title, Func<DashboardData, CancellationToken, Task<T>> read, Func<T, DateTimeOffset> generatedAt, Func<T, string, string> body)
     {
-        group.MapGet("/" + slug, async (DashboardData data, HttpContext http, CancellationToken ct) =>
+        group.MapMethods("/" + slug, GetOrHead, async (DashboardData data, HttpContext http, CancellationToken ct) =>
         {
             var model = await read(data, ct).ConfigureAwait(false);
             var prefix = http.Request.PathBase + basePath;
             return TypedResults.Content(DashboardLayout.Render(prefix, slug, title, body(model, prefix), generatedAt(model)), "text/html; charset=utf-8");
         }).WithName("DataGuardDashboard" + api);
-        group.MapGet("/api/" + api, async (DashboardData data, CancellationToken ct) => TypedResults.Json(await read(data, ct).ConfigureAwait(false), Json))
+        group.MapMethods("/api/" + api, GetOrHead, async (DashboardData data, CancellationToken ct) => TypedResults.Json(await read(data, ct).ConfigureAwait(false), Json))
             .WithName("DataGuardDashboardApi" + api);
     }
 }

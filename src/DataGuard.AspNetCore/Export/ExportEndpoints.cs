@@ -88,6 +88,11 @@ internal static class ExportEndpoints
             return NoSubject();
         }
 
+        if (body?.Formats is { } formats && UnknownFormat(formats, http.RequestServices.GetRequiredService<SubjectExports>()) is { } invalid)
+        {
+            return TypedResults.Problem(invalid, statusCode: StatusCodes.Status400BadRequest, title: "The export request is not valid");
+        }
+
         try
         {
             var job = await jobs.RequestExportAsync(subject, body?.Formats, $"self-service:{subject}", ct).ConfigureAwait(false);
@@ -114,14 +119,11 @@ internal static class ExportEndpoints
             ExportEndpointLog.Failed(logs.CreateLogger(typeof(ExportEndpoints)), RequestName, ex.Message, ex);
             return Unavailable("Exports are switched off until the operator completes the export configuration.");
         }
-        catch (DataGuardException ex) when (ex.Operation == "export")
-        {
-            return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status400BadRequest, title: "The export request is not valid");
-        }
         catch (Exception ex) when (ex is DataGuardException or NpgsqlException or StorageException)
         {
+            // The configuration (Export:Subject), the database or the storage: the operator's to fix, logged with the details.
             ExportEndpointLog.Failed(logs.CreateLogger(typeof(ExportEndpoints)), RequestName, ex.Message, ex);
-            return Unavailable("The export could not be queued: DataGuard's database or storage did not answer. Try again later.");
+            return Unavailable("The export could not be queued: the export service is not available right now. Try again later.");
         }
     }
 
@@ -185,6 +187,29 @@ internal static class ExportEndpoints
             ExportEndpointLog.Failed(logs.CreateLogger(typeof(ExportEndpoints)), DownloadName, ex.Message, ex);
             return Unavailable("The file could not be read: DataGuard's database or storage did not answer. Try again later.");
         }
+    }
+
+    /// <summary>Why the formats asked for are not valid, or <see langword="null"/> when they are.</summary>
+    private static string? UnknownFormat(string[] formats, SubjectExports exports)
+    {
+        if (formats.Length == 0)
+        {
+            return "Name at least one format, or leave formats out for the default ones.";
+        }
+
+        foreach (var format in formats)
+        {
+            try
+            {
+                exports.Format(format);
+            }
+            catch (DataGuardException ex)
+            {
+                return ex.Message;
+            }
+        }
+
+        return null;
     }
 
     private static ProblemHttpResult NoSubject() =>

@@ -116,6 +116,23 @@ public sealed class ExportEndpointTests
     }
 
     [Fact]
+    public async Task A_host_without_an_export_subject_answers_503_and_logs_why_instead_of_blaming_the_request()
+    {
+        await using var database = await TestDatabase.CreateAsync(TestHost.Schema);
+        await using var host = await TestHost.StartAsync(database, app => app.MapDataGuardExports("/me/data-export"), configuration: new Dictionary<string, string?> { ["DataGuard:Export:Subject:Table"] = string.Empty });
+        using var alice = host.Client("1");
+
+        var response = await alice.PostAsJsonAsync("/me/data-export", new { formats = new[] { "json" } });
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("Export service unavailable", problem.GetProperty("title").GetString());
+        Assert.DoesNotContain("Subject:Table", problem.GetRawText(), StringComparison.Ordinal);
+        Assert.Contains(host.Logs.Messages, m => m.Id.Id == 1902 && m.Message.Contains("DataGuard:Export:Subject:Table is not set", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.BadRequest, (await alice.PostAsJsonAsync("/me/data-export", new { formats = Array.Empty<string>() })).StatusCode);
+    }
+
+    [Fact]
     public async Task Each_endpoint_has_a_name_a_summary_responses_and_requires_authorization()
     {
         await using var database = await TestDatabase.CreateAsync(TestHost.Schema);
