@@ -89,10 +89,10 @@ internal static class DataGuardEventIds
 
     #region ASP.NET Core (1900-1999)
 
-    public const int DashboardAnonymous = 1900;
-    public const int DashboardAnonymousIgnored = 1901;
-    public const int ExportEndpointFailed = 1902;
-    public const int DashboardPartFailed = 1903;
+    public const int AspNetCoreDashboardAnonymous = 1900;
+    public const int AspNetCoreDashboardAnonymousIgnored = 1901;
+    public const int AspNetCoreExportEndpointFailed = 1902;
+    public const int AspNetCoreDashboardPartFailed = 1903;
 
     #endregion
 }

@@ -71,6 +71,32 @@ public sealed class ExportEndpointTests
     }
 
     [Fact]
+    public async Task Download_redirects_to_the_expiring_S3_link_and_only_for_the_owner()
+    {
+        await using var database = await TestDatabase.CreateAsync(TestHost.Schema);
+        using var bucket = await TestBucket.CreateAsync();
+        await using var host = await TestHost.StartAsync(database, app => app.MapDataGuardExports("/me/data-export"), configuration: bucket.Configuration);
+        using var alice = host.Client("1");
+        var location = (await alice.PostAsJsonAsync("/me/data-export", new { formats = new[] { "json" } })).Headers.Location!.ToString();
+        JsonElement job = default;
+        await Eventually.WaitUntilAsync(async () => (job = await alice.GetFromJsonAsync<JsonElement>(location)).GetProperty("status").GetString() == "ready", TimeSpan.FromSeconds(60), "the export to be ready");
+        var file = job.GetProperty("files")[0].GetProperty("url").GetString()!;
+
+        var redirect = await alice.GetAsync(file);
+
+        Assert.Equal(HttpStatusCode.Redirect, redirect.StatusCode);
+        Assert.Equal("no-store", redirect.Headers.CacheControl?.ToString());
+        var link = redirect.Headers.Location!;
+        Assert.Contains(bucket.Name, link.AbsolutePath, StringComparison.Ordinal);
+        Assert.Contains("X-Amz-Signature", link.Query, StringComparison.Ordinal);
+        using var plain = new HttpClient();
+        var json = JsonDocument.Parse(await plain.GetStringAsync(link));
+        Assert.Equal(2, json.RootElement.GetProperty("tables").GetProperty("public.orders").GetArrayLength());
+        using var bob = host.Client("2");
+        Assert.Equal(HttpStatusCode.NotFound, (await bob.GetAsync(file)).StatusCode);
+    }
+
+    [Fact]
     public async Task A_second_request_within_the_rate_limit_gets_429_problem_details_with_Retry_After()
     {
         await using var database = await TestDatabase.CreateAsync(TestHost.Schema);

@@ -70,7 +70,12 @@ internal sealed class TestHost : IAsyncDisposable
         builder.WebHost.UseUrls("http://127.0.0.1:0");   // after the sources are replaced: a free port, never the default 5000
         var logs = new CapturedLogs();
         builder.Logging.ClearProviders().AddProvider(logs);
-        builder.Services.AddDataGuard().AddPostgres().AddDashboard();
+        var dataGuard = builder.Services.AddDataGuard().AddPostgres().AddDashboard();
+        if (settings.GetValueOrDefault("DataGuard:Storage:Provider") == "S3")
+        {
+            dataGuard.AddS3Storage();
+        }
+
         builder.Services.AddAuthentication(TestUserAuthentication.SchemeName).AddScheme<AuthenticationSchemeOptions, TestUserAuthentication>(TestUserAuthentication.SchemeName, null);
         builder.Services.AddAuthorizationBuilder().AddPolicy("operators", p => p.RequireAuthenticatedUser().RequireRole("operator"));
         builder.Services.AddProblemDetails();
