@@ -27,6 +27,7 @@ internal static class UnknownConfigurationKeys
         ["DataGuard:Drills"] = "AddDrills() or AddPostgres()",
         ["DataGuard:Storage:S3"] = "AddS3Storage()",
         ["DataGuard:Supabase"] = "AddSupabase()",
+        ["DataGuard:Dashboard"] = "AddDashboard() (DataGuard.AspNetCore)",
     };
 
     public static IReadOnlyList<string> Find(IConfiguration configuration, IEnumerable<OptionsSection> sections)

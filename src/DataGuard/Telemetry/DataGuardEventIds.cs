@@ -16,6 +16,7 @@ namespace DataGuard.Telemetry;
 /// <item>1600-1699: restore drills.</item>
 /// <item>1700-1799: reserved (migrations).</item>
 /// <item>1800-1899: reserved (Supabase).</item>
+/// <item>1900-1999: ASP.NET Core (export endpoints, dashboard).</item>
 /// </list>
 /// </remarks>
 internal static class DataGuardEventIds
@@ -88,6 +89,15 @@ internal static class DataGuardEventIds
 
     public const int DrillFinished = 1600;
     public const int DrillScheduledFailed = 1601;
+
+    #endregion
+
+    #region ASP.NET Core (1900-1999)
+
+    public const int AspNetCoreDashboardAnonymous = 1900;
+    public const int AspNetCoreDashboardAnonymousIgnored = 1901;
+    public const int AspNetCoreExportEndpointFailed = 1902;
+    public const int AspNetCoreDashboardPartFailed = 1903;
 
     #endregion
 }

@@ -26,6 +26,10 @@ public sealed class WebHostSampleTests
         info.Environment["DataGuard__Storage__FileSystem__Root"] = harness.Root;
         info.Environment["DataGuard__Export__PollInterval"] = "00:00:01";
 
+        // Anonymous dashboard access is asked for, but outside Development it is ignored: the dashboard still needs an operator.
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        info.Environment["DataGuard__Dashboard__AllowAnonymous"] = "true";
+
         // The sample is strict: the schema's columns without foreign keys are declared (a link) or silenced, as an operator would.
         info.Environment["DataGuard__Export__Links__0__From"] = "public.audit_log.user_id";
         info.Environment["DataGuard__Export__Links__0__To"] = "public.users.id";
@@ -35,28 +39,94 @@ public sealed class WebHostSampleTests
         host.BeginErrorReadLine();
         try
         {
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            await Eventually.WaitUntilAsync(async () => (await TryGetAsync(http, "/me/exports/" + Guid.Empty)) is HttpStatusCode.NotFound, TimeSpan.FromSeconds(30));
+            using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            await Eventually.WaitUntilAsync(async () => (await TryGetAsync(http, "/me/data-export/" + Guid.Empty)) is HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(30));
 
-            Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsJsonAsync("/me/exports", new { })).StatusCode);
+            // Not signed in: 401 everywhere, the dashboard included (not Development, so no anonymous access).
+            Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsJsonAsync("/me/data-export", new { })).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/dataguard")).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/dataguard/api/overview")).StatusCode);
+
             http.DefaultRequestHeaders.Add("X-User-Id", "1");
-            var posted = await http.PostAsJsonAsync("/me/exports", new { formats = new[] { "json", "pdf" } });
+            var posted = await http.PostAsJsonAsync("/me/data-export", new { formats = new[] { "json", "pdf" } });
             Assert.Equal(HttpStatusCode.Accepted, posted.StatusCode);
             var location = posted.Headers.Location!.ToString();
-            Assert.Equal((HttpStatusCode)429, (await http.PostAsJsonAsync("/me/exports", new { })).StatusCode);
+            Assert.StartsWith("/me/data-export/", location, StringComparison.Ordinal);
+
+            // A second request within the rate limit: 429 as problem details, with Retry-After.
+            var limited = await http.PostAsJsonAsync("/me/data-export", new { });
+            Assert.Equal((HttpStatusCode)429, limited.StatusCode);
+            Assert.Equal("application/problem+json", limited.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(429, (await limited.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetInt32());
+            Assert.NotNull(limited.Headers.RetryAfter);
 
             JsonElement job = default;
             await Eventually.WaitUntilAsync(async () => (job = await http.GetFromJsonAsync<JsonElement>(location)).GetProperty("status").GetString() == "ready", TimeSpan.FromSeconds(30));
+            Assert.False(job.TryGetProperty("subject", out _));
             var files = job.GetProperty("files").EnumerateArray().ToList();
             Assert.Equal(2, files.Count);
-            var json = await http.GetStringAsync(files.Single(f => f.GetProperty("format").GetString() == "json").GetProperty("url").GetString());
+            var jsonUrl = files.Single(f => f.GetProperty("format").GetString() == "json").GetProperty("url").GetString()!;
+            Assert.Equal($"{location}/files/json", jsonUrl);
+            var json = await http.GetStringAsync(jsonUrl);
             Assert.Equal(2, JsonDocument.Parse(json).RootElement.GetProperty("tables").GetProperty("public.orders").GetArrayLength());
 
-            // Another user sees nothing of it.
-            using var other = new HttpClient { BaseAddress = http.BaseAddress };
+            // Another user sees nothing of it: the job and its files answer as ids that do not exist.
+            using var other = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = http.BaseAddress };
             other.DefaultRequestHeaders.Add("X-User-Id", "2");
             Assert.Equal(HttpStatusCode.NotFound, (await other.GetAsync(location)).StatusCode);
-            Assert.Equal(HttpStatusCode.NotFound, (await other.GetAsync(location + "/json")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await other.GetAsync(jsonUrl)).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await other.GetAsync($"/me/data-export/{Guid.NewGuid()}")).StatusCode);
+
+            // A signed-in user who is not an operator does not see the dashboard; an operator does.
+            Assert.Equal(HttpStatusCode.Forbidden, (await other.GetAsync("/dataguard")).StatusCode);
+            other.DefaultRequestHeaders.Add("X-User-Role", "operator");
+            var dashboard = await other.GetAsync("/dataguard/exports");
+            Assert.Equal(HttpStatusCode.OK, dashboard.StatusCode);
+            Assert.Contains("default-src 'none'", dashboard.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+            var api = await other.GetFromJsonAsync<JsonElement>("/dataguard/api/exports");
+            Assert.Contains(api.GetProperty("jobs").EnumerateArray(), j => j.GetProperty("id").GetString() == job.GetProperty("id").GetString());
+        }
+        finally
+        {
+            host.Kill(entireProcessTree: true);
+            await host.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
+    public async Task In_Development_with_AllowAnonymous_the_dashboard_is_served_without_signing_in_but_exports_still_need_a_user()
+    {
+        await using var harness = await ExportHarness.CreateAsync();
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Name;
+        var dll = Path.Combine(RepositoryPaths.Root, "artifacts", "bin", "DataGuard.Samples.WebHost", configuration, "DataGuard.Samples.WebHost.dll");
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        var info = new ProcessStartInfo("dotnet") { ArgumentList = { dll, "--urls", $"http://127.0.0.1:{port}" }, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(dll)! };
+        info.Environment["DataGuard__Postgres__ConnectionString"] = harness.Database.ConnectionString;
+        info.Environment["DataGuard__Storage__FileSystem__Root"] = harness.Root;
+        info.Environment["DataGuard__Export__Links__0__From"] = "public.audit_log.user_id";
+        info.Environment["DataGuard__Export__Links__0__To"] = "public.users.id";
+        info.Environment["DataGuard__Export__Exclude__0"] = "public.page_views.user_id";
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        info.Environment["DataGuard__Dashboard__AllowAnonymous"] = "true";
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var host = Process.Start(info)!;
+        host.OutputDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
+        host.ErrorDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
+        host.BeginOutputReadLine();
+        host.BeginErrorReadLine();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            await Eventually.WaitUntilAsync(async () => (await TryGetAsync(http, "/dataguard")) is HttpStatusCode.OK, TimeSpan.FromSeconds(30));
+            var page = await http.GetAsync("/dataguard/backups");
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            Assert.Contains("<svg id=\"backup-size\"", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/dataguard/api/migrations")).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsJsonAsync("/me/data-export", new { })).StatusCode);
+            Assert.Contains(output, line => line.Contains("WITHOUT authorization", StringComparison.Ordinal));
         }
         finally
         {
