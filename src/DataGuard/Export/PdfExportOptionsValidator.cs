@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace DataGuard.Export;
 
 /// <summary>Checks the PDF options at start-up.</summary>
-internal sealed class PdfExportOptionsValidator : IValidateOptions<PdfExportOptions>
+internal sealed partial class PdfExportOptionsValidator : IValidateOptions<PdfExportOptions>
 {
     public ValidateOptionsResult Validate(string? name, PdfExportOptions options)
     {
@@ -70,9 +70,21 @@ internal sealed class PdfExportOptionsValidator : IValidateOptions<PdfExportOpti
             var culture = CultureInfo.GetCultureInfo(name, predefinedOnly: true);
             return culture.Name.Length > 0 || name.Length == 0;
         }
+        catch (CultureNotFoundException) when (InvariantGlobalization)
+        {
+            // A host with invariant globalization (common in containers) knows no culture but the invariant one.
+            return WellFormedTag().IsMatch(name);
+        }
         catch (CultureNotFoundException)
         {
             return false;
         }
     }
+
+    private static bool InvariantGlobalization =>
+        (AppContext.TryGetSwitch("System.Globalization.Invariant", out var invariant) && invariant)
+        || Environment.GetEnvironmentVariable("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT") is "1" or "true";
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex WellFormedTag();
 }

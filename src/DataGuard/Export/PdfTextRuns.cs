@@ -57,6 +57,11 @@ internal sealed class PdfTextRuns
             return text;
         }
 
+        if (text.Contains('\r', StringComparison.Ordinal))
+        {
+            text = text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n');
+        }
+
         if (!text.IsNormalized())
         {
             text = text.Normalize();
@@ -66,7 +71,7 @@ internal sealed class PdfTextRuns
         var i = 0;
         foreach (var rune in text.EnumerateRunes())
         {
-            var replace = rune.Value == '\t' ? "    " : Rune.IsControl(rune) ? " " : _fonts.FontFor(rune) < 0 ? (UnicodeScripts.IsIgnorable(rune) ? string.Empty : _replacement) : null;
+            var replace = rune.Value == '\n' ? null : rune.Value == '\t' ? "    " : Rune.IsControl(rune) ? " " : _fonts.FontFor(rune) < 0 ? (UnicodeScripts.IsIgnorable(rune) ? string.Empty : _replacement) : null;
             if (replace is not null && builder is null)
             {
                 builder = new StringBuilder(text.Length).Append(text, 0, i);

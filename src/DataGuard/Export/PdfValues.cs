@@ -17,7 +17,7 @@ internal sealed class PdfValues
 
     public PdfValues(CultureInfo? culture, TimeZoneInfo? zone)
     {
-        _culture = culture;
+        _culture = culture is null ? null : Gregorian(culture);
         _zone = zone;
     }
 
@@ -59,6 +59,35 @@ internal sealed class PdfValues
             return value is JsonText json ? Pretty(json.Json) : ExportValues.ToText(value);
         }
 
+        try
+        {
+            return Localize(value);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            // A value the culture's calendar cannot show: as in the JSON and CSV files, never a failed export.
+            return value is JsonText json ? Pretty(json.Json) : ExportValues.ToText(value);
+        }
+    }
+
+    /// <summary>
+    /// The culture with the Gregorian calendar: the dates in the PDF are those of the JSON and CSV files (a culture whose
+    /// default calendar is UmAlQura, Thai Buddhist or Persian would show other years, or fail outside its range).
+    /// </summary>
+    private static CultureInfo Gregorian(CultureInfo culture)
+    {
+        if (culture.Calendar is GregorianCalendar)
+        {
+            return culture;
+        }
+
+        var copy = (CultureInfo)culture.Clone();
+        copy.DateTimeFormat.Calendar = new GregorianCalendar();
+        return CultureInfo.ReadOnly(copy);
+    }
+
+    private string? Localize(object? value)
+    {
         var culture = _culture ?? CultureInfo.InvariantCulture;
         return value switch
         {

@@ -59,6 +59,26 @@ public sealed class PdfExportPartsTests
     }
 
     [Fact]
+    public void Line_breaks_in_non_ascii_values_stay_line_breaks()
+    {
+        var fonts = PdfFontSet.Scan(new PdfExportOptions { RegularFont = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", SystemFonts = false });
+        var text = new PdfTextRuns(fonts);
+        Assert.Equal("Zoë\nline 2\nline 3", text.Clean("Zoë\r\nline 2\rline 3"));
+    }
+
+    [Theory]
+    [InlineData("ar-SA")]
+    [InlineData("th-TH")]
+    [InlineData("fa-IR")]
+    public void Dates_in_a_culture_with_another_calendar_are_gregorian_and_never_fail_the_export(string culture)
+    {
+        var values = new PdfValues(System.Globalization.CultureInfo.GetCultureInfo(culture), null);
+        Assert.Contains("1850", values.ToText(new DateTime(1850, 1, 1, 0, 0, 0, DateTimeKind.Unspecified)), StringComparison.Ordinal);
+        Assert.Contains("2026", values.ToText(new DateTime(2026, 11, 30, 12, 0, 0, DateTimeKind.Unspecified)), StringComparison.Ordinal);
+        Assert.NotNull(values.ToText(DateTime.MaxValue));
+    }
+
+    [Fact]
     public void Bad_pdf_options_fail_start_up_with_their_names()
     {
         var options = new PdfExportOptions { Culture = "xx-nowhere-1", TimeZone = "Mars/Olympus", MaxTableColumns = 0 };
