@@ -35,16 +35,13 @@ internal sealed class WalSpoolArchiver
     /// the folder is synced again); a different segment under that name fails, so PostgreSQL keeps it. A copy,
     /// never a hard link: PostgreSQL recycles archived segments by renaming and overwriting them in place.
     /// </summary>
-    /// <param name="spool">The spool folder (an absolute path without spaces or quotes).</param>
+    /// <param name="spool">The spool folder (single-quoted for the shell, % doubled for PostgreSQL).</param>
     /// <returns>The command, with PostgreSQL's <c>%p</c> and <c>%f</c>.</returns>
     public static string ArchiveCommand(string spool)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(spool);
-        var s = Path.GetFullPath(spool).TrimEnd('/');
-        if (s.Any(c => char.IsWhiteSpace(c) || c is '\'' or '"' or '\\' or '$' or '`' or '%' or ';' or '&' or '|'))
-        {
-            throw new ArgumentException($"The spool folder '{spool}' must not contain spaces, quotes or shell characters: it goes into archive_command as is.", nameof(spool));
-        }
+        var folder = Path.GetFullPath(spool).TrimEnd('/');
+        var s = PostgresShellQuoting.Quote(folder.Length == 0 ? "/" : folder);
 
         // $$ (the shell's pid) keeps two attempts from sharing a temporary copy; a failed copy is removed.
         var temp = $"{s}/.%f.$$";

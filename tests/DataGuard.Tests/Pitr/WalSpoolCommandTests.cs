@@ -88,7 +88,7 @@ public sealed class WalSpoolCommandTests : IDisposable
         Directory.CreateDirectory(spool);
         var wal = Path.Combine(_data, "pg_wal", Segment);
         await File.WriteAllTextAsync(wal, "segment");
-        var command = WalSpoolArchiver.ArchiveCommand(spool).Replace("%p", $"pg_wal/{Segment}", StringComparison.Ordinal).Replace("%f", Segment, StringComparison.Ordinal);
+        var command = PostgresExpand(WalSpoolArchiver.ArchiveCommand(spool), $"pg_wal/{Segment}", Segment);
 
         Assert.Equal(0, (await ShellAsync(command)).Code);
         Assert.Equal("segment", await File.ReadAllTextAsync(Path.Combine(spool, Segment)));
@@ -107,7 +107,7 @@ public sealed class WalSpoolCommandTests : IDisposable
         Directory.CreateDirectory(spool);
         var wal = Path.Combine(_data, "pg_wal", Segment);
         await File.WriteAllTextAsync(wal, "first version");
-        var command = WalSpoolArchiver.ArchiveCommand(spool).Replace("%p", $"pg_wal/{Segment}", StringComparison.Ordinal).Replace("%f", Segment, StringComparison.Ordinal);
+        var command = PostgresExpand(WalSpoolArchiver.ArchiveCommand(spool), $"pg_wal/{Segment}", Segment);
         Assert.Equal(0, (await ShellAsync(command)).Code);
 
         // Same name, other content: PostgreSQL would recycle the segment on a 0, losing this version.
@@ -122,11 +122,46 @@ public sealed class WalSpoolCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("/var/lib/data guard")]
-    [InlineData("/var/lib/x;rm -rf y")]
-    [InlineData("/var/lib/'q'")]
-    public void A_spool_path_the_shell_would_misread_is_refused(string spool) =>
-        Assert.Throws<ArgumentException>(() => WalSpoolArchiver.ArchiveCommand(spool));
+    [InlineData("data guard")]
+    [InlineData("x;touch injected;y")]
+    [InlineData("it's \"q\" 100%")]
+    [InlineData("$(touch injected)")]
+    [InlineData("`touch injected`")]
+    public async Task A_spool_path_with_spaces_quotes_percent_or_shell_syntax_is_used_as_is_and_never_executed(string folder)
+    {
+        var spool = Path.Combine(_data, folder);
+        Directory.CreateDirectory(spool);
+        await File.WriteAllTextAsync(Path.Combine(_data, "pg_wal", Segment), "segment");
+        var command = PostgresExpand(WalSpoolArchiver.ArchiveCommand(spool), $"pg_wal/{Segment}", Segment);
+
+        Assert.Equal(0, (await ShellAsync(command)).Code);
+        Assert.Equal("segment", await File.ReadAllTextAsync(Path.Combine(spool, Segment)));
+        Assert.False(File.Exists(Path.Combine(_data, "injected")));
+    }
+
+    [Fact]
+    public void A_spool_path_with_a_newline_is_refused_naming_it() =>
+        Assert.Contains("control character", Assert.Throws<ArgumentException>(() => WalSpoolArchiver.ArchiveCommand("/var/lib/a\nb")).Message, StringComparison.Ordinal);
+
+    /// <summary>What PostgreSQL does to archive_command and restore_command before /bin/sh runs them: %p, %f, and %% to %.</summary>
+    internal static string PostgresExpand(string command, string p, string f)
+    {
+        var expanded = new System.Text.StringBuilder();
+        for (var i = 0; i < command.Length; i++)
+        {
+            if (command[i] == '%' && i + 1 < command.Length)
+            {
+                var next = command[++i];
+                expanded.Append(next switch { 'p' => p, 'f' => f, '%' => "%", _ => "%" + next });
+            }
+            else
+            {
+                expanded.Append(command[i]);
+            }
+        }
+
+        return expanded.ToString();
+    }
 
     [Fact]
     public void Prefetching_is_only_for_a_data_directory_in_recovery()
