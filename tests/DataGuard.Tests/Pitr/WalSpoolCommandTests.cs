@@ -37,6 +37,20 @@ public sealed class WalSpoolCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task The_fast_path_finds_the_spool_next_to_the_destination_whatever_the_working_directory()
+    {
+        Directory.CreateDirectory(Path.Combine(_data, Segments));
+        await File.WriteAllTextAsync(Path.Combine(_data, Segments, Segment), "verified");
+        var elsewhere = Directory.CreateDirectory(Path.Combine(_data, "elsewhere")).FullName;
+
+        var (code, output) = await RestoreAsync(Segment, destination: Path.Combine(_data, "pg_wal", "RECOVERYXLOG"), workingDirectory: elsewhere);
+
+        Assert.Equal(0, code);
+        Assert.Equal(string.Empty, output);   // the fallback never ran
+        Assert.Equal("verified", await File.ReadAllTextAsync(Path.Combine(_data, "pg_wal", "RECOVERYXLOG")));
+    }
+
+    [Fact]
     public async Task A_segment_the_spool_lacks_goes_to_the_fetch_whose_exit_status_is_the_answer()
     {
         Directory.CreateDirectory(Path.Combine(_data, Segments));
@@ -173,18 +187,16 @@ public sealed class WalSpoolCommandTests : IDisposable
         Assert.Null(WalPrefetchSpool.ForDestination(Path.Combine(_data, "elsewhere", "RECOVERYXLOG")));
     }
 
-    private Task<(int Code, string Output)> RestoreAsync(string name, int fallbackExit = 0)
+    private Task<(int Code, string Output)> RestoreAsync(string name, int fallbackExit = 0, string? destination = null, string? workingDirectory = null)
     {
         // The fallback stands for `dataguard wal fetch %f %p`: it says it ran, and exits as told.
-        var command = WalPrefetchSpool.FastRestoreCommand($"echo fetch %f; exit {fallbackExit}")
-            .Replace("%f", name, StringComparison.Ordinal)
-            .Replace("%p", "pg_wal/RECOVERYXLOG", StringComparison.Ordinal);
-        return ShellAsync(command);
+        var command = PostgresExpand(WalPrefetchSpool.FastRestoreCommand($"echo fetch %f; exit {fallbackExit}"), destination ?? "pg_wal/RECOVERYXLOG", name);
+        return ShellAsync(command, workingDirectory);
     }
 
-    private async Task<(int Code, string Output)> ShellAsync(string command)
+    private async Task<(int Code, string Output)> ShellAsync(string command, string? workingDirectory = null)
     {
-        var start = new ProcessStartInfo("/bin/sh") { WorkingDirectory = _data, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("/bin/sh") { WorkingDirectory = workingDirectory ?? _data, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(command);
         using var process = Process.Start(start)!;
