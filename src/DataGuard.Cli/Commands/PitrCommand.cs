@@ -115,8 +115,21 @@ internal static class PitrCommand
         }
 
         var process = Environment.ProcessPath!;
-        var self = Path.GetFileNameWithoutExtension(process) == "dotnet" ? $"\"{process}\" \"{typeof(PitrCommand).Assembly.Location}\"" : $"\"{process}\"";
-        var fetch = $"{self} wal fetch %f %p --config \"{config}\"";
+        return RestoreCommandFor(Path.GetFileNameWithoutExtension(process) == "dotnet" ? [process, typeof(PitrCommand).Assembly.Location] : [process], config);
+    }
+
+    /// <summary>restore_command running <paramref name="self"/> (program and leading arguments) with <paramref name="config"/>: every path single-quoted for the shell, % doubled for PostgreSQL.</summary>
+    internal static string RestoreCommandFor(IReadOnlyList<string> self, string config)
+    {
+        string fetch;
+        try
+        {
+            fetch = $"{string.Join(' ', self.Select(DataGuard.Pitr.PostgresShellQuoting.Quote))} wal fetch %f %p --config {DataGuard.Pitr.PostgresShellQuoting.Quote(config)}";
+        }
+        catch (ArgumentException ex)
+        {
+            throw new CliUsageException($"restore_command cannot be built: {ex.Message}");
+        }
 
         // Segments the prefetcher has ready are renamed into place by the shell; anything else is fetched (and the prefetcher started).
         return DataGuard.Pitr.WalPrefetchSpool.BootId() is null ? fetch : DataGuard.Pitr.WalPrefetchSpool.FastRestoreCommand(fetch);

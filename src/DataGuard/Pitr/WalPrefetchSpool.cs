@@ -49,12 +49,14 @@ internal sealed class WalPrefetchSpool
 
     /// <summary>
     /// <c>restore_command</c> with its fast path: a prefetched segment is renamed into place by the shell (no process
-    /// is started); anything else runs <paramref name="fetchCommand"/> (<c>dataguard wal fetch %f %p ...</c>).
+    /// is started); anything else runs <paramref name="fetchCommand"/> (<c>dataguard wal fetch %f %p ...</c>). The spool
+    /// is found next to <c>%p</c> (<c>${p%/*}</c>, written <c>%%</c> for PostgreSQL), as the C# side does, never relative
+    /// to the working directory.
     /// </summary>
     /// <param name="fetchCommand">The command that fetches <c>%f</c> into <c>%p</c> from the archive.</param>
     /// <returns>The restore_command.</returns>
     public static string FastRestoreCommand(string fetchCommand) =>
-        $"read -r b <{BootIdPath} && d=\"pg_wal/{FolderName}/$b\" && {{ mv -f \"$d/%f\" \"%p\" 2>/dev/null || {{ i=0; "
+        $"read -r b <{BootIdPath} && p=\"%p\" && d=\"${{p%%/*}}/{FolderName}/$b\" && {{ mv -f \"$d/%f\" \"%p\" 2>/dev/null || {{ i=0; "
         + $"while [ -e \"$d/%f{PendingSuffix}\" ] && [ $i -lt {FastPathWaits} ]; do sleep 0.01; i=$((i+1)); done; mv -f \"$d/%f\" \"%p\" 2>/dev/null; }}; }} || {fetchCommand}";
 
     /// <summary>The marker of a segment being prefetched: <c>&lt;segment&gt;.pending</c>, next to where it will appear.</summary>

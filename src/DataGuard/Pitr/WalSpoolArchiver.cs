@@ -15,6 +15,7 @@ internal sealed class WalSpoolArchiver
     private readonly WalArchive _archive;
     private readonly ILogger<WalSpoolArchiver> _logger;
     private readonly TimeProvider _time;
+    private readonly HashSet<string> _warnedStrays = new(StringComparer.Ordinal);
 
     /// <summary>Initializes a new instance of the <see cref="WalSpoolArchiver"/> class.</summary>
     /// <param name="archive">The WAL archive.</param>
@@ -34,16 +35,13 @@ internal sealed class WalSpoolArchiver
     /// the folder is synced again); a different segment under that name fails, so PostgreSQL keeps it. A copy,
     /// never a hard link: PostgreSQL recycles archived segments by renaming and overwriting them in place.
     /// </summary>
-    /// <param name="spool">The spool folder (an absolute path without spaces or quotes).</param>
+    /// <param name="spool">The spool folder (single-quoted for the shell, % doubled for PostgreSQL).</param>
     /// <returns>The command, with PostgreSQL's <c>%p</c> and <c>%f</c>.</returns>
     public static string ArchiveCommand(string spool)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(spool);
-        var s = Path.GetFullPath(spool).TrimEnd('/');
-        if (s.Any(c => char.IsWhiteSpace(c) || c is '\'' or '"' or '\\' or '$' or '`' or '%' or ';' or '&' or '|'))
-        {
-            throw new ArgumentException($"The spool folder '{spool}' must not contain spaces, quotes or shell characters: it goes into archive_command as is.", nameof(spool));
-        }
+        var folder = Path.GetFullPath(spool).TrimEnd('/');
+        var s = PostgresShellQuoting.Quote(folder.Length == 0 ? "/" : folder);
 
         // $$ (the shell's pid) keeps two attempts from sharing a temporary copy; a failed copy is removed.
         var temp = $"{s}/.%f.$$";
@@ -60,10 +58,7 @@ internal sealed class WalSpoolArchiver
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(spool);
         ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
-        var files = Directory.EnumerateFiles(spool)
-            .Where(f => !Path.GetFileName(f).StartsWith('.'))
-            .Order(StringComparer.Ordinal)
-            .ToList();
+        var files = SpooledFiles(spool).ToList();
         var archived = 0;
         var failed = 0;
         if (files.Count == 0)
@@ -105,8 +100,9 @@ internal sealed class WalSpoolArchiver
                 await PushOneAsync(file, parallelism, ct).ConfigureAwait(false);
                 archived();
             }
-            catch (Exception ex) when (ex is DataGuardException or IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (!(ex is OperationCanceledException && ct.IsCancellationRequested))
             {
+                // Any failure of one file (not only storage and I/O) leaves that file in the spool and the others going.
                 failed();
                 PitrLog.SpoolPushFailed(_logger, Path.GetFileName(file), ex.Message);
             }
@@ -144,7 +140,7 @@ internal sealed class WalSpoolArchiver
                 }
 
                 var started = 0;
-                foreach (var file in Directory.EnumerateFiles(spool).Where(f => !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal))
+                foreach (var file in SpooledFiles(spool))
                 {
                     if (running.Count >= parallelism)
                     {
@@ -181,14 +177,49 @@ internal sealed class WalSpoolArchiver
             await PushOneAsync(file, parallelism, cancellationToken).ConfigureAwait(false);
             return true;
         }
-        catch (Exception ex) when (ex is DataGuardException or IOException or UnauthorizedAccessException)
-        {
-            PitrLog.SpoolPushFailed(_logger, Path.GetFileName(file), ex.Message);
-            return false;
-        }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return false;   // stopped: the file stays in the spool for the next start
+        }
+        catch (Exception ex)
+        {
+            // Any failure of one file ends only that attempt: the file stays and is tried again, the loop goes on.
+            PitrLog.SpoolPushFailed(_logger, Path.GetFileName(file), ex.Message);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The files to push, oldest first: names starting with a dot (copies being written) are left alone, and so are
+    /// names PostgreSQL never archives (a stray <c>README</c>), with a warning once per name.
+    /// </summary>
+    private IEnumerable<string> SpooledFiles(string spool)
+    {
+        foreach (var file in Directory.EnumerateFiles(spool).Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileName(file);
+            if (name.StartsWith('.'))
+            {
+                continue;
+            }
+
+            if (!WalFileName.IsValid(name))
+            {
+                bool first;
+                lock (_warnedStrays)
+                {
+                    first = _warnedStrays.Add(name);
+                }
+
+                if (first)
+                {
+                    PitrLog.SpoolStrayFileSkipped(_logger, name, spool);
+                }
+
+                continue;
+            }
+
+            yield return file;
         }
     }
 

@@ -57,6 +57,7 @@ internal static class DataGuardEventIds
     public const int PitrPrefetchStarted = 1304;
     public const int PitrPrefetchFailed = 1305;
     public const int PitrPrefetchStopped = 1306;
+    public const int PitrSpoolStrayFileSkipped = 1307;
 
     #endregion
 

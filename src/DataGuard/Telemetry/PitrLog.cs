@@ -32,6 +32,13 @@ internal static partial class PitrLog
     [LoggerMessage(DataGuardEventIds.PitrSpoolPushFailed, LogLevel.Error, "Spooled WAL file {Name} was not archived and stays in the spool: {Reason}")]
     public static partial void SpoolPushFailed(ILogger logger, string name, string reason);
 
+    /// <summary>A file in the spool is not a WAL file name and is left there, never pushed.</summary>
+    /// <param name="logger">The logger.</param>
+    /// <param name="name">The file.</param>
+    /// <param name="spool">The spool folder.</param>
+    [LoggerMessage(DataGuardEventIds.PitrSpoolStrayFileSkipped, LogLevel.Warning, "{Name} in the WAL spool {Spool} is not a WAL file name; it is left there and never pushed (remove it)")]
+    public static partial void SpoolStrayFileSkipped(ILogger logger, string name, string spool);
+
     /// <summary>The WAL prefetcher started.</summary>
     /// <param name="logger">The logger.</param>
     /// <param name="from">The segment recovery asked for.</param>

@@ -35,7 +35,8 @@ public sealed class WalPrefetchTests
         await cluster.Services.GetRequiredService<PitrRestoreService>().RestoreAsync(Request(dir, port, PitrTarget.AtRestorePoint("after-ten"), FastRestoreCommand(cluster.Config)));
 
         Assert.Equal("10", await CopyScalarAsync(cluster, port, "SELECT max(n) FROM markers"));
-        Assert.Contains("pg_wal/.dataguard-prefetch", await File.ReadAllTextAsync(Path.Combine(dir, "postgresql.auto.conf")), StringComparison.Ordinal);
+        Assert.Contains("/.dataguard-prefetch/$b", await File.ReadAllTextAsync(Path.Combine(dir, "postgresql.auto.conf")), StringComparison.Ordinal);
+        Assert.Contains("${p%%/*}", await File.ReadAllTextAsync(Path.Combine(dir, "postgresql.auto.conf")), StringComparison.Ordinal);
         var stopped = await WaitForSpoolRemovedAsync(dir);
         Assert.StartsWith("recovery ended", stopped.Groups["reason"].Value, StringComparison.Ordinal);
         Assert.True(int.Parse(stopped.Groups["taken"].Value, CultureInfo.InvariantCulture) > 0, stopped.Value);

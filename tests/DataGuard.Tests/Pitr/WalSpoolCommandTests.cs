@@ -37,6 +37,20 @@ public sealed class WalSpoolCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task The_fast_path_finds_the_spool_next_to_the_destination_whatever_the_working_directory()
+    {
+        Directory.CreateDirectory(Path.Combine(_data, Segments));
+        await File.WriteAllTextAsync(Path.Combine(_data, Segments, Segment), "verified");
+        var elsewhere = Directory.CreateDirectory(Path.Combine(_data, "elsewhere")).FullName;
+
+        var (code, output) = await RestoreAsync(Segment, destination: Path.Combine(_data, "pg_wal", "RECOVERYXLOG"), workingDirectory: elsewhere);
+
+        Assert.Equal(0, code);
+        Assert.Equal(string.Empty, output);   // the fallback never ran
+        Assert.Equal("verified", await File.ReadAllTextAsync(Path.Combine(_data, "pg_wal", "RECOVERYXLOG")));
+    }
+
+    [Fact]
     public async Task A_segment_the_spool_lacks_goes_to_the_fetch_whose_exit_status_is_the_answer()
     {
         Directory.CreateDirectory(Path.Combine(_data, Segments));
@@ -88,7 +102,7 @@ public sealed class WalSpoolCommandTests : IDisposable
         Directory.CreateDirectory(spool);
         var wal = Path.Combine(_data, "pg_wal", Segment);
         await File.WriteAllTextAsync(wal, "segment");
-        var command = WalSpoolArchiver.ArchiveCommand(spool).Replace("%p", $"pg_wal/{Segment}", StringComparison.Ordinal).Replace("%f", Segment, StringComparison.Ordinal);
+        var command = PostgresExpand(WalSpoolArchiver.ArchiveCommand(spool), $"pg_wal/{Segment}", Segment);
 
         Assert.Equal(0, (await ShellAsync(command)).Code);
         Assert.Equal("segment", await File.ReadAllTextAsync(Path.Combine(spool, Segment)));
@@ -107,7 +121,7 @@ public sealed class WalSpoolCommandTests : IDisposable
         Directory.CreateDirectory(spool);
         var wal = Path.Combine(_data, "pg_wal", Segment);
         await File.WriteAllTextAsync(wal, "first version");
-        var command = WalSpoolArchiver.ArchiveCommand(spool).Replace("%p", $"pg_wal/{Segment}", StringComparison.Ordinal).Replace("%f", Segment, StringComparison.Ordinal);
+        var command = PostgresExpand(WalSpoolArchiver.ArchiveCommand(spool), $"pg_wal/{Segment}", Segment);
         Assert.Equal(0, (await ShellAsync(command)).Code);
 
         // Same name, other content: PostgreSQL would recycle the segment on a 0, losing this version.
@@ -122,11 +136,46 @@ public sealed class WalSpoolCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("/var/lib/data guard")]
-    [InlineData("/var/lib/x;rm -rf y")]
-    [InlineData("/var/lib/'q'")]
-    public void A_spool_path_the_shell_would_misread_is_refused(string spool) =>
-        Assert.Throws<ArgumentException>(() => WalSpoolArchiver.ArchiveCommand(spool));
+    [InlineData("data guard")]
+    [InlineData("x;touch injected;y")]
+    [InlineData("it's \"q\" 100%")]
+    [InlineData("$(touch injected)")]
+    [InlineData("`touch injected`")]
+    public async Task A_spool_path_with_spaces_quotes_percent_or_shell_syntax_is_used_as_is_and_never_executed(string folder)
+    {
+        var spool = Path.Combine(_data, folder);
+        Directory.CreateDirectory(spool);
+        await File.WriteAllTextAsync(Path.Combine(_data, "pg_wal", Segment), "segment");
+        var command = PostgresExpand(WalSpoolArchiver.ArchiveCommand(spool), $"pg_wal/{Segment}", Segment);
+
+        Assert.Equal(0, (await ShellAsync(command)).Code);
+        Assert.Equal("segment", await File.ReadAllTextAsync(Path.Combine(spool, Segment)));
+        Assert.False(File.Exists(Path.Combine(_data, "injected")));
+    }
+
+    [Fact]
+    public void A_spool_path_with_a_newline_is_refused_naming_it() =>
+        Assert.Contains("control character", Assert.Throws<ArgumentException>(() => WalSpoolArchiver.ArchiveCommand("/var/lib/a\nb")).Message, StringComparison.Ordinal);
+
+    /// <summary>What PostgreSQL does to archive_command and restore_command before /bin/sh runs them: %p, %f, and %% to %.</summary>
+    internal static string PostgresExpand(string command, string p, string f)
+    {
+        var expanded = new System.Text.StringBuilder();
+        for (var i = 0; i < command.Length; i++)
+        {
+            if (command[i] == '%' && i + 1 < command.Length)
+            {
+                var next = command[++i];
+                expanded.Append(next switch { 'p' => p, 'f' => f, '%' => "%", _ => "%" + next });
+            }
+            else
+            {
+                expanded.Append(command[i]);
+            }
+        }
+
+        return expanded.ToString();
+    }
 
     [Fact]
     public void Prefetching_is_only_for_a_data_directory_in_recovery()
@@ -138,18 +187,16 @@ public sealed class WalSpoolCommandTests : IDisposable
         Assert.Null(WalPrefetchSpool.ForDestination(Path.Combine(_data, "elsewhere", "RECOVERYXLOG")));
     }
 
-    private Task<(int Code, string Output)> RestoreAsync(string name, int fallbackExit = 0)
+    private Task<(int Code, string Output)> RestoreAsync(string name, int fallbackExit = 0, string? destination = null, string? workingDirectory = null)
     {
         // The fallback stands for `dataguard wal fetch %f %p`: it says it ran, and exits as told.
-        var command = WalPrefetchSpool.FastRestoreCommand($"echo fetch %f; exit {fallbackExit}")
-            .Replace("%f", name, StringComparison.Ordinal)
-            .Replace("%p", "pg_wal/RECOVERYXLOG", StringComparison.Ordinal);
-        return ShellAsync(command);
+        var command = PostgresExpand(WalPrefetchSpool.FastRestoreCommand($"echo fetch %f; exit {fallbackExit}"), destination ?? "pg_wal/RECOVERYXLOG", name);
+        return ShellAsync(command, workingDirectory);
     }
 
-    private async Task<(int Code, string Output)> ShellAsync(string command)
+    private async Task<(int Code, string Output)> ShellAsync(string command, string? workingDirectory = null)
     {
-        var start = new ProcessStartInfo("/bin/sh") { WorkingDirectory = _data, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("/bin/sh") { WorkingDirectory = workingDirectory ?? _data, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(command);
         using var process = Process.Start(start)!;
