@@ -157,6 +157,81 @@ public sealed class ParallelBackupTests
     }
 
     [Fact]
+    public async Task A_prune_while_a_parallel_backup_runs_past_the_grace_period_fails_that_backup_and_never_lists_it()
+    {
+        await using var harness = await BackupHarness.CreateAsync(configure: o =>
+        {
+            o.Backup.Parallelism = 2;
+            o.Backup.VerifyAfterBackup = false;
+        });
+        await SeedOneLargeTableAsync(harness.Database.ConnectionString);
+
+        var running = harness.Backups.RunAsync();
+        await WaitForFirstObjectAsync(harness, running);
+
+        // A prune (cron, another host) while the backup runs, more than OrphanGracePeriod after its last stored object.
+        await using (var later = UnreadableManifestTests.Later(harness, TimeSpan.FromHours(7)))
+        {
+            var pruned = await later.GetRequiredService<BackupService>().PruneAsync(dryRun: false);
+            Assert.NotEmpty(pruned.Orphans);
+        }
+
+        // Its manifest would list objects that are gone: the backup fails instead of being listed and unrestorable.
+        var failure = await Assert.ThrowsAsync<BackupFailedException>(() => running);
+        Assert.Contains("gone from storage", failure.Message, StringComparison.Ordinal);
+        Assert.Empty((await harness.Backups.GetCatalogAsync()).Backups);
+        Assert.DoesNotContain(await ListAsync(harness.Storage, "backups/"), k => k.EndsWith("/manifest.json", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_running_parallel_backup_keeps_its_folder_fresh_so_prune_leaves_it_alone()
+    {
+        var staging = NewStagingRoot();
+        await using var harness = await BackupHarness.CreateAsync(configure: o =>
+        {
+            o.Backup.Parallelism = 2;
+            o.Backup.VerifyAfterBackup = false;
+            o.Backup.Retention.OrphanGracePeriod = TimeSpan.FromSeconds(4);
+            o.Backup.StagingDirectory = staging;
+        });
+        await SeedOneLargeTableAsync(harness.Database.ConnectionString);
+
+        var running = harness.Backups.RunAsync();
+        await WaitForFirstObjectAsync(harness, running);
+
+        // pg_dump and its workers stopped: nothing is stored for longer than the grace period, as while one worker
+        // dumps a large table for hours.
+        var leader = FindPgDump(staging);
+        Assert.True(leader is not null, "pg_dump ended before the test could stop it: make the large table larger");
+        var dump = new[] { leader.Value }.Concat(File.ReadAllText($"/proc/{leader}/task/{leader}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse)).ToList();
+        await SignalAsync("-STOP", dump);
+        var heartbeats = new HashSet<string>(StringComparer.Ordinal);
+        var pruneRuns = 0;
+        try
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                // Real time: the stored objects grow older than the grace period, the heartbeat (every second) does not.
+                await Task.Delay(TimeSpan.FromSeconds(1.5));
+                heartbeats.UnionWith((await ListAsync(harness.Storage, "backups/")).Where(k => k.Contains("/running-", StringComparison.Ordinal)));
+                var pruned = await harness.Backups.PruneAsync(dryRun: false);
+                Assert.Empty(pruned.Orphans);
+                pruneRuns++;
+            }
+        }
+        finally
+        {
+            await SignalAsync("-CONT", dump);
+        }
+
+        var manifest = await running;
+        Assert.True(pruneRuns > 0 && heartbeats.Count > 1, $"the backup was too short to test: {pruneRuns} prune runs, {heartbeats.Count} heartbeats seen");
+        Assert.Contains((await harness.Backups.GetCatalogAsync()).Backups, b => b.Id == manifest.Id);
+        Assert.DoesNotContain(await ListAsync(harness.Storage, "backups/"), k => k.Contains("/running-", StringComparison.Ordinal));
+        Assert.Equal(BackupStatus.Verified, (await harness.Backups.VerifyAsync(manifest.Id)).Status);
+    }
+
+    [Fact]
     public async Task A_cancelled_parallel_backup_leaves_no_listed_backup_and_no_staged_file()
     {
         var staging = NewStagingRoot();
@@ -236,9 +311,15 @@ public sealed class ParallelBackupTests
         await command.ExecuteNonQueryAsync();
     }
 
+    private static async Task SignalAsync(string signal, IEnumerable<int> processes)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", [signal, .. processes.Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+        await kill.WaitForExitAsync();
+    }
+
     private static async Task WaitForFirstObjectAsync(BackupHarness harness, Task running)
     {
-        await Eventually.WaitUntilAsync(async () => running.IsCompleted || (await ListAsync(harness.Storage, "backups/")).Count > 0, TimeSpan.FromSeconds(120));
+        await Eventually.WaitUntilAsync(async () => running.IsCompleted || (await ListAsync(harness.Storage, "backups/")).Any(k => k.Contains("/dir/", StringComparison.Ordinal)), TimeSpan.FromSeconds(120));
         Assert.False(running.IsCompleted, "the backup ended before the test could interrupt it: make the data set larger");
     }
 
