@@ -127,6 +127,46 @@ public sealed class ParallelBackupTests
     }
 
     [Fact]
+    public async Task A_named_pipe_the_feeder_cannot_open_fails_the_restore_naming_it_instead_of_hanging()
+    {
+        var staging = NewStagingRoot();
+        await using var harness = await BackupHarness.CreateAsync(configure: o =>
+        {
+            o.Backup.Parallelism = 2;
+            o.Backup.StagingDirectory = staging;
+        });
+        await SampleData.SeedAsync(harness.Database.ConnectionString, users: 100);
+        var manifest = await harness.Backups.RunAsync();
+
+        // The data file pg_restore reads last (highest dump id): its pipe disappears before the feeder opens it, so
+        // the feeder fails while pg_restore waits in fopen() on the pipes of the tables before it.
+        var victim = manifest.Objects!.Where(o => o.Name.EndsWith(".dat", StringComparison.Ordinal) && o.Name != "toc.dat")
+            .MaxBy(o => int.Parse(o.Name.Split('.')[0], System.Globalization.CultureInfo.InvariantCulture))!;
+        var existing = harness.NewDatabaseName();
+        await CreateDatabaseAsync(existing);
+        var restoring = harness.Backups.RestoreAsync(manifest.Id, new RestoreRequest { TargetDatabase = existing });
+        string? pipe = null;
+        while (pipe is null && !restoring.IsCompleted)
+        {
+            pipe = Directory.EnumerateDirectories(staging, "dataguard-restore-*").Select(d => Path.Combine(d, victim.Name)).FirstOrDefault(File.Exists);
+            if (pipe is null)
+            {
+                await Task.Delay(1);
+            }
+        }
+
+        Assert.True(pipe is not null, "the restore ended before its pipes were made");
+        File.Delete(pipe);
+
+        // A guard against the hang, not a timed assertion.
+        var failure = await Assert.ThrowsAsync<BackupFailedException>(() => restoring.WaitAsync(TimeSpan.FromMinutes(2)));
+        Assert.Contains("named pipe", failure.Message, StringComparison.Ordinal);
+        Assert.Contains(victim.Key, failure.Message, StringComparison.Ordinal);
+        Assert.Equal(0, await SampleData.ScalarAsync(harness.ConnectionString(existing), "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"));
+        await Eventually.WaitUntilAsync(() => Task.FromResult(!Directory.EnumerateFileSystemEntries(staging).Any()));
+    }
+
+    [Fact]
     public async Task A_backup_whose_pg_dump_is_killed_leaves_no_listed_backup_and_its_objects_are_pruned_as_orphans()
     {
         var staging = NewStagingRoot();
