@@ -61,7 +61,19 @@ internal sealed partial class BackupRestorer
             progress?.Report(new BackupProgress("restore", 0, manifest.RawSize));
             try
             {
-                await directory.RestoreDirectoryAsync(folder, jobs, request, linked.Token).ConfigureAwait(false);
+                var restoring = directory.RestoreDirectoryAsync(folder, jobs, request, linked.Token);
+
+                // A feeder that fails outright (a pipe it cannot open) has stopped pg_restore, which would otherwise
+                // wait forever in fopen() on a pipe nobody feeds: its failure is the restore's.
+                if (await Task.WhenAny(restoring, feeding).ConfigureAwait(false) == feeding && !feeding.IsCompletedSuccessfully)
+                {
+                    feeder.Complete();
+                    await linked.CancelAsync().ConfigureAwait(false);
+                    await ObserveAsync(restoring).ConfigureAwait(false);
+                    ExceptionDispatchInfo.Throw(feeder.Failure ?? feeding.Exception?.GetBaseException() ?? new OperationCanceledException(cancellationToken));
+                }
+
+                await restoring.ConfigureAwait(false);
             }
             catch (Exception) when (feeder.Failure is { } failure)
             {

@@ -127,6 +127,46 @@ public sealed class ParallelBackupTests
     }
 
     [Fact]
+    public async Task A_named_pipe_the_feeder_cannot_open_fails_the_restore_naming_it_instead_of_hanging()
+    {
+        var staging = NewStagingRoot();
+        await using var harness = await BackupHarness.CreateAsync(configure: o =>
+        {
+            o.Backup.Parallelism = 2;
+            o.Backup.StagingDirectory = staging;
+        });
+        await SampleData.SeedAsync(harness.Database.ConnectionString, users: 100);
+        var manifest = await harness.Backups.RunAsync();
+
+        // The data file pg_restore reads last (highest dump id): its pipe disappears before the feeder opens it, so
+        // the feeder fails while pg_restore waits in fopen() on the pipes of the tables before it.
+        var victim = manifest.Objects!.Where(o => o.Name.EndsWith(".dat", StringComparison.Ordinal) && o.Name != "toc.dat")
+            .MaxBy(o => int.Parse(o.Name.Split('.')[0], System.Globalization.CultureInfo.InvariantCulture))!;
+        var existing = harness.NewDatabaseName();
+        await CreateDatabaseAsync(existing);
+        var restoring = harness.Backups.RestoreAsync(manifest.Id, new RestoreRequest { TargetDatabase = existing });
+        string? pipe = null;
+        while (pipe is null && !restoring.IsCompleted)
+        {
+            pipe = Directory.EnumerateDirectories(staging, "dataguard-restore-*").Select(d => Path.Combine(d, victim.Name)).FirstOrDefault(File.Exists);
+            if (pipe is null)
+            {
+                await Task.Delay(1);
+            }
+        }
+
+        Assert.True(pipe is not null, "the restore ended before its pipes were made");
+        File.Delete(pipe);
+
+        // A guard against the hang, not a timed assertion.
+        var failure = await Assert.ThrowsAsync<BackupFailedException>(() => restoring.WaitAsync(TimeSpan.FromMinutes(2)));
+        Assert.Contains("named pipe", failure.Message, StringComparison.Ordinal);
+        Assert.Contains(victim.Key, failure.Message, StringComparison.Ordinal);
+        Assert.Equal(0, await SampleData.ScalarAsync(harness.ConnectionString(existing), "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"));
+        await Eventually.WaitUntilAsync(() => Task.FromResult(!Directory.EnumerateFileSystemEntries(staging).Any()));
+    }
+
+    [Fact]
     public async Task A_backup_whose_pg_dump_is_killed_leaves_no_listed_backup_and_its_objects_are_pruned_as_orphans()
     {
         var staging = NewStagingRoot();
@@ -154,6 +194,81 @@ public sealed class ParallelBackupTests
         var pruned = await later.GetRequiredService<BackupService>().PruneAsync(dryRun: false);
         Assert.Equal(orphan.Id, Assert.Single(pruned.Orphans).Id);
         Assert.Empty(await ListAsync(harness.Storage, $"backups/{orphan.Id}/"));
+    }
+
+    [Fact]
+    public async Task A_prune_while_a_parallel_backup_runs_past_the_grace_period_fails_that_backup_and_never_lists_it()
+    {
+        await using var harness = await BackupHarness.CreateAsync(configure: o =>
+        {
+            o.Backup.Parallelism = 2;
+            o.Backup.VerifyAfterBackup = false;
+        });
+        await SeedOneLargeTableAsync(harness.Database.ConnectionString);
+
+        var running = harness.Backups.RunAsync();
+        await WaitForFirstObjectAsync(harness, running);
+
+        // A prune (cron, another host) while the backup runs, more than OrphanGracePeriod after its last stored object.
+        await using (var later = UnreadableManifestTests.Later(harness, TimeSpan.FromHours(7)))
+        {
+            var pruned = await later.GetRequiredService<BackupService>().PruneAsync(dryRun: false);
+            Assert.NotEmpty(pruned.Orphans);
+        }
+
+        // Its manifest would list objects that are gone: the backup fails instead of being listed and unrestorable.
+        var failure = await Assert.ThrowsAsync<BackupFailedException>(() => running);
+        Assert.Contains("gone from storage", failure.Message, StringComparison.Ordinal);
+        Assert.Empty((await harness.Backups.GetCatalogAsync()).Backups);
+        Assert.DoesNotContain(await ListAsync(harness.Storage, "backups/"), k => k.EndsWith("/manifest.json", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_running_parallel_backup_keeps_its_folder_fresh_so_prune_leaves_it_alone()
+    {
+        var staging = NewStagingRoot();
+        await using var harness = await BackupHarness.CreateAsync(configure: o =>
+        {
+            o.Backup.Parallelism = 2;
+            o.Backup.VerifyAfterBackup = false;
+            o.Backup.Retention.OrphanGracePeriod = TimeSpan.FromSeconds(4);
+            o.Backup.StagingDirectory = staging;
+        });
+        await SeedOneLargeTableAsync(harness.Database.ConnectionString);
+
+        var running = harness.Backups.RunAsync();
+        await WaitForFirstObjectAsync(harness, running);
+
+        // pg_dump and its workers stopped: nothing is stored for longer than the grace period, as while one worker
+        // dumps a large table for hours.
+        var leader = FindPgDump(staging);
+        Assert.True(leader is not null, "pg_dump ended before the test could stop it: make the large table larger");
+        var dump = new[] { leader.Value }.Concat(File.ReadAllText($"/proc/{leader}/task/{leader}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse)).ToList();
+        await SignalAsync("-STOP", dump);
+        var heartbeats = new HashSet<string>(StringComparer.Ordinal);
+        var pruneRuns = 0;
+        try
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                // Real time: the stored objects grow older than the grace period, the heartbeat (every second) does not.
+                await Task.Delay(TimeSpan.FromSeconds(1.5));
+                heartbeats.UnionWith((await ListAsync(harness.Storage, "backups/")).Where(k => k.Contains("/running-", StringComparison.Ordinal)));
+                var pruned = await harness.Backups.PruneAsync(dryRun: false);
+                Assert.Empty(pruned.Orphans);
+                pruneRuns++;
+            }
+        }
+        finally
+        {
+            await SignalAsync("-CONT", dump);
+        }
+
+        var manifest = await running;
+        Assert.True(pruneRuns > 0 && heartbeats.Count > 1, $"the backup was too short to test: {pruneRuns} prune runs, {heartbeats.Count} heartbeats seen");
+        Assert.Contains((await harness.Backups.GetCatalogAsync()).Backups, b => b.Id == manifest.Id);
+        Assert.DoesNotContain(await ListAsync(harness.Storage, "backups/"), k => k.Contains("/running-", StringComparison.Ordinal));
+        Assert.Equal(BackupStatus.Verified, (await harness.Backups.VerifyAsync(manifest.Id)).Status);
     }
 
     [Fact]
@@ -236,9 +351,15 @@ public sealed class ParallelBackupTests
         await command.ExecuteNonQueryAsync();
     }
 
+    private static async Task SignalAsync(string signal, IEnumerable<int> processes)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", [signal, .. processes.Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+        await kill.WaitForExitAsync();
+    }
+
     private static async Task WaitForFirstObjectAsync(BackupHarness harness, Task running)
     {
-        await Eventually.WaitUntilAsync(async () => running.IsCompleted || (await ListAsync(harness.Storage, "backups/")).Count > 0, TimeSpan.FromSeconds(120));
+        await Eventually.WaitUntilAsync(async () => running.IsCompleted || (await ListAsync(harness.Storage, "backups/")).Any(k => k.Contains("/dir/", StringComparison.Ordinal)), TimeSpan.FromSeconds(120));
         Assert.False(running.IsCompleted, "the backup ended before the test could interrupt it: make the data set larger");
     }
 

@@ -32,10 +32,16 @@ public class ParallelManifestTests
     [InlineData("..", null, "not a plain file name")]
     [InlineData("4211.dat", "backups/other/dir/4211.dat.zst", "outside its folder")]
     [InlineData("toc.dat", null, "twice")]
+    [InlineData("4211.dat", "backups/{id}/../other/dir/4211.dat.zst", "unsafe segment")]
+    [InlineData("4211.dat", "backups/{id}/dir/../../other/4211.dat.zst", "unsafe segment")]
+    [InlineData("4211.dat", "backups/{id}/dir/./4211.dat.zst", "unsafe segment")]
+    [InlineData("4211.dat", "backups/{id}/dir//4211.dat.zst", "unsafe segment")]
+    [InlineData("4211.dat", "backups/{id}/dir/..", "unsafe segment")]
+    [InlineData("4211.dat", "backups/{id}/dir/4211.dat.zst/", "unsafe segment")]
     public void An_object_list_that_cannot_be_trusted_makes_the_manifest_unreadable(string name, string? key, string reason)
     {
         var good = Manifest();
-        var bad = good with { Objects = [good.Objects![0], new BackupObject { Name = name, Key = key ?? $"backups/{Id}/dir/x.zst", RawSize = 1, StoredSize = 1, Sha256 = new string('b', 64) }] };
+        var bad = good with { Objects = [good.Objects![0], new BackupObject { Name = name, Key = key?.Replace("{id}", Id, StringComparison.Ordinal) ?? $"backups/{Id}/dir/x.zst", RawSize = 1, StoredSize = 1, Sha256 = new string('b', 64) }] };
         var (manifest, problem) = ManifestCodec.Read(ManifestCodec.Write(bad, Encrypted), Id, Encrypted);
         Assert.Null(manifest);
         Assert.Contains(reason, problem);

@@ -36,6 +36,12 @@ internal static partial class BackupObjects
             {
                 return $"its object key '{item.Key}' lies outside its folder";
             }
+
+            // A file system storage resolves '..' and '.': a key must name a place under the folder, segment by segment.
+            if (item.Key.Split('/').Any(segment => segment is "" or "." or ".."))
+            {
+                return $"its object key '{item.Key}' has an unsafe segment ('..', '.' or empty)";
+            }
         }
 
         if (objects.Select(o => o.Name).Distinct(StringComparer.Ordinal).Count() != objects.Count)

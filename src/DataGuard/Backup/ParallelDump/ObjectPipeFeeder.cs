@@ -39,7 +39,20 @@ internal sealed class ObjectPipeFeeder(string folder, IReadOnlyList<BackupObject
         {
             for (var i = pending.Count - 1; i >= 0; i--)
             {
-                var handle = NativeFifo.TryOpenWriter(Path.Combine(folder, pending[i].Name));
+                SafeFileHandle? handle;
+                try
+                {
+                    handle = NativeFifo.TryOpenWriter(Path.Combine(folder, pending[i].Name));
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // pg_restore would wait forever in fopen() on a pipe nobody feeds: stop it before anything else.
+                    var failure = new DataGuardException($"The restore could not open the named pipe for the object {pending[i].Key} ({pending[i].Name}) in {folder}: {ex.Message} pg_restore was stopped.", ex) { Operation = "restore" };
+                    Fail(failure);
+                    await ObserveAsync(feeds).ConfigureAwait(false);
+                    throw failure;
+                }
+
                 if (handle is not null)
                 {
                     feeds.Add(FeedAsync(pending[i], handle, cancellationToken));
@@ -64,10 +77,11 @@ internal sealed class ObjectPipeFeeder(string folder, IReadOnlyList<BackupObject
     private async Task FeedAsync(BackupObject item, SafeFileHandle handle, CancellationToken cancellationToken)
     {
         await Task.Yield();
-        var pipe = new FileStream(handle, FileAccess.Write, bufferSize: 0);
+        FileStream? pipe = null;
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {
+            pipe = new FileStream(handle, FileAccess.Write, bufferSize: 0);
             var raw = await open(item, cancellationToken).ConfigureAwait(false);
             await using (raw.ConfigureAwait(false))
             {
@@ -94,8 +108,7 @@ internal sealed class ObjectPipeFeeder(string folder, IReadOnlyList<BackupObject
             var failure = ex is ArchiveIntegrityException integrity && !ex.Message.Contains(item.Key, StringComparison.Ordinal)
                 ? new ArchiveIntegrityException(integrity.Problem, $"The object {item.Key} ({item.Name}): {ex.Message}", ex) { BackupId = integrity.BackupId }
                 : ex;
-            Interlocked.CompareExchange(ref _failure, failure, null);
-            abort();
+            Fail(failure);
             if (ReferenceEquals(failure, ex))
             {
                 throw;
@@ -108,12 +121,38 @@ internal sealed class ObjectPipeFeeder(string folder, IReadOnlyList<BackupObject
             ArrayPool<byte>.Shared.Return(buffer);
             try
             {
-                await pipe.DisposeAsync().ConfigureAwait(false);
+                if (pipe is null)
+                {
+                    handle.Dispose();
+                }
+                else
+                {
+                    await pipe.DisposeAsync().ConfigureAwait(false);
+                }
             }
             catch (IOException)
             {
                 // Broken pipe on close: pg_restore's exit code tells.
             }
+        }
+    }
+
+    /// <summary>Records the first failure and stops pg_restore (before any pipe is closed).</summary>
+    private void Fail(Exception failure)
+    {
+        Interlocked.CompareExchange(ref _failure, failure, null);
+        abort();
+    }
+
+    private static async Task ObserveAsync(List<Task> feeds)
+    {
+        try
+        {
+            await Task.WhenAll(feeds).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The first failure is reported; these were stopped with pg_restore.
         }
     }
 }

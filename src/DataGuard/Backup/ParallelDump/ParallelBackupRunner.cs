@@ -31,51 +31,87 @@ internal sealed class ParallelBackupRunner(
         var staging = StagingFolder.Create(options.StagingDirectory, $"backup-{id}");
         try
         {
-            var dumpDirectory = Path.Combine(staging, "dump");
-            var source = await provider.StartDirectoryBackupAsync(dumpDirectory, options.Parallelism, cancellationToken).ConfigureAwait(false);
-            List<BackupObject> objects;
-            await using (source.ConfigureAwait(false))
+            // Prune must not take a running backup's folder for an orphan while a large table keeps it silent for hours.
+            var heartbeat = await BackupHeartbeat.StartAsync(storage, id, BackupHeartbeat.IntervalFor(options.Retention.OrphanGracePeriod), time, cancellationToken).ConfigureAwait(false);
+            await using (heartbeat.ConfigureAwait(false))
             {
-                BackupLog.Started(logger, id, source.Info.Database);
-                activity.SetDatabase(source.Info.Database, source.Info.Server);
-                activity?.SetTag("dataguard.backup.parallelism", options.Parallelism);
-                objects = await StoreAsync(id, codec, source, dumpDirectory, progress, cancellationToken).ConfigureAwait(false);
+                return await RunCoreAsync(id, startedAt, scheduledFor, codec, staging, progress, activity, cancellationToken).ConfigureAwait(false);
             }
-
-            var toc = objects.Single(o => o.Name == DumpDirectoryWatcher.TableOfContents);
-            var manifest = new BackupManifest
-            {
-                Id = id,
-                Kind = backupProvider.Kind,
-                Provider = backupProvider.Name,
-                Database = source.Info.Database,
-                Server = source.Info.Server,
-                ServerVersion = source.Info.ServerVersion,
-                ToolVersions = source.Info.ToolVersions,
-                StartedAt = startedAt,
-                CompletedAt = time.GetUtcNow(),
-                ScheduledFor = scheduledFor,
-                DataKey = toc.Key,
-                RawSize = objects.Sum(o => o.RawSize),
-                StoredSize = objects.Sum(o => o.StoredSize),
-                Sha256 = toc.Sha256,
-                Compression = codec.Compression,
-                Encryption = codec.Encryption,
-                TableRowCounts = source.Info.TableRowCounts,
-                Objects = [.. objects.OrderBy(o => o.Name, StringComparer.Ordinal)],
-            };
-            if (options.VerifyAfterBackup)
-            {
-                manifest = manifest with { Verification = await verifier.VerifyStoredAsync(manifest, progress, cancellationToken).ConfigureAwait(false) };
-            }
-
-            using var json = new MemoryStream(ManifestCodec.Write(manifest, keys));
-            await storage.WriteAsync(StorageLayout.BackupManifest(id), json, new StorageWriteOptions { WriteOnce = true, ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
-            return manifest;
         }
         finally
         {
             StagingFolder.Delete(staging);
+        }
+    }
+
+    private async Task<BackupManifest> RunCoreAsync(string id, DateTimeOffset startedAt, DateTimeOffset? scheduledFor, ArchiveCodec codec, string staging, IProgress<BackupProgress>? progress, System.Diagnostics.Activity? activity, CancellationToken cancellationToken)
+    {
+        var dumpDirectory = Path.Combine(staging, "dump");
+        var source = await provider.StartDirectoryBackupAsync(dumpDirectory, options.Parallelism, cancellationToken).ConfigureAwait(false);
+        List<BackupObject> objects;
+        await using (source.ConfigureAwait(false))
+        {
+            BackupLog.Started(logger, id, source.Info.Database);
+            activity.SetDatabase(source.Info.Database, source.Info.Server);
+            activity?.SetTag("dataguard.backup.parallelism", options.Parallelism);
+            objects = await StoreAsync(id, codec, source, dumpDirectory, progress, cancellationToken).ConfigureAwait(false);
+        }
+
+        var toc = objects.Single(o => o.Name == DumpDirectoryWatcher.TableOfContents);
+        var manifest = new BackupManifest
+        {
+            Id = id,
+            Kind = backupProvider.Kind,
+            Provider = backupProvider.Name,
+            Database = source.Info.Database,
+            Server = source.Info.Server,
+            ServerVersion = source.Info.ServerVersion,
+            ToolVersions = source.Info.ToolVersions,
+            StartedAt = startedAt,
+            CompletedAt = time.GetUtcNow(),
+            ScheduledFor = scheduledFor,
+            DataKey = toc.Key,
+            RawSize = objects.Sum(o => o.RawSize),
+            StoredSize = objects.Sum(o => o.StoredSize),
+            Sha256 = toc.Sha256,
+            Compression = codec.Compression,
+            Encryption = codec.Encryption,
+            TableRowCounts = source.Info.TableRowCounts,
+            Objects = [.. objects.OrderBy(o => o.Name, StringComparer.Ordinal)],
+        };
+        if (options.VerifyAfterBackup)
+        {
+            manifest = manifest with { Verification = await verifier.VerifyStoredAsync(manifest, progress, cancellationToken).ConfigureAwait(false) };
+        }
+
+        await CheckStoredAsync(manifest, cancellationToken).ConfigureAwait(false);
+        using var json = new MemoryStream(ManifestCodec.Write(manifest, keys));
+        await storage.WriteAsync(StorageLayout.BackupManifest(id), json, new StorageWriteOptions { WriteOnce = true, ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
+        return manifest;
+    }
+
+
+
+    /// <summary>
+    /// Lists the backup's folder and fails when an object the manifest would list is gone (a prune, an operator, a
+    /// lifecycle rule took it): a manifest is only ever written for objects that exist, even with verification off.
+    /// </summary>
+    private async Task CheckStoredAsync(BackupManifest manifest, CancellationToken cancellationToken)
+    {
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var item in storage.ListAsync(StorageLayout.BackupFolder(manifest.Id), cancellationToken).ConfigureAwait(false))
+        {
+            present.Add(item.Key);
+        }
+
+        var missing = manifest.Objects!.Where(o => !present.Contains(o.Key)).Select(o => o.Key).ToList();
+        if (missing.Count > 0)
+        {
+            throw new BackupFailedException($"Backup {manifest.Id} failed: {missing.Count} of its {manifest.Objects!.Count} stored objects are gone from storage before its manifest was written (first: {missing[0]}); was it pruned or deleted while it ran? No manifest was written: what is left is orphaned data.")
+            {
+                BackupId = manifest.Id,
+                Operation = "backup",
+            };
         }
     }
 
