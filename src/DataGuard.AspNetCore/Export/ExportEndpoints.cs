@@ -175,8 +175,8 @@ internal static class ExportEndpoints
 
             if (artifact.Link is { Scheme: "http" or "https" } link)
             {
-                http.Response.Headers.CacheControl = "no-store";
-                return TypedResults.Redirect(link.ToString());
+                // Not TypedResults.Redirect: its RedirectResult logs the presigned address (credential, signature) at Information.
+                return new UnloggedRedirect(link);
             }
 
             var content = await storage.OpenReadAsync(artifact.Key, cancellationToken: ct).ConfigureAwait(false);
