@@ -28,4 +28,37 @@ public sealed class ExportEndpointHardeningTests
         var leaked = host.Logs.Messages.Where(m => m.Message.Contains("Signature=", StringComparison.OrdinalIgnoreCase) || m.Message.Contains("X-Amz-Credential", StringComparison.OrdinalIgnoreCase) || m.Message.Contains("AWSAccessKeyId", StringComparison.OrdinalIgnoreCase)).ToList();
         Assert.True(leaked.Count == 0, "logged: " + string.Join(" | ", leaked.Select(m => $"{m.Level} {m.Id} {m.Message}")));
     }
+
+    [Theory]
+    [InlineData(" ")]
+    [InlineData("\t")]
+    public async Task A_whitespace_subject_is_a_403_problem_and_nothing_is_queued(string subject)
+    {
+        await using var database = await TestDatabase.CreateAsync(TestHost.Schema);
+        await using var host = await TestHost.StartAsync(database, app => app.MapDataGuardExports("/me/data-export", o => o.SubjectResolver = _ => subject));
+        using var alice = host.Client("1");
+
+        foreach (var response in new[] { await alice.PostAsJsonAsync("/me/data-export", new { formats = new[] { "json" } }), await alice.GetAsync($"/me/data-export/{Guid.NewGuid()}") })
+        {
+            Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal("No data subject", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
+        }
+
+        Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM dataguard.export_jobs"));
+    }
+
+    [Fact]
+    public async Task A_subject_claim_of_the_wrong_type_for_the_key_is_a_403_not_a_503()
+    {
+        await using var database = await TestDatabase.CreateAsync(TestHost.Schema);
+        await using var host = await TestHost.StartAsync(database, app => app.MapDataGuardExports("/me/data-export"));
+        using var mallory = host.Client("abc");
+
+        var response = await mallory.PostAsJsonAsync("/me/data-export", new { formats = new[] { "json" } });
+
+        Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("No data subject", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
+    }
 }
