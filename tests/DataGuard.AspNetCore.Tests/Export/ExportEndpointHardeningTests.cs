@@ -61,4 +61,31 @@ public sealed class ExportEndpointHardeningTests
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal("No data subject", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
     }
+
+    [Fact]
+    public async Task A_failed_job_shows_the_user_a_fixed_message_not_the_internal_error()
+    {
+        await using var database = await TestDatabase.CreateAsync(TestHost.Schema);
+        await using var host = await TestHost.StartAsync(database, app => app.MapDataGuardExports("/me/data-export"));
+        using var alice = host.Client("1");
+        var location = (await alice.PostAsJsonAsync("/me/data-export", new { formats = new[] { "json" } })).Headers.Location!.ToString();
+        var id = Guid.Parse(location.Split('/')[^1]);
+        await Eventually.WaitUntilAsync(async () => (await alice.GetFromJsonAsync<JsonElement>(location)).GetProperty("status").GetString() == "ready", TimeSpan.FromSeconds(60), "the export to be ready");
+        await using (var connection = new NpgsqlConnection(database.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("UPDATE dataguard.export_jobs SET status = 'failed', error = '42501: permission denied for table secret_payroll (subject 1, host=10.0.0.5)' WHERE id = @id", connection);
+            command.Parameters.AddWithValue("id", id);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var body = await alice.GetStringAsync(location);
+        var view = JsonDocument.Parse(body).RootElement;
+
+        Assert.Equal("failed", view.GetProperty("status").GetString());
+        Assert.DoesNotContain("secret_payroll", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("42501", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("10.0.0.5", body, StringComparison.Ordinal);
+        Assert.Equal(DataGuard.AspNetCore.Export.ExportJobView.FailedMessage, view.GetProperty("error").GetString());
+    }
 }
