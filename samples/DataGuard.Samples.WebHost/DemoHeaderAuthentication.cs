@@ -6,7 +6,8 @@ using Microsoft.Extensions.Options;
 /// <summary>
 /// A STAND-IN for real sign-in, for the demo only: trusts the <c>X-User-Id</c> header as the signed-in user's id and
 /// <c>X-User-Role: operator</c> as the operator role. Replace it with your real authentication (cookies, OpenID Connect, JWT).
-/// Without the header a request is anonymous and gets 401.
+/// Without the header a request is anonymous and gets 401. Anyone can forge the header: Program.cs registers this only in
+/// Development or with <c>Sample:TrustHeaders=true</c>, and otherwise refuses to start.
 /// </summary>
 internal sealed class DemoHeaderAuthentication(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)

@@ -4,7 +4,9 @@
 //   GET  /me/data-export/{id}/files/{format}    the file: a redirect to its expiring link (streamed from a local disk)
 //   GET  /dataguard                             the read-only DR dashboard, for operators; JSON under /dataguard/api/...
 // Configuration: the DataGuard section, from appsettings.json or environment variables (DataGuard__Postgres__ConnectionString, ...).
-// "Signed in" is a stand-in (DemoHeaderAuthentication: the X-User-Id header). Use your real authentication.
+// "Signed in" is a stand-in (DemoHeaderAuthentication: the X-User-Id header, which anyone can forge). It is trusted only in
+// Development or with Sample:TrustHeaders=true (e.g. Sample__TrustHeaders=true); otherwise the sample refuses to start.
+// Use your real authentication.
 // Run: dotnet DataGuard.Samples.WebHost.dll --urls http://127.0.0.1:5080
 // Dashboard without signing in, on your own machine only: ASPNETCORE_ENVIRONMENT=Development DataGuard__Dashboard__AllowAnonymous=true
 using DataGuard.AspNetCore;
@@ -17,6 +19,16 @@ var dataGuard = builder.Services.AddDataGuard().AddPostgres().AddDashboard();
 if (!string.IsNullOrEmpty(builder.Configuration["DataGuard:Storage:S3:Bucket"]))
 {
     dataGuard.AddS3Storage();
+}
+
+// Anyone can send X-User-Id: never trust it by accident outside a developer's machine.
+if (!builder.Environment.IsDevelopment() && !builder.Configuration.GetValue<bool>("Sample:TrustHeaders"))
+{
+    Console.Error.WriteLine(
+        $"DataGuard.Samples.WebHost refuses to start in the '{builder.Environment.EnvironmentName}' environment: its sign-in trusts the X-User-Id header, " +
+        "which any client can forge to read anyone's data. Plug in your real authentication (cookies, OpenID Connect, JWT) in place of " +
+        "DemoHeaderAuthentication, or, for a demo only, run it with ASPNETCORE_ENVIRONMENT=Development or Sample:TrustHeaders=true (Sample__TrustHeaders=true).");
+    return 1;
 }
 
 builder.Services.AddAuthentication(DemoHeaderAuthentication.SchemeName)
@@ -34,3 +46,4 @@ app.MapDataGuardExports("/me/data-export");
 app.MapDataGuardDashboard("/dataguard", o => o.AuthorizationPolicy ??= "dataguard-operators");
 
 app.Run();
+return 0;

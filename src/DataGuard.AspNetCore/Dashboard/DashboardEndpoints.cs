@@ -84,7 +84,8 @@ internal static class DashboardEndpoints
         group.MapMethods("/" + slug, GetOrHead, async (DashboardData data, HttpContext http, CancellationToken ct) =>
         {
             var model = await read(data, ct).ConfigureAwait(false);
-            var prefix = http.Request.PathBase + basePath;
+            // Mapped at "/" the prefix is empty: links are "/backups", never the protocol-relative "//backups".
+            var prefix = (http.Request.PathBase + basePath).TrimEnd('/');
             return TypedResults.Content(DashboardLayout.Render(prefix, slug, title, body(model, prefix), generatedAt(model)), "text/html; charset=utf-8");
         }).WithName("DataGuardDashboard" + api);
         group.MapMethods("/api/" + api, GetOrHead, async (DashboardData data, CancellationToken ct) => TypedResults.Json(await read(data, ct).ConfigureAwait(false), Json))

@@ -79,7 +79,7 @@ internal static class ExportEndpoints
     internal static string? SubjectOf(ClaimsPrincipal user, DataGuardExportEndpointOptions options) =>
         user.Identity?.IsAuthenticated != true
             ? null
-            : (options.SubjectResolver is { } resolve ? resolve(user) : user.FindFirst(options.SubjectClaimType)?.Value) is { Length: > 0 } subject ? subject : null;
+            : (options.SubjectResolver is { } resolve ? resolve(user) : user.FindFirst(options.SubjectClaimType)?.Value) is { } subject && !string.IsNullOrWhiteSpace(subject) ? subject : null;
 
     private static async Task<IResult> RequestAsync(HttpContext http, ExportRequestBody? body, ExportJobs jobs, DataGuardExportEndpointOptions options, string basePath, ILoggerFactory logs, CancellationToken ct)
     {
@@ -113,6 +113,11 @@ internal static class ExportEndpoints
         catch (SubjectNotFoundException)
         {
             return TypedResults.Problem("There is no data for your account to export.", statusCode: StatusCodes.Status404NotFound, title: "No data to export");
+        }
+        catch (DataGuardException ex) when (ex.InnerException is PostgresException { SqlState: var state } && state.StartsWith("22", StringComparison.Ordinal))
+        {
+            // The user's subject is not a value of the key's type (claim "abc" for an int key): this user has no data subject.
+            return NoSubject();
         }
         catch (ExportRefusedException ex)
         {
@@ -175,8 +180,8 @@ internal static class ExportEndpoints
 
             if (artifact.Link is { Scheme: "http" or "https" } link)
             {
-                http.Response.Headers.CacheControl = "no-store";
-                return TypedResults.Redirect(link.ToString());
+                // Not TypedResults.Redirect: its RedirectResult logs the presigned address (credential, signature) at Information.
+                return new UnloggedRedirect(link);
             }
 
             var content = await storage.OpenReadAsync(artifact.Key, cancellationToken: ct).ConfigureAwait(false);

@@ -8,17 +8,20 @@ namespace DataGuard.AspNetCore.Export;
 /// <param name="RequestedAt">When it was asked for.</param>
 /// <param name="FinishedAt">When it was ready (or failed).</param>
 /// <param name="ExpiresAt">When its files expire.</param>
-/// <param name="Error">Why it failed.</param>
+/// <param name="Error">For a failed job, a fixed message for the user; the real cause (table names, SQL errors) stays in the logs and the dashboard.</param>
 /// <param name="Files">The files, each with the download address (which redirects to the expiring link).</param>
 internal sealed record ExportJobView(Guid Id, string Status, DateTimeOffset RequestedAt, DateTimeOffset? FinishedAt, DateTimeOffset? ExpiresAt, string? Error, IReadOnlyList<ExportFileView> Files)
 {
+    /// <summary>What a user is told about a failed export: never the worker's exception text.</summary>
+    public const string FailedMessage = "Your export could not be prepared. Ask for a new one later; if it fails again, contact support.";
+
     public static ExportJobView From(ExportJob job, string basePath) => new(
         job.Id,
         job.Status,
         job.RequestedAt,
         job.FinishedAt,
         job.ExpiresAt,
-        job.Error,
+        job.Status == "failed" ? FailedMessage : null,
         [.. job.Artifacts.Select(a => new ExportFileView(a.Format, a.Size, a.ContentType, $"{basePath}/{job.Id}/files/{Uri.EscapeDataString(a.Format)}"))]);
 }
 

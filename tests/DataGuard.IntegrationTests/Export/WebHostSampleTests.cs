@@ -30,6 +30,9 @@ public sealed class WebHostSampleTests
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         info.Environment["DataGuard__Dashboard__AllowAnonymous"] = "true";
 
+        // Outside Development the sample's header sign-in is only trusted when asked for explicitly.
+        info.Environment["Sample__TrustHeaders"] = "true";
+
         // The sample is strict: the schema's columns without foreign keys are declared (a link) or silenced, as an operator would.
         info.Environment["DataGuard__Export__Links__0__From"] = "public.audit_log.user_id";
         info.Environment["DataGuard__Export__Links__0__To"] = "public.users.id";
@@ -132,6 +135,68 @@ public sealed class WebHostSampleTests
         {
             host.Kill(entireProcessTree: true);
             await host.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
+    public async Task In_Production_without_Sample_TrustHeaders_it_refuses_to_start_and_names_the_fix()
+    {
+        await using var harness = await ExportHarness.CreateAsync();
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Name;
+        var dll = Path.Combine(RepositoryPaths.Root, "artifacts", "bin", "DataGuard.Samples.WebHost", configuration, "DataGuard.Samples.WebHost.dll");
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        var info = new ProcessStartInfo("dotnet") { ArgumentList = { dll, "--urls", $"http://127.0.0.1:{port}" }, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(dll)! };
+        info.Environment["DataGuard__Postgres__ConnectionString"] = harness.Database.ConnectionString;
+        info.Environment["DataGuard__Storage__FileSystem__Root"] = harness.Root;
+        info.Environment["DataGuard__Export__Links__0__From"] = "public.audit_log.user_id";
+        info.Environment["DataGuard__Export__Links__0__To"] = "public.users.id";
+        info.Environment["DataGuard__Export__Exclude__0"] = "public.page_views.user_id";
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var host = Process.Start(info)!;
+        host.OutputDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
+        host.ErrorDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
+        host.BeginOutputReadLine();
+        host.BeginErrorReadLine();
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try
+            {
+                await host.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+                http.DefaultRequestHeaders.Add("X-User-Id", "1");
+                Assert.Fail($"still running after 30 s; a forged X-User-Id on POST /me/data-export -> {await TryPostAsync(http, "/me/data-export")}");
+            }
+
+            Assert.NotEqual(0, host.ExitCode);
+            Assert.Contains(output, line => line.Contains("Sample:TrustHeaders", StringComparison.Ordinal) && line.Contains("authentication", StringComparison.Ordinal));
+        }
+        finally
+        {
+            if (!host.HasExited)
+            {
+                host.Kill(entireProcessTree: true);
+                await host.WaitForExitAsync();
+            }
+        }
+    }
+
+    private static async Task<HttpStatusCode?> TryPostAsync(HttpClient http, string path)
+    {
+        try
+        {
+            return (await http.PostAsJsonAsync(path, new { })).StatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return null;
         }
     }
 
