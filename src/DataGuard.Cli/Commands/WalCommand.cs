@@ -162,10 +162,7 @@ internal static class WalCommand
                     return ExitCodes.Success;
                 }
 
-                // A segment must decode to the configured wal_segment_size; when none is configured, to a size PostgreSQL allows.
-                var configured = services.GetService<Microsoft.Extensions.Configuration.IConfiguration>()?[$"{PitrOptions.SectionPath}:{nameof(PitrOptions.WalSegmentSize)}"] is not null;
-                var segmentSize = configured ? services.GetService<Microsoft.Extensions.Options.IOptions<PitrOptions>>()?.Value.WalSegmentSize : null;
-                await services.GetRequiredService<WalArchive>().FetchAsync(file, target, durable: true, segmentSize, ct);
+                await services.GetRequiredService<WalArchive>().FetchAsync(file, target, ct);
                 return ExitCodes.Success;
             }
             catch (WalSegmentNotFoundException ex)

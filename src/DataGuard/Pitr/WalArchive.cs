@@ -123,7 +123,7 @@ internal sealed class WalArchive
     /// </exception>
     /// <exception cref="StorageException">The storage failed, or the archive holds no WAL file at all (not mounted, wrong bucket or prefix).</exception>
     public Task FetchAsync(string name, string destination, CancellationToken cancellationToken = default) =>
-        FetchAsync(name, destination, durable: true, segmentSize: null, cancellationToken);
+        FetchAsync(name, destination, durable: true, cancellationToken);
 
     /// <summary>
     /// Restores one WAL file, verified and written atomically; <paramref name="durable"/> false skips the fsync before
@@ -135,15 +135,14 @@ internal sealed class WalArchive
     /// <param name="durable">Whether to fsync the file before renaming it into place.</param>
     /// <param name="cancellationToken">Cancels the fetch; no partial file is left under <paramref name="destination"/>.</param>
     /// <returns>A task.</returns>
-    /// <param name="segmentSize">The cluster's WAL segment size, which a segment must decode to exactly; <see langword="null"/> when unknown (then a segment must still be a power of two from 1 MiB to 1 GiB, the sizes PostgreSQL allows).</param>
-    internal async Task FetchAsync(string name, string destination, bool durable, long? segmentSize, CancellationToken cancellationToken)
+    internal async Task FetchAsync(string name, string destination, bool durable, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
         using var activity = DataGuardActivitySource.Start("dataguard.wal.fetch");
         activity?.SetTag("dataguard.wal.file", name);
         try
         {
-            await FetchCoreAsync(name, destination, durable, segmentSize, cancellationToken).ConfigureAwait(false);
+            await FetchCoreAsync(name, destination, durable, cancellationToken).ConfigureAwait(false);
             activity?.SetTag("dataguard.wal.outcome", "fetched");
             _metrics.WalFetched("fetched", _time.GetElapsedTime(started).TotalSeconds);
         }
@@ -163,7 +162,7 @@ internal sealed class WalArchive
         }
     }
 
-    private async Task FetchCoreAsync(string name, string destination, bool durable, long? segmentSize, CancellationToken cancellationToken)
+    private async Task FetchCoreAsync(string name, string destination, bool durable, CancellationToken cancellationToken)
     {
         WalFileName.Validate(name);
         ArgumentException.ThrowIfNullOrWhiteSpace(destination);
@@ -180,7 +179,6 @@ internal sealed class WalArchive
                 await using (file.ConfigureAwait(false))
                 {
                     await decoded.CopyToAsync(file, 1 << 20, cancellationToken).ConfigureAwait(false);
-                    CheckSegmentSize(name, object_, file.Length, segmentSize);
                     file.Flush(flushToDisk: durable);
                 }
             }
@@ -292,27 +290,6 @@ internal sealed class WalArchive
             Location = _storage.Location,
             Key = KeyOf(name, string.Empty),
         };
-    }
-
-    /// <summary>
-    /// A segment (not a history, backup history or partial file) must decode to exactly the segment size: a 0-byte or
-    /// short one (an object listed as 0 bytes, a cut copy archived) would end recovery early or be replayed as garbage.
-    /// </summary>
-    private static void CheckSegmentSize(string name, StorageObjectInfo archived, long length, long? segmentSize)
-    {
-        if (!WalFileName.IsSegment(name))
-        {
-            return;
-        }
-
-        var fits = segmentSize is { } expected
-            ? length == expected
-            : length >= 1 << 20 && length <= 1 << 30 && long.IsPow2(length);
-        if (!fits)
-        {
-            var wanted = segmentSize is { } size ? $"{size} bytes (the cluster's wal_segment_size)" : "a power of two from 1 MiB to 1 GiB";
-            throw new ArchiveIntegrityException(ArchiveProblem.SizeMismatch, $"WAL segment {name} ({archived.Key}, listed as {archived.Size} bytes) decodes to {length} bytes, not {wanted}: it is not handed to PostgreSQL.");
-        }
     }
 
     private static bool IsEncrypted(string key) => key.EndsWith(".enc", StringComparison.Ordinal);

@@ -233,7 +233,7 @@ internal sealed class WalPrefetcher
         {
             // While this marker is there, restore_command's fast path waits for the file instead of starting a fetch of its own.
             File.Create(pending).Dispose();
-            await _archive.FetchAsync(name, Path.Combine(spool.Segments, name), durable: false, _options.WalSegmentSize, cancellationToken).ConfigureAwait(false);
+            await _archive.FetchAsync(name, Path.Combine(spool.Segments, name), durable: false, cancellationToken).ConfigureAwait(false);
             return Outcome.Fetched;
         }
         catch (WalSegmentNotFoundException)

@@ -58,45 +58,6 @@ public sealed class WalSpoolArchiverTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_spool, "README")));
     }
 
-    [Theory]
-    [InlineData(0)]
-    [InlineData(1000)]
-    public async Task A_fetch_whose_segment_does_not_decode_to_the_segment_size_fails_and_writes_nothing(int length)
-    {
-        // A 0-byte or short segment archived (a cut copy): its object is listed with a size, or as 0 bytes when emptied in storage.
-        const string name = "000000010000000000000009";
-        var source = Path.Combine(_root, name);
-        await File.WriteAllBytesAsync(source, new byte[length]);
-        await _archive.PushAsync(source);
-        if (length == 0)
-        {
-            foreach (var stored in Directory.EnumerateFiles(Path.Combine(_root, "archive"), name + "*", SearchOption.AllDirectories))
-            {
-                await File.WriteAllBytesAsync(stored, []);   // listed as 0 bytes
-            }
-        }
-
-        var destination = Path.Combine(_root, "RECOVERYXLOG");
-        var error = await Assert.ThrowsAsync<ArchiveIntegrityException>(() => _archive.FetchAsync(name, destination, durable: false, segmentSize: 1024 * 1024, CancellationToken.None));
-
-        Assert.Contains(name, error.Message, StringComparison.Ordinal);
-        Assert.False(File.Exists(destination));
-    }
-
-    [Fact]
-    public async Task A_fetched_segment_of_the_cluster_segment_size_is_written()
-    {
-        const string name = "00000001000000000000000A";
-        var source = Path.Combine(_root, name);
-        await File.WriteAllBytesAsync(source, new byte[1024 * 1024]);
-        await _archive.PushAsync(source);
-
-        var destination = Path.Combine(_root, "RECOVERYXLOG");
-        await _archive.FetchAsync(name, destination, durable: false, segmentSize: 1024 * 1024, CancellationToken.None);
-
-        Assert.Equal(1024 * 1024, new FileInfo(destination).Length);
-    }
-
     private async Task WaitPushedAsync(string name, Task running)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
