@@ -1,4 +1,3 @@
-using System.Data;
 using DataGuard.Backup;
 using DataGuard.Backup.ParallelDump;
 using Npgsql;
@@ -13,58 +12,12 @@ namespace DataGuard.Postgres.Backup;
 internal sealed partial class PgDumpBackupProvider : IDirectoryBackupProvider
 {
     /// <inheritdoc />
-    public async Task<DirectoryBackupSource> StartDirectoryBackupAsync(string directory, int jobs, CancellationToken cancellationToken)
-    {
-        var configured = Configured;
-        var profile = Profile;
-        profile?.CheckConnection(configured, "backup");
-        var connection = await OpenAsync(DataSource, configured, cancellationToken).ConfigureAwait(false);
-        NpgsqlTransaction? transaction = null;
-        PgProcess? process = null;
-        try
-        {
-            var pgDump = await Tools.FindForServerAsync("pg_dump", connection.PostgreSqlVersion, cancellationToken).ConfigureAwait(false);
-            transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
-            string snapshot;
-            var export = new NpgsqlCommand("SET TRANSACTION READ ONLY; SELECT pg_export_snapshot()", connection, transaction);
-            await using (export.ConfigureAwait(false))
-            {
-                snapshot = (string)(await export.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-            }
-
-            var filter = profile?.Filter(Options.Value.Dump) ?? Options.Value.Dump;
-            string[] arguments = ["--format=directory", $"--jobs={jobs}", "--compress=0", "--no-password", $"--snapshot={snapshot}", $"--file={directory}", .. SnapshotTables.Arguments(filter)];
-            process = PgProcess.Start(pgDump, arguments, configured, stdin: false, stdout: false, cancellationToken);
-            var counts = CountAllAsync(connection, transaction, filter, cancellationToken);
-            var info = new BackupSourceInfo(
-                connection.Database,
-                $"{configured.Host}:{configured.Port}",
-                connection.ServerVersion,
-                new Dictionary<string, string> { ["pg_dump"] = pgDump.Version.ToString() },
-                new Dictionary<string, long>());
-            return new PgDirectoryDumpSource(connection, transaction, process, info, counts);
-        }
-        catch (Exception ex)
-        {
-            if (process is not null)
-            {
-                await process.DisposeAsync().ConfigureAwait(false);
-            }
-
-            if (transaction is not null)
-            {
-                await transaction.DisposeAsync().ConfigureAwait(false);
-            }
-
-            await connection.DisposeAsync().ConfigureAwait(false);
-            if (ex is PostgresException postgres)
-            {
-                throw new BackupFailedException($"Backup of {PostgresTarget.Describe(configured.ConnectionString)} failed: {postgres.Message}", ex) { Operation = "backup" };
-            }
-
-            throw;
-        }
-    }
+    public async Task<DirectoryBackupSource> StartDirectoryBackupAsync(string directory, int jobs, CancellationToken cancellationToken) =>
+        await StartDumpAsync<DirectoryBackupSource>(
+            ["--format=directory", $"--jobs={jobs}", "--compress=0", $"--file={directory}"],
+            stdout: false,
+            (connection, transaction, process, info, filter) => new PgDirectoryDumpSource(connection, transaction, process, info, CountAllAsync(connection, transaction, filter, cancellationToken)),
+            cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
     public async Task<DirectoryContents> InspectDirectoryAsync(string directory, CancellationToken cancellationToken)

@@ -43,7 +43,23 @@ internal sealed partial class PgDumpBackupProvider : PgBackupProvider, IBackupPr
     public string ArchiveExtension => "pgdump";
 
     /// <inheritdoc />
-    public async Task<BackupSource> StartBackupAsync(CancellationToken cancellationToken = default)
+    public async Task<BackupSource> StartBackupAsync(CancellationToken cancellationToken = default) =>
+        await StartDumpAsync(
+            ["--format=custom", "--compress=0"],
+            stdout: true,
+            (connection, transaction, process, info, filter) => new PgDumpSource(connection, transaction, process, info, SnapshotTables.ListAsync(connection, transaction, filter, cancellationToken)),
+            cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Starts pg_dump on the snapshot of a read-only REPEATABLE READ transaction (exported to it with <c>--snapshot</c>,
+    /// so that row counts taken in that transaction match the dump), then hands connection, transaction and process to
+    /// <paramref name="create"/>; on failure all three are disposed and a PostgreSQL error names the database.
+    /// </summary>
+    private async Task<T> StartDumpAsync<T>(
+        string[] formatArguments,
+        bool stdout,
+        Func<NpgsqlConnection, NpgsqlTransaction, PgProcess, BackupSourceInfo, PgDumpOptions, T> create,
+        CancellationToken cancellationToken)
     {
         var configured = Configured;
         var profile = Profile;
@@ -69,16 +85,15 @@ internal sealed partial class PgDumpBackupProvider : PgBackupProvider, IBackupPr
             }
 
             var filter = profile?.Filter(Options.Value.Dump) ?? Options.Value.Dump;
-            string[] arguments = ["--format=custom", "--compress=0", "--no-password", $"--snapshot={snapshot}", .. SnapshotTables.Arguments(filter)];
-            process = PgProcess.Start(pgDump, arguments, configured, stdin: false, stdout: true, cancellationToken);
-            var tables = SnapshotTables.ListAsync(connection, transaction, filter, cancellationToken);
+            string[] arguments = [.. formatArguments, "--no-password", $"--snapshot={snapshot}", .. SnapshotTables.Arguments(filter)];
+            process = PgProcess.Start(pgDump, arguments, configured, stdin: false, stdout, cancellationToken);
             var info = new BackupSourceInfo(
                 connection.Database,
                 $"{configured.Host}:{configured.Port}",
                 connection.ServerVersion,
                 new Dictionary<string, string> { ["pg_dump"] = pgDump.Version.ToString() },
                 new Dictionary<string, long>());
-            return new PgDumpSource(connection, transaction, process, info, tables);
+            return create(connection, transaction, process, info, filter);
         }
         catch (Exception ex)
         {
