@@ -21,11 +21,11 @@ public sealed class MigrationChaosTests(ChaosLab lab, ITestOutputHelper output)
         ("1_customers.up.sql", "CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL);\nINSERT INTO customers SELECT g, 'customer ' || g FROM generate_series(1, 5000) g;\n"),
         ("1_customers.down.sql", "DROP TABLE customers;\n"),
         ("2_orders.up.sql", "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id int NOT NULL REFERENCES customers, note text NOT NULL);\nINSERT INTO orders SELECT g, 1 + g % 5000, md5(g::text) FROM generate_series(1, 100000) g;\n"),
-        ("2_orders.down.sql", "DROP TABLE orders;\nSELECT pg_sleep(0.4);\n"),
+        ("2_orders.down.sql", "DROP TABLE orders;\nSELECT pg_sleep(1.6);\n"),
         ("3_orders_customer_index.up.sql", "-- dataguard:no-transaction\nCREATE INDEX CONCURRENTLY orders_customer ON orders (customer_id, note);\n"),
         ("3_orders_customer_index.down.sql", "-- dataguard:no-transaction\nDROP INDEX CONCURRENTLY orders_customer;\n"),
-        ("4_report.up.sql", "BEGIN;\nCREATE VIEW report AS SELECT customer_id, count(*) AS orders FROM orders GROUP BY customer_id;\nUPDATE customers SET name = upper(name);\nSELECT pg_sleep(0.3);\nCOMMIT;\n"),
-        ("4_report.down.sql", "BEGIN;\nDROP VIEW report;\nUPDATE customers SET name = lower(name);\nSELECT pg_sleep(0.3);\nCOMMIT;\n"),
+        ("4_report.up.sql", "BEGIN;\nCREATE VIEW report AS SELECT customer_id, count(*) AS orders FROM orders GROUP BY customer_id;\nUPDATE customers SET name = upper(name);\nSELECT pg_sleep(1.5);\nCOMMIT;\n"),
+        ("4_report.down.sql", "BEGIN;\nDROP VIEW report;\nUPDATE customers SET name = lower(name);\nSELECT pg_sleep(1.5);\nCOMMIT;\n"),
     ];
 
     public static TheoryData<ChaosFault> UpFaults => ChaosMatrix.Faults([ChaosFault.KillDataGuard, ChaosFault.StopPostgres]);
@@ -43,7 +43,7 @@ public sealed class MigrationChaosTests(ChaosLab lab, ITestOutputHelper output)
             var result = await s.InjectAsync(up, lab.Postgres,
                 Running(database, "version 2's INSERT runs (in DataGuard's transaction)", "INSERT INTO orders", 300),
                 Dirty(database, 3, "version 3 is marked dirty: its CREATE INDEX CONCURRENTLY runs (outside any transaction)", 150),
-                Running(database, "version 4's own BEGIN ... COMMIT runs (its pg_sleep)", "pg_sleep(0.3)", 250));
+                Running(database, "version 4's own BEGIN ... COMMIT runs (its pg_sleep)", "pg_sleep(1.5)", 250));
             await SessionsGoneAsync(s, database);
             var ledger = await CheckLedgerAsync(s, database, "after the fault");
             s.Invariant("a run that reported success applied every version", !result.Succeeded || ledger.Values.All(v => v == "applied") && ledger.Count == 4, up.Describe());
@@ -75,8 +75,8 @@ public sealed class MigrationChaosTests(ChaosLab lab, ITestOutputHelper output)
 
             using var down = ChaosProcess.Start(["migrate", "down", "--to", "0", "--config", config]);
             var result = await s.InjectAsync(down, lab.Postgres,
-                Running(database, "version 4's down, its own BEGIN ... COMMIT, runs (its pg_sleep)", "pg_sleep(0.3)", 250),
-                Running(database, "version 2's down runs (in DataGuard's transaction, its pg_sleep)", "pg_sleep(0.4)", 350),
+                Running(database, "version 4's down, its own BEGIN ... COMMIT, runs (its pg_sleep)", "pg_sleep(1.5)", 250),
+                Running(database, "version 2's down runs (in DataGuard's transaction, its pg_sleep)", "pg_sleep(1.6)", 350),
                 FaultPoint.After(0, 1500));
             await SessionsGoneAsync(s, database);
             var ledger = await CheckLedgerAsync(s, database, "after the fault");
