@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using Amazon.Runtime;
+using Amazon.Runtime.Endpoints;
 using Amazon.S3;
 using Amazon.S3.Model;
 using DataGuard.Storage;
@@ -29,7 +31,7 @@ internal sealed partial class S3BackupStorage : IBackupStorage, IDisposable
     /// <param name="ownsClient">Whether disposing this storage disposes the client.</param>
     /// <param name="options">The S3 options.</param>
     /// <param name="logger">The logger.</param>
-    /// <param name="timeProvider">The clock, for link expiry.</param>
+    /// <param name="timeProvider">The clock. Presigned links are measured from the S3 SDK's own skew-corrected clock instead, which is the one S3 checks them against.</param>
     public S3BackupStorage(IAmazonS3 client, bool ownsClient, S3StorageOptions options, ILogger<S3BackupStorage> logger, TimeProvider timeProvider)
     {
         ArgumentNullException.ThrowIfNull(client);
@@ -237,9 +239,14 @@ internal sealed partial class S3BackupStorage : IBackupStorage, IDisposable
             BucketName = _bucket,
             Key = FullKey(key),
             Verb = HttpVerb.GET,
-            Expires = _timeProvider.GetUtcNow().Add(lifetime).UtcDateTime,
             Protocol = _plainHttp ? Protocol.HTTP : Protocol.HTTPS,
         };
+
+        // The expiry is measured from the SDK's own skew-corrected clock for this endpoint, not from ours: measured
+        // from a clock even a second apart, a 7-day link is past SigV4's limit and the SDK silently signs an old-style
+        // SigV2 link (us-east-1) or throws (every other region).
+        var endpoint = _client.Config.DetermineServiceOperationEndpoint(new ServiceOperationEndpointParameters(request)).URL;
+        request.Expires = CorrectClockSkew.GetCorrectedUtcNowForEndpoint(endpoint).Add(lifetime);
         return new Uri(await _client.GetPreSignedURLAsync(request).ConfigureAwait(false));
     }
 

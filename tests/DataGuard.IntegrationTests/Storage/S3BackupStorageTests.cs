@@ -73,6 +73,25 @@ public sealed class S3BackupStorageTests : BackupStorageConformanceTests
         Assert.DoesNotContain("S3RVER", Storage.Location);
     }
 
+    [Fact]
+    public async Task A_seven_day_link_is_SigV4_even_when_the_host_clock_runs_ahead_of_the_SDKs()
+    {
+        // Found by CI: the link's expiry was taken from the host's clock and measured by the SDK from its own, so a
+        // 7-day link came out a moment past SigV4's limit and the SDK signed an old-style SigV2 link instead.
+        _bucket ??= await TestS3.CreateBucketAsync();
+        var options = _bucket.Server.Options(_bucket.Name, "clock");
+        using var storage = new S3BackupStorage(S3ClientFactory.Create(options), ownsClient: true, options, NullLogger<S3BackupStorage>.Instance, new AheadTimeProvider(TimeSpan.FromSeconds(5)));
+        var bytes = GeneratedStream.Bytes(500, seed: 8);
+        await storage.WriteAsync("links/week.bin", new MemoryStream(bytes));
+
+        var link = await storage.GetDownloadLinkAsync("links/week.bin", TimeSpan.FromDays(7));
+
+        Assert.Contains("X-Amz-Signature=", link.Query, StringComparison.Ordinal);
+        Assert.Contains("X-Amz-Expires=604800", link.Query, StringComparison.Ordinal);
+        Assert.DoesNotContain("AWSAccessKeyId", link.Query, StringComparison.Ordinal);
+        Assert.Equal(bytes, await DownloadAsync(link));
+    }
+
     protected override async Task<IBackupStorage> CreateStorageAsync(string? prefix)
     {
         _bucket ??= await TestS3.CreateBucketAsync();
@@ -81,4 +100,9 @@ public sealed class S3BackupStorageTests : BackupStorageConformanceTests
         _storages.Add(storage);
         return storage;
     }
+}
+
+file sealed class AheadTimeProvider(TimeSpan ahead) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + ahead;
 }
