@@ -150,6 +150,12 @@ internal sealed class ChaosScenario
             await Task.Delay(20);
         }
 
+        if (ended() && point.Sticky && await point.Reached())
+        {
+            Trace($"fault point '{point.Name}' reached as the operation ended; waiting {DelayMs} ms");
+            return;
+        }
+
         throw new ChaosInvariantException($"the fault point '{point.Name}' was never reached while the operation ran ({describe()}): the scenario's workload is too small for it");
     }
 

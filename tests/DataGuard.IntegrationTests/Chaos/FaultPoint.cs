@@ -11,4 +11,11 @@ internal sealed record FaultPoint(string Name, Func<Task<bool>> Reached, int Max
 
     /// <summary>Gets the smallest delay.</summary>
     public int MinDelayMs { get; init; }
+
+    /// <summary>
+    /// Gets a value indicating whether the condition, once true, stays true (e.g. "2 partitions dropped"). A sticky point
+    /// found true only after a fast operation ended still counts: the fault then hits after the end, which the
+    /// scenario's invariants cover too, instead of failing the round on a loaded machine.
+    /// </summary>
+    public bool Sticky { get; init; }
 }
