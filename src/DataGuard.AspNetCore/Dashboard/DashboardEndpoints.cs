@@ -55,6 +55,7 @@ internal static class DashboardEndpoints
         }
         else
         {
+            DependencyInjection.AuthorizationPolicyCheck.RequireKnown(services, options.AuthorizationPolicy!, $"MapDataGuardDashboard(\"{basePath}\")");
             group.RequireAuthorization(options.AuthorizationPolicy!);
         }
 

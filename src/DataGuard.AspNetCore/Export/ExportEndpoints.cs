@@ -32,6 +32,11 @@ internal static class ExportEndpoints
         }
 
         var basePath = "/" + pattern.Trim('/');
+        if (options.AuthorizationPolicy is { } named)
+        {
+            DependencyInjection.AuthorizationPolicyCheck.RequireKnown(endpoints.ServiceProvider, named, $"MapDataGuardExports(\"{basePath}\")");
+        }
+
         var group = endpoints.MapGroup(basePath).WithTags("DataGuard export");
         _ = options.AuthorizationPolicy is { } policy ? group.RequireAuthorization(policy) : group.RequireAuthorization();
 

@@ -26,4 +26,14 @@ public sealed class DashboardHardeningTests
             Assert.Contains(links, l => l.StartsWith("/api/", StringComparison.Ordinal));
         }
     }
+
+    [Fact]
+    public async Task A_misspelled_authorization_policy_fails_start_up_naming_it()
+    {
+        await using var database = await TestDatabase.CreateAsync(TestHost.Schema);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => TestHost.StartAsync(database, app => app.MapDataGuardDashboard("/dataguard", o => o.AuthorizationPolicy = "operatorz")));
+
+        Assert.Contains("'operatorz'", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -90,4 +90,14 @@ public sealed class ExportEndpointHardeningTests
         Assert.DoesNotContain("10.0.0.5", body, StringComparison.Ordinal);
         Assert.Equal(DataGuard.AspNetCore.Export.ExportJobView.FailedMessage, view.GetProperty("error").GetString());
     }
+
+    [Fact]
+    public async Task A_misspelled_authorization_policy_fails_start_up_naming_it()
+    {
+        await using var database = await TestDatabase.CreateAsync(TestHost.Schema);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => TestHost.StartAsync(database, app => app.MapDataGuardExports("/me/data-export", o => o.AuthorizationPolicy = "exporterz")));
+
+        Assert.Contains("'exporterz'", error.Message, StringComparison.Ordinal);
+    }
 }
