@@ -384,7 +384,9 @@ public sealed class ParallelBackupTests
             try
             {
                 var arguments = File.ReadAllText(Path.Combine(directory, "cmdline")).Split('\0');
-                var parent = int.Parse(File.ReadAllText(Path.Combine(directory, "stat")).Split(' ')[3], System.Globalization.CultureInfo.InvariantCulture);
+                // "pid (comm) state ppid ...": comm may hold spaces and parentheses ("(node s3rver)"), so read after the last ')'.
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var parent = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
                 if (arguments[0].EndsWith("pg_dump", StringComparison.Ordinal)
                     && arguments.Any(a => a.StartsWith($"--file={staging}", StringComparison.Ordinal))
                     && !IsPgDump(parent))
