@@ -14,6 +14,7 @@ public sealed class PdfExportPartsTests
     [InlineData("public.order_history", "Order history")]
     [InlineData("billing.invoice", "Invoices (billing)")]
     [InlineData("public.UserProfile", "User profiles")]
+    [InlineData("public.people", "People")]
     public void Tables_read_as_plural_sentences(string table, string expected) =>
         Assert.Equal(expected, PdfNames.Table(new PdfExportOptions(), table));
 
