@@ -8,8 +8,9 @@ namespace DataGuard.Export;
 /// <summary>
 /// PDF: a report for the person the data is about (PDFsharp). The first page says what data there is (per category,
 /// with row counts), why it is kept, for how long, where it came from, how to exercise one's rights, what the export
-/// covers, and which values could not be shown (no font has some of their characters; the JSON and CSV files hold
-/// them exactly). Then one section per table, with a bookmark: a real table when it has few columns, one card per
+/// covers, and which values could not be shown as stored (no font has some of their characters, their script needs
+/// shaping PDFsharp does not do, or they are longer than <see cref="PdfExportOptions.MaxCellCharacters"/>; the JSON and
+/// CSV files hold them exactly). Then one section per table, with a bookmark: a real table when it has few columns, one card per
 /// row otherwise. Page headers, page numbers, document language and title, tagged structure. The PDF is built in
 /// memory: at most <see cref="PdfExportOptions.MaxRowsPerTable"/> rows per table are read and shown.
 /// </summary>
