@@ -428,8 +428,11 @@ internal sealed class PdfLayout : IDisposable
             return;
         }
 
-        _graphics?.Dispose();
+        // Add the page before disposing of the previous page's graphics: when a paragraph or cell continues on the new
+        // page, PDFsharp's UAManager ends its marked content on the previous page's graphics as the page is added.
+        var previous = _graphics;
         _page = _document.AddPage();
+        previous?.Dispose();
         _page.Size = PdfSharp.PageSize.A4;
         _graphics = XGraphics.FromPdfPage(_page);
         var graphics = _graphics;

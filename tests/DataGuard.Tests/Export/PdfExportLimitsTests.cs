@@ -104,6 +104,22 @@ public sealed class PdfExportLimitsTests
     }
 
     [Fact]
+    public async Task A_paragraph_that_continues_on_the_next_page_of_a_tagged_pdf_is_drawn_whole()
+    {
+        var options = PdfTestDocuments.DejaVuOnly();
+        options.RightsContact = string.Join(' ', Enumerable.Range(1, 1_500).Select(i => $"contact{i}"));   // longer than the rest of the first page
+        var document = PdfTestDocuments.Document("public.people", [new("id", "integer")], [[1]]);
+
+        var (pdf, warnings) = await PdfTestDocuments.WriteAsync(document, options);
+
+        Assert.Empty(warnings);
+        var text = await PdfTestDocuments.TextAsync(pdf);
+        Assert.Contains("contact1 ", text, StringComparison.Ordinal);
+        Assert.Contains("contact1500", text, StringComparison.Ordinal);
+        Assert.Contains("Page 2 of", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Right_to_left_and_complex_scripts_are_named_in_the_warnings_and_on_the_first_page()
     {
         ExportColumn[] columns = [new("id", "integer"), new("name", "text")];
