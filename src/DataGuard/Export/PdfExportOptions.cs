@@ -31,6 +31,13 @@ public sealed class PdfExportOptions
     /// </summary>
     public int MaxRowsPerTable { get; set; } = 10_000;
 
+    /// <summary>
+    /// Gets or sets the most characters of one value the PDF shows; a longer value (a long text, a large bytea as base64)
+    /// is cut there and marked "… (truncated: …; the full value is in the JSON and CSV files)", and the export warns.
+    /// Default: 5,000 (about a page in a card).
+    /// </summary>
+    public int MaxCellCharacters { get; set; } = 5_000;
+
     /// <summary>Gets or sets the most columns a table may have to be printed as a table (header row, one line per row); wider tables print one card per row. Default: 9.</summary>
     public int MaxTableColumns { get; set; } = 9;
 

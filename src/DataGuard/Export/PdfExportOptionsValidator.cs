@@ -15,6 +15,11 @@ internal sealed partial class PdfExportOptionsValidator : IValidateOptions<PdfEx
             failures.Add($"{path}:MaxRowsPerTable must be between 1 and 1,000,000 (is {options.MaxRowsPerTable}).");
         }
 
+        if (options.MaxCellCharacters is < 100 or > 1_000_000)
+        {
+            failures.Add($"{path}:MaxCellCharacters must be between 100 and 1,000,000 (is {options.MaxCellCharacters}).");
+        }
+
         if (options.MaxTableColumns is < 1 or > 20)
         {
             failures.Add($"{path}:MaxTableColumns must be between 1 and 20 (is {options.MaxTableColumns}).");

@@ -8,8 +8,9 @@ namespace DataGuard.Export;
 /// <summary>
 /// PDF: a report for the person the data is about (PDFsharp). The first page says what data there is (per category,
 /// with row counts), why it is kept, for how long, where it came from, how to exercise one's rights, what the export
-/// covers, and which values could not be shown (no font has some of their characters; the JSON and CSV files hold
-/// them exactly). Then one section per table, with a bookmark: a real table when it has few columns, one card per
+/// covers, and which values could not be shown as stored (no font has some of their characters, their script needs
+/// shaping PDFsharp does not do, or they are longer than <see cref="PdfExportOptions.MaxCellCharacters"/>; the JSON and
+/// CSV files hold them exactly). Then one section per table, with a bookmark: a real table when it has few columns, one card per
 /// row otherwise. Page headers, page numbers, document language and title, tagged structure. The PDF is built in
 /// memory: at most <see cref="PdfExportOptions.MaxRowsPerTable"/> rows per table are read and shown.
 /// </summary>
@@ -49,13 +50,20 @@ internal sealed class PdfExporter : IExporter, IReportingExporter
         var raw = await ReadAsync(document, options.MaxRowsPerTable, cancellationToken).ConfigureAwait(false);
         var values = Values(options, raw);
         var report = new PdfReport(document, options, values, text);
-        var missing = new List<PdfMissingValue>();
-        foreach (var (table, columns, rows, total) in raw)
+        var notes = new PdfNotes();
+        foreach (var (where, value) in Texts(document, options, raw))
         {
-            report.Tables.Add(FormatTable(report, table, columns, rows, total, missing, text, options));
+            notes.Check(text, where, value);
         }
 
-        report.Missing.AddRange(missing);
+        foreach (var (table, columns, rows, total) in raw)
+        {
+            report.Tables.Add(FormatTable(report, table, columns, rows, total, notes, text, options, cancellationToken));
+        }
+
+        report.Missing.AddRange(notes.Missing);
+        report.Unshaped.AddRange(notes.Unshaped);
+        report.Truncated.AddRange(notes.Truncated);
         using var pdf = new PdfDocument();
         pdf.Info.Title = document.Title;
         pdf.Info.Subject = "Personal data export";
@@ -64,14 +72,14 @@ internal sealed class PdfExporter : IExporter, IReportingExporter
         pdf.PageMode = PdfPageMode.UseOutlines;
         var header = $"{document.Title} · {values.Instant(document.GeneratedAt)}";
         int pages;
-        using (var dry = new PdfLayout(null, text, header, 0, options.Language))
+        using (var dry = new PdfLayout(null, text, header, 0, options.Language, cancellationToken: cancellationToken))
         {
             report.Render(dry);
             pages = dry.Pages;
         }
 
         var tagged = pages <= MaxTaggedPages;
-        using (var layout = new PdfLayout(pdf, text, header, pages, options.Language, tagged))
+        using (var layout = new PdfLayout(pdf, text, header, pages, options.Language, tagged, cancellationToken))
         {
             report.Render(layout);
         }
@@ -89,7 +97,7 @@ internal sealed class PdfExporter : IExporter, IReportingExporter
             }
         }
 
-        var warnings = Warnings(missing).ToList();
+        var warnings = Warnings(notes.Missing).Concat(notes.Warnings(options.MaxCellCharacters)).ToList();
         if (!tagged)
         {
             warnings.Add(string.Create(CultureInfo.InvariantCulture, $"PDF: {pages:N0} pages, more than {MaxTaggedPages:N0}: not tagged for screen readers (PDFsharp's tagging slows down with every page); the JSON and CSV files hold the same data."));
@@ -109,7 +117,7 @@ internal sealed class PdfExporter : IExporter, IReportingExporter
         var scripts = string.Join(", ", missing.SelectMany(m => m.Scripts).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
         var where = string.Join("; ", missing.Take(5).Select(m => m.Where));
         var more = missing.Count > 5 ? string.Create(CultureInfo.InvariantCulture, $" and {missing.Count - 5:N0} more") : string.Empty;
-        return [string.Create(CultureInfo.InvariantCulture, $"PDF: no font has the characters of {scripts}: {missing.Count:N0} value(s) show \uFFFD where a character is missing ({where}{more}). The PDF's first page says so, and the JSON and CSV files hold these values exactly. Install a font that covers them (e.g. apt-get install fonts-noto-cjk, fonts-symbola) or add one to DataGuard:Export:Pdf:FontPaths; `dataguard doctor` lists the scripts without a font.")];
+        return [string.Create(CultureInfo.InvariantCulture, $"PDF: no font has the characters of {scripts}: {missing.Count:N0} place(s) show \uFFFD where a character is missing ({where}{more}). The PDF's first page says so, and the JSON and CSV files hold these values exactly. Install a font that covers them (e.g. apt-get install fonts-noto-cjk, fonts-symbola) or add one to DataGuard:Export:Pdf:FontPaths; `dataguard doctor` lists the scripts without a font.")];
     }
 
     private static async Task<List<(ExportTable Table, IReadOnlyList<ExportColumn> Columns, List<object?[]> Rows, long Total)>> ReadAsync(ExportDocument document, int maxRows, CancellationToken cancellationToken)
@@ -150,22 +158,96 @@ internal sealed class PdfExporter : IExporter, IReportingExporter
         return PdfValues.Create(options, Read(options.CultureColumn)?.Replace('_', '-'), Read(options.TimeZoneColumn));
     }
 
-    private static PdfReport.Table FormatTable(PdfReport report, ExportTable table, IReadOnlyList<ExportColumn> columns, List<object?[]> rows, long total, List<PdfMissingValue> missing, PdfTextRuns text, PdfExportOptions options)
+    /// <summary>
+    /// The text of a cell: <see cref="PdfValues.ToText"/>, with the values of <c>date</c> columns as dates (Npgsql reads
+    /// them as midnight <see cref="DateTime"/>s, which would show a time of 00:00:00).
+    /// </summary>
+    /// <param name="values">The formatter.</param>
+    /// <param name="column">The column.</param>
+    /// <param name="value">The value.</param>
+    /// <returns>The text, or <see langword="null"/> for no value.</returns>
+    internal static string? CellText(PdfValues values, ExportColumn column, object? value) =>
+        value is DateTime { Kind: not DateTimeKind.Utc } date && column.Type == "date"
+            ? values.ToText(DateOnly.FromDateTime(date))
+            : values.ToText(value);
+
+    /// <summary>The texts drawn besides the tables' values (title, subject key, names, configured texts), each with where it is, for the same checks as the values.</summary>
+    private static IEnumerable<(string Where, string Text)> Texts(ExportDocument document, PdfExportOptions options, List<(ExportTable Table, IReadOnlyList<ExportColumn> Columns, List<object?[]> Rows, long Total)> tables)
+    {
+        yield return ("the title", document.Title);
+        if (document.Subject is not null)
+        {
+            yield return ("the subject's key", document.Subject);
+        }
+
+        if (options.RightsContact is not null)
+        {
+            yield return ("the rights contact", options.RightsContact);
+        }
+
+        if (options.DefaultSource is not null)
+        {
+            yield return ("the default source", options.DefaultSource);
+        }
+
+        var names = document.Summary.Select(s => s.Table).Concat(tables.Select(t => t.Table.Name)).Distinct(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            yield return ($"the name of {name}", PdfNames.Table(options, name));
+            yield return ($"the name of a row of {name}", PdfNames.Row(options, name));
+            if (PdfNames.Settings(options, name) is { } settings)
+            {
+                if (settings.Purpose is not null)
+                {
+                    yield return ($"why {name} is kept", settings.Purpose);
+                }
+
+                if (settings.Source is not null)
+                {
+                    yield return ($"where {name} came from", settings.Source);
+                }
+            }
+        }
+
+        foreach (var summary in document.Summary.Where(s => s.Retention is not null))
+        {
+            yield return ($"how long {summary.Table} is kept", summary.Retention!);
+        }
+
+        foreach (var (table, columns, _, _) in tables)
+        {
+            foreach (var column in columns)
+            {
+                yield return ($"the name of {table.Name}.{column.Name}", PdfNames.Column(options, table.Name, column.Name));
+            }
+        }
+
+        foreach (var entry in document.Coverage)
+        {
+            yield return ($"the coverage of {entry.Table}", $"{entry.Table} {entry.Detail}");
+        }
+    }
+
+    private static PdfReport.Table FormatTable(PdfReport report, ExportTable table, IReadOnlyList<ExportColumn> columns, List<object?[]> rows, long total, PdfNotes notes, PdfTextRuns text, PdfExportOptions options, CancellationToken cancellationToken)
     {
         var display = PdfNames.Table(options, table.Name);
         var headers = columns.Select(c => PdfNames.Column(options, table.Name, c.Name)).ToArray();
         var cells = new List<string?[]>(rows.Count);
         for (var r = 0; r < rows.Count; r++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var formatted = new string?[headers.Length];
             for (var c = 0; c < headers.Length; c++)
             {
-                var value = report.Values.ToText(rows[r][c]);
-                formatted[c] = value;
-                if (value is not null && Scripts(text, value) is { Count: > 0 } scripts)
+                var value = CellText(report.Values, columns[c], rows[r][c]);
+                if (value is not null)
                 {
-                    missing.Add(new PdfMissingValue(string.Create(CultureInfo.InvariantCulture, $"{display} › {headers[c]}, row {r + 1}"), scripts));
+                    var where = string.Create(CultureInfo.InvariantCulture, $"{display} › {headers[c]}, row {r + 1}");
+                    value = notes.Cap(value, options.MaxCellCharacters, where);
+                    notes.Check(text, where, value);
                 }
+
+                formatted[c] = value;
             }
 
             cells.Add(formatted);
@@ -181,7 +263,8 @@ internal sealed class PdfExporter : IExporter, IReportingExporter
         return new PdfReport.Table(table.Name, display, PdfNames.Row(options, table.Name), headers, cells, total, widths);
     }
 
-    private static List<string> Scripts(PdfTextRuns text, string value)
+    /// <summary>The scripts of a text that no font has, each named once.</summary>
+    internal static List<string> Scripts(PdfTextRuns text, string value)
     {
         var scripts = new List<string>();
         foreach (var rune in text.Missing(value))

@@ -99,7 +99,7 @@ internal sealed class PdfFontFile
             tables[tag] = ((int)BinaryPrimitives.ReadUInt32BigEndian(entry[8..]), (int)BinaryPrimitives.ReadUInt32BigEndian(entry[12..]));
         }
 
-        var ranges = tables.TryGetValue("cmap", out var cmap) ? ReadCmap(data.AsSpan(cmap.Offset, cmap.Length)) : [];
+        var (ranges, windows) = tables.TryGetValue("cmap", out var cmap) ? ReadCmap(data.AsSpan(cmap.Offset, cmap.Length)) : ([], false);
         string? unusable = null;
         if (tables.ContainsKey("CBDT") || tables.ContainsKey("sbix") || tables.ContainsKey("COLR") || tables.ContainsKey("SVG "))
         {
@@ -113,13 +113,18 @@ internal sealed class PdfFontFile
         {
             unusable = "no Unicode character map";
         }
+        else if (!windows)
+        {
+            unusable = "only a Unicode-platform (0) character map: PDFsharp reads Windows (platform 3) character maps only, so its characters would be drawn as empty boxes";
+        }
 
         return new PdfFontFile(path, unusable, ranges);
     }
 
-    /// <summary>The code point ranges of the best Unicode subtable (format 12 where there is one, else format 4).</summary>
-    private static List<(int Start, int End)> ReadCmap(ReadOnlySpan<byte> cmap)
+    /// <summary>The code point ranges of the best Unicode subtable (Windows before Unicode platform, since PDFsharp reads the Windows one; format 12 before format 4), and whether the font has a Windows Unicode subtable (3,1 or 3,10), the only ones PDFsharp reads.</summary>
+    private static (List<(int Start, int End)> Ranges, bool Windows) ReadCmap(ReadOnlySpan<byte> cmap)
     {
+        var windows = false;
         int count = BinaryPrimitives.ReadUInt16BigEndian(cmap[2..]);
         int best = -1, bestRank = 0;
         for (var i = 0; i < count; i++)
@@ -129,10 +134,13 @@ internal sealed class PdfFontFile
             int encoding = BinaryPrimitives.ReadUInt16BigEndian(record[2..]);
             var offset = (int)BinaryPrimitives.ReadUInt32BigEndian(record[4..]);
             int format = BinaryPrimitives.ReadUInt16BigEndian(cmap[offset..]);
+            windows |= (platform, encoding, format) is (3, 10, 12) or (3, 1, 4);
             var rank = (platform, encoding, format) switch
             {
-                (3, 10, 12) or (0, 4, 12) or (0, 6, 12) => 3,
-                (3, 1, 4) or (0, 3, 4) => 2,
+                (3, 10, 12) => 5,
+                (3, 1, 4) => 4,
+                (0, 4, 12) or (0, 6, 12) => 3,
+                (0, 3, 4) => 2,
                 (0, _, 4) => 1,
                 _ => 0,
             };
@@ -145,7 +153,7 @@ internal sealed class PdfFontFile
         var ranges = new List<(int Start, int End)>();
         if (best < 0)
         {
-            return ranges;
+            return (ranges, windows);
         }
 
         var table = cmap[best..];
@@ -167,7 +175,7 @@ internal sealed class PdfFontFile
         }
 
         ranges.Sort();
-        return Merge(ranges);
+        return (Merge(ranges), windows);
     }
 
     private static void ReadFormat4(ReadOnlySpan<byte> table, List<(int Start, int End)> ranges)

@@ -32,6 +32,7 @@ internal sealed class PdfLayout : IDisposable
     private readonly string _header;
     private readonly int _totalPages;
     private readonly StructureBuilder? _structure;
+    private readonly CancellationToken _cancellationToken;
     private PdfPage? _page;
     private XGraphics? _graphics;
     private double _y;
@@ -43,8 +44,10 @@ internal sealed class PdfLayout : IDisposable
     /// <param name="totalPages">The page count from the dry run (unused in the dry run).</param>
     /// <param name="language">The document's language.</param>
     /// <param name="tagged">Whether to build the structure tree (PDFsharp's UAManager costs time per page drawn so far: long documents are not tagged).</param>
-    public PdfLayout(PdfDocument? document, PdfTextRuns text, string header, int totalPages, string language, bool tagged = true)
+    /// <param name="cancellationToken">Stops the layout (checked per paragraph, table row and card).</param>
+    public PdfLayout(PdfDocument? document, PdfTextRuns text, string header, int totalPages, string language, bool tagged = true, CancellationToken cancellationToken = default)
     {
+        _cancellationToken = cancellationToken;
         _document = document;
         _text = text;
         _header = header;
@@ -67,6 +70,12 @@ internal sealed class PdfLayout : IDisposable
 
     /// <summary>Gets the pages so far.</summary>
     public int Pages { get; private set; }
+
+    /// <summary>What a field without a value (SQL NULL) shows, in grey.</summary>
+    public const string NullText = "(none)";
+
+    /// <summary>What a field holding empty text shows, in grey.</summary>
+    public const string EmptyText = "(empty)";
 
     /// <summary>Gets the width between the margins.</summary>
     public static double Width => 595.28 - (2 * Margin);
@@ -117,8 +126,14 @@ internal sealed class PdfLayout : IDisposable
         _y += 2;
     }
 
+    /// <summary>The text drawn for a value: <see cref="NullText"/> for no value, <see cref="EmptyText"/> for empty text, else the value.</summary>
+    /// <param name="value">The value's text.</param>
+    /// <returns>The text to draw.</returns>
+    public static string Shown(string? value) => value is null ? NullText : value.Length == 0 ? EmptyText : value;
+
     public void Paragraph(string text, bool bold = false, bool muted = false)
     {
+        _cancellationToken.ThrowIfCancellationRequested();
         Begin(PdfBlockLevelElementTag.Paragraph);
         DrawLines(_text.Wrap(text, bold, BodySize, Width), bold, BodySize, Margin, muted ? MutedBrush : InkBrush);
         End();
@@ -156,7 +171,7 @@ internal sealed class PdfLayout : IDisposable
         {
             for (var i = 0; i < natural.Length; i++)
             {
-                var value = row[i] ?? "–";
+                var value = Shown(row[i]);
                 var head = value.Length > 200 ? value[..200] : value;
                 natural[i] = Math.Max(natural[i], Math.Min(text.Measure(head, false, size), 260) + (2 * Padding) + 1);
                 minimum[i] = Math.Max(minimum[i], Math.Min(text.LongestWord(head, false, size), 90) + (2 * Padding) + 1);
@@ -212,7 +227,8 @@ internal sealed class PdfLayout : IDisposable
         var index = 0;
         foreach (var row in rows)
         {
-            var cells = row.Select((v, i) => _text.Wrap(v ?? "–", false, size, widths[i] - (2 * Padding))).ToList();
+            _cancellationToken.ThrowIfCancellationRequested();
+            var cells = row.Select((v, i) => _text.Wrap(Shown(v), false, size, widths[i] - (2 * Padding))).ToList();
             var lines = cells.Max(c => c.Count);
             var fill = index++ % 2 == 1 ? ZebraFill : null;
             Begin(PdfBlockLevelElementTag.TableRow);
@@ -241,7 +257,7 @@ internal sealed class PdfLayout : IDisposable
                     var y = _y + Padding;
                     for (var l = from; l < Math.Min(cells[c].Count, from + take); l++)
                     {
-                        DrawLine(cells[c][l], false, size, x + Padding, y, row[c] is null ? MutedBrush : InkBrush);
+                        DrawLine(cells[c][l], false, size, x + Padding, y, string.IsNullOrEmpty(row[c]) ? MutedBrush : InkBrush);
                         y += LineHeight(size);
                     }
 
@@ -265,8 +281,9 @@ internal sealed class PdfLayout : IDisposable
     /// <summary>One row of a wide table as a card: a caption, then a line per column (label, value), wrapped.</summary>
     public void Card(string caption, IReadOnlyList<string> keys, IReadOnlyList<string?> values)
     {
+        _cancellationToken.ThrowIfCancellationRequested();
         var keyWidth = Math.Min(Width * 0.3, 150);
-        var items = keys.Select((k, i) => (Key: _text.Wrap(k, true, BodySize, keyWidth - (2 * Padding)), Value: _text.Wrap(values[i] ?? "–", false, BodySize, Width - keyWidth - (2 * Padding)), Null: values[i] is null)).ToList();
+        var items = keys.Select((k, i) => (Key: _text.Wrap(k, true, BodySize, keyWidth - (2 * Padding)), Value: _text.Wrap(Shown(values[i]), false, BodySize, Width - keyWidth - (2 * Padding)), Null: string.IsNullOrEmpty(values[i]))).ToList();
         var lh = LineHeight(BodySize);
         var height = lh + (2 * Padding) + items.Sum(i => (Math.Max(i.Key.Count, i.Value.Count) * lh) + 2);
         Ensure(Math.Min(height, PageHeight - Top - Bottom) + 4);
@@ -411,8 +428,11 @@ internal sealed class PdfLayout : IDisposable
             return;
         }
 
-        _graphics?.Dispose();
+        // Add the page before disposing of the previous page's graphics: when a paragraph or cell continues on the new
+        // page, PDFsharp's UAManager ends its marked content on the previous page's graphics as the page is added.
+        var previous = _graphics;
         _page = _document.AddPage();
+        previous?.Dispose();
         _page.Size = PdfSharp.PageSize.A4;
         _graphics = XGraphics.FromPdfPage(_page);
         var graphics = _graphics;

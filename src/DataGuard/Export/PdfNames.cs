@@ -6,7 +6,7 @@ namespace DataGuard.Export;
 /// <summary>Names for people: configured display names (<see cref="PdfExportOptions.Tables"/>), else readable forms of the database names (<c>invoice_line</c> reads "Invoice lines", <c>created_at</c> "Created at").</summary>
 internal static class PdfNames
 {
-    private static readonly HashSet<string> Uncountable = new(StringComparer.OrdinalIgnoreCase) { "data", "info", "information", "history", "metadata", "media", "feedback", "staff", "news", "equipment", "software", "consent", "access" };
+    private static readonly HashSet<string> Uncountable = new(StringComparer.OrdinalIgnoreCase) { "data", "info", "information", "history", "metadata", "media", "feedback", "staff", "news", "equipment", "software", "consent", "access", "people", "children" };
     private static readonly HashSet<string> Acronyms = new(StringComparer.OrdinalIgnoreCase) { "id", "url", "uri", "ip", "uuid", "api", "sku", "vat", "iban", "bic", "pdf", "sms", "otp", "utc", "json", "csv", "isbn", "ssn" };
 
     /// <summary>The settings of a table: by <c>schema.table</c>, else by the table's name alone.</summary>

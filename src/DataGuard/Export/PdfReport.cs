@@ -25,6 +25,10 @@ internal sealed class PdfReport
 
     public List<PdfMissingValue> Missing { get; } = [];
 
+    public List<PdfMissingValue> Unshaped { get; } = [];
+
+    public List<string> Truncated { get; } = [];
+
     public void Render(PdfLayout layout)
     {
         layout.BeginSection();
@@ -51,8 +55,29 @@ internal sealed class PdfReport
             layout.Callout(
             [
                 ("Some characters could not be shown in this PDF", true),
-                (string.Create(CultureInfo.InvariantCulture, $"The server that made this document has no font for the characters of: {scripts}. In these {Missing.Count:N0} value(s) a missing character shows as \uFFFD: {listed}{more}."), false),
+                (string.Create(CultureInfo.InvariantCulture, $"The server that made this document has no font for the characters of: {scripts}. In these {Missing.Count:N0} place(s) a missing character shows as \uFFFD: {listed}{more}."), false),
                 ("The JSON and CSV files of this export hold these values exactly, character for character.", true),
+            ]);
+        }
+
+        if (Unshaped.Count > 0)
+        {
+            var scripts = PdfNotes.ScriptsOf(Unshaped);
+            layout.Callout(
+            [
+                (string.Create(CultureInfo.InvariantCulture, $"Values in {scripts} are shown unshaped"), true),
+                (string.Create(CultureInfo.InvariantCulture, $"This PDF cannot lay out these scripts: letters are not joined, right-to-left text runs left to right in the order it is stored, and marks may sit apart from their letters. In these {Unshaped.Count:N0} place(s): {PdfNotes.List(Unshaped.Select(u => u.Where), 12)}."), false),
+                ("The JSON and CSV files of this export hold them exactly, character for character.", true),
+            ]);
+        }
+
+        if (Truncated.Count > 0)
+        {
+            layout.Callout(
+            [
+                (string.Create(CultureInfo.InvariantCulture, $"Some values are longer than {_options.MaxCellCharacters:N0} characters and are cut short here"), true),
+                (string.Create(CultureInfo.InvariantCulture, $"Each ends with \"… (truncated: …)\": {PdfNotes.List(Truncated, 12)}."), false),
+                ("The JSON and CSV files of this export hold the full values.", true),
             ]);
         }
 
@@ -86,7 +111,17 @@ internal sealed class PdfReport
         layout.Paragraph(_options.RightsContact ?? "To exercise these rights, contact the organisation that gave you this document.", bold: _options.RightsContact is not null);
         WriteCoverage(layout);
         layout.SubHeading("About this document");
-        layout.Paragraph("Each kind of data has its own section below (see the bookmarks). Values are shown as stored; an empty value shows as –. The JSON and CSV files of this export hold every value exactly, for use by other services.");
+        layout.Paragraph("Each kind of data has its own section below (see the bookmarks).");
+        layout.Paragraph(Legend());
+    }
+
+    /// <summary>What the values drawn mean: exactly the markers the tables use.</summary>
+    private string Legend()
+    {
+        var values = Values.Localized
+            ? $"Dates and numbers are written {(Values.Culture is { } c ? $"as in {c.Name}" : "in ISO 8601")}, and times {(Values.Zone is { } z ? $"in {z.Id}" : "in UTC")}, each followed by its offset from UTC (such as UTC+01:00)"
+            : "Dates and times are written in ISO 8601, instants in UTC (ending in Z)";
+        return string.Create(CultureInfo.InvariantCulture, $"In the tables, {PdfLayout.NullText} in grey marks a field with no value (empty in the database), and {PdfLayout.EmptyText} in grey a field holding empty text; every other value is shown in black as stored. {values}. A value longer than {_options.MaxCellCharacters:N0} characters is cut short and ends with \"… (truncated: …)\". The JSON and CSV files of this export hold every value exactly, for use by other services.");
     }
 
     /// <summary>The coverage manifest in words: what was exported, through what, and what was not, and why.</summary>

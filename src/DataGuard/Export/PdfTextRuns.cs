@@ -18,6 +18,7 @@ internal sealed class PdfTextRuns
     private readonly int _primary;
     private readonly string _replacement;
     private readonly Dictionary<(int Font, double Size, bool Bold), XFont> _cache = [];
+    private readonly Dictionary<(int CodePoint, double Size, bool Bold), double> _advances = [];
     private readonly XGraphics _measure;
     private readonly bool _asciiCovered;
 
@@ -49,7 +50,11 @@ internal sealed class PdfTextRuns
         }
     }
 
-    /// <summary>The text as drawn: NFC, control characters as spaces (tabs as four), characters no font has as U+FFFD.</summary>
+    /// <summary>
+    /// The text as drawn: control characters as spaces (tabs as four), characters no font has as U+FFFD. Not normalised:
+    /// the characters of the subject's data are drawn as stored (NFC would turn CJK compatibility ideographs, the
+    /// Ångström and Ohm signs and others into other characters).
+    /// </summary>
     public string Clean(string text)
     {
         if (_asciiCovered && IsPrintableAscii(text))
@@ -60,11 +65,6 @@ internal sealed class PdfTextRuns
         if (text.Contains('\r', StringComparison.Ordinal))
         {
             text = text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n');
-        }
-
-        if (!text.IsNormalized())
-        {
-            text = text.Normalize();
         }
 
         StringBuilder? builder = null;
@@ -92,8 +92,12 @@ internal sealed class PdfTextRuns
         return builder?.ToString() ?? text;
     }
 
+    /// <summary>Gets how many characters were measured so far: wrapping measures each character of a text a bounded number of times (linear in its length).</summary>
+    internal long MeasuredCharacters { get; private set; }
+
     public double Measure(string text, bool bold, double size)
     {
+        MeasuredCharacters += text.Length;
         double width = 0;
         foreach (var (run, font) in Runs(text, bold, size))
         {
@@ -132,27 +136,17 @@ internal sealed class PdfTextRuns
         }
     }
 
-    /// <summary>The text cut into lines no wider than <paramref name="width"/>: at spaces where possible, anywhere (never inside a surrogate pair) otherwise.</summary>
+    /// <summary>
+    /// The text cut into lines no wider than <paramref name="width"/>: at spaces where possible, anywhere (never inside a
+    /// surrogate pair) otherwise. Linear in the text's length: each character's advance is measured once (and cached per
+    /// font and size), never the whole remaining text per line.
+    /// </summary>
     public List<string> Wrap(string text, bool bold, double size, double width)
     {
         var lines = new List<string>();
         foreach (var paragraph in Clean(text).Split('\n'))
         {
-            var rest = paragraph.TrimEnd('\r');
-            while (rest.Length > 0 && Measure(rest, bold, size) > width)
-            {
-                var cut = FittingLength(rest, bold, size, width);
-                var space = rest.LastIndexOf(' ', cut - 1, cut);
-                if (space > cut * 0.3)
-                {
-                    cut = space + 1;
-                }
-
-                lines.Add(rest[..cut].TrimEnd());
-                rest = rest[cut..];
-            }
-
-            lines.Add(rest);
+            WrapParagraph(paragraph.TrimEnd('\r'), bold, size, width, lines);
         }
 
         return lines;
@@ -225,28 +219,78 @@ internal sealed class PdfTextRuns
         return font;
     }
 
-    /// <summary>The longest prefix (at least one character, never half a surrogate pair) that fits.</summary>
+    /// <summary>The longest prefix (at least one character, never half a surrogate pair) that fits: one pass over the characters.</summary>
     private int FittingLength(string text, bool bold, double size, double width)
     {
-        int low = 1, high = text.Length;
-        while (low < high)
+        double used = 0;
+        var i = 0;
+        while (i < text.Length)
         {
-            var middle = (low + high + 1) / 2;
-            if (Measure(text[..middle], bold, size) <= width)
+            Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out var length);
+            used += Advance(rune, bold, size);
+            if (used > width && i > 0)
             {
-                low = middle;
+                break;
             }
-            else
-            {
-                high = middle - 1;
-            }
+
+            i += length;
         }
 
-        if (low < text.Length && char.IsHighSurrogate(text[low - 1]))
+        return i;
+    }
+
+    /// <summary>Appends a paragraph's lines: a line ends at its last space when that keeps at least 30% of it, else at the character that overflows.</summary>
+    private void WrapParagraph(string text, bool bold, double size, double width, List<string> lines)
+    {
+        var start = 0;
+        double used = 0;            // width of text[start..i]
+        var space = -1;             // index after the line's last space
+        double afterSpace = 0;      // width of text[space..i]
+        var i = 0;
+        while (i < text.Length)
         {
-            low = low > 1 ? low - 1 : low + 1;
+            Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out var length);
+            var advance = Advance(rune, bold, size);
+            while (used + advance > width && i > start)
+            {
+                if (space > start && space - start > (i - start) * 0.3)
+                {
+                    lines.Add(text[start..space].TrimEnd());
+                    (start, used) = (space, afterSpace);
+                }
+                else
+                {
+                    lines.Add(text[start..i].TrimEnd());
+                    (start, used) = (i, 0);
+                }
+
+                (space, afterSpace) = (-1, 0);
+            }
+
+            used += advance;
+            afterSpace += advance;
+            if (rune.Value == ' ')
+            {
+                (space, afterSpace) = (i + length, 0);
+            }
+
+            i += length;
         }
 
-        return Math.Min(low, text.Length);
+        lines.Add(text[start..]);
+    }
+
+    /// <summary>The advance width of one character in the font that draws it (cached).</summary>
+    private double Advance(Rune rune, bool bold, double size)
+    {
+        MeasuredCharacters++;
+        if (!_advances.TryGetValue((rune.Value, size, bold), out var advance))
+        {
+            var font = _fonts.FontFor(rune);
+            advance = _measure.MeasureString(rune.ToString(), FontOf(font < 0 ? _primary : font, size, bold)).Width;
+            _advances[(rune.Value, size, bold)] = advance;
+        }
+
+        return advance;
     }
 }

@@ -6,7 +6,8 @@ namespace DataGuard.Export;
 
 /// <summary>
 /// How values read in a PDF: as <see cref="ExportValues.ToText"/> (ISO 8601, as in the JSON and CSV files) unless a
-/// culture or time zone is given; then instants are shown in that zone and dates, times and numbers in that culture.
+/// culture or time zone is given; then instants are shown in that zone, with their offset from UTC, and dates, times
+/// and numbers in that culture.
 /// JSON is indented so that it wraps readably.
 /// </summary>
 internal sealed class PdfValues
@@ -103,13 +104,19 @@ internal sealed class PdfValues
         };
     }
 
+    /// <summary>An instant in the zone, with its offset from UTC (the hour repeated when summer time ends reads twice, with two offsets).</summary>
     private string Local(DateTimeOffset value)
     {
         var local = _zone is null ? value.ToUniversalTime() : TimeZoneInfo.ConvertTime(value, _zone);
-        return _culture is null
+        var text = _culture is null
             ? local.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)
             : local.ToString("G", _culture);
+        return $"{text} {Offset(local.Offset)}";
     }
+
+    /// <summary>An offset from UTC for people: <c>UTC</c>, <c>UTC+01:00</c>, <c>UTC-03:30</c>.</summary>
+    private static string Offset(TimeSpan offset) =>
+        offset == TimeSpan.Zero ? "UTC" : string.Create(CultureInfo.InvariantCulture, $"UTC{(offset < TimeSpan.Zero ? '-' : '+')}{offset.Duration():hh\\:mm}");
 
     /// <summary>JSON indented, non-ASCII text left readable; text that does not parse stays as it is.</summary>
     private static string Pretty(string json)

@@ -141,6 +141,37 @@ public sealed class ReadablePdfTests
         Assert.NotNull(document.Internals.Catalog.Elements.GetDictionary("/StructTreeRoot"));
     }
 
+    [Fact]
+    public async Task A_200_kb_bytea_and_a_right_to_left_text_export_as_a_short_pdf_with_a_marker_and_warnings_in_the_job_manifest()
+    {
+        await using var harness = await ExportHarness.CreateAsync(
+            schema: """
+                CREATE TABLE public.customer (id integer PRIMARY KEY, full_name text NOT NULL, avatar bytea, signed_on date, nickname text);
+                INSERT INTO public.customer VALUES (1, 'سلمى حداد', decode(repeat('5a17', 75000), 'hex'), '2026-03-29', '');
+                """,
+            configure: o => (o.Subject.Table, o.Subject.Key) = ("public.customer", "id"),
+            more: services => services.Configure<PdfExportOptions>(o => { o.Culture = "fr-FR"; o.TimeZone = "Europe/Paris"; }));
+
+        var path = await ExportAsync(harness, "long.pdf");
+
+        var text = string.Join(' ', (await PdfText.ExtractAsync(path)).Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("… (truncated: 195,000 more characters; the full value is in the JSON and CSV files)", text, StringComparison.Ordinal);
+        Assert.Contains("Values in Arabic are shown unshaped", text, StringComparison.Ordinal);
+        Assert.Contains("29/03/2026", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("00:00:00", text, StringComparison.Ordinal);
+        Assert.Contains("(empty)", text, StringComparison.Ordinal);
+        Assert.InRange(await PdfText.PagesAsync(path), 1, 3);
+
+        var jobs = harness.Services.GetRequiredService<ExportJobs>();
+        var job = await jobs.RequestExportAsync("1", ["json", "pdf"]);
+        Assert.Equal(1, await harness.Services.GetRequiredService<ExportJobRunner>().RunPendingAsync());
+        var ready = (await jobs.GetExportAsync(job.Id))!;
+        Assert.Equal("ready", ready.Status);
+        var warnings = ready.Artifacts.Single(a => a.Format == "pdf").Warnings;
+        Assert.Contains(warnings, w => w.Contains("1 value(s) longer than 5,000 characters are cut short", StringComparison.Ordinal) && w.Contains("Customers › Avatar, row 1", StringComparison.Ordinal));
+        Assert.Contains(warnings, w => w.Contains("values in Arabic are shown unshaped", StringComparison.Ordinal) && w.Contains("Customers › Full name, row 1", StringComparison.Ordinal));
+    }
+
     private static Task<ExportHarness> CreateAsync(Action<PdfExportOptions>? pdf = null) =>
         ExportHarness.CreateAsync(
             schema: Schema,

@@ -14,6 +14,7 @@ public sealed class PdfExportPartsTests
     [InlineData("public.order_history", "Order history")]
     [InlineData("billing.invoice", "Invoices (billing)")]
     [InlineData("public.UserProfile", "User profiles")]
+    [InlineData("public.people", "People")]
     public void Tables_read_as_plural_sentences(string table, string expected) =>
         Assert.Equal(expected, PdfNames.Table(new PdfExportOptions(), table));
 
@@ -81,11 +82,11 @@ public sealed class PdfExportPartsTests
     [Fact]
     public void Bad_pdf_options_fail_start_up_with_their_names()
     {
-        var options = new PdfExportOptions { Culture = "xx-nowhere-1", TimeZone = "Mars/Olympus", MaxTableColumns = 0 };
+        var options = new PdfExportOptions { Culture = "xx-nowhere-1", TimeZone = "Mars/Olympus", MaxTableColumns = 0, MaxCellCharacters = 10 };
         options.FontPaths.Add("/nonexistent/fonts");
         var result = new PdfExportOptionsValidator().Validate(null, options);
         Assert.True(result.Failed);
-        foreach (var key in new[] { "Culture", "TimeZone", "MaxTableColumns", "FontPaths:0" })
+        foreach (var key in new[] { "Culture", "TimeZone", "MaxTableColumns", "MaxCellCharacters", "FontPaths:0" })
         {
             Assert.Contains(result.Failures!, f => f.Contains($"DataGuard:Export:Pdf:{key}", StringComparison.Ordinal));
         }
