@@ -42,7 +42,7 @@ internal sealed class StagingDoctorCheck(IOptions<BackupOptions> options) : IDoc
 
         var results = new List<DoctorCheckResult>();
         var abandoned = found.Where(f => f.Owner == StagingOwner.Gone).ToList();
-        var unknown = found.Where(f => f.Owner == StagingOwner.Unknown).ToList();
+        var unknown = found.Where(f => f.Owner is StagingOwner.Unknown or StagingOwner.OtherHost).ToList();
         var inUse = found.Count(f => f.Owner == StagingOwner.Running);
         if (abandoned.Count == 0)
         {
@@ -59,7 +59,7 @@ internal sealed class StagingDoctorCheck(IOptions<BackupOptions> options) : IDoc
         if (unknown.Count > 0)
         {
             // An older version names no owner: such a folder may belong to one still running, so this is no failure.
-            results.Add(DoctorCheckResult.Ok($"{Name} unknown", $"{unknown.Count} staging folder(s) made by an older DataGuard, whose owner cannot be told, may hold unencrypted dump files: {Describe(unknown)}; once no older DataGuard runs, remove them by hand"));
+            results.Add(DoctorCheckResult.Ok($"{Name} unknown", $"{unknown.Count} staging folder(s) whose owner cannot be told from here (made by an older DataGuard, or by another host or container sharing the folder) may hold unencrypted dump files: {Describe(unknown)}; once their owner no longer runs, remove them by hand"));
         }
 
         results.Add(DoctorCheckResult.Ok(
@@ -71,5 +71,5 @@ internal sealed class StagingDoctorCheck(IOptions<BackupOptions> options) : IDoc
     }
 
     private static string Describe(IEnumerable<StagingLeftover> folders) =>
-        string.Join("; ", folders.Take(5).Select(f => $"{f.Path} ({f.Bytes.ToString(CultureInfo.InvariantCulture)} bytes{(f.OwnerProcessId is { } pid ? $", process {pid} no longer runs" : string.Empty)})"));
+        string.Join("; ", folders.Take(5).Select(f => $"{f.Path} ({f.Bytes.ToString(CultureInfo.InvariantCulture)} bytes{(f.Owner == StagingOwner.Gone ? $", process {f.OwnerProcessId} no longer runs" : f.Owner == StagingOwner.OtherHost ? $", process {f.OwnerProcessId} of another host" : string.Empty)})"));
 }

@@ -6,19 +6,25 @@ namespace DataGuard.IO;
 /// <summary>
 /// Tells whether a process that left something behind is still running: by its id AND its start time (on Linux the
 /// kernel's start time in clock ticks, with the boot it belongs to), so that an id reused by another process, or the
-/// same id after a reboot, is not taken for the owner.
+/// same id after a reboot, is not taken for the owner. A token also names the host (a hash of its name): a process of
+/// another host or container sharing the folder cannot be checked from here, and is never taken for dead.
 /// </summary>
 internal static class ProcessIdentity
 {
     private static readonly Lazy<string?> Boot = new(ReadBoot);
     private static readonly Lazy<string> Current = new(() => TokenOf(Environment.ProcessId) ?? "unknown");
+    private static readonly Lazy<string> Host = new(() => "h" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Environment.MachineName)))[..8]);
+
+    /// <summary>Gets the prefix of the tokens of this host's processes (<c>h</c> and 8 hex digits of its name's hash).</summary>
+    public static string HostPrefix => Host.Value;
 
     /// <summary>Gets this process's token (letters and digits only).</summary>
     public static string CurrentToken => Current.Value;
 
     /// <summary>
-    /// The token of a running process: on Linux <c>b&lt;boot id, 8 hex&gt;s&lt;start time in ticks&gt;</c>, elsewhere
-    /// <c>t&lt;start time in Unix seconds&gt;</c>; <see langword="null"/> when no such process runs.
+    /// The token of a running process of this host: <see cref="HostPrefix"/>, then on Linux
+    /// <c>b&lt;boot id, 8 hex&gt;s&lt;start time in ticks&gt;</c>, elsewhere <c>t&lt;start time in Unix seconds&gt;</c>;
+    /// <see langword="null"/> when no such process runs.
     /// </summary>
     /// <param name="processId">The process id.</param>
     /// <returns>Its token, or <see langword="null"/>.</returns>
@@ -38,13 +44,13 @@ internal static class ProcessIdentity
 
             // "pid (comm) state ppid ..." - comm may hold spaces and ')': the fields start after the last ')'.
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return $"b{Boot.Value ?? "0"}s{fields[19]}";
+            return $"{HostPrefix}b{Boot.Value ?? "0"}s{fields[19]}";
         }
 
         try
         {
             using var process = Process.GetProcessById(processId);
-            return $"t{new DateTimeOffset(process.StartTime.ToUniversalTime()).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)}";
+            return $"{HostPrefix}t{new DateTimeOffset(process.StartTime.ToUniversalTime()).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)}";
         }
         catch (ArgumentException)
         {

@@ -30,13 +30,19 @@ public sealed class ParallelBackupHostKillTests(ITestOutputHelper output) : IDis
     {
         await using var database = await TestPostgres.CreateDatabaseAsync();
         await SeedAsync(database.ConnectionString);
+
+        // PostgreSQL seen through a link of 8 MB/s: pg_dump is mid-dump for about a minute, whatever the machine's
+        // speed, so one that outlives its host is still running when the test looks.
+        var direct = new NpgsqlConnectionStringBuilder(database.ConnectionString);
+        await using var slow = new ThrottlingProxy(direct.Host!, direct.Port, 8 * 1024 * 1024);
+        var throughProxy = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Host = "127.0.0.1", Port = slow.Port }.ConnectionString;
         var staging = Path.Combine(_folder.FullName, "staging");
         var config = Path.Combine(_folder.FullName, "dataguard.json");
         await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
         {
             DataGuard = new
             {
-                Postgres = new { database.ConnectionString },
+                Postgres = new { ConnectionString = throughProxy },
                 Storage = new { Provider = "FileSystem", FileSystem = new { Root = Path.Combine(_folder.FullName, "store") } },
                 Backup = new
                 {
@@ -58,8 +64,9 @@ public sealed class ParallelBackupHostKillTests(ITestOutputHelper output) : IDis
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(folder));
         Assert.Contains($".{run.Id}.", Path.GetFileName(folder), StringComparison.Ordinal);
 
+        // Polled: waiting for the process would also wait for its output pipes, which a surviving pg_dump holds open.
         run.Kill();
-        await run.WaitAsync(TimeSpan.FromSeconds(30));
+        await Eventually.WaitUntilAsync(() => Task.FromResult(run.HasExited), TimeSpan.FromSeconds(30));
 
         // pg_dump (leader and workers) dies with its host instead of dumping on for minutes into the unencrypted folder.
         var deadline = DateTime.UtcNow.AddSeconds(15);
@@ -89,9 +96,9 @@ public sealed class ParallelBackupHostKillTests(ITestOutputHelper output) : IDis
         Assert.Contains($"Removed the staging folder {folder}", next.Output + next.Error, StringComparison.Ordinal);
     }
 
-    /// <summary>About 1.5 GB of COPY output in one table (small on disk: it compresses), and a small one.</summary>
+    /// <summary>About 400 MB of COPY output in one table (small on disk: it compresses), and a small one.</summary>
     private static Task SeedAsync(string connectionString) => ExecuteAsync(connectionString, """
-        CREATE TABLE large AS SELECT g AS id, repeat(md5(g::text), 32768) AS payload FROM generate_series(1, 1500) g;
+        CREATE TABLE large AS SELECT g AS id, repeat(md5(g::text), 32768) AS payload FROM generate_series(1, 400) g;
         CREATE TABLE small AS SELECT g AS id, md5(g::text) AS payload FROM generate_series(1, 5000) g;
         """);
 
@@ -151,5 +158,81 @@ public sealed class ParallelBackupHostKillTests(ITestOutputHelper output) : IDis
         }
 
         return found;
+    }
+
+    /// <summary>A TCP forwarder whose server-to-client direction carries at most a given number of bytes per second.</summary>
+    private sealed class ThrottlingProxy : IAsyncDisposable
+    {
+        private readonly System.Net.Sockets.TcpListener _listener = new(System.Net.IPAddress.Loopback, 0);
+        private readonly CancellationTokenSource _stop = new();
+        private readonly string _host;
+        private readonly int _port;
+        private readonly long _bytesPerSecond;
+        private readonly Task _accepting;
+
+        public ThrottlingProxy(string host, int port, long bytesPerSecond)
+        {
+            (_host, _port, _bytesPerSecond) = (host, port, bytesPerSecond);
+            _listener.Start();
+            Port = ((System.Net.IPEndPoint)_listener.LocalEndpoint).Port;
+            _accepting = Task.Run(AcceptAsync);
+        }
+
+        public int Port { get; }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            _listener.Stop();
+            await _accepting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        private async Task AcceptAsync()
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                var client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                _ = Task.Run(() => ForwardAsync(client));
+            }
+        }
+
+        private async Task ForwardAsync(System.Net.Sockets.TcpClient client)
+        {
+            using var server = new System.Net.Sockets.TcpClient();
+            using (client)
+            {
+                try
+                {
+                    await server.ConnectAsync(_host, _port, _stop.Token);
+                    using var done = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                    var up = client.GetStream().CopyToAsync(server.GetStream(), done.Token);
+                    var down = CopyThrottledAsync(server.GetStream(), client.GetStream(), done.Token);
+                    await Task.WhenAny(up, down);
+                    await done.CancelAsync();
+                }
+                catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or OperationCanceledException or ObjectDisposedException)
+                {
+                    // One side went away (a killed pg_dump, the end of the test).
+                }
+            }
+        }
+
+        private async Task CopyThrottledAsync(Stream from, Stream to, CancellationToken cancellationToken)
+        {
+            var buffer = new byte[64 * 1024];
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            long sent = 0;
+            int read;
+            while ((read = await from.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                await to.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                sent += read;
+                var due = TimeSpan.FromSeconds((double)sent / _bytesPerSecond) - clock.Elapsed;
+                if (due > TimeSpan.Zero)
+                {
+                    await Task.Delay(due, cancellationToken);
+                }
+            }
+        }
     }
 }

@@ -29,7 +29,7 @@ public sealed class StagingFolderTests : IDisposable
     public void A_folder_whose_pid_now_belongs_to_another_process_is_swept_with_its_files()
     {
         // Our own pid, but another start time: the pid was reused after its owner died.
-        var reused = Path.Combine(_root.FullName, $"dataguard-backup-x-{Guid.NewGuid():N}.{Environment.ProcessId}.b00000000s1");
+        var reused = Path.Combine(_root.FullName, $"dataguard-backup-x-{Guid.NewGuid():N}.{Environment.ProcessId}.{ProcessIdentity.HostPrefix}b00000000s1");
         Directory.CreateDirectory(Path.Combine(reused, "dump"));
         File.WriteAllText(Path.Combine(reused, "dump", "4321.dat"), new string('x', 5000));
         File.WriteAllText(Path.Combine(reused, "dump", "empty.dat"), string.Empty);
@@ -52,6 +52,8 @@ public sealed class StagingFolderTests : IDisposable
         var alive = Path.Combine(_root.FullName, $"dataguard-restore-y-{Guid.NewGuid():N}.{running.Id}.{runningToken}");
         var dead = Path.Combine(_root.FullName, $"dataguard-verify-z-{Guid.NewGuid():N}.{ended.Id}.{runningToken}");
         var legacy = Path.Combine(_root.FullName, $"dataguard-backup-20261130T000000Z-logical-abc123-{Guid.NewGuid():N}");
+        var otherHost = Path.Combine(_root.FullName, $"dataguard-backup-w-{Guid.NewGuid():N}.{ended.Id}.h00000000b00000000s1");
+        Directory.CreateDirectory(otherHost);
         Directory.CreateDirectory(alive);
         Directory.CreateDirectory(dead);
         Directory.CreateDirectory(legacy);
@@ -63,6 +65,8 @@ public sealed class StagingFolderTests : IDisposable
             Assert.True(Directory.Exists(alive));
             Assert.True(Directory.Exists(legacy), "a folder whose owner cannot be told is kept");
             Assert.Equal(StagingOwner.Unknown, Assert.Single(StagingFolder.Find(_root.FullName), f => f.Path == legacy).Owner);
+            Assert.True(Directory.Exists(otherHost), "a folder another host or container made (a shared folder) is kept: its owner cannot be checked from here");
+            Assert.Equal(StagingOwner.OtherHost, Assert.Single(StagingFolder.Find(_root.FullName), f => f.Path == otherHost).Owner);
         }
         finally
         {

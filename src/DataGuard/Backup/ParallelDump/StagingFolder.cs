@@ -56,7 +56,10 @@ internal static partial class StagingFolder
             if (owned.Success)
             {
                 var pid = int.Parse(owned.Groups["pid"].Value, CultureInfo.InvariantCulture);
-                var state = ProcessIdentity.IsRunning(pid, owned.Groups["token"].Value) ? StagingOwner.Running : StagingOwner.Gone;
+                var token = owned.Groups["token"].Value;
+                var state = !token.StartsWith(ProcessIdentity.HostPrefix, StringComparison.Ordinal) ? StagingOwner.OtherHost
+                    : ProcessIdentity.IsRunning(pid, token) ? StagingOwner.Running
+                    : StagingOwner.Gone;
                 found.Add(new StagingLeftover(directory.FullName, pid, state, SizeOf(directory)));
             }
             else if (LegacyName().IsMatch(directory.Name))
@@ -72,7 +75,7 @@ internal static partial class StagingFolder
     /// Removes the staging folders whose owner no longer runs: kills what is left of that owner's pg_dump or pg_restore
     /// (processes whose command line names the folder, such as workers paused when their owner died), overwrites
     /// every file with zeros, then deletes it. Folders in use, and folders whose owner cannot be told (made by an older
-    /// version), are left alone.
+    /// version) or that another host or container made (a shared folder), are left alone.
     /// </summary>
     /// <param name="root">DataGuard:Backup:StagingDirectory, or <see langword="null"/>.</param>
     /// <returns>What was removed.</returns>

@@ -11,4 +11,7 @@ internal enum StagingOwner
 
     /// <summary>The folder's name does not say (made by an older version).</summary>
     Unknown,
+
+    /// <summary>Another host or container made it (a shared folder): whether its owner runs cannot be told from here.</summary>
+    OtherHost,
 }
