@@ -9,7 +9,8 @@ namespace DataGuard.Postgres.Backup;
 /// A running pg_dump / pg_restore / pg_basebackup: its pipes, its error output (read concurrently so the pipes never
 /// deadlock, last 16 KB kept, secrets removed), killed when cancelled or disposed before it ended. Its password, if
 /// any, is in a password file of its own (never its environment or command line), deleted once it has ended; the
-/// secrets of DataGuard's own environment are not passed on to it.
+/// secrets of DataGuard's own environment are not passed on to it. On Linux it dies with its host
+/// (<see cref="DataGuard.IO.ChildProcessLauncher"/>).
 /// </summary>
 internal sealed class PgProcess : IAsyncDisposable
 {
@@ -96,7 +97,8 @@ internal sealed class PgProcess : IAsyncDisposable
                 info.Environment[name] = value;
             }
 
-            var process = Process.Start(info) ?? throw new BackupFailedException($"{tool.Name} ({tool.Path}) did not start.");
+            // Through setpriv --pdeathsig where there is one: the tool must not run on (writing unencrypted files) once its host was killed.
+            var process = DataGuard.IO.ChildProcessLauncher.Start(info);
             return new PgProcess(process, tool, password, passfile, cancellationToken);
         }
         catch

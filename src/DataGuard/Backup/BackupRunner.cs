@@ -39,6 +39,7 @@ internal sealed class BackupRunner(
 
         try
         {
+            await SweepStagingAsync(cancellationToken).ConfigureAwait(false);
             var manifest = await RunCoreAsync(id, startedAt, scheduledFor, progress, activity, cancellationToken).ConfigureAwait(false);
             activity?.SetTag("dataguard.backup.raw_size", manifest.RawSize);
             activity?.SetTag("dataguard.backup.stored_size", manifest.StoredSize);
@@ -66,6 +67,29 @@ internal sealed class BackupRunner(
             }
 
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Removes the staging folders of parallel backups and restores whose process was killed (they hold unencrypted
+    /// dump files), before this backup stages anything of its own; folders of running processes are left alone.
+    /// </summary>
+    private async Task SweepStagingAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<ParallelDump.StagingLeftover> removed;
+        try
+        {
+            removed = await Task.Run(() => ParallelDump.StagingFolder.SweepAbandoned(options.StagingDirectory), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The staging folder's parent cannot be listed: the backup itself reports it if it needs the folder.
+            return;
+        }
+
+        foreach (var folder in removed)
+        {
+            BackupLog.StagingSwept(logger, folder.Path, folder.OwnerProcessId ?? 0, folder.Bytes);
         }
     }
 

@@ -280,7 +280,7 @@ public sealed class BackupService
         return result with { Deleted = true };
     }
 
-    private BackupVerifier Verifier(IBackupProvider provider) => new(provider, _storage, _keys, _metrics, _time, _logger);
+    private BackupVerifier Verifier(IBackupProvider provider) => new(provider, _storage, _keys, _metrics, _time, _logger) { StagingDirectory = _options.StagingDirectory };
 
     private IBackupProvider Provider(string kind) =>
         _providers.FirstOrDefault(p => string.Equals(p.Kind, kind, StringComparison.OrdinalIgnoreCase))

@@ -12,6 +12,9 @@ internal sealed partial class BackupVerifier
     /// <summary>How many objects are read at once when checking or verifying.</summary>
     private static readonly int ObjectReaders = Math.Clamp(Environment.ProcessorCount, 2, 8);
 
+    /// <summary>Gets where verifying a parallel backup writes its decoded table of contents (DataGuard:Backup:StagingDirectory; default: the temporary folder).</summary>
+    public string? StagingDirectory { get; init; }
+
     /// <summary>Opens one object of a parallel backup, decoded, hashing the stored bytes and holding back its end until they match the manifest.</summary>
     /// <param name="manifest">The backup.</param>
     /// <param name="item">The object.</param>
@@ -73,7 +76,7 @@ internal sealed partial class BackupVerifier
     {
         var directory = provider as IDirectoryBackupProvider
             ?? throw new DataGuardException($"Backup {manifest.Id} is a parallel backup, which the {provider.Name} provider cannot read.") { BackupId = manifest.Id, Operation = "backup.verify" };
-        var folder = StagingFolder.Create(null, $"verify-{manifest.Id}");
+        var folder = StagingFolder.Create(StagingDirectory, $"verify-{manifest.Id}");
         try
         {
             long done = 0;

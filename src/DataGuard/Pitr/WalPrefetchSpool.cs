@@ -41,8 +41,12 @@ internal sealed class WalPrefetchSpool
     /// <summary>Gets the folder of prefetched segments (named after this boot).</summary>
     public string Segments { get; }
 
-    /// <summary>Gets the lock file the running prefetcher holds.</summary>
-    public string LockPath => Path.Combine(Root, "lock");
+    /// <summary>
+    /// Gets the lock file the running prefetcher holds (flock, for the life of its process), <c>pg_wal/.dataguard-prefetch.lock</c>:
+    /// next to the spool, never deleted, so that every prefetcher locks the same file (a deleted lock file lets a second
+    /// one lock a new file of the same name while the first still runs).
+    /// </summary>
+    public string LockPath => Root + ".lock";
 
     /// <summary>Gets the file in which a fetch that missed the spool tells the prefetcher where recovery is.</summary>
     public string RequestPath => Path.Combine(Root, "request");

@@ -67,33 +67,30 @@ internal sealed class WalPrefetcher
         var state = new State(from[..8], WalSegmentNumbers.Of(from, _options.WalSegmentSize), spool.ReadRequest(), _time.GetTimestamp());
         string reason;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        try
+        await using (held.ConfigureAwait(false))
         {
-            await using (held.ConfigureAwait(false))
+            try
             {
+                held.SetLength(0);
                 await held.WriteAsync(System.Text.Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(CultureInfo.InvariantCulture)), cancellationToken).ConfigureAwait(false);
                 await held.FlushAsync(cancellationToken).ConfigureAwait(false);
                 Reset(spool);
                 PitrLog.PrefetchStarted(_logger, from, _options.WalPrefetch, _options.WalPrefetchConcurrency);
-                try
-                {
-                    reason = await LoopAsync(spool, state, stop.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                {
-                    reason = "stopped";
-                }
-                finally
-                {
-                    await stop.CancelAsync().ConfigureAwait(false);
-                    await Task.WhenAll(state.InFlight.Values.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default))).ConfigureAwait(false);
-                    Remove(spool, keepLock: true);
-                }
+                reason = await LoopAsync(spool, state, stop.Token).ConfigureAwait(false);
             }
-        }
-        finally
-        {
-            Remove(spool, keepLock: false);
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                reason = "stopped";
+            }
+            finally
+            {
+                await stop.CancelAsync().ConfigureAwait(false);
+                await Task.WhenAll(state.InFlight.Values.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+
+                // While the lock is still held: a prefetcher that starts next finds no half-removed spool. The lock
+                // file itself stays (see WalPrefetchSpool.LockPath).
+                Remove(spool);
+            }
         }
 
         PitrLog.PrefetchStopped(_logger, reason, state.Prefetched, state.Consumed);
@@ -258,6 +255,8 @@ internal sealed class WalPrefetcher
     /// <summary>A fresh start: nothing from an earlier prefetcher (killed, or of an earlier boot) is kept.</summary>
     private static void Reset(WalPrefetchSpool spool)
     {
+        // The previous prefetcher removed the folder once it let go of the lock this one now holds.
+        spool.CreateRoot();
         foreach (var folder in Directory.EnumerateDirectories(spool.Root))
         {
             Directory.Delete(folder, recursive: true);
@@ -266,7 +265,8 @@ internal sealed class WalPrefetcher
         Directory.CreateDirectory(spool.Segments);
     }
 
-    private static void Remove(WalPrefetchSpool spool, bool keepLock)
+    /// <summary>Removes the spool (segments, request, folder), never the lock file next to it (see <see cref="WalPrefetchSpool.LockPath"/>).</summary>
+    private static void Remove(WalPrefetchSpool spool)
     {
         try
         {
@@ -276,11 +276,7 @@ internal sealed class WalPrefetcher
             }
 
             File.Delete(spool.RequestPath);
-            if (!keepLock)
-            {
-                File.Delete(spool.LockPath);
-                Directory.Delete(spool.Root);
-            }
+            Directory.Delete(spool.Root);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -89,4 +89,20 @@ internal static partial class BackupLog
     /// <param name="state">What the folder was (unreadable, orphan).</param>
     [LoggerMessage(DataGuardEventIds.BackupForgotten, LogLevel.Warning, "Backup {BackupId} forgotten on an operator's confirmation: {Objects} objects deleted ({State})")]
     public static partial void Forgotten(ILogger logger, string backupId, int objects, string state);
+
+    /// <summary>A staging folder left by a process that no longer runs was removed (it held unencrypted pg_dump output).</summary>
+    /// <param name="logger">The logger.</param>
+    /// <param name="path">The folder.</param>
+    /// <param name="ownerProcessId">The process that made it.</param>
+    /// <param name="bytes">What its files held.</param>
+    [LoggerMessage(DataGuardEventIds.BackupStagingSwept, LogLevel.Warning, "Removed the staging folder {Path} ({Bytes} bytes of unencrypted dump files, overwritten) left by process {OwnerProcessId}, which no longer runs")]
+    public static partial void StagingSwept(ILogger logger, string path, int ownerProcessId, long bytes);
+
+    /// <summary>A running parallel backup could not rewrite its heartbeat: prune may take its folder for an orphan.</summary>
+    /// <param name="logger">The logger.</param>
+    /// <param name="backupId">The backup id.</param>
+    /// <param name="key">The heartbeat object.</param>
+    /// <param name="exception">The storage's error.</param>
+    [LoggerMessage(DataGuardEventIds.BackupHeartbeatFailed, LogLevel.Warning, "Backup {BackupId}: its heartbeat {Key} could not be written (the next beat tries again; if beats keep failing past OrphanGracePeriod, a prune may take the running backup's folder for an orphan and the backup then fails)")]
+    public static partial void HeartbeatFailed(ILogger logger, string backupId, string key, Exception exception);
 }

@@ -45,6 +45,8 @@ internal static class DataGuardEventIds
     public const int BackupWalRetentionHeld = 1209;
     public const int BackupForgotten = 1210;
     public const int BackupScheduleWithoutProvider = 1211;
+    public const int BackupStagingSwept = 1212;
+    public const int BackupHeartbeatFailed = 1213;
 
     #endregion
 

@@ -272,6 +272,30 @@ public sealed class ParallelBackupTests
     }
 
     [Fact]
+    public async Task Verifying_a_parallel_backup_writes_its_table_of_contents_in_the_staging_directory_not_the_temporary_folder()
+    {
+        var staging = NewStagingRoot();
+        await using var harness = await BackupHarness.CreateAsync(configure: o =>
+        {
+            o.Backup.Parallelism = 2;
+            o.Backup.VerifyAfterBackup = false;
+            o.Backup.StagingDirectory = staging;
+        });
+        await SampleData.SeedAsync(harness.Database.ConnectionString, users: 50);
+        var manifest = await harness.Backups.RunAsync();
+
+        var made = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var watcher = new FileSystemWatcher(staging) { IncludeSubdirectories = true, EnableRaisingEvents = true };
+        watcher.Created += (_, e) => made.Enqueue(e.FullPath);
+        Assert.Equal(BackupStatus.Verified, (await harness.Backups.VerifyAsync(manifest.Id)).Status);
+
+        await Eventually.WaitUntilAsync(() => Task.FromResult(made.Any(p => p.EndsWith("/toc.dat", StringComparison.Ordinal))), TimeSpan.FromSeconds(10));
+        var folder = Path.GetDirectoryName(made.First(p => p.EndsWith("/toc.dat", StringComparison.Ordinal)))!;
+        Assert.StartsWith($"dataguard-verify-{manifest.Id}-", Path.GetFileName(folder), StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(staging));
+    }
+
+    [Fact]
     public async Task A_cancelled_parallel_backup_leaves_no_listed_backup_and_no_staged_file()
     {
         var staging = NewStagingRoot();

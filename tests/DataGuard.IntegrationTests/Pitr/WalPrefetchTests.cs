@@ -39,6 +39,15 @@ public sealed class WalPrefetchTests
         Assert.Contains("${p%%/*}", await File.ReadAllTextAsync(Path.Combine(dir, "postgresql.auto.conf")), StringComparison.Ordinal);
         var stopped = await WaitForSpoolRemovedAsync(dir);
         Assert.StartsWith("recovery ended", stopped.Groups["reason"].Value, StringComparison.Ordinal);
+
+        // The lock file stays (flock on a file that is never deleted): a prefetcher that locked it just as this one let
+        // go must not be joined by another that locks a new file of the same name.
+        var lockFile = Path.Combine(dir, "pg_wal", WalPrefetchSpool.FolderName + ".lock");
+        Assert.True(File.Exists(lockFile), $"{lockFile} was deleted when the prefetcher stopped");
+        using (new FileStream(lockFile, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+        {
+            // Free: the prefetcher that held it has ended.
+        }
         Assert.True(int.Parse(stopped.Groups["taken"].Value, CultureInfo.InvariantCulture) > 0, stopped.Value);
     }
 
@@ -115,7 +124,7 @@ public sealed class WalPrefetchTests
         var port = PitrTestCluster.FreePort();
 
         var restoring = cluster.Services.GetRequiredService<PitrRestoreService>().RestoreAsync(Request(dir, port, PitrTarget.Latest, FastRestoreCommand(config)));
-        var lockFile = Path.Combine(dir, "pg_wal", WalPrefetchSpool.FolderName, "lock");
+        var lockFile = Path.Combine(dir, "pg_wal", WalPrefetchSpool.FolderName + ".lock");
         var pid = 0;
         await Eventually.WaitUntilAsync(
             async () =>

@@ -1,4 +1,6 @@
 using DataGuard.Storage;
+using DataGuard.Telemetry;
+using Microsoft.Extensions.Logging;
 
 namespace DataGuard.Backup.ParallelDump;
 
@@ -16,13 +18,15 @@ internal sealed class BackupHeartbeat : IAsyncDisposable
     private readonly IBackupStorage _storage;
     private readonly string _backupId;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private string? _current;
     private long _sequence;
 
-    private BackupHeartbeat(IBackupStorage storage, string backupId, string first, TimeSpan interval, TimeProvider time)
+    private BackupHeartbeat(IBackupStorage storage, string backupId, string first, TimeSpan interval, TimeProvider time, ILogger logger)
     {
+        _logger = logger;
         _storage = storage;
         _current = first;
         _backupId = backupId;
@@ -44,13 +48,14 @@ internal sealed class BackupHeartbeat : IAsyncDisposable
     /// <param name="backupId">The running backup.</param>
     /// <param name="interval">How often.</param>
     /// <param name="time">The clock.</param>
+    /// <param name="logger">Where a failed beat is reported.</param>
     /// <param name="cancellationToken">Cancels the first write.</param>
     /// <returns>The running heartbeat; dispose it to stop and delete it.</returns>
-    public static async Task<BackupHeartbeat> StartAsync(IBackupStorage storage, string backupId, TimeSpan interval, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<BackupHeartbeat> StartAsync(IBackupStorage storage, string backupId, TimeSpan interval, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
     {
         var first = $"{StorageLayout.BackupFolder(backupId)}{NamePrefix}0.json";
         await WriteAsync(storage, first, time, cancellationToken).ConfigureAwait(false);
-        return new BackupHeartbeat(storage, backupId, first, interval, time);
+        return new BackupHeartbeat(storage, backupId, first, interval, time, logger);
     }
 
     /// <summary>Stops the heartbeat and deletes its object.</summary>
@@ -98,16 +103,26 @@ internal sealed class BackupHeartbeat : IAsyncDisposable
             try
             {
                 await WriteAsync(_storage, next, _time, cancellationToken).ConfigureAwait(false);
-                var previous = _current;
-                _current = next;
-                if (previous is not null)
-                {
-                    await _storage.DeleteAsync(previous, cancellationToken).ConfigureAwait(false);
-                }
             }
             catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
             {
                 // A missed beat: the next one tries again; the manifest check before the end catches what prune took.
+                BackupLog.HeartbeatFailed(_logger, _backupId, next, ex);
+                continue;
+            }
+
+            var previous = _current;
+            _current = next;
+            if (previous is not null)
+            {
+                try
+                {
+                    await _storage.DeleteAsync(previous, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+                {
+                    // A stale beat left behind only keeps the folder fresh a little longer; it goes with the folder.
+                }
             }
         }
     }

@@ -32,7 +32,7 @@ internal sealed class ParallelBackupRunner(
         try
         {
             // Prune must not take a running backup's folder for an orphan while a large table keeps it silent for hours.
-            var heartbeat = await BackupHeartbeat.StartAsync(storage, id, BackupHeartbeat.IntervalFor(options.Retention.OrphanGracePeriod), time, cancellationToken).ConfigureAwait(false);
+            var heartbeat = await BackupHeartbeat.StartAsync(storage, id, BackupHeartbeat.IntervalFor(options.Retention.OrphanGracePeriod), time, logger, cancellationToken).ConfigureAwait(false);
             await using (heartbeat.ConfigureAwait(false))
             {
                 return await RunCoreAsync(id, startedAt, scheduledFor, codec, staging, progress, activity, cancellationToken).ConfigureAwait(false);

@@ -1,0 +1,110 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace DataGuard.IO;
+
+/// <summary>
+/// Starts external tools (pg_dump, pg_restore, pg_basebackup) so that they do not outlive DataGuard: on Linux, through
+/// util-linux's <c>setpriv --pdeathsig TERM --</c>, which asks the kernel to send the tool SIGTERM when its parent
+/// dies (a SIGKILLed host included); pg_dump and pg_restore then stop their parallel workers and cancel their queries.
+/// <para>
+/// The kernel sends that signal when the parent THREAD ends, not the process: the tools are therefore started from
+/// one thread of DataGuard's own that lives as long as the process (a thread-pool thread that retires would kill a
+/// running dump). Where setpriv is missing or does not know <c>--pdeathsig</c> (not Linux, util-linux before 2.33),
+/// tools start directly and may outlive a killed host; the next backup's staging sweep then kills what is left of them
+/// and removes their files.
+/// </para>
+/// </summary>
+internal static class ChildProcessLauncher
+{
+    private static readonly Lazy<string?> Setpriv = new(FindSetpriv);
+    private static readonly BlockingCollection<(ProcessStartInfo Info, TaskCompletionSource<Process> Started)> Requests = [];
+    private static readonly Lazy<Thread> Launcher = new(StartLauncher);
+
+    /// <summary>Gets the setpriv that wraps the tools, or <see langword="null"/> when they start unwrapped.</summary>
+    public static string? Wrapper => Setpriv.Value;
+
+    /// <summary>Starts a process that dies with this one where the platform allows (see the type's remarks).</summary>
+    /// <param name="info">What to start; its file name and arguments are moved behind the wrapper.</param>
+    /// <returns>The started process (its id is the tool's: setpriv replaces itself with it).</returns>
+    public static Process Start(ProcessStartInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        if (Setpriv.Value is not { } setpriv)
+        {
+            return Process.Start(info) ?? throw new InvalidOperationException($"{info.FileName} did not start.");
+        }
+
+        string[] arguments = ["--pdeathsig", "TERM", "--", info.FileName, .. info.ArgumentList];
+        info.FileName = setpriv;
+        info.ArgumentList.Clear();
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        _ = Launcher.Value;
+        var started = new TaskCompletionSource<Process>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Requests.Add((info, started));
+        return started.Task.GetAwaiter().GetResult();
+    }
+
+    private static Thread StartLauncher()
+    {
+        var thread = new Thread(() =>
+        {
+            foreach (var (info, started) in Requests.GetConsumingEnumerable())
+            {
+                try
+                {
+                    started.SetResult(Process.Start(info) ?? throw new InvalidOperationException($"{info.FileName} did not start."));
+                }
+                catch (Exception ex)
+                {
+                    started.SetException(ex);
+                }
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "DataGuard tool launcher",
+        };
+        thread.Start();
+        return thread;
+    }
+
+    private static string? FindSetpriv()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        var candidates = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Append("/usr/bin").Append("/bin")
+            .Select(d => Path.Combine(d, "setpriv"));
+        var path = candidates.FirstOrDefault(File.Exists);
+        if (path is null)
+        {
+            return null;
+        }
+
+        // util-linux before 2.33 has no --pdeathsig: probe it once.
+        try
+        {
+            using var probe = Process.Start(new ProcessStartInfo(path) { ArgumentList = { "--pdeathsig", "TERM", "--", path, "--version" }, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false });
+            if (probe is null)
+            {
+                return null;
+            }
+
+            probe.StandardOutput.ReadToEnd();
+            probe.StandardError.ReadToEnd();
+            return probe.WaitForExit(TimeSpan.FromSeconds(10)) && probe.ExitCode == 0 ? path : null;
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or IOException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace DataGuard.IO;
+
+/// <summary>
+/// Tells whether a process that left something behind is still running: by its id AND its start time (on Linux the
+/// kernel's start time in clock ticks, with the boot it belongs to), so that an id reused by another process, or the
+/// same id after a reboot, is not taken for the owner. A token also names the host (a hash of its name): a process of
+/// another host or container sharing the folder cannot be checked from here, and is never taken for dead.
+/// </summary>
+internal static class ProcessIdentity
+{
+    private static readonly Lazy<string?> Boot = new(ReadBoot);
+    private static readonly Lazy<string> Current = new(() => TokenOf(Environment.ProcessId) ?? "unknown");
+    private static readonly Lazy<string> Host = new(() => "h" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Environment.MachineName)))[..8]);
+
+    /// <summary>Gets the prefix of the tokens of this host's processes (<c>h</c> and 8 hex digits of its name's hash).</summary>
+    public static string HostPrefix => Host.Value;
+
+    /// <summary>Gets this process's token (letters and digits only).</summary>
+    public static string CurrentToken => Current.Value;
+
+    /// <summary>
+    /// The token of a running process of this host: <see cref="HostPrefix"/>, then on Linux
+    /// <c>b&lt;boot id, 8 hex&gt;s&lt;start time in ticks&gt;</c>, elsewhere <c>t&lt;start time in Unix seconds&gt;</c>;
+    /// <see langword="null"/> when no such process runs.
+    /// </summary>
+    /// <param name="processId">The process id.</param>
+    /// <returns>Its token, or <see langword="null"/>.</returns>
+    public static string? TokenOf(int processId)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            string stat;
+            try
+            {
+                stat = File.ReadAllText($"/proc/{processId.ToString(CultureInfo.InvariantCulture)}/stat");
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+            {
+                return null;
+            }
+
+            // "pid (comm) state ppid ..." - comm may hold spaces and ')': the fields start after the last ')'.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return $"{HostPrefix}b{Boot.Value ?? "0"}s{fields[19]}";
+        }
+
+        try
+        {
+            using var process = Process.GetProcessById(processId);
+            return $"{HostPrefix}t{new DateTimeOffset(process.StartTime.ToUniversalTime()).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)}";
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Whether the process of that id and token still runs.</summary>
+    /// <param name="processId">The process id.</param>
+    /// <param name="token">Its token, as <see cref="TokenOf"/> gave it when it ran.</param>
+    /// <returns><see langword="true"/> when it runs; <see langword="false"/> when that id is free or another process's.</returns>
+    public static bool IsRunning(int processId, string token) =>
+        string.Equals(TokenOf(processId), token, StringComparison.Ordinal);
+
+    private static string? ReadBoot()
+    {
+        try
+        {
+            var id = File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim().Replace("-", string.Empty, StringComparison.Ordinal);
+            return id.Length >= 8 ? id[..8].ToLowerInvariant() : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}
