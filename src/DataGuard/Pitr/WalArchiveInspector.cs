@@ -91,7 +91,9 @@ internal sealed class WalArchiveInspector
             newest = newest is null || file.ArchivedAt > newest ? file.ArchivedAt : newest;
         }
 
-        var catalog = await _backups.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
+        var catalog = maxAge > TimeSpan.Zero
+            ? await _backups.GetCatalogAsync(maxAge, cancellationToken).ConfigureAwait(false)
+            : await _backups.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
         var bases = catalog.Backups.Where(b => b.Kind == "physical" && b.Status == BackupStatus.Verified && b.Wal is not null).ToList();
         var timelines = new List<WalTimelineStatus>();
         foreach (var (timeline, set) in segments.OrderBy(t => t.Key, StringComparer.Ordinal))
