@@ -89,6 +89,7 @@ internal static class CliApplication
         root.Subcommands.Add(ExportCommand.Create(output, error));
         root.Subcommands.Add(DrillCommand.Create(output));
         root.Subcommands.Add(StatusCommand.Create(output));
+        root.Subcommands.Add(SchemaCommand.Create(output));
         root.Subcommands.Add(RunbookCommand.Create(output));
         root.Subcommands.Add(SupabaseCommand.Create(output));
         return root;

@@ -5,7 +5,9 @@ using DataGuard.Pitr;
 using DataGuard.Postgres.Drills;
 using DataGuard.Postgres.Export;
 using DataGuard.Postgres.Migrations;
+using DataGuard.Postgres;
 using DataGuard.Postgres.Retention;
+using DataGuard.Postgres.Schema;
 using DataGuard.Postgres.Status;
 using DataGuard.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -41,6 +43,54 @@ internal sealed class DashboardData
     private BackupOptions Backup => _services.GetRequiredService<IOptions<BackupOptions>>().Value;
 
     private PitrOptions Pitr => _services.GetRequiredService<IOptions<PitrOptions>>().Value;
+
+    /// <summary>
+    /// Reads the version of DataGuard's schema, without changing anything: <see langword="null"/> when it is current
+    /// (or there is no database to check), else the notice every page shows instead of its data. A GET never creates
+    /// or upgrades the schema, so the dashboard works with a read-only role.
+    /// </summary>
+    public async Task<SchemaNotice?> SchemaNoticeAsync(CancellationToken cancellationToken)
+    {
+        if (_services.GetService<DataGuardDataSource>() is not { } dataSource)
+        {
+            return null;
+        }
+
+        int? version;
+        try
+        {
+            var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var connectionScope = connection.ConfigureAwait(false);
+            version = await DataGuardSchema.ReadVersionAsync(connection, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+            return new SchemaNotice(
+                _time.GetUtcNow(),
+                null,
+                DataGuardSchema.Latest,
+                $"DataGuard's schema cannot be read by this role ({ex.SqlState}: permission denied). A read-only role needs: GRANT USAGE ON SCHEMA dataguard TO <role>; GRANT SELECT ON ALL TABLES IN SCHEMA dataguard TO <role>.");
+        }
+        catch (Exception ex) when (IsReadFailure(ex))
+        {
+            // The database does not answer: each part says so on its own page.
+            return null;
+        }
+
+        if (version >= DataGuardSchema.Latest)
+        {
+            return null;
+        }
+
+        var state = version is null
+            ? "DataGuard's schema is not installed in this database (there is no schema dataguard)"
+            : $"DataGuard's schema is at version {version}, this release expects version {DataGuardSchema.Latest}";
+        return new SchemaNotice(
+            _time.GetUtcNow(),
+            version,
+            DataGuardSchema.Latest,
+            $"{state}. The dashboard only reads and does not {(version is null ? "create" : "upgrade")} it: run `dataguard schema upgrade` with a role that may create tables in the database, or start a host with DataGuard's workers (they do it at their first run).");
+    }
 
     public async Task<OverviewPage> OverviewAsync(CancellationToken cancellationToken)
     {
@@ -159,12 +209,14 @@ internal sealed class DashboardData
 
         try
         {
-            var status = await _services.GetRequiredService<WalArchiveInspector>().InspectAsync(cancellationToken).ConfigureAwait(false);
+            // One listing of the WAL archive per page load: the health check, the status report and this page share it.
+            var inspector = _services.GetRequiredService<WalArchiveInspector>();
+            var status = await inspector.InspectAsync(WalArchiveInspector.ReportingListingAge, cancellationToken).ConfigureAwait(false);
             var gaps = new List<PitrGap>();
             if (status.HasGaps)
             {
                 var archived = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-                await foreach (var file in _services.GetRequiredService<WalArchive>().ListAsync(cancellationToken).ConfigureAwait(false))
+                foreach (var file in await inspector.ListAsync(WalArchiveInspector.ReportingListingAge, cancellationToken).ConfigureAwait(false))
                 {
                     archived[file.Name] = file.ArchivedAt;
                 }

@@ -82,14 +82,26 @@ internal static class DashboardEndpoints
 
     private static void Page<T>(RouteGroupBuilder group, string basePath, string slug, string api, string title, Func<DashboardData, CancellationToken, Task<T>> read, Func<T, DateTimeOffset> generatedAt, Func<T, string, string> body)
     {
-        group.MapMethods("/" + slug, GetOrHead, async (DashboardData data, HttpContext http, CancellationToken ct) =>
+        group.MapMethods("/" + slug, GetOrHead, async Task<IResult> (DashboardData data, HttpContext http, CancellationToken ct) =>
         {
-            var model = await read(data, ct).ConfigureAwait(false);
             // Mapped at "/" the prefix is empty: links are "/backups", never the protocol-relative "//backups".
             var prefix = (http.Request.PathBase + basePath).TrimEnd('/');
+            if (await data.SchemaNoticeAsync(ct).ConfigureAwait(false) is { } notice)
+            {
+                return TypedResults.Content(DashboardLayout.Render(prefix, slug, title, DashboardPages.Schema(notice), notice.GeneratedAt), "text/html; charset=utf-8", statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+
+            var model = await read(data, ct).ConfigureAwait(false);
             return TypedResults.Content(DashboardLayout.Render(prefix, slug, title, body(model, prefix), generatedAt(model)), "text/html; charset=utf-8");
         }).WithName("DataGuardDashboard" + api);
-        group.MapMethods("/api/" + api, GetOrHead, async (DashboardData data, CancellationToken ct) => TypedResults.Json(await read(data, ct).ConfigureAwait(false), Json))
+        group.MapMethods("/api/" + api, GetOrHead, async Task<IResult> (DashboardData data, CancellationToken ct) =>
+            await data.SchemaNoticeAsync(ct).ConfigureAwait(false) is { } notice
+                ? TypedResults.Problem(
+                    notice.Detail,
+                    statusCode: StatusCodes.Status503ServiceUnavailable,
+                    title: "DataGuard's schema is not current",
+                    extensions: new Dictionary<string, object?> { ["installedVersion"] = notice.InstalledVersion, ["expectedVersion"] = notice.ExpectedVersion, ["generatedAt"] = notice.GeneratedAt })
+                : TypedResults.Json(await read(data, ct).ConfigureAwait(false), Json))
             .WithName("DataGuardDashboardApi" + api);
     }
 }

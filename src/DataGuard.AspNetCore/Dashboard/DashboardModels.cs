@@ -67,3 +67,10 @@ internal sealed record ExportJobRow(Guid Id, string Status, DateTimeOffset Reque
 
 /// <summary>The export jobs page.</summary>
 internal sealed record ExportsPage(DateTimeOffset GeneratedAt, double TargetSeconds, double? P50Seconds, double? P95Seconds, long Pending, long Running, long FailedLastDay, IReadOnlyList<ExportJobRow> Jobs, string? Problem);
+
+/// <summary>Why the dashboard shows nothing but this notice: DataGuard's schema is missing or older than this release expects (the dashboard only reads; it never creates or upgrades it).</summary>
+/// <param name="GeneratedAt">When it was checked.</param>
+/// <param name="InstalledVersion">The schema's version, or <see langword="null"/> when it is not installed.</param>
+/// <param name="ExpectedVersion">The version this release needs.</param>
+/// <param name="Detail">What is wrong and what to run.</param>
+internal sealed record SchemaNotice(DateTimeOffset GeneratedAt, int? InstalledVersion, int ExpectedVersion, string Detail);

@@ -213,6 +213,10 @@ internal static class DashboardPages
         return html.ToString();
     }
 
+    /// <summary>The notice every page shows while DataGuard's schema is missing or older than this release expects.</summary>
+    public static string Schema(SchemaNotice notice) =>
+        $"<section aria-labelledby=\"schema\"><h2 id=\"schema\">{E(notice.InstalledVersion is null ? "DataGuard's schema is not installed" : "DataGuard's schema is out of date")}</h2><p class=\"problem\" role=\"alert\">{E(notice.Detail)}</p></section>";
+
     private static void Problem(StringBuilder html, string? problem)
     {
         if (problem is not null)

@@ -119,20 +119,20 @@ internal static class ExportEndpoints
         {
             return TypedResults.Problem("There is no data for your account to export.", statusCode: StatusCodes.Status404NotFound, title: "No data to export");
         }
-        catch (DataGuardException ex) when (ex.InnerException is PostgresException { SqlState: var state } && state.StartsWith("22", StringComparison.Ordinal))
+        catch (DataGuardException ex) when (ex is SubjectKeyInvalidException || (ex.InnerException is PostgresException { SqlState: var state } && state.StartsWith("22", StringComparison.Ordinal)))
         {
             // The user's subject is not a value of the key's type (claim "abc" for an int key): this user has no data subject.
             return NoSubject();
         }
         catch (ExportRefusedException ex)
         {
-            ExportEndpointLog.Failed(logs.CreateLogger(typeof(ExportEndpoints)), RequestName, ex.Message, ex);
+            ExportEndpointLog.Failed(logs.CreateLogger(typeof(ExportEndpoints)), RequestName, ex);
             return Unavailable("Exports are switched off until the operator completes the export configuration.");
         }
         catch (Exception ex) when (ex is DataGuardException or NpgsqlException or StorageException)
         {
             // The configuration (Export:Subject), the database or the storage: the operator's to fix, logged with the details.
-            ExportEndpointLog.Failed(logs.CreateLogger(typeof(ExportEndpoints)), RequestName, ex.Message, ex);
+            ExportEndpointLog.Failed(logs.CreateLogger(typeof(ExportEndpoints)), RequestName, ex);
             return Unavailable("The export could not be queued: the export service is not available right now. Try again later.");
         }
     }
@@ -147,13 +147,13 @@ internal static class ExportEndpoints
         try
         {
             var job = await jobs.GetExportAsync(id, ct).ConfigureAwait(false);
-            return job is null || !string.Equals(job.Subject, subject, StringComparison.Ordinal)
+            return job is null || !await OwnsAsync(http, job, subject, ct).ConfigureAwait(false)
                 ? NotFound()
                 : TypedResults.Ok(ExportJobView.From(job, http.Request.PathBase + basePath));
         }
         catch (Exception ex) when (ex is DataGuardException or NpgsqlException or StorageException)
         {
-            ExportEndpointLog.Failed(logs.CreateLogger(typeof(ExportEndpoints)), StatusName, ex.Message, ex);
+            ExportEndpointLog.Failed(logs.CreateLogger(typeof(ExportEndpoints)), StatusName, ex);
             return Unavailable("The export's state could not be read: DataGuard's database or storage did not answer. Try again later.");
         }
     }
@@ -168,7 +168,7 @@ internal static class ExportEndpoints
         try
         {
             var job = await jobs.GetExportAsync(id, ct).ConfigureAwait(false);
-            if (job is null || !string.Equals(job.Subject, subject, StringComparison.Ordinal))
+            if (job is null || !await OwnsAsync(http, job, subject, ct).ConfigureAwait(false))
             {
                 return NotFound();
             }
@@ -194,10 +194,16 @@ internal static class ExportEndpoints
         }
         catch (Exception ex) when (ex is DataGuardException or NpgsqlException or StorageException)
         {
-            ExportEndpointLog.Failed(logs.CreateLogger(typeof(ExportEndpoints)), DownloadName, ex.Message, ex);
+            ExportEndpointLog.Failed(logs.CreateLogger(typeof(ExportEndpoints)), DownloadName, ex);
             return Unavailable("The file could not be read: DataGuard's database or storage did not answer. Try again later.");
         }
     }
+
+    /// <summary>Whether the job is the signed-in subject's: the same key as a value of the key column's type (a job records the canonical spelling, the claim may be "01" for 1).</summary>
+    private static Task<bool> OwnsAsync(HttpContext http, ExportJob job, string subject, CancellationToken ct) =>
+        string.Equals(job.Subject, subject, StringComparison.Ordinal)
+            ? Task.FromResult(true)
+            : http.RequestServices.GetRequiredService<SubjectExports>().SameSubjectAsync(job.Subject, subject, ct);
 
     /// <summary>Why the formats asked for are not valid, or <see langword="null"/> when they are.</summary>
     private static string? UnknownFormat(string[] formats, SubjectExports exports)

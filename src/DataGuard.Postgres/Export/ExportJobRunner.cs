@@ -235,7 +235,7 @@ internal sealed class ExportJobRunner
             await DeleteAttemptAsync(claim).ConfigureAwait(false);
             var final = ex is SubjectNotFoundException or ExportRefusedException || claim.Attempt >= _options.Value.MaxAttempts;
             await FinishAsync(claim, final ? "failed" : "pending", null, ex.Message, CancellationToken.None).ConfigureAwait(false);
-            ExportLog.Failed(_logger, claim.Id, claim.Attempt, ex.Message);
+            ExportLog.Failed(_logger, claim.Id, claim.Attempt, LoggableReason(ex));
             activity?.SetTag("dataguard.export.job.outcome", final ? "failed" : "retry");
             activity.Fail(ex);
             _metrics.ExportJobFinished(final ? "failed" : "retry", null);
@@ -254,6 +254,17 @@ internal sealed class ExportJobRunner
             await heartbeat.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
+
+    /// <summary>Why an attempt failed, for the log: messages that may quote a value (PostgreSQL's, a subject's key) are left out (the job's error keeps them); the SQLSTATE and the exception type stay.</summary>
+    private static string LoggableReason(Exception ex) => ex switch
+    {
+        SubjectNotFoundException => "the subject no longer exists (deleted since the request); the job's error names it",
+        ExportRefusedException or StorageException => ex.Message,
+        DataGuardException { Operation: SubjectDataMapBuilder.ConfigurationOperation, InnerException: null } => ex.Message,
+        _ when ex is PostgresException || ex.InnerException is PostgresException =>
+            $"{(ex as PostgresException ?? (PostgresException)ex.InnerException!).SqlState} ({ex.GetType().Name}; the message is in the job's error, not logged: it may quote a value)",
+        _ => $"{ex.GetType().Name} (the message is in the job's error, not logged: it may quote a value)",
+    };
 
     /// <summary>Deletes what one attempt wrote (best effort: a failure is logged, and <see cref="CleanupAsync"/> sweeps it later).</summary>
     private async Task DeleteAttemptAsync(ExportClaim claim)

@@ -51,6 +51,8 @@ public sealed class ExportJobs : IDisposable
     /// <returns>The queued job.</returns>
     /// <exception cref="ExportRateLimitedException">The subject asked too recently.</exception>
     /// <exception cref="DataGuard.Export.SubjectNotFoundException">No such subject.</exception>
+    /// <exception cref="DataGuardException">The key is not a value of the subject key column's type.</exception>
+    /// <remarks>The job records the subject's key in its canonical spelling (the key as stored, as text), whatever spelling <paramref name="subject"/> used.</remarks>
     public async Task<ExportJob> RequestExportAsync(string subject, IEnumerable<string>? formats = null, string requestedBy = "self-service", CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(subject);
@@ -66,7 +68,9 @@ public sealed class ExportJobs : IDisposable
             _exports.Format(format);
         }
 
-        await _exports.RequireSubjectAsync(subject, forExport: true, cancellationToken).ConfigureAwait(false);
+        // The job, its owner check and the rate limit use the key as PostgreSQL spells it ("01" and "+1" are "1" for an
+        // integer key, a uuid is lower case): every spelling of one subject is one subject.
+        subject = await _exports.RequireSubjectAsync(subject, forExport: true, cancellationToken).ConfigureAwait(false);
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
         var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);

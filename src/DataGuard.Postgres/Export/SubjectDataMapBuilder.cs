@@ -88,7 +88,10 @@ internal static class SubjectDataMapBuilder
         return new SubjectDataMap(subject, key, mapped, warnings) { ProbableLinks = probable, Coverage = coverage };
     }
 
-    internal static DataGuardException Fail(string message) => new(message) { Operation = "export" };
+    /// <summary>The operation of a configuration error: its message names only configuration keys and catalog objects, never a row's values, so it may be logged.</summary>
+    internal const string ConfigurationOperation = "export.configuration";
+
+    internal static DataGuardException Fail(string message) => new(message) { Operation = ConfigurationOperation };
 
     /// <summary>A table on its own (a table export): its columns after redaction.</summary>
     internal static MappedTable Describe(PgTable table, RedactionOptions redaction)

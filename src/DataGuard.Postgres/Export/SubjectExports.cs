@@ -159,15 +159,15 @@ internal sealed class SubjectExports
     /// <summary>Checks that a subject exists.</summary>
     /// <param name="subject">The subject's key.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>A task that fails with <see cref="SubjectNotFoundException"/> or, for a key of the wrong type, <see cref="DataGuardException"/>.</returns>
-    public Task RequireSubjectAsync(string subject, CancellationToken cancellationToken = default) => RequireSubjectAsync(subject, forExport: false, cancellationToken);
+    /// <returns>The subject's key in its canonical spelling (the stored key as text); fails with <see cref="SubjectNotFoundException"/> or, for a key of the wrong type, <see cref="DataGuardException"/>.</returns>
+    public Task<string> RequireSubjectAsync(string subject, CancellationToken cancellationToken = default) => RequireSubjectAsync(subject, forExport: false, cancellationToken);
 
     /// <summary>Checks that a subject exists and, for an export under <c>Export:Strict</c>, that the map has no probable links.</summary>
     /// <param name="subject">The subject's key.</param>
     /// <param name="forExport">Whether the subject is about to be exported (strict mode applies).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>A task that fails with <see cref="SubjectNotFoundException"/>, <see cref="ExportRefusedException"/> or, for a key of the wrong type, <see cref="DataGuardException"/>.</returns>
-    public async Task RequireSubjectAsync(string subject, bool forExport, CancellationToken cancellationToken = default)
+    /// <returns>The subject's key in its canonical spelling (the stored key as text: <c>01</c> and <c>+1</c> are <c>1</c> for an integer key, a uuid is lower case); fails with <see cref="SubjectNotFoundException"/>, <see cref="ExportRefusedException"/> or, for a key of the wrong type, <see cref="DataGuardException"/>.</returns>
+    public async Task<string> RequireSubjectAsync(string subject, bool forExport, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(subject);
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -180,26 +180,59 @@ internal sealed class SubjectExports
             ExportRefusedException.ThrowIfIncomplete(map, _options.Value);
         }
 
-        await RequireSubjectAsync(connection, transaction, map, subject, cancellationToken).ConfigureAwait(false);
+        return await RequireSubjectAsync(connection, transaction, map, subject, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task RequireSubjectAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, SubjectDataMap map, string subject, CancellationToken cancellationToken)
+    /// <summary>Whether two spellings of a subject key name the same subject, by the key column's type (<c>1</c>, <c>01</c> and <c>+1</c> for an integer key); a spelling that is not a value of that type names no subject.</summary>
+    /// <param name="subject">One spelling.</param>
+    /// <param name="other">The other.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>Whether they are equal as values of the key's type.</returns>
+    public async Task<bool> SameSubjectAsync(string subject, string other, CancellationToken cancellationToken = default)
     {
-        var sql = $"SELECT EXISTS (SELECT 1 FROM {map.Subject.Quoted} t WHERE t.{PgIdentifiers.Quote(map.Key.Name)} = @subject::{map.Key.Type})";
-        bool exists;
+        ArgumentNullException.ThrowIfNull(subject);
+        ArgumentNullException.ThrowIfNull(other);
+        if (string.Equals(subject, other, StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transactionScope = transaction.ConfigureAwait(false);
+        var map = await SubjectDataMapBuilder.BuildAsync(connection, _options.Value, cancellationToken).ConfigureAwait(false);
+        var command = new NpgsqlCommand($"SELECT @subject::{map.Key.Type} = @other::{map.Key.Type}", connection, transaction);
+        await using var commandScope = command.ConfigureAwait(false);
+        command.Parameters.AddWithValue("subject", subject);
+        command.Parameters.AddWithValue("other", other);
         try
         {
-            exists = await ScalarAsync<bool>(connection, transaction, sql, subject, cancellationToken).ConfigureAwait(false);
+            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
         }
         catch (PostgresException ex) when (ex.SqlState.StartsWith("22", StringComparison.Ordinal))
         {
-            throw new DataGuardException($"The subject key '{subject}' is not a valid {map.Key.Type} ({map.Subject.QualifiedName}.{map.Key.Name}).", ex) { Operation = "export" };
+            return false;
+        }
+    }
+
+    /// <summary>Checks that a subject exists and returns its key as stored (the canonical spelling: PostgreSQL parses the given one as the key column's type).</summary>
+    private static async Task<string> RequireSubjectAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, SubjectDataMap map, string subject, CancellationToken cancellationToken)
+    {
+        var key = PgIdentifiers.Quote(map.Key.Name);
+        var sql = $"SELECT t.{key}::text FROM {map.Subject.Quoted} t WHERE t.{key} = @subject::{map.Key.Type} ORDER BY 1 LIMIT 1";
+        string? canonical;
+        try
+        {
+            canonical = await ScalarAsync<object?>(connection, transaction, sql, subject, cancellationToken).ConfigureAwait(false) as string;
+        }
+        catch (PostgresException ex) when (ex.SqlState.StartsWith("22", StringComparison.Ordinal))
+        {
+            throw new SubjectKeyInvalidException($"The subject key '{subject}' is not a valid {map.Key.Type} ({map.Subject.QualifiedName}.{map.Key.Name}): {ex.SqlState}.", ex);
         }
 
-        if (!exists)
-        {
-            throw new SubjectNotFoundException($"No subject {map.Subject.QualifiedName}.{map.Key.Name} = '{subject}'; nothing was exported.") { Operation = "export" };
-        }
+        return canonical
+            ?? throw new SubjectNotFoundException($"No subject {map.Subject.QualifiedName}.{map.Key.Name} = '{subject}'; nothing was exported.") { Operation = "export" };
     }
 
     private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, string? subject, CancellationToken cancellationToken)
@@ -211,7 +244,8 @@ internal sealed class SubjectExports
             command.Parameters.AddWithValue("subject", subject);
         }
 
-        return (T)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return value is DBNull ? default! : (T)value!;
     }
 
     /// <summary>The retention period of a kind of data, in words, from the retention policies of its table.</summary>

@@ -39,7 +39,7 @@ internal sealed class WalArchiveHealthCheck : IHealthCheck
             return HealthCheckResult.Healthy("Point-in-time recovery is not enabled (DataGuard:Pitr:Enabled).");
         }
 
-        var status = await _inspector.InspectAsync(cancellationToken).ConfigureAwait(false);
+        var status = await _inspector.InspectAsync(WalArchiveInspector.ReportingListingAge, cancellationToken).ConfigureAwait(false);
         if (status.HasGaps)
         {
             var gaps = status.Timelines.SelectMany(t => t.Gaps).Select(g => g.Count == 1 ? g.From : $"{g.From}..{g.To}");

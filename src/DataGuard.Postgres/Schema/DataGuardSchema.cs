@@ -176,9 +176,50 @@ internal static class DataGuardSchema
         return ensure.Value;
     }
 
-    /// <summary>Runs the steps the database has not had, in one transaction under the schema lock. Returns the version reached.</summary>
+    /// <summary>
+    /// Reads the version of DataGuard's tables without changing anything (a read-only role can call it):
+    /// <see langword="null"/> when the <c>dataguard</c> schema does not exist, 0 when it exists without
+    /// <c>dataguard.schema_version</c> (an earlier release's tables, or none), else the highest step recorded.
+    /// </summary>
+    public static async Task<int?> ReadVersionAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var probe = new NpgsqlCommand("SELECT to_regnamespace('dataguard') IS NOT NULL, to_regclass('dataguard.schema_version') IS NOT NULL", connection);
+        bool schema, table;
+        await using (probe.ConfigureAwait(false))
+        {
+            var reader = await probe.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                schema = reader.GetBoolean(0);
+                table = reader.GetBoolean(1);
+            }
+        }
+
+        if (!table)
+        {
+            return schema ? 0 : null;
+        }
+
+        var command = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM dataguard.schema_version", connection);
+        await using var commandScope = command.ConfigureAwait(false);
+        return (int)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>
+    /// Runs the steps the database has not had, in one transaction under the schema lock. Returns the version reached.
+    /// A schema already at the version asked for is only read: no lock, no DDL, so a role without CREATE rights can use
+    /// a current schema.
+    /// </summary>
     public static async Task<int> UpgradeAsync(NpgsqlConnection connection, CancellationToken cancellationToken, int? upTo = null)
     {
+        ArgumentNullException.ThrowIfNull(connection);
+        if (await ReadVersionAsync(connection, cancellationToken).ConfigureAwait(false) is { } installed && installed >= (upTo ?? Latest))
+        {
+            return installed;
+        }
+
         var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using (transaction.ConfigureAwait(false))
         {

@@ -75,7 +75,7 @@ internal sealed class StatusService
 
     private async Task<StatusItem> PitrAsync(CancellationToken cancellationToken)
     {
-        var status = await _parts.Wal.InspectAsync(cancellationToken).ConfigureAwait(false);
+        var status = await _parts.Wal.InspectAsync(WalArchiveInspector.ReportingListingAge, cancellationToken).ConfigureAwait(false);
         if (status.EarliestRestorableTime is not { } from || status.LatestRestorableTime is not { } to)
         {
             return new StatusItem("pitr", StatusState.Failing, "no restorable window: a base backup and the WAL after it are needed");

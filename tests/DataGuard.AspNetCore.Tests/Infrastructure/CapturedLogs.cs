@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace DataGuard.AspNetCore.Tests.Infrastructure;
 
-/// <summary>Keeps every log message of a test host, to check warnings.</summary>
+/// <summary>Keeps every log message of a test host (Information and above), with its exception as a console logger prints it, to check warnings and leaks.</summary>
 internal sealed class CapturedLogs : ILoggerProvider
 {
     public ConcurrentQueue<(LogLevel Level, EventId Id, string Message)> Messages { get; } = new();
@@ -22,6 +22,6 @@ internal sealed class CapturedLogs : ILoggerProvider
         public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            owner.Messages.Enqueue((logLevel, eventId, formatter(state, exception)));
+            owner.Messages.Enqueue((logLevel, eventId, exception is null ? formatter(state, exception) : $"{formatter(state, exception)} | {exception}"));
     }
 }

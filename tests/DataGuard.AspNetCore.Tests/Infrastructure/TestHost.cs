@@ -40,7 +40,7 @@ internal sealed class TestHost : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    public static async Task<TestHost> StartAsync(TestDatabase database, Action<WebApplication> map, string environment = "Production", IDictionary<string, string?>? configuration = null)
+    public static async Task<TestHost> StartAsync(TestDatabase database, Action<WebApplication> map, string environment = "Production", IDictionary<string, string?>? configuration = null, Action<IServiceCollection>? services = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "dataguard-web-" + Guid.NewGuid().ToString("N"));
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment, ContentRootPath = AppContext.BaseDirectory });
@@ -79,6 +79,7 @@ internal sealed class TestHost : IAsyncDisposable
         builder.Services.AddAuthentication(TestUserAuthentication.SchemeName).AddScheme<AuthenticationSchemeOptions, TestUserAuthentication>(TestUserAuthentication.SchemeName, null);
         builder.Services.AddAuthorizationBuilder().AddPolicy("operators", p => p.RequireAuthenticatedUser().RequireRole("operator"));
         builder.Services.AddProblemDetails();
+        services?.Invoke(builder.Services);
         var app = builder.Build();
         app.UseStatusCodePages();
         app.UseAuthentication();

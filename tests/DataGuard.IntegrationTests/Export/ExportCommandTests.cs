@@ -73,4 +73,35 @@ public sealed class ExportCommandTests
         Assert.Contains($"{id}: pending", status.Output, StringComparison.Ordinal);
         Assert.Contains("1 pending", (await cli.RunAsync("export", "list", "--config", config)).Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Export_request_records_the_subject_key_as_postgres_spells_it_so_every_spelling_shares_the_rate_limit()
+    {
+        await using var harness = await ExportHarness.CreateAsync();
+        using var cli = new CliRunner();
+        var config = cli.WriteConfig(new
+        {
+            Postgres = new { harness.Database.ConnectionString },
+            Storage = new { FileSystem = new { Root = Path.Combine(cli.Folder, "store") } },
+            Export = new { Subject = new { Table = "public.users", Key = "id" }, RateLimit = "01:00:00", WorkerEnabled = false },
+        });
+
+        var first = await cli.RunAsync("export", "request", "01", "--format", "json", "--json", "--config", config);
+        Assert.True(first.ExitCode == 0, first.All);
+        Assert.Contains("\"subject\": \"1\"", first.Output, StringComparison.Ordinal);
+
+        // "1" and "+1" are the same integer: the same subject, so the same rate limit.
+        foreach (var spelling in new[] { "1", "+1", " 1" })
+        {
+            var again = await cli.RunAsync("export", "request", spelling, "--format", "json", "--config", config);
+            Assert.True(again.ExitCode != 0, $"'{spelling}' was queued: {again.All}");
+            Assert.Contains("try again after", again.Error, StringComparison.Ordinal);
+        }
+
+        // Not an integer: a clear refusal naming the key's type, not a crash.
+        var invalid = await cli.RunAsync("export", "request", "abc", "--config", config);
+        Assert.True(invalid.ExitCode != 0, invalid.All);
+        Assert.Contains("is not a valid integer", invalid.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("unexpected", invalid.All, StringComparison.OrdinalIgnoreCase);
+    }
 }

@@ -24,6 +24,27 @@ public sealed class SchemaUpgradeTests : IAsyncLifetime
     public Task DisposeAsync() => _database.DisposeAsync().AsTask();
 
     [Fact]
+    public async Task The_schema_command_reports_the_version_read_only_and_upgrades_once()
+    {
+        using var cli = new DataGuard.IntegrationTests.Cli.CliRunner();
+        var config = cli.WriteConfig(new { Postgres = new { _database.ConnectionString }, Storage = new { FileSystem = new { Root = Path.Combine(cli.Folder, "store") } } });
+
+        var missing = await cli.RunAsync("schema", "status", "--config", config);
+        Assert.True(missing.ExitCode == 1, missing.All);
+        Assert.Contains("not installed", missing.Output, StringComparison.Ordinal);
+        Assert.Equal(0L, await CountAsync(_database.ConnectionString, "SELECT count(*) FROM pg_namespace WHERE nspname = 'dataguard'"));
+
+        var upgraded = await cli.RunAsync("schema", "upgrade", "--config", config);
+        Assert.True(upgraded.ExitCode == 0, upgraded.All);
+        Assert.Contains($"upgraded from nothing to version {Postgres.Schema.DataGuardSchema.Latest}", upgraded.Output, StringComparison.Ordinal);
+        var again = await cli.RunAsync("schema", "upgrade", "--config", config);
+        Assert.Contains("nothing to do", again.Output, StringComparison.Ordinal);
+        var current = await cli.RunAsync("schema", "status", "--json", "--config", config);
+        Assert.True(current.ExitCode == 0, current.All);
+        Assert.Contains("\"current\": true", current.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_database_of_the_previous_release_is_upgraded_in_place_with_its_rows()
     {
         await _database.ExecuteAsync(await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Root, "tests", "DataGuard.IntegrationTests", "Fixtures", "schema-v1", "dataguard-schema.sql")));
