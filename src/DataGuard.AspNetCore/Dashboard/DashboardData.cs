@@ -343,7 +343,7 @@ internal sealed class DashboardData
                 stats.Pending,
                 stats.Running,
                 stats.FailedLastDay,
-                [.. list.Select(j => new ExportJobRow(j.Id, j.Status, j.RequestedAt, j.FinishedAt, j.Latency?.TotalSeconds, j.Formats, j.Attempts, j.Error))],
+                [.. list.Select(j => new ExportJobRow(j.Id, j.Status, j.RequestedAt, j.FinishedAt, j.Latency?.TotalSeconds, j.Formats, j.Attempts, WithoutSubject(j.Error, j.Subject)))],
                 null);
         }
         catch (Exception ex) when (IsReadFailure(ex))
@@ -373,4 +373,17 @@ internal sealed class DashboardData
         DashboardLog.PartFailed(_logger, part, ex.Message, ex);
         return $"The {part} data cannot be read: {ex.Message}";
     }
+
+    /// <summary>
+    /// A job's error without its subject key: the dashboard shows no subjects, but a worker's message may quote the key
+    /// ("No subject public.users.id = '42'"). Quoted spellings are replaced; a bare key is left, since a short key
+    /// ("1") also occurs in SQLSTATEs and counts.
+    /// </summary>
+    /// <param name="error">The stored error, or <see langword="null"/>.</param>
+    /// <param name="subject">The job's subject key.</param>
+    /// <returns>The error with every quoted occurrence of the key replaced by <c>'(subject)'</c>.</returns>
+    internal static string? WithoutSubject(string? error, string subject) =>
+        error is null || subject.Length == 0
+            ? error
+            : error.Replace($"'{subject}'", "'(subject)'", StringComparison.Ordinal).Replace($"\"{subject}\"", "\"(subject)\"", StringComparison.Ordinal);
 }
