@@ -53,7 +53,7 @@ internal sealed class StagingDoctorCheck(IOptions<BackupOptions> options) : IDoc
             results.Add(DoctorCheckResult.Fail(
                 Name,
                 $"{abandoned.Count} staging folder(s) in {folder} were left by killed processes and hold unencrypted dump files: {Describe(abandoned)}",
-                "the next backup run removes them (overwritten, then deleted), or remove them now: rm -rf <folder>"));
+                "the next backup run deletes them, or remove them now: rm -rf <folder>"));
         }
 
         if (unknown.Count > 0)

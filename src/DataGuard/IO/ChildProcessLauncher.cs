@@ -80,9 +80,8 @@ internal static class ChildProcessLauncher
             return null;
         }
 
-        var candidates = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Append("/usr/bin").Append("/bin")
-            .Select(d => Path.Combine(d, "setpriv"));
+        // The system's setpriv only: a relative or user-writable PATH entry must not decide what runs every pg tool.
+        var candidates = new[] { "/usr/bin/setpriv", "/bin/setpriv" };
         var path = candidates.FirstOrDefault(File.Exists);
         if (path is null)
         {

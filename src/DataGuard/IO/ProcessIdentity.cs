@@ -6,16 +6,21 @@ namespace DataGuard.IO;
 /// <summary>
 /// Tells whether a process that left something behind is still running: by its id AND its start time (on Linux the
 /// kernel's start time in clock ticks, with the boot it belongs to), so that an id reused by another process, or the
-/// same id after a reboot, is not taken for the owner. A token also names the host (a hash of its name): a process of
-/// another host or container sharing the folder cannot be checked from here, and is never taken for dead.
+/// same id after a reboot, is not taken for the owner. A token also names the host (a hash of its full name and machine
+/// id) and the PID namespace: a process of another host or container sharing the folder cannot be checked from here,
+/// and is never taken for dead.
 /// </summary>
 internal static class ProcessIdentity
 {
     private static readonly Lazy<string?> Boot = new(ReadBoot);
     private static readonly Lazy<string> Current = new(() => TokenOf(Environment.ProcessId) ?? "unknown");
-    private static readonly Lazy<string> Host = new(() => "h" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Environment.MachineName)))[..8]);
+    private static readonly Lazy<string> Host = new(ReadHost);
 
-    /// <summary>Gets the prefix of the tokens of this host's processes (<c>h</c> and 8 hex digits of its name's hash).</summary>
+    /// <summary>
+    /// Gets the prefix of the tokens of the processes this one can check: <c>h</c> and 8 hex digits of a hash of the
+    /// full host name (not .NET's name cut at the first dot) and machine id, then <c>n</c> and the inode of this
+    /// process's PID namespace (a container with its own PID namespace sharing the folder has another).
+    /// </summary>
     public static string HostPrefix => Host.Value;
 
     /// <summary>Gets this process's token (letters and digits only).</summary>
@@ -37,8 +42,9 @@ internal static class ProcessIdentity
             {
                 stat = File.ReadAllText($"/proc/{processId.ToString(CultureInfo.InvariantCulture)}/stat");
             }
-            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
+                // Not found, or ESRCH from a process that exited while being read: no such process.
                 return null;
             }
 
@@ -64,6 +70,41 @@ internal static class ProcessIdentity
     /// <returns><see langword="true"/> when it runs; <see langword="false"/> when that id is free or another process's.</returns>
     public static bool IsRunning(int processId, string token) =>
         string.Equals(TokenOf(processId), token, StringComparison.Ordinal);
+
+    private static string ReadHost()
+    {
+        var name = ReadOrNull("/proc/sys/kernel/hostname") ?? Environment.MachineName;
+        var machine = ReadOrNull("/etc/machine-id") ?? string.Empty;
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name + "\n" + machine)))[..8];
+        string? pidNamespace = null;
+        if (OperatingSystem.IsLinux())
+        {
+            try
+            {
+                // "pid:[4026531836]"
+                pidNamespace = new string((new FileInfo("/proc/self/ns/pid").LinkTarget ?? string.Empty).Where(char.IsAsciiDigit).ToArray());
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                pidNamespace = null;
+            }
+        }
+
+        return $"h{hash}n{(string.IsNullOrEmpty(pidNamespace) ? "0" : pidNamespace)}";
+    }
+
+    private static string? ReadOrNull(string path)
+    {
+        try
+        {
+            var text = File.ReadAllText(path).Trim();
+            return text.Length == 0 ? null : text;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 
     private static string? ReadBoot()
     {

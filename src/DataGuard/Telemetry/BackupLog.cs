@@ -95,7 +95,7 @@ internal static partial class BackupLog
     /// <param name="path">The folder.</param>
     /// <param name="ownerProcessId">The process that made it.</param>
     /// <param name="bytes">What its files held.</param>
-    [LoggerMessage(DataGuardEventIds.BackupStagingSwept, LogLevel.Warning, "Removed the staging folder {Path} ({Bytes} bytes of unencrypted dump files, overwritten) left by process {OwnerProcessId}, which no longer runs")]
+    [LoggerMessage(DataGuardEventIds.BackupStagingSwept, LogLevel.Warning, "Removed the staging folder {Path} ({Bytes} bytes of unencrypted dump files, deleted) left by process {OwnerProcessId}, which no longer runs")]
     public static partial void StagingSwept(ILogger logger, string path, int ownerProcessId, long bytes);
 
     /// <summary>A running parallel backup could not rewrite its heartbeat: prune may take its folder for an orphan.</summary>

@@ -7,6 +7,8 @@ namespace DataGuard.Tests.Backup;
 /// <summary>Staging folders name their owner (pid and start time) so that those of killed processes can be swept, and only those.</summary>
 public sealed class StagingFolderTests : IDisposable
 {
+    private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("dg-staging-unit-");
 
     public void Dispose() => _root.Delete(recursive: true);
@@ -30,6 +32,7 @@ public sealed class StagingFolderTests : IDisposable
     {
         // Our own pid, but another start time: the pid was reused after its owner died.
         var reused = Path.Combine(_root.FullName, $"dataguard-backup-x-{Guid.NewGuid():N}.{Environment.ProcessId}.{ProcessIdentity.HostPrefix}b00000000s1");
+        Directory.CreateDirectory(reused, Private);
         Directory.CreateDirectory(Path.Combine(reused, "dump"));
         File.WriteAllText(Path.Combine(reused, "dump", "4321.dat"), new string('x', 5000));
         File.WriteAllText(Path.Combine(reused, "dump", "empty.dat"), string.Empty);
@@ -53,10 +56,10 @@ public sealed class StagingFolderTests : IDisposable
         var dead = Path.Combine(_root.FullName, $"dataguard-verify-z-{Guid.NewGuid():N}.{ended.Id}.{runningToken}");
         var legacy = Path.Combine(_root.FullName, $"dataguard-backup-20261130T000000Z-logical-abc123-{Guid.NewGuid():N}");
         var otherHost = Path.Combine(_root.FullName, $"dataguard-backup-w-{Guid.NewGuid():N}.{ended.Id}.h00000000b00000000s1");
-        Directory.CreateDirectory(otherHost);
-        Directory.CreateDirectory(alive);
-        Directory.CreateDirectory(dead);
-        Directory.CreateDirectory(legacy);
+        Directory.CreateDirectory(otherHost, Private);
+        Directory.CreateDirectory(alive, Private);
+        Directory.CreateDirectory(dead, Private);
+        Directory.CreateDirectory(legacy, Private);
         try
         {
             var removed = StagingFolder.SweepAbandoned(_root.FullName);
@@ -72,5 +75,99 @@ public sealed class StagingFolderTests : IDisposable
         {
             running.Kill();
         }
+    }
+
+    [Fact]
+    public void A_link_inside_an_abandoned_folder_is_removed_and_what_it_points_to_is_kept()
+    {
+        // Hostile review: the sweep overwrote and deleted files through a link planted in a folder.
+        var victim = Directory.CreateDirectory(Path.Combine(_root.FullName, "victim"));
+        File.WriteAllText(Path.Combine(victim.FullName, "precious.txt"), "keep me");
+        var dead = DeadFolder();
+        Directory.CreateSymbolicLink(Path.Combine(dead, "l"), victim.FullName);
+        File.CreateSymbolicLink(Path.Combine(dead, "f"), Path.Combine(victim.FullName, "precious.txt"));
+
+        Assert.Single(StagingFolder.SweepAbandoned(_root.FullName));
+
+        Assert.False(Directory.Exists(dead));
+        Assert.Equal("keep me", File.ReadAllText(Path.Combine(victim.FullName, "precious.txt")));
+    }
+
+    [Fact]
+    public async Task A_look_alike_folder_that_is_not_private_or_not_ours_is_never_touched()
+    {
+        // Hostile review: any local user could plant a folder under our naming scheme (the host prefix is computable)
+        // and make the sweep destroy what is inside or reached from it.
+        var open = DeadFolder(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        var theirs = DeadFolder();
+        using (var chown = Process.Start("chown", ["nobody", theirs]))
+        {
+            await chown.WaitForExitAsync();
+            Assert.Equal(0, chown.ExitCode);
+        }
+
+        Assert.Empty(StagingFolder.SweepAbandoned(_root.FullName));
+        Assert.True(Directory.Exists(open));
+        Assert.True(Directory.Exists(theirs));
+        Assert.Empty(StagingFolder.Find(_root.FullName));
+    }
+
+    [Fact]
+    public void Nothing_is_swept_in_a_folder_others_may_rename_entries_in_unless_it_is_sticky()
+    {
+        var dead = DeadFolder();
+        File.SetUnixFileMode(_root.FullName, (UnixFileMode)0x1FF); // 0777: anyone could swap our folder for theirs
+
+        Assert.Empty(StagingFolder.SweepAbandoned(_root.FullName));
+        Assert.True(Directory.Exists(dead));
+
+        File.SetUnixFileMode(_root.FullName, (UnixFileMode)0x3FF); // 01777, like /tmp
+        Assert.Single(StagingFolder.SweepAbandoned(_root.FullName));
+        Assert.False(Directory.Exists(dead));
+    }
+
+    [Fact]
+    public void A_folder_made_in_another_pid_namespace_of_this_host_is_another_hosts()
+    {
+        // Hostile review: a container with its own PID namespace sharing the folder (same host name) had its live
+        // backup's folder deleted and its pg_dump killed: its pid means nothing here.
+        var prefix = ProcessIdentity.HostPrefix;
+        var otherNamespace = prefix[..prefix.IndexOf('n', StringComparison.Ordinal)] + "n1";
+        var path = Path.Combine(_root.FullName, $"dataguard-backup-ns-{Guid.NewGuid():N}.1.{otherNamespace}b00000000s1");
+        Directory.CreateDirectory(path, Private);
+
+        Assert.Empty(StagingFolder.SweepAbandoned(_root.FullName));
+        Assert.Equal(StagingOwner.OtherHost, Assert.Single(StagingFolder.Find(_root.FullName)).Owner);
+        Assert.Matches("^h[0-9a-f]{8}n[0-9]+$", prefix);
+    }
+
+    [Fact]
+    public async Task Only_pg_tools_naming_an_abandoned_folder_are_killed()
+    {
+        // Hostile review: any process naming the folder (an operator's `less <folder>/toc.dat`) was SIGKILLed.
+        var dead = DeadFolder();
+        using var reader = Process.Start("sh", ["-c", "sleep 30", Path.Combine(dead, "toc.dat")]);
+        try
+        {
+            Assert.Single(StagingFolder.SweepAbandoned(_root.FullName));
+            await Task.Delay(200);
+            Assert.False(reader.HasExited, "a process that is not a pg tool was killed");
+        }
+        finally
+        {
+            reader.Kill();
+        }
+    }
+
+    /// <summary>A private folder named after a process that ended: abandoned.</summary>
+    private string DeadFolder(UnixFileMode mode = Private)
+    {
+        using var ended = Process.Start("true")!;
+        ended.WaitForExit();
+        var path = Path.Combine(_root.FullName, $"dataguard-backup-d-{Guid.NewGuid():N}.{ended.Id}.{ProcessIdentity.CurrentToken}");
+        Directory.CreateDirectory(path, mode);
+        File.SetUnixFileMode(path, mode);
+        File.WriteAllText(Path.Combine(path, "1.dat"), "rows");
+        return path;
     }
 }

@@ -8,7 +8,8 @@ namespace DataGuard.Backup.ParallelDump;
 /// The private local folders of parallel backups, restores and verifications (mode 0700, deleted after use). A folder's
 /// name carries its owner, <c>dataguard-&lt;name&gt;-&lt;random&gt;.&lt;pid&gt;.&lt;start token&gt;</c>, so that a
 /// folder left by a process that was killed (SIGKILL, a crash, a power loss) can be told from one in use and removed:
-/// what pg_dump writes there is unencrypted.
+/// what pg_dump writes there is unencrypted. Removal is deletion: an overwrite would not erase blocks on SSDs and
+/// copy-on-write file systems anyway, and is a lever for another user (sparse files, FIFOs, swapped links).
 /// </summary>
 internal static partial class StagingFolder
 {
@@ -30,7 +31,7 @@ internal static partial class StagingFolder
     /// <summary>The folder staging folders are made in.</summary>
     /// <param name="root">DataGuard:Backup:StagingDirectory, or <see langword="null"/>.</param>
     /// <returns>The folder.</returns>
-    public static string RootOf(string? root) => string.IsNullOrWhiteSpace(root) ? Path.GetTempPath() : root;
+    public static string RootOf(string? root) => Path.GetFullPath(string.IsNullOrWhiteSpace(root) ? Path.GetTempPath() : root);
 
     /// <summary>Finds the staging folders in <paramref name="root"/> and whether their owners still run.</summary>
     /// <param name="root">DataGuard:Backup:StagingDirectory, or <see langword="null"/>.</param>
@@ -46,8 +47,9 @@ internal static partial class StagingFolder
         var found = new List<StagingLeftover>();
         foreach (var directory in new DirectoryInfo(parent).EnumerateDirectories("dataguard-*"))
         {
-            // A link is not ours to follow (anyone may create names in /tmp).
-            if (directory.LinkTarget is not null)
+            // A link is not ours to follow, and a folder we do not own, or that others may write in, is not ours to judge:
+            // anyone may create names in /tmp, and swap what is inside a folder they own while it is being removed.
+            if (directory.LinkTarget is not null || !OwnedPrivateDirectory(directory.FullName))
             {
                 continue;
             }
@@ -73,21 +75,28 @@ internal static partial class StagingFolder
 
     /// <summary>
     /// Removes the staging folders whose owner no longer runs: kills what is left of that owner's pg_dump or pg_restore
-    /// (processes whose command line names the folder, such as workers paused when their owner died), overwrites
-    /// every file with zeros, then deletes it. Folders in use, and folders whose owner cannot be told (made by an older
-    /// version) or that another host or container made (a shared folder), are left alone.
+    /// (processes of this user whose command line names the folder, such as workers paused when their owner died), then
+    /// deletes the folder. Only folders of this user with mode 0700 are considered, and only in a root that others
+    /// cannot rename things in (not writable by others, or sticky like /tmp). Folders in use, and folders whose owner
+    /// cannot be told (made by an older version) or that another host or container made (a shared folder), are left alone.
     /// </summary>
     /// <param name="root">DataGuard:Backup:StagingDirectory, or <see langword="null"/>.</param>
     /// <returns>What was removed.</returns>
     public static IReadOnlyList<StagingLeftover> SweepAbandoned(string? root)
     {
         var removed = new List<StagingLeftover>();
+        if (NativeStat.IsSupported && NativeStat.Of(RootOf(root)) is { } parent && (parent.Mode & 0x12) != 0 && (parent.Mode & 0x200) == 0)
+        {
+            // Group- or world-writable without the sticky bit: another user could rename a folder of ours away and put
+            // their own in its place between the check and the delete. Doctor still reports what it finds.
+            return removed;
+        }
         foreach (var leftover in Find(root).Where(f => f.Owner == StagingOwner.Gone))
         {
             KillProcessesUsing(leftover.Path);
             try
             {
-                SecureDelete(new DirectoryInfo(leftover.Path));
+                Directory.Delete(leftover.Path, recursive: true);
                 removed.Add(leftover);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -99,16 +108,15 @@ internal static partial class StagingFolder
         return removed;
     }
 
-    /// <summary>Deletes a staging folder and what is left in it (overwritten first); a failure to delete is not an error of the operation.</summary>
+    /// <summary>Deletes a staging folder and what is left in it (links are removed, never followed); a failure to delete is not an error of the operation.</summary>
     /// <param name="path">The folder.</param>
     public static void Delete(string path)
     {
         try
         {
-            var directory = new DirectoryInfo(path);
-            if (directory.Exists)
+            if (Directory.Exists(path))
             {
-                SecureDelete(directory);
+                Directory.Delete(path, recursive: true);
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -117,51 +125,7 @@ internal static partial class StagingFolder
         }
     }
 
-    /// <summary>
-    /// Overwrites each regular file with zeros (flushed to the disk), then deletes the tree; links are removed, never
-    /// followed; named pipes and empty files are only removed. On copy-on-write file systems and SSDs the old blocks
-    /// may survive the overwrite: the folder's mode (0700) is the protection that counts.
-    /// </summary>
-    private static void SecureDelete(DirectoryInfo directory)
-    {
-        foreach (var entry in directory.EnumerateFileSystemInfos())
-        {
-            if (entry.LinkTarget is not null)
-            {
-                entry.Delete();
-            }
-            else if (entry is DirectoryInfo child)
-            {
-                SecureDelete(child);
-            }
-            else if (entry is FileInfo { Length: > 0 } file)
-            {
-                Overwrite(file);
-                file.Delete();
-            }
-            else
-            {
-                entry.Delete();
-            }
-        }
-
-        directory.Delete();
-    }
-
-    private static void Overwrite(FileInfo file)
-    {
-        var zeros = new byte[1024 * 1024];
-        using var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);
-        var length = stream.Length;
-        for (long done = 0; done < length; done += zeros.Length)
-        {
-            stream.Write(zeros, 0, (int)Math.Min(zeros.Length, length - done));
-        }
-
-        stream.Flush(flushToDisk: true);
-    }
-
-    /// <summary>SIGKILL to every process whose command line names <paramref name="folder"/> (Linux; a no-op elsewhere).</summary>
+    /// <summary>SIGKILL to every pg_dump, pg_restore or pg_basebackup of this user whose command line names <paramref name="folder"/> (Linux; a no-op elsewhere).</summary>
     private static void KillProcessesUsing(string folder)
     {
         if (!NativeFifo.IsSupported)
@@ -179,7 +143,9 @@ internal static partial class StagingFolder
             try
             {
                 var arguments = File.ReadAllText(Path.Combine(proc, "cmdline")).Split('\0');
-                if (arguments.Any(a => a.Contains(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal) || a.EndsWith(folder, StringComparison.Ordinal)))
+                if (Path.GetFileName(arguments[0]) is "pg_dump" or "pg_restore" or "pg_basebackup"
+                    && NativeStat.Of(proc) is { } owner && owner.Uid == NativeStat.EffectiveUserId
+                    && arguments.Any(a => a.Contains(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal) || a.EndsWith(folder, StringComparison.Ordinal)))
                 {
                     NativeFifo.Signal(pid, KillSignal);
                 }
@@ -190,6 +156,11 @@ internal static partial class StagingFolder
             }
         }
     }
+
+    /// <summary>Whether <paramref name="path"/> is a directory of this user that only this user may enter (mode 0700 or stricter).</summary>
+    private static bool OwnedPrivateDirectory(string path) =>
+        !NativeStat.IsSupported
+        || (NativeStat.Of(path) is { } stat && NativeStat.IsDirectory(stat.Mode) && stat.Uid == NativeStat.EffectiveUserId && (stat.Mode & 0x3F) == 0);
 
     private static long SizeOf(DirectoryInfo directory)
     {

@@ -1,0 +1,55 @@
+using System.Runtime.InteropServices;
+
+namespace DataGuard.IO;
+
+/// <summary>
+/// The owner, mode and type of a path without following a final symbolic link (Linux <c>statx</c>, whose layout is the
+/// same on every architecture), and the effective user id: what the staging sweep needs to touch only folders it owns.
+/// </summary>
+internal static partial class NativeStat
+{
+    private const string Library = "libc";
+    private const int AtFdCwd = -100;
+    private const int AtSymlinkNoFollow = 0x100;
+    private const uint StatxBasicStats = 0x7ff;
+    private const int FileTypeMask = 0xF000;
+
+    /// <summary>Gets a value indicating whether this platform is supported (Linux).</summary>
+    public static bool IsSupported => OperatingSystem.IsLinux();
+
+    /// <summary>Gets the effective user id of this process.</summary>
+    public static uint EffectiveUserId => GetEffectiveUserId();
+
+    /// <summary>The owner and mode of <paramref name="path"/>, itself when it is a link.</summary>
+    /// <param name="path">The path.</param>
+    /// <returns>Its owner's uid and its mode (type and permission bits), or <see langword="null"/> when it cannot be read.</returns>
+    public static (uint Uid, int Mode)? Of(string path)
+    {
+        if (!IsSupported)
+        {
+            return null;
+        }
+
+        Span<byte> buffer = stackalloc byte[256];
+        if (Statx(AtFdCwd, path, AtSymlinkNoFollow, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
+        {
+            return null;
+        }
+
+        // struct statx: stx_uid at 20 (u32), stx_mode at 28 (u16).
+        var uid = MemoryMarshal.Read<uint>(buffer[20..]);
+        var mode = MemoryMarshal.Read<ushort>(buffer[28..]);
+        return (uid, mode);
+    }
+
+    /// <summary>Whether a mode is a directory's.</summary>
+    /// <param name="mode">The mode from <see cref="Of"/>.</param>
+    /// <returns><see langword="true"/> for a directory.</returns>
+    public static bool IsDirectory(int mode) => (mode & FileTypeMask) == 0x4000;
+
+    [LibraryImport(Library, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Statx(int directory, string path, int flags, uint mask, ref byte buffer);
+
+    [LibraryImport(Library, EntryPoint = "geteuid")]
+    private static partial uint GetEffectiveUserId();
+}
