@@ -83,7 +83,7 @@ internal sealed class SubjectExports
         var rows = new List<long>();
         foreach (var link in map.ProbableLinks)
         {
-            rows.Add(await ScalarAsync<long>(connection, transaction, $"SELECT count(*) FROM {link.Table.Quoted} t WHERE t.{PgIdentifiers.Quote(link.Column.Name)} = @subject::{map.Key.Type}", sample, cancellationToken).ConfigureAwait(false));
+            rows.Add(await ScalarAsync<long>(connection, transaction, $"SELECT count(*) FROM {link.Table.Quoted} t WHERE t.{PgIdentifiers.Quote(link.Column.Name)} = @subject::{map.Key.BaseType}", sample, cancellationToken).ConfigureAwait(false));
         }
 
         return (sample, rows);
@@ -183,11 +183,16 @@ internal sealed class SubjectExports
         return await RequireSubjectAsync(connection, transaction, map, subject, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Whether two spellings of a subject key name the same subject, by the key column's type (<c>1</c>, <c>01</c> and <c>+1</c> for an integer key); a spelling that is not a value of that type names no subject.</summary>
+    /// <summary>
+    /// Whether two spellings of a subject key name the same stored subject (<c>1</c>, <c>01</c> and <c>+1</c> for an
+    /// integer key; <c>Alice</c> and <c>alice</c> under a case-insensitive collation): each is looked up in the subject
+    /// table, as an export would look it up, and the stored keys are compared. A spelling that is not a value of the key
+    /// type, or names no stored subject, names no subject.
+    /// </summary>
     /// <param name="subject">One spelling.</param>
     /// <param name="other">The other.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>Whether they are equal as values of the key's type.</returns>
+    /// <returns>Whether both name the same stored subject.</returns>
     public async Task<bool> SameSubjectAsync(string subject, string other, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(subject);
@@ -202,15 +207,13 @@ internal sealed class SubjectExports
         var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var transactionScope = transaction.ConfigureAwait(false);
         var map = await SubjectDataMapBuilder.BuildAsync(connection, _options.Value, cancellationToken).ConfigureAwait(false);
-        var command = new NpgsqlCommand($"SELECT @subject::{map.Key.Type} = @other::{map.Key.Type}", connection, transaction);
-        await using var commandScope = command.ConfigureAwait(false);
-        command.Parameters.AddWithValue("subject", subject);
-        command.Parameters.AddWithValue("other", other);
         try
         {
-            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
+            var first = await RequireSubjectAsync(connection, transaction, map, subject, cancellationToken).ConfigureAwait(false);
+            var second = await RequireSubjectAsync(connection, transaction, map, other, cancellationToken).ConfigureAwait(false);
+            return string.Equals(first, second, StringComparison.Ordinal);
         }
-        catch (PostgresException ex) when (ex.SqlState.StartsWith("22", StringComparison.Ordinal))
+        catch (DataGuardException ex) when (ex is SubjectKeyInvalidException or SubjectNotFoundException)
         {
             return false;
         }
@@ -220,7 +223,9 @@ internal sealed class SubjectExports
     private static async Task<string> RequireSubjectAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, SubjectDataMap map, string subject, CancellationToken cancellationToken)
     {
         var key = PgIdentifiers.Quote(map.Key.Name);
-        var sql = $"SELECT t.{key}::text FROM {map.Subject.Quoted} t WHERE t.{key} = @subject::{map.Key.Type} ORDER BY 1 LIMIT 1";
+        // Cast to the type without its modifier: a cast to varchar(8), char(8) or numeric(10,2) silently truncates or
+        // rounds, which made a longer claim ("alice123-mallory") name another subject ("alice123").
+        var sql = $"SELECT t.{key}::text FROM {map.Subject.Quoted} t WHERE t.{key} = @subject::{map.Key.BaseType} ORDER BY 1 LIMIT 1";
         string? canonical;
         try
         {

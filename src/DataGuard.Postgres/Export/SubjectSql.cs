@@ -6,7 +6,7 @@ namespace DataGuard.Postgres.Export;
 internal static class SubjectSql
 {
     public static string Condition(SubjectDataMap map, MappedTable table, string alias, int depth = 0) =>
-        Condition(map, table, alias, key => $"{key} = @subject::{map.Key.Type}", depth);
+        Condition(map, table, alias, key => $"{key} = @subject::{map.Key.BaseType}", depth);
 
     /// <summary>The rows of <paramref name="table"/> that belong to the subjects for which <paramref name="subjectTest"/> (given the subject table's quoted key column) is true.</summary>
     public static string Condition(SubjectDataMap map, MappedTable table, string alias, Func<string, string> subjectTest, int depth = 0)

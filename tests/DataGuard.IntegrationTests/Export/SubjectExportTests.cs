@@ -119,7 +119,7 @@ public sealed class SubjectExportTests : IAsyncLifetime
     {
         var missing = await Assert.ThrowsAsync<SubjectNotFoundException>(() => Exports.OpenAsync("999"));
         Assert.Contains("No subject public.users.id = '999'", missing.Message, StringComparison.Ordinal);
-        var wrong = await Assert.ThrowsAsync<DataGuardException>(() => Exports.OpenAsync("not-a-number"));
+        var wrong = await Assert.ThrowsAnyAsync<DataGuardException>(() => Exports.OpenAsync("not-a-number"));
         Assert.Contains("is not a valid integer", wrong.Message, StringComparison.Ordinal);
     }
 
