@@ -32,8 +32,8 @@ public sealed class PdfExportOptions
     public int MaxRowsPerTable { get; set; } = 10_000;
 
     /// <summary>
-    /// Gets or sets the most characters of one value the PDF shows; a longer value (a long text, a large bytea as base64)
-    /// is cut there and marked "… (truncated: …; the full value is in the JSON and CSV files)", and the export warns.
+    /// Gets or sets the most characters (Unicode code points) of one value the PDF shows; a longer value (a long text, a large bytea as base64)
+    /// is cut there (never inside a character as read: a letter with its accents, an emoji sequence) and marked "… (truncated: …; the full value is in the JSON and CSV files)", and the export warns.
     /// Default: 5,000 (about a page in a card).
     /// </summary>
     public int MaxCellCharacters { get; set; } = 5_000;

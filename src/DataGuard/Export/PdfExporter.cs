@@ -51,7 +51,8 @@ internal sealed class PdfExporter : IExporter, IReportingExporter
         var values = Values(options, raw);
         var report = new PdfReport(document, options, values, text);
         var notes = new PdfNotes();
-        foreach (var (where, value) in Texts(document, options, raw))
+        var header = $"{document.Title} · {values.Instant(document.GeneratedAt)}";
+        foreach (var (where, value) in Texts(document, options, raw).Concat(report.Texts()).Append(("the page headers", header)))
         {
             notes.Check(text, where, value);
         }
@@ -64,13 +65,13 @@ internal sealed class PdfExporter : IExporter, IReportingExporter
         report.Missing.AddRange(notes.Missing);
         report.Unshaped.AddRange(notes.Unshaped);
         report.Truncated.AddRange(notes.Truncated);
+        report.Hidden.AddRange(notes.Hidden);
         using var pdf = new PdfDocument();
         pdf.Info.Title = document.Title;
         pdf.Info.Subject = "Personal data export";
         pdf.Info.Creator = "DataGuard";
         pdf.PageLayout = PdfPageLayout.SinglePage;
         pdf.PageMode = PdfPageMode.UseOutlines;
-        var header = $"{document.Title} · {values.Instant(document.GeneratedAt)}";
         int pages;
         using (var dry = new PdfLayout(null, text, header, 0, options.Language, cancellationToken: cancellationToken))
         {

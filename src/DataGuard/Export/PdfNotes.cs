@@ -15,6 +15,9 @@ internal sealed class PdfNotes
     /// <summary>Gets the texts in scripts drawn unshaped or in stored (not visual) order.</summary>
     public List<PdfMissingValue> Unshaped { get; } = [];
 
+    /// <summary>Gets where texts hold control characters (drawn as spaces; tabs and line breaks aside) or Unicode tag characters (U+E0020 to U+E007F, left out where no font has them).</summary>
+    public List<string> Hidden { get; } = [];
+
     /// <summary>Gets where values were cut short.</summary>
     public List<string> Truncated { get; } = [];
 
@@ -45,9 +48,45 @@ internal sealed class PdfNotes
         {
             Unshaped.Add(new PdfMissingValue(where, unshaped));
         }
+
+        if (HasHidden(text, value))
+        {
+            Hidden.Add(where);
+        }
     }
 
-    /// <summary>A value cut to at most <paramref name="max"/> characters (never inside a surrogate pair) with <see cref="Marker"/>, or the value when it is short enough.</summary>
+    /// <summary>Whether a text holds characters the PDF draws as spaces or leaves out: controls other than tab and line breaks, and tag characters no font has.</summary>
+    private static bool HasHidden(PdfTextRuns text, string value)
+    {
+        foreach (var c in value)
+        {
+            if ((c < ' ' && c is not '\t' and not '\n' and not '\r') || (c >= '\u007F' && c <= '\u009F'))
+            {
+                return true;
+            }
+
+            if (char.IsHighSurrogate(c))
+            {
+                foreach (var rune in value.EnumerateRunes())
+                {
+                    if (rune.Value is >= 0xE0000 and <= 0xE007F && !text.Covers(rune))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// A value cut to at most <paramref name="max"/> characters (Unicode code points) with <see cref="Marker"/>, or the
+    /// value when it is short enough. The cut is at the last boundary between characters as read (text elements: a letter
+    /// with its accents, an emoji sequence, a flag) at or below the limit, so none is cut in half.
+    /// </summary>
     /// <param name="value">The value's text.</param>
     /// <param name="max">The most characters shown.</param>
     /// <param name="where">Where the value is, for people.</param>
@@ -59,7 +98,34 @@ internal sealed class PdfNotes
             return value;
         }
 
-        var cut = char.IsHighSurrogate(value[max - 1]) ? max - 1 : max;
+        // Where the limit falls, in UTF-16 units (at a code point boundary).
+        var limit = 0;
+        var runes = 0;
+        while (limit < value.Length && runes < max)
+        {
+            limit += char.IsSurrogatePair(value, limit) ? 2 : 1;
+            runes++;
+        }
+
+        if (limit == value.Length)
+        {
+            return value;
+        }
+
+        // The last text-element boundary at or below the limit (a lone element longer than the limit is cut at the limit).
+        var cut = 0;
+        while (cut < limit)
+        {
+            var next = cut + StringInfo.GetNextTextElementLength(value.AsSpan(cut));
+            if (next > limit)
+            {
+                break;
+            }
+
+            cut = next;
+        }
+
+        cut = cut == 0 ? limit : cut;
         var omitted = 0;
         foreach (var unused in value.AsSpan(cut).EnumerateRunes())
         {
@@ -78,6 +144,11 @@ internal sealed class PdfNotes
         if (Unshaped.Count > 0)
         {
             yield return string.Create(CultureInfo.InvariantCulture, $"PDF: values in {ScriptsOf(Unshaped)} are shown unshaped (letters not joined, right-to-left text left to right, marks not placed: PDFsharp does no text shaping) in {Unshaped.Count:N0} place(s) ({List(Unshaped.Select(u => u.Where), 5)}). The PDF's first page says so; the JSON and CSV files hold them exactly.");
+        }
+
+        if (Hidden.Count > 0)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"PDF: {Hidden.Count:N0} value(s) contain control characters (shown as spaces; tabs and line breaks aside) or invisible Unicode tag characters (left out) in the PDF ({List(Hidden, 5)}). The PDF's first page says so; the JSON and CSV files hold them exactly.");
         }
 
         if (Truncated.Count > 0)

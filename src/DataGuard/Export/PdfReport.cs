@@ -29,6 +29,17 @@ internal sealed class PdfReport
 
     public List<string> Truncated { get; } = [];
 
+    /// <summary>Gets where values hold control or tag characters (see <see cref="PdfNotes.Hidden"/>).</summary>
+    public List<string> Hidden { get; } = [];
+
+    /// <summary>The texts the first page and page headers draw from the values' formatter (the time of generation, the legend), for the same checks as the values.</summary>
+    /// <returns>Each text with where it is.</returns>
+    public IEnumerable<(string Where, string Text)> Texts()
+    {
+        yield return ("the time of generation", Generated());
+        yield return ("the legend", Legend());
+    }
+
     public void Render(PdfLayout layout)
     {
         layout.BeginSection();
@@ -45,8 +56,7 @@ internal sealed class PdfReport
     private void FirstPage(PdfLayout layout)
     {
         layout.Title("Your personal data", _document.Title);
-        var zone = Values.Zone is { } z ? $"times in {z.Id}" : "times in UTC (ISO 8601)";
-        layout.Paragraph($"{(_document.Subject is null ? string.Empty : $"Subject: {_document.Subject} · ")}Generated: {Values.Instant(_document.GeneratedAt)} ({zone})");
+        layout.Paragraph($"{(_document.Subject is null ? string.Empty : $"Subject: {_document.Subject} · ")}{Generated()}");
         if (Missing.Count > 0)
         {
             var scripts = string.Join(", ", Missing.SelectMany(m => m.Scripts).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
@@ -78,6 +88,16 @@ internal sealed class PdfReport
                 (string.Create(CultureInfo.InvariantCulture, $"Some values are longer than {_options.MaxCellCharacters:N0} characters and are cut short here"), true),
                 (string.Create(CultureInfo.InvariantCulture, $"Each ends with \"… (truncated: …)\": {PdfNotes.List(Truncated, 12)}."), false),
                 ("The JSON and CSV files of this export hold the full values.", true),
+            ]);
+        }
+
+        if (Hidden.Count > 0)
+        {
+            layout.Callout(
+            [
+                ("Some values hold control characters", true),
+                (string.Create(CultureInfo.InvariantCulture, $"Control characters (other than tabs and line breaks) are shown as spaces, and invisible Unicode tag characters are left out, in these {Hidden.Count:N0} place(s): {PdfNotes.List(Hidden, 12)}."), false),
+                ("The JSON and CSV files of this export hold them exactly, character for character.", true),
             ]);
         }
 
@@ -113,6 +133,13 @@ internal sealed class PdfReport
         layout.SubHeading("About this document");
         layout.Paragraph("Each kind of data has its own section below (see the bookmarks).");
         layout.Paragraph(Legend());
+    }
+
+    /// <summary>When the document was made, as the first page says it.</summary>
+    private string Generated()
+    {
+        var zone = Values.Zone is { } z ? $"times in {z.Id}" : "times in UTC (ISO 8601)";
+        return $"Generated: {Values.Instant(_document.GeneratedAt)} ({zone})";
     }
 
     /// <summary>What the values drawn mean: exactly the markers the tables use.</summary>

@@ -50,6 +50,11 @@ internal sealed class PdfTextRuns
         }
     }
 
+    /// <summary>Whether a font has the character.</summary>
+    /// <param name="rune">The character.</param>
+    /// <returns>True when it is drawn.</returns>
+    public bool Covers(Rune rune) => _fonts.FontFor(rune) >= 0;
+
     /// <summary>
     /// The text as drawn: control characters as spaces (tabs as four), characters no font has as U+FFFD. Not normalised:
     /// the characters of the subject's data are drawn as stored (NFC would turn CJK compatibility ideographs, the

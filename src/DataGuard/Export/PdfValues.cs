@@ -94,9 +94,9 @@ internal sealed class PdfValues
         {
             DateTimeOffset d => Local(d),
             DateTime { Kind: DateTimeKind.Utc } d => Local(new DateTimeOffset(d)),
-            DateTime d => d.ToString(_culture is null ? "yyyy-MM-dd HH:mm:ss" : "G", culture),
+            DateTime d => d.ToString(DateTimePattern(d.Ticks), culture),
             DateOnly d => _culture is null ? ExportValues.ToText(d) : d.ToString("d", culture),
-            TimeOnly t => _culture is null ? ExportValues.ToText(t) : t.ToString("T", culture),
+            TimeOnly t => _culture is null ? ExportValues.ToText(t) : t.ToString(WithFraction(_culture.DateTimeFormat.LongTimePattern, t.Ticks, _culture), _culture),
             decimal n => _culture is null ? ExportValues.ToText(n) : n.ToString("G", culture),
             double n when double.IsFinite(n) => _culture is null ? ExportValues.ToText(n) : n.ToString("G", culture),
             JsonText json => Pretty(json.Json),
@@ -108,10 +108,33 @@ internal sealed class PdfValues
     private string Local(DateTimeOffset value)
     {
         var local = _zone is null ? value.ToUniversalTime() : TimeZoneInfo.ConvertTime(value, _zone);
-        var text = _culture is null
-            ? local.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)
-            : local.ToString("G", _culture);
+        var text = local.ToString(DateTimePattern(local.Ticks), _culture ?? CultureInfo.InvariantCulture);
         return $"{text} {Offset(local.Offset)}";
+    }
+
+    /// <summary>The pattern of a date and time: ISO 8601 without a culture, else the culture's general (long time) pattern; with the fraction of a second when it is not zero.</summary>
+    private string DateTimePattern(long ticks) =>
+        _culture is null
+            ? WithFraction("yyyy-MM-dd HH:mm:ss", ticks, CultureInfo.InvariantCulture)
+            : ticks % TimeSpan.TicksPerSecond == 0 ? "G" : WithFraction(_culture.DateTimeFormat.ShortDatePattern + " " + _culture.DateTimeFormat.LongTimePattern, ticks, _culture);
+
+    /// <summary>
+    /// A date or time pattern with the fraction of a second after its seconds (the culture's decimal separator, no
+    /// trailing zeros) when the fraction is not zero: two instants a tenth of a second apart read differently, as in
+    /// the JSON and CSV files. A pattern without seconds gets the fraction-less pattern.
+    /// </summary>
+    private static string WithFraction(string pattern, long ticks, CultureInfo culture)
+    {
+        var fraction = ticks % TimeSpan.TicksPerSecond;
+        var seconds = pattern.IndexOf("ss", StringComparison.Ordinal);
+        if (fraction == 0 || seconds < 0)
+        {
+            return pattern;
+        }
+
+        var digits = fraction.ToString("D7", CultureInfo.InvariantCulture).TrimEnd('0');
+        var separator = culture.NumberFormat.NumberDecimalSeparator.Replace("'", string.Empty, StringComparison.Ordinal);
+        return string.Concat(pattern.AsSpan(0, seconds + 2), $"'{separator}{digits}'", pattern.AsSpan(seconds + 2));
     }
 
     /// <summary>An offset from UTC for people: <c>UTC</c>, <c>UTC+01:00</c>, <c>UTC-03:30</c>.</summary>

@@ -172,6 +172,36 @@ public sealed class ReadablePdfTests
         Assert.Contains(warnings, w => w.Contains("values in Arabic are shown unshaped", StringComparison.Ordinal) && w.Contains("Customers › Full name, row 1", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Stored_fractions_control_characters_and_a_korean_generated_time_read_as_stored_or_are_warned_about()
+    {
+        await using var harness = await ExportHarness.CreateAsync(
+            schema: """
+                CREATE TABLE public.customer (id integer PRIMARY KEY, ctl text, seen timestamptz, seen2 timestamptz, note text);
+                INSERT INTO public.customer VALUES (1, E'x\x01y\x1bz', '2026-03-29 10:00:00.1+00', '2026-03-29 10:00:00.9+00',
+                  'caf' || 'e' || chr(769) || repeat('a', 4994) || 'e' || chr(769) || 'zzz');
+                """,
+            configure: o => (o.Subject.Table, o.Subject.Key) = ("public.customer", "id"),
+            more: services => services.Configure<PdfExportOptions>(o => { o.Culture = "ko-KR"; o.TimeZone = "Europe/Berlin"; o.RegularFont = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"; o.SystemFonts = false; }));
+
+        var exports = harness.Services.GetRequiredService<SubjectExports>();
+        Directory.CreateDirectory(harness.Root);
+        var path = Path.Combine(harness.Root, "fidelity.pdf");
+        IReadOnlyList<string> warnings;
+        await using (var snapshot = await exports.OpenAsync("1"))
+        {
+            await using var file = File.Create(path);
+            warnings = await snapshot.WriteAsync(exports.Format("pdf"), file);
+        }
+
+        var text = await PdfText.ExtractAsync(path);
+        Assert.Contains(":00.1 UTC+02:00", text, StringComparison.Ordinal);
+        Assert.Contains(":00.9 UTC+02:00", text, StringComparison.Ordinal);
+        Assert.Contains("aaa… (truncated: 5 more characters", text.Replace("\n", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Contains(warnings, w => w.Contains("no font has the characters of Hangul", StringComparison.Ordinal) && w.Contains("the time of generation", StringComparison.Ordinal));
+        Assert.Contains(warnings, w => w.Contains("1 value(s) contain control characters", StringComparison.Ordinal) && w.Contains("row 1", StringComparison.Ordinal));
+    }
+
     private static Task<ExportHarness> CreateAsync(Action<PdfExportOptions>? pdf = null) =>
         ExportHarness.CreateAsync(
             schema: Schema,
