@@ -60,6 +60,7 @@ public static class PostgresDataGuardBuilderExtensions
         services.TryAddSingleton<Func<BackupService>>(sp => sp.GetRequiredService<BackupService>);
         services.TryAddSingleton<RestorePoints>();
         services.TryAddSingleton<Func<RestorePoints>>(sp => sp.GetRequiredService<RestorePoints>);
+        builder.AddDoctorCheck<DataGuard.Diagnostics.StagingDoctorCheck>();   // staging folders of killed parallel backups (unencrypted)
         return builder;
     }
 

@@ -69,7 +69,6 @@ public static class DataGuardServiceCollectionExtensions
 
         builder.AddDoctorCheck<ConfigurationDoctorCheck>();
         builder.AddDoctorCheck<StorageDoctorCheck>();
-        builder.AddDoctorCheck<StagingDoctorCheck>();   // staging folders of killed parallel backups (unencrypted)
         services.TryAddSingleton<DataGuardDoctor>();
         services.TryAddSingleton(sp => new DataGuardMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.TryAddSingleton(InternalActivator.Create<Backup.BackupService>);

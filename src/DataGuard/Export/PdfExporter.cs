@@ -51,7 +51,7 @@ internal sealed class PdfExporter : IExporter, IReportingExporter
         var values = Values(options, raw);
         var report = new PdfReport(document, options, values, text);
         var notes = new PdfNotes();
-        var header = $"{document.Title} · {values.Instant(document.GeneratedAt)}";
+        var header = $"{document.Title} · {values.Instant(PdfReport.WholeSeconds(document.GeneratedAt))}";
         foreach (var (where, value) in Texts(document, options, raw).Concat(report.Texts()).Append(("the page headers", header)))
         {
             notes.Check(text, where, value);

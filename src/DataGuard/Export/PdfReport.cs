@@ -139,7 +139,7 @@ internal sealed class PdfReport
     private string Generated()
     {
         var zone = Values.Zone is { } z ? $"times in {z.Id}" : "times in UTC (ISO 8601)";
-        return $"Generated: {Values.Instant(_document.GeneratedAt)} ({zone})";
+        return $"Generated: {Values.Instant(WholeSeconds(_document.GeneratedAt))} ({zone})";
     }
 
     /// <summary>What the values drawn mean: exactly the markers the tables use.</summary>
@@ -207,4 +207,9 @@ internal sealed class PdfReport
 
     /// <summary>One table, its values as text.</summary>
     public sealed record Table(string Name, string Display, string RowName, IReadOnlyList<string> Headers, List<string?[]> Rows, long Total, double[]? Widths);
+
+    /// <summary>The time of generation to the second: stored values show their fractions, the clock reading of the export need not.</summary>
+    /// <param name="value">The time.</param>
+    /// <returns>The time without its fraction of a second.</returns>
+    internal static DateTimeOffset WholeSeconds(DateTimeOffset value) => new(value.Ticks - (value.Ticks % TimeSpan.TicksPerSecond), value.Offset);
 }

@@ -22,7 +22,7 @@ public class AddDataGuardTests
 
         Assert.Equal(Signature(once).Where(IsService).Order(StringComparer.Ordinal), Signature(twice).Where(IsService).Order(StringComparer.Ordinal));
         using var provider = twice.BuildServiceProvider();
-        Assert.Equal(["configuration", "features", "pdf fonts", "postgres", "storage"], provider.GetServices<IDoctorCheck>().Select(c => c.Name).Order());
+        Assert.Equal(["configuration", "features", "pdf fonts", "postgres", "staging", "storage"], provider.GetServices<IDoctorCheck>().Select(c => c.Name).Order());
         Assert.Equal(2, provider.GetServices<StorageProviderRegistration>().Count());
     }
 
