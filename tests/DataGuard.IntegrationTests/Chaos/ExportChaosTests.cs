@@ -46,7 +46,7 @@ public sealed class ExportChaosTests(ChaosLab lab, ITestOutputHelper output)
             }
 
             using var work = ChaosProcess.Start(["export", "work", "--once", "--config", config]);
-            var oneReady = new FaultPoint("one job is ready, the next is being built", async () => await ReadyAsync(database) >= 1, 400);
+            var oneReady = new FaultPoint("one job is ready, the next is being built", async () => await ReadyAsync(database) >= 1, 400) { Sticky = true };
             var running = new FaultPoint("the first job is being built", async () => await CountAsync(database, "status = 'running'") >= 1, 300);
             var result = await s.InjectAsync(work, lab.Postgres, oneReady, running);
             s.Invariant("a run that reported success leaves no job half-built", !result.Succeeded || await CountAsync(database, "status = 'running'") == 0, work.Describe());

@@ -91,8 +91,11 @@ public sealed class RetentionChaosTests(ChaosLab lab, ITestOutputHelper output)
             s.Trace($"{expendable} expired rows not held; protected rows {protectedBefore}");
 
             using var run = ChaosProcess.Start(["retention", "run", "--policy", "events", "--config", config]);
-            var batches = new FaultPoint($"at least 2 batches of {RetentionWorkload.BatchSize} committed", async () => await CountOrZeroAsync(progress, database) >= 2 * RetentionWorkload.BatchSize, 400);
-            var started = new FaultPoint("the first batch is running", () => lab.Postgres.ActivityAsync($"datname = '{database}' AND query ILIKE '%events%' AND state = 'active'"), 150);
+            var batches = new FaultPoint($"at least 2 batches of {RetentionWorkload.BatchSize} committed", async () => await CountOrZeroAsync(progress, database) >= 2 * RetentionWorkload.BatchSize, 400) { Sticky = true };
+            var started = new FaultPoint(
+                "the first batch is running (or already committed)",
+                async () => await lab.Postgres.ActivityAsync($"datname = '{database}' AND query ILIKE '%events%' AND state = 'active'") || await CountOrZeroAsync(progress, database) > 0,
+                150) { Sticky = true };
             var result = await s.InjectAsync(run, lab.Postgres, batches, started);
 
             await CheckRowsAsync(s, database, config, action, protectedBefore, expendable, progress, finished: false);
