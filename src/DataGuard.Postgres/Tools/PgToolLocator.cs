@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using DataGuard.IO;
 using Microsoft.Extensions.Options;
 
 namespace DataGuard.Postgres.Tools;
@@ -12,12 +13,36 @@ namespace DataGuard.Postgres.Tools;
 /// </summary>
 internal sealed partial class PgToolLocator
 {
+    /// <summary>Debian's <c>pg_wrapper</c>, which <c>/usr/bin/pg_dump</c> and friends link to.</summary>
+    internal const string DebianWrapper = "/usr/share/postgresql-common/pg_wrapper";
+
+    private const string DebianRoot = "/usr/lib/postgresql";
+
     private readonly IOptions<PostgresOptions> _options;
+    private readonly string _debianRoot;
+    private readonly string _wrapper;
+    private readonly Func<string?> _searchPath;
     private readonly ConcurrentDictionary<string, PgTool?> _versions = new(StringComparer.Ordinal);
 
     /// <summary>Initializes a new instance of the <see cref="PgToolLocator"/> class.</summary>
     /// <param name="options">The PostgreSQL options.</param>
-    public PgToolLocator(IOptions<PostgresOptions> options) => _options = options;
+    public PgToolLocator(IOptions<PostgresOptions> options)
+        : this(options, DebianRoot, DebianWrapper, () => Environment.GetEnvironmentVariable("PATH"))
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="PgToolLocator"/> class that looks in other places (tests).</summary>
+    /// <param name="options">The PostgreSQL options.</param>
+    /// <param name="debianRoot">The folder of versioned installations (<c>/usr/lib/postgresql</c>).</param>
+    /// <param name="wrapper">Debian's version-picking wrapper script.</param>
+    /// <param name="searchPath">Reads the search path (<c>PATH</c>).</param>
+    internal PgToolLocator(IOptions<PostgresOptions> options, string debianRoot, string wrapper, Func<string?> searchPath)
+    {
+        _options = options;
+        _debianRoot = debianRoot;
+        _wrapper = wrapper;
+        _searchPath = searchPath;
+    }
 
     /// <summary>Finds the newest copy of a tool.</summary>
     /// <param name="name">The tool, such as <c>pg_dump</c>.</param>
@@ -28,11 +53,21 @@ internal sealed partial class PgToolLocator
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         var directories = CandidateDirectories().ToList();
+        var wrapper = NativeStat.IdentityOf(_wrapper);
+        var probed = new HashSet<(ulong, ulong)>();
         PgTool? best = null;
         foreach (var directory in directories)
         {
             var path = Path.Combine(directory, name);
             if (!File.Exists(path))
+            {
+                continue;
+            }
+
+            // Each file is asked its version once: /bin/pg_dump and /usr/bin/pg_dump are one file where /bin links to
+            // /usr/bin. Debian's pg_wrapper (a Perl script, about 60 ms a call) only runs a copy from the versioned
+            // folders, all asked already, so it is skipped once one of them answered.
+            if (NativeStat.IdentityOf(path) is { } identity && (!probed.Add(identity) || (best is not null && identity == wrapper)))
             {
                 continue;
             }
@@ -94,10 +129,9 @@ internal sealed partial class PgToolLocator
         // The versioned folders first: on Debian, /usr/bin/pg_dump is a Perl wrapper that costs a process start per
         // call; at equal versions the first one found wins.
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        const string debianRoot = "/usr/lib/postgresql";
-        if (Directory.Exists(debianRoot))
+        if (Directory.Exists(_debianRoot))
         {
-            foreach (var version in Directory.EnumerateDirectories(debianRoot).Order(StringComparer.Ordinal))
+            foreach (var version in Directory.EnumerateDirectories(_debianRoot).Order(StringComparer.Ordinal))
             {
                 var bin = Path.Combine(version, "bin");
                 if (Directory.Exists(bin) && seen.Add(bin))
@@ -107,7 +141,7 @@ internal sealed partial class PgToolLocator
             }
         }
 
-        var path = Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
+        var path = _searchPath() ?? string.Empty;
         foreach (var directory in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
         {
             if (seen.Add(directory))

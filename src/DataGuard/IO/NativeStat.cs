@@ -42,6 +42,28 @@ internal static partial class NativeStat
         return (uid, mode);
     }
 
+    /// <summary>The identity of the file <paramref name="path"/> names, links followed: two paths to the same file (a link, a linked folder) have the same one.</summary>
+    /// <param name="path">The path.</param>
+    /// <returns>Its device and inode numbers, or <see langword="null"/> when it cannot be read or the platform is not Linux.</returns>
+    public static (ulong Device, ulong Inode)? IdentityOf(string path)
+    {
+        if (!IsSupported)
+        {
+            return null;
+        }
+
+        Span<byte> buffer = stackalloc byte[256];
+        if (Statx(AtFdCwd, path, 0, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
+        {
+            return null;
+        }
+
+        // struct statx: stx_ino at 32 (u64), stx_dev_major at 136 and stx_dev_minor at 140 (u32).
+        var inode = MemoryMarshal.Read<ulong>(buffer[32..]);
+        var device = ((ulong)MemoryMarshal.Read<uint>(buffer[136..]) << 32) | MemoryMarshal.Read<uint>(buffer[140..]);
+        return (device, inode);
+    }
+
     /// <summary>Whether a mode is a directory's.</summary>
     /// <param name="mode">The mode from <see cref="Of"/>.</param>
     /// <returns><see langword="true"/> for a directory.</returns>

@@ -1,4 +1,6 @@
+using DataGuard.Postgres;
 using DataGuard.Postgres.Tools;
+using Microsoft.Extensions.Options;
 
 namespace DataGuard.Tests.Postgres;
 
@@ -30,4 +32,56 @@ public class PgToolTests
     [InlineData(17, 15)]
     public void A_tool_of_the_same_or_newer_major_is_compatible(int toolMajor, int serverMajor) =>
         Assert.Null(new PgTool("pg_dump", "/x", new Version(toolMajor, 0)).IncompatibilityWith(new Version(serverMajor, 4)));
+}
+
+public sealed class PgToolLocatorProbeTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("dataguard-pgtools-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public async Task Each_file_is_asked_once_and_Debians_wrapper_not_at_all_when_a_versioned_copy_answered()
+    {
+        var log = Path.Combine(_root, "calls.log");
+        FakeTool(Path.Combine(_root, "lib", "13", "bin", "pg_dump"), "13.4", log, "v13");
+        FakeTool(Path.Combine(_root, "lib", "15", "bin", "pg_dump"), "15.2", log, "v15");
+        var wrapper = FakeTool(Path.Combine(_root, "share", "pg_wrapper"), "15.2", log, "wrapper");
+        var usrBin = Directory.CreateDirectory(Path.Combine(_root, "usr-bin")).FullName;
+        File.CreateSymbolicLink(Path.Combine(usrBin, "pg_dump"), wrapper);
+        var bin = Path.Combine(_root, "bin");
+        Directory.CreateSymbolicLink(bin, usrBin); // like /bin -> usr/bin
+
+        var locator = new PgToolLocator(Options.Create(new PostgresOptions()), Path.Combine(_root, "lib"), wrapper, () => $"{usrBin}:{bin}");
+        var tool = await locator.FindAsync("pg_dump");
+
+        Assert.Equal(new Version(15, 2), tool.Version);
+        Assert.Equal(Path.Combine(_root, "lib", "15", "bin", "pg_dump"), tool.Path);
+        Assert.Equal(["v13", "v15"], File.ReadAllLines(log).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_wrapper_is_asked_once_when_no_versioned_copy_exists()
+    {
+        var log = Path.Combine(_root, "calls.log");
+        var wrapper = FakeTool(Path.Combine(_root, "share", "pg_wrapper"), "16.1", log, "wrapper");
+        var usrBin = Directory.CreateDirectory(Path.Combine(_root, "usr-bin")).FullName;
+        File.CreateSymbolicLink(Path.Combine(usrBin, "pg_dump"), wrapper);
+        var bin = Path.Combine(_root, "bin");
+        Directory.CreateSymbolicLink(bin, usrBin);
+
+        var locator = new PgToolLocator(Options.Create(new PostgresOptions()), Path.Combine(_root, "no-such-lib"), wrapper, () => $"{usrBin}:{bin}");
+        var tool = await locator.FindAsync("pg_dump");
+
+        Assert.Equal(new Version(16, 1), tool.Version);
+        Assert.Equal(["wrapper"], File.ReadAllLines(log));
+    }
+
+    private static string FakeTool(string path, string version, string log, string label)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, $"#!/bin/sh\necho {label} >> '{log}'\necho 'pg_dump (PostgreSQL) {version}'\n");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return path;
+    }
 }
