@@ -7,8 +7,8 @@
 #   --scale N     pgbench scale of the main database (default 30: a 456 MB database, 3 M accounts)
 #   --text-mb N   size of the random-text table of the second database (default 400 MiB of dump)
 #   --runs N      runs per measurement; the median is reported (default 3)
-#   --segments N  WAL segments for the archiving and fetch rows (default 20)
-#   --quick       smoke run: scale 2, 20 MiB of text, 1 run, 4 segments
+#   --segments N  WAL segments archived and replayed by the WAL rows (scripts/bench-wal.sh; default 200)
+#   --quick       smoke run: scale 2, 20 MiB of text, 1 run, 10 segments
 #   --rows LIST   only these groups, comma-separated: logical,export,restore,base,memory,wal (default: all)
 #
 # Wall times are whole processes (start-up included), measured with /usr/bin/time, which also gives the peak RSS.
@@ -16,10 +16,10 @@
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
-scale=30 text_mb=400 runs=3 segments=20 groups=logical,export,restore,base,memory,wal
+scale=30 text_mb=400 runs=3 segments=200 groups=logical,export,restore,base,memory,wal
 while (( $# > 0 )); do
   case "$1" in
-    --quick) scale=2 text_mb=20 runs=1 segments=4 ;;
+    --quick) scale=2 text_mb=20 runs=1 segments=10 ;;
     --scale) scale="$2"; shift ;;
     --text-mb) text_mb="$2"; shift ;;
     --runs) runs="$2"; shift ;;
@@ -119,8 +119,12 @@ logical_backup_rows() {
   for _ in $(seq "$runs"); do
     time_once pgdump-text "$bin/pg_dump" -Fc -Z0 --no-sync -d text -f /dev/null
     time_once backup-text dotnet "$cli" backup run --config "$text"
+    rm -f "$work/pipe-text.zst"
+    time_once pipe-text bash -c "'$bin/pg_dump' -Fc -Z0 -d text | zstd -3 -T0 -q | tee '$work/pipe-text.zst' | sha256sum >/dev/null && sync '$work/pipe-text.zst'"
   done
+  rm -f "$work/pipe-text.zst"
   row "logical backup, ${text_mb} MiB random-text table (zstd 3, verify on, disk)" pgdump-text backup-text "<= 1.6x" "$l0 / $(load)"
+  row "shell pipe of the same: pg_dump -Fc -Z0 \\| zstd -3 -T0 \\| tee file \\| sha256sum; sync file" pgdump-text pipe-text "(what is possible)" "$l0 / $(load)"
 }
 
 # ---------------------------------------------------------------- export
@@ -161,8 +165,12 @@ base_backup_rows() {
   for _ in $(seq "$runs"); do
     time_once basebackup bash -c "'$bin/pg_basebackup' -D - -Ft -X fetch --checkpoint=fast > /dev/null"
     time_once backup-physical dotnet "$cli" backup run --kind physical --config "$physical"
+    rm -f "$work/pipe-base.zst"
+    time_once pipe-base bash -c "'$bin/pg_basebackup' -D - -Ft -X fetch --checkpoint=fast | zstd -1 -T0 -q | tee '$work/pipe-base.zst' | sha256sum >/dev/null && sync '$work/pipe-base.zst'"
   done
+  rm -f "$work/pipe-base.zst"
   row "base backup (disk, zstd 1, verify on) of the $("$bin/psql" -At -d postgres -c "SELECT pg_size_pretty(sum(pg_database_size(datname))) FROM pg_database") cluster" basebackup backup-physical "<= 1.5x" "$l0 / $(load)"
+  row "shell pipe of the same: pg_basebackup -Ft -D - \\| zstd -1 -T0 \\| tee file \\| sha256sum; sync file" basebackup pipe-base "(what is possible)" "$l0 / $(load)"
 }
 
 # ---------------------------------------------------------------- peak memory
@@ -191,49 +199,20 @@ PY
 }
 
 # ---------------------------------------------------------------- WAL
-# What archive_command and restore_command run today. Update these two functions when the archiver and the
-# prefetching restore_command land (issue 20, item 2); the rows stay the same.
-make_segments() {
-  mkdir -p "$work/segments"
-  for i in $(seq 1 "$segments"); do
-    name="$(printf '0000000100000000%08X' "$i")"
-    { head -c 8388608 /dev/urandom; head -c 8388608 /dev/zero; } >"$work/segments/$name"
-  done
-}
-wal_archive_run() { # archive every segment of $work/segments into $1 the way archive_command + archiver do
-  local spool="$work/spool"
-  mkdir -p "$spool"
-  for f in "$work"/segments/*; do n="$(basename "$f")"; cp "$f" "$spool/.$n" && sync "$spool/.$n" && mv "$spool/.$n" "$spool/$n"; done
-  DataGuard__Storage__Provider=FileSystem DataGuard__Storage__FileSystem__Root="$1" dotnet "$cli" wal archiver --spool "$spool" --once --parallel 4 >/dev/null
-}
-wal_fetch_run() { # fetch every segment from archive $1 into $2, one restore_command call per segment, in replay order
-  mkdir -p "$2"
-  for f in "$work"/segments/*; do
-    n="$(basename "$f")"
-    DataGuard__Storage__Provider=FileSystem DataGuard__Storage__FileSystem__Root="$1" dotnet "$cli" wal fetch "$n" "$2/$n" >/dev/null
-  done
-}
+# The product's own paths, measured by scripts/bench-wal.sh (its own throwaway server): the archive_command that
+# `wal archiver --print-archive-command` prints (a shell copy into the spool) with the resident `wal archiver` pushing
+# to storage, against cp + sync; and a real PostgreSQL replaying the archived segments through `pitr restore`'s
+# default restore_command (shell fast path + background prefetcher), against one `wal fetch` process per segment.
 wal_rows() {
-  local l0 i=0
-  make_segments
+  local l0 out value
   l0="$(load)"
-  for _ in $(seq "$runs"); do
-    i=$(( i + 1 ))
-    mkdir -p "$work/cp-$i"
-    time_once wal-cp bash -c "for f in '$work'/segments/*; do cp \"\$f\" '$work/cp-$i/' && sync '$work/cp-$i/'\"\$(basename \"\$f\")\"; done"
-    export -f wal_archive_run; export work cli
-    time_once wal-archive bash -c "wal_archive_run '$work/wal-archive-$i'"
-    time_once wal-fetch-cp bash -c "mkdir -p '$work/fetched-cp-$i' && for f in '$work'/cp-$i/*; do cp \"\$f\" '$work/fetched-cp-$i/'; done"
-    export -f wal_fetch_run
-    time_once wal-fetch bash -c "wal_fetch_run '$work/wal-archive-$i' '$work/fetched-$i'"
-    for f in "$work"/segments/*; do cmp -s "$f" "$work/fetched-$i/$(basename "$f")" || { echo "bench: fetched WAL differs" >&2; exit 1; }; done
-    rm -rf "$work/cp-$i" "$work/fetched-cp-$i" "$work/fetched-$i" "$work/wal-archive-$i"
-  done
-  local cp arch fcp fetch
-  cp="$(secs wal-cp)"; arch="$(secs wal-archive)"; fcp="$(secs wal-fetch-cp)"; fetch="$(secs wal-fetch)"
-  rows+=("$(printf '| WAL archiving (spool + archiver), %d segments | cp + sync: %.1f segments/s | %.1f segments/s | %.2fx | >= 25 segments/s | %d MiB | %s |' "$segments" "$(echo "$segments / $cp" | bc -l)" "$(echo "$segments / $arch" | bc -l)" "$(echo "$arch / $cp" | bc -l)" "$(peak_mib wal-archive)" "$l0 / $(load)")")
+  if ! DATAGUARD_BENCH_NO_BUILD=1 DATAGUARD_BENCH_CLI="$cli" bash scripts/bench-wal.sh "$segments" >"$work/wal.log" 2>&1; then
+    echo "bench: scripts/bench-wal.sh failed:" >&2; tail -20 "$work/wal.log" >&2; exit 1
+  fi
+  value() { awk -F '\t' -v k="$1" '$1 == k { print $2 }' "$work/wal.log"; }
+  rows+=("$(printf '| WAL archiving: archive_command into the spool + resident archiver, %d segments, until all are stored | cp + sync: %s segments/s | %s segments/s | %.2fx | >= 25 segments/s | - | %s |' "$segments" "$(value wal_archive_cp_sync)" "$(value wal_archive_async_end_to_end)" "$(echo "$(value wal_archive_cp_sync) / $(value wal_archive_async_end_to_end)" | bc -l)" "$l0 / $(load)")")
   echo "${rows[-1]}"
-  rows+=("$(printf '| WAL fetch during replay (one process per segment), %d segments | cp: %.1f segments/s | %.1f segments/s | %.2fx | >= 40 segments/s | %d MiB | %s |' "$segments" "$(echo "$segments / $fcp" | bc -l)" "$(echo "$segments / $fetch" | bc -l)" "$(echo "$fetch / $fcp" | bc -l)" "$(peak_mib wal-fetch)" "$l0 / $(load)")")
+  rows+=("$(printf '| WAL replay of %d archived segments by PostgreSQL (pitr restore, default restore_command: fast path + prefetcher) | one wal fetch process per segment: %s segments/s | %s segments/s | %.1fx faster | >= 40 segments/s | - | %s |' "$segments" "$(value wal_replay_per_process)" "$(value wal_replay_prefetch)" "$(echo "$(value wal_replay_prefetch) / $(value wal_replay_per_process)" | bc -l)" "$l0 / $(load)")")
   echo "${rows[-1]}"
 }
 

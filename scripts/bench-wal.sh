@@ -16,7 +16,7 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 count="${1:-200}"
 [[ "${DATAGUARD_BENCH_NO_BUILD:-}" == "1" ]] || dotnet build src/DataGuard.Cli -c Release --nologo "-clp:ErrorsOnly;NoSummary" -v q
-cli="$repo_root/artifacts/bin/DataGuard.Cli/release/DataGuard.Cli.dll"
+cli="${DATAGUARD_BENCH_CLI:-$repo_root/artifacts/bin/DataGuard.Cli/release/DataGuard.Cli.dll}"
 
 root="$(mktemp -d "${TMPDIR:-/tmp}/dataguard-bench-wal.XXXXXX")"
 chmod 755 "$root"
@@ -145,7 +145,7 @@ replay old "$root/restored-old" $(( port + 1 )) --config "$root/no-prefetch.json
 old_secs=$restore_secs; old_replay=$replay_secs; old_segments=$replay_segments
 replay new "$root/restored-new" $(( port + 2 )) --config "$root/dataguard.json"
 new_secs=$restore_secs; new_replay=$replay_secs; new_segments=$replay_segments
-grep -q 'pg_wal/.dataguard-prefetch' "$root/restored-new/postgresql.auto.conf" || { echo "bench: the default restore_command has no prefetch fast path" >&2; exit 1; }
+grep -q '/.dataguard-prefetch/' "$root/restored-new/postgresql.auto.conf" || { echo "bench: the default restore_command has no prefetch fast path" >&2; exit 1; }
 sleep 1
 [[ ! -e "$root/restored-new/pg_wal/.dataguard-prefetch" ]] || { echo "bench: the prefetcher left its spool behind" >&2; ls -la "$root/restored-new/pg_wal/.dataguard-prefetch" >&2; exit 1; }
 
