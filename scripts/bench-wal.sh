@@ -15,8 +15,6 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 count="${1:-200}"
-[[ "${DATAGUARD_BENCH_NO_BUILD:-}" == "1" ]] || dotnet build src/DataGuard.Cli -c Release --nologo "-clp:ErrorsOnly;NoSummary" -v q
-cli="$repo_root/artifacts/bin/DataGuard.Cli/release/DataGuard.Cli.dll"
 
 root="$(mktemp -d "${TMPDIR:-/tmp}/dataguard-bench-wal.XXXXXX")"
 chmod 755 "$root"
@@ -32,6 +30,10 @@ cleanup() {
   if [[ "${DATAGUARD_BENCH_KEEP:-}" == "1" ]]; then echo "kept: $root" >&2; else rm -rf "$root"; fi
 }
 trap cleanup EXIT
+# The CLI as users get it from its linux-x64 tool package: ReadyToRun, framework-dependent (docs/benchmarks.md).
+# PostgreSQL's restore_command runs it too: the folder stays readable by the postgres user.
+dotnet publish src/DataGuard.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$root/cli" --nologo "-clp:ErrorsOnly;NoSummary" -v q
+cli="$root/cli/DataGuard.Cli.dll"
 now() { date +%s.%N; }
 rate() { echo "$1 / $2" | bc -l; }
 results=()
