@@ -147,7 +147,7 @@ replay old "$root/restored-old" $(( port + 1 )) --config "$root/no-prefetch.json
 old_secs=$restore_secs; old_replay=$replay_secs; old_segments=$replay_segments
 replay new "$root/restored-new" $(( port + 2 )) --config "$root/dataguard.json"
 new_secs=$restore_secs; new_replay=$replay_secs; new_segments=$replay_segments
-grep -q 'pg_wal/.dataguard-prefetch' "$root/restored-new/postgresql.auto.conf" || { echo "bench: the default restore_command has no prefetch fast path" >&2; exit 1; }
+grep -qF '/.dataguard-prefetch/' "$root/restored-new/postgresql.auto.conf" || { echo "bench: the default restore_command has no prefetch fast path" >&2; exit 1; }
 sleep 1
 [[ ! -e "$root/restored-new/pg_wal/.dataguard-prefetch" ]] || { echo "bench: the prefetcher left its spool behind" >&2; ls -la "$root/restored-new/pg_wal/.dataguard-prefetch" >&2; exit 1; }
 
