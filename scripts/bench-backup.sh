@@ -24,8 +24,9 @@ port="$(sed -E 's/.*Port=([^;]*).*/\1/' <<<"$DATAGUARD_TEST_POSTGRES")"
 export PGPASSWORD="$(sed -E 's/.*Password=([^;]*).*/\1/' <<<"$DATAGUARD_TEST_POSTGRES")" PGHOST=127.0.0.1 PGPORT="$port" PGUSER=postgres
 
 echo "== Building"
-dotnet build src/DataGuard.Cli -c Release --nologo "-clp:ErrorsOnly;NoSummary" -v q
-cli="$repo_root/artifacts/bin/DataGuard.Cli/release/DataGuard.Cli.dll"
+# The CLI as users get it from its linux-x64 tool package: ReadyToRun, framework-dependent (docs/benchmarks.md).
+dotnet publish src/DataGuard.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$DATAGUARD_STATE_DIR/cli" --nologo "-clp:ErrorsOnly;NoSummary" -v q
+cli="$DATAGUARD_STATE_DIR/cli/DataGuard.Cli.dll"
 
 echo "== Creating the database: pgbench scale $scale + $text_mb MiB of text"
 "$bin/createdb" bench

@@ -46,8 +46,9 @@ export PGPASSWORD="$(sed -E 's/.*Password=([^;]*).*/\1/' <<<"$DATAGUARD_TEST_POS
 
 echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, commit $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (with local changes)')"
 echo "   scale $scale, text $text_mb MiB, median of $runs, $segments WAL segments"
-dotnet build src/DataGuard.Cli -c Release --nologo "-clp:ErrorsOnly;NoSummary" -v q
-cli="$repo_root/artifacts/bin/DataGuard.Cli/release/DataGuard.Cli.dll"
+# The CLI as users get it from its linux-x64 tool package: ReadyToRun, framework-dependent (docs/benchmarks.md).
+dotnet publish src/DataGuard.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$DATAGUARD_STATE_DIR/cli" --nologo "-clp:ErrorsOnly;NoSummary" -v q
+cli="$DATAGUARD_STATE_DIR/cli/DataGuard.Cli.dll"
 dg() { dotnet "$cli" "$@"; }
 
 echo "== Creating the databases"
@@ -206,7 +207,7 @@ PY
 wal_rows() {
   local l0 out value
   l0="$(load)"
-  if ! DATAGUARD_BENCH_NO_BUILD=1 DATAGUARD_BENCH_CLI="$cli" bash scripts/bench-wal.sh "$segments" >"$work/wal.log" 2>&1; then
+  if ! DATAGUARD_BENCH_CLI="$cli" bash scripts/bench-wal.sh "$segments" >"$work/wal.log" 2>&1; then
     echo "bench: scripts/bench-wal.sh failed:" >&2; tail -20 "$work/wal.log" >&2; exit 1
   fi
   value() { awk -F '\t' -v k="$1" '$1 == k { print $2 }' "$work/wal.log"; }

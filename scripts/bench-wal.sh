@@ -15,8 +15,6 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 count="${1:-200}"
-[[ "${DATAGUARD_BENCH_NO_BUILD:-}" == "1" ]] || dotnet build src/DataGuard.Cli -c Release --nologo "-clp:ErrorsOnly;NoSummary" -v q
-cli="${DATAGUARD_BENCH_CLI:-$repo_root/artifacts/bin/DataGuard.Cli/release/DataGuard.Cli.dll}"
 
 root="$(mktemp -d "${TMPDIR:-/tmp}/dataguard-bench-wal.XXXXXX")"
 chmod 755 "$root"
@@ -32,6 +30,12 @@ cleanup() {
   if [[ "${DATAGUARD_BENCH_KEEP:-}" == "1" ]]; then echo "kept: $root" >&2; else rm -rf "$root"; fi
 }
 trap cleanup EXIT
+# The CLI as users get it from its linux-x64 tool package: ReadyToRun, framework-dependent (docs/benchmarks.md).
+# PostgreSQL's restore_command runs it too: the folder stays readable by the postgres user.
+if [[ -n "${DATAGUARD_BENCH_CLI:-}" ]]; then cli="$DATAGUARD_BENCH_CLI"; else   # bench-table.sh passes the CLI it published
+  dotnet publish src/DataGuard.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$root/cli" --nologo "-clp:ErrorsOnly;NoSummary" -v q
+  cli="$root/cli/DataGuard.Cli.dll"
+fi
 now() { date +%s.%N; }
 rate() { echo "$1 / $2" | bc -l; }
 results=()
@@ -145,7 +149,7 @@ replay old "$root/restored-old" $(( port + 1 )) --config "$root/no-prefetch.json
 old_secs=$restore_secs; old_replay=$replay_secs; old_segments=$replay_segments
 replay new "$root/restored-new" $(( port + 2 )) --config "$root/dataguard.json"
 new_secs=$restore_secs; new_replay=$replay_secs; new_segments=$replay_segments
-grep -q '/.dataguard-prefetch/' "$root/restored-new/postgresql.auto.conf" || { echo "bench: the default restore_command has no prefetch fast path" >&2; exit 1; }
+grep -qF '/.dataguard-prefetch/' "$root/restored-new/postgresql.auto.conf" || { echo "bench: the default restore_command has no prefetch fast path" >&2; exit 1; }
 sleep 1
 [[ ! -e "$root/restored-new/pg_wal/.dataguard-prefetch" ]] || { echo "bench: the prefetcher left its spool behind" >&2; ls -la "$root/restored-new/pg_wal/.dataguard-prefetch" >&2; exit 1; }
 
