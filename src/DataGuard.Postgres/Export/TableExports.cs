@@ -142,28 +142,19 @@ internal sealed class TableExports
     }
 
     /// <summary>Copies COPY's data stream (one row per read) to the output in writes of up to 256 KiB.</summary>
-    /// <remarks>
-    /// The token is not handed to each read: a registration per row cost more CPU than the copy itself (3 M rows: about
-    /// a second). Cancelling sends the server a cancel request for the COPY instead (on a connection of its own, as
-    /// <see cref="NpgsqlRawCopyStream.Cancel"/> does), which ends the pending read and breaks the connection, as a
-    /// cancelled token does inside Npgsql's own COPY reads; it is reported as cancelled.
-    /// </remarks>
     internal static async Task PassThroughAsync(Stream copy, Stream output, CancellationToken cancellationToken)
     {
         const int Size = 256 * 1024;
-        var perRead = copy is NpgsqlRawCopyStream ? CancellationToken.None : cancellationToken;
-        using var cancellation = copy is NpgsqlRawCopyStream raw ? cancellationToken.Register(static s => CancelCopy((NpgsqlRawCopyStream)s!), raw) : default;
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Size);
         try
         {
             var ended = false;
             while (!ended)
             {
-                cancellationToken.ThrowIfCancellationRequested();
                 var filled = 0;
                 while (filled < Size - (16 * 1024))
                 {
-                    var read = await copy.ReadAsync(buffer.AsMemory(filled, Size - filled), perRead).ConfigureAwait(false);
+                    var read = await copy.ReadAsync(buffer.AsMemory(filled, Size - filled), cancellationToken).ConfigureAwait(false);
                     if (read == 0)
                     {
                         ended = true;
@@ -179,25 +170,9 @@ internal sealed class TableExports
                 }
             }
         }
-        catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
-        {
-            throw new OperationCanceledException("The export was cancelled.", ex, cancellationToken);
-        }
         finally
         {
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    private static void CancelCopy(NpgsqlRawCopyStream copy)
-    {
-        try
-        {
-            copy.Cancel();
-        }
-        catch (Exception ex) when (ex is ObjectDisposedException or NpgsqlException or InvalidOperationException)
-        {
-            // The copy ended (or its connection broke) meanwhile: nothing left to cancel.
         }
     }
 }

@@ -54,7 +54,7 @@ internal sealed partial class PgToolLocator
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         var directories = CandidateDirectories().ToList();
         var wrapper = NativeStat.IdentityOf(_wrapper);
-        var probed = new HashSet<(ulong, ulong)>();
+        var probed = new Dictionary<(ulong, ulong), bool>();
         PgTool? best = null;
         foreach (var directory in directories)
         {
@@ -64,15 +64,22 @@ internal sealed partial class PgToolLocator
                 continue;
             }
 
-            // Each file is asked its version once: /bin/pg_dump and /usr/bin/pg_dump are one file where /bin links to
-            // /usr/bin. Debian's pg_wrapper (a Perl script, about 60 ms a call) only runs a copy from the versioned
-            // folders, all asked already, so it is skipped once one of them answered.
-            if (NativeStat.IdentityOf(path) is { } identity && (!probed.Add(identity) || (best is not null && identity == wrapper)))
+            // A file that answered is not asked again under another name: /bin/pg_dump and /usr/bin/pg_dump are one file
+            // where /bin links to /usr/bin (one that did not answer is, as the other path may work: a noexec mount).
+            // Debian's pg_wrapper (a Perl script, about 60 ms a call) only runs a copy from the versioned folders, all
+            // asked already, so it is skipped once one of them answered.
+            var identity = NativeStat.IdentityOf(path);
+            if (identity is { } known && ((probed.TryGetValue(known, out var answered) && answered) || (best is not null && known == wrapper)))
             {
                 continue;
             }
 
             var tool = await ReadVersionAsync(name, path, cancellationToken).ConfigureAwait(false);
+            if (identity is { } probedIdentity)
+            {
+                probed[probedIdentity] = tool is not null;
+            }
+
             if (tool is not null && (best is null || tool.Version > best.Version))
             {
                 best = tool;

@@ -53,9 +53,16 @@ internal static partial class NativeStat
         }
 
         Span<byte> buffer = stackalloc byte[256];
-        if (Statx(AtFdCwd, path, 0, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
+        try
         {
-            return null;
+            if (Statx(AtFdCwd, path, 0, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
+            {
+                return null;
+            }
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return null; // a C library without statx (glibc before 2.28, older musl): no identity, callers do without
         }
 
         // struct statx: stx_ino at 32 (u64), stx_dev_major at 136 and stx_dev_minor at 140 (u32).

@@ -77,13 +77,13 @@ public sealed class TableExportTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Cancelling_a_csv_copy_that_waits_on_the_server_cancels_the_query_and_reports_cancellation()
+    public async Task Cancelling_a_csv_copy_that_waits_on_the_server_ends_it_at_once_as_cancelled()
     {
-        // The pass-through reads without the token (a registration per row was the copy's largest cost); cancelling
-        // must still end a read that waits on the server, and stop the query there.
+        // Every read of the pass-through gets the token, so that cancelling ends a read that waits on the server even
+        // when a cancel request could not reach it (a faster variant without the token per read was reverted after
+        // review: its cancellation depended on the server answering a cancel request).
         await using var connection = new NpgsqlConnection(_harness.Database.ConnectionString);
         await connection.OpenAsync();
-        var pid = connection.ProcessID;
         var copy = await connection.BeginTextExportAsync(
             "COPY (SELECT g, repeat('x', 100), CASE WHEN g = 1000 THEN pg_sleep(120) END FROM generate_series(1, 2000) g) TO STDOUT (FORMAT csv)");
         var raw = Assert.IsAssignableFrom<StreamReader>(copy).BaseStream;
@@ -94,22 +94,6 @@ public sealed class TableExportTests : IAsyncLifetime
             () => TableExports.PassThroughAsync(raw, output, cancel.Token).WaitAsync(TimeSpan.FromSeconds(60)));
 
         Assert.Equal(cancel.Token, error.CancellationToken);
-        Assert.NotNull(error.InnerException); // what ended the read (the connection, broken after the cancel request)
-        await using var other = new NpgsqlConnection(_harness.Database.ConnectionString);
-        await other.OpenAsync();
-        await using var running = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE pid = @pid AND state = 'active'", other);
-        running.Parameters.AddWithValue("pid", pid);
-        var active = 1L;
-        for (var i = 0; i < 100 && active != 0; i++)
-        {
-            active = (long)(await running.ExecuteScalarAsync())!;
-            if (active != 0)
-            {
-                await Task.Delay(100);
-            }
-        }
-
-        Assert.Equal(0L, active); // the query stopped on the server (it would have slept two minutes)
     }
 
     [Fact]
