@@ -131,6 +131,7 @@ logical_backup_rows() {
 # ---------------------------------------------------------------- export
 export_rows() {
   local l0
+  [[ -f "$work/disk.json" ]] || config disk bench FileSystem 3 true >/dev/null   # --rows export alone
   l0="$(load)"
   for _ in $(seq "$runs"); do
     rm -f "$work/psql.csv" "$work/dg.csv"
