@@ -25,8 +25,7 @@ export PGPASSWORD="$(sed -E 's/.*Password=([^;]*).*/\1/' <<<"$DATAGUARD_TEST_POS
 
 echo "== Building"
 # The CLI as users get it from its linux-x64 tool package: ReadyToRun, framework-dependent (docs/benchmarks.md).
-dotnet publish src/DataGuard.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$DATAGUARD_STATE_DIR/cli" --nologo "-clp:ErrorsOnly;NoSummary" -v q
-cli="$DATAGUARD_STATE_DIR/cli/DataGuard.Cli.dll"
+cli="$(bash scripts/publish-cli.sh "$DATAGUARD_STATE_DIR/cli")"
 
 echo "== Creating the database: pgbench scale $scale + $text_mb MiB of text"
 "$bin/createdb" bench

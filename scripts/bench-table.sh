@@ -47,8 +47,7 @@ export PGPASSWORD="$(sed -E 's/.*Password=([^;]*).*/\1/' <<<"$DATAGUARD_TEST_POS
 echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, commit $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (with local changes)')"
 echo "   scale $scale, text $text_mb MiB, median of $runs, $segments WAL segments"
 # The CLI as users get it from its linux-x64 tool package: ReadyToRun, framework-dependent (docs/benchmarks.md).
-dotnet publish src/DataGuard.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$DATAGUARD_STATE_DIR/cli" --nologo "-clp:ErrorsOnly;NoSummary" -v q
-cli="$DATAGUARD_STATE_DIR/cli/DataGuard.Cli.dll"
+cli="$(bash scripts/publish-cli.sh "$DATAGUARD_STATE_DIR/cli")"
 dg() { dotnet "$cli" "$@"; }
 
 echo "== Creating the databases"

@@ -33,8 +33,7 @@ trap cleanup EXIT
 # The CLI as users get it from its linux-x64 tool package: ReadyToRun, framework-dependent (docs/benchmarks.md).
 # PostgreSQL's restore_command runs it too: the folder stays readable by the postgres user.
 if [[ -n "${DATAGUARD_BENCH_CLI:-}" ]]; then cli="$DATAGUARD_BENCH_CLI"; else   # bench-table.sh passes the CLI it published
-  dotnet publish src/DataGuard.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$root/cli" --nologo "-clp:ErrorsOnly;NoSummary" -v q
-  cli="$root/cli/DataGuard.Cli.dll"
+  cli="$(bash scripts/publish-cli.sh "$root/cli")"
 fi
 now() { date +%s.%N; }
 rate() { echo "$1 / $2" | bc -l; }

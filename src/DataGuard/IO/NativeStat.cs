@@ -31,7 +31,7 @@ internal static partial class NativeStat
         }
 
         Span<byte> buffer = stackalloc byte[256];
-        if (Statx(AtFdCwd, path, AtSymlinkNoFollow, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
+        if (!TryStatx(path, AtSymlinkNoFollow, buffer))
         {
             return null;
         }
@@ -53,16 +53,9 @@ internal static partial class NativeStat
         }
 
         Span<byte> buffer = stackalloc byte[256];
-        try
+        if (!TryStatx(path, 0, buffer))
         {
-            if (Statx(AtFdCwd, path, 0, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
-            {
-                return null;
-            }
-        }
-        catch (EntryPointNotFoundException)
-        {
-            return null; // a C library without statx (glibc before 2.28, older musl): no identity, callers do without
+            return null;
         }
 
         // struct statx: stx_ino at 32 (u64), stx_dev_major at 136 and stx_dev_minor at 140 (u32).
@@ -75,6 +68,18 @@ internal static partial class NativeStat
     /// <param name="mode">The mode from <see cref="Of"/>.</param>
     /// <returns><see langword="true"/> for a directory.</returns>
     public static bool IsDirectory(int mode) => (mode & FileTypeMask) == 0x4000;
+
+    private static bool TryStatx(string path, int flags, Span<byte> buffer)
+    {
+        try
+        {
+            return Statx(AtFdCwd, path, flags, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) == 0;
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return false; // a C library without statx (glibc before 2.28, older musl): callers do without
+        }
+    }
 
     [LibraryImport(Library, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Statx(int directory, string path, int flags, uint mask, ref byte buffer);

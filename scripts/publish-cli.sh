@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Publishes the dataguard CLI the way its linux-x64 tool package ships it (ReadyToRun, framework-dependent) into DIR
+# and prints the path of its DLL, for the bench scripts: cli="$(bash scripts/publish-cli.sh DIR)".
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+dotnet publish src/DataGuard.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$1" --nologo "-clp:ErrorsOnly;NoSummary" -v q >&2
+echo "$1/DataGuard.Cli.dll"
