@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace DataGuard.Backup;
 
@@ -13,7 +14,11 @@ internal static class ManifestSerializer
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        TypeInfoResolver = JsonTypeInfoResolver.Combine(ManifestJsonContext.Default, new DefaultJsonTypeInfoResolver()),
     };
+
+    /// <summary>Gets the same options resolving every type by reflection only (tests compare the two).</summary>
+    internal static JsonSerializerOptions ReflectionOptions { get; } = new(Options) { TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
 
     /// <summary>Serializes a manifest.</summary>
     /// <param name="manifest">The manifest.</param>
