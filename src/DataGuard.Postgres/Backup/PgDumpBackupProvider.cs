@@ -64,12 +64,13 @@ internal sealed partial class PgDumpBackupProvider : PgBackupProvider, IBackupPr
         var configured = Configured;
         var profile = Profile;
         profile?.CheckConnection(configured, "backup");
+        var lookup = Tools.Start("pg_dump", cancellationToken);
         var connection = await OpenAsync(DataSource, configured, cancellationToken).ConfigureAwait(false);
         NpgsqlTransaction? transaction = null;
         PgProcess? process = null;
         try
         {
-            var pgDump = await Tools.FindForServerAsync("pg_dump", connection.PostgreSqlVersion, cancellationToken).ConfigureAwait(false);
+            var pgDump = await lookup.ForServerAsync(connection.PostgreSqlVersion).ConfigureAwait(false);
             transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
             var readOnly = new NpgsqlCommand("SET TRANSACTION READ ONLY", connection, transaction);
             await using (readOnly.ConfigureAwait(false))
@@ -157,13 +158,14 @@ internal sealed partial class PgDumpBackupProvider : PgBackupProvider, IBackupPr
         profile?.CheckConnection(connection, "restore");
         var probeSource = NpgsqlDataSource.Create(connection);
         await using var probeSourceScope = probeSource.ConfigureAwait(false);
+        var lookup = Tools.Start("pg_restore", cancellationToken);
         var probe = await OpenAsync(probeSource, connection, cancellationToken).ConfigureAwait(false);
         string? listFile = null;
         try
         {
             await using (probe.ConfigureAwait(false))
             {
-                var pgRestore = await Tools.FindForServerAsync("pg_restore", probe.PostgreSqlVersion, cancellationToken).ConfigureAwait(false);
+                var pgRestore = await lookup.ForServerAsync(probe.PostgreSqlVersion).ConfigureAwait(false);
                 PgRestorePlan? plan = null;
                 if (profile is not null)
                 {

@@ -103,9 +103,30 @@ internal sealed partial class PgToolLocator
     public async Task<PgTool> FindForServerAsync(string name, Version serverVersion, CancellationToken cancellationToken = default)
     {
         var tool = await FindAsync(name, cancellationToken).ConfigureAwait(false);
-        return tool.IncompatibilityWith(serverVersion) is { } problem
+        return CheckServer(tool, serverVersion);
+    }
+
+    /// <summary>The tool, or why it cannot handle a server of that version.</summary>
+    internal static PgTool CheckServer(PgTool tool, Version serverVersion) =>
+        tool.IncompatibilityWith(serverVersion) is { } problem
             ? throw new PgToolNotFoundException($"{problem}. Install a newer PostgreSQL client or set {PostgresOptions.SectionPath}:ToolsDirectory.") { Operation = "pgtools.find" }
             : tool;
+
+    /// <summary>
+    /// Starts finding a tool and probing the process wrapper in the background, so that their process starts (a
+    /// <c>--version</c> of each candidate, about 20 ms each) overlap the connection to the server; the caller awaits
+    /// <see cref="PgToolLookup.ForServerAsync"/> once it knows the server's version. A lookup that is never awaited (the
+    /// connection failed) is observed, not left to fail unobserved.
+    /// </summary>
+    /// <param name="name">The tool, such as <c>pg_dump</c>.</param>
+    /// <param name="cancellationToken">Cancels the search.</param>
+    /// <returns>The lookup under way.</returns>
+    public PgToolLookup Start(string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var wrapper = Task.Run(ChildProcessLauncher.Prepare, CancellationToken.None);
+        var find = Task.Run(() => FindAsync(name, cancellationToken), CancellationToken.None);
+        return new PgToolLookup(find, wrapper);
     }
 
     /// <summary>Parses the output of <c>pg_dump --version</c> and friends.</summary>

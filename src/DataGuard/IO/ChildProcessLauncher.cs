@@ -24,6 +24,9 @@ internal static class ChildProcessLauncher
     /// <summary>Gets the setpriv that wraps the tools, or <see langword="null"/> when they start unwrapped.</summary>
     public static string? Wrapper => Setpriv.Value;
 
+    /// <summary>Probes the wrapper now (once per process), so that the first <see cref="Start"/> does not wait for it.</summary>
+    public static void Prepare() => _ = Setpriv.Value;
+
     /// <summary>Starts a process that dies with this one where the platform allows (see the type's remarks).</summary>
     /// <param name="info">What to start; its file name and arguments are moved behind the wrapper.</param>
     /// <returns>The started process (its id is the tool's: setpriv replaces itself with it).</returns>

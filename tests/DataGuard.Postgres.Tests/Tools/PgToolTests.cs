@@ -77,6 +77,50 @@ public sealed class PgToolLocatorProbeTests : IDisposable
         Assert.Equal(["wrapper"], File.ReadAllLines(log));
     }
 
+    [Fact]
+    public async Task A_lookup_started_before_the_connection_gives_the_same_tool_and_the_same_refusals()
+    {
+        var log = Path.Combine(_root, "calls.log");
+        FakeTool(Path.Combine(_root, "lib", "14", "bin", "pg_dump"), "14.9", log, "v14");
+        var locator = new PgToolLocator(Options.Create(new PostgresOptions()), Path.Combine(_root, "lib"), Path.Combine(_root, "none"), () => null);
+
+        Assert.Equal(new Version(14, 9), (await locator.Start("pg_dump").ForServerAsync(new Version(14, 2))).Version);
+        var tooOld = await Assert.ThrowsAsync<PgToolNotFoundException>(() => locator.Start("pg_dump").ForServerAsync(new Version(16, 1)));
+        Assert.Contains("pg_dump 14.9", tooOld.Message);
+        var missing = await Assert.ThrowsAsync<PgToolNotFoundException>(() => locator.Start("pg_restore").ForServerAsync(new Version(14, 2)));
+        Assert.Contains("pg_restore was not found", missing.Message);
+    }
+
+    [Fact]
+    public async Task A_failed_lookup_nobody_awaits_is_observed()
+    {
+        // A backup whose connection fails never awaits its lookup: the lookup's own failure must not surface later as
+        // an unobserved task exception (which a host may treat as fatal).
+        var unobserved = new List<AggregateException>();
+        EventHandler<UnobservedTaskExceptionEventArgs> handler = (_, e) => { lock (unobserved) { unobserved.Add(e.Exception); } };
+        TaskScheduler.UnobservedTaskException += handler;
+        try
+        {
+            var locator = new PgToolLocator(Options.Create(new PostgresOptions()), Path.Combine(_root, "no-lib"), Path.Combine(_root, "none"), () => null);
+            StartAndDrop(locator);
+            await Task.Delay(200);
+            for (var i = 0; i < 3; i++)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+            }
+        }
+        finally
+        {
+            TaskScheduler.UnobservedTaskException -= handler;
+        }
+
+        Assert.DoesNotContain(unobserved, e => e.InnerExceptions.Any(i => i is PgToolNotFoundException));
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void StartAndDrop(PgToolLocator locator) => _ = locator.Start("pg_dump");
+
     private static string FakeTool(string path, string version, string log, string label)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
