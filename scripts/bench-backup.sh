@@ -24,7 +24,7 @@ port="$(sed -E 's/.*Port=([^;]*).*/\1/' <<<"$DATAGUARD_TEST_POSTGRES")"
 export PGPASSWORD="$(sed -E 's/.*Password=([^;]*).*/\1/' <<<"$DATAGUARD_TEST_POSTGRES")" PGHOST=127.0.0.1 PGPORT="$port" PGUSER=postgres
 
 echo "== Building"
-# The CLI as users get it from its linux-x64 tool package: ReadyToRun, framework-dependent (docs/benchmarks.md).
+# The CLI as users get it from its linux-x64 tool package: self-contained, one composite ReadyToRun image (docs/benchmarks.md).
 cli="$(bash scripts/publish-cli.sh "$DATAGUARD_STATE_DIR/cli")"
 
 echo "== Creating the database: pgbench scale $scale + $text_mb MiB of text"

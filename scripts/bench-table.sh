@@ -46,7 +46,7 @@ export PGPASSWORD="$(sed -E 's/.*Password=([^;]*).*/\1/' <<<"$DATAGUARD_TEST_POS
 
 echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, commit $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (with local changes)')"
 echo "   scale $scale, text $text_mb MiB, median of $runs, $segments WAL segments"
-# The CLI as users get it from its linux-x64 tool package: ReadyToRun, framework-dependent (docs/benchmarks.md).
+# The CLI as users get it from its linux-x64 tool package: self-contained, one composite ReadyToRun image (docs/benchmarks.md).
 cli="$(bash scripts/publish-cli.sh "$DATAGUARD_STATE_DIR/cli")"
 dg() { dotnet "$cli" "$@"; }
 

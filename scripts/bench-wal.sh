@@ -30,7 +30,7 @@ cleanup() {
   if [[ "${DATAGUARD_BENCH_KEEP:-}" == "1" ]]; then echo "kept: $root" >&2; else rm -rf "$root"; fi
 }
 trap cleanup EXIT
-# The CLI as users get it from its linux-x64 tool package: ReadyToRun, framework-dependent (docs/benchmarks.md).
+# The CLI as users get it from its linux-x64 tool package: self-contained, one composite ReadyToRun image (docs/benchmarks.md).
 # PostgreSQL's restore_command runs it too: the folder stays readable by the postgres user.
 if [[ -n "${DATAGUARD_BENCH_CLI:-}" ]]; then cli="$DATAGUARD_BENCH_CLI"; else   # bench-table.sh passes the CLI it published
   cli="$(bash scripts/publish-cli.sh "$root/cli")"
