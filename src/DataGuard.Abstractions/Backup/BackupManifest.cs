@@ -9,6 +9,12 @@ public sealed record BackupManifest
     /// <summary>The version of this manifest's format: 2 adds the <c>mac</c> member (docs/formats.md); 1 is still read.</summary>
     public const int CurrentFormatVersion = 2;
 
+    // Set through init accessors that turn null into empty: System.Text.Json's generated metadata (ManifestJsonContext)
+    // assigns every init-only member, null for one the JSON lacks, where reflection kept the initializer
+    // (dotnet/runtime#84484); a manifest without these members must not read as null dictionaries.
+    private readonly IReadOnlyDictionary<string, string> _toolVersions = new Dictionary<string, string>();
+    private readonly IReadOnlyDictionary<string, long> _tableRowCounts = new Dictionary<string, long>();
+
     /// <summary>Gets the version of the manifest format.</summary>
     public int FormatVersion { get; init; } = CurrentFormatVersion;
 
@@ -30,8 +36,12 @@ public sealed record BackupManifest
     /// <summary>Gets the server's version.</summary>
     public required string ServerVersion { get; init; }
 
-    /// <summary>Gets the tools used and their versions.</summary>
-    public IReadOnlyDictionary<string, string> ToolVersions { get; init; } = new Dictionary<string, string>();
+    /// <summary>Gets the tools used and their versions (never <see langword="null"/>: absent or null reads as empty).</summary>
+    public IReadOnlyDictionary<string, string> ToolVersions
+    {
+        get => _toolVersions;
+        init => _toolVersions = value ?? new Dictionary<string, string>();
+    }
 
     /// <summary>Gets when the backup started.</summary>
     public required DateTimeOffset StartedAt { get; init; }
@@ -60,8 +70,12 @@ public sealed record BackupManifest
     /// <summary>Gets how the archive is encrypted, or <see langword="null"/> when it is not.</summary>
     public BackupEncryption? Encryption { get; init; }
 
-    /// <summary>Gets the rows per qualified table, counted in the backup's own snapshot.</summary>
-    public IReadOnlyDictionary<string, long> TableRowCounts { get; init; } = new Dictionary<string, long>();
+    /// <summary>Gets the rows per qualified table, counted in the backup's own snapshot (never <see langword="null"/>: absent or null reads as empty).</summary>
+    public IReadOnlyDictionary<string, long> TableRowCounts
+    {
+        get => _tableRowCounts;
+        init => _tableRowCounts = value ?? new Dictionary<string, long>();
+    }
 
     /// <summary>
     /// Gets the objects of a parallel backup (<c>DataGuard:Backup:Parallelism</c> above 1: a pg_dump directory whose
