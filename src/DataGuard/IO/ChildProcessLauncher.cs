@@ -17,7 +17,7 @@ namespace DataGuard.IO;
 /// </summary>
 internal static class ChildProcessLauncher
 {
-    private static readonly Lazy<string?> Setpriv = new(FindSetpriv);
+    private static readonly Lazy<string?> Setpriv = new(() => FindSetpriv(["/usr/bin/setpriv", "/bin/setpriv"]));
     private static readonly BlockingCollection<(ProcessStartInfo Info, TaskCompletionSource<Process> Started)> Requests = [];
     private static readonly Lazy<Thread> Launcher = new(StartLauncher);
 
@@ -76,25 +76,29 @@ internal static class ChildProcessLauncher
         return thread;
     }
 
-    private static string? FindSetpriv()
+    /// <summary>The first of <paramref name="candidates"/> that exists and knows <c>--pdeathsig</c>, or <see langword="null"/>.</summary>
+    /// <param name="candidates">Absolute paths (the system's setpriv only: a relative or user-writable PATH entry must not decide what runs every pg tool).</param>
+    /// <returns>The setpriv to wrap tools with.</returns>
+    internal static string? FindSetpriv(IEnumerable<string> candidates)
     {
         if (!OperatingSystem.IsLinux())
         {
             return null;
         }
 
-        // The system's setpriv only: a relative or user-writable PATH entry must not decide what runs every pg tool.
-        var candidates = new[] { "/usr/bin/setpriv", "/bin/setpriv" };
         var path = candidates.FirstOrDefault(File.Exists);
         if (path is null)
         {
             return null;
         }
 
-        // util-linux before 2.33 has no --pdeathsig: probe it once.
+        // util-linux before 2.33 has no --pdeathsig: probe it once. The probe needs no environment and is given none: the
+        // host's holds secrets (PGPASSWORD, DataGuard__ connection strings and keys) that no child may inherit.
         try
         {
-            using var probe = Process.Start(new ProcessStartInfo(path) { ArgumentList = { "--pdeathsig", "TERM", "--", path, "--version" }, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false });
+            var info = new ProcessStartInfo(path) { ArgumentList = { "--pdeathsig", "TERM", "--", path, "--version" }, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            info.Environment.Clear();
+            using var probe = Process.Start(info);
             if (probe is null)
             {
                 return null;
