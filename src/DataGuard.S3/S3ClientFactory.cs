@@ -35,6 +35,7 @@ internal static class S3ClientFactory
                 : RegionEndpoint.GetBySystemName(options.Region);
         }
 
+        config.EndpointProvider = new CachingEndpointProvider(config.EndpointProvider);
         return string.IsNullOrEmpty(options.AccessKeyId)
             ? new AmazonS3Client(config)
             : new AmazonS3Client(new BasicAWSCredentials(options.AccessKeyId, options.SecretAccessKey), config);
