@@ -52,6 +52,9 @@ internal sealed partial class S3BackupStorage : IBackupStorage, IDisposable
     /// <inheritdoc />
     public string ProviderName => S3StorageOptions.ProviderName;
 
+    /// <summary>Gets or sets the most parts one upload may have: S3's 10,000 (tests lower it).</summary>
+    internal int MaxParts { get; set; } = S3StreamUpload.S3MaxParts;
+
     /// <inheritdoc />
     public string Location { get; }
 
@@ -71,7 +74,7 @@ internal sealed partial class S3BackupStorage : IBackupStorage, IDisposable
             throw StorageObjectAlreadyExistsException.For(key, Location);
         }
 
-        var upload = new S3StreamUpload(_client, _options, _bucket, fullKey, options, _logger);
+        using var upload = new S3StreamUpload(_client, _options, _bucket, fullKey, options, _logger, MaxParts);
         StorageWriteResult result;
         try
         {

@@ -36,11 +36,14 @@ public sealed class S3StorageOptions
     /// <summary>Gets or sets the secret access key that goes with <see cref="AccessKeyId"/>. Never logged.</summary>
     public string? SecretAccessKey { get; set; }
 
-    /// <summary>Gets or sets the size of each multipart upload part, in bytes. Default 16 MiB; at least 5 MiB.</summary>
-    public int PartSize { get; set; } = 16 * 1024 * 1024;
+    /// <summary>
+    /// Gets or sets the size of each multipart upload part, in bytes. Default 8 MiB; at least 5 MiB. Every part but the
+    /// last has this size, so one object holds at most 10,000 x this (78 GiB at 8 MiB).
+    /// </summary>
+    public int PartSize { get; set; } = 8 * 1024 * 1024;
 
-    /// <summary>Gets or sets how many parts upload at once. Default 4. Memory used by one write is about (this + 1) x <see cref="PartSize"/>.</summary>
-    public int MaxConcurrentParts { get; set; } = 4;
+    /// <summary>Gets or sets how many parts upload at once. Default 2. Memory used by one write is at most (this + 1) x <see cref="PartSize"/>.</summary>
+    public int MaxConcurrentParts { get; set; } = 2;
 
     /// <summary>Gets or sets server-side encryption for real S3: empty (the bucket's default), <c>AES256</c> or <c>aws:kms</c>.</summary>
     public string? ServerSideEncryption { get; set; }

@@ -9,13 +9,24 @@ namespace DataGuard.S3;
 
 /// <summary>
 /// One write of a stream of unknown length: a single PUT when it fits in one part, else a multipart upload with at
-/// most <see cref="S3StorageOptions.MaxConcurrentParts"/> parts in flight, each in a pooled buffer. Chunked payload
-/// encoding is off (S3-compatible servers store its framing inside the object). A failed or cancelled upload is aborted.
+/// most <see cref="S3StorageOptions.MaxConcurrentParts"/> parts in flight, each in a pooled buffer. Every part but the
+/// last has the same size (Cloudflare R2 requires it), so an object holds at most <paramref name="maxParts"/> times
+/// <see cref="S3StorageOptions.PartSize"/> bytes. Chunked payload encoding is off (S3-compatible servers store its
+/// framing inside the object). A failed or cancelled upload is aborted.
 /// </summary>
-internal sealed class S3StreamUpload(IAmazonS3 client, S3StorageOptions options, string bucket, string fullKey, StorageWriteOptions writeOptions, ILogger logger)
+internal sealed class S3StreamUpload(IAmazonS3 client, S3StorageOptions options, string bucket, string fullKey, StorageWriteOptions writeOptions, ILogger logger, int maxParts = S3StreamUpload.S3MaxParts) : IDisposable
 {
+    /// <summary>The most parts S3 accepts in one upload.</summary>
+    public const int S3MaxParts = 10_000;
+
     // One buffer filling while MaxConcurrentParts upload.
     private readonly PartBufferPool _buffers = new(options.PartSize, options.MaxConcurrentParts + 1);
+
+    /// <summary>Gets the most bytes of part buffers this upload held at once.</summary>
+    public long PeakBufferBytes => _buffers.PeakBytes;
+
+    /// <summary>Frees the part buffers; call it once <see cref="RunAsync"/> has returned.</summary>
+    public void Dispose() => _buffers.Dispose();
 
     public async Task<StorageWriteResult> RunAsync(string key, Stream content, CancellationToken cancellationToken)
     {
@@ -24,7 +35,7 @@ internal sealed class S3StreamUpload(IAmazonS3 client, S3StorageOptions options,
         var first = _buffers.Rent();
         try
         {
-            var length = await source.FillAsync(first.AsMemory(0, partSize), cancellationToken).ConfigureAwait(false);
+            var length = await source.FillAsync(first.Memory[..partSize], cancellationToken).ConfigureAwait(false);
             if (length < partSize)
             {
                 await PutSingleAsync(first, length, cancellationToken).ConfigureAwait(false);
@@ -45,9 +56,9 @@ internal sealed class S3StreamUpload(IAmazonS3 client, S3StorageOptions options,
         }
     }
 
-    private async Task PutSingleAsync(byte[] buffer, int length, CancellationToken cancellationToken)
+    private async Task PutSingleAsync(NativeBuffer buffer, int length, CancellationToken cancellationToken)
     {
-        using var body = new MemoryStream(buffer, 0, length, writable: false);
+        using var body = buffer.OpenRead(length);
         var request = new PutObjectRequest
         {
             BucketName = bucket,
@@ -66,7 +77,7 @@ internal sealed class S3StreamUpload(IAmazonS3 client, S3StorageOptions options,
         await client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task UploadMultipartAsync(HashingReadStream source, byte[] firstBuffer, int firstLength, CancellationToken cancellationToken)
+    private async Task UploadMultipartAsync(HashingReadStream source, NativeBuffer firstBuffer, int firstLength, CancellationToken cancellationToken)
     {
         var initiate = new InitiateMultipartUploadRequest
         {
@@ -97,18 +108,26 @@ internal sealed class S3StreamUpload(IAmazonS3 client, S3StorageOptions options,
             while (true)
             {
                 await slots.WaitAsync(failed.Token).ConfigureAwait(false);
-                uploads.Add(UploadPartAsync(uploadId, partNumber++, buffer, length, slots, failed));
+                uploads.Add(UploadPartAsync(uploadId, partNumber, buffer, length, slots, failed));
                 if (length < options.PartSize)
                 {
                     break;
                 }
 
+                partNumber++;
                 buffer = _buffers.Rent();
-                length = await source.FillAsync(buffer.AsMemory(0, options.PartSize), failed.Token).ConfigureAwait(false);
+                length = await source.FillAsync(buffer.Memory[..options.PartSize], failed.Token).ConfigureAwait(false);
                 if (length == 0)
                 {
                     _buffers.Return(buffer);
                     break;
+                }
+
+                if (partNumber > maxParts)
+                {
+                    _buffers.Return(buffer);
+                    throw new InvalidOperationException(
+                        $"the object is larger than {maxParts} parts of {options.PartSize} bytes ({(long)maxParts * options.PartSize / (1024 * 1024)} MiB): S3 accepts at most {S3MaxParts} parts in one upload; raise {S3StorageOptions.SectionPath}:PartSize (the largest object is {S3MaxParts} x PartSize).");
                 }
             }
 
@@ -142,11 +161,11 @@ internal sealed class S3StreamUpload(IAmazonS3 client, S3StorageOptions options,
         }
     }
 
-    private async Task<PartETag> UploadPartAsync(string uploadId, int partNumber, byte[] buffer, int length, SemaphoreSlim slots, CancellationTokenSource failed)
+    private async Task<PartETag> UploadPartAsync(string uploadId, int partNumber, NativeBuffer buffer, int length, SemaphoreSlim slots, CancellationTokenSource failed)
     {
         try
         {
-            using var body = new MemoryStream(buffer, 0, length, writable: false);
+            using var body = buffer.OpenRead(length);
             var request = new UploadPartRequest
             {
                 BucketName = bucket,

@@ -20,6 +20,14 @@ public sealed class S3ClientFactoryTests
     }
 
     [Fact]
+    public void Request_bodies_are_read_in_128_KiB_pieces_not_the_SDKs_8_KiB()
+    {
+        // Each read of a body allocated a task in the SDK's wrapper streams: 1,024 per 8 MiB part with 8 KiB reads.
+        using var client = S3ClientFactory.Create(new S3StorageOptions { Bucket = "b", ServiceUrl = "http://127.0.0.1:9000" });
+        Assert.Equal(128 * 1024, client.Config.BufferSize);
+    }
+
+    [Fact]
     public void Path_style_can_be_turned_off_for_a_compatible_server_and_on_for_AWS()
     {
         using var compatible = S3ClientFactory.Create(new S3StorageOptions { Bucket = "b", ServiceUrl = "https://s3.example.com", ForcePathStyle = false, Region = "eu-central-1" });

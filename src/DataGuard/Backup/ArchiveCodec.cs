@@ -65,6 +65,7 @@ internal sealed class ArchiveCodec
                 if (threads > 1)
                 {
                     managed.SetParameter(ZSTD_cParameter.ZSTD_c_nbWorkers, threads);
+                    managed.SetParameter(ZSTD_cParameter.ZSTD_c_jobSize, DataGuard.Compression.NativeZstd.WorkerJobSize);
                 }
 
                 zstd = managed;

@@ -47,10 +47,11 @@ internal static class EncodedUpload
         CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        // At most about 16 segments of 128 KiB in flight: few enough that the shared array pool takes every one back.
+        // At most about 8 segments of 128 KiB in flight: few enough that the shared array pool takes every one back, and
+        // no more than the storage needs to stay busy (S3 buffers whole parts itself; 2 MiB before 2026-12-01).
         // (With 4 KiB segments and an 8 MiB threshold, ~2,000 were in flight and most were dropped as garbage: the heap
         // grew with the stored bytes, by ~60 MiB for a 200 MiB archive on a machine whose large cache makes gen0 large.)
-        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 2 * 1024 * 1024, resumeWriterThreshold: 1024 * 1024, minimumSegmentSize: 128 * 1024, useSynchronizationContext: false));
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 1024 * 1024, resumeWriterThreshold: 512 * 1024, minimumSegmentSize: 128 * 1024, useSynchronizationContext: false));
         var producing = ProduceAsync(codec, context, pipe.Writer, produce, linked.Token);
         StorageWriteResult written;
         try

@@ -8,6 +8,16 @@ internal static partial class NativeZstd
     public const int CompressionLevel = 100;
     public const int ChecksumFlag = 201;
     public const int NbWorkers = 400;
+    public const int JobSize = 401;
+
+    /// <summary>
+    /// The size of one compression job when workers compress: 1 MiB instead of zstd's default of four windows (8 MiB at
+    /// level 3). zstd's input ring holds (workers + 3) jobs and each finished job keeps its output until it is written
+    /// out: with two workers at level 3, about 62 MiB of native memory with the default, about 12 MiB with 1 MiB jobs,
+    /// at the same speed in a backup here (docs/benchmarks.md). zstd raises it to the overlap it keeps between jobs
+    /// where that is larger (levels above 15 or so, whose window is larger).
+    /// </summary>
+    public const int WorkerJobSize = 1024 * 1024;
     public const int Continue = 0;
     public const int End = 2;
     private const string Library = "libzstd.so.1";
@@ -27,6 +37,9 @@ internal static partial class NativeZstd
 
     [LibraryImport(Library, EntryPoint = "ZSTD_CCtx_setParameter")]
     public static partial nuint SetParameter(nint context, int parameter, int value);
+
+    [LibraryImport(Library, EntryPoint = "ZSTD_CCtx_getParameter")]
+    public static unsafe partial nuint GetParameter(nint context, int parameter, int* value);
 
     [LibraryImport(Library, EntryPoint = "ZSTD_compressStream2")]
     public static unsafe partial nuint CompressStream2(nint context, Buffer* output, Buffer* input, int endOp);

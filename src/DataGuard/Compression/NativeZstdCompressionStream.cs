@@ -26,9 +26,23 @@ internal sealed class NativeZstdCompressionStream : Stream
         NativeZstd.Check(NativeZstd.SetParameter(_context, NativeZstd.ChecksumFlag, 1));
         if (threads > 1)
         {
-            // A libzstd built without threads refuses: compress on this thread then.
-            NativeZstd.SetParameter(_context, NativeZstd.NbWorkers, threads);
+            // A libzstd built without threads refuses: compress on this thread then (the job size is then ignored).
+            if (NativeZstd.IsError(NativeZstd.SetParameter(_context, NativeZstd.NbWorkers, threads)) == 0)
+            {
+                NativeZstd.Check(NativeZstd.SetParameter(_context, NativeZstd.JobSize, NativeZstd.WorkerJobSize));
+            }
         }
+    }
+
+    /// <summary>Reads back one of the context's parameters (<see cref="NativeZstd"/>'s constants), as libzstd holds it.</summary>
+    /// <param name="parameter">The parameter.</param>
+    /// <returns>Its value.</returns>
+    internal unsafe int GetParameter(int parameter)
+    {
+        ObjectDisposedException.ThrowIf(_context == 0, this);
+        int value;
+        NativeZstd.Check(NativeZstd.GetParameter(_context, parameter, &value));
+        return value;
     }
 
     public override bool CanRead => false;

@@ -51,6 +51,21 @@ public sealed class NativeZstdCompressionStreamTests
     }
 
     [Fact]
+    public async Task Workers_compress_in_1_MiB_jobs_so_that_their_buffers_stay_small()
+    {
+        // zstd's default job is four windows (8 MiB at level 3): with two workers, about 62 MiB of native buffers in a
+        // backup to S3 (docs/benchmarks.md). The job size bounds them.
+        await using var zstd = new NativeZstdCompressionStream(Stream.Null, level: 3, threads: 2);
+        Assert.Equal(2, zstd.GetParameter(NativeZstd.NbWorkers));
+        Assert.Equal(1024 * 1024, zstd.GetParameter(NativeZstd.JobSize));
+        Assert.Equal(NativeZstd.WorkerJobSize, zstd.GetParameter(NativeZstd.JobSize));
+
+        // Alone, there are no jobs: the stream compresses on the caller's thread.
+        await using var single = new NativeZstdCompressionStream(Stream.Null, level: 3, threads: 1);
+        Assert.Equal(0, single.GetParameter(NativeZstd.NbWorkers));
+    }
+
+    [Fact]
     public async Task A_corrupted_native_frame_fails_its_checksum_on_reading()
     {
         var data = new byte[200_000];
