@@ -20,14 +20,13 @@ internal sealed class CachingEndpointProvider(IEndpointProvider inner) : IEndpoi
 
     private static readonly ConcurrentDictionary<Type, PropertyInfo[]?> KeyProperties = new();
     private readonly ConcurrentDictionary<string, Endpoint> _resolved = new(StringComparer.Ordinal);
+    private int _misses;
 
     /// <summary>Gets the provider whose answers are cached.</summary>
     public IEndpointProvider Inner { get; } = inner;
 
     /// <summary>Gets the number of parameter sets the inner provider was asked about.</summary>
     public int Misses => _misses;
-
-    private int _misses;
 
     /// <inheritdoc />
     public Endpoint ResolveEndpoint(EndpointParameters parameters)
