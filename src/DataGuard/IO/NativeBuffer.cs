@@ -1,11 +1,10 @@
 using System.Buffers;
-using System.Runtime.InteropServices;
 
 namespace DataGuard.IO;
 
 /// <summary>
-/// A buffer in native memory that is given back when it is disposed, not when the garbage collector next runs a full
-/// collection: for large, short-lived buffers (S3 part buffers) that would otherwise stay in the large object heap,
+/// A buffer in native memory that is given back to the operating system when it is disposed (<see cref="PageMemory"/>),
+/// not when the garbage collector next runs a full collection: for large, short-lived buffers (S3 part buffers) that would otherwise stay in the large object heap,
 /// resident, after their last use. Streams from <see cref="OpenRead"/> check under a lock that the memory is still
 /// there, so a read after disposal throws <see cref="ObjectDisposedException"/> instead of touching freed memory.
 /// The owner writes through <see cref="MemoryManager{T}.Memory"/> and must not dispose while it does; it has no finalizer
@@ -16,12 +15,12 @@ internal sealed unsafe class NativeBuffer : MemoryManager<byte>
     private readonly Lock _lock = new();
     private byte* _pointer;
 
-    /// <summary>Initializes a new instance of the <see cref="NativeBuffer"/> class: <paramref name="length"/> bytes, not cleared.</summary>
+    /// <summary>Initializes a new instance of the <see cref="NativeBuffer"/> class: <paramref name="length"/> bytes, not necessarily cleared.</summary>
     /// <param name="length">The size in bytes.</param>
     public NativeBuffer(int length)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
-        _pointer = (byte*)NativeMemory.Alloc((nuint)length);
+        _pointer = PageMemory.Allocate(length);
         Length = length;
     }
 
@@ -79,7 +78,7 @@ internal sealed unsafe class NativeBuffer : MemoryManager<byte>
         {
             if (_pointer != null)
             {
-                NativeMemory.Free(_pointer);
+                PageMemory.Free(_pointer, Length);
                 _pointer = null;
             }
         }

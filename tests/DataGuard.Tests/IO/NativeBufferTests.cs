@@ -65,4 +65,35 @@ public sealed class NativeBufferTests
         Assert.Equal(20, await c);
         Assert.Equal(0, await body.ReadAsync(new byte[40], 0, 40));
     }
+
+    [Fact]
+    public void A_freed_buffer_leaves_the_process_also_after_malloc_raised_its_mmap_threshold()
+    {
+        // glibc serves a block of 8 MiB (the default part size) with mmap only until one such block is freed; it then
+        // serves the next ones from its heaps, which keep them: every upload after the first kept its part buffers.
+        const int size = 8 * 1024 * 1024;
+        for (var round = 1; round <= 3; round++)
+        {
+            var buffer = new NativeBuffer(size);
+            buffer.Memory.Span.Fill(1);
+            var address = AddressOf(buffer);
+            ((IDisposable)buffer).Dispose();
+
+            var mapping = File.ReadLines("/proc/self/maps").FirstOrDefault(line => Covers(line, address));
+            Assert.True(mapping is null, $"round {round}: the freed buffer at {address:x} is still mapped: {mapping}");
+        }
+    }
+
+    private static unsafe ulong AddressOf(NativeBuffer buffer)
+    {
+        using var handle = buffer.Pin();
+        return (ulong)handle.Pointer;
+    }
+
+    private static bool Covers(string mapping, ulong address)
+    {
+        var range = mapping[..mapping.IndexOf(' ', StringComparison.Ordinal)];
+        var dash = range.IndexOf('-', StringComparison.Ordinal);
+        return address >= Convert.ToUInt64(range[..dash], 16) && address < Convert.ToUInt64(range[(dash + 1)..], 16);
+    }
 }
