@@ -38,7 +38,8 @@ public sealed class S3StorageOptions
 
     /// <summary>
     /// Gets or sets the size of each multipart upload part, in bytes. Default 8 MiB; at least 5 MiB. Every part but the
-    /// last has this size, so one object holds at most 10,000 x this (78 GiB at 8 MiB).
+    /// last has this size, so one object holds at most 10,000 x this (78 GiB at 8 MiB), unless the writer gave an
+    /// expected length that needs larger parts (<see cref="Storage.StorageWriteOptions.ExpectedLength"/>; backups do).
     /// </summary>
     public int PartSize { get; set; } = 8 * 1024 * 1024;
 

@@ -15,4 +15,11 @@ public sealed record BackupSourceInfo(
 {
     /// <summary>Gets the WAL positions of a physical backup; <see langword="null"/> for a logical one.</summary>
     public WalPositions? Wal { get; init; }
+
+    /// <summary>
+    /// Gets an estimate of the raw archive's size in bytes (the database's or cluster's size on disk), when the provider
+    /// knows one; <see langword="null"/> otherwise. Passed to the storage as <see cref="Storage.StorageWriteOptions.ExpectedLength"/>
+    /// so that stores uploading in parts choose parts large enough. Not a limit.
+    /// </summary>
+    public long? EstimatedSize { get; init; }
 }

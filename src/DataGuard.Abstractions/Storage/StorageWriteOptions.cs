@@ -17,4 +17,11 @@ public sealed record StorageWriteOptions
 
     /// <summary>Gets the media type stored with the object, where the provider keeps one.</summary>
     public string? ContentType { get; init; }
+
+    /// <summary>
+    /// Gets the content's expected length in bytes, when known before it is written (a file's size, a database's size
+    /// for its backup); <see langword="null"/> when unknown. Not a limit: the content may be shorter or longer. Stores
+    /// that upload in parts of a fixed size use it to choose parts large enough (S3 allows 10,000 parts per object).
+    /// </summary>
+    public long? ExpectedLength { get; init; }
 }

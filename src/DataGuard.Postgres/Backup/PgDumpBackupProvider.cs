@@ -78,11 +78,23 @@ internal sealed partial class PgDumpBackupProvider : PgBackupProvider, IBackupPr
                 await readOnly.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
+            // The database's size on disk estimates the dump's (indexes are not dumped, but TOAST-compressed values and
+            // bytea are larger as COPY text): the storage sizes its upload parts from it.
             string snapshot;
-            var export = new NpgsqlCommand("SELECT pg_export_snapshot()", connection, transaction);
+            long? size;
+            var export = new NpgsqlCommand(
+                "SELECT pg_export_snapshot(), CASE WHEN has_database_privilege(current_database(), 'CONNECT') THEN pg_database_size(current_database()) END",
+                connection,
+                transaction);
             await using (export.ConfigureAwait(false))
             {
-                snapshot = (string)(await export.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+                var reader = await export.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                    snapshot = reader.GetString(0);
+                    size = reader.IsDBNull(1) ? null : reader.GetInt64(1);
+                }
             }
 
             var filter = profile?.Filter(Options.Value.Dump) ?? Options.Value.Dump;
@@ -93,7 +105,10 @@ internal sealed partial class PgDumpBackupProvider : PgBackupProvider, IBackupPr
                 $"{configured.Host}:{configured.Port}",
                 connection.ServerVersion,
                 new Dictionary<string, string> { ["pg_dump"] = pgDump.Version.ToString() },
-                new Dictionary<string, long>());
+                new Dictionary<string, long>())
+            {
+                EstimatedSize = size,
+            };
             return create(connection, transaction, process, info, filter);
         }
         catch (Exception ex)

@@ -68,7 +68,7 @@ internal sealed class SupabaseS3ObjectStore : ISupabaseObjectStore
 
     public async Task WriteAsync(string bucket, string name, Stream content, long size, string? contentType, CancellationToken cancellationToken)
     {
-        using var upload = new S3StreamUpload(_client, _s3, bucket, name, new StorageWriteOptions { ContentType = contentType }, _logger);
+        using var upload = new S3StreamUpload(_client, _s3, bucket, name, new StorageWriteOptions { ContentType = contentType, ExpectedLength = size }, _logger, partSizeSetting: null);
         await upload.RunAsync(name, content, cancellationToken).ConfigureAwait(false);
     }
 

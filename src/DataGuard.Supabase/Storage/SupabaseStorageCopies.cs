@@ -71,7 +71,7 @@ internal sealed class SupabaseStorageCopies(
                 StorageWriteResult written;
                 await using (source.ConfigureAwait(false))
                 {
-                    written = await storage.WriteAsync(blob, source, new StorageWriteOptions { ContentType = item.ContentType }, cancellationToken).ConfigureAwait(false);
+                    written = await storage.WriteAsync(blob, source, new StorageWriteOptions { ContentType = item.ContentType, ExpectedLength = item.Size }, cancellationToken).ConfigureAwait(false);
                 }
 
                 if (written.Size != item.Size)

@@ -112,7 +112,7 @@ internal sealed class BackupRunner(
                 dataKey,
                 ArchiveContexts.Backup(id),
                 codec,
-                StorageWriteOptions.CreateOnly,
+                StorageWriteOptions.CreateOnly with { ExpectedLength = source.Info.EstimatedSize },
                 (writer, ct) => CopyAsync(source, writer, progress, ct),
                 cancellationToken).ConfigureAwait(false);
             var manifest = new BackupManifest

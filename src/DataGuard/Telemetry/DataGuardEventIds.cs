@@ -28,6 +28,7 @@ internal static class DataGuardEventIds
     public const int StorageAbortMultipartFailed = 1102;
     public const int StorageConditionalWriteUnsupported = 1103;
     public const int StorageBatchDeleteFallback = 1104;
+    public const int StoragePartSizeRaised = 1105;
 
     #endregion
 

@@ -38,4 +38,14 @@ internal static partial class StorageLog
     /// <param name="reason">Why.</param>
     [LoggerMessage(DataGuardEventIds.StorageBatchDeleteFallback, LogLevel.Information, "Batch delete refused by the server ({Reason}); deleting objects one by one")]
     public static partial void BatchDeleteFallback(ILogger logger, string reason);
+
+    /// <summary>A large object's upload uses parts larger than configured, so that it fits in the parts S3 allows.</summary>
+    /// <param name="logger">The logger.</param>
+    /// <param name="key">The object's key.</param>
+    /// <param name="expectedMiB">Its expected size, in MiB.</param>
+    /// <param name="partMiB">The part size used, in MiB.</param>
+    /// <param name="configuredMiB">The configured part size, in MiB.</param>
+    /// <param name="bufferMiB">The most memory its part buffers take, in MiB.</param>
+    [LoggerMessage(DataGuardEventIds.StoragePartSizeRaised, LogLevel.Information, "Uploading {Key} (expected about {ExpectedMiB} MiB) in parts of {PartMiB} MiB instead of {ConfiguredMiB} MiB so that it fits in 10,000 parts; its part buffers take up to {BufferMiB} MiB")]
+    public static partial void PartSizeRaised(ILogger logger, string key, long expectedMiB, int partMiB, int configuredMiB, long bufferMiB);
 }

@@ -85,6 +85,66 @@ public sealed class S3UploadMemoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_expected_length_raises_the_part_size_so_an_object_the_configured_parts_cannot_hold_is_stored()
+    {
+        var options = _bucket.Server.Options(_bucket.Name, "expected");
+        using var storage = new S3BackupStorage(S3ClientFactory.Create(options), ownsClient: true, options, NullLogger<S3BackupStorage>.Instance, TimeProvider.System)
+        {
+            MaxParts = 2,
+        };
+
+        // Three parts and a bit at the configured 5 MiB; with the length known, two parts of 10 MiB hold it.
+        var length = (3L * PartSize) + 7;
+        var written = await storage.WriteAsync("expected.bin", new GeneratedStream(length, seed: 3), new StorageWriteOptions { ExpectedLength = length });
+
+        Assert.Equal(length, written.Size);
+        Assert.Equal(GeneratedStream.ExpectedSha256(length, 3), written.Sha256);
+        await using var read = await storage.OpenReadAsync("expected.bin");
+        Assert.Equal(written.Sha256, Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(read)));
+    }
+
+    [Fact]
+    public async Task An_estimate_far_too_low_still_fails_naming_it_and_PartSize_and_leaves_no_object()
+    {
+        var options = _bucket.Server.Options(_bucket.Name, "low");
+        using var storage = new S3BackupStorage(S3ClientFactory.Create(options), ownsClient: true, options, NullLogger<S3BackupStorage>.Instance, TimeProvider.System)
+        {
+            MaxParts = 2,
+        };
+
+        var ex = await Assert.ThrowsAsync<StorageException>(() => storage.WriteAsync("low.bin", new GeneratedStream((2L * PartSize) + 1), new StorageWriteOptions { ExpectedLength = 1024 * 1024 }));
+
+        Assert.Contains("expected to be about 1 MiB", ex.Message);
+        Assert.Contains("PartSize", ex.Message);
+        Assert.Null(await storage.GetInfoAsync("low.bin"));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task A_logical_backup_larger_than_its_configured_parts_allow_is_stored_in_parts_sized_from_the_database(int parallelism)
+    {
+        // Single stream: the estimate is pg_database_size; parallel: each data file's size once pg_dump has written it.
+        await using var harness = await BackupHarness.CreateAsync(s3: true, configure: o =>
+        {
+            o.Backup.Compression.Level = 1;
+            o.Backup.Parallelism = parallelism;
+        });
+        await harness.Database.ExecuteAsync("CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) || md5((g * 13)::text) AS v FROM generate_series(1, 300000) g");
+        var storage = Assert.IsType<S3BackupStorage>(harness.Storage);
+
+        // One part of the configured 5 MiB cannot hold the archive; one sized from pg_database_size can.
+        storage.MaxParts = 1;
+        var manifest = await harness.Backups.RunAsync();
+
+        var largest = manifest.Objects is { Count: > 0 } objects ? objects.Max(o => o.StoredSize) : manifest.StoredSize;
+        Assert.True(largest > 2L * PartSize, $"{largest} bytes in the largest object: one configured part would have held it");
+        Assert.True(manifest.Verification!.Succeeded, manifest.Verification.Detail);
+        var restored = await harness.Backups.RestoreAsync(manifest.Id, new RestoreRequest { TargetDatabase = harness.NewDatabaseName(), Create = true });
+        Assert.True(restored.RowCountsMatch);
+    }
+
+    [Fact]
     public async Task The_endpoint_rules_are_evaluated_once_per_object_not_once_per_request()
     {
         var options = _bucket.Server.Options(_bucket.Name, "rules");

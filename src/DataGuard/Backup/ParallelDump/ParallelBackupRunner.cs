@@ -138,7 +138,7 @@ internal sealed class ParallelBackupRunner(
             await slots.WaitAsync(linked.Token).ConfigureAwait(false);
             try
             {
-                var stored1 = await StoreFileAsync(id, codec, Path.Combine(dumpDirectory, name), name, linked.Token).ConfigureAwait(false);
+                var stored1 = await StoreFileAsync(id, codec, Path.Combine(dumpDirectory, name), name, size, linked.Token).ConfigureAwait(false);
                 progress?.Report(new BackupProgress("backup", Interlocked.Add(ref stored, stored1.RawSize), null));
                 return stored1;
             }
@@ -201,7 +201,7 @@ internal sealed class ParallelBackupRunner(
         }
     }
 
-    private async Task<BackupObject> StoreFileAsync(string id, ArchiveCodec codec, string path, string name, CancellationToken cancellationToken)
+    private async Task<BackupObject> StoreFileAsync(string id, ArchiveCodec codec, string path, string name, long size, CancellationToken cancellationToken)
     {
         var key = StorageLayout.BackupDirectoryObject(id, name, codec.Suffix);
         var (written, raw) = await EncodedUpload.WriteAsync(
@@ -209,7 +209,7 @@ internal sealed class ParallelBackupRunner(
             key,
             ArchiveContexts.BackupObject(id, name),
             codec,
-            StorageWriteOptions.CreateOnly,
+            StorageWriteOptions.CreateOnly with { ExpectedLength = size },
             async (writer, ct) =>
             {
                 var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan | FileOptions.Asynchronous);
