@@ -121,6 +121,12 @@ public sealed class UnreadableManifestTests
         var listJson = JsonDocument.Parse((await cli.RunAsync("backup", "list", "--json", "--config", config)).Output).RootElement;
         Assert.Equal(damaged, listJson.GetProperty("unreadable")[0].GetProperty("id").GetString());
 
+        // A listed backup's status reads as in its manifest ("verified"), not as the enum's number.
+        var shown = JsonDocument.Parse((await cli.RunAsync("backup", "show", healthy, "--json", "--config", config)).Output).RootElement;
+        var listed = listJson.GetProperty("backups").EnumerateArray().Single(b => b.GetProperty("id").GetString() == healthy);
+        Assert.Equal("verified", shown.GetProperty("status").GetString());
+        Assert.Equal(shown.GetProperty("status").GetString(), listed.GetProperty("status").GetString());
+
         var prune = await cli.RunAsync("backup", "prune", "--config", config);
         Assert.True(prune.ExitCode == 0, prune.All);
         Assert.Matches($"keep +{damaged} +\\(QUARANTINED: ", prune.Output);
