@@ -43,7 +43,10 @@ public sealed class S3StorageOptions
     /// </summary>
     public int PartSize { get; set; } = 8 * 1024 * 1024;
 
-    /// <summary>Gets or sets how many parts upload at once. Default 2. Memory used by one write is at most (this + 1) x <see cref="PartSize"/>.</summary>
+    /// <summary>
+    /// Gets or sets how many parts upload at once. Default 2. Memory used by one write is at most (this + 1) x its part
+    /// size: <see cref="PartSize"/>, or the larger part an expected length needs (up to 512 MiB).
+    /// </summary>
     public int MaxConcurrentParts { get; set; } = 2;
 
     /// <summary>Gets or sets server-side encryption for real S3: empty (the bucket's default), <c>AES256</c> or <c>aws:kms</c>.</summary>

@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using DataGuard.Backup;
 using DataGuard.Postgres.Tools;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -15,13 +16,17 @@ namespace DataGuard.Postgres.Backup;
 /// </summary>
 internal sealed class PgBaseBackupProvider : PgBackupProvider, IBackupProvider
 {
+    private readonly ILogger _logger;
+
     /// <summary>Initializes a new instance of the <see cref="PgBaseBackupProvider"/> class.</summary>
     /// <param name="dataSource">DataGuard's data source (built when first used, so listing and verifying need no database).</param>
     /// <param name="tools">The tool locator.</param>
     /// <param name="options">The PostgreSQL options.</param>
-    public PgBaseBackupProvider(DataGuardDataSource dataSource, PgToolLocator tools, IOptions<PostgresOptions> options)
+    /// <param name="logger">The logger.</param>
+    public PgBaseBackupProvider(DataGuardDataSource dataSource, PgToolLocator tools, IOptions<PostgresOptions> options, ILogger<PgBaseBackupProvider> logger)
         : base(dataSource, tools, options)
     {
+        _logger = logger;
     }
 
     /// <inheritdoc />
@@ -46,27 +51,14 @@ internal sealed class PgBaseBackupProvider : PgBackupProvider, IBackupProvider
         {
             serverVersion = connection.PostgreSqlVersion;
             serverVersionText = connection.ServerVersion;
-            // The databases' size plus two WAL segments estimates the tar's (with -X fetch it holds whole segments of the
-            // WAL written during the backup: 40 MB for a 23 MB cluster): the storage sizes its upload parts from it.
-            // Databases the user may not connect to are left out rather than failing.
-            var command = new NpgsqlCommand(
-                """
-                SELECT system_identifier::text,
-                       (SELECT sum(CASE WHEN has_database_privilege(oid, 'CONNECT') THEN pg_database_size(oid) END)::bigint FROM pg_database)
-                         + 2 * (SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size')
-                FROM pg_control_system()
-                """,
-                connection);
+            var command = new NpgsqlCommand("SELECT system_identifier::text FROM pg_control_system()", connection);
             await using (command.ConfigureAwait(false))
             {
-                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                await using (reader.ConfigureAwait(false))
-                {
-                    await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                    systemIdentifier = reader.GetString(0);
-                    clusterSize = reader.IsDBNull(1) ? null : reader.GetInt64(1);
-                }
+                systemIdentifier = (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
             }
+
+            // The storage sizes its upload parts from it; a hint, so a failure gives none (BackupSizeEstimate).
+            clusterSize = await BackupSizeEstimate.QueryAsync(connection, BackupSizeEstimate.Cluster, _logger, cancellationToken).ConfigureAwait(false);
         }
 
         var pgBaseBackup = await Tools.FindForServerAsync("pg_basebackup", serverVersion, cancellationToken).ConfigureAwait(false);

@@ -2,6 +2,7 @@ using System.Data;
 using DataGuard.Backup;
 using DataGuard.Postgres.Tools;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -18,16 +19,19 @@ internal sealed partial class PgDumpBackupProvider : PgBackupProvider, IBackupPr
     private const long TableOfContentsLimit = 256L * 1024 * 1024;
 
     private readonly IReadOnlyList<PgDumpProfile> _profiles;
+    private readonly ILogger _logger;
 
     /// <summary>Initializes a new instance of the <see cref="PgDumpBackupProvider"/> class.</summary>
     /// <param name="dataSource">DataGuard's data source (built when first used, so listing and verifying need no database).</param>
     /// <param name="tools">The tool locator.</param>
     /// <param name="options">The PostgreSQL options.</param>
     /// <param name="profiles">The presets other packages registered (DataGuard:Postgres:Dump:Preset picks one).</param>
-    public PgDumpBackupProvider(DataGuardDataSource dataSource, PgToolLocator tools, IOptions<PostgresOptions> options, IEnumerable<PgDumpProfile> profiles)
+    /// <param name="logger">The logger.</param>
+    public PgDumpBackupProvider(DataGuardDataSource dataSource, PgToolLocator tools, IOptions<PostgresOptions> options, IEnumerable<PgDumpProfile> profiles, ILogger<PgDumpBackupProvider> logger)
         : base(dataSource, tools, options)
     {
         _profiles = [.. profiles];
+        _logger = logger;
     }
 
     /// <summary>Gets the preset DataGuard:Postgres:Dump:Preset names, or <see langword="null"/> for plain pg_dump.</summary>
@@ -71,6 +75,11 @@ internal sealed partial class PgDumpBackupProvider : PgBackupProvider, IBackupPr
         try
         {
             var pgDump = await lookup.ForServerAsync(connection.PostgreSqlVersion).ConfigureAwait(false);
+
+            // The database's size on disk estimates the dump's (indexes are not dumped, but TOAST-compressed values and
+            // bytea are larger as COPY text): the storage sizes its upload parts from it. A hint, taken before the
+            // snapshot's transaction so that its failure cannot abort it.
+            var size = await BackupSizeEstimate.QueryAsync(connection, BackupSizeEstimate.Database, _logger, cancellationToken).ConfigureAwait(false);
             transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
             var readOnly = new NpgsqlCommand("SET TRANSACTION READ ONLY", connection, transaction);
             await using (readOnly.ConfigureAwait(false))
@@ -78,23 +87,11 @@ internal sealed partial class PgDumpBackupProvider : PgBackupProvider, IBackupPr
                 await readOnly.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            // The database's size on disk estimates the dump's (indexes are not dumped, but TOAST-compressed values and
-            // bytea are larger as COPY text): the storage sizes its upload parts from it.
             string snapshot;
-            long? size;
-            var export = new NpgsqlCommand(
-                "SELECT pg_export_snapshot(), CASE WHEN has_database_privilege(current_database(), 'CONNECT') THEN pg_database_size(current_database()) END",
-                connection,
-                transaction);
+            var export = new NpgsqlCommand("SELECT pg_export_snapshot()", connection, transaction);
             await using (export.ConfigureAwait(false))
             {
-                var reader = await export.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                await using (reader.ConfigureAwait(false))
-                {
-                    await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                    snapshot = reader.GetString(0);
-                    size = reader.IsDBNull(1) ? null : reader.GetInt64(1);
-                }
+                snapshot = (string)(await export.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
             }
 
             var filter = profile?.Filter(Options.Value.Dump) ?? Options.Value.Dump;

@@ -8,6 +8,9 @@ namespace DataGuard.IO;
 /// </summary>
 internal sealed class HashingReadStream : ReadOnlyStream
 {
+    /// <summary>The most bytes <see cref="FillAsync"/> asks the inner stream for in one read.</summary>
+    public const int MaxFillRead = 1024 * 1024;
+
     private readonly Stream _inner;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private string? _sha256;
@@ -73,7 +76,11 @@ internal sealed class HashingReadStream : ReadOnlyStream
         return read;
     }
 
-    /// <summary>Reads until <paramref name="buffer"/> is full or the stream ends.</summary>
+    /// <summary>
+    /// Reads until <paramref name="buffer"/> is full or the stream ends, asking the inner stream for at most
+    /// <see cref="MaxFillRead"/> bytes at a time: a stream that does not override <see cref="Stream.ReadAsync(Memory{byte}, CancellationToken)"/>
+    /// rents a shared array as large as each read asks for, which for the rest of a 512 MiB S3 part was a 512 MiB array.
+    /// </summary>
     /// <param name="buffer">Where to put the bytes.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The number of bytes read; less than the buffer's length only at the end of the stream.</returns>
@@ -82,7 +89,7 @@ internal sealed class HashingReadStream : ReadOnlyStream
         var total = 0;
         while (total < buffer.Length)
         {
-            var read = await ReadAsync(buffer[total..], cancellationToken).ConfigureAwait(false);
+            var read = await ReadAsync(buffer.Slice(total, Math.Min(buffer.Length - total, MaxFillRead)), cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
                 break;

@@ -105,4 +105,10 @@ internal static partial class BackupLog
     /// <param name="exception">The storage's error.</param>
     [LoggerMessage(DataGuardEventIds.BackupHeartbeatFailed, LogLevel.Warning, "Backup {BackupId}: its heartbeat {Key} could not be written (the next beat tries again; if beats keep failing past OrphanGracePeriod, a prune may take the running backup's folder for an orphan and the backup then fails)")]
     public static partial void HeartbeatFailed(ILogger logger, string backupId, string key, Exception exception);
+
+    /// <summary>The backup's size could not be estimated: the storage keeps its configured part size.</summary>
+    /// <param name="logger">The logger.</param>
+    /// <param name="reason">PostgreSQL's error (SQLSTATE and message).</param>
+    [LoggerMessage(DataGuardEventIds.BackupSizeEstimateUnavailable, LogLevel.Warning, "The backup's size could not be estimated ({Reason}); it runs without an estimate, so S3 uploads it in parts of the configured PartSize (at most 10,000 of them)")]
+    public static partial void SizeEstimateUnavailable(ILogger logger, string reason);
 }

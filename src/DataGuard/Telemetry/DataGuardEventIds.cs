@@ -48,6 +48,7 @@ internal static class DataGuardEventIds
     public const int BackupScheduleWithoutProvider = 1211;
     public const int BackupStagingSwept = 1212;
     public const int BackupHeartbeatFailed = 1213;
+    public const int BackupSizeEstimateUnavailable = 1214;
 
     #endregion
 

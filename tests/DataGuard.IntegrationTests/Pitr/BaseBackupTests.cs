@@ -81,6 +81,37 @@ public sealed class BaseBackupTests(ArchivingCluster cluster) : IClassFixture<Ar
     }
 
     [Fact]
+    public async Task A_replication_role_that_may_not_run_pg_database_size_still_gets_its_base_backup()
+    {
+        // The estimate runs in the configured database; there the size functions are not executable by PUBLIC.
+        var role = $"repl_{Guid.NewGuid():N}"[..16];
+        var database = $"dg_nosize_{Guid.NewGuid():N}"[..26];
+        await ExecuteAsync($"CREATE ROLE {role} LOGIN REPLICATION PASSWORD 'Repl-Pa55'");
+        await ExecuteAsync($"CREATE DATABASE {database}");
+        try
+        {
+            var limited = new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { Username = role, Password = "Repl-Pa55", Database = database, Pooling = false }.ConnectionString;
+            await using (var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { Database = database, Pooling = false }.ConnectionString))
+            {
+                await connection.OpenAsync();
+                await using var revoke = new NpgsqlCommand("REVOKE EXECUTE ON FUNCTION pg_database_size(oid) FROM PUBLIC; REVOKE EXECUTE ON FUNCTION pg_database_size(name) FROM PUBLIC", connection);
+                await revoke.ExecuteNonQueryAsync();
+            }
+
+            var (backups, _) = Create(limited);
+            var manifest = await backups.RunAsync("physical");
+
+            Assert.Equal(BackupStatus.Verified, manifest.Status);
+            Assert.NotNull(manifest.Wal);
+        }
+        finally
+        {
+            await ExecuteAsync($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+            await ExecuteAsync($"DROP ROLE {role}");
+        }
+    }
+
+    [Fact]
     public async Task Two_replicas_due_for_the_same_base_backup_slot_make_one_and_logical_slots_are_separate()
     {
         var storage = Path.Combine(_work, "scheduled");

@@ -119,6 +119,25 @@ public sealed class S3UploadMemoryTests : IAsyncLifetime
         Assert.Null(await storage.GetInfoAsync("low.bin"));
     }
 
+    [Fact]
+    public async Task A_large_expected_length_does_not_make_a_stream_without_memory_reads_rent_arrays_as_large_as_a_part()
+    {
+        // A 4 TiB estimate gives 512 MiB parts. A content stream that overrides only Read(byte[], ...) (as many do; the
+        // AWS SDK's wrapper streams among them) is read through Stream.ReadAsync(Memory), which rents a managed array as
+        // large as the memory asked for: a read of the rest of a 512 MiB part rented (and the shared pool then kept) a
+        // 512 MiB array, managed memory a container's GC heap limit counts in full.
+        var options = _bucket.Server.Options(_bucket.Name, "reads");
+        using var storage = new S3BackupStorage(S3ClientFactory.Create(options), ownsClient: true, options, NullLogger<S3BackupStorage>.Instance, TimeProvider.System);
+        var length = (2L * PartSize) + 3;
+        var content = new ArrayReadsOnlyStream(new GeneratedStream(length, seed: 5));
+
+        var written = await storage.WriteAsync("reads.bin", content, new StorageWriteOptions { ExpectedLength = 4L << 40 });
+
+        Assert.Equal(length, written.Size);
+        Assert.Equal(GeneratedStream.ExpectedSha256(length, 5), written.Sha256);
+        Assert.InRange(content.LargestArray, 1, 1024 * 1024);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
