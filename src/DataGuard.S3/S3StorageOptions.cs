@@ -44,8 +44,9 @@ public sealed class S3StorageOptions
     public int PartSize { get; set; } = 8 * 1024 * 1024;
 
     /// <summary>
-    /// Gets or sets how many parts upload at once. Default 2. Memory used by one write is at most (this + 1) x its part
-    /// size: <see cref="PartSize"/>, or the larger part an expected length needs (up to 512 MiB).
+    /// Gets or sets how many parts upload at once. Default 2. Memory used by one write is at most (this + 1) x
+    /// <see cref="PartSize"/>; when an expected length needs larger parts (up to 512 MiB), fewer upload at once, as many
+    /// as stay within that but at least one while the next fills (two raised parts' worth).
     /// </summary>
     public int MaxConcurrentParts { get; set; } = 2;
 

@@ -9,7 +9,8 @@ namespace DataGuard.S3;
 
 /// <summary>
 /// One write of a stream of unknown length: a single PUT when it fits in one part, else a multipart upload with at
-/// most <see cref="S3StorageOptions.MaxConcurrentParts"/> parts in flight, each in a pooled buffer. Every part but the
+/// most <see cref="S3StorageOptions.MaxConcurrentParts"/> parts in flight (fewer when the parts are raised: see
+/// <see cref="ChooseConcurrency"/>), each in a pooled buffer. Every part but the
 /// last has the same size (Cloudflare R2 requires it), so an object holds at most 10,000 (S3's limit) times the
 /// part size: <see cref="S3StorageOptions.PartSize"/>, or larger when <see cref="StorageWriteOptions.ExpectedLength"/>
 /// says the object would not fit (see <see cref="ChoosePartSize"/>). Chunked payload encoding is off (S3-compatible
@@ -33,7 +34,9 @@ internal sealed class S3StreamUpload : IDisposable
     private readonly string? _partSizeSetting;
     private readonly int _partSize;
 
-    // One buffer filling while MaxConcurrentParts upload.
+    private readonly int _concurrency;
+
+    // One buffer filling while _concurrency upload.
     private readonly PartBufferPool _buffers;
 
     /// <summary>Initializes a new instance of the <see cref="S3StreamUpload"/> class.</summary>
@@ -56,21 +59,46 @@ internal sealed class S3StreamUpload : IDisposable
         _maxParts = maxParts;
         _partSizeSetting = partSizeSetting;
         _partSize = ChoosePartSize(options.PartSize, writeOptions.ExpectedLength, maxParts);
-        _buffers = new PartBufferPool(_partSize, options.MaxConcurrentParts + 1);
+        _concurrency = ChooseConcurrency(options.PartSize, options.MaxConcurrentParts, _partSize);
+        _buffers = new PartBufferPool(_partSize, _concurrency + 1);
         if (_partSize != options.PartSize)
         {
-            StorageLog.PartSizeRaised(logger, fullKey, writeOptions.ExpectedLength!.Value / (1024 * 1024), _partSize / (1024 * 1024), options.PartSize / (1024 * 1024), (long)(options.MaxConcurrentParts + 1) * _partSize / (1024 * 1024));
+            StorageLog.PartSizeRaised(logger, fullKey, writeOptions.ExpectedLength!.Value / (1024 * 1024), _partSize / (1024 * 1024), options.PartSize / (1024 * 1024), _concurrency, (long)(_concurrency + 1) * _partSize / (1024 * 1024));
         }
     }
 
     /// <summary>Gets the size of every part but the last.</summary>
     public int PartSize => _partSize;
 
+    /// <summary>Gets how many parts upload at once.</summary>
+    public int Concurrency => _concurrency;
+
     /// <summary>Gets the most bytes of part buffers this upload held at once.</summary>
     public long PeakBufferBytes => _buffers.PeakBytes;
 
     /// <summary>Frees the part buffers; call it once <see cref="RunAsync"/> has returned.</summary>
     public void Dispose() => _buffers.Dispose();
+
+    /// <summary>
+    /// Chooses how many parts upload at once: <paramref name="maxConcurrentParts"/> at the configured part size; with
+    /// raised parts as many as keep the part buffers ((this + 1) x the part) within the configured ones ((MaxConcurrentParts
+    /// + 1) x PartSize), but at least one, so that a large database's backup does not multiply the memory its
+    /// configuration allows: at most two raised parts' worth beyond it.
+    /// </summary>
+    /// <param name="configuredPartSize">The configured part size.</param>
+    /// <param name="maxConcurrentParts">The configured concurrency.</param>
+    /// <param name="partSize">The part size chosen for this upload.</param>
+    /// <returns>The concurrency.</returns>
+    public static int ChooseConcurrency(int configuredPartSize, int maxConcurrentParts, int partSize)
+    {
+        if (partSize <= configuredPartSize)
+        {
+            return maxConcurrentParts;
+        }
+
+        var budget = (long)(maxConcurrentParts + 1) * configuredPartSize;
+        return (int)Math.Clamp((budget / partSize) - 1, 1, maxConcurrentParts);
+    }
 
     /// <summary>
     /// Chooses the part size: the configured one, unless an object of a quarter more than <paramref name="expectedLength"/>
@@ -171,7 +199,7 @@ internal sealed class S3StreamUpload : IDisposable
         }
 
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var slots = new SemaphoreSlim(_options.MaxConcurrentParts);
+        using var slots = new SemaphoreSlim(_concurrency);
         var uploads = new List<Task<PartETag>>();
         try
         {

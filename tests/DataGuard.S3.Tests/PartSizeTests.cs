@@ -58,4 +58,33 @@ public sealed class PartSizeTests
             }
         }
     }
+
+    [Theory]
+    [InlineData(8, 2, 8, 2)] // not raised: as configured
+    [InlineData(8, 2, 132, 1)] // 1 TiB with the defaults: one part in flight, 264 MiB
+    [InlineData(8, 64, 132, 2)] // 64 x 8 MiB configured (520 MiB): two raised parts in flight, 396 MiB
+    [InlineData(16, 4, 40, 1)] // 80 MiB configured: one 40 MiB part in flight and one filling
+    public void Raised_parts_upload_fewer_at_once_so_the_buffers_stay_within_the_configured_ones(int configuredMiB, int maxConcurrent, int partMiB, int expected) =>
+        Assert.Equal(expected, S3StreamUpload.ChooseConcurrency(configuredMiB * (int)MiB, maxConcurrent, partMiB * (int)MiB));
+
+    [Fact]
+    public void Generated_configurations_keep_raised_part_buffers_within_the_configured_ones_or_two_parts()
+    {
+        var random = new Random(1201);
+        for (var i = 0; i < 20_000; i++)
+        {
+            var configured = (int)(S3StorageOptions.MinimumPartSize + random.NextInt64(0, 100 * MiB));
+            var maxConcurrent = random.Next(1, 129);
+            var part = S3StreamUpload.ChoosePartSize(configured, random.NextInt64(1, 6L * 1024 * 1024 * MiB), S3StreamUpload.S3MaxParts);
+            var concurrency = S3StreamUpload.ChooseConcurrency(configured, maxConcurrent, part);
+
+            Assert.InRange(concurrency, 1, maxConcurrent);
+            var buffers = (concurrency + 1L) * part;
+            Assert.True(buffers <= Math.Max((maxConcurrent + 1L) * configured, 2L * part), $"{concurrency} x {part} for {maxConcurrent} x {configured}");
+            if (part == configured)
+            {
+                Assert.Equal(maxConcurrent, concurrency);
+            }
+        }
+    }
 }

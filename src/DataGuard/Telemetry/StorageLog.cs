@@ -45,7 +45,8 @@ internal static partial class StorageLog
     /// <param name="expectedMiB">Its expected size, in MiB.</param>
     /// <param name="partMiB">The part size used, in MiB.</param>
     /// <param name="configuredMiB">The configured part size, in MiB.</param>
+    /// <param name="concurrency">How many parts upload at once.</param>
     /// <param name="bufferMiB">The most memory its part buffers take, in MiB.</param>
-    [LoggerMessage(DataGuardEventIds.StoragePartSizeRaised, LogLevel.Information, "Uploading {Key} (expected about {ExpectedMiB} MiB) in parts of {PartMiB} MiB instead of {ConfiguredMiB} MiB so that it fits in 10,000 parts; its part buffers take up to {BufferMiB} MiB")]
-    public static partial void PartSizeRaised(ILogger logger, string key, long expectedMiB, int partMiB, int configuredMiB, long bufferMiB);
+    [LoggerMessage(DataGuardEventIds.StoragePartSizeRaised, LogLevel.Information, "Uploading {Key} (expected about {ExpectedMiB} MiB) in parts of {PartMiB} MiB instead of {ConfiguredMiB} MiB so that it fits in 10,000 parts, {Concurrency} at once; its part buffers take up to {BufferMiB} MiB")]
+    public static partial void PartSizeRaised(ILogger logger, string key, long expectedMiB, int partMiB, int configuredMiB, int concurrency, long bufferMiB);
 }

@@ -104,6 +104,28 @@ public sealed class S3UploadMemoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Raised_parts_upload_fewer_at_once_so_their_buffers_stay_within_the_configured_ones()
+    {
+        // Configured: 4 x 5 MiB in flight (25 MiB of buffers). Forty MiB expected in at most four parts: 13 MiB parts,
+        // one in flight and one filling (26 MiB), not four (65 MiB).
+        var options = _bucket.Server.Options(_bucket.Name, "budget");
+        options.MaxConcurrentParts = 4;
+        using var client = S3ClientFactory.Create(options);
+        var length = 8L * PartSize;
+        using var upload = new S3StreamUpload(client, options, _bucket.Name, "budget/raised.bin", new StorageWriteOptions { ExpectedLength = length }, NullLogger.Instance, maxParts: 4);
+
+        var written = await upload.RunAsync("raised.bin", new GeneratedStream(length, seed: 13), CancellationToken.None);
+
+        Assert.Equal(13 * 1024 * 1024, upload.PartSize);
+        Assert.Equal(1, upload.Concurrency);
+        Assert.Equal(GeneratedStream.ExpectedSha256(length, 13), written.Sha256);
+        Assert.InRange(upload.PeakBufferBytes, upload.PartSize, 2L * upload.PartSize);
+        using var storage = new S3BackupStorage(S3ClientFactory.Create(options), ownsClient: true, options, NullLogger<S3BackupStorage>.Instance, TimeProvider.System);
+        await using var read = await storage.OpenReadAsync("raised.bin");
+        Assert.Equal(written.Sha256, Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(read)));
+    }
+
+    [Fact]
     public async Task An_estimate_far_too_low_still_fails_naming_it_and_PartSize_and_leaves_no_object()
     {
         var options = _bucket.Server.Options(_bucket.Name, "low");
