@@ -19,12 +19,16 @@ internal static class BackupSizeEstimate
 
     /// <summary>
     /// The cluster's databases plus two WAL segments (with <c>-X fetch</c> the tar holds whole segments of the WAL written
-    /// during the backup: 40 MB for a 23 MB cluster); databases the role may not connect to are left out (pg_database_size
-    /// would fail on them). Without <c>wal_segment_size</c> (PostgreSQL 10 and older count it in 8 kB pages) 16 MiB.
+    /// during the backup: 40 MB for a 23 MB cluster). pg_database_size measures a database for a role that may connect to
+    /// it or has the privileges of <c>pg_read_all_stats</c> (<c>pg_monitor</c> has them); others are left out (it would
+    /// fail on them), although pg_basebackup copies them too. Without <c>wal_segment_size</c> (PostgreSQL 10 and older
+    /// count it in 8 kB pages) 16 MiB.
     /// </summary>
     public const string Cluster =
         """
-        SELECT (SELECT sum(CASE WHEN has_database_privilege(oid, 'CONNECT') THEN pg_database_size(oid) END)::bigint FROM pg_database)
+        SELECT (SELECT sum(CASE WHEN s.stats OR has_database_privilege(d.oid, 'CONNECT') THEN pg_database_size(d.oid) END)::bigint
+                FROM pg_database d,
+                     (SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pg_read_all_stats' AND pg_has_role(oid, 'USAGE')) AS stats) s)
                + 2 * coalesce((SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size' AND unit = 'B'), 16777216)
         """;
 

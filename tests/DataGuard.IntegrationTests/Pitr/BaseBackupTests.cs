@@ -112,6 +112,49 @@ public sealed class BaseBackupTests(ArchivingCluster cluster) : IClassFixture<Ar
     }
 
     [Fact]
+    public async Task A_role_with_pg_read_all_stats_counts_the_databases_it_may_not_connect_to_in_the_estimate()
+    {
+        // pg_basebackup copies every database, also those whose CONNECT is revoked from PUBLIC; pg_database_size measures
+        // them for a member of pg_read_all_stats (pg_monitor), so the estimate must not leave them out.
+        var role = $"stats_{Guid.NewGuid():N}"[..16];
+        var database = $"dg_private_{Guid.NewGuid():N}"[..27];
+        await ExecuteAsync($"CREATE ROLE {role} LOGIN REPLICATION PASSWORD 'Stats-Pa55'; GRANT pg_read_all_stats TO {role}");
+        await ExecuteAsync($"CREATE DATABASE {database}");
+        try
+        {
+            await using (var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { Database = database, Pooling = false }.ConnectionString))
+            {
+                await connection.OpenAsync();
+                await using var fill = new NpgsqlCommand($"REVOKE CONNECT ON DATABASE {database} FROM PUBLIC; CREATE TABLE filler AS SELECT g AS id, repeat(md5(g::text), 8) AS v FROM generate_series(1, 100000) g", connection);
+                await fill.ExecuteNonQueryAsync();
+            }
+
+            var expected = long.Parse(await ScalarAsync("SELECT (sum(pg_database_size(oid)) + 2 * (SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size'))::text FROM pg_database"), System.Globalization.CultureInfo.InvariantCulture);
+            var hidden = long.Parse(await ScalarAsync($"SELECT pg_database_size('{database}')::text"), System.Globalization.CultureInfo.InvariantCulture);
+            var limited = new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { Username = role, Password = "Stats-Pa55", Pooling = false }.ConnectionString;
+            var services = new ServiceCollection();
+            services.AddDataGuard(o => o.Backup.Compression.Level = 1)
+                .AddPostgres(o => o.ConnectionString = limited)
+                .AddFileSystemStorage(Path.Combine(_work, "stats"));
+            await using var provider = services.BuildServiceProvider();
+            var physical = provider.GetServices<IBackupProvider>().Single(p => p.Kind == "physical");
+
+            await using (var source = await physical.StartBackupAsync())
+            {
+                await source.Content.CopyToAsync(Stream.Null);
+                await source.CompleteAsync();
+                Assert.NotNull(source.Info.EstimatedSize);
+                Assert.InRange(source.Info.EstimatedSize!.Value, expected - (hidden / 4), expected + (hidden / 4));
+            }
+        }
+        finally
+        {
+            await ExecuteAsync($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+            await ExecuteAsync($"DROP ROLE {role}");
+        }
+    }
+
+    [Fact]
     public async Task Two_replicas_due_for_the_same_base_backup_slot_make_one_and_logical_slots_are_separate()
     {
         var storage = Path.Combine(_work, "scheduled");
