@@ -55,11 +55,7 @@ public sealed class BaseBackupTests(ArchivingCluster cluster) : IClassFixture<Ar
     [Fact]
     public async Task A_base_backup_estimates_its_size_from_the_cluster_for_the_storage_to_size_its_parts()
     {
-        var services = new ServiceCollection();
-        services.AddDataGuard(o => o.Backup.Compression.Level = 1)
-            .AddPostgres(o => o.ConnectionString = cluster.ConnectionString)
-            .AddFileSystemStorage(Path.Combine(_work, "estimate"));
-        await using var provider = services.BuildServiceProvider();
+        await using var provider = Services(cluster.ConnectionString, Path.Combine(_work, "estimate"));
         var physical = provider.GetServices<IBackupProvider>().Single(p => p.Kind == "physical");
         var clusterSize = long.Parse(await ScalarAsync("SELECT (sum(pg_database_size(oid)) + 2 * (SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size'))::text FROM pg_database"), System.Globalization.CultureInfo.InvariantCulture);
 
@@ -91,12 +87,7 @@ public sealed class BaseBackupTests(ArchivingCluster cluster) : IClassFixture<Ar
         try
         {
             var limited = new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { Username = role, Password = "Repl-Pa55", Database = database, Pooling = false }.ConnectionString;
-            await using (var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { Database = database, Pooling = false }.ConnectionString))
-            {
-                await connection.OpenAsync();
-                await using var revoke = new NpgsqlCommand("REVOKE EXECUTE ON FUNCTION pg_database_size(oid) FROM PUBLIC; REVOKE EXECUTE ON FUNCTION pg_database_size(name) FROM PUBLIC", connection);
-                await revoke.ExecuteNonQueryAsync();
-            }
+            await ExecuteAsync("REVOKE EXECUTE ON FUNCTION pg_database_size(oid) FROM PUBLIC; REVOKE EXECUTE ON FUNCTION pg_database_size(name) FROM PUBLIC", database);
 
             var (backups, _) = Create(limited);
             var manifest = await backups.RunAsync("physical");
@@ -122,21 +113,12 @@ public sealed class BaseBackupTests(ArchivingCluster cluster) : IClassFixture<Ar
         await ExecuteAsync($"CREATE DATABASE {database}");
         try
         {
-            await using (var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { Database = database, Pooling = false }.ConnectionString))
-            {
-                await connection.OpenAsync();
-                await using var fill = new NpgsqlCommand($"REVOKE CONNECT ON DATABASE {database} FROM PUBLIC; CREATE TABLE filler AS SELECT g AS id, repeat(md5(g::text), 8) AS v FROM generate_series(1, 100000) g", connection);
-                await fill.ExecuteNonQueryAsync();
-            }
+            await ExecuteAsync($"REVOKE CONNECT ON DATABASE {database} FROM PUBLIC; CREATE TABLE filler AS SELECT g AS id, repeat(md5(g::text), 8) AS v FROM generate_series(1, 100000) g", database);
 
             var expected = long.Parse(await ScalarAsync("SELECT (sum(pg_database_size(oid)) + 2 * (SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size'))::text FROM pg_database"), System.Globalization.CultureInfo.InvariantCulture);
             var hidden = long.Parse(await ScalarAsync($"SELECT pg_database_size('{database}')::text"), System.Globalization.CultureInfo.InvariantCulture);
             var limited = new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { Username = role, Password = "Stats-Pa55", Pooling = false }.ConnectionString;
-            var services = new ServiceCollection();
-            services.AddDataGuard(o => o.Backup.Compression.Level = 1)
-                .AddPostgres(o => o.ConnectionString = limited)
-                .AddFileSystemStorage(Path.Combine(_work, "stats"));
-            await using var provider = services.BuildServiceProvider();
+            await using var provider = Services(limited, Path.Combine(_work, "stats"));
             var physical = provider.GetServices<IBackupProvider>().Single(p => p.Kind == "physical");
 
             await using (var source = await physical.StartBackupAsync())
@@ -232,12 +214,17 @@ public sealed class BaseBackupTests(ArchivingCluster cluster) : IClassFixture<Ar
 
     private (BackupService Backups, IBackupStorage Storage) Create(string connectionString, string? storage = null)
     {
+        var provider = Services(connectionString, storage ?? Path.Combine(_work, "storage"));
+        return (provider.GetRequiredService<BackupService>(), provider.GetRequiredService<IBackupStorage>());
+    }
+
+    private static ServiceProvider Services(string connectionString, string storage)
+    {
         var services = new ServiceCollection();
         services.AddDataGuard(o => o.Backup.Compression.Level = 1)
             .AddPostgres(o => o.ConnectionString = connectionString)
-            .AddFileSystemStorage(storage ?? Path.Combine(_work, "storage"));
-        var provider = services.BuildServiceProvider();
-        return (provider.GetRequiredService<BackupService>(), provider.GetRequiredService<IBackupStorage>());
+            .AddFileSystemStorage(storage);
+        return services.BuildServiceProvider();
     }
 
     private async Task<string> ScalarAsync(string sql)
@@ -248,9 +235,9 @@ public sealed class BaseBackupTests(ArchivingCluster cluster) : IClassFixture<Ar
         return (string)(await command.ExecuteScalarAsync())!;
     }
 
-    private async Task ExecuteAsync(string sql)
+    private async Task ExecuteAsync(string sql, string? database = null)
     {
-        await using var connection = new NpgsqlConnection(cluster.ConnectionString);
+        await using var connection = new NpgsqlConnection(database is null ? cluster.ConnectionString : new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { Database = database, Pooling = false }.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();
