@@ -197,7 +197,8 @@ start_s3() {
   local port s3_dir="$state_dir/s3"
   port="$(free_port)"
   rm -rf "$s3_dir"; mkdir -p "$s3_dir/data"
-  NODE_OPTIONS=--openssl-legacy-provider nohup node "$s3rver_js" -d "$s3_dir/data" -a 127.0.0.1 -p "$port" \
+  # scripts/s3rver.js gives s3rver S3's write semantics (an object appears whole or not at all); see its header.
+  NODE_OPTIONS=--openssl-legacy-provider nohup node "$repo_root/scripts/s3rver.js" "$s3rver_js" -d "$s3_dir/data" -a 127.0.0.1 -p "$port" \
     --no-vhost-buckets --silent >"$s3_dir/s3rver.log" 2>&1 &
   local pid=$! waited=0
   until ! port_is_free "$port"; do

@@ -154,64 +154,14 @@ public sealed class ChaosLab : IAsyncLifetime
         }
     }
 
-    /// <summary>After a DataGuard process was killed: removes the partial object of a PUT it had in flight, once it stopped growing (see <see cref="StartS3Async"/>).</summary>
-    internal async Task<int> DropAbandonedUploadsAsync()
-    {
-        var dropped = 0;
-        for (var i = 0; i < 20; i++)
-        {
-            dropped += DropIncompleteS3Objects(TimeSpan.FromSeconds(1));
-            if (!IncompleteS3Objects().Any())
-            {
-                break;
-            }
-
-            await Task.Delay(200);
-        }
-
-        return dropped;
-    }
-
     /// <summary>
-    /// Starts the S3 server again, then removes what s3rver kept of uploads that never completed. s3rver writes a PUT's
-    /// body straight into the object's file and its metadata only at the end, so a PUT cut off (client killed, server
-    /// killed) leaves a partial object visible to GET and LIST; S3 itself (and MinIO, Ceph...) makes an object visible
-    /// only once the whole PUT succeeded. Removing those files gives the suite S3's semantics, not s3rver's.
+    /// Starts the S3 server again (same port, same data). scripts/s3rver.js gives s3rver S3's write semantics, so a PUT
+    /// that a kill or a reset cut off left no partial object and no damaged replaced one.
     /// </summary>
-    internal async Task<int> StartS3Async()
+    internal async Task StartS3Async()
     {
-        // While the server is down no PUT is in flight: every object without its metadata was cut off.
-        var dropped = DropIncompleteS3Objects(TimeSpan.Zero);
         await S3.RestartAsync();
         _s3Down = false;
-        return dropped;
     }
 
-    /// <summary>
-    /// Removes the objects of PUTs that did not complete (see <see cref="StartS3Async"/>) and have not been written to
-    /// for <paramref name="quiet"/> (a PUT still in flight keeps writing); returns how many.
-    /// </summary>
-    internal int DropIncompleteS3Objects(TimeSpan quiet)
-    {
-        var dropped = 0;
-        foreach (var file in IncompleteS3Objects())
-        {
-            if (DateTime.UtcNow - File.GetLastWriteTimeUtc(file) >= quiet)
-            {
-                File.Delete(file);
-                File.Delete(file + ".md5");
-                dropped++;
-            }
-        }
-
-        return dropped;
-    }
-
-    private IEnumerable<string> IncompleteS3Objects()
-    {
-        var bucket = Path.Combine(S3.DataDirectory, Bucket);
-        return Directory.Exists(bucket)
-            ? Directory.EnumerateFiles(bucket, "*._S3rver_object", SearchOption.AllDirectories).Where(f => !File.Exists(f[..^"object".Length] + "metadata.json")).ToList()
-            : [];
-    }
 }

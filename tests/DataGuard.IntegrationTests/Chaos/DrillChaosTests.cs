@@ -46,9 +46,19 @@ public sealed class DrillChaosTests(ChaosLab lab, ITestOutputHelper output)
         var checksum = new FaultPoint("the archive's checksum is read", () => Task.FromResult(true), 300);
         var result = await s.InjectAsync(drill, lab.Postgres, fault == ChaosFault.StopS3 ? [checksum, restoring] : [restoring, FaultPoint.After(500, 3000)]);
 
+        // A killed client's statement runs on in PostgreSQL until it next talks to the client: a CREATE DATABASE in flight
+        // still creates the scratch database after the kill. Look once the killed drill's statements have ended.
+        var settled = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (await lab.Postgres.ActivityAsync($"state <> 'idle' AND (datname LIKE '{prefix}%' OR query LIKE '%{prefix}%')") && DateTime.UtcNow < settled)
+        {
+            await Task.Delay(100);
+        }
+
         var reports = (await ReportsAsync(config)).Where(r => before.All(b => b.Id != r.Id)).ToList();
         s.Trace($"drill reports written: {string.Join("; ", reports.Select(r => $"{r.Id} passed={r.Passed} error={r.Error}"))}");
-        s.Invariant("a drill that did not finish claims no success", result.Succeeded || reports.All(r => !r.Passed), $"{drill.Describe()}; reports {string.Join(", ", reports.Select(r => $"{r.Id} passed"))}");
+        // S3 stopped as the report's PUT ended may have stored it and lost only the answer: the drill did pass and says so.
+        var passedReportUnconfirmed = drill.Error.Contains(" passed, but its report could not be stored", StringComparison.Ordinal);
+        s.Invariant("a drill that did not finish claims no success", result.Succeeded || passedReportUnconfirmed || reports.All(r => !r.Passed), $"{drill.Describe()}; reports {string.Join(", ", reports.Select(r => $"{r.Id} passed"))}");
         s.Invariant("a drill that reported success stored a passing report", !result.Succeeded || reports.Any(r => r.Passed), drill.Describe());
         s.Invariant("a drill reports success only when it restored and checked", reports.Where(r => r.Passed).All(r => r.RtoSeconds is not null && r.Checks.Count >= 3 && r.Checks.All(c => c.Passed)), string.Join("; ", reports.Select(r => string.Join(", ", r.Checks.Select(c => $"{c.Name}={c.Passed}")))));
         var left = await ScratchAsync(prefix);

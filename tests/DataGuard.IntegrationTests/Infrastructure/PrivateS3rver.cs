@@ -62,7 +62,7 @@ public sealed class PrivateS3rver : IAsyncDisposable
         Directory.CreateDirectory(_dataDir);
         var info = new ProcessStartInfo("node")
         {
-            ArgumentList = { RepositoryPaths.S3rverScript, "-d", _dataDir, "-a", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--no-vhost-buckets", "--silent" },
+            ArgumentList = { RepositoryPaths.S3rverLauncher, RepositoryPaths.S3rverScript, "-d", _dataDir, "-a", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--no-vhost-buckets", "--silent" },
             Environment = { ["NODE_OPTIONS"] = "--openssl-legacy-provider" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,

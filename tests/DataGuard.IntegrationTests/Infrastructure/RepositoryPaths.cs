@@ -20,5 +20,8 @@ public static class RepositoryPaths
 
     public static string ServicesScript => Path.Combine(Root, "scripts", "services.sh");
 
+    /// <summary>Gets the launcher that starts s3rver with S3's write semantics (scripts/s3rver.js; its first argument is <see cref="S3rverScript"/>).</summary>
+    public static string S3rverLauncher => Path.Combine(Root, "scripts", "s3rver.js");
+
     public static string S3rverScript => Path.Combine(Root, ".tools", "s3rver", "node_modules", "s3rver", "bin", "s3rver.js");
 }
