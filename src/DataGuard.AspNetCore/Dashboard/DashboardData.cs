@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using DataGuard.Backup;
 using DataGuard.Migrations;
 using DataGuard.Pitr;
@@ -106,7 +107,7 @@ internal sealed class DashboardData
         var pitr = await PitrAsync(cancellationToken).ConfigureAwait(false);
         var exports = await ExportsAsync(cancellationToken).ConfigureAwait(false);
 
-        var newest = backups.Backups.Where(b => b.Status == nameof(BackupStatus.Verified)).MaxBy(b => b.CompletedAt);
+        var newest = backups.Backups.Where(b => b.Status == StatusText(BackupStatus.Verified)).MaxBy(b => b.CompletedAt);
         var rpo = new DashboardLight(
             "RPO",
             StateOf("backup"),
@@ -180,7 +181,7 @@ internal sealed class DashboardData
 
                 if (b.CompletedAt >= from)
                 {
-                    points.Add(new BackupPoint(b.Id, b.Kind, b.StartedAt, b.CompletedAt, (b.CompletedAt - b.StartedAt).TotalSeconds, b.StoredSize, b.RawSize, b.Status.ToString(), b.Status == BackupStatus.Verified ? gap : null));
+                    points.Add(new BackupPoint(b.Id, b.Kind, b.StartedAt, b.CompletedAt, (b.CompletedAt - b.StartedAt).TotalSeconds, b.StoredSize, b.RawSize, StatusText(b.Status), b.Status == BackupStatus.Verified ? gap : null));
                 }
             }
 
@@ -355,6 +356,9 @@ internal sealed class DashboardData
     internal static string Hours(double hours) => string.Create(CultureInfo.InvariantCulture, $"{hours:F1} h");
 
     internal static string Days(double days) => string.Create(CultureInfo.InvariantCulture, $"{days:F0} days");
+
+    /// <summary>A backup's status as manifests, <c>dataguard backup list --json</c> and the API spell it ("verified", "verificationFailed").</summary>
+    internal static string StatusText(BackupStatus status) => JsonNamingPolicy.CamelCase.ConvertName(status.ToString());
 
     internal static string Duration(double seconds) => seconds switch
     {

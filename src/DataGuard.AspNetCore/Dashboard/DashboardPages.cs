@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using DataGuard.Backup;
 using static DataGuard.AspNetCore.Dashboard.Html;
 
 namespace DataGuard.AspNetCore.Dashboard;
@@ -37,7 +38,7 @@ internal static class DashboardPages
             $"Stored size of each of the {page.Backups.Count} backups over the last {page.RetentionDays} days; {page.Failures.Count} failure(s) marked.",
             page.From,
             page.To,
-            [.. page.Backups.Select(b => new Svg.Point(b.CompletedAt, b.StoredBytes, $"{b.Id}: {Bytes(b.StoredBytes)} stored ({b.Status})", b.Status == "VerificationFailed"))],
+            [.. page.Backups.Select(b => new Svg.Point(b.CompletedAt, b.StoredBytes, $"{b.Id}: {Bytes(b.StoredBytes)} stored ({b.Status})", b.Status == DashboardData.StatusText(BackupStatus.VerificationFailed)))],
             v => Bytes((long)v),
             markers: failures));
         html.Append(Svg.TimeChart(
@@ -46,7 +47,7 @@ internal static class DashboardPages
             $"How long each backup took, over the last {page.RetentionDays} days.",
             page.From,
             page.To,
-            [.. page.Backups.Select(b => new Svg.Point(b.CompletedAt, b.DurationSeconds, $"{b.Id}: {DashboardData.Duration(b.DurationSeconds)}", b.Status == "VerificationFailed"))],
+            [.. page.Backups.Select(b => new Svg.Point(b.CompletedAt, b.DurationSeconds, $"{b.Id}: {DashboardData.Duration(b.DurationSeconds)}", b.Status == DashboardData.StatusText(BackupStatus.VerificationFailed)))],
             DashboardData.Duration,
             markers: failures));
         html.Append(Svg.TimeChart(
@@ -59,7 +60,7 @@ internal static class DashboardPages
             DashboardData.Hours,
             (page.RpoHours, $"RPO {N(page.RpoHours, "F0")} h"),
             failures));
-        Table(html, "Backups in the retention period, newest first", ["Backup", "Kind", "Completed", "Duration", "Stored", "Raw", "State"], page.Backups.OrderByDescending(b => b.CompletedAt).Select(b => (IReadOnlyList<string>)[E(b.Id), E(b.Kind), E(Time(b.CompletedAt)), E(DashboardData.Duration(b.DurationSeconds)), E(Bytes(b.StoredBytes)), E(Bytes(b.RawBytes)), Badge(b.Status switch { "Verified" => "ok", "Unverified" => "warning", _ => "failing" }) + " " + E(b.Status)]));
+        Table(html, "Backups in the retention period, newest first", ["Backup", "Kind", "Completed", "Duration", "Stored", "Raw", "State"], page.Backups.OrderByDescending(b => b.CompletedAt).Select(b => (IReadOnlyList<string>)[E(b.Id), E(b.Kind), E(Time(b.CompletedAt)), E(DashboardData.Duration(b.DurationSeconds)), E(Bytes(b.StoredBytes)), E(Bytes(b.RawBytes)), Badge(b.Status == DashboardData.StatusText(BackupStatus.Verified) ? "ok" : b.Status == DashboardData.StatusText(BackupStatus.Unverified) ? "warning" : "failing") + " " + E(b.Status)]));
         Table(html, "Failures in the retention period", ["Backup", "When", "What"], page.Failures.OrderByDescending(f => f.At).Select(f => (IReadOnlyList<string>)[E(f.Id), E(Time(f.At)), E(f.Reason)]));
         return html.ToString();
     }

@@ -59,6 +59,12 @@ public sealed class DashboardTests(SeededDashboard dashboard) : IClassFixture<Se
         Assert.Contains(failures, f => f.StartsWith("data without a manifest", StringComparison.Ordinal));
         Assert.Contains(backups.GetProperty("backups").EnumerateArray(), b => b.GetProperty("hoursSincePrevious").ValueKind == JsonValueKind.Number && b.GetProperty("hoursSincePrevious").GetDouble() > 70);
 
+        // Statuses are spelled as in manifests and `dataguard backup list --json` ("Verified" before).
+        var statuses = backups.GetProperty("backups").EnumerateArray().Select(b => b.GetProperty("status").GetString()!).ToHashSet();
+        Assert.Subset(new HashSet<string> { "verified", "unverified", "verificationFailed" }, statuses);
+        Assert.Contains("verified", statuses);
+        Assert.Contains("verificationFailed", statuses);
+
         var pitr = await http.GetFromJsonAsync<JsonElement>("/dataguard/api/pitr");
         Assert.True(pitr.GetProperty("enabled").GetBoolean());
         var gap = Assert.Single(pitr.GetProperty("gaps").EnumerateArray());
