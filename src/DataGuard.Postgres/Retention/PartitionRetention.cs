@@ -20,7 +20,20 @@ internal static partial class PartitionRetention
         public string QualifiedName => $"{Schema}.{Name}";
     }
 
-    public sealed record Outcome(IReadOnlyList<string> Dropped, long Rows, long HeldRows, IReadOnlyList<string> Kept);
+    /// <summary>
+    /// What a run did so far: filled as each partition's transaction commits (or keeps it), so that a run failing midway
+    /// still reports the partitions it dropped before the failure.
+    /// </summary>
+    public sealed class Outcome
+    {
+        public List<string> Dropped { get; } = [];
+
+        public List<string> Kept { get; } = [];
+
+        public long Rows { get; set; }
+
+        public long HeldRows { get; set; }
+    }
 
     private sealed record Census(long Total, long InWindow, long Held, long Referenced)
     {
@@ -30,12 +43,10 @@ internal static partial class PartitionRetention
             : null;
     }
 
-    public static async Task<Outcome> RunAsync(
-        NpgsqlConnection connection, RetentionPlan plan, RetentionGuards.Builder guards, RetentionOptions options, bool dryRun, Func<RetentionArchive> archive, List<string> archives, CancellationToken cancellationToken)
+    /// <summary>Drops (or, in a dry run, counts) the expired partitions, recording each in <paramref name="outcome"/> as it is done.</summary>
+    public static async Task RunAsync(
+        NpgsqlConnection connection, RetentionPlan plan, RetentionGuards.Builder guards, RetentionOptions options, bool dryRun, Func<RetentionArchive> archive, List<string> archives, Outcome outcome, CancellationToken cancellationToken)
     {
-        var dropped = new List<string>();
-        var kept = new List<string>();
-        long rows = 0, held = 0;
         var batch = 0;
         foreach (var partition in await ListAsync(connection, plan, cancellationToken).ConfigureAwait(false))
         {
@@ -73,16 +84,14 @@ internal static partial class PartitionRetention
 
             if (census.Reason is { } reason)
             {
-                held += census.Held;
-                kept.Add($"{partition.QualifiedName} ({reason})");
+                outcome.HeldRows += census.Held;
+                outcome.Kept.Add($"{partition.QualifiedName} ({reason})");
                 continue;
             }
 
-            dropped.Add(partition.QualifiedName);
-            rows += census.Total;
+            outcome.Dropped.Add(partition.QualifiedName);
+            outcome.Rows += census.Total;
         }
-
-        return new Outcome(dropped, rows, held, kept);
     }
 
     private static async Task<List<Partition>> ListAsync(NpgsqlConnection connection, RetentionPlan plan, CancellationToken cancellationToken)

@@ -157,7 +157,15 @@ public sealed class RetentionRunner
                 {
                     var result = await RunPolicySpanAsync(connection, plan, guards, runId, now, dryRun, cancellationToken).ConfigureAwait(false);
                     results.Add(result);
-                    await RecordAsync(connection, runId, result, cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        await RecordAsync(connection, runId, result, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+                    {
+                        throw NotRecorded(connection, result, ex);
+                    }
+
                     if (!dryRun)
                     {
                         _metrics.RetentionRows(result.Policy, result.Action, result.RowsAffected);
@@ -168,7 +176,14 @@ public sealed class RetentionRunner
                 var finish = new NpgsqlCommand($"UPDATE dataguard.retention_runs SET finished_at = now() WHERE id = {runId.ToString(CultureInfo.InvariantCulture)}", connection);
                 await using (finish.ConfigureAwait(false))
                 {
-                    await finish.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        await finish.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+                    {
+                        throw NotRecorded(connection, results[^1], ex);
+                    }
                 }
 
                 return new RetentionRunResult(runId, dryRun, results);
@@ -262,21 +277,27 @@ public sealed class RetentionRunner
         RetentionArchive Archive() => OpenArchive(plan, runId, started);
         if (policy.Action == RetentionAction.DropPartitions)
         {
+            // A run failing midway records the partitions it dropped before the failure (they are gone).
+            var outcome = new PartitionRetention.Outcome();
+            string? partitionFailure = null;
             try
             {
-                var outcome = await PartitionRetention.RunAsync(connection, plan, guards, _options.Value, dryRun, Archive, archives, cancellationToken).ConfigureAwait(false);
+                await PartitionRetention.RunAsync(connection, plan, guards, _options.Value, dryRun, Archive, archives, outcome, cancellationToken).ConfigureAwait(false);
                 RetentionLog.PolicyDone(_logger, policy.Name, action, outcome.Rows, dryRun);
-                return new RetentionPolicyResult(policy.Name, action, outcome.Rows, outcome.HeldRows, outcome.Dropped.Count, 0, (long)_time.GetElapsedTime(started0).TotalMilliseconds, null, null, outcome.Dropped, null)
-                {
-                    Archives = archives,
-                    Kept = outcome.Kept,
-                    RowIdentity = plan.RowIdentity,
-                };
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                return Failed(plan, started0, ex, archives);
+                partitionFailure = Describe(ex);
+                RetentionLog.PolicyFailed(_logger, policy.Name, partitionFailure);
+                DataGuardActivitySource.Current.Fail(ex);
             }
+
+            return new RetentionPolicyResult(policy.Name, action, outcome.Rows, outcome.HeldRows, outcome.Dropped.Count, 0, (long)_time.GetElapsedTime(started0).TotalMilliseconds, null, null, outcome.Dropped, partitionFailure)
+            {
+                Archives = archives,
+                Kept = outcome.Kept,
+                RowIdentity = plan.RowIdentity,
+            };
         }
 
         RetentionSurvey survey;
@@ -353,6 +374,23 @@ public sealed class RetentionRunner
     {
         DataGuardException => ex.Message,
         PostgresException pg => $"{pg.SqlState}: {pg.MessageText}{(pg.Detail is { } detail ? $" ({detail})" : string.Empty)}",
+        NpgsqlException { InnerException: { } inner } npgsql when inner.Message != npgsql.Message => $"{npgsql.GetType().Name}: {npgsql.Message} ({inner.Message})",
         _ => $"{ex.GetType().Name}: {ex.Message}",
     };
+
+    /// <summary>
+    /// The run's audit record could not be written (the connection to PostgreSQL is usually gone by then: the policy's
+    /// own failure). The error says how the policy went, so the operator knows what retention did without the audit row.
+    /// </summary>
+    private static DataGuardException NotRecorded(NpgsqlConnection connection, RetentionPolicyResult result, Exception ex)
+    {
+        var how = result.Error is { } error
+            ? $"failed after {result.RowsAffected} row(s) in {result.Batches} committed batch(es): {error}"
+            : $"changed {result.RowsAffected} row(s) in {result.Batches} batch(es)";
+        var cause = connection.State is System.Data.ConnectionState.Open ? Describe(ex) : "the connection to PostgreSQL was lost";
+        return new DataGuardException(
+            $"Retention policy {result.Policy} {how}; the run could not be recorded in dataguard.retention_results ({cause}), so 'retention status' shows it as not finished. Committed batches stay; run retention again to finish the work.",
+            ex)
+        { Operation = "retention" };
+    }
 }

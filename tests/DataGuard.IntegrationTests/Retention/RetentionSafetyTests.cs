@@ -401,6 +401,47 @@ public sealed class RetentionSafetyTests : IAsyncLifetime
         Assert.Equal(["d2"], await ColumnAsync<string>(_database.ConnectionString, "SELECT device FROM metrics"));
         Assert.Single(run.Kept);
     }
+
+    [Fact]
+    public async Task A_partition_run_failing_midway_records_the_partitions_it_dropped_before_the_failure()
+    {
+        // Four expired partitions; PostgreSQL refuses to drop the third (an event trigger raises), after two are gone.
+        // The audit trail recorded 0 rows and 0 partitions for such a run (found by the chaos suite with S3 stopped).
+        await _database.ExecuteAsync("""
+            CREATE TABLE metrics (device text NOT NULL, taken_at timestamptz NOT NULL) PARTITION BY RANGE (taken_at);
+            CREATE TABLE metrics_a PARTITION OF metrics FOR VALUES FROM ('2020-01-01 00:00+00') TO ('2020-02-01 00:00+00');
+            CREATE TABLE metrics_b PARTITION OF metrics FOR VALUES FROM ('2020-02-01 00:00+00') TO ('2020-03-01 00:00+00');
+            CREATE TABLE metrics_c PARTITION OF metrics FOR VALUES FROM ('2020-03-01 00:00+00') TO ('2020-04-01 00:00+00');
+            CREATE TABLE metrics_d PARTITION OF metrics FOR VALUES FROM ('2020-04-01 00:00+00') TO ('2020-05-01 00:00+00');
+            INSERT INTO metrics SELECT 'd' || g, timestamptz '2020-01-01 00:00+00' + g * interval '1 hour' FROM generate_series(0, 24 * 120 - 1) g;
+            CREATE FUNCTION refuse_c() RETURNS event_trigger LANGUAGE plpgsql AS $f$
+            BEGIN
+              IF EXISTS (SELECT 1 FROM pg_event_trigger_dropped_objects() WHERE object_name = 'metrics_c') THEN
+                RAISE EXCEPTION 'metrics_c may not be dropped today' USING ERRCODE = 'P0001';
+              END IF;
+            END $f$;
+            CREATE EVENT TRIGGER refuse_c ON sql_drop EXECUTE FUNCTION refuse_c();
+            """);
+        var before = await CountAsync(_database.ConnectionString, "SELECT count(*) FROM metrics");
+        await using var services = Build(_database.ConnectionString, null, o => o.Policies.Add(new RetentionPolicyOptions
+        {
+            Name = "metrics", Table = "public.metrics", TimestampColumn = "taken_at", MaxAge = TimeSpan.FromDays(30), Action = RetentionAction.DropPartitions,
+        }));
+
+        var run = Assert.Single((await services.GetRequiredService<RetentionRunner>().RunAsync())!.Results);
+
+        var gone = before - await CountAsync(_database.ConnectionString, "SELECT count(*) FROM metrics");
+        var partitions = await ColumnAsync<string>(_database.ConnectionString, "SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'metrics'::regclass ORDER BY 1");
+        Assert.Equal(["metrics_c", "metrics_d"], partitions);
+        Assert.True(gone > 0);
+        Assert.Contains("P0001: metrics_c may not be dropped today", run.Error);
+        Assert.Equal(gone, run.RowsAffected);
+        Assert.Equal(2, run.Batches);
+        Assert.Equal(["public.metrics_a", "public.metrics_b"], run.SampleKeys);
+        Assert.Equal(gone, await CountAsync(_database.ConnectionString, "SELECT rows_affected FROM dataguard.retention_results"));
+        Assert.Equal(2, await CountAsync(_database.ConnectionString, "SELECT batches::bigint FROM dataguard.retention_results"));
+        Assert.Contains("metrics_c may not be dropped today", (await ColumnAsync<string>(_database.ConnectionString, "SELECT error FROM dataguard.retention_results")).Single());
+    }
 }
 
 /// <summary>Test-only sugar for policies.</summary>
