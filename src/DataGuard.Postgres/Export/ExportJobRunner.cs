@@ -76,7 +76,7 @@ internal sealed class ExportJobRunner
         var connection = await _jobs.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
         var abandoned = new NpgsqlCommand(
-            "UPDATE dataguard.export_jobs SET status = 'failed', finished_at = now(), error = coalesce(error, 'the worker stopped') || ' (gave up after ' || attempts || ' attempts)' WHERE status = 'running' AND heartbeat_at < now() - @stale AND attempts >= @max",
+            "UPDATE dataguard.export_jobs SET status = 'failed', finished_at = now(), error = coalesce(error, 'the worker stopped') || ' (gave up after ' || attempts || ' attempts)' WHERE status = 'running' AND heartbeat_at < now() - @stale AND attempts - outages >= @max",
             connection);
         await using (abandoned.ConfigureAwait(false))
         {
@@ -172,9 +172,9 @@ internal sealed class ExportJobRunner
             WHERE id = (SELECT id FROM dataguard.export_jobs
                         WHERE (status = 'pending' AND (attempts = 0 OR heartbeat_at IS NULL OR heartbeat_at < now() - @stale)
                                OR status = 'running' AND heartbeat_at < now() - @stale)
-                          AND attempts < @max
+                          AND attempts - outages < @max
                         ORDER BY requested_at FOR UPDATE SKIP LOCKED LIMIT 1)
-            RETURNING id, subject, formats, attempts
+            RETURNING id, subject, formats, attempts, outages
             """,
             connection);
         await using var commandScope = command.ConfigureAwait(false);
@@ -186,7 +186,7 @@ internal sealed class ExportJobRunner
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-            ? new ExportClaim(reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.GetInt32(3), token)
+            ? new ExportClaim(reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.GetInt32(3), token) { Outages = reader.GetInt32(4) }
             : null;
     }
 
@@ -233,8 +233,12 @@ internal sealed class ExportJobRunner
         {
             // Whatever this attempt wrote is personal data nobody will fetch: it goes now, not at expiry.
             await DeleteAttemptAsync(claim).ConfigureAwait(false);
-            var final = ex is SubjectNotFoundException or ExportRefusedException || claim.Attempt >= _options.Value.MaxAttempts;
-            await FinishAsync(claim, final ? "failed" : "pending", null, ex.Message, CancellationToken.None).ConfigureAwait(false);
+            // An outage (storage or PostgreSQL) says nothing about the job: it waits StaleAfter and tries again without
+            // using up an attempt, so an outage of minutes does not fail every export in flight for good.
+            var outage = IsOutage(ex);
+            var final = ex is SubjectNotFoundException or ExportRefusedException
+                || (outage ? claim.Outages >= _options.Value.MaxOutageAttempts : claim.Attempt - claim.Outages >= _options.Value.MaxAttempts);
+            await FinishAsync(claim, final ? "failed" : "pending", null, ex.Message, CancellationToken.None, outage).ConfigureAwait(false);
             ExportLog.Failed(_logger, claim.Id, claim.Attempt, LoggableReason(ex));
             activity?.SetTag("dataguard.export.job.outcome", final ? "failed" : "retry");
             activity.Fail(ex);
@@ -253,6 +257,20 @@ internal sealed class ExportJobRunner
             await heartbeatStop.CancelAsync().ConfigureAwait(false);
             await heartbeat.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
+    }
+
+    /// <summary>Whether an attempt failed because storage or PostgreSQL could not be used (an outage), not because of the job.</summary>
+    internal static bool IsOutage(Exception ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is StorageException or TimeoutException or NpgsqlException { IsTransient: true })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Why an attempt failed, for the log: messages that may quote a value (PostgreSQL's, a subject's key) are left out (the job's error keeps them); the SQLSTATE and the exception type stay.</summary>
@@ -333,13 +351,13 @@ internal sealed class ExportJobRunner
 
     /// <summary>Completes (or gives back) the job while this worker still holds the claim.</summary>
     /// <returns>Whether it did, and for a finished job the seconds from its request to now (PostgreSQL's clock, as the request's).</returns>
-    private async Task<(bool Finished, double? RequestToFinished)> FinishAsync(ExportClaim claim, string status, List<ExportJobs.StoredArtifact>? artifacts, string? error, CancellationToken cancellationToken)
+    private async Task<(bool Finished, double? RequestToFinished)> FinishAsync(ExportClaim claim, string status, List<ExportJobs.StoredArtifact>? artifacts, string? error, CancellationToken cancellationToken, bool outage = false)
     {
         var connection = await _jobs.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
         var command = new NpgsqlCommand(
             """
-            UPDATE dataguard.export_jobs SET status = @status, error = @error,
+            UPDATE dataguard.export_jobs SET status = @status, error = @error, outages = outages + @outage,
                 artifacts = coalesce(@artifacts::jsonb, artifacts),
                 finished_at = CASE WHEN @status IN ('ready', 'failed') THEN now() END,
                 heartbeat_at = CASE WHEN @status = 'pending' THEN now() ELSE heartbeat_at END,
@@ -352,6 +370,7 @@ internal sealed class ExportJobRunner
         await using var commandScope = command.ConfigureAwait(false);
         command.Parameters.AddWithValue("status", status);
         command.Parameters.AddWithValue("error", (object?)error ?? DBNull.Value);
+        command.Parameters.AddWithValue("outage", outage ? 1 : 0);
         command.Parameters.AddWithValue("artifacts", NpgsqlTypes.NpgsqlDbType.Text, artifacts is null ? DBNull.Value : JsonSerializer.Serialize(artifacts));
         command.Parameters.AddWithValue("lifetime", _options.Value.LinkLifetime);
         command.Parameters.AddWithValue("id", claim.Id);

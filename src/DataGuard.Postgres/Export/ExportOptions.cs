@@ -44,4 +44,11 @@ public sealed class ExportOptions
 
     /// <summary>Gets or sets the attempts before a job is failed for good. Default: 3.</summary>
     public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>
+    /// Gets or sets how many attempts lost to an outage (storage unreachable or refusing, PostgreSQL's connection lost
+    /// or refused) a job may make besides its <see cref="MaxAttempts"/> before it fails for good; each waits
+    /// <see cref="StaleAfter"/> first. Default: 720 (a day at the default <see cref="StaleAfter"/>).
+    /// </summary>
+    public int MaxOutageAttempts { get; set; } = 720;
 }

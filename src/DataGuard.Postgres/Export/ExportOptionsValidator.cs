@@ -69,6 +69,11 @@ internal sealed class ExportOptionsValidator : IValidateOptions<ExportOptions>
             failures.Add($"{path}:MaxAttempts must be at least 1.");
         }
 
+        if (options.MaxOutageAttempts < 0)
+        {
+            failures.Add($"{path}:MaxOutageAttempts must be 0 or more.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

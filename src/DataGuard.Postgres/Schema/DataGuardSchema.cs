@@ -137,6 +137,9 @@ internal static class DataGuardSchema
             ALTER TABLE dataguard.migrations ADD COLUMN IF NOT EXISTS history_table text;
             ALTER TABLE dataguard.migrations ADD COLUMN IF NOT EXISTS up_script text;
             """),
+        new(4, "export jobs count the attempts lost to an outage of storage or PostgreSQL apart (they do not use up MaxAttempts)", """
+            ALTER TABLE dataguard.export_jobs ADD COLUMN IF NOT EXISTS outages int NOT NULL DEFAULT 0;
+            """),
     ];
 
     private static readonly ConcurrentDictionary<string, Lazy<Task>> Ensured = new(StringComparer.Ordinal);

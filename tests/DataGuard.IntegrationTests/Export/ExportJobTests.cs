@@ -202,6 +202,65 @@ public sealed class ExportJobTests
         Assert.Equal(("ready", 2), (ready.Status, ready.Attempts));
     }
 
+    [Fact]
+    public async Task A_storage_outage_longer_than_MaxAttempts_tries_keeps_the_job_waiting_until_storage_is_back()
+    {
+        // The chaos suite found it: with S3 down for a few StaleAfter periods, every job in flight used up its three
+        // attempts and failed for good (the user had to ask again, an hour later under the rate limit). An attempt lost
+        // to an outage does not count against MaxAttempts; MaxOutageAttempts bounds them.
+        await using var bucket = await TestS3.CreateBucketAsync();
+        var outage = true;
+        await using var proxy = new FaultyS3Proxy(bucket.Server.Endpoint, (request, _) => outage && request.HttpMethod is "PUT" or "POST" ? (503, "ServiceUnavailable") : null);
+        await using var database = await TestPostgres.CreateDatabaseAsync();
+        await database.ExecuteAsync(ExportFixtures.Schema);
+        var services = new ServiceCollection();
+        services.AddDataGuard().AddPostgres(o => o.ConnectionString = database.ConnectionString).AddS3Storage(o =>
+        {
+            bucket.Server.Configure(o, bucket.Name, "app", proxy.Endpoint);
+            o.MaxRetries = 0;
+        });
+        services.Configure<ExportOptions>(o =>
+        {
+            o.Subject.Table = "public.users";
+            o.RateLimit = TimeSpan.Zero;
+            o.StaleAfter = TimeSpan.FromSeconds(30);
+            o.MaxAttempts = 2;
+            o.MaxOutageAttempts = 4;
+        });
+        await using var provider = services.BuildServiceProvider();
+        var jobs = provider.GetRequiredService<ExportJobs>();
+        var runner = provider.GetRequiredService<ExportJobRunner>();
+        var patient = await jobs.RequestExportAsync("1", ["json"]);
+        var unlucky = await jobs.RequestExportAsync("2", ["json"]);
+
+        async Task PassAsync()
+        {
+            await runner.RunPendingAsync();
+            await database.ExecuteAsync("UPDATE dataguard.export_jobs SET heartbeat_at = now() - interval '1 minute' WHERE status = 'pending'");
+        }
+
+        for (var pass = 1; pass <= 4; pass++)
+        {
+            await PassAsync();
+            var waiting = (await jobs.GetExportAsync(patient.Id))!;
+            Assert.Equal(("pending", pass), (waiting.Status, waiting.Attempts));
+            Assert.Contains("503", waiting.Error, StringComparison.Ordinal);
+        }
+
+        // The fifth outage attempt is one more than MaxOutageAttempts allows: failed for good, saying why.
+        await database.ExecuteAsync($"UPDATE dataguard.export_jobs SET heartbeat_at = now() WHERE id = '{patient.Id}'");
+        await PassAsync();
+        var failed = (await jobs.GetExportAsync(unlucky.Id))!;
+        Assert.Equal(("failed", 5), (failed.Status, failed.Attempts));
+        Assert.Contains("503", failed.Error, StringComparison.Ordinal);
+
+        outage = false;
+        await PassAsync();
+        var ready = (await jobs.GetExportAsync(patient.Id))!;
+        Assert.Equal(("ready", 5), (ready.Status, ready.Attempts));
+        Assert.Null(ready.Error);
+    }
+
     private static async Task<List<string>> ListAsync(IBackupStorage storage, string prefix)
     {
         var keys = new List<string>();
