@@ -7,8 +7,12 @@
 // next GET), and a GET right after a PUT may read a short file. S3 (and MinIO, Ceph...) shows an object only once its
 // whole PUT succeeded, and a failed PUT leaves the previous version as it was. Here each PUT writes into a temporary
 // file beside the object, waits until it is on disk, and only then replaces the object, its checksum and metadata, all
-// three in one synchronous step (no other request runs in between); deletes are synchronous too, so a LIST (whose
-// directory walk is synchronous) never stats a file that vanished under it.
+// three in one synchronous step (no other request handler runs in between; a SIGKILL of the server landing inside
+// those three renames, a window of microseconds, could still pair one version's checksum with the other's body).
+// A GET opens the object first and serves it only if its metadata belongs to the file it opened (else it looks again),
+// so a GET overlapping an overwrite returns one whole version. Deletes are synchronous, and a LIST whose directory walk
+// met a file that vanished (s3rver removes finished multipart uploads asynchronously) is walked again, not a 500.
+// Temporary files of PUTs cut off by a killed server are removed when the server starts.
 'use strict';
 
 const crypto = require('crypto');
@@ -95,6 +99,80 @@ FilesystemStore.prototype.deleteObject = async function deleteObject(bucket, key
     parts.pop();
   }
 };
+
+// A GET reads one version (review of this launcher). getMetadata (size, ETag, headers) and the body's file were looked up
+// separately, so a GET overlapping an overwrite served the new body cut to the old length under the old ETag. Open the
+// object first, read its metadata, and retry unless the key still names the opened file (the open descriptor keeps its
+// inode from being reused, and a PUT's three renames happen in one tick).
+FilesystemStore.prototype.getObject = async function getObject(bucket, key, options) {
+  const objectPath = this.getResourcePath(bucket, key, 'object');
+  for (;;) {
+    let handle;
+    try {
+      handle = await fs.promises.open(objectPath, 'r');
+    } catch (err) {
+      if (err.code === 'ENOENT') return null;
+      throw err;
+    }
+
+    let keep = false;
+    try {
+      let metadata;
+      try {
+        metadata = await this.getMetadata(bucket, key);
+      } catch (err) {
+        if (err.code === 'ENOENT') continue; // deleted, or replaced and being read again
+        throw err;
+      }
+
+      const [opened, named] = await Promise.all([handle.stat(), fs.promises.stat(objectPath).catch(() => null)]);
+      if (!named || opened.ino !== named.ino || opened.dev !== named.dev) continue;
+      const lastByte = Math.max(0, Number(metadata['content-length']) - 1);
+      const range = {
+        start: (options && options.start) || 0,
+        end: Math.min((options && options.end) || Infinity, lastByte),
+      };
+      const object = new S3Object(bucket, key, null, metadata);
+      if (options && (options.start !== undefined || options.end)) object.range = range;
+      if (range.start < 0 || Math.min(range.end, lastByte) < range.start) return object;
+      object.content = fs.createReadStream(null, { fd: handle, start: range.start, end: range.end });
+      keep = true;
+      return object;
+    } finally {
+      if (!keep) await handle.close();
+    }
+  }
+};
+
+const listObjects = FilesystemStore.prototype.listObjects;
+FilesystemStore.prototype.listObjects = async function (...args) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await listObjects.apply(this, args);
+    } catch (err) {
+      if (err.code !== 'ENOENT' || attempt >= 10) throw err;
+    }
+  }
+};
+
+// No PUT is in flight before the server starts: what a killed one left behind goes.
+function removeUploads(folder) {
+  let entries;
+  try {
+    entries = fs.readdirSync(folder, { withFileTypes: true });
+  } catch {
+    return;
+  }
+
+  for (const entry of entries) {
+    const file = path.join(folder, entry.name);
+    if (entry.isDirectory()) removeUploads(file);
+    else if (/\.[0-9a-f]{12}\.uploading(\.md5|\.json)?$/.test(entry.name)) fs.unlinkSync(file);
+  }
+}
+
+const directoryFlag = process.argv.findIndex((arg) => arg === '-d' || arg === '--directory');
+if (directoryFlag > 0 && process.argv[directoryFlag + 1]) removeUploads(process.argv[directoryFlag + 1]);
 
 process.argv.splice(2, 1);
 require(bin);
