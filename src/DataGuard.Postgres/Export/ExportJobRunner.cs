@@ -47,23 +47,26 @@ internal sealed class ExportJobRunner
         _logger = logger;
     }
 
-    /// <summary>Claims and builds jobs until none can be claimed (a job whose attempt just failed waits <see cref="ExportOptions.StaleAfter"/>).</summary>
+    /// <summary>
+    /// Claims and builds jobs until none can be claimed, each job at most once per call (a job whose attempt failed waits
+    /// <see cref="ExportOptions.StaleAfter"/>, and is retried by a later call: during an outage a call still ends).
+    /// </summary>
     /// <param name="cancellationToken">Stops between jobs (a job cut short is picked up again later).</param>
     /// <returns>How many jobs this call took and built: ready, failed, or failed this attempt and waiting to be retried.</returns>
     public async Task<int> RunPendingAsync(CancellationToken cancellationToken = default)
     {
-        var done = 0;
+        var taken = new List<Guid>();
         while (true)
         {
             // The claim gets its span once it found a job: an idle worker polls every few seconds and traces nothing.
             var claimStarted = _time.GetUtcNow();
-            if (await ClaimAsync(cancellationToken).ConfigureAwait(false) is not { } claim)
+            if (await ClaimAsync(taken, cancellationToken).ConfigureAwait(false) is not { } claim)
             {
-                return done;
+                return taken.Count;
             }
 
+            taken.Add(claim.Id);
             await ProcessAsync(claim, claimStarted, cancellationToken).ConfigureAwait(false);
-            done++;
         }
     }
 
@@ -161,7 +164,9 @@ internal sealed class ExportJobRunner
     /// <see cref="ExportOptions.StaleAfter"/> before it is taken again, like an abandoned one: retried at once, an outage
     /// of storage or PostgreSQL lasting one pass would use up every attempt within a second and fail the job for good.
     /// </summary>
-    internal async Task<ExportClaim?> ClaimAsync(CancellationToken cancellationToken)
+    internal Task<ExportClaim?> ClaimAsync(CancellationToken cancellationToken) => ClaimAsync([], cancellationToken);
+
+    private async Task<ExportClaim?> ClaimAsync(List<Guid> except, CancellationToken cancellationToken)
     {
         var options = _options.Value;
         var connection = await _jobs.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -172,7 +177,7 @@ internal sealed class ExportJobRunner
             WHERE id = (SELECT id FROM dataguard.export_jobs
                         WHERE (status = 'pending' AND (attempts = 0 OR heartbeat_at IS NULL OR heartbeat_at < now() - @stale)
                                OR status = 'running' AND heartbeat_at < now() - @stale)
-                          AND attempts - outages < @max
+                          AND attempts - outages < @max AND id <> ALL(@except)
                         ORDER BY requested_at FOR UPDATE SKIP LOCKED LIMIT 1)
             RETURNING id, subject, formats, attempts, outages
             """,
@@ -183,6 +188,7 @@ internal sealed class ExportJobRunner
         command.Parameters.AddWithValue("token", token);
         command.Parameters.AddWithValue("stale", options.StaleAfter);
         command.Parameters.AddWithValue("max", options.MaxAttempts);
+        command.Parameters.AddWithValue("except", except.ToArray());
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
