@@ -265,14 +265,21 @@ internal sealed class ExportJobRunner
         }
     }
 
-    /// <summary>Whether an attempt failed because storage or PostgreSQL could not be used (an outage), not because of the job.</summary>
+    /// <summary>
+    /// Whether an attempt failed because storage or PostgreSQL could not be used (an outage), not because of the job:
+    /// storage failing, or PostgreSQL refusing or losing the connection. A query that timed out is the job's (a subject
+    /// with too much data would time out at every attempt): it counts against <see cref="ExportOptions.MaxAttempts"/>.
+    /// </summary>
     internal static bool IsOutage(Exception ex)
     {
         for (Exception? e = ex; e is not null; e = e.InnerException)
         {
-            if (e is StorageException or TimeoutException or NpgsqlException { IsTransient: true })
+            switch (e)
             {
-                return true;
+                case StorageException:
+                    return true;
+                case NpgsqlException npgsql:
+                    return npgsql.IsTransient && npgsql.InnerException is not TimeoutException;
             }
         }
 
