@@ -1,0 +1,31 @@
+using System.Net.Sockets;
+using DataGuard.Postgres.Export;
+using DataGuard.Storage;
+using Npgsql;
+
+namespace DataGuard.Postgres.Tests.Export;
+
+/// <summary>Which failures of an export attempt are an outage (not counted against MaxAttempts) and which are the job's.</summary>
+public sealed class ExportOutageTests
+{
+    public static TheoryData<string, Exception, bool> Failures => new()
+    {
+        { "storage down", new StorageException("S3 write of 'exports/x' failed: Connection refused", new HttpRequestException("refused")), true },
+        { "storage refusing (403)", new StorageException("S3 write of 'exports/x' failed: AccessDenied"), true },
+        { "storage failure wrapped", new DataGuardException("export failed", new StorageException("S3 list failed")), true },
+        { "connection lost", new NpgsqlException("Exception while reading from stream", new EndOfStreamException()), true },
+        { "connection refused", new NpgsqlException("Failed to connect", new SocketException((int)SocketError.ConnectionRefused)), true },
+        { "server shutting down (57P01)", new PostgresException("terminating connection due to administrator command", "FATAL", "FATAL", "57P01"), true },
+        { "too many connections (53300)", new PostgresException("sorry, too many clients already", "FATAL", "FATAL", "53300"), true },
+        { "query timed out (client)", new NpgsqlException("Exception while reading from stream", new TimeoutException("Timeout during reading attempt")), false },
+        { "statement_timeout (57014)", new PostgresException("canceling statement due to statement timeout", "ERROR", "ERROR", "57014"), false },
+        { "missing table (42P01)", new PostgresException("relation \"public.orders\" does not exist", "ERROR", "ERROR", "42P01"), false },
+        { "a format failing", new InvalidOperationException("the PDF renderer failed"), false },
+        { "local disk full", new IOException("No space left on device"), false },
+    };
+
+    [Theory]
+    [MemberData(nameof(Failures))]
+    public void An_attempt_failing_because_storage_or_PostgreSQL_was_unavailable_is_an_outage(string failure, Exception exception, bool outage) =>
+        Assert.True(ExportJobRunner.IsOutage(exception) == outage, $"{failure}: expected {(outage ? "an outage" : "the job's failure")}");
+}
