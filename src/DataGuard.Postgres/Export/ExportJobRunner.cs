@@ -26,6 +26,7 @@ internal sealed class ExportJobRunner
     private readonly ILogger<ExportJobRunner> _logger;
     private readonly TimeProvider _time;
     private readonly DataGuardMetrics _metrics;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(ExportClaim Claim, string Error)> _unrecordedOutages = new();
     private readonly string _worker = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..6]}";
 
     /// <summary>Initializes a new instance of the <see cref="ExportJobRunner"/> class.</summary>
@@ -55,6 +56,7 @@ internal sealed class ExportJobRunner
     /// <returns>How many jobs this call took and built: ready, failed, or failed this attempt and waiting to be retried.</returns>
     public async Task<int> RunPendingAsync(CancellationToken cancellationToken = default)
     {
+        await RecordOutagesAsync(cancellationToken).ConfigureAwait(false);
         var taken = new List<Guid>();
         while (true)
         {
@@ -75,6 +77,7 @@ internal sealed class ExportJobRunner
     /// <returns>How many jobs expired.</returns>
     public async Task<int> CleanupAsync(CancellationToken cancellationToken = default)
     {
+        await RecordOutagesAsync(cancellationToken).ConfigureAwait(false);
         var options = _options.Value;
         var connection = await _jobs.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
@@ -244,7 +247,18 @@ internal sealed class ExportJobRunner
             var outage = IsOutage(ex);
             var final = ex is SubjectNotFoundException or ExportRefusedException
                 || (outage ? claim.Outages >= _options.Value.MaxOutageAttempts : claim.Attempt - claim.Outages >= _options.Value.MaxAttempts);
-            await FinishAsync(claim, final ? "failed" : "pending", null, ex.Message, CancellationToken.None, outage).ConfigureAwait(false);
+            try
+            {
+                await FinishAsync(claim, final ? "failed" : "pending", null, ex.Message, CancellationToken.None, outage).ConfigureAwait(false);
+            }
+            catch (Exception recording) when (outage && !final && (recording is NpgsqlException || IsOutage(recording)))
+            {
+                // PostgreSQL is down too: the job stays claimed. Recorded as an outage once PostgreSQL is back (this
+                // worker's next pass), unless another worker took the job over meanwhile (that attempt then counts).
+                _unrecordedOutages.Enqueue((claim, ex.Message));
+                throw;
+            }
+
             ExportLog.Failed(_logger, claim.Id, claim.Attempt, LoggableReason(ex));
             activity?.SetTag("dataguard.export.job.outcome", final ? "failed" : "retry");
             activity.Fail(ex);
@@ -265,10 +279,22 @@ internal sealed class ExportJobRunner
         }
     }
 
+    /// <summary>Gives back the claims of attempts lost to an outage that could not be recorded then (PostgreSQL was down).</summary>
+    private async Task RecordOutagesAsync(CancellationToken cancellationToken)
+    {
+        while (_unrecordedOutages.TryPeek(out var lost))
+        {
+            await FinishAsync(lost.Claim, "pending", null, lost.Error, cancellationToken, outage: true).ConfigureAwait(false);
+            _unrecordedOutages.TryDequeue(out _);
+        }
+    }
+
     /// <summary>
     /// Whether an attempt failed because storage or PostgreSQL could not be used (an outage), not because of the job:
-    /// storage failing, or PostgreSQL refusing or losing the connection. A query that timed out is the job's (a subject
-    /// with too much data would time out at every attempt): it counts against <see cref="ExportOptions.MaxAttempts"/>.
+    /// storage failing or refusing (a configuration fault is the operator's, not the job's), PostgreSQL refusing
+    /// connections, shutting down, or the connection lost. A failure of the job's own queries counts against
+    /// <see cref="ExportOptions.MaxAttempts"/>: a timeout, a resource limit, a lock or serialization conflict (a subject
+    /// with too much data would fail alike at every attempt).
     /// </summary>
     internal static bool IsOutage(Exception ex)
     {
@@ -278,8 +304,10 @@ internal sealed class ExportJobRunner
             {
                 case StorageException:
                     return true;
+                case PostgresException pg:
+                    return pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState is "57P01" or "57P02" or "57P03" or "53300";
                 case NpgsqlException npgsql:
-                    return npgsql.IsTransient && npgsql.InnerException is not TimeoutException;
+                    return npgsql.InnerException is IOException or System.Net.Sockets.SocketException;
             }
         }
 

@@ -1,0 +1,88 @@
+using DataGuard.DependencyInjection;
+using DataGuard.Export;
+using DataGuard.IntegrationTests.Infrastructure;
+using DataGuard.Postgres.Export;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace DataGuard.IntegrationTests.Export;
+
+/// <summary>
+/// An attempt lost while PostgreSQL is down too cannot be recorded as an outage then (recording needs PostgreSQL): the
+/// job stays claimed, and was taken over after StaleAfter as an abandoned attempt that counted, so two such outages with
+/// MaxAttempts 2 failed the job for good (review of the outage accounting). The worker now records it at its next pass.
+/// </summary>
+public sealed class ExportPostgresOutageTests
+{
+    [Fact]
+    public async Task An_attempt_lost_while_PostgreSQL_is_down_does_not_use_up_MaxAttempts()
+    {
+        await using var bucket = await TestS3.CreateBucketAsync();
+        await using var database = await TestPostgres.CreateDatabaseAsync();
+        var server = await TestPostgres.GetServerAsync();
+        var outage = false;
+        void PostgresDown()
+        {
+            using var admin = new NpgsqlConnection(server.AdminConnectionString);
+            admin.Open();
+            using var command = new NpgsqlCommand($"ALTER DATABASE \"{database.Name}\" ALLOW_CONNECTIONS false; SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database.Name}'", admin);
+            command.ExecuteNonQuery();
+        }
+
+        async Task PostgresUpAsync()
+        {
+            await using var admin = new NpgsqlConnection(server.AdminConnectionString);
+            await admin.OpenAsync();
+            await using var command = new NpgsqlCommand($"ALTER DATABASE \"{database.Name}\" ALLOW_CONNECTIONS true", admin);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        // The first upload of an attempt finds S3 and PostgreSQL gone (a data-centre outage).
+        await using var proxy = new FaultyS3Proxy(bucket.Server.Endpoint, (request, _) =>
+        {
+            if (outage && request.HttpMethod is "PUT" or "POST")
+            {
+                PostgresDown();
+                return (503, "ServiceUnavailable");
+            }
+
+            return null;
+        });
+        await database.ExecuteAsync(ExportFixtures.Schema);
+        var services = new ServiceCollection();
+        services.AddDataGuard().AddPostgres(o => o.ConnectionString = database.ConnectionString).AddS3Storage(o =>
+        {
+            bucket.Server.Configure(o, bucket.Name, "app", proxy.Endpoint);
+            o.MaxRetries = 0;
+        });
+        services.Configure<ExportOptions>(o =>
+        {
+            o.Subject.Table = "public.users";
+            o.RateLimit = TimeSpan.Zero;
+            o.StaleAfter = TimeSpan.FromSeconds(30);
+            o.MaxAttempts = 2;
+        });
+        await using var provider = services.BuildServiceProvider();
+        var jobs = provider.GetRequiredService<ExportJobs>();
+        var runner = provider.GetRequiredService<ExportJobRunner>();
+        var job = await jobs.RequestExportAsync("1", ["json"]);
+
+        for (var outageNumber = 1; outageNumber <= 2; outageNumber++)
+        {
+            outage = true;
+            await Assert.ThrowsAnyAsync<Exception>(() => runner.RunPendingAsync());   // PostgreSQL gone: the attempt cannot be given back
+            outage = false;
+            await PostgresUpAsync();
+            NpgsqlConnection.ClearAllPools();
+            await runner.CleanupAsync();   // records the outage now that PostgreSQL is back
+            await database.ExecuteAsync($"UPDATE dataguard.export_jobs SET heartbeat_at = now() - interval '1 minute' WHERE id = '{job.Id}'");   // StaleAfter passes
+            if (outageNumber == 2)
+            {
+                await runner.RunPendingAsync();
+            }
+        }
+
+        var after = (await jobs.GetExportAsync(job.Id))!;
+        Assert.True(after.Status == "ready", $"after two outages the job is '{after.Status}' (attempts {after.Attempts}): {after.Error}");
+    }
+}
