@@ -163,7 +163,7 @@ public sealed class RetentionRunner
                     }
                     catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
                     {
-                        throw NotRecorded(connection, result, ex);
+                        throw NotRecorded(connection, result, dryRun, "its result could not be recorded in dataguard.retention_results", ex);
                     }
 
                     if (!dryRun)
@@ -180,9 +180,9 @@ public sealed class RetentionRunner
                     {
                         await finish.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                     }
-                    catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+                    catch (Exception ex) when ((ex is NpgsqlException or InvalidOperationException) && results.Count > 0)
                     {
-                        throw NotRecorded(connection, results[^1], ex);
+                        throw NotRecorded(connection, results[^1], dryRun, "every policy's result is recorded, but the run's end could not be", ex);
                     }
                 }
 
@@ -382,14 +382,15 @@ public sealed class RetentionRunner
     /// The run's audit record could not be written (the connection to PostgreSQL is usually gone by then: the policy's
     /// own failure). The error says how the policy went, so the operator knows what retention did without the audit row.
     /// </summary>
-    private static DataGuardException NotRecorded(NpgsqlConnection connection, RetentionPolicyResult result, Exception ex)
+    private static DataGuardException NotRecorded(NpgsqlConnection connection, RetentionPolicyResult result, bool dryRun, string what, Exception ex)
     {
-        var how = result.Error is { } error
-            ? $"failed after {result.RowsAffected} row(s) in {result.Batches} committed batch(es): {error}"
+        // A batch whose COMMIT was cut off may have committed: the counts are what is known to be done.
+        var how = dryRun ? $"found {result.RowsAffected} row(s) to act on (dry run)"
+            : result.Error is { } error ? $"failed after at least {result.RowsAffected} row(s) in {result.Batches} committed batch(es): {error}"
             : $"changed {result.RowsAffected} row(s) in {result.Batches} batch(es)";
         var cause = connection.State is System.Data.ConnectionState.Open ? Describe(ex) : "the connection to PostgreSQL was lost";
         return new DataGuardException(
-            $"Retention policy {result.Policy} {how}; the run could not be recorded in dataguard.retention_results ({cause}), so 'retention status' shows it as not finished. Committed batches stay; run retention again to finish the work.",
+            $"Retention policy {result.Policy} {how}; {what} ({cause}), so 'retention status' shows the run as not finished. Committed batches stay; run retention again to finish the work.",
             ex)
         { Operation = "retention" };
     }
