@@ -10,8 +10,9 @@ namespace DataGuard.Postgres.Drills;
 /// <summary>
 /// A logical drill: restores a logical backup (default: the newest verified one) into a scratch database on the same
 /// or a configured drill server, checks the checksum (before anything is written), per-table row counts against the
-/// manifest and the configured checks, and drops the scratch database (only one it created, also when a step failed).
-/// Never runs against the production database.
+/// manifest and the configured checks, and drops the scratch database (only one it created, also when a step failed),
+/// and the scratch databases of earlier drills that did not finish (<see cref="DrillOwnership"/>). Never runs against
+/// the production database.
 /// </summary>
 internal sealed class LogicalDrill(BackupService backups, IOptions<PostgresOptions> postgres, IOptions<DrillOptions> options, TimeProvider time)
 {
@@ -36,9 +37,25 @@ internal sealed class LogicalDrill(BackupService backups, IOptions<PostgresOptio
         double? rto = null;
         string? error = null;
         var created = false;
+        DrillOwnership? ownership = null;
         try
         {
             manifest = await ResolveAsync(backupId, cancellationToken).ConfigureAwait(false);
+            if (drill.Database is null)
+            {
+                // Owned from before it exists until it is dropped; scratch databases of drills that did not finish go.
+                ownership = await DrillOwnership.AcquireAsync(target, cancellationToken).ConfigureAwait(false);
+                var (dropped, failed) = await ownership.DropLeftoversAsync(drill.DatabasePrefix, target.Database!, new NpgsqlConnectionStringBuilder(postgres.Value.ConnectionString), cancellationToken).ConfigureAwait(false);
+                if (dropped.Count > 0 || failed.Count > 0)
+                {
+                    checks.Add(new DrillCheckResult(
+                        "leftovers",
+                        failed.Count == 0,
+                        (dropped.Count > 0 ? $"dropped {dropped.Count} scratch database(s) of drills that did not finish: {string.Join(", ", dropped)}" : string.Empty)
+                        + (failed.Count > 0 ? $"{(dropped.Count > 0 ? "; " : string.Empty)}could not drop {string.Join(", ", failed)}: each may hold a copy of a backup, drop it by hand" : string.Empty)));
+                }
+            }
+
             if (await DrillDatabase.ExistsAsync(target, cancellationToken).ConfigureAwait(false))
             {
                 throw new DataGuardException($"The scratch database {describe} already exists; a drill only uses a database it creates, so it was left alone. Drop it or choose another name.") { Operation = "drill" };
@@ -93,6 +110,11 @@ internal sealed class LogicalDrill(BackupService backups, IOptions<PostgresOptio
                     // The server went away with the drill, say: the report says so rather than lose the drill's own outcome.
                     checks.Add(new DrillCheckResult("cleanup", false, $"the scratch database {describe} could not be dropped ({ex.Message}); it may hold a copy of the backup: drop it by hand"));
                 }
+            }
+
+            if (ownership is not null)
+            {
+                await ownership.DisposeAsync().ConfigureAwait(false);
             }
         }
 

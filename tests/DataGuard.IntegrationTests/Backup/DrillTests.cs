@@ -115,6 +115,80 @@ public sealed class DrillTests
         }
     }
 
+    [Fact]
+    public async Task A_drill_drops_the_scratch_databases_of_drills_that_did_not_finish_and_nothing_else()
+    {
+        // A drill killed after its restore committed left a full copy of the backup that no later drill dropped (found
+        // by the chaos suite). Now each drill owns its scratch database through an advisory lock, and the next drill
+        // drops those with a generated name whose owner is gone; a running drill's, and names chosen by hand, stay.
+        await using var harness = await BackupHarness.CreateAsync();
+        await SampleData.SeedAsync(harness.Database.ConnectionString, users: 50);
+        await harness.Backups.RunAsync();
+        var prefix = $"dg_left_{Guid.NewGuid():N}"[..16] + "_";
+        harness.Services.GetRequiredService<IOptions<DrillOptions>>().Value.DatabasePrefix = prefix;
+        var server = await TestPostgres.GetServerAsync();
+        var abandoned = prefix + "20260101_000000_abcdef";
+        var running = prefix + "20260101_000001_123456";
+        var byHand = prefix + "kept_by_hand";
+        foreach (var name in new[] { abandoned, running, byHand })
+        {
+            await ExecuteAsync(server.AdminConnectionString, $"CREATE DATABASE {name}");
+        }
+
+        await ExecuteAsync(new Npgsql.NpgsqlConnectionStringBuilder(server.AdminConnectionString) { Database = abandoned }.ConnectionString, "CREATE TABLE users AS SELECT g AS id, 'someone' || g AS email FROM generate_series(1, 10) g");
+
+        // Another drill is running: it holds its database's lock.
+        await using var owner = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(server.AdminConnectionString) { Database = "postgres" }.ConnectionString);
+        await owner.OpenAsync();
+        await using (var hold = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_lock(hashtextextended('dataguard.drill:' || '{running}', 0))", owner))
+        {
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        try
+        {
+            var report = await harness.Services.GetRequiredService<DrillService>().RunAsync();
+
+            Assert.True(report.Passed, report.Error ?? string.Join("; ", report.Checks.Select(c => $"{c.Name}: {c.Detail}")));
+            var leftovers = Assert.Single(report.Checks, c => c.Name == "leftovers");
+            Assert.Equal($"dropped 1 scratch database(s) of drills that did not finish: {abandoned}", leftovers.Detail);
+            var remaining = await DatabasesAsync(server.AdminConnectionString, prefix);
+            Assert.Equal(new[] { byHand, running }.Order(StringComparer.Ordinal), remaining.Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            await owner.CloseAsync();
+            foreach (var name in new[] { abandoned, running, byHand })
+            {
+                await ExecuteAsync(server.AdminConnectionString, $"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            }
+        }
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<List<string>> DatabasesAsync(string connectionString, string prefix)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT datname FROM pg_database WHERE starts_with(datname, @prefix) ORDER BY 1", connection);
+        command.Parameters.AddWithValue("prefix", prefix);
+        await using var reader = await command.ExecuteReaderAsync();
+        var names = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
+    }
+
     private static async Task<HealthStatus> DrillHealthAsync(BackupHarness harness) =>
         (await harness.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(r => r.Name == DrillHealthCheck.Name)).Status;
 

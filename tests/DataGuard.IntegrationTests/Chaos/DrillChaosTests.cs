@@ -16,8 +16,8 @@ public sealed class DrillChaosTests(ChaosLab lab, ITestOutputHelper output)
     public static TheoryData<ChaosFault> LogicalFaults => ChaosMatrix.Faults([ChaosFault.KillDataGuard, ChaosFault.StopS3], ChaosFault.StopPostgres);
 
     /// <summary>
-    /// Known, reported, not fixed here: a drill killed after its restore committed leaves the scratch database with a full
-    /// copy of the backup (no later drill drops a database it did not create in the same run).
+    /// Known and bounded: a drill killed after it created its scratch database leaves it (a full copy of the backup once
+    /// the restore committed) until the next drill on that server drops it (checked below).
     /// </summary>
     private const string NoCopyLeft = "a killed drill leaves no copy of the data behind";
 
@@ -75,11 +75,11 @@ public sealed class DrillChaosTests(ChaosLab lab, ITestOutputHelper output)
 
         using var next = await ChaosProcess.RunAsync(["drill", "run", "--backup", source.SharedBackupId, "--config", config]);
         s.Invariant("the next run succeeds", next.ExitCode == 0 && next.Output.Contains("PASSED", StringComparison.Ordinal), next.Describe());
-        s.Invariant("the next drill leaves no scratch database of its own", (await ScratchAsync(prefix)).Count == left.Count, string.Join(", ", await ScratchAsync(prefix)));
-        foreach (var database in left)
-        {
-            await lab.Postgres.DropDatabaseAsync(database);
-        }
+        s.Invariant("the next drill leaves no scratch database, its own or one a killed drill left", (await ScratchAsync(prefix)).Count == 0, string.Join(", ", await ScratchAsync(prefix)));
+        s.Invariant(
+            "the next drill reports the leftovers it dropped",
+            left.Count == 0 || left.All(database => next.Output.Contains(database, StringComparison.Ordinal)),
+            $"left {string.Join(", ", left)}; {next.Describe()}");
     });
 
     [ChaosFullFact]
