@@ -8,8 +8,9 @@ namespace DataGuard.Postgres.Drills;
 /// database on the drill server, from before it creates the database until it has dropped it; a process killed
 /// meanwhile (after the restore committed, say) loses the lock with its connection but leaves the database, a full copy
 /// of the backup nobody would drop. The next drill on that server drops every database with a generated drill name
-/// (<c>prefix</c> + <c>yyyyMMdd_HHmmss_xxxxxx</c>) whose lock it can take: its drill is gone. A name chosen by hand
-/// (<see cref="DrillOptions.Database"/>) is never swept.
+/// (<c>prefix</c> + <c>yyyyMMdd_HHmmss_xxxxxx</c>), owned by its own role, that no session is connected to and whose
+/// lock it can take: its drill is gone. The lock's session is kept from timing out (no <c>idle_session_timeout</c>,
+/// keepalives), and a name chosen by hand (<see cref="DrillOptions.Database"/>) is never swept.
 /// </summary>
 internal sealed partial class DrillOwnership : IAsyncDisposable
 {
@@ -20,11 +21,18 @@ internal sealed partial class DrillOwnership : IAsyncDisposable
     /// <summary>Takes the lock of the scratch database <paramref name="target"/> names (on the server's <c>postgres</c> database); held until disposed.</summary>
     public static async Task<DrillOwnership> AcquireAsync(NpgsqlConnectionStringBuilder target, CancellationToken cancellationToken)
     {
-        var admin = new NpgsqlConnectionStringBuilder(target.ConnectionString) { Database = "postgres", Pooling = false };
+        // Idle for the whole restore: the server must not end the session (which would free the lock) meanwhile.
+        var admin = new NpgsqlConnectionStringBuilder(target.ConnectionString) { Database = "postgres", Pooling = false, KeepAlive = 30, TcpKeepAlive = true };
         var connection = new NpgsqlConnection(admin.ConnectionString);
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var noTimeout = new NpgsqlCommand("SELECT set_config(name, '0', false) FROM pg_settings WHERE name IN ('idle_session_timeout', 'idle_in_transaction_session_timeout')", connection);
+            await using (noTimeout.ConfigureAwait(false))
+            {
+                await noTimeout.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             await LockAsync(connection, "pg_advisory_lock", target.Database!, cancellationToken).ConfigureAwait(false);
             return new DrillOwnership(connection);
         }
@@ -43,7 +51,15 @@ internal sealed partial class DrillOwnership : IAsyncDisposable
     public async Task<(List<string> Dropped, List<string> Failed)> DropLeftoversAsync(string prefix, string own, NpgsqlConnectionStringBuilder production, CancellationToken cancellationToken)
     {
         var names = new List<string>();
-        var list = new NpgsqlCommand("SELECT datname FROM pg_database WHERE starts_with(datname, @prefix) AND datname <> @own ORDER BY 1", _connection);
+        // Only the drill role's own databases (a drill creates its scratch database with it), with nobody connected.
+        var list = new NpgsqlCommand(
+            """
+            SELECT d.datname FROM pg_database d
+            WHERE starts_with(d.datname, @prefix) AND d.datname <> @own AND d.datdba = (SELECT oid FROM pg_roles WHERE rolname = current_user)
+              AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)
+            ORDER BY 1
+            """,
+            _connection);
         await using (list.ConfigureAwait(false))
         {
             list.Parameters.AddWithValue("prefix", prefix);
@@ -66,6 +82,15 @@ internal sealed partial class DrillOwnership : IAsyncDisposable
         var failed = new List<string>();
         foreach (var name in names)
         {
+            try
+            {
+                DrillGuard.RequireNotProduction(production, new NpgsqlConnectionStringBuilder(_connection.ConnectionString) { Database = name });
+            }
+            catch (DataGuardException)
+            {
+                continue; // never touched
+            }
+
             if (!await LockAsync(_connection, "pg_try_advisory_lock", name, cancellationToken).ConfigureAwait(false))
             {
                 continue; // a running drill's
@@ -73,7 +98,6 @@ internal sealed partial class DrillOwnership : IAsyncDisposable
 
             try
             {
-                DrillGuard.RequireNotProduction(production, new NpgsqlConnectionStringBuilder(_connection.ConnectionString) { Database = name });
                 var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {PgIdentifiers.Quote(name)} WITH (FORCE)", _connection);
                 await using (drop.ConfigureAwait(false))
                 {
@@ -81,13 +105,11 @@ internal sealed partial class DrillOwnership : IAsyncDisposable
                 }
 
                 dropped.Add(name);
+                await LockAsync(_connection, "pg_advisory_unlock", name, cancellationToken).ConfigureAwait(false);
             }
             catch (PostgresException ex)
             {
                 failed.Add($"{name} ({ex.SqlState}: {ex.MessageText})");
-            }
-            finally
-            {
                 await LockAsync(_connection, "pg_advisory_unlock", name, cancellationToken).ConfigureAwait(false);
             }
         }

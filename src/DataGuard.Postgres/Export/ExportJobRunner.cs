@@ -219,9 +219,11 @@ internal sealed class ExportJobRunner
 
         using var heartbeatStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var heartbeat = HeartbeatAsync(claim, heartbeatStop.Token);
+        var completing = false;
         try
         {
             var artifacts = await BuildAsync(claim, cancellationToken).ConfigureAwait(false);
+            completing = true;
             var (finished, requestToReady) = await FinishAsync(claim, "ready", artifacts, null, cancellationToken).ConfigureAwait(false);
             if (finished)
             {
@@ -240,8 +242,14 @@ internal sealed class ExportJobRunner
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // Whatever this attempt wrote is personal data nobody will fetch: it goes now, not at expiry.
-            await DeleteAttemptAsync(claim).ConfigureAwait(false);
+            // Whatever this attempt wrote is personal data nobody will fetch: it goes now, not at expiry. Unless the job
+            // may have been completed with it (its "ready" was sent and the answer lost): the cleanup sweep deletes the
+            // files of an attempt that is not a ready job's.
+            if (!completing)
+            {
+                await DeleteAttemptAsync(claim).ConfigureAwait(false);
+            }
+
             // An outage (storage or PostgreSQL) says nothing about the job: it waits StaleAfter and tries again without
             // using up an attempt, so an outage of minutes does not fail every export in flight for good.
             var outage = IsOutage(ex);
@@ -251,7 +259,7 @@ internal sealed class ExportJobRunner
             {
                 await FinishAsync(claim, final ? "failed" : "pending", null, ex.Message, CancellationToken.None, outage).ConfigureAwait(false);
             }
-            catch (Exception recording) when (outage && !final && (recording is NpgsqlException || IsOutage(recording)))
+            catch (Exception recording) when (outage && !final && CannotReach(recording))
             {
                 // PostgreSQL is down too: the job stays claimed. Recorded as an outage once PostgreSQL is back (this
                 // worker's next pass), unless another worker took the job over meanwhile (that attempt then counts).
@@ -279,15 +287,33 @@ internal sealed class ExportJobRunner
         }
     }
 
-    /// <summary>Gives back the claims of attempts lost to an outage that could not be recorded then (PostgreSQL was down).</summary>
+    /// <summary>
+    /// Gives back the claims of attempts lost to an outage that could not be recorded then (PostgreSQL was down). One
+    /// PostgreSQL still cannot be reached for stays queued; one it refuses is dropped (the claim goes stale and is taken
+    /// over), so that no entry can stop the worker.
+    /// </summary>
     private async Task RecordOutagesAsync(CancellationToken cancellationToken)
     {
-        while (_unrecordedOutages.TryPeek(out var lost))
+        for (var left = _unrecordedOutages.Count; left > 0 && _unrecordedOutages.TryDequeue(out var lost); left--)
         {
-            await FinishAsync(lost.Claim, "pending", null, lost.Error, cancellationToken, outage: true).ConfigureAwait(false);
-            _unrecordedOutages.TryDequeue(out _);
+            try
+            {
+                await FinishAsync(lost.Claim, "pending", null, lost.Error, cancellationToken, outage: true).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (CannotReach(ex))
+            {
+                _unrecordedOutages.Enqueue(lost);
+                return;
+            }
+            catch (NpgsqlException ex)
+            {
+                ExportLog.Failed(_logger, lost.Claim.Id, lost.Claim.Attempt, $"its outage could not be recorded ({LoggableReason(ex)})");
+            }
         }
     }
+
+    /// <summary>Whether PostgreSQL could not be reached (down, refusing connections, the connection lost).</summary>
+    private static bool CannotReach(Exception ex) => IsOutage(ex) || ex is PostgresException { SqlState: "55000" or "57P03" };
 
     /// <summary>
     /// Whether an attempt failed because storage or PostgreSQL could not be used (an outage), not because of the job:
@@ -410,7 +436,7 @@ internal sealed class ExportJobRunner
             connection);
         await using var commandScope = command.ConfigureAwait(false);
         command.Parameters.AddWithValue("status", status);
-        command.Parameters.AddWithValue("error", (object?)error ?? DBNull.Value);
+        command.Parameters.AddWithValue("error", (object?)error?.Replace('\0', '\uFFFD') ?? DBNull.Value);   // text refuses NUL (22021)
         command.Parameters.AddWithValue("outage", outage ? 1 : 0);
         command.Parameters.AddWithValue("artifacts", NpgsqlTypes.NpgsqlDbType.Text, artifacts is null ? DBNull.Value : JsonSerializer.Serialize(artifacts));
         command.Parameters.AddWithValue("lifetime", _options.Value.LinkLifetime);

@@ -167,7 +167,8 @@ public sealed class DrillTests
 
     private static async Task ExecuteAsync(string connectionString, string sql)
     {
-        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        // Not pooled: a pooled connection would stay connected to the database (a drill never sweeps one in use).
+        await using var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
         await connection.OpenAsync();
         await using var command = new Npgsql.NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();
