@@ -48,7 +48,7 @@ public sealed class ExportOptions
     /// <summary>
     /// Gets or sets how many attempts lost to an outage (storage unreachable or refusing, PostgreSQL's connection lost
     /// or refused) a job may make besides its <see cref="MaxAttempts"/> before it fails for good; each waits
-    /// <see cref="StaleAfter"/> first. Default: 720 (a day at the default <see cref="StaleAfter"/>).
+    /// <see cref="StaleAfter"/> first. Default: 720 (at least a day at the default <see cref="StaleAfter"/>).
     /// </summary>
     public int MaxOutageAttempts { get; set; } = 720;
 }
