@@ -105,13 +105,13 @@ internal sealed partial class DrillOwnership : IAsyncDisposable
                 }
 
                 dropped.Add(name);
-                await LockAsync(_connection, "pg_advisory_unlock", name, cancellationToken).ConfigureAwait(false);
             }
             catch (PostgresException ex)
             {
                 failed.Add($"{name} ({ex.SqlState}: {ex.MessageText})");
-                await LockAsync(_connection, "pg_advisory_unlock", name, cancellationToken).ConfigureAwait(false);
             }
+
+            await LockAsync(_connection, "pg_advisory_unlock", name, cancellationToken).ConfigureAwait(false);
         }
 
         return (dropped, failed);

@@ -8,11 +8,12 @@ namespace DataGuard.IntegrationTests.Export;
 /// <summary>A database with <see cref="ExportFixtures.Schema"/> and DataGuard services around it (local-disk or S3 storage).</summary>
 internal sealed class ExportHarness : IAsyncDisposable
 {
-    private ExportHarness(TestDatabase database, ServiceProvider services, TestBucket? bucket, string root)
+    private ExportHarness(TestDatabase database, ServiceProvider services, TestBucket? bucket, FaultyS3Proxy? proxy, string root)
     {
         Database = database;
         Services = services;
         Bucket = bucket;
+        Proxy = proxy;
         Root = root;
     }
 
@@ -22,19 +23,35 @@ internal sealed class ExportHarness : IAsyncDisposable
 
     public TestBucket? Bucket { get; }
 
+    /// <summary>Gets the proxy in front of S3 when the harness was created with a fault (see <see cref="CreateAsync"/>).</summary>
+    public FaultyS3Proxy? Proxy { get; }
+
     public string Root { get; }
 
-    public static async Task<ExportHarness> CreateAsync(bool s3 = false, Action<ExportOptions>? configure = null, Action<IServiceCollection>? more = null, string? schema = null)
+    /// <param name="s3">S3 storage (a bucket of its own) instead of a local folder.</param>
+    /// <param name="configure">Changes the export options.</param>
+    /// <param name="more">Adds or replaces services.</param>
+    /// <param name="schema">The application's schema (default: <see cref="ExportFixtures.Schema"/> with its subject and link).</param>
+    /// <param name="s3Fault">S3 through a <see cref="FaultyS3Proxy"/> answering what this says (no SDK retries: each attempt meets the fault once).</param>
+    public static async Task<ExportHarness> CreateAsync(bool s3 = false, Action<ExportOptions>? configure = null, Action<IServiceCollection>? more = null, string? schema = null, Func<System.Net.HttpListenerRequest, int, (int Status, string Code)?>? s3Fault = null)
     {
         var database = await TestPostgres.CreateDatabaseAsync();
         await database.ExecuteAsync(schema ?? ExportFixtures.Schema);
-        var bucket = s3 ? await TestS3.CreateBucketAsync() : null;
+        var bucket = s3 || s3Fault is not null ? await TestS3.CreateBucketAsync() : null;
+        var proxy = s3Fault is null ? null : new FaultyS3Proxy(bucket!.Server.Endpoint, s3Fault);
         var root = Path.Combine(Path.GetTempPath(), "dataguard-export-" + Guid.NewGuid().ToString("N"));
         var services = new ServiceCollection();
         var builder = services.AddDataGuard().AddPostgres(o => o.ConnectionString = database.ConnectionString);
         if (bucket is not null)
         {
-            builder.AddS3Storage(o => bucket.Server.Configure(o, bucket.Name, "app"));
+            builder.AddS3Storage(o =>
+            {
+                bucket.Server.Configure(o, bucket.Name, "app", proxy?.Endpoint);
+                if (proxy is not null)
+                {
+                    o.MaxRetries = 0;
+                }
+            });
         }
         else
         {
@@ -54,12 +71,17 @@ internal sealed class ExportHarness : IAsyncDisposable
             configure?.Invoke(o);
         });
         more?.Invoke(services);
-        return new ExportHarness(database, services.BuildServiceProvider(), bucket, root);
+        return new ExportHarness(database, services.BuildServiceProvider(), bucket, proxy, root);
     }
 
     public async ValueTask DisposeAsync()
     {
         await Services.DisposeAsync();
+        if (Proxy is not null)
+        {
+            await Proxy.DisposeAsync();
+        }
+
         if (Bucket is not null)
         {
             await Bucket.DisposeAsync();

@@ -165,26 +165,11 @@ public sealed class ExportJobTests
     public async Task A_storage_outage_during_a_pass_does_not_use_up_the_attempts_a_failed_attempt_waits_StaleAfter()
     {
         // S3 answers 503 to every write while the outage lasts (reads and listings still work): each attempt fails.
-        await using var bucket = await TestS3.CreateBucketAsync();
         var outage = true;
-        await using var proxy = new FaultyS3Proxy(bucket.Server.Endpoint, (request, _) => outage && request.HttpMethod is "PUT" or "POST" ? (503, "ServiceUnavailable") : null);
-        await using var database = await TestPostgres.CreateDatabaseAsync();
-        await database.ExecuteAsync(ExportFixtures.Schema);
-        var services = new ServiceCollection();
-        services.AddDataGuard().AddPostgres(o => o.ConnectionString = database.ConnectionString).AddS3Storage(o =>
-        {
-            bucket.Server.Configure(o, bucket.Name, "app", proxy.Endpoint);
-            o.MaxRetries = 0;
-        });
-        services.Configure<ExportOptions>(o =>
-        {
-            o.Subject.Table = "public.users";
-            o.RateLimit = TimeSpan.Zero;
-            o.StaleAfter = TimeSpan.FromSeconds(30);
-        });
-        await using var provider = services.BuildServiceProvider();
-        var jobs = provider.GetRequiredService<ExportJobs>();
-        var runner = provider.GetRequiredService<ExportJobRunner>();
+        await using var harness = await ExportHarness.CreateAsync(configure: o => o.StaleAfter = TimeSpan.FromSeconds(30), s3Fault: (request, _) => outage && request.HttpMethod is "PUT" or "POST" ? (503, "ServiceUnavailable") : null);
+        var database = harness.Database;
+        var jobs = harness.Services.GetRequiredService<ExportJobs>();
+        var runner = harness.Services.GetRequiredService<ExportJobRunner>();
         var job = await jobs.RequestExportAsync("1", ["json"]);
 
         // One pass during the outage costs one attempt, not all three (retrying at once would fail the job for good within the pass).
@@ -208,28 +193,18 @@ public sealed class ExportJobTests
         // The chaos suite found it: with S3 down for a few StaleAfter periods, every job in flight used up its three
         // attempts and failed for good (the user had to ask again, an hour later under the rate limit). An attempt lost
         // to an outage does not count against MaxAttempts; MaxOutageAttempts bounds them.
-        await using var bucket = await TestS3.CreateBucketAsync();
         var outage = true;
-        await using var proxy = new FaultyS3Proxy(bucket.Server.Endpoint, (request, _) => outage && request.HttpMethod is "PUT" or "POST" ? (503, "ServiceUnavailable") : null);
-        await using var database = await TestPostgres.CreateDatabaseAsync();
-        await database.ExecuteAsync(ExportFixtures.Schema);
-        var services = new ServiceCollection();
-        services.AddDataGuard().AddPostgres(o => o.ConnectionString = database.ConnectionString).AddS3Storage(o =>
-        {
-            bucket.Server.Configure(o, bucket.Name, "app", proxy.Endpoint);
-            o.MaxRetries = 0;
-        });
-        services.Configure<ExportOptions>(o =>
-        {
-            o.Subject.Table = "public.users";
-            o.RateLimit = TimeSpan.Zero;
-            o.StaleAfter = TimeSpan.FromSeconds(30);
-            o.MaxAttempts = 2;
-            o.MaxOutageAttempts = 4;
-        });
-        await using var provider = services.BuildServiceProvider();
-        var jobs = provider.GetRequiredService<ExportJobs>();
-        var runner = provider.GetRequiredService<ExportJobRunner>();
+        await using var harness = await ExportHarness.CreateAsync(
+            configure: o =>
+            {
+                o.StaleAfter = TimeSpan.FromSeconds(30);
+                o.MaxAttempts = 2;
+                o.MaxOutageAttempts = 4;
+            },
+            s3Fault: (request, _) => outage && request.HttpMethod is "PUT" or "POST" ? (503, "ServiceUnavailable") : null);
+        var database = harness.Database;
+        var jobs = harness.Services.GetRequiredService<ExportJobs>();
+        var runner = harness.Services.GetRequiredService<ExportJobRunner>();
         var patient = await jobs.RequestExportAsync("1", ["json"]);
         var unlucky = await jobs.RequestExportAsync("2", ["json"]);
 

@@ -1,5 +1,3 @@
-using DataGuard.DependencyInjection;
-using DataGuard.Export;
 using DataGuard.IntegrationTests.Infrastructure;
 using DataGuard.Postgres.Export;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,15 +15,14 @@ public sealed class ExportPostgresOutageTests
     [Fact]
     public async Task An_attempt_lost_while_PostgreSQL_is_down_does_not_use_up_MaxAttempts()
     {
-        await using var bucket = await TestS3.CreateBucketAsync();
-        await using var database = await TestPostgres.CreateDatabaseAsync();
         var server = await TestPostgres.GetServerAsync();
         var outage = false;
+        ExportHarness? harness = null;
         void PostgresDown()
         {
             using var admin = new NpgsqlConnection(server.AdminConnectionString);
             admin.Open();
-            using var command = new NpgsqlCommand($"ALTER DATABASE \"{database.Name}\" ALLOW_CONNECTIONS false; SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database.Name}'", admin);
+            using var command = new NpgsqlCommand($"ALTER DATABASE \"{harness!.Database.Name}\" ALLOW_CONNECTIONS false; SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{harness.Database.Name}'", admin);
             command.ExecuteNonQuery();
         }
 
@@ -33,38 +30,31 @@ public sealed class ExportPostgresOutageTests
         {
             await using var admin = new NpgsqlConnection(server.AdminConnectionString);
             await admin.OpenAsync();
-            await using var command = new NpgsqlCommand($"ALTER DATABASE \"{database.Name}\" ALLOW_CONNECTIONS true", admin);
+            await using var command = new NpgsqlCommand($"ALTER DATABASE \"{harness!.Database.Name}\" ALLOW_CONNECTIONS true", admin);
             await command.ExecuteNonQueryAsync();
         }
 
         // The first upload of an attempt finds S3 and PostgreSQL gone (a data-centre outage).
-        await using var proxy = new FaultyS3Proxy(bucket.Server.Endpoint, (request, _) =>
-        {
-            if (outage && request.HttpMethod is "PUT" or "POST")
+        harness = await ExportHarness.CreateAsync(
+            configure: o =>
             {
-                PostgresDown();
-                return (503, "ServiceUnavailable");
-            }
+                o.StaleAfter = TimeSpan.FromSeconds(30);
+                o.MaxAttempts = 2;
+            },
+            s3Fault: (request, _) =>
+            {
+                if (outage && request.HttpMethod is "PUT" or "POST")
+                {
+                    PostgresDown();
+                    return (503, "ServiceUnavailable");
+                }
 
-            return null;
-        });
-        await database.ExecuteAsync(ExportFixtures.Schema);
-        var services = new ServiceCollection();
-        services.AddDataGuard().AddPostgres(o => o.ConnectionString = database.ConnectionString).AddS3Storage(o =>
-        {
-            bucket.Server.Configure(o, bucket.Name, "app", proxy.Endpoint);
-            o.MaxRetries = 0;
-        });
-        services.Configure<ExportOptions>(o =>
-        {
-            o.Subject.Table = "public.users";
-            o.RateLimit = TimeSpan.Zero;
-            o.StaleAfter = TimeSpan.FromSeconds(30);
-            o.MaxAttempts = 2;
-        });
-        await using var provider = services.BuildServiceProvider();
-        var jobs = provider.GetRequiredService<ExportJobs>();
-        var runner = provider.GetRequiredService<ExportJobRunner>();
+                return null;
+            });
+        await using var harnessScope = harness;
+        var database = harness.Database;
+        var jobs = harness.Services.GetRequiredService<ExportJobs>();
+        var runner = harness.Services.GetRequiredService<ExportJobRunner>();
         var job = await jobs.RequestExportAsync("1", ["json"]);
 
         for (var outageNumber = 1; outageNumber <= 2; outageNumber++)

@@ -27,41 +27,8 @@ public sealed class S3TestServerTests
         await storage.WriteAsync("catalog.json", new MemoryStream(GeneratedStream.Bytes(Length, seed: 1)));
 
         using var http = new HttpClient();
-        var seed = 2;
-        foreach (var key in new[] { "catalog.json", "new.json" })
-        {
-            // Each PUT its own token: one cancelled before would stop the next PUT before it sent a byte.
-            using var cut = new CancellationTokenSource();
-            var sent = false;
-            var body = new GeneratedStream(Length * 2, seed: seed++)
-            {
-                CallbackAfter = Length,
-                Callback = () =>
-                {
-                    sent = true;
-                    if (killServer)
-                    {
-                        server.Kill();
-                    }
-                    else
-                    {
-                        cut.Cancel();
-                    }
-                },
-            };
-            var put = new HttpRequestMessage(HttpMethod.Put, $"{server.Endpoint}/semantics/{key}") { Content = new StreamContent(body) };
-            put.Content.Headers.ContentLength = Length * 2;
-            await Assert.ThrowsAnyAsync<Exception>(() => http.SendAsync(put, cut.Token));
-            Assert.True(sent, $"the PUT of {key} sent part of its body before it was cut off");
-            if (killServer)
-            {
-                await server.RestartAsync();
-            }
-            else
-            {
-                await Task.Delay(500); // the server notices the aborted request
-            }
-        }
+        await CutPutAsync(http, server, "catalog.json", seed: 2, killServer);
+        await CutPutAsync(http, server, "new.json", seed: 3, killServer);
 
         await using (var read = await storage.OpenReadAsync("catalog.json"))
         {
@@ -70,18 +37,12 @@ public sealed class S3TestServerTests
             Assert.Equal(GeneratedStream.Bytes(Length, seed: 1), copy.ToArray());
         }
 
-        var keys = new List<string>();
-        await foreach (var item in storage.ListAsync(string.Empty))
-        {
-            keys.Add(item.Key);
-        }
-
-        Assert.Equal(["catalog.json"], keys);
+        Assert.Equal(["catalog.json"], await KeysAsync(storage));
         using var get = await http.GetAsync($"{server.Endpoint}/semantics/new.json");
         Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
 
         // The cut PUTs' temporary files are gone: removed on the abort, or when the killed server started again.
-        Assert.DoesNotContain(Directory.EnumerateFiles(server.DataDirectory, "*", SearchOption.AllDirectories), f => f.Contains(".uploading", StringComparison.Ordinal));
+        Assert.Empty(Temporaries(server));
     }
 
     /// <summary>
@@ -95,23 +56,10 @@ public sealed class S3TestServerTests
         await server.CreateBucketAsync("semantics");
         using var storage = Storage(server);
         using var http = new HttpClient();
-        using var cut = new CancellationTokenSource();
-        var sent = false;
-        var body = new GeneratedStream(Length * 2, seed: 2) { CallbackAfter = Length, Callback = () => { sent = true; cut.Cancel(); } };
-        var put = new HttpRequestMessage(HttpMethod.Put, $"{server.Endpoint}/semantics/new.json") { Content = new StreamContent(body) };
-        put.Content.Headers.ContentLength = Length * 2;
-        await Assert.ThrowsAnyAsync<Exception>(() => http.SendAsync(put, cut.Token));
-        Assert.True(sent, "the PUT sent part of its body before the abort");
-        await Task.Delay(500);
+        await CutPutAsync(http, server, "new.json", seed: 2, killServer: false);
 
-        var keys = new List<string>();
-        await foreach (var item in storage.ListAsync(string.Empty))
-        {
-            keys.Add(item.Key);
-        }
-
-        Assert.Empty(keys);
-        Assert.DoesNotContain(Directory.EnumerateFiles(server.DataDirectory, "*", SearchOption.AllDirectories), f => f.EndsWith(".uploading", StringComparison.Ordinal));
+        Assert.Empty(await KeysAsync(storage));
+        Assert.Empty(Temporaries(server));
     }
 
     /// <summary>
@@ -161,6 +109,56 @@ public sealed class S3TestServerTests
         await Task.WhenAll(readers);
         Assert.True(failures.IsEmpty, $"{failures.Count} of {reads} reads during 150 overwrites saw no whole version, e.g. {string.Join(" | ", failures.Distinct().Take(3))}");
     }
+
+    /// <summary>A PUT of <paramref name="key"/> cut off once half its body is sent: the server killed (and started again), or the client aborting (its own token).</summary>
+    private static async Task CutPutAsync(HttpClient http, PrivateS3rver server, string key, int seed, bool killServer)
+    {
+        using var cut = new CancellationTokenSource();
+        var sent = false;
+        var body = new GeneratedStream(Length * 2, seed)
+        {
+            CallbackAfter = Length,
+            Callback = () =>
+            {
+                sent = true;
+                if (killServer)
+                {
+                    server.Kill();
+                }
+                else
+                {
+                    cut.Cancel();
+                }
+            },
+        };
+        var put = new HttpRequestMessage(HttpMethod.Put, $"{server.Endpoint}/semantics/{key}") { Content = new StreamContent(body) };
+        put.Content.Headers.ContentLength = Length * 2;
+        await Assert.ThrowsAnyAsync<Exception>(() => http.SendAsync(put, cut.Token));
+        Assert.True(sent, $"the PUT of {key} sent part of its body before it was cut off");
+        if (killServer)
+        {
+            await server.RestartAsync();
+        }
+        else
+        {
+            await Task.Delay(500); // the server notices the aborted request
+        }
+    }
+
+    private static async Task<List<string>> KeysAsync(S3BackupStorage storage)
+    {
+        var keys = new List<string>();
+        await foreach (var item in storage.ListAsync(string.Empty))
+        {
+            keys.Add(item.Key);
+        }
+
+        return keys;
+    }
+
+    /// <summary>The temporary files of PUTs (scripts/s3rver.js) left in the server's data folder.</summary>
+    private static IEnumerable<string> Temporaries(PrivateS3rver server) =>
+        Directory.EnumerateFiles(server.DataDirectory, "*", SearchOption.AllDirectories).Where(f => f.Contains(".uploading", StringComparison.Ordinal)).ToList();
 
     private static S3BackupStorage Storage(PrivateS3rver server)
     {
