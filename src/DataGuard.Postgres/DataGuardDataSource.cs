@@ -58,10 +58,45 @@ internal sealed class DataGuardDataSource : IAsyncDisposable, IDisposable
     /// <summary>Gets the data source.</summary>
     public NpgsqlDataSource DataSource => _dataSource.Value;
 
+    /// <summary>
+    /// The key in <see cref="Exception.Data"/> of an exception thrown while a connection was opened (PostgreSQL could not
+    /// be reached or refused the session: refused, timed out, authentication, a pool exhausted), as opposed to a failure
+    /// of the work done on it. The exception is otherwise unchanged.
+    /// </summary>
+    internal const string ConnectFailedKey = "DataGuard.ConnectFailed";
+
+    /// <summary>Whether <paramref name="exception"/> (or one it wraps) was thrown while a connection was opened.</summary>
+    /// <param name="exception">The failure.</param>
+    /// <returns><see langword="true"/> when a connection could not be opened.</returns>
+    internal static bool IsConnectFailure(Exception exception)
+    {
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            if (e.Data.Contains(ConnectFailedKey))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Opens a connection to the protected database.</summary>
     /// <param name="cancellationToken">Cancels the open.</param>
     /// <returns>The open connection; dispose it to return it.</returns>
-    public ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken = default) => DataSource.OpenConnectionAsync(cancellationToken);
+    public async ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex)
+        {
+            // A connect timeout is the same exception as a command timeout; only where it happened tells them apart.
+            ex.Data[ConnectFailedKey] = true;
+            throw;
+        }
+    }
 
     /// <summary>
     /// Opens a connection of its own (never pooled) named <paramref name="applicationName"/> in <c>pg_stat_activity</c>:

@@ -317,13 +317,18 @@ internal sealed class ExportJobRunner
 
     /// <summary>
     /// Whether an attempt failed because storage or PostgreSQL could not be used (an outage), not because of the job:
-    /// storage failing or refusing (a configuration fault is the operator's, not the job's), PostgreSQL refusing
-    /// connections, shutting down, or the connection lost. A failure of the job's own queries counts against
-    /// <see cref="ExportOptions.MaxAttempts"/>: a timeout, a resource limit, a lock or serialization conflict (a subject
-    /// with too much data would fail alike at every attempt).
+    /// storage failing or refusing (a configuration fault is the operator's, not the job's), a connection that could not
+    /// be opened (refused, timed out, its authentication refused), PostgreSQL shutting down, or the connection lost. A
+    /// failure of the job's own queries counts against <see cref="ExportOptions.MaxAttempts"/>: a timeout, a resource
+    /// limit, a lock or serialization conflict (a subject with too much data would fail alike at every attempt).
     /// </summary>
     internal static bool IsOutage(Exception ex)
     {
+        if (DataGuardDataSource.IsConnectFailure(ex))
+        {
+            return true;
+        }
+
         for (Exception? e = ex; e is not null; e = e.InnerException)
         {
             switch (e)

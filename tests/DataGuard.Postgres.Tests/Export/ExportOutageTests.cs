@@ -30,6 +30,31 @@ public sealed class ExportOutageTests
         { "local disk full", new IOException("No space left on device"), false },
     };
 
+    /// <summary>
+    /// A server that accepts the connection and never answers: Npgsql's connect timeout is the same exception type as a
+    /// command timeout (the job's failure), but it happened while opening, so it is an outage.
+    /// </summary>
+    [Fact]
+    public async Task A_connection_that_times_out_while_opening_is_an_outage_unlike_the_same_timeout_on_a_query()
+    {
+        using var silent = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        var accepting = silent.AcceptSocketAsync();
+        var options = Microsoft.Extensions.Options.Options.Create(new PostgresOptions { ConnectionString = $"Host=127.0.0.1;Port={port};Username=u;Password=p;Database=d;Timeout=1;Pooling=false" });
+        await using var dataSource = new DataGuardDataSource(options);
+
+        var ex = await Assert.ThrowsAnyAsync<NpgsqlException>(async () => await dataSource.OpenConnectionAsync());
+        using var accepted = await accepting;
+
+        Assert.True(ExportJobRunner.IsOutage(ex), $"{ex.GetType().Name}: {ex.Message} ({ex.InnerException?.GetType().Name})");
+        Assert.True(ExportJobRunner.IsOutage(new DataGuardException("export failed", ex)));
+
+        // Npgsql's connect timeout: the exception a query's timeout throws too, which stays the job's failure.
+        Assert.IsType<TimeoutException>(ex.InnerException);
+        Assert.False(ExportJobRunner.IsOutage(new NpgsqlException(ex.Message, ex.InnerException)));
+    }
+
     [Theory]
     [MemberData(nameof(Failures))]
     public void An_attempt_failing_because_storage_or_PostgreSQL_was_unavailable_is_an_outage(string failure, Exception exception, bool outage) =>
