@@ -2,7 +2,9 @@
 # Parallel backup benchmark (issue 20, item 3): single-stream vs Backup:Parallelism = 2 and 4, backup and restore,
 # in one run over one data set of eight large tables (built once), to local disk with the product's defaults
 # (zstd 3, VerifyAfterBackup on; restore = checksum of every object first, then pg_restore, then row counts).
-# Prints each timing, the medians over RUNS runs and the ratios single / parallel, and the load average.
+# Prints each timing with the machine's CPU use during it (busy share of all cores: a single stream that already keeps
+# them busy leaves a parallel run nothing to gain), the medians over RUNS runs, the ratios single / parallel, and the
+# load average.
 #
 #   scripts/bench-parallel.sh [SIZE_GB]        (default 4; RUNS=3, MODES="1 2 4" in the environment)
 set -euo pipefail
@@ -50,11 +52,17 @@ JSON
 }
 export DataGuard__Postgres__ConnectionString="Host=127.0.0.1;Port=$port;Username=postgres;Password=$PGPASSWORD;Database=benchpar"
 
-seconds() { # command... -> wall seconds on stdout
-  local start end
+cpu_ticks() { # -> "busy total" jiffies of all cores since boot (/proc/stat; iowait counts as idle)
+  awk '/^cpu / { busy = $2 + $3 + $4 + $7 + $8 + $9; print busy, busy + $5 + $6 }' /proc/stat
+}
+seconds() { # command... -> wall seconds on stdout; the machine's CPU use during it (percent of all cores) in $work/cpu
+  local start end before after
+  before=$(cpu_ticks)
   start=$(date +%s.%N)
   "$@" >"$work/out" 2>"$work/err" || { cat "$work/out" "$work/err" >&2; exit 1; }
   end=$(date +%s.%N)
+  after=$(cpu_ticks)
+  awk -v b="$before" -v a="$after" 'BEGIN { split(b, x, " "); split(a, y, " "); printf "%.0f", 100 * (y[1] - x[1]) / (y[2] - x[2]) }' >"$work/cpu"
   echo "$end - $start" | bc
 }
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
@@ -65,13 +73,15 @@ for run in $(seq 1 "$runs"); do
     cfg="$(config "$p")"
     rm -rf "$work/storage-p$p"
     t=$(seconds dotnet "$cli" backup run --config "$cfg")
+    backup_cpu=$(cat "$work/cpu")
     backup_times[$p]+="$t "
     stored=$(du -sm "$work/storage-p$p" | cut -f1)
     "$bin/dropdb" --if-exists "r_p$p" 2>/dev/null
     r=$(seconds dotnet "$cli" restore latest --config "$cfg" --to-database "r_p$p" --create)
+    restore_cpu=$(cat "$work/cpu")
     restore_times[$p]+="$r "
     grep -q "DIFF" "$work/out" && { echo "row counts differ after the restore:" >&2; cat "$work/out" >&2; exit 1; }
-    printf 'run %d  Parallelism=%d  backup %8.1f s  restore %8.1f s  stored %6d MiB  load %s\n' "$run" "$p" "$t" "$r" "$stored" "$(cut -d' ' -f1 /proc/loadavg)"
+    printf 'run %d  Parallelism=%d  backup %8.1f s (CPU %3d%%)  restore %8.1f s (CPU %3d%%)  stored %6d MiB  load %s\n' "$run" "$p" "$t" "$backup_cpu" "$r" "$restore_cpu" "$stored" "$(cut -d' ' -f1 /proc/loadavg)"
     "$bin/dropdb" "r_p$p"
   done
 done
