@@ -26,7 +26,8 @@ internal sealed class PhysicalDrill(BackupService backups, IOptions<PostgresOpti
         var id = string.Create(CultureInfo.InvariantCulture, $"{started.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-drill-{Guid.NewGuid().ToString("N")[..6]}");
         var restoreCommand = drill.RestoreCommand
             ?? throw new DataGuardException($"{DrillOptions.SectionPath}:RestoreCommand is required for physical drills (the restored server fetches WAL with it); the CLI sets it to itself.") { Operation = "drill" };
-        var directory = Path.Combine(drill.PhysicalDataRoot ?? Path.GetTempPath(), $"dataguard-drill-{id}");
+        var root = drill.PhysicalDataRoot ?? Path.GetTempPath();
+        var directory = Path.Combine(root, $"dataguard-drill-{id}");
         var production = new NpgsqlConnectionStringBuilder(postgres.Value.ConnectionString);
         var port = FreePort(production.Port);
         var target = new NpgsqlConnectionStringBuilder(production.ConnectionString) { Port = port, Pooling = false, ApplicationName = "dataguard-drill" };
@@ -36,8 +37,17 @@ internal sealed class PhysicalDrill(BackupService backups, IOptions<PostgresOpti
         string? error = null, backupId = null;
         double? rto = null, rpo = null;
         DateTimeOffset? backupCompleted = null;
+        PhysicalDrillOwnership? ownership = null;
         try
         {
+            // Owned from before the directory exists until it is removed; servers and copies of drills that did not finish go.
+            Directory.CreateDirectory(root);
+            ownership = PhysicalDrillOwnership.Acquire(directory);
+            if (Leftovers(await PhysicalDrillOwnership.SweepAsync(root, directory).ConfigureAwait(false)) is { } leftovers)
+            {
+                checks.Add(leftovers);
+            }
+
             var stopwatch = Stopwatch.StartNew();
             PitrRestoreResult result;
             try
@@ -75,7 +85,14 @@ internal sealed class PhysicalDrill(BackupService backups, IOptions<PostgresOpti
         }
         finally
         {
-            await StopAndRemoveAsync(directory).ConfigureAwait(false);
+            try
+            {
+                await StopAndRemoveAsync(directory).ConfigureAwait(false);
+            }
+            finally
+            {
+                ownership?.Dispose();
+            }
         }
 
         return new DrillReport(id, backupId, backupCompleted, started, $"{directory} (port {port})", rpo, rto, checks, error is null && checks.All(c => c.Passed), error);
@@ -95,6 +112,28 @@ internal sealed class PhysicalDrill(BackupService backups, IOptions<PostgresOpti
         }
     }
 
+    private static DrillCheckResult? Leftovers(PhysicalDrillOwnership.Sweep sweep)
+    {
+        var parts = new List<string>();
+        if (sweep.Removed.Count > 0)
+        {
+            parts.Add($"removed {sweep.Removed.Count} data directory(ies) of physical drills that did not finish: {string.Join(", ", sweep.Removed)}");
+        }
+
+        if (sweep.Failed.Count > 0)
+        {
+            parts.Add($"could not remove {string.Join(", ", sweep.Failed)}: each may run a server on a copy of the cluster; stop it (pg_ctl -D <directory> -m immediate stop) and delete it by hand, or let the next drill try again");
+        }
+
+        if (sweep.LeftAlone.Count > 0)
+        {
+            parts.Add($"left alone {string.Join(", ", sweep.LeftAlone)}; once no drill uses one, stop its server (pg_ctl -D <directory> -m immediate stop) and delete it");
+        }
+
+        return parts.Count == 0 ? null : new DrillCheckResult("leftovers", sweep.Failed.Count == 0, string.Join("; ", parts));
+    }
+
+    /// <summary>Stops the drill's own server if it runs (fast; immediate when that fails), then deletes its directory.</summary>
     private async Task StopAndRemoveAsync(string directory)
     {
         if (!Directory.Exists(directory))
@@ -115,6 +154,6 @@ internal sealed class PhysicalDrill(BackupService backups, IOptions<PostgresOpti
             }
         }
 
-        Directory.Delete(directory, recursive: true);
+        await PhysicalDrillOwnership.DeleteDataDirectoryAsync(directory).ConfigureAwait(false);
     }
 }

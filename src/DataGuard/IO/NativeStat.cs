@@ -69,6 +69,11 @@ internal static partial class NativeStat
     /// <returns><see langword="true"/> for a directory.</returns>
     public static bool IsDirectory(int mode) => (mode & FileTypeMask) == 0x4000;
 
+    /// <summary>Whether a mode is a regular file's (not a link, a device, a pipe).</summary>
+    /// <param name="mode">The mode from <see cref="Of"/>.</param>
+    /// <returns><see langword="true"/> for a regular file.</returns>
+    public static bool IsRegularFile(int mode) => (mode & FileTypeMask) == 0x8000;
+
     private static bool TryStatx(string path, int flags, Span<byte> buffer)
     {
         try

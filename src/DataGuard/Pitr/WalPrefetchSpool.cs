@@ -142,9 +142,20 @@ internal sealed class WalPrefetchSpool
         }
     }
 
-    /// <summary>Creates the spool's folder, for the server's user only (WAL holds every change to the database).</summary>
+    /// <summary>
+    /// Creates the spool's folder, for the server's user only (WAL holds every change to the database). Never its
+    /// parents: a data directory deleted under a prefetcher still starting (a drill removing a killed drill's copy) must
+    /// not come back as an empty <c>pg_wal</c>.
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">The data directory's <c>pg_wal</c> does not exist.</exception>
     public void CreateRoot()
     {
+        var pgWal = Path.GetDirectoryName(Root)!;
+        if (!Directory.Exists(pgWal))
+        {
+            throw new DirectoryNotFoundException($"{pgWal} does not exist (the data directory is gone): there is no recovery to prefetch for.");
+        }
+
         if (OperatingSystem.IsWindows())
         {
             Directory.CreateDirectory(Root);
