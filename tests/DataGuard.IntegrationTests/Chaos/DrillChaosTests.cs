@@ -82,7 +82,7 @@ public sealed class DrillChaosTests(ChaosLab lab, ITestOutputHelper output)
             $"left {string.Join(", ", left)}; {next.Describe()}");
     });
 
-    [ChaosFullFact]
+    [Fact]
     public Task Physical_drill_killed_while_its_server_recovers() => ChaosScenario.RunAsync(lab, output, "drill run --physical", ChaosFault.KillDataGuard, async s =>
     {
         var cluster = await lab.WalClusterAsync();
