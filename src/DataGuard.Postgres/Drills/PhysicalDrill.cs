@@ -85,13 +85,18 @@ internal sealed class PhysicalDrill(BackupService backups, IOptions<PostgresOpti
         }
         finally
         {
-            try
+            // Only a directory this drill owns: when Acquire failed (its lock file already exists: another drill with the
+            // same second and suffix), the directory is that drill's, running.
+            if (ownership is not null)
             {
-                await StopAndRemoveAsync(directory).ConfigureAwait(false);
-            }
-            finally
-            {
-                ownership?.Dispose();
+                try
+                {
+                    await StopAndRemoveAsync(directory).ConfigureAwait(false);
+                }
+                finally
+                {
+                    ownership.Dispose();
+                }
             }
         }
 

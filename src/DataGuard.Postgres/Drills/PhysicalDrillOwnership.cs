@@ -48,7 +48,7 @@ internal sealed partial class PhysicalDrillOwnership : IDisposable
         try
         {
             held.Write(System.Text.Encoding.ASCII.GetBytes(OwnerText(Environment.ProcessId, ProcessIdentity.CurrentToken)));
-            held.Flush();
+            held.Flush(flushToDisk: true);   // linked into place only once on disk: after a power loss, never an empty lock file (which names no drill, and is then kept forever)
             if (!NativeFileSystem.TryLinkNew(temporary, path))
             {
                 throw new IOException($"{path} already exists.");
