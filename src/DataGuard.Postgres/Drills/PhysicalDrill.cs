@@ -43,7 +43,7 @@ internal sealed class PhysicalDrill(BackupService backups, IOptions<PostgresOpti
             // Owned from before the directory exists until it is removed; servers and copies of drills that did not finish go.
             Directory.CreateDirectory(root);
             ownership = PhysicalDrillOwnership.Acquire(directory);
-            if (Leftovers(await PhysicalDrillOwnership.SweepAsync(root, directory).ConfigureAwait(false)) is { } leftovers)
+            if (Leftovers(await PhysicalDrillOwnership.SweepAsync(root, directory, async () => (await tools.FindAsync("pg_ctl", CancellationToken.None).ConfigureAwait(false)).Path).ConfigureAwait(false)) is { } leftovers)
             {
                 checks.Add(leftovers);
             }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using DataGuard.IO;
 using DataGuard.Pitr;
+using DataGuard.Postgres.Pitr;
 
 namespace DataGuard.Postgres.Drills;
 
@@ -20,6 +21,9 @@ namespace DataGuard.Postgres.Drills;
 internal sealed partial class PhysicalDrillOwnership : IDisposable
 {
     private const string LockSuffix = ".lock";
+
+    /// <summary>The directories the running drills of this process own (a lock file naming this process but not here is a finished drill's).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> Owned = new(StringComparer.Ordinal);
     private readonly FileStream _lock;
     private readonly string _path;
 
@@ -37,12 +41,17 @@ internal sealed partial class PhysicalDrillOwnership : IDisposable
     public static PhysicalDrillOwnership Acquire(string directory)
     {
         var path = directory + LockSuffix;
-        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
         var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
         {
-            create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            // No hard links (and no sweep: it needs /proc): the lock file is created in place.
+            var direct = new FileStream(path, create);
+            Owned[directory] = 0;
+            return new PhysicalDrillOwnership(direct, path);
         }
+
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
         var held = new FileStream(temporary, create);
         try
@@ -54,6 +63,7 @@ internal sealed partial class PhysicalDrillOwnership : IDisposable
                 throw new IOException($"{path} already exists.");
             }
 
+            Owned[directory] = 0;
             return new PhysicalDrillOwnership(held, path);
         }
         catch
@@ -73,10 +83,10 @@ internal sealed partial class PhysicalDrillOwnership : IDisposable
     /// <summary>
     /// Removes what drills that did not finish left under <paramref name="root"/>: each generated data directory other
     /// than <paramref name="own"/> whose lock nobody holds and whose drill process is gone on this host (its server
-    /// stopped first), and lock files whose directory is gone.
+    /// stopped first, with the <c>pg_ctl</c> <paramref name="pgCtl"/> finds), and lock files whose directory is gone.
     /// </summary>
     /// <returns>The directories removed, those that could not be, and those left alone, each with why.</returns>
-    public static async Task<Sweep> SweepAsync(string root, string own)
+    public static async Task<Sweep> SweepAsync(string root, string own, Func<Task<string>> pgCtl)
     {
         var sweep = new Sweep();
         if (!Directory.Exists(root) || !OperatingSystem.IsLinux())
@@ -93,7 +103,7 @@ internal sealed partial class PhysicalDrillOwnership : IDisposable
 
             try
             {
-                if (await SweepOneAsync(directory).ConfigureAwait(false) is { } outcome)
+                if (await SweepOneAsync(directory, pgCtl).ConfigureAwait(false) is { } outcome)
                 {
                     (outcome.Removed ? sweep.Removed : sweep.LeftAlone).Add(outcome.Detail);
                 }
@@ -112,7 +122,7 @@ internal sealed partial class PhysicalDrillOwnership : IDisposable
                 try
                 {
                     using var held = TryTake(path);
-                    if (held is not null && !Directory.Exists(directory) && Owner(held) is { } owner && owner.Token.StartsWith(ProcessIdentity.HostPrefix, StringComparison.Ordinal) && !ProcessIdentity.IsRunning(owner.Pid, owner.Token))
+                    if (held is not null && !Directory.Exists(directory) && Owner(held) is { } owner && owner.Token.StartsWith(ProcessIdentity.HostPrefix, StringComparison.Ordinal) && (!ProcessIdentity.IsRunning(owner.Pid, owner.Token) || (owner.Pid == Environment.ProcessId && !Owned.ContainsKey(directory))))
                     {
                         File.Delete(path);   // a drill killed before its restore began
                     }
@@ -133,15 +143,17 @@ internal sealed partial class PhysicalDrillOwnership : IDisposable
     /// </summary>
     public void Dispose()
     {
+        var directory = _path[..^LockSuffix.Length];
         try
         {
-            if (!Directory.Exists(_path[..^LockSuffix.Length]))
+            if (!Directory.Exists(directory))
             {
                 File.Delete(_path);
             }
         }
         finally
         {
+            Owned.TryRemove(directory, out _);
             _lock.Dispose();
         }
     }
@@ -175,7 +187,7 @@ internal sealed partial class PhysicalDrillOwnership : IDisposable
         {
             try
             {
-                Directory.Delete(directory, recursive: true);
+                await DeleteTreeAsync(directory).ConfigureAwait(false);
                 return;
             }
             catch (IOException) when (attempt < 5 && Directory.Exists(directory))
@@ -185,8 +197,32 @@ internal sealed partial class PhysicalDrillOwnership : IDisposable
         }
     }
 
+    /// <summary>
+    /// Deletes a data directory. Run as root, its contents belong to the server's user, who could swap a folder for a
+    /// link while a path-based delete (.NET's) walks it, and have root delete what the link points at: root deletes
+    /// with coreutils' <c>rm -rf --one-file-system</c>, which works relative to the folders it opened and never follows
+    /// a link.
+    /// </summary>
+    private static async Task DeleteTreeAsync(string directory)
+    {
+        if (!ServerUser.IsRoot || !OperatingSystem.IsLinux())
+        {
+            Directory.Delete(directory, recursive: true);
+            return;
+        }
+
+        try
+        {
+            await ServerUser.RunAsync("rm", ["-rf", "--one-file-system", "--", directory], CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (DataGuardException ex)
+        {
+            throw new IOException($"{directory} could not be deleted: {ex.Message}", ex);
+        }
+    }
+
     /// <summary>What to do with one generated directory: <see langword="null"/> when a running drill owns it.</summary>
-    private static async Task<(bool Removed, string Detail)?> SweepOneAsync(string directory)
+    private static async Task<(bool Removed, string Detail)?> SweepOneAsync(string directory, Func<Task<string>> pgCtl)
     {
         var path = directory + LockSuffix;
         if (new DirectoryInfo(directory).LinkTarget is not null || new FileInfo(path).LinkTarget is not null)
@@ -232,26 +268,25 @@ internal sealed partial class PhysicalDrillOwnership : IDisposable
             return (false, $"{directory} (a drill of another host or container: its server may run there)");
         }
 
-        if (ProcessIdentity.IsRunning(owner.Pid, owner.Token))
+        if (ProcessIdentity.IsRunning(owner.Pid, owner.Token) && (owner.Pid != Environment.ProcessId || Owned.ContainsKey(directory)))
         {
             return null;   // its drill still runs (its lock not seen: file locking turned off, say)
         }
 
-        var stopped = await StopLeftoverServerAsync(directory).ConfigureAwait(false);
+        var stopped = await StopLeftoverServerAsync(directory, pgCtl).ConfigureAwait(false);
         await DeleteDataDirectoryAsync(directory).ConfigureAwait(false);
         File.Delete(path);
         return (true, stopped is { } pid ? $"{directory} (its server, PID {pid}, stopped)" : directory);
     }
 
     /// <summary>
-    /// Stops the server a dead drill left in <paramref name="directory"/>: SIGQUIT (an immediate shutdown: a scratch copy
-    /// has nothing to keep) to the PID of its postmaster.pid, only when that process runs in this very directory (its
-    /// working directory holds this same postmaster.pid, which names this directory): after a reboot or a container
-    /// restart that PID is another process's (production's postmaster, say), and whoever can write the root can write
-    /// the file. Not <c>pg_ctl -D</c>, which may follow the directory's configuration to another data directory.
+    /// Stops the server a dead drill left in <paramref name="directory"/> (an immediate shutdown: a scratch copy has
+    /// nothing to keep), only when the PID of its postmaster.pid is this directory's postmaster (see
+    /// <see cref="LeftoverPostmaster"/>): after a reboot or a container restart that PID is another process's
+    /// (production's postmaster, say), and whoever can write the root can write the file.
     /// </summary>
     /// <returns>The PID stopped, or <see langword="null"/> when no server ran there.</returns>
-    private static async Task<int?> StopLeftoverServerAsync(string directory)
+    private static async Task<int?> StopLeftoverServerAsync(string directory, Func<Task<string>> pgCtl)
     {
         var pidFile = Path.Combine(directory, "postmaster.pid");
         if (!File.Exists(pidFile))
@@ -265,77 +300,136 @@ internal sealed partial class PhysicalDrillOwnership : IDisposable
             return null;
         }
 
-        var error = NativeSignals.Send(pid.Value, NativeSignals.Quit);
-        if (error != 0)
+        // pg_ctl, as the server's user, once the PID is known to be this directory's postmaster, and only on a real data
+        // directory (PG_VERSION present: pg_ctl then never follows the directory's configuration to another one). Should
+        // postmaster.pid change in between, only that user's processes can be signalled: the server's user can do that anyway.
+        if (NativeStat.Of(Path.Combine(directory, "PG_VERSION")) is not { } version || !NativeStat.IsRegularFile(version.Mode))
         {
-            return error == 3 ? null : throw new DataGuardException($"its server (postmaster PID {pid}) could not be signalled (errno {error})") { Operation = "drill" };
+            throw new DataGuardException($"its server (postmaster PID {pid}) runs, but the directory has no PG_VERSION file; not stopped") { Operation = "drill" };
         }
 
-        // An immediate shutdown ends the children within seconds (the postmaster SIGKILLs them after 5 s).
-        for (var wait = 0; wait < 300 && LeftoverPostmaster(directory, pidFile) is not null; wait++)
+        try
         {
-            await Task.Delay(100).ConfigureAwait(false);
+            await ServerUser.RunAsync(await pgCtl().ConfigureAwait(false), ["-D", directory, "-m", "immediate", "-w", "-t", "60", "stop"], CancellationToken.None, asServerUser: true).ConfigureAwait(false);
+        }
+        catch (DataGuardException) when (LeftoverPostmaster(directory, pidFile) is null)
+        {
+            // stopped meanwhile
         }
 
         return LeftoverPostmaster(directory, pidFile) is null
             ? pid
-            : throw new DataGuardException($"its server (postmaster PID {pid}) did not stop within 30 s of SIGQUIT") { Operation = "drill" };
+            : throw new DataGuardException($"its server (postmaster PID {pid}) did not stop (pg_ctl stop -m immediate)") { Operation = "drill" };
     }
 
     /// <summary>
-    /// The PID of a leftover's postmaster.pid when that process runs in the directory with this same file (it is that
-    /// directory's postmaster), <see langword="null"/> when no such process runs (gone, or the PID is another process's);
-    /// throws when that cannot be told, so the directory is kept.
+    /// The PID of a leftover's postmaster.pid when that process is the directory's postmaster, <see langword="null"/>
+    /// when no such process runs: the file must be a regular one naming this directory; the process must belong to the
+    /// directory's owner (PostgreSQL runs only as its data directory's owner) and have started when the file says
+    /// (line 3, to the second), and, where its working directory can be read, hold this same file there. A PID
+    /// reused after a reboot or a container restart (production's postmaster, a daemon of another user) fails these.
     /// </summary>
     private static int? LeftoverPostmaster(string directory, string pidFile)
     {
-        byte[] ours;
-        try
+        var ours = ReadSmallRegularFile(pidFile);
+        if (ours is null)
         {
-            ours = File.ReadAllBytes(pidFile);
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;   // removed by its postmaster as it stopped
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new DataGuardException($"its postmaster.pid is unreadable ({ex.Message})", ex) { Operation = "drill" };
+            return null;   // gone (its postmaster removed it as it stopped), or not a file PostgreSQL writes
         }
 
         var lines = System.Text.Encoding.UTF8.GetString(ours).Split('\n');
-        if (lines.Length < 2 || !int.TryParse(lines[0], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid <= 0)
+        if (lines.Length < 3 || !int.TryParse(lines[0], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid <= 0
+            || !long.TryParse(lines[2], NumberStyles.None, CultureInfo.InvariantCulture, out var startedAt)
+            || !string.Equals(Path.GetFullPath(lines[1]), Path.GetFullPath(directory), StringComparison.Ordinal))
         {
-            throw new DataGuardException("its postmaster.pid names no PID") { Operation = "drill" };
+            return null;   // not a postmaster.pid of this directory's server
         }
 
-        byte[] theirs;
+        var process = pid.ToString(CultureInfo.InvariantCulture);
+        if (ProcessOwner(process) is not { } uid || NativeStat.Of(directory) is not { } owner || uid != owner.Uid
+            || ProcessStart(process) is not { } start || Math.Abs(start - startedAt) > 2)
+        {
+            return null;   // no such process, another user's, or one that started at another time: not this server
+        }
+
         try
         {
-            theirs = File.ReadAllBytes($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/cwd/postmaster.pid");
+            var theirs = ReadSmallRegularFile($"/proc/{process}/cwd/postmaster.pid");
+            return theirs is not null && theirs.AsSpan().SequenceEqual(ours) ? pid : null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return pid;   // its working directory is not readable from here (no CAP_SYS_PTRACE): owner and start time tell
+        }
+    }
+
+    /// <summary>A regular file's first 4 KiB (never a FIFO's, a device's or a link's), or <see langword="null"/> when it is none or is gone.</summary>
+    private static byte[]? ReadSmallRegularFile(string path)
+    {
+        if (NativeStat.Of(path) is not { } stat)
+        {
+            // No such file (null), or its folder may not be searched (another user's /proc/<pid>/cwd: the open says so).
+            try
+            {
+                using var probe = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
+                return null;
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+            {
+                return null;
+            }
+        }
+
+        if (!NativeStat.IsRegularFile(stat.Mode))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
+            var buffer = new byte[4096];
+            var read = RandomAccess.Read(handle, buffer, 0);
+            return buffer[..read];
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            return null;   // no such process, or one whose working directory holds no postmaster.pid: not a postmaster
+            return null;
+        }
+    }
+
+    /// <summary>The real uid of a running process (from its world-readable status), or <see langword="null"/>.</summary>
+    private static uint? ProcessOwner(string process)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{process}/status").FirstOrDefault(l => l.StartsWith("Uid:", StringComparison.Ordinal));
+            var fields = line?.Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries);
+            return fields is { Length: > 1 } && uint.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var uid) ? uid : null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            if (!Directory.Exists($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}"))
-            {
-                return null;   // ended meanwhile (ESRCH)
-            }
-
-            throw new DataGuardException($"PID {pid} of its postmaster.pid runs, and whether it is this directory's postmaster cannot be told ({ex.Message})", ex) { Operation = "drill" };
+            return null;
         }
+    }
 
-        if (!theirs.AsSpan().SequenceEqual(ours))
+    /// <summary>When a running process started, in Unix seconds (boot time + its start in clock ticks of 1/100 s), or <see langword="null"/>.</summary>
+    private static long? ProcessStart(string process)
+    {
+        try
         {
-            return null;   // another process has the PID now (a reboot, a container restart): not to be signalled
+            var stat = File.ReadAllText($"/proc/{process}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var boot = File.ReadLines("/proc/stat").FirstOrDefault(l => l.StartsWith("btime ", StringComparison.Ordinal));
+            return boot is not null && long.TryParse(boot[6..], NumberStyles.None, CultureInfo.InvariantCulture, out var bootTime)
+                && long.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+                ? bootTime + (ticks / 100)
+                : null;
         }
-
-        return string.Equals(Path.GetFullPath(lines[1]), Path.GetFullPath(directory), StringComparison.Ordinal)
-            ? pid
-            : throw new DataGuardException($"PID {pid} runs with this postmaster.pid, which names {lines[1]}, not this directory") { Operation = "drill" };
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Whether <paramref name="path"/> is a regular file of this process's user (not a link, a device, another user's).</summary>

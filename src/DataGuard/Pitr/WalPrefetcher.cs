@@ -262,6 +262,12 @@ internal sealed class WalPrefetcher
             Directory.Delete(folder, recursive: true);
         }
 
+        // Only the last level: a data directory deleted meanwhile must not come back (see WalPrefetchSpool.CreateRoot).
+        if (!Directory.Exists(spool.Root))
+        {
+            throw new DirectoryNotFoundException($"{spool.Root} is gone (the data directory was removed): there is no recovery to prefetch for.");
+        }
+
         Directory.CreateDirectory(spool.Segments);
     }
 

@@ -53,14 +53,15 @@ public sealed class PhysicalDrillSweepTests
         var orphanLock = Path.Combine(root, "dataguard-drill-20260101T000003Z-drill-3d3d3d.lock");
         await File.WriteAllTextAsync(orphanLock, DeadDrillOwner);
 
-        // A drill of another host or container (its processes cannot be seen from here), and one whose drill process
-        // still runs although its lock is free (file locking off): both left alone.
+        // A drill of another host or container (its processes cannot be seen from here), and one whose drill process (here
+        // a stand-in) still runs although its lock is free (file locking off): both left alone.
         var foreign = Path.Combine(root, "dataguard-drill-20260101T000004Z-drill-4e4e4e");
         Directory.CreateDirectory(foreign);
         await File.WriteAllTextAsync(foreign + ".lock", PhysicalDrillOwnership.OwnerText(4242, "h0badc0den1b00000000s1"));
         var alive = Path.Combine(root, "dataguard-drill-20260101T000005Z-drill-5f5f5f");
         Directory.CreateDirectory(alive);
-        await File.WriteAllTextAsync(alive + ".lock", PhysicalDrillOwnership.OwnerText(Environment.ProcessId, DataGuard.IO.ProcessIdentity.CurrentToken));
+        using var aliveDrill = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sleep", "600") { UseShellExecute = false })!;
+        await File.WriteAllTextAsync(alive + ".lock", PhysicalDrillOwnership.OwnerText(aliveDrill.Id, DataGuard.IO.ProcessIdentity.TokenOf(aliveDrill.Id)!));
 
         var options = cluster.Services.GetRequiredService<IOptions<DrillOptions>>().Value;
         options.PhysicalDataRoot = root;
@@ -94,6 +95,7 @@ public sealed class PhysicalDrillSweepTests
         var second = await cluster.Services.GetRequiredService<DrillService>().RunPhysicalAsync();
         Assert.True(second.Passed, second.Error);
         Assert.DoesNotContain("removed", Assert.Single(second.Checks, c => c.Name == "leftovers").Detail, StringComparison.Ordinal);
+        aliveDrill.Kill();
     }
 
     /// <summary>The lock file of a drill process of this host that no longer runs (its id is some process's, its start time none's).</summary>

@@ -56,7 +56,7 @@ public sealed class PhysicalDrillOwnershipReviewTests : IDisposable
 
         // The sweep, as DataGuard running as 'nobody' would do it: on one thread whose effective uid is nobody's (a raw
         // setresuid changes the calling thread only; its effective capabilities go with it).
-        var sweep = RunAs(nobody, () => PhysicalDrillOwnership.SweepAsync(_root, Path.Combine(_root, "dataguard-drill-20260102T000000Z-drill-000000")).GetAwaiter().GetResult());
+        var sweep = RunAs(nobody, () => PhysicalDrillOwnership.SweepAsync(_root, Path.Combine(_root, "dataguard-drill-20260102T000000Z-drill-000000"), PgCtl).GetAwaiter().GetResult());
 
         Assert.True(sweep.Failed.Count == 0, $"the leftover is kept and the check fails: {string.Join("; ", sweep.Failed)}");
         Assert.False(Directory.Exists(leftover));
@@ -76,7 +76,7 @@ public sealed class PhysicalDrillOwnershipReviewTests : IDisposable
         await File.WriteAllTextAsync(Path.Combine(leftover, "PG_VERSION"), "17\n");
         await File.WriteAllTextAsync(leftover + ".lock", PhysicalDrillOwnership.OwnerText(Environment.ProcessId, ProcessIdentity.CurrentToken));
 
-        var sweep = await PhysicalDrillOwnership.SweepAsync(_root, Path.Combine(_root, "dataguard-drill-20260102T000000Z-drill-000000"));
+        var sweep = await PhysicalDrillOwnership.SweepAsync(_root, Path.Combine(_root, "dataguard-drill-20260102T000000Z-drill-000000"), PgCtl);
 
         Assert.True(
             sweep.Removed.Concat(sweep.Failed).Concat(sweep.LeftAlone).Any(d => d.StartsWith(leftover, StringComparison.Ordinal)),
@@ -97,7 +97,7 @@ public sealed class PhysicalDrillOwnershipReviewTests : IDisposable
         Assert.Equal(0, MkFifo(fifo, 0b110_000_000));
         await File.WriteAllTextAsync(leftover + ".lock", PhysicalDrillOwnership.OwnerText(4242, ProcessIdentity.HostPrefix + "b00000000s1"));
 
-        var sweep = Task.Run(() => PhysicalDrillOwnership.SweepAsync(_root, Path.Combine(_root, "dataguard-drill-20260102T000000Z-drill-000000")));
+        var sweep = Task.Run(() => PhysicalDrillOwnership.SweepAsync(_root, Path.Combine(_root, "dataguard-drill-20260102T000000Z-drill-000000"), PgCtl));
         var finished = await Task.WhenAny(sweep, Task.Delay(TimeSpan.FromSeconds(15))) == sweep;
         if (!finished)
         {
@@ -111,6 +111,8 @@ public sealed class PhysicalDrillOwnershipReviewTests : IDisposable
 
         Assert.True(finished, "the sweep is still reading postmaster.pid (a FIFO) after 15 s");
     }
+
+    private static Task<string> PgCtl() => Task.FromResult("/usr/lib/postgresql/15/bin/pg_ctl");
 
     private static T RunAs<T>(int uid, Func<T> action)
     {

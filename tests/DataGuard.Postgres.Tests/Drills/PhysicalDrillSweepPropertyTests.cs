@@ -84,7 +84,7 @@ public sealed class PhysicalDrillSweepPropertyTests : IDisposable
                         break;
                     case Kind.OwnerRunning:
                         MakeCopy(directory, random);
-                        await File.WriteAllTextAsync(directory + ".lock", PhysicalDrillOwnership.OwnerText(Environment.ProcessId, ProcessIdentity.CurrentToken));
+                        await File.WriteAllTextAsync(directory + ".lock", PhysicalDrillOwnership.OwnerText(bystander.Id, ProcessIdentity.TokenOf(bystander.Id)!));
                         break;
                     case Kind.OtherHost:
                         MakeCopy(directory, random);
@@ -127,14 +127,14 @@ public sealed class PhysicalDrillSweepPropertyTests : IDisposable
                         expectedGone.Add(directory + ".lock");
                         break;
                     case Kind.OrphanLockRunning:
-                        await File.WriteAllTextAsync(directory + ".lock", PhysicalDrillOwnership.OwnerText(Environment.ProcessId, ProcessIdentity.CurrentToken));
+                        await File.WriteAllTextAsync(directory + ".lock", PhysicalDrillOwnership.OwnerText(bystander.Id, ProcessIdentity.TokenOf(bystander.Id)!));
                         break;
                 }
             }
 
             var before = Entries(root);
             var own = Path.Combine(root, GeneratedName(random));
-            var sweep = await PhysicalDrillOwnership.SweepAsync(root, own);
+            var sweep = await PhysicalDrillOwnership.SweepAsync(root, own, () => Task.FromResult("/usr/lib/postgresql/15/bin/pg_ctl"));
 
             var after = Entries(root);
             var context = $"seed {seed}: {string.Join("; ", trace)}; removed [{string.Join(", ", sweep.Removed)}], failed [{string.Join(", ", sweep.Failed)}], left alone [{string.Join(", ", sweep.LeftAlone)}]";
