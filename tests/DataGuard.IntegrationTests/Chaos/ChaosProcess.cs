@@ -90,6 +90,27 @@ internal sealed class ChaosProcess : IDisposable
         }
     }
 
+    /// <summary>What a process that does not end is doing, for the failure message: its threads' states and its TCP connections (peer, queues, timers).</summary>
+    private async Task<string> DescribeStuckAsync()
+    {
+        try
+        {
+            var pid = _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var threads = Directory.EnumerateDirectories($"/proc/{pid}/task")
+                .Select(t => File.ReadAllText(Path.Combine(t, "stat")))
+                .Select(stat => stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[0])
+                .GroupBy(state => state)
+                .Select(g => $"{g.Count()} {g.Key}");
+            using var ss = Process.Start(new ProcessStartInfo("ss", ["-tnpoH"]) { RedirectStandardOutput = true })!;
+            var sockets = (await ss.StandardOutput.ReadToEndAsync()).Split('\n').Where(l => l.Contains($"pid={pid},", StringComparison.Ordinal)).Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries).Take(8)));
+            return $"threads [{string.Join(", ", threads)}], TCP [{string.Join("; ", sockets)}].";
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            return $"(not readable: {ex.Message})";
+        }
+    }
+
     /// <summary>Sends SIGINT, as Ctrl+C would.</summary>
     public void Interrupt()
     {
@@ -109,9 +130,10 @@ internal sealed class ChaosProcess : IDisposable
         }
         catch (OperationCanceledException)
         {
+            var state = await DescribeStuckAsync();
             Kill();
             await _process.WaitForExitAsync();
-            throw new TimeoutException($"{CommandLine} did not end within {timeout.TotalSeconds} s; killed. Output: {Tail(Output)} Error: {Tail(Error)}");
+            throw new TimeoutException($"{CommandLine} did not end within {timeout.TotalSeconds} s; killed. Where it was: {state} Output: {Tail(Output)} Error: {Tail(Error)}");
         }
 
         // The asynchronous readers may still be draining: WaitForExit() without a timeout waits for them.
