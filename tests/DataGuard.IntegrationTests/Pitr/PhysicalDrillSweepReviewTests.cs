@@ -23,10 +23,8 @@ public sealed class PhysicalDrillSweepReviewTests
     [Fact]
     public async Task A_leftover_whose_postmaster_pid_names_another_process_does_not_get_that_process_signalled()
     {
-        await using var cluster = await PitrTestCluster.StartOnDiskAsync();
-        await cluster.Services.GetRequiredService<BackupService>().RunAsync("physical");
-        await cluster.WriteSegmentsAsync(1);
-        var root = NewRoot(cluster);
+        await using var cluster = await PhysicalDrillLab.StartAsync(segments: 1);
+        var root = PhysicalDrillLab.NewRoot(cluster);
         var production = ProductionDataDirectory(cluster);
         var productionPid = (await File.ReadAllLinesAsync(Path.Combine(production, "postmaster.pid")))[0];
 
@@ -38,9 +36,9 @@ public sealed class PhysicalDrillSweepReviewTests
         await File.WriteAllTextAsync(Path.Combine(stale, "PG_VERSION"), "15\n");
         await File.WriteAllTextAsync(Path.Combine(stale, "postmaster.pid"), $"{productionPid}\n{stale}\n1767225600\n5432\n/tmp\n127.0.0.1\n  5432001    123\nready   \n");
         File.SetUnixFileMode(Path.Combine(stale, "postmaster.pid"), (UnixFileMode)0b110_100_100);
-        await File.WriteAllTextAsync(stale + ".lock", PhysicalDrillOwnership.OwnerText(4242, DataGuard.IO.ProcessIdentity.HostPrefix + "b00000000s1"));
+        await File.WriteAllTextAsync(stale + ".lock", PhysicalDrillLab.DeadDrillOwner);
 
-        var report = await RunDrillAsync(cluster, root);
+        var report = await PhysicalDrillLab.RunDrillAsync(cluster, root);
 
         Assert.True(await ProductionAnswersAsync(cluster), $"production's postmaster (PID {productionPid}) was stopped by the drill's sweep; leftovers: {Leftovers(report)}");
 
@@ -57,41 +55,23 @@ public sealed class PhysicalDrillSweepReviewTests
     [Fact]
     public async Task A_symlink_named_like_a_drill_directory_does_not_get_the_cluster_it_points_at_stopped_or_deleted()
     {
-        await using var cluster = await PitrTestCluster.StartOnDiskAsync();
-        await cluster.Services.GetRequiredService<BackupService>().RunAsync("physical");
-        await cluster.WriteSegmentsAsync(1);
-        var root = NewRoot(cluster);
+        await using var cluster = await PhysicalDrillLab.StartAsync(segments: 1);
+        var root = PhysicalDrillLab.NewRoot(cluster);
         var production = ProductionDataDirectory(cluster);
         var entries = Directory.EnumerateFileSystemEntries(production).Count();
 
         var link = Path.Combine(root, "dataguard-drill-20260101T000000Z-drill-8b8b8b");
         File.CreateSymbolicLink(link, production);
-        await File.WriteAllTextAsync(link + ".lock", PhysicalDrillOwnership.OwnerText(4242, DataGuard.IO.ProcessIdentity.HostPrefix + "b00000000s1"));
+        await File.WriteAllTextAsync(link + ".lock", PhysicalDrillLab.DeadDrillOwner);
 
-        var report = await RunDrillAsync(cluster, root);
+        var report = await PhysicalDrillLab.RunDrillAsync(cluster, root);
 
         Assert.True(File.Exists(Path.Combine(production, "PG_VERSION")), $"production's data directory was emptied through the link ({entries} entries before, {Directory.EnumerateFileSystemEntries(production).Count()} after); leftovers: {Leftovers(report)}");
         Assert.True(await ProductionAnswersAsync(cluster), $"production was stopped through the link; leftovers: {Leftovers(report)}");
         Assert.Contains($"{link} (a symbolic link", Leftovers(report), StringComparison.Ordinal);
     }
 
-    private static string NewRoot(PitrTestCluster cluster)
-    {
-        var root = Path.Combine(cluster.Root, "drills");
-        Directory.CreateDirectory(root);
-        File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101);
-        return root;
-    }
-
     private static string ProductionDataDirectory(PitrTestCluster cluster) => Path.Combine(cluster.StateDir, "pg", "data");
-
-    private static async Task<DrillReport> RunDrillAsync(PitrTestCluster cluster, string root)
-    {
-        var options = cluster.Services.GetRequiredService<IOptions<DrillOptions>>().Value;
-        options.PhysicalDataRoot = root;
-        options.RestoreCommand = cluster.RestoreCommand;
-        return await cluster.Services.GetRequiredService<DrillService>().RunPhysicalAsync();
-    }
 
     private static string Leftovers(DrillReport report) =>
         report.Checks.FirstOrDefault(c => c.Name == "leftovers")?.Detail ?? "(no leftovers check)";

@@ -1,8 +1,6 @@
-using DataGuard.Backup;
 using DataGuard.Postgres.Drills;
 using DataGuard.Postgres.Pitr;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace DataGuard.IntegrationTests.Pitr;
 
@@ -17,12 +15,8 @@ public sealed class PhysicalDrillSweepTests
     [Fact]
     public async Task A_drill_stops_and_removes_the_server_a_killed_drill_left_and_leaves_a_running_drills_directory_alone()
     {
-        await using var cluster = await PitrTestCluster.StartOnDiskAsync();
-        await cluster.Services.GetRequiredService<BackupService>().RunAsync("physical");
-        await cluster.WriteSegmentsAsync(2);
-        var root = Path.Combine(cluster.Root, "drills");
-        Directory.CreateDirectory(root);
-        File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101);
+        await using var cluster = await PhysicalDrillLab.StartAsync(segments: 2);
+        var root = PhysicalDrillLab.NewRoot(cluster);
 
         // A killed drill's leftover: its server restored and running, its lock file there and held by nobody.
         var dead = Path.Combine(root, "dataguard-drill-20260101T000000Z-drill-0a0a0a");
@@ -38,7 +32,7 @@ public sealed class PhysicalDrillSweepTests
             WaitTimeout = TimeSpan.FromMinutes(3),
         });
         Assert.True(await PitrTestCluster.IsRunningAsync(dead));
-        await File.WriteAllTextAsync(dead + ".lock", DeadDrillOwner);
+        await File.WriteAllTextAsync(dead + ".lock", PhysicalDrillLab.DeadDrillOwner);
 
         // A running drill's directory (its lock held), one without a lock file, one made by hand, and a lock file of a
         // drill killed before its restore began.
@@ -51,7 +45,7 @@ public sealed class PhysicalDrillSweepTests
         Directory.CreateDirectory(byHand);
         await File.WriteAllTextAsync(byHand + ".lock", string.Empty);
         var orphanLock = Path.Combine(root, "dataguard-drill-20260101T000003Z-drill-3d3d3d.lock");
-        await File.WriteAllTextAsync(orphanLock, DeadDrillOwner);
+        await File.WriteAllTextAsync(orphanLock, PhysicalDrillLab.DeadDrillOwner);
 
         // A drill of another host or container (its processes cannot be seen from here), and one whose drill process (here
         // a stand-in) still runs although its lock is free (file locking off): both left alone.
@@ -63,10 +57,7 @@ public sealed class PhysicalDrillSweepTests
         using var aliveDrill = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sleep", "600") { UseShellExecute = false })!;
         await File.WriteAllTextAsync(alive + ".lock", PhysicalDrillOwnership.OwnerText(aliveDrill.Id, DataGuard.IO.ProcessIdentity.TokenOf(aliveDrill.Id)!));
 
-        var options = cluster.Services.GetRequiredService<IOptions<DrillOptions>>().Value;
-        options.PhysicalDataRoot = root;
-        options.RestoreCommand = cluster.RestoreCommand;
-        var report = await cluster.Services.GetRequiredService<DrillService>().RunPhysicalAsync();
+        var report = await PhysicalDrillLab.RunDrillAsync(cluster, root);
 
         Assert.True(report.Passed, report.Error ?? string.Join("; ", report.Checks.Select(c => $"{c.Name}: {c.Detail}")));
         var leftovers = Assert.Single(report.Checks, c => c.Name == "leftovers");
@@ -79,7 +70,7 @@ public sealed class PhysicalDrillSweepTests
         Assert.DoesNotContain(byHand, leftovers.Detail, StringComparison.Ordinal);
         Assert.False(Directory.Exists(dead));
         Assert.False(File.Exists(dead + ".lock"));
-        Assert.Empty(ProcessesServing(dead));
+        Assert.Empty(Chaos.ChaosProcesses.Find("-D", dead));
         Assert.False(File.Exists(orphanLock));
         Assert.True(Directory.Exists(running));
         Assert.True(File.Exists(running + ".lock"));
@@ -92,35 +83,9 @@ public sealed class PhysicalDrillSweepTests
         Assert.Equal(
             new[] { byHand, byHand + ".lock", running, running + ".lock", lockless, foreign, foreign + ".lock", alive, alive + ".lock" }.Order(StringComparer.Ordinal),
             Directory.EnumerateFileSystemEntries(root).Order(StringComparer.Ordinal));
-        var second = await cluster.Services.GetRequiredService<DrillService>().RunPhysicalAsync();
+        var second = await PhysicalDrillLab.RunDrillAsync(cluster, root);
         Assert.True(second.Passed, second.Error);
         Assert.DoesNotContain("removed", Assert.Single(second.Checks, c => c.Name == "leftovers").Detail, StringComparison.Ordinal);
         aliveDrill.Kill();
     }
-
-    /// <summary>The lock file of a drill process of this host that no longer runs (its id is some process's, its start time none's).</summary>
-    private static string DeadDrillOwner => PhysicalDrillOwnership.OwnerText(4242, DataGuard.IO.ProcessIdentity.HostPrefix + "b00000000s1");
-
-    /// <summary>The processes whose command line names <paramref name="dataDirectory"/> (a postmaster started with -D).</summary>
-    private static List<int> ProcessesServing(string dataDirectory) =>
-        Directory.EnumerateDirectories("/proc")
-            .Select(d => (Pid: int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0, Dir: d))
-            .Where(p => p.Pid > 0)
-            .Where(p =>
-            {
-                try
-                {
-                    return File.ReadAllText(Path.Combine(p.Dir, "cmdline")).Split('\0').Contains(dataDirectory, StringComparer.Ordinal);
-                }
-                catch (IOException)
-                {
-                    return false;
-                }
-                catch (UnauthorizedAccessException)
-                {
-                    return false;
-                }
-            })
-            .Select(p => p.Pid)
-            .ToList();
 }
