@@ -83,19 +83,21 @@ internal static class WalCommand
 
     private static Command Archiver(TextWriter output, TextWriter error)
     {
-        var spool = new Option<string>("--spool") { Description = "The spool folder archive_command copies WAL into.", Required = true };
+        var spool = new Option<string>("--spool") { Description = "The spool folder archive_command copies WAL into; with --pg-data, the folder of records archive_command waits for.", Required = true };
+        var pgData = new Option<string?>("--pg-data") { Description = "Look-ahead archiving: push the files PostgreSQL marked ready in this data directory's pg_wal, in parallel, ahead of its archiver (no copy into a spool)." };
         var parallel = new Option<int>("--parallel") { Description = "Files pushed at the same time.", DefaultValueFactory = _ => 4 };
-        var once = new Option<bool>("--once") { Description = "Push what is spooled now, then exit (1 if a file failed)." };
-        var print = new Option<bool>("--print-archive-command") { Description = "Print the archive_command that hands segments to this spool (copy, fsync, rename, fsync the folder), then exit." };
-        var command = new Command("archiver", "Asynchronous WAL archiving: push the files archive_command spooled, in parallel, and delete each once it is durable in storage; runs until stopped.") { spool, parallel, once, print };
+        var once = new Option<bool>("--once") { Description = "Push what is spooled (or ready) now, then exit (1 if a file failed)." };
+        var print = new Option<bool>("--print-archive-command") { Description = "Print the archive_command for this archiver (the spool's: copy, fsync, rename, fsync the folder; with --pg-data: wait for the archiver's record), then exit." };
+        var command = new Command("archiver", "Asynchronous WAL archiving: push the files archive_command spooled (or, with --pg-data, the files PostgreSQL marked ready) in parallel, each only acknowledged once durable in storage; runs until stopped.") { spool, pgData, parallel, once, print };
         command.SetAction(async (parse, ct) =>
         {
             var folder = parse.GetValue(spool)!;
+            var dataDirectory = parse.GetValue(pgData);
             if (parse.GetValue(print))
             {
                 try
                 {
-                    await output.WriteLineAsync(WalSpoolArchiver.ArchiveCommand(folder));
+                    await output.WriteLineAsync(dataDirectory is null ? WalSpoolArchiver.ArchiveCommand(folder) : WalReadyArchiver.ArchiveCommand(folder));
                 }
                 catch (ArgumentException ex)
                 {
@@ -108,6 +110,11 @@ internal static class WalCommand
             if (!Directory.Exists(folder))
             {
                 throw new CliUsageException($"The spool folder '{folder}' does not exist.");
+            }
+
+            if (dataDirectory is not null)
+            {
+                return await RunReadyArchiverAsync(parse, dataDirectory, folder, output, ct);
             }
 
             // The spool holds whole WAL segments (every change to the database) until they are pushed.
@@ -137,6 +144,39 @@ internal static class WalCommand
             return ExitCodes.Success;
         });
         return command;
+
+        async Task<int> RunReadyArchiverAsync(ParseResult parse, string dataDirectory, string records, TextWriter output, CancellationToken ct)
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                throw new CliUsageException("--pg-data (look-ahead archiving) needs Linux; use the spool (without --pg-data).");
+            }
+
+            if (!Directory.Exists(Path.Combine(dataDirectory, "pg_wal", "archive_status")))
+            {
+                throw new CliUsageException($"'{dataDirectory}' is not a PostgreSQL data directory (it has no pg_wal/archive_status).");
+            }
+
+            await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
+            var archiver = services.GetRequiredService<WalReadyArchiver>();
+            if (parse.GetValue(once))
+            {
+                var (archived, failed) = await archiver.RunOnceAsync(dataDirectory, records, parse.GetValue(parallel), ct);
+                await output.WriteLineAsync($"{archived} WAL file(s) archived, {failed} failed (PostgreSQL keeps them).");
+                return failed == 0 ? ExitCodes.Success : ExitCodes.Failure;
+            }
+
+            try
+            {
+                await archiver.RunAsync(dataDirectory, records, parse.GetValue(parallel), TimeSpan.FromMilliseconds(50), ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // Stopped: PostgreSQL keeps every file not yet archived marked ready; the next start pushes it.
+            }
+
+            return ExitCodes.Success;
+        }
     }
 
     private static Command Fetch(TextWriter error)

@@ -76,6 +76,7 @@ public static class DataGuardServiceCollectionExtensions
         services.TryAddSingleton<Pitr.WalArchive>();
         services.TryAddSingleton<Pitr.WalArchiveInspector>();
         services.TryAddSingleton<Pitr.WalSpoolArchiver>();
+        services.TryAddSingleton<Pitr.WalReadyArchiver>();
         services.TryAddSingleton<Pitr.WalPrefetcher>();
         services.TryAddSingleton<Coordination.IDistributedLock, Coordination.ProcessLocalLock>();
         services.TryAddSingleton<Backup.BackupScheduler>();

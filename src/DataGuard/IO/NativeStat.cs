@@ -64,6 +64,33 @@ internal static partial class NativeStat
         return (device, inode);
     }
 
+    /// <summary>
+    /// The version of the file <paramref name="path"/> names, links followed, as <c>stat -c '%i %.9Y %s'</c> prints it
+    /// (inode, modification time to the nanosecond, size): a shell command compares it with what DataGuard recorded.
+    /// </summary>
+    /// <param name="path">The path.</param>
+    /// <returns>The version, or <see langword="null"/> when it cannot be read or the platform is not Linux.</returns>
+    public static string? VersionOf(string path)
+    {
+        if (!IsSupported)
+        {
+            return null;
+        }
+
+        Span<byte> buffer = stackalloc byte[256];
+        if (!TryStatx(path, 0, buffer))
+        {
+            return null;
+        }
+
+        // struct statx: stx_ino at 32 (u64), stx_size at 40 (u64), stx_mtime at 112 (tv_sec i64, tv_nsec u32).
+        var inode = MemoryMarshal.Read<ulong>(buffer[32..]);
+        var size = MemoryMarshal.Read<ulong>(buffer[40..]);
+        var seconds = MemoryMarshal.Read<long>(buffer[112..]);
+        var nanoseconds = MemoryMarshal.Read<uint>(buffer[120..]);
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{inode} {seconds}.{nanoseconds:D9} {size}");
+    }
+
     /// <summary>Whether a mode is a directory's.</summary>
     /// <param name="mode">The mode from <see cref="Of"/>.</param>
     /// <returns><see langword="true"/> for a directory.</returns>

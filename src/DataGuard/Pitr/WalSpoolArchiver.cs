@@ -119,59 +119,14 @@ internal sealed class WalSpoolArchiver
     /// <param name="interval">The wait between looks at a spool with nothing new.</param>
     /// <param name="cancellationToken">Stops the loop; a file being pushed stays in the spool unless its push completed.</param>
     /// <returns>A task that ends when cancelled.</returns>
-    public async Task RunAsync(string spool, int parallelism, TimeSpan interval, CancellationToken cancellationToken)
+    public Task RunAsync(string spool, int parallelism, TimeSpan interval, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(spool);
-        ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
-        var running = new Dictionary<string, Task<bool>>(StringComparer.Ordinal);
-        var retryAt = new Dictionary<string, long>(StringComparer.Ordinal);
-        try
-        {
-            while (!cancellationToken.IsCancellationRequested)
-            {
-                var now = _time.GetTimestamp();
-                foreach (var (done, pushed) in running.Where(r => r.Value.IsCompleted).ToList())
-                {
-                    running.Remove(done);
-                    if (!pushed.Result)
-                    {
-                        retryAt[done] = now + _time.TimestampFrequency;   // failed: stays in the spool, tried again a second later
-                    }
-                }
-
-                var started = 0;
-                foreach (var file in SpooledFiles(spool))
-                {
-                    if (running.Count >= parallelism)
-                    {
-                        break;
-                    }
-
-                    if (running.ContainsKey(file) || (retryAt.TryGetValue(file, out var at) && now < at))
-                    {
-                        continue;
-                    }
-
-                    retryAt.Remove(file);
-                    running[file] = TryPushAsync(file, parallelism, cancellationToken);
-                    started++;
-                }
-
-                var delay = started == 0 || running.Count >= parallelism ? Task.Delay(interval, _time, cancellationToken) : Task.CompletedTask;
-                await Task.WhenAny(running.Values.Append(delay)).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            await Task.WhenAll(running.Values).ConfigureAwait(false);
-        }
-
-        cancellationToken.ThrowIfCancellationRequested();
+        return WalPushLoop.RunAsync(() => SpooledFiles(spool), (file, ct) => TryPushAsync(file, parallelism, ct), parallelism, interval, _time, cancellationToken);
     }
 
     private async Task<bool> TryPushAsync(string file, int parallelism, CancellationToken cancellationToken)
     {
-        await Task.Yield();
         try
         {
             await PushOneAsync(file, parallelism, cancellationToken).ConfigureAwait(false);

@@ -62,6 +62,7 @@ internal static class DataGuardEventIds
     public const int PitrPrefetchFailed = 1305;
     public const int PitrPrefetchStopped = 1306;
     public const int PitrSpoolStrayFileSkipped = 1307;
+    public const int PitrReadyPushFailed = 1308;
 
     #endregion
 

@@ -39,6 +39,13 @@ internal static partial class PitrLog
     [LoggerMessage(DataGuardEventIds.PitrSpoolStrayFileSkipped, LogLevel.Warning, "{Name} in the WAL spool {Spool} is not a WAL file name; it is left there and never pushed (remove it)")]
     public static partial void SpoolStrayFileSkipped(ILogger logger, string name, string spool);
 
+    /// <summary>A WAL file marked ready in pg_wal could not be archived; PostgreSQL keeps it and the archiver tries again.</summary>
+    /// <param name="logger">The logger.</param>
+    /// <param name="name">The file.</param>
+    /// <param name="reason">Why.</param>
+    [LoggerMessage(DataGuardEventIds.PitrReadyPushFailed, LogLevel.Error, "WAL file {Name}, ready in pg_wal, was not archived (PostgreSQL keeps it; tried again in a second): {Reason}")]
+    public static partial void ReadyPushFailed(ILogger logger, string name, string reason);
+
     /// <summary>The WAL prefetcher started.</summary>
     /// <param name="logger">The logger.</param>
     /// <param name="from">The segment recovery asked for.</param>

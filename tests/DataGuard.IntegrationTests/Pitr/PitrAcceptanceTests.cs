@@ -150,6 +150,45 @@ public sealed class PitrAcceptanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Look_ahead_archiving_from_pg_wal_restores_to_the_latest_point()
+    {
+        // archive_command only waits for the resident archiver's record of each file, which reads pg_wal itself.
+        var records = Path.Combine(_root, "records");
+        Directory.CreateDirectory(records);
+        File.SetUnixFileMode(records, (UnixFileMode)0b111_101_101);
+        await ExecuteAsync($"ALTER SYSTEM SET archive_command = '{WalReadyArchiver.ArchiveCommand(records).Replace("'", "''", StringComparison.Ordinal)}'");
+        await ScalarAsync("SELECT pg_reload_conf()::text");
+        var (chgrp, _, chgrpError) = await ProcessRunner.RunAsync("chgrp", ["postgres", Storage]);
+        Assert.True(chgrp == 0, chgrpError);
+        File.SetUnixFileMode(Storage, UnixFileMode.SetGroup | (UnixFileMode)0b111_111_000);
+        var shared = new ServiceCollection();
+        shared.AddDataGuard(o =>
+        {
+            o.Storage.FileSystem.FileMode = "0640";
+            o.Storage.FileSystem.DirectoryMode = "2750";
+        }).AddPostgres(o => o.ConnectionString = _connectionString).AddFileSystemStorage(Storage);
+        await using var sharedServices = shared.BuildServiceProvider();
+        using var stop = new CancellationTokenSource();
+        var running = sharedServices.GetRequiredService<WalReadyArchiver>().RunAsync(Path.Combine(StateDir, "pg", "data"), records, parallelism: 4, TimeSpan.FromMilliseconds(50), stop.Token);
+
+        await ExecuteAsync("CREATE TABLE markers (n int PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp())");
+        await _services.GetRequiredService<BackupService>().RunAsync("physical");
+        string last = string.Empty;
+        for (var i = 1; i <= 6; i++)
+        {
+            await ExecuteAsync($"INSERT INTO markers (n) VALUES ({i})");
+            last = await ScalarAsync("SELECT pg_walfile_name(pg_switch_wal())");
+        }
+
+        await WaitForArchiveAsync(last);
+        Assert.False(running.IsCompleted);
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+        Assert.False((await _services.GetRequiredService<WalArchiveInspector>().InspectAsync()).HasGaps);
+        Assert.Equal(new[] { 1, 2, 3, 4, 5, 6 }, await RestoreAndReadAsync(PitrTarget.Latest));
+    }
+
+    [Fact]
     public async Task A_physical_drill_recovers_the_latest_point_runs_the_checks_and_removes_its_server()
     {
         await ExecuteAsync("CREATE TABLE markers (n int PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp())");

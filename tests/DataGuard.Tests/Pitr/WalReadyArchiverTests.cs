@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using DataGuard.Backup;
+using DataGuard.IO;
+using DataGuard.Pitr;
+using DataGuard.Storage;
+using DataGuard.Telemetry;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace DataGuard.Tests.Pitr;
+
+/// <summary>
+/// Look-ahead archiving without a server: a data directory's pg_wal with files marked ready, the archiver pushing them
+/// to a folder-backed archive, and its archive_command run by /bin/sh as PostgreSQL runs it (%p, %f, %% expanded, in
+/// the data directory).
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class WalReadyArchiverTests : IDisposable
+{
+    private const string Segment = "000000010000000000000007";
+    private readonly string _root = Directory.CreateTempSubdirectory("dataguard-ready-").FullName;
+    private readonly string _data;
+    private readonly string _records;
+    private readonly WalArchive _archive;
+    private readonly WalReadyArchiver _archiver;
+
+    public WalReadyArchiverTests()
+    {
+        _data = Directory.CreateDirectory(Path.Combine(_root, "data")).FullName;
+        Directory.CreateDirectory(Path.Combine(_data, "pg_wal", "archive_status"));
+        _records = Directory.CreateDirectory(Path.Combine(_root, "records with 'quote' $(touch injected) `x` %p")).FullName;
+        var storage = new FileSystemBackupStorage(new FileSystemStorageOptions { Root = Path.Combine(_root, "archive") }, NullLogger<FileSystemBackupStorage>.Instance);
+        _archive = new WalArchive(storage, Options.Create(new BackupOptions()), NullLogger<WalArchive>.Instance, new DataGuardMetrics(), TimeProvider.System);
+        _archiver = new WalReadyArchiver(_archive, NullLogger<WalReadyArchiver>.Instance, TimeProvider.System);
+    }
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public async Task The_version_is_what_stat_prints()
+    {
+        var file = await ReadyAsync(Segment, "segment");
+        var (code, output, _) = await ShellAsync($"stat -c '%i %.9Y %s' '{file}'");
+        Assert.Equal(0, code);
+        Assert.Equal(output.TrimEnd('\n'), NativeStat.VersionOf(file));
+    }
+
+    [Fact]
+    public async Task A_ready_file_is_pushed_recorded_and_then_accepted_by_the_archive_command_and_nothing_else_is()
+    {
+        await ReadyAsync(Segment, "segment 7");
+        await ReadyAsync("00000002.history", "1\t0/3000000\tno recovery target specified\n");
+        await File.WriteAllTextAsync(Path.Combine(_data, "pg_wal", "archive_status", "README.ready"), string.Empty);   // not a WAL name: never pushed
+        await File.WriteAllTextAsync(Path.Combine(_data, "pg_wal", "000000010000000000000008"), "not ready yet");
+
+        // Before the archiver ran, the command waits its time and fails, saying why; PostgreSQL keeps the file.
+        var (before, _, error) = await ArchiveCommandAsync(Segment);
+        Assert.Equal(1, before);
+        Assert.Contains($"{Segment} is not archived: no record of it from the resident archiver", error, StringComparison.Ordinal);
+
+        Assert.Equal((2, 0), await _archiver.RunOnceAsync(_data, _records));
+
+        Assert.True(await _archive.ContainsAsync(Segment));
+        Assert.True(await _archive.ContainsAsync("00000002.history"));
+        Assert.False(await _archive.ContainsAsync("000000010000000000000008"));
+        Assert.Equal(0, (await ArchiveCommandAsync(Segment)).Code);
+        Assert.Equal(0, (await ArchiveCommandAsync("00000002.history")).Code);
+        Assert.False(File.Exists(Path.Combine(_root, "injected")));
+        Assert.Equal((0, 0), await _archiver.RunOnceAsync(_data, _records));   // recorded with its version: not pushed again
+    }
+
+    [Fact]
+    public async Task A_record_of_another_file_under_the_same_name_is_never_taken_for_this_one()
+    {
+        // An earlier cluster's record, or a recycled segment's: same name, another inode, time or size.
+        var file = await ReadyAsync(Segment, "this cluster's segment");
+        await File.WriteAllTextAsync(Path.Combine(_records, Segment), "1 1700000000.000000000 22\n");
+        Assert.Equal(1, (await ArchiveCommandAsync(Segment)).Code);
+        Assert.False(await _archive.ContainsAsync(Segment));
+
+        // The same inode and size rewritten later (PostgreSQL recycling a segment in place) is another version too.
+        Assert.Equal((1, 0), await _archiver.RunOnceAsync(_data, _records));
+        Assert.Equal(0, (await ArchiveCommandAsync(Segment)).Code);
+        await File.WriteAllTextAsync(file, "this cluster's segmenT");
+        File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddSeconds(5));
+        Assert.Equal(1, (await ArchiveCommandAsync(Segment)).Code);
+    }
+
+    [Fact]
+    public async Task Records_of_files_no_longer_ready_are_removed_and_a_missing_ready_file_fails_without_a_record()
+    {
+        await ReadyAsync(Segment, "segment 7");
+        Assert.Equal((1, 0), await _archiver.RunOnceAsync(_data, _records));
+        Assert.True(File.Exists(Path.Combine(_records, Segment)));
+
+        // PostgreSQL took it (.ready renamed to .done): the next pass removes the record.
+        File.Move(Path.Combine(_data, "pg_wal", "archive_status", Segment + ".ready"), Path.Combine(_data, "pg_wal", "archive_status", Segment + ".done"));
+        await File.WriteAllTextAsync(Path.Combine(_data, "pg_wal", "archive_status", "000000010000000000000009.ready"), string.Empty);   // its file is gone
+        Assert.Equal((0, 1), await _archiver.RunOnceAsync(_data, _records));
+        Assert.False(File.Exists(Path.Combine(_records, Segment)));
+        Assert.False(File.Exists(Path.Combine(_records, "000000010000000000000009")));
+        Assert.Empty(Directory.EnumerateFiles(_records, ".*"));   // no temporary record left behind
+    }
+
+    [Fact]
+    public async Task A_file_archived_before_with_other_content_is_refused_and_not_recorded()
+    {
+        var other = Path.Combine(_root, Segment);
+        await File.WriteAllTextAsync(other, "another cluster's segment");
+        await _archive.PushAsync(other);
+        await ReadyAsync(Segment, "this cluster's segment");
+
+        Assert.Equal((0, 1), await _archiver.RunOnceAsync(_data, _records));
+        Assert.False(File.Exists(Path.Combine(_records, Segment)));
+        Assert.Equal(1, (await ArchiveCommandAsync(Segment)).Code);
+    }
+
+    private async Task<string> ReadyAsync(string name, string content)
+    {
+        var file = Path.Combine(_data, "pg_wal", name);
+        await File.WriteAllTextAsync(file, content);
+        await File.WriteAllTextAsync(Path.Combine(_data, "pg_wal", "archive_status", name + ".ready"), string.Empty);
+        return file;
+    }
+
+    private Task<(int Code, string Output, string Error)> ArchiveCommandAsync(string name) =>
+        ShellAsync(WalSpoolCommandTests.PostgresExpand(WalReadyArchiver.ArchiveCommand(_records, TimeSpan.FromSeconds(1)), Path.Combine("pg_wal", name), name));
+
+    private async Task<(int Code, string Output, string Error)> ShellAsync(string command)
+    {
+        var start = new ProcessStartInfo("/bin/sh") { WorkingDirectory = _data, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(command);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await output, await error);
+    }
+}
