@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # WAL at production rates, in one run (storage on local disk, Backup:Compression:Level 3):
-#   archiving: SEGMENTS 16 MiB segments (half random bytes, half zeros, as WAL often is) through the asynchronous
-#              path (archive_command = a copy + fsync into a spool, the resident `dataguard wal archiver` pushing in
-#              parallel), until every one is in storage; against `cp` + `sync` of the same files; and, for reference,
-#              one `dataguard wal push` process per segment (the first 10 segments).
+#   archiving: a real PostgreSQL 15 with a backlog of about SEGMENTS segments of pgbench's WAL (`pgbench -i` while
+#              archive_command is empty), then archive_command set and timed until every segment is archived (for
+#              DataGuard: in storage), on three fresh servers: `cp` + `sync` (the baseline); the spool (archive_command
+#              copies into it, the resident `wal archiver --spool` pushes); look-ahead (`wal archiver --pg-data` pushes
+#              the ready files from pg_wal, archive_command waits for its record).
 #   replay:    a base backup, then SEGMENTS real segments archived by a real PostgreSQL 15, recovered with
 #              `dataguard pitr restore --latest --start`: the old restore_command (one `wal fetch` process per segment,
 #              prefetch off) against the default one (shell fast path + background prefetcher). The replay rate is
@@ -23,7 +24,7 @@ mkdir -p "$DATAGUARD_STATE_DIR"
 archiver_pid=""
 cleanup() {
   [[ -n "$archiver_pid" ]] && kill "$archiver_pid" 2>/dev/null || true
-  for d in "$root"/restored-*; do
+  for d in "$root"/restored-* "$root"/arch-*/data; do
     [[ -d "$d" ]] && runuser -u postgres -- "${DATAGUARD_TEST_POSTGRES_BIN:-/usr/lib/postgresql/15/bin}/pg_ctl" -D "$d" -m immediate stop >/dev/null 2>&1 || true
   done
   bash scripts/services.sh stop >/dev/null 2>&1 || true
@@ -40,15 +41,9 @@ rate() { echo "$1 / $2" | bc -l; }
 results=()
 result() { results+=("$(printf '%s\t%s\t%s' "$1" "$2" "$3")"); }
 
-# The archive_command of the asynchronous path (docs/pitr.md): copy, fsync, rename into the spool, fsync the folder.
-# An already spooled file is a retry of the same segment: only the folder is synced again.
+# The spool's archive_command (docs/pitr.md), for the replay's server: copy, fsync, rename, fsync the folder.
 spool_command() { # SPOOL -> archive_command with %p and %f
-  local s="$1"
-  printf 'test -f %s/%%f || { cp %%p %s/.%%f && sync %s/.%%f && mv -f %s/.%%f %s/%%f; } && sync %s' "$s" "$s" "$s" "$s" "$s" "$s"
-}
-run_archive_command() { # COMMAND FILE: what PostgreSQL's archiver does (sh -c with %p and %f substituted)
-  local c="${1//%p/$2}"
-  sh -c "${c//%f/$(basename "$2")}"
+  dotnet "$cli" wal archiver --spool "$1" --print-archive-command
 }
 write_config() { # FILE ROOT [PREFETCH]
   cat >"$1" <<JSON
@@ -57,47 +52,66 @@ write_config() { # FILE ROOT [PREFETCH]
 JSON
   chmod 644 "$1"
 }
+pg_bin="${DATAGUARD_TEST_POSTGRES_BIN:-/usr/lib/postgresql/15/bin}"
 
-if [[ "${DATAGUARD_BENCH_WAL_SKIP_ARCHIVING:-}" == "1" ]]; then cp_rate=1 handoff_rate=0 async_rate=0 push_rate=0 push_count=0; else
-echo "== Archiving $count synthetic segments"
-mkdir -p "$root/segments" "$root/cp-archive" "$root/spool" "$root/dg-archive" "$root/dg-push-archive"
-for i in $(seq 1 "$count"); do
-  name="$(printf '0000000100000000%08X' "$i")"
-  { head -c 8388608 /dev/urandom; head -c 8388608 /dev/zero; } >"$root/segments/$name"
-done
-sync
-write_config "$root/archive.json" "$root/dg-archive"
-write_config "$root/push.json" "$root/dg-push-archive"
+# One archiving run: a throwaway server whose archive_command is empty while `pgbench -i` writes a backlog of real WAL
+# (every segment waits, marked ready), then the archive_command of MODE is set and the time taken until PostgreSQL
+# counts the last segment archived and, for DataGuard, until every segment is in storage. Prints "handoff end count".
+archive_run() { # MODE
+  local mode="$1" dir="$root/arch-$1" port last start handoff end command stored="" apid=""
+  rm -rf "$dir"; mkdir -p "$dir/target" "$dir/storage"; chown -R postgres "$dir"; chmod 700 "$dir/target"
+  runuser -u postgres -- "$pg_bin/initdb" -D "$dir/data" -A trust >/dev/null
+  port=$(( 30000 + RANDOM % 20000 ))
+  printf "port = %s\nlisten_addresses = ''\nunix_socket_directories = '%s'\narchive_mode = on\narchive_command = ''\nmax_wal_size = 16GB\nshared_buffers = 256MB\n" "$port" "$dir" >>"$dir/data/postgresql.conf"
+  runuser -u postgres -- "$pg_bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w start >/dev/null
+  local psql=(runuser -u postgres -- "$pg_bin/psql" -h "$dir" -p "$port" -At -d postgres)
+  runuser -u postgres -- "$pg_bin/pgbench" -h "$dir" -p "$port" -i -q -s "$scale" postgres >/dev/null 2>&1
+  last="$("${psql[@]}" -c "SELECT pg_walfile_name(pg_current_wal_lsn())")"
+  "${psql[@]}" -c "SELECT pg_switch_wal()" >/dev/null
+  "${psql[@]}" -c "CHECKPOINT" >/dev/null; sync
+  local count; count=$(ls "$dir/data/pg_wal/archive_status" | grep -c '\.ready$')
+  write_config "$dir/dataguard.json" "$dir/storage"
+  case "$mode" in
+    cp) command="cp %p $dir/target/%f && sync $dir/target/%f" ;;
+    spool) command="$(spool_command "$dir/target")" ;;
+    ahead) command="$(dotnet "$cli" wal archiver --spool "$dir/target" --pg-data "$dir/data" --print-archive-command)"; chmod 755 "$dir/target" ;;
+  esac
+  if [[ "$mode" == "spool" ]]; then   # started before: its start-up is paid once, not per segment
+    dotnet "$cli" wal archiver --spool "$dir/target" --parallel 4 --config "$dir/dataguard.json" >/dev/null 2>"$dir/archiver.err" & apid=$!; archiver_pid=$apid
+    sleep 3
+  fi
+  printf "archive_command = '%s'\n" "${command//\'/\'\'}" >>"$dir/data/postgresql.conf"
+  start=$(now)
+  if [[ "$mode" == "ahead" ]]; then   # started with the command: the ready files must not be pushed before the clock runs
+    dotnet "$cli" wal archiver --spool "$dir/target" --pg-data "$dir/data" --parallel 4 --config "$dir/dataguard.json" >/dev/null 2>"$dir/archiver.err" & apid=$!; archiver_pid=$apid
+  fi
+  "${psql[@]}" -c "SELECT pg_reload_conf()" >/dev/null
+  until [[ "$("${psql[@]}" -c "SELECT coalesce(last_archived_wal, '') >= '$last' FROM pg_stat_archiver")" == "t" ]]; do sleep 0.05; done
+  handoff=$(echo "$(now) - $start" | bc)
+  if [[ "$mode" == "spool" ]]; then while [[ -n "$(ls -A "$dir/target")" ]]; do sleep 0.05; done; fi
+  end=$(echo "$(now) - $start" | bc)
+  if [[ -n "$apid" ]]; then kill "$apid"; wait "$apid" 2>/dev/null || true; archiver_pid=""; fi
+  if [[ "$mode" != "cp" ]]; then
+    stored=$(find "$dir/storage/wal" -type f -name '*.zst' | wc -l)
+    [[ "$stored" -ge "$count" ]] || { echo "bench: $mode stored $stored of $count segments" >&2; cat "$dir/archiver.err" >&2; exit 1; }
+  fi
+  runuser -u postgres -- "$pg_bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null
+  rm -rf "$dir"
+  echo "$handoff $end $count"
+}
 
-start=$(now)
-for f in "$root"/segments/*; do cp "$f" "$root/cp-archive/" && sync "$root/cp-archive/$(basename "$f")"; done
-cp_secs=$(echo "$(now) - $start" | bc)
-
-chmod 700 "$root/spool"
-dotnet "$cli" wal archiver --spool "$root/spool" --parallel 4 --config "$root/archive.json" >/dev/null 2>"$root/archiver.err" &
-archiver_pid=$!
-sleep 3   # the archiver's own start-up is paid once, not per segment
-command="$(spool_command "$root/spool")"
-start=$(now)
-for f in "$root"/segments/*; do run_archive_command "$command" "$f"; done
-handoff_secs=$(echo "$(now) - $start" | bc)
-while [[ -n "$(ls -A "$root/spool")" ]]; do sleep 0.05; done
-async_secs=$(echo "$(now) - $start" | bc)
-kill "$archiver_pid"; wait "$archiver_pid" 2>/dev/null || true; archiver_pid=""
-stored=$(find "$root/dg-archive/wal" -type f -name '*.zst' | wc -l)
-[[ "$stored" == "$count" ]] || { echo "bench: the archiver stored $stored of $count segments" >&2; cat "$root/archiver.err" >&2; exit 1; }
-
-push_count=$(( count < 10 ? count : 10 ))
-start=$(now)
-for f in $(ls -d "$root"/segments/* | head -n "$push_count"); do dotnet "$cli" wal push "$f" --config "$root/push.json"; done
-push_secs=$(echo "$(now) - $start" | bc)
-
-cp_rate=$(rate "$count" "$cp_secs"); handoff_rate=$(rate "$count" "$handoff_secs"); async_rate=$(rate "$count" "$async_secs"); push_rate=$(rate "$push_count" "$push_secs")
+if [[ "${DATAGUARD_BENCH_WAL_SKIP_ARCHIVING:-}" == "1" ]]; then cp_rate=1 spool_handoff_rate=0 spool_rate=0 ahead_rate=0 archived=0; else
+scale=$(( (count * 128 + 99) / 100 ))   # pgbench -i writes about 0.78 segments of WAL per scale unit
+echo "== Archiving a backlog of about $count segments of pgbench's WAL (pgbench -i -s $scale), three servers"
+out="$(archive_run cp)"; read -r _ cp_secs archived <<<"$out"
+out="$(archive_run spool)"; read -r spool_handoff_secs spool_secs _ <<<"$out"
+out="$(archive_run ahead)"; read -r _ ahead_secs _ <<<"$out"
+cp_rate=$(rate "$archived" "$cp_secs"); spool_handoff_rate=$(rate "$archived" "$spool_handoff_secs"); spool_rate=$(rate "$archived" "$spool_secs"); ahead_rate=$(rate "$archived" "$ahead_secs")
+result wal_archive_segments "$archived" segments
 result wal_archive_cp_sync "$(printf '%.1f' "$cp_rate")" segments/s
-result wal_archive_command_spool "$(printf '%.1f' "$handoff_rate")" segments/s
-result wal_archive_async_end_to_end "$(printf '%.1f' "$async_rate")" segments/s
-result wal_push_per_process "$(printf '%.2f' "$push_rate")" segments/s
-rm -rf "$root/segments" "$root/cp-archive" "$root/dg-archive" "$root/dg-push-archive"
+result wal_archive_command_spool "$(printf '%.1f' "$spool_handoff_rate")" segments/s
+result wal_archive_async_end_to_end "$(printf '%.1f' "$spool_rate")" segments/s
+result wal_archive_lookahead_end_to_end "$(printf '%.1f' "$ahead_rate")" segments/s
 fi
 
 echo "== Replay: a base backup, then $count segments archived by PostgreSQL"
@@ -160,11 +174,11 @@ result wal_restore_per_process_total "$(printf '%.1f' "$old_secs")" s
 result wal_restore_prefetch_total "$(printf '%.1f' "$new_secs")" s
 
 echo
-printf '%-64s %10s\n' "WAL archiving, $count segments of 16 MiB" "segments/s"
-printf '%-64s %10.1f\n' "cp + sync (baseline)" "$cp_rate"
-printf '%-64s %10.1f  (%.2fx the baseline)\n' "archive_command into the spool (what PostgreSQL waits for)" "$handoff_rate" "$(echo "$handoff_rate / $cp_rate" | bc -l)"
-printf '%-64s %10.1f  (%.2fx the baseline)\n' "spool + resident archiver, until all are in storage" "$async_rate" "$(echo "$async_rate / $cp_rate" | bc -l)"
-printf '%-64s %10.2f\n' "one 'dataguard wal push' process per segment (first $push_count)" "$push_rate"
+printf '%-64s %10s\n' "WAL archiving, a backlog of $archived segments of pgbench's WAL" "segments/s"
+printf '%-64s %10.1f\n' "archive_command cp + sync (baseline)" "$cp_rate"
+printf '%-64s %10.1f  (%.2fx the baseline)\n' "spool: archive_command's copy (what PostgreSQL waits for)" "$spool_handoff_rate" "$(echo "$spool_handoff_rate / $cp_rate" | bc -l)"
+printf '%-64s %10.1f  (%.2fx the baseline)\n' "spool + resident archiver, until all are in storage" "$spool_rate" "$(echo "$spool_rate / $cp_rate" | bc -l)"
+printf '%-64s %10.1f  (%.2fx the baseline)\n' "look-ahead (--pg-data), until all are in storage" "$ahead_rate" "$(echo "$ahead_rate / $cp_rate" | bc -l)"
 echo
 printf '%-64s %10s %12s\n' "Replay of $count archived segments (pitr restore --latest)" "segments/s" "restore, s"
 printf '%-64s %10.1f %12.1f\n' "one 'wal fetch' process per segment (WalPrefetch 0)" "$old_rate" "$old_secs"
