@@ -157,6 +157,15 @@ internal static class WalCommand
                 throw new CliUsageException($"'{dataDirectory}' is not a PostgreSQL data directory (it has no pg_wal/archive_status).");
             }
 
+            try
+            {
+                WalReadyArchiver.EnsureRecordsFolder(records);
+            }
+            catch (InvalidOperationException ex)
+            {
+                throw new CliUsageException(ex.Message);
+            }
+
             await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
             var archiver = services.GetRequiredService<WalReadyArchiver>();
             if (parse.GetValue(once))

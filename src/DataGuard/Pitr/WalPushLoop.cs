@@ -3,7 +3,8 @@ namespace DataGuard.Pitr;
 /// <summary>
 /// The resident archivers' scheduling loop: a file is started as soon as one of the parallel slots is free (no pass waits
 /// for its slowest file), in the order the source lists them; the source is looked at again every interval when nothing
-/// new is there; a file whose push failed is tried again a second later.
+/// new is there; a file whose push failed is tried again a second later. A source that cannot be listed (its folder gone
+/// for a while, a data directory re-created in place) is reported once and looked at again every second: the loop goes on.
 /// </summary>
 internal static class WalPushLoop
 {
@@ -13,6 +14,7 @@ internal static class WalPushLoop
     /// <param name="parallelism">Files pushed at the same time.</param>
     /// <param name="interval">The wait between looks at a source with nothing new.</param>
     /// <param name="time">The clock.</param>
+    /// <param name="listFailed">Told when the source cannot be listed (once, until it can again).</param>
     /// <param name="cancellationToken">Stops the loop once the pushes under way have ended.</param>
     /// <returns>A task that ends when cancelled.</returns>
     public static async Task RunAsync(
@@ -21,11 +23,13 @@ internal static class WalPushLoop
         int parallelism,
         TimeSpan interval,
         TimeProvider time,
+        Action<Exception> listFailed,
         CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
         var running = new Dictionary<string, Task<bool>>(StringComparer.Ordinal);
         var retryAt = new Dictionary<string, long>(StringComparer.Ordinal);
+        var listFailing = false;
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -41,24 +45,40 @@ internal static class WalPushLoop
                 }
 
                 var started = 0;
-                foreach (var file in pending())
+                var listed = true;
+                try
                 {
-                    if (running.Count >= parallelism)
+                    foreach (var file in pending())
                     {
-                        break;
+                        if (running.Count >= parallelism)
+                        {
+                            break;
+                        }
+
+                        if (running.ContainsKey(file) || (retryAt.TryGetValue(file, out var at) && now < at))
+                        {
+                            continue;
+                        }
+
+                        retryAt.Remove(file);
+                        running[file] = StartAsync(tryPush, file, cancellationToken);
+                        started++;
                     }
 
-                    if (running.ContainsKey(file) || (retryAt.TryGetValue(file, out var at) && now < at))
+                    listFailing = false;
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    listed = false;
+                    if (!listFailing)
                     {
-                        continue;
+                        listFailing = true;
+                        listFailed(ex);
                     }
-
-                    retryAt.Remove(file);
-                    running[file] = StartAsync(tryPush, file, cancellationToken);
-                    started++;
                 }
 
-                var delay = started == 0 || running.Count >= parallelism ? Task.Delay(interval, time, cancellationToken) : Task.CompletedTask;
+                var delay = !listed ? Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken)
+                    : started == 0 || running.Count >= parallelism ? Task.Delay(interval, time, cancellationToken) : Task.CompletedTask;
                 await Task.WhenAny(running.Values.Append(delay)).ConfigureAwait(false);
             }
         }

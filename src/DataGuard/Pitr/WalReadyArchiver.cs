@@ -9,13 +9,19 @@ namespace DataGuard.Pitr;
 /// (<c>dataguard wal archiver --pg-data DIR --spool RECORDS</c>) pushes the files PostgreSQL has marked ready for
 /// archiving (<c>pg_wal/archive_status/*.ready</c>) straight from <c>pg_wal</c>, in parallel and ahead of PostgreSQL's own
 /// archiver, and once a file is durable in storage records the version it pushed (inode, modification time, size)
-/// under the file's name in the records folder. <c>archive_command</c> (<see cref="ArchiveCommand"/>) only waits for a
+/// under the file's name (with <see cref="RecordSuffix"/>) in the records folder. <c>archive_command</c> (<see cref="ArchiveCommand"/>) only waits for a
 /// record matching the file PostgreSQL hands it: PostgreSQL counts a segment archived only when it is in storage, and no
 /// segment is written to local disk a second time (the spool's copy, <see cref="WalSpoolArchiver"/>).
 /// PostgreSQL never recycles or removes a segment marked ready, so reading it from <c>pg_wal</c> is safe.
 /// </summary>
 internal sealed class WalReadyArchiver
 {
+    /// <summary>
+    /// The suffix of a record (<c>000000010000000000000007.pushed</c>): never a name PostgreSQL archives, so the spool
+    /// archiver never takes a record for WAL, and this archiver removes only its own records, never a spooled segment.
+    /// </summary>
+    internal const string RecordSuffix = ".pushed";
+
     private static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(60);
     private readonly WalArchive _archive;
     private readonly ILogger<WalReadyArchiver> _logger;
@@ -34,7 +40,7 @@ internal sealed class WalReadyArchiver
 
     /// <summary>
     /// The <c>archive_command</c> of look-ahead archiving: reads the version of <c>%p</c> (<c>stat</c>: inode, modification
-    /// time to the nanosecond, size) and exits 0 as soon as the records folder holds that version under <c>%f</c>, which
+    /// time to the nanosecond, size) and exits 0 as soon as the records folder holds that version under <c>%f.pushed</c>, which
     /// the archiver writes only after the storage acknowledged the file durable. A record of another file with that
     /// name (an earlier cluster's, a recycled segment's) never matches. Without a matching record within
     /// <paramref name="wait"/> it exits 1 with a message: PostgreSQL keeps the segment and asks again.
@@ -51,7 +57,7 @@ internal sealed class WalReadyArchiver
 
         // read is the shell's own: a wait costs one sleep process per 50 ms, a file already pushed one stat in all.
         return $"v=$(stat -c '%%i %%.9Y %%s' %p) || exit 1; i=0; " +
-            $"while :; do m=; {{ read -r m < {s}/%f; }} 2>/dev/null; test \"$m\" = \"$v\" && exit 0; i=$((i+1)); " +
+            $"while :; do m=; {{ read -r m < {s}/%f{RecordSuffix}; }} 2>/dev/null; test \"$m\" = \"$v\" && exit 0; i=$((i+1)); " +
             $"test $i -lt {seconds * 20} || {{ echo \"dataguard: %f is not archived: no record of it from the resident archiver (dataguard wal archiver --pg-data) within {seconds} s; PostgreSQL keeps it and asks again\" >&2; exit 1; }}; " +
             "sleep 0.05; done";
     }
@@ -65,6 +71,7 @@ internal sealed class WalReadyArchiver
     public async Task<(int Archived, int Failed)> RunOnceAsync(string dataDirectory, string records, int parallelism = 4, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
+        EnsureRecordsFolder(records);
         var files = ReadyFiles(dataDirectory, records).ToList();
         var archived = 0;
         var failed = 0;
@@ -94,8 +101,30 @@ internal sealed class WalReadyArchiver
     /// <param name="interval">The wait between looks when nothing new is ready.</param>
     /// <param name="cancellationToken">Stops the loop; a push under way is finished or abandoned (PostgreSQL asks again).</param>
     /// <returns>A task that ends when cancelled.</returns>
-    public Task RunAsync(string dataDirectory, string records, int parallelism, TimeSpan interval, CancellationToken cancellationToken) =>
-        WalPushLoop.RunAsync(() => ReadyFiles(dataDirectory, records), (name, ct) => TryPushAsync(dataDirectory, records, name, parallelism, ct), parallelism, interval, _time, cancellationToken);
+    /// <exception cref="InvalidOperationException">The records folder holds WAL files (a spool): see <see cref="EnsureRecordsFolder"/>.</exception>
+    public Task RunAsync(string dataDirectory, string records, int parallelism, TimeSpan interval, CancellationToken cancellationToken)
+    {
+        EnsureRecordsFolder(records);
+        return WalPushLoop.RunAsync(() => ReadyFiles(dataDirectory, records), (name, ct) => TryPushAsync(dataDirectory, records, name, parallelism, ct), parallelism, interval, _time, ex => PitrLog.ArchiverListFailed(_logger, ex.Message), cancellationToken);
+    }
+
+    /// <summary>
+    /// Refuses a records folder that holds WAL files: it is the spool archiver's spool (the option is <c>--spool</c> in both
+    /// modes), whose files PostgreSQL already counts archived and which exist nowhere else until pushed. They are
+    /// neither removed nor taken for records; the operator pushes them with the spool archiver first.
+    /// </summary>
+    /// <param name="records">The records folder.</param>
+    /// <exception cref="InvalidOperationException">The folder holds a file named as PostgreSQL names WAL.</exception>
+    internal static void EnsureRecordsFolder(string records)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(records);
+        if (Directory.EnumerateFiles(records).Select(Path.GetFileName).FirstOrDefault(n => WalFileName.IsValid(n!)) is { } spooled)
+        {
+            throw new InvalidOperationException(
+                $"The records folder '{records}' holds the WAL file {spooled}: it is a spool, whose files PostgreSQL already counts archived. " +
+                "Push them first (dataguard wal archiver --spool DIR --once, without --pg-data), then give look-ahead archiving a folder of its own.");
+        }
+    }
 
     /// <summary>
     /// The names marked ready and not yet recorded with their current version, in PostgreSQL's order; records of files
@@ -114,17 +143,18 @@ internal sealed class WalReadyArchiver
         }
 
         var readySet = new HashSet<string>(ready, StringComparer.Ordinal);
-        foreach (var record in Directory.EnumerateFiles(records))
+        foreach (var record in Directory.EnumerateFiles(records, "*" + RecordSuffix))
         {
-            if (WalFileName.IsValid(Path.GetFileName(record)) && !readySet.Contains(Path.GetFileName(record)))
+            var name = Path.GetFileName(record)[..^RecordSuffix.Length];
+            if (WalFileName.IsValid(name) && !readySet.Contains(name))
             {
-                TryDelete(record);
+                TryDelete(record);   // only a record: a WAL file (a spool's) is never removed here
             }
         }
 
         foreach (var name in ready.OrderBy(n => n.EndsWith(".history", StringComparison.Ordinal) ? 0 : 1).ThenBy(n => n, StringComparer.Ordinal))
         {
-            var record = Path.Combine(records, name);
+            var record = Path.Combine(records, name + RecordSuffix);
             if (File.Exists(record) && ReadRecord(record) is { } recorded && recorded == NativeStat.VersionOf(Path.Combine(dataDirectory, "pg_wal", name)))
             {
                 continue;   // pushed; PostgreSQL's archive_command takes it next
@@ -176,7 +206,7 @@ internal sealed class WalReadyArchiver
                 File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
             }
 
-            File.Move(temp, Path.Combine(records, name), overwrite: true);
+            File.Move(temp, Path.Combine(records, name + RecordSuffix), overwrite: true);
         }
         finally
         {

@@ -122,7 +122,7 @@ internal sealed class WalSpoolArchiver
     public Task RunAsync(string spool, int parallelism, TimeSpan interval, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(spool);
-        return WalPushLoop.RunAsync(() => SpooledFiles(spool), (file, ct) => TryPushAsync(file, parallelism, ct), parallelism, interval, _time, cancellationToken);
+        return WalPushLoop.RunAsync(() => SpooledFiles(spool), (file, ct) => TryPushAsync(file, parallelism, ct), parallelism, interval, _time, ex => PitrLog.ArchiverListFailed(_logger, ex.Message), cancellationToken);
     }
 
     private async Task<bool> TryPushAsync(string file, int parallelism, CancellationToken cancellationToken)

@@ -63,6 +63,7 @@ internal static class DataGuardEventIds
     public const int PitrPrefetchStopped = 1306;
     public const int PitrSpoolStrayFileSkipped = 1307;
     public const int PitrReadyPushFailed = 1308;
+    public const int PitrArchiverListFailed = 1309;
 
     #endregion
 

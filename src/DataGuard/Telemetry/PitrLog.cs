@@ -46,6 +46,12 @@ internal static partial class PitrLog
     [LoggerMessage(DataGuardEventIds.PitrReadyPushFailed, LogLevel.Error, "WAL file {Name}, ready in pg_wal, was not archived (PostgreSQL keeps it; tried again in a second): {Reason}")]
     public static partial void ReadyPushFailed(ILogger logger, string name, string reason);
 
+    /// <summary>A resident archiver could not list what waits to be pushed (a folder gone or unreadable); it keeps looking.</summary>
+    /// <param name="logger">The logger.</param>
+    /// <param name="reason">Why.</param>
+    [LoggerMessage(DataGuardEventIds.PitrArchiverListFailed, LogLevel.Error, "The WAL archiver cannot list the files waiting to be pushed (looking again every second; nothing is lost, PostgreSQL keeps them): {Reason}")]
+    public static partial void ArchiverListFailed(ILogger logger, string reason);
+
     /// <summary>The WAL prefetcher started.</summary>
     /// <param name="logger">The logger.</param>
     /// <param name="from">The segment recovery asked for.</param>

@@ -39,8 +39,8 @@ public sealed class WalLookAheadTests
         Assert.True(File.Exists(Path.Combine(data, "pg_wal", "archive_status", segment + ".ready")));
 
         // A record of another file under that name (an earlier cluster's) is refused too.
-        await File.WriteAllTextAsync(Path.Combine(records, segment), "1 1700000000.000000000 16777216\n");
-        File.SetUnixFileMode(Path.Combine(records, segment), (UnixFileMode)0b110_100_100);
+        await File.WriteAllTextAsync(Path.Combine(records, segment + WalReadyArchiver.RecordSuffix), "1 1700000000.000000000 16777216\n");
+        File.SetUnixFileMode(Path.Combine(records, segment + WalReadyArchiver.RecordSuffix), (UnixFileMode)0b110_100_100);
         var failed = FailedCount(await cluster.ScalarAsync("SELECT failed_count FROM pg_stat_archiver"));
         await cluster.ExecuteAsync("INSERT INTO ahead VALUES (2)");
         await cluster.ExecuteAsync("SELECT pg_switch_wal()");   // a new ready file wakes PostgreSQL's archiver up
@@ -58,7 +58,7 @@ public sealed class WalLookAheadTests
         Assert.True(await archive.ContainsAsync(last));
 
         // Once PostgreSQL marked them done, their records go.
-        await Eventually.WaitUntilAsync(() => Task.FromResult(!File.Exists(Path.Combine(records, segment)) && !File.Exists(Path.Combine(records, last))), TimeSpan.FromSeconds(30));
+        await Eventually.WaitUntilAsync(() => Task.FromResult(!File.Exists(Path.Combine(records, segment + WalReadyArchiver.RecordSuffix)) && !File.Exists(Path.Combine(records, last + WalReadyArchiver.RecordSuffix))), TimeSpan.FromSeconds(30));
         await stop.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
     }

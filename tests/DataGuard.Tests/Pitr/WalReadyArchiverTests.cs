@@ -74,7 +74,7 @@ public sealed class WalReadyArchiverTests : IDisposable
     {
         // An earlier cluster's record, or a recycled segment's: same name, another inode, time or size.
         var file = await ReadyAsync(Segment, "this cluster's segment");
-        await File.WriteAllTextAsync(Path.Combine(_records, Segment), "1 1700000000.000000000 22\n");
+        await File.WriteAllTextAsync(Path.Combine(_records, Segment + WalReadyArchiver.RecordSuffix), "1 1700000000.000000000 22\n");
         Assert.Equal(1, (await ArchiveCommandAsync(Segment)).Code);
         Assert.False(await _archive.ContainsAsync(Segment));
 
@@ -91,14 +91,14 @@ public sealed class WalReadyArchiverTests : IDisposable
     {
         await ReadyAsync(Segment, "segment 7");
         Assert.Equal((1, 0), await _archiver.RunOnceAsync(_data, _records));
-        Assert.True(File.Exists(Path.Combine(_records, Segment)));
+        Assert.True(File.Exists(Path.Combine(_records, Segment + WalReadyArchiver.RecordSuffix)));
 
         // PostgreSQL took it (.ready renamed to .done): the next pass removes the record.
         File.Move(Path.Combine(_data, "pg_wal", "archive_status", Segment + ".ready"), Path.Combine(_data, "pg_wal", "archive_status", Segment + ".done"));
         await File.WriteAllTextAsync(Path.Combine(_data, "pg_wal", "archive_status", "000000010000000000000009.ready"), string.Empty);   // its file is gone
         Assert.Equal((0, 1), await _archiver.RunOnceAsync(_data, _records));
-        Assert.False(File.Exists(Path.Combine(_records, Segment)));
-        Assert.False(File.Exists(Path.Combine(_records, "000000010000000000000009")));
+        Assert.False(File.Exists(Path.Combine(_records, Segment + WalReadyArchiver.RecordSuffix)));
+        Assert.False(File.Exists(Path.Combine(_records, "000000010000000000000009" + WalReadyArchiver.RecordSuffix)));
         Assert.Empty(Directory.EnumerateFiles(_records, ".*"));   // no temporary record left behind
     }
 
@@ -111,8 +111,57 @@ public sealed class WalReadyArchiverTests : IDisposable
         await ReadyAsync(Segment, "this cluster's segment");
 
         Assert.Equal((0, 1), await _archiver.RunOnceAsync(_data, _records));
-        Assert.False(File.Exists(Path.Combine(_records, Segment)));
+        Assert.False(File.Exists(Path.Combine(_records, Segment + WalReadyArchiver.RecordSuffix)));
         Assert.Equal(1, (await ArchiveCommandAsync(Segment)).Code);
+    }
+
+    [Fact]
+    public async Task A_spool_given_as_the_records_folder_keeps_its_spooled_WAL()
+    {
+        // The folder the spool archiver used (the option is --spool in both modes): PostgreSQL counted its files archived
+        // when they were copied there, so they exist nowhere else until pushed. Deleting them as stale records loses WAL.
+        const string Spooled = "000000010000000000000005";
+        await File.WriteAllTextAsync(Path.Combine(_records, Spooled), "spooled segment, not pushed yet");
+        await ReadyAsync(Segment, "segment 7");
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => _archiver.RunOnceAsync(_data, _records));
+        Assert.Equal("spooled segment, not pushed yet", await File.ReadAllTextAsync(Path.Combine(_records, Spooled)));
+        Assert.False(await _archive.ContainsAsync(Segment));
+    }
+
+    [Fact]
+    public async Task Records_are_not_WAL_to_a_spool_archiver_given_the_records_folder()
+    {
+        await ReadyAsync(Segment, "segment 7");
+        Assert.Equal((1, 0), await _archiver.RunOnceAsync(_data, _records));
+
+        // A spool archiver left running on the same folder must not push a record as the segment it names.
+        var spool = new WalSpoolArchiver(_archive, NullLogger<WalSpoolArchiver>.Instance, TimeProvider.System);
+        Assert.Equal((0, 0), await spool.RunOnceAsync(_records));
+        Assert.Equal(0, (await ArchiveCommandAsync(Segment)).Code);
+    }
+
+    [Fact]
+    public async Task The_resident_archiver_outlives_a_data_directory_that_is_briefly_gone()
+    {
+        // A cluster re-created in place (initdb), or a data directory restored: pg_wal/archive_status is missing for a
+        // while. The archiver goes on and pushes what the new cluster marks ready.
+        using var stop = new CancellationTokenSource();
+        var running = _archiver.RunAsync(_data, _records, 2, TimeSpan.FromMilliseconds(20), stop.Token);
+        Directory.Delete(Path.Combine(_data, "pg_wal"), recursive: true);
+        await Task.Delay(300);
+        Assert.False(running.IsCompleted, running.Exception?.InnerException?.Message);
+        Directory.CreateDirectory(Path.Combine(_data, "pg_wal", "archive_status"));
+        await ReadyAsync(Segment, "the new cluster's segment");
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!File.Exists(Path.Combine(_records, Segment + WalReadyArchiver.RecordSuffix)) && DateTime.UtcNow < deadline && !running.IsCompleted)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(File.Exists(Path.Combine(_records, Segment + WalReadyArchiver.RecordSuffix)));
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
     }
 
     private async Task<string> ReadyAsync(string name, string content)
