@@ -112,6 +112,11 @@ internal static class WalCommand
                 throw new CliUsageException($"The spool folder '{folder}' does not exist.");
             }
 
+            if (parse.GetValue(parallel) < 1)
+            {
+                throw new CliUsageException($"--parallel must be 1 or more (it was {parse.GetValue(parallel)}).");
+            }
+
             if (dataDirectory is not null)
             {
                 return await RunReadyArchiverAsync(parse, dataDirectory, folder, output, ct);

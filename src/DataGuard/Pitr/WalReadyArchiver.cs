@@ -22,7 +22,17 @@ internal sealed class WalReadyArchiver
     /// </summary>
     internal const string RecordSuffix = ".pushed";
 
+    /// <summary>The suffix of the last failure of a file's push (<c>000000010000000000000007.error</c>), which archive_command reports when it gives up.</summary>
+    internal const string ErrorSuffix = ".error";
+
+    /// <summary>The file the running archiver rewrites every second with the time (Unix seconds): archive_command gives up at once without it.</summary>
+    internal const string HeartbeatName = ".heartbeat";
+
+    /// <summary>How old the heartbeat may be before archive_command takes the archiver for stopped.</summary>
+    internal const int HeartbeatStaleSeconds = 10;
+
     private static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan FullCheckInterval = TimeSpan.FromSeconds(10);
     private readonly WalArchive _archive;
     private readonly ILogger<WalReadyArchiver> _logger;
     private readonly TimeProvider _time;
@@ -55,11 +65,17 @@ internal sealed class WalReadyArchiver
         var s = PostgresShellQuoting.Quote(folder.Length == 0 ? "/" : folder);
         var seconds = Math.Max(1, (int)Math.Ceiling((wait ?? DefaultWait).TotalSeconds));
 
-        // read is the shell's own: a wait costs one sleep process per 50 ms, a file already pushed one stat in all.
-        return $"v=$(stat -c '%%i %%.9Y %%s' %p) || exit 1; i=0; " +
-            $"while :; do m=; {{ read -r m < {s}/%f{RecordSuffix}; }} 2>/dev/null; test \"$m\" = \"$v\" && exit 0; i=$((i+1)); " +
-            $"test $i -lt {seconds * 20} || {{ echo \"dataguard: %f is not archived: no record of it from the resident archiver (dataguard wal archiver --pg-data) within {seconds} s; PostgreSQL keeps it and asks again\" >&2; exit 1; }}; " +
-            "sleep 0.05; done";
+        // read and test are the shell's own: a file already pushed costs one stat in all; a wait costs one sleep process
+        // per 50 ms and one date per second (the heartbeat: without a running archiver the command gives up at once, so a
+        // server shutting down is not held for minutes). Only regular files are read (a FIFO would block the read).
+        return PostgresShellQuoting.FitArchiveCommand(
+            $"r={s}; f=%f; v=$(stat -c '%%i %%.9Y %%s' %p) || exit 1; i=0; " +
+            $"while :; do m=; test -f \"$r/$f{RecordSuffix}\" && {{ read -r m < \"$r/$f{RecordSuffix}\"; }} 2>/dev/null; test \"$m\" = \"$v\" && exit 0; " +
+            $"if test $((i%20)) -eq 0; then h=; test -f \"$r/{HeartbeatName}\" && {{ read -r h < \"$r/{HeartbeatName}\"; }} 2>/dev/null; case $h in ''|*[!0-9]*) h=0;; esac; " +
+            $"test $(($(date +%%s)-h)) -lt {HeartbeatStaleSeconds} || {{ echo \"dataguard: $f is not archived: the resident archiver (wal archiver --pg-data) is not running (no heartbeat for {HeartbeatStaleSeconds} s)\" >&2; exit 1; }}; fi; " +
+            $"i=$((i+1)); test $i -lt {seconds * 20} || {{ e=; test -f \"$r/$f{ErrorSuffix}\" && {{ read -r e < \"$r/$f{ErrorSuffix}\"; }} 2>/dev/null; " +
+            $"echo \"dataguard: $f is not archived: no record of it from the resident archiver within {seconds} s${{e:+ (its last error: $e)}}\" >&2; exit 1; }}; " +
+            "sleep 0.05; done");
     }
 
     /// <summary>Pushes every file marked ready now, once, and records each pushed one.</summary>
@@ -68,24 +84,37 @@ internal sealed class WalReadyArchiver
     /// <param name="parallelism">Files pushed at the same time.</param>
     /// <param name="cancellationToken">Stops between files.</param>
     /// <returns>The files archived, and those that failed (PostgreSQL keeps them).</returns>
+    /// <exception cref="InvalidOperationException">The records folder cannot be used: see <see cref="EnsureRecordsFolder"/>.</exception>
     public async Task<(int Archived, int Failed)> RunOnceAsync(string dataDirectory, string records, int parallelism = 4, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
         EnsureRecordsFolder(records);
-        var files = ReadyFiles(dataDirectory, records).ToList();
+        var session = new Session(dataDirectory, records);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var beating = BeatAsync(records, stop.Token);
         var archived = 0;
         var failed = 0;
-        await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken }, async (name, ct) =>
+        try
         {
-            if (await TryPushAsync(dataDirectory, records, name, parallelism, ct).ConfigureAwait(false))
+            var files = ReadyFiles(session).ToList();
+            await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken }, async (name, ct) =>
             {
-                Interlocked.Increment(ref archived);
-            }
-            else
-            {
-                Interlocked.Increment(ref failed);
-            }
-        }).ConfigureAwait(false);
+                if (await TryPushAsync(session, name, parallelism, ct).ConfigureAwait(false))
+                {
+                    Interlocked.Increment(ref archived);
+                }
+                else
+                {
+                    Interlocked.Increment(ref failed);
+                }
+            }).ConfigureAwait(false);
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await beating.ConfigureAwait(false);
+        }
+
         cancellationToken.ThrowIfCancellationRequested();
         return (archived, failed);
     }
@@ -93,7 +122,8 @@ internal sealed class WalReadyArchiver
     /// <summary>
     /// Pushes ready files until cancelled, oldest first (timeline history files before segments, as PostgreSQL asks for
     /// them), <paramref name="parallelism"/> at a time; <c>archive_status</c> is looked at again every
-    /// <paramref name="interval"/> when nothing new is there; a file that failed is tried again a second later.
+    /// <paramref name="interval"/> when nothing new is there; a file that failed is tried again a second later. The
+    /// heartbeat file is rewritten every second meanwhile.
     /// </summary>
     /// <param name="dataDirectory">The server's data directory.</param>
     /// <param name="records">The records folder archive_command reads.</param>
@@ -101,23 +131,43 @@ internal sealed class WalReadyArchiver
     /// <param name="interval">The wait between looks when nothing new is ready.</param>
     /// <param name="cancellationToken">Stops the loop; a push under way is finished or abandoned (PostgreSQL asks again).</param>
     /// <returns>A task that ends when cancelled.</returns>
-    /// <exception cref="InvalidOperationException">The records folder holds WAL files (a spool): see <see cref="EnsureRecordsFolder"/>.</exception>
-    public Task RunAsync(string dataDirectory, string records, int parallelism, TimeSpan interval, CancellationToken cancellationToken)
+    /// <exception cref="InvalidOperationException">The records folder cannot be used: see <see cref="EnsureRecordsFolder"/>.</exception>
+    public async Task RunAsync(string dataDirectory, string records, int parallelism, TimeSpan interval, CancellationToken cancellationToken)
     {
         EnsureRecordsFolder(records);
-        return WalPushLoop.RunAsync(() => ReadyFiles(dataDirectory, records), (name, ct) => TryPushAsync(dataDirectory, records, name, parallelism, ct), parallelism, interval, _time, ex => PitrLog.ArchiverListFailed(_logger, ex.Message), cancellationToken);
+        RemoveStaleTemporaries(records);
+        var session = new Session(dataDirectory, records);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var beating = BeatAsync(records, stop.Token);
+        try
+        {
+            await WalPushLoop.RunAsync(() => ReadyFiles(session), (name, ct) => TryPushAsync(session, name, parallelism, ct), parallelism, interval, _time, ex => PitrLog.ArchiverListFailed(_logger, ex.Message), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await beating.ConfigureAwait(false);
+        }
     }
 
     /// <summary>
     /// Refuses a records folder that holds WAL files: it is the spool archiver's spool (the option is <c>--spool</c> in both
     /// modes), whose files PostgreSQL already counts archived and which exist nowhere else until pushed. They are
-    /// neither removed nor taken for records; the operator pushes them with the spool archiver first.
+    /// neither removed nor taken for records; the operator pushes them with the spool archiver first. Refuses a folder
+    /// other users can write into, too: a planted record or FIFO could make archive_command wait or answer.
     /// </summary>
     /// <param name="records">The records folder.</param>
-    /// <exception cref="InvalidOperationException">The folder holds a file named as PostgreSQL names WAL.</exception>
+    /// <exception cref="InvalidOperationException">The folder holds a file named as PostgreSQL names WAL, or other users can write into it.</exception>
     internal static void EnsureRecordsFolder(string records)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(records);
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(records) & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+        {
+            throw new InvalidOperationException(
+                $"The records folder '{records}' is writable by other users (mode {Convert.ToString((int)File.GetUnixFileMode(records), 8)}): whoever can write it can make archive_command wait or answer. " +
+                "Give it to the server's user alone (chmod 755).");
+        }
+
         if (Directory.EnumerateFiles(records).Select(Path.GetFileName).FirstOrDefault(n => WalFileName.IsValid(n!)) is { } spooled)
         {
             throw new InvalidOperationException(
@@ -127,13 +177,15 @@ internal sealed class WalReadyArchiver
     }
 
     /// <summary>
-    /// The names marked ready and not yet recorded with their current version, in PostgreSQL's order; records of files
-    /// no longer marked ready (PostgreSQL took them, or an earlier cluster's) are removed on the way.
+    /// The names marked ready and not yet recorded with their current version, in PostgreSQL's order; records and errors
+    /// of files no longer marked ready (PostgreSQL took them, or an earlier cluster's) are removed on the way. Names this
+    /// archiver recorded itself are skipped without reading anything (a backlog of thousands waiting for PostgreSQL's
+    /// one-at-a-time archive_command costs no I/O per pass); every 10 seconds all records are checked again.
     /// </summary>
-    private static IEnumerable<string> ReadyFiles(string dataDirectory, string records)
+    private IEnumerable<string> ReadyFiles(Session session)
     {
         var ready = new List<string>();
-        foreach (var marker in Directory.EnumerateFiles(Path.Combine(dataDirectory, "pg_wal", "archive_status"), "*.ready"))
+        foreach (var marker in Directory.EnumerateFiles(Path.Combine(session.DataDirectory, "pg_wal", "archive_status"), "*.ready"))
         {
             var name = Path.GetFileName(marker)[..^".ready".Length];
             if (WalFileName.IsValid(name))
@@ -143,20 +195,50 @@ internal sealed class WalReadyArchiver
         }
 
         var readySet = new HashSet<string>(ready, StringComparer.Ordinal);
-        foreach (var record in Directory.EnumerateFiles(records, "*" + RecordSuffix))
+        var now = _time.GetTimestamp();
+        lock (session.Recorded)
         {
-            var name = Path.GetFileName(record)[..^RecordSuffix.Length];
-            if (WalFileName.IsValid(name) && !readySet.Contains(name))
+            if (_time.GetElapsedTime(session.CheckedAt, now) >= FullCheckInterval)
             {
-                TryDelete(record);   // only a record: a WAL file (a spool's) is never removed here
+                session.Recorded.Clear();
+                session.CheckedAt = now;
+                foreach (var file in Directory.EnumerateFiles(session.Records, "*" + RecordSuffix).Concat(Directory.EnumerateFiles(session.Records, "*" + ErrorSuffix)))
+                {
+                    var name = Path.GetFileNameWithoutExtension(file);
+                    if (WalFileName.IsValid(name) && !readySet.Contains(name))
+                    {
+                        TryDelete(file);   // only a record or an error: a WAL file (a spool's) is never removed here
+                    }
+                }
+            }
+            else
+            {
+                foreach (var name in session.Recorded.Where(n => !readySet.Contains(n)).ToList())
+                {
+                    session.Recorded.Remove(name);
+                    TryDelete(Path.Combine(session.Records, name + RecordSuffix));
+                }
             }
         }
 
         foreach (var name in ready.OrderBy(n => n.EndsWith(".history", StringComparison.Ordinal) ? 0 : 1).ThenBy(n => n, StringComparer.Ordinal))
         {
-            var record = Path.Combine(records, name + RecordSuffix);
-            if (File.Exists(record) && ReadRecord(record) is { } recorded && recorded == NativeStat.VersionOf(Path.Combine(dataDirectory, "pg_wal", name)))
+            lock (session.Recorded)
             {
+                if (session.Recorded.Contains(name))
+                {
+                    continue;   // recorded by this archiver; PostgreSQL's archive_command takes it next
+                }
+            }
+
+            var record = Path.Combine(session.Records, name + RecordSuffix);
+            if (File.Exists(record) && ReadRecord(record) is { } recorded && recorded == NativeStat.VersionOf(Path.Combine(session.DataDirectory, "pg_wal", name)))
+            {
+                lock (session.Recorded)
+                {
+                    session.Recorded.Add(name);
+                }
+
                 continue;   // pushed; PostgreSQL's archive_command takes it next
             }
 
@@ -164,11 +246,12 @@ internal sealed class WalReadyArchiver
         }
     }
 
-    private async Task<bool> TryPushAsync(string dataDirectory, string records, string name, int parallelism, CancellationToken cancellationToken)
+    private async Task<bool> TryPushAsync(Session session, string name, int parallelism, CancellationToken cancellationToken)
     {
         try
         {
-            await PushOneAsync(dataDirectory, records, name, parallelism, cancellationToken).ConfigureAwait(false);
+            await PushOneAsync(session, name, parallelism, cancellationToken).ConfigureAwait(false);
+            TryDelete(Path.Combine(session.Records, name + ErrorSuffix));
             return true;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -177,15 +260,17 @@ internal sealed class WalReadyArchiver
         }
         catch (Exception ex)
         {
-            // Any failure of one file ends only that attempt: PostgreSQL keeps the file, the archiver tries again.
+            // Any failure of one file ends only that attempt: PostgreSQL keeps the file, the archiver tries again. The
+            // reason is left for archive_command, which says it in PostgreSQL's log when it gives up waiting.
             PitrLog.ReadyPushFailed(_logger, name, ex.Message);
+            TryWrite(session.Records, name + ErrorSuffix, string.Join(' ', ex.Message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)));
             return false;
         }
     }
 
-    private async Task PushOneAsync(string dataDirectory, string records, string name, int parallelism, CancellationToken cancellationToken)
+    private async Task PushOneAsync(Session session, string name, int parallelism, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(dataDirectory, "pg_wal", name);
+        var path = Path.Combine(session.DataDirectory, "pg_wal", name);
         var version = NativeStat.VersionOf(path) ?? throw new IOException($"{path} is marked ready for archiving but cannot be read.");
 
         // Files go in parallel, so each is compressed on one thread: no zstd worker pool per 16 MiB segment.
@@ -195,27 +280,82 @@ internal sealed class WalReadyArchiver
             throw new IOException($"{path} changed while it was pushed (version {version}, now {after ?? "unreadable"}); it is not recorded as archived.");
         }
 
-        // Written whole under a temporary name, then renamed: archive_command never reads half a record. Not fsynced: a
-        // record lost in a crash only makes PostgreSQL ask again, and the push of the same content succeeds again.
-        var temp = Path.Combine(records, $".{name}.{Guid.NewGuid():N}");
+        // Not fsynced: a record lost in a crash only makes PostgreSQL ask again, and the push of the same content succeeds again.
+        if (!TryWrite(session.Records, name + RecordSuffix, version))
+        {
+            throw new IOException($"{name} is archived, but its record cannot be written into '{session.Records}'; PostgreSQL keeps the file and asks again.");
+        }
+
+        lock (session.Recorded)
+        {
+            session.Recorded.Add(name);
+        }
+    }
+
+    /// <summary>The heartbeat: the time (Unix seconds) written into the records folder every second until cancelled.</summary>
+    private async Task BeatAsync(string records, CancellationToken cancellationToken)
+    {
         try
         {
-            await File.WriteAllTextAsync(temp, version + "\n", cancellationToken).ConfigureAwait(false);
-            if (!OperatingSystem.IsWindows())
+            while (!cancellationToken.IsCancellationRequested)
             {
-                File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+                TryWrite(records, HeartbeatName, _time.GetUtcNow().ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
+                await Task.Delay(TimeSpan.FromSeconds(1), _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // stopped with the archiver: the heartbeat goes stale and archive_command stops waiting
+        }
+    }
+
+    /// <summary>
+    /// Writes one line under a temporary name and renames it into place (archive_command never reads half a file),
+    /// readable by every user (records, errors and the heartbeat hold no data, and the server's user must read them).
+    /// </summary>
+    private static bool TryWrite(string records, string name, string line)
+    {
+        var temp = Path.Combine(records, $".{name}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            var mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+            using (var stream = OperatingSystem.IsWindows()
+                ? new FileStream(temp, FileMode.CreateNew, FileAccess.Write)
+                : new FileStream(temp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode }))
+            {
+                stream.Write(System.Text.Encoding.UTF8.GetBytes(line + "\n"));
             }
 
-            File.Move(temp, Path.Combine(records, name + RecordSuffix), overwrite: true);
+            File.Move(temp, Path.Combine(records, name), overwrite: true);
+            return true;
         }
-        finally
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             TryDelete(temp);
+            return false;
+        }
+    }
+
+    /// <summary>Removes temporary files a killed archiver left (older than a minute: a running archiver's are younger).</summary>
+    private void RemoveStaleTemporaries(string records)
+    {
+        var cutoff = _time.GetUtcNow().UtcDateTime.AddMinutes(-1);
+        foreach (var temp in Directory.EnumerateFiles(records, ".*.tmp"))
+        {
+            if (File.GetLastWriteTimeUtc(temp) < cutoff)
+            {
+                TryDelete(temp);
+            }
         }
     }
 
     private static string? ReadRecord(string record)
     {
+        if (NativeStat.Of(record) is not { } stat || !NativeStat.IsRegularFile(stat.Mode))
+        {
+            return null;   // a FIFO would block the read; a link or a device is no record of ours
+        }
+
         try
         {
             return File.ReadAllText(record).TrimEnd('\n');
@@ -243,5 +383,19 @@ internal sealed class WalReadyArchiver
         catch (UnauthorizedAccessException)
         {
         }
+    }
+
+    /// <summary>One run's state: where it reads and records, and the names it recorded itself.</summary>
+    private sealed class Session(string dataDirectory, string records)
+    {
+        public string DataDirectory { get; } = dataDirectory;
+
+        public string Records { get; } = records;
+
+        /// <summary>Gets the names recorded by this run and still marked ready (guarded by itself).</summary>
+        public HashSet<string> Recorded { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Gets or sets when all records were last checked (a timestamp of the archiver's clock; 0: never).</summary>
+        public long CheckedAt { get; set; } = long.MinValue / 2;
     }
 }

@@ -7,7 +7,8 @@ namespace DataGuard.IntegrationTests.Chaos;
 
 /// <summary>
 /// Chaos on WAL archiving: `wal push` as PostgreSQL's archive_command killed mid-push, PostgreSQL crashed while it
-/// archives, S3 stopped or its connections reset; `wal fetch` killed or cut off; the asynchronous `wal archiver` killed.
+/// archives, S3 stopped or its connections reset; `wal fetch` killed or cut off; the asynchronous `wal archiver` (spool
+/// or look-ahead) killed or cut off from S3.
 /// Afterwards every file PostgreSQL counts as archived (and the archiver acknowledged by deleting it from the spool)
 /// comes back from the archive byte for byte, a fetch leaves a whole file or none, and archiving catches up.
 /// </summary>
@@ -19,6 +20,8 @@ public sealed class WalChaosTests(ChaosLab lab, ITestOutputHelper output)
     public static TheoryData<ChaosFault> FetchFaults => ChaosMatrix.Faults([ChaosFault.KillDataGuard], ChaosFault.StopS3, ChaosFault.ResetS3Connections);
 
     public static TheoryData<ChaosFault> ArchiverFaults => ChaosMatrix.Faults([ChaosFault.KillDataGuard], ChaosFault.StopS3);
+
+    public static TheoryData<ChaosFault> LookAheadFaults => ChaosMatrix.Faults([ChaosFault.KillDataGuard], ChaosFault.StopS3, ChaosFault.ResetS3Connections);
 
     [Theory]
     [MemberData(nameof(PushFaults))]
@@ -122,6 +125,69 @@ public sealed class WalChaosTests(ChaosLab lab, ITestOutputHelper output)
             s.Invariant("the next run succeeds", next.ExitCode == 0, next.Describe());
             s.Invariant("the next run empties the spool", !Directory.EnumerateFiles(spool).Any(f => !Path.GetFileName(f).StartsWith('.')), string.Join(", ", Directory.EnumerateFiles(spool)));
             await WalChecks.FetchIdenticalAsync(s, cluster, lab.WalConfig, done.Except(acknowledged), "spooled when the archiver stopped");
+            await WalChecks.NoGapAsync(s, lab.WalConfig);
+        }
+        finally
+        {
+            await lab.EnsureUpAsync();
+            await cluster.ExecuteAsync("ALTER SYSTEM RESET archive_command");
+            await cluster.ExecuteAsync("SELECT pg_reload_conf()");
+        }
+    });
+
+    [Theory]
+    [MemberData(nameof(LookAheadFaults))]
+    public Task Wal_archiver_look_ahead(ChaosFault fault) => ChaosScenario.RunAsync(lab, output, "wal archiver --pg-data (look-ahead)", fault, async s =>
+    {
+        var cluster = await lab.WalClusterAsync();
+        await WalChecks.CatchUpAsync(s, cluster, TimeSpan.FromSeconds(60));
+        var records = Path.Combine(lab.Root, $"records-{s.Tag}");
+        Directory.CreateDirectory(records);
+        File.SetUnixFileMode(records, (UnixFileMode)0b111_101_101);
+
+        // A 3-second wait per attempt (60 by default), so that PostgreSQL retries within the scenario.
+        var command = DataGuard.Pitr.WalReadyArchiver.ArchiveCommand(records, TimeSpan.FromSeconds(3));
+        await cluster.ExecuteAsync($"ALTER SYSTEM SET archive_command = '{command.Replace("'", "''", StringComparison.Ordinal)}'");
+        await cluster.ExecuteAsync("SELECT pg_reload_conf()");
+        var since = DateTime.UtcNow;
+        string[] arguments = ["wal", "archiver", "--spool", records, "--pg-data", cluster.DataDir, "--parallel", "2", "--config", lab.WalConfig];
+        try
+        {
+            using var archiver = ChaosProcess.Start(arguments);
+            var workload = Task.Run(() => WalChecks.WriteSegmentsAsync(cluster, 5));
+            var before = Convert.ToInt64(await cluster.ScalarAsync("SELECT archived_count FROM pg_stat_archiver"), CultureInfo.InvariantCulture);
+            var taken = new FaultPoint("PostgreSQL has taken a file the archiver recorded", async () => Convert.ToInt64(await cluster.ScalarAsync("SELECT archived_count FROM pg_stat_archiver"), CultureInfo.InvariantCulture) > before, 200);
+            var (point, delay, outage) = s.Draw(taken, FaultPoint.After(200, 1500));
+            s.Trace($"started: {archiver.CommandLine}");
+            await s.ReachAsync(point, () => archiver.HasExited, archiver.Describe);
+            await Task.Delay(delay);
+
+            // The resident archiver never ends by itself: S3 stays down for the outage (or 2 s), then it must carry on.
+            await s.HitAsync(null, outage ?? 2000, archiver.Kill, async () =>
+            {
+                if (!archiver.Killed)
+                {
+                    await Task.Delay(1500);
+                    archiver.Interrupt();
+                }
+
+                await archiver.WaitAsync(TimeSpan.FromSeconds(30));
+            });
+            await Settle(workload);
+            s.Trace($"archiver: {archiver.Describe()}; records: {string.Join(", ", Directory.EnumerateFiles(records).Select(Path.GetFileName))}");
+            s.NamesItsFailure(archiver);
+
+            // Counted archived by PostgreSQL = acknowledged by the archiver's record: each must be in the archive, byte for byte.
+            var done = WalChecks.DoneSince(cluster, since);
+            await WalChecks.FetchIdenticalAsync(s, cluster, lab.WalConfig, done, "PostgreSQL counts as archived");
+
+            // A new archiver (after a kill, or the same after the outage) pushes everything still ready.
+            using var next = ChaosProcess.Start(arguments);
+            await WalChecks.CatchUpAsync(s, cluster, TimeSpan.FromSeconds(90));
+            next.Interrupt();
+            await next.WaitAsync(TimeSpan.FromSeconds(30));
+            s.Invariant("the restarted archiver stops cleanly when interrupted (exit 0, or 130 for SIGINT)", next.ExitCode is 0 or 130, next.Describe());
+            await WalChecks.FetchIdenticalAsync(s, cluster, lab.WalConfig, WalChecks.DoneSince(cluster, since).Except(done), "archived after the restart");
             await WalChecks.NoGapAsync(s, lab.WalConfig);
         }
         finally

@@ -53,10 +53,10 @@ public sealed class WalReadyArchiverTests : IDisposable
         await File.WriteAllTextAsync(Path.Combine(_data, "pg_wal", "archive_status", "README.ready"), string.Empty);   // not a WAL name: never pushed
         await File.WriteAllTextAsync(Path.Combine(_data, "pg_wal", "000000010000000000000008"), "not ready yet");
 
-        // Before the archiver ran, the command waits its time and fails, saying why; PostgreSQL keeps the file.
+        // Before the archiver ran (no heartbeat), the command fails at once, saying why; PostgreSQL keeps the file.
         var (before, _, error) = await ArchiveCommandAsync(Segment);
         Assert.Equal(1, before);
-        Assert.Contains($"{Segment} is not archived: no record of it from the resident archiver", error, StringComparison.Ordinal);
+        Assert.Contains($"{Segment} is not archived: the resident archiver (wal archiver --pg-data) is not running", error, StringComparison.Ordinal);
 
         Assert.Equal((2, 0), await _archiver.RunOnceAsync(_data, _records));
 
@@ -99,7 +99,7 @@ public sealed class WalReadyArchiverTests : IDisposable
         Assert.Equal((0, 1), await _archiver.RunOnceAsync(_data, _records));
         Assert.False(File.Exists(Path.Combine(_records, Segment + WalReadyArchiver.RecordSuffix)));
         Assert.False(File.Exists(Path.Combine(_records, "000000010000000000000009" + WalReadyArchiver.RecordSuffix)));
-        Assert.Empty(Directory.EnumerateFiles(_records, ".*"));   // no temporary record left behind
+        Assert.Empty(Directory.EnumerateFiles(_records, ".*.tmp"));   // no temporary record left behind
     }
 
     [Fact]
@@ -112,7 +112,56 @@ public sealed class WalReadyArchiverTests : IDisposable
 
         Assert.Equal((0, 1), await _archiver.RunOnceAsync(_data, _records));
         Assert.False(File.Exists(Path.Combine(_records, Segment + WalReadyArchiver.RecordSuffix)));
-        Assert.Equal(1, (await ArchiveCommandAsync(Segment)).Code);
+
+        // The archiver runs (its heartbeat is fresh): the command waits its time, then says the archiver's last error.
+        var (code, _, error) = await ArchiveCommandAsync(Segment);
+        Assert.Equal(1, code);
+        Assert.Contains($"{Segment} is not archived: no record of it from the resident archiver within 1 s (its last error: ", error, StringComparison.Ordinal);
+        Assert.Contains("different", error, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task A_stale_heartbeat_ends_the_wait_at_once()
+    {
+        await ReadyAsync(Segment, "segment 7");
+        await File.WriteAllTextAsync(Path.Combine(_records, WalReadyArchiver.HeartbeatName), (DateTimeOffset.UtcNow.ToUnixTimeSeconds() - WalReadyArchiver.HeartbeatStaleSeconds - 1).ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
+        var started = Stopwatch.StartNew();
+        var (code, _, error) = await ShellAsync(WalSpoolCommandTests.PostgresExpand(WalReadyArchiver.ArchiveCommand(_records, TimeSpan.FromSeconds(30)), Path.Combine("pg_wal", Segment), Segment));
+        Assert.Equal(1, code);
+        Assert.Contains("is not running", error, StringComparison.Ordinal);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"the command waited {started.Elapsed} for an archiver that is not running");
+
+        // Garbage instead of a time is no heartbeat either.
+        await File.WriteAllTextAsync(Path.Combine(_records, WalReadyArchiver.HeartbeatName), "$(touch injected)\n");
+        Assert.Contains("is not running", (await ArchiveCommandAsync(Segment)).Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_data, "injected")));
+    }
+
+    [Fact]
+    public async Task A_fifo_planted_as_a_record_blocks_neither_the_command_nor_the_archiver()
+    {
+        await ReadyAsync(Segment, "segment 7");
+        using (var mkfifo = Process.Start(new ProcessStartInfo("mkfifo") { ArgumentList = { Path.Combine(_records, Segment + WalReadyArchiver.RecordSuffix) } })!)
+        {
+            await mkfifo.WaitForExitAsync();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(_records, WalReadyArchiver.HeartbeatName), DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
+        Assert.Equal(1, (await ArchiveCommandAsync(Segment)).Code);   // ends after its 1 s, no read of the FIFO
+
+        Assert.Equal((1, 0), await _archiver.RunOnceAsync(_data, _records).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, (await ArchiveCommandAsync(Segment)).Code);
+    }
+
+    [Fact]
+    public async Task A_records_folder_other_users_can_write_is_refused()
+    {
+        await ReadyAsync(Segment, "segment 7");
+        File.SetUnixFileMode(_records, (UnixFileMode)0b111_111_111);
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => _archiver.RunOnceAsync(_data, _records));
+        Assert.Contains("writable by other users (mode 777)", refused.Message, StringComparison.Ordinal);
+        Assert.False(await _archive.ContainsAsync(Segment));
     }
 
     [Fact]
@@ -162,6 +211,21 @@ public sealed class WalReadyArchiverTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_records, Segment + WalReadyArchiver.RecordSuffix)));
         await stop.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Archive_commands_fit_what_PostgreSQL_15_runs_whole_or_are_refused_naming_the_limit(bool lookAhead)
+    {
+        // PostgreSQL 15 cuts archive_command at 1,023 bytes once %p and %f are filled in; the shell then fails every time.
+        static string Command(bool lookAhead, string folder) => lookAhead ? WalReadyArchiver.ArchiveCommand(folder) : WalSpoolArchiver.ArchiveCommand(folder);
+        var usual = "/var/lib/postgresql/dataguard/" + new string('a', 120);
+        var expanded = WalSpoolCommandTests.PostgresExpand(Command(lookAhead, usual), "pg_wal/000000010000000000000007.00000028.backup", "000000010000000000000007.00000028.backup");
+        Assert.True(expanded.Length <= 1023, $"{expanded.Length} bytes: {expanded}");
+
+        var refused = Assert.Throws<ArgumentException>(() => Command(lookAhead, "/" + new string('a', 800)));
+        Assert.Contains("PostgreSQL 15 cuts it at 1023", refused.Message, StringComparison.Ordinal);
     }
 
     private async Task<string> ReadyAsync(string name, string content)
