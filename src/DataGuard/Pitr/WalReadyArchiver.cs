@@ -64,18 +64,21 @@ internal sealed class WalReadyArchiver
         var folder = Path.GetFullPath(records).TrimEnd('/');
         var s = PostgresShellQuoting.Quote(folder.Length == 0 ? "/" : folder);
         var seconds = Math.Max(1, (int)Math.Ceiling((wait ?? DefaultWait).TotalSeconds));
+        var looks = 50 + (seconds * 10) - 5;   // 50 looks 10 ms apart, then 100 ms apart
 
-        // read and test are the shell's own: a file already pushed costs one stat in all; a wait costs one sleep process
-        // per 50 ms and one date per second (the heartbeat: without a running archiver the command gives up at once, so a
-        // server shutting down is not held for minutes). Only regular files are read (a FIFO would block the read).
+        // read and test are the shell's own: a file already pushed costs one stat in all. A wait polls every 10 ms for
+        // half a second (PostgreSQL archives one file at a time, so when it has caught up with the archiver each file's
+        // wait is about one push: a coarse poll would add its half-period to every file), then every 100 ms; the
+        // heartbeat is read every tenth look (without a running archiver the command gives up at once, so a server
+        // shutting down is not held for minutes). Only regular files are read (a FIFO would block the read).
         return PostgresShellQuoting.FitArchiveCommand(
             $"r={s}; f=%f; v=$(stat -c '%%i %%.9Y %%s' %p) || exit 1; i=0; " +
             $"while :; do m=; test -f \"$r/$f{RecordSuffix}\" && {{ read -r m < \"$r/$f{RecordSuffix}\"; }} 2>/dev/null; test \"$m\" = \"$v\" && exit 0; " +
-            $"if test $((i%20)) -eq 0; then h=; test -f \"$r/{HeartbeatName}\" && {{ read -r h < \"$r/{HeartbeatName}\"; }} 2>/dev/null; case $h in ''|*[!0-9]*) h=0;; esac; " +
+            $"if test $((i%10)) -eq 0; then h=; test -f \"$r/{HeartbeatName}\" && {{ read -r h < \"$r/{HeartbeatName}\"; }} 2>/dev/null; case $h in ''|*[!0-9]*) h=0;; esac; " +
             $"test $(($(date +%%s)-h)) -lt {HeartbeatStaleSeconds} || {{ echo \"dataguard: $f is not archived: the resident archiver (wal archiver --pg-data) is not running (no heartbeat for {HeartbeatStaleSeconds} s)\" >&2; exit 1; }}; fi; " +
-            $"i=$((i+1)); test $i -lt {seconds * 20} || {{ e=; test -f \"$r/$f{ErrorSuffix}\" && {{ read -r e < \"$r/$f{ErrorSuffix}\"; }} 2>/dev/null; " +
+            $"i=$((i+1)); test $i -lt {looks} || {{ e=; test -f \"$r/$f{ErrorSuffix}\" && {{ read -r e < \"$r/$f{ErrorSuffix}\"; }} 2>/dev/null; " +
             $"echo \"dataguard: $f is not archived: no record of it from the resident archiver within {seconds} s${{e:+ (its last error: $e)}}\" >&2; exit 1; }}; " +
-            "sleep 0.05; done");
+            "if test $i -lt 50; then sleep 0.01; else sleep 0.1; fi; done");
     }
 
     /// <summary>Pushes every file marked ready now, once, and records each pushed one.</summary>
