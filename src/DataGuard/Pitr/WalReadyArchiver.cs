@@ -72,12 +72,12 @@ internal sealed class WalReadyArchiver
         // heartbeat is read every tenth look (without a running archiver the command gives up at once, so a server
         // shutting down is not held for minutes). Only regular files are read (a FIFO would block the read).
         return PostgresShellQuoting.FitArchiveCommand(
-            $"r={s}; f=%f; v=$(stat -c '%%i %%.9Y %%s' %p) || exit 1; i=0; " +
-            $"while :; do m=; test -f \"$r/$f{RecordSuffix}\" && {{ read -r m < \"$r/$f{RecordSuffix}\"; }} 2>/dev/null; test \"$m\" = \"$v\" && exit 0; " +
-            $"if test $((i%10)) -eq 0; then h=; test -f \"$r/{HeartbeatName}\" && {{ read -r h < \"$r/{HeartbeatName}\"; }} 2>/dev/null; case $h in ''|*[!0-9]*) h=0;; esac; " +
-            $"test $(($(date +%%s)-h)) -lt {HeartbeatStaleSeconds} || {{ echo \"dataguard: $f is not archived: the resident archiver (wal archiver --pg-data) is not running (no heartbeat for {HeartbeatStaleSeconds} s)\" >&2; exit 1; }}; fi; " +
+            $"r={s}; f=%f; p=\"$r/$f{RecordSuffix}\"; b=\"$r/{HeartbeatName}\"; v=$(stat -c '%%i %%.9Y %%s' %p) || exit 1; i=0; " +
+            "while :; do m=; test -f \"$p\" && { read -r m < \"$p\"; } 2>/dev/null; test \"$m\" = \"$v\" && exit 0; " +
+            "if test $((i%10)) -eq 0; then h=; test -f \"$b\" && { read -r h < \"$b\"; } 2>/dev/null; case $h in ''|*[!0-9]*) h=0;; esac; " +
+            $"test $(($(date +%%s)-h)) -lt {HeartbeatStaleSeconds} || {{ echo \"dataguard: $f not archived: the resident archiver (wal archiver --pg-data) is not running\" >&2; exit 1; }}; fi; " +
             $"i=$((i+1)); test $i -lt {looks} || {{ e=; test -f \"$r/$f{ErrorSuffix}\" && {{ read -r e < \"$r/$f{ErrorSuffix}\"; }} 2>/dev/null; " +
-            $"echo \"dataguard: $f is not archived: no record of it from the resident archiver within {seconds} s${{e:+ (its last error: $e)}}\" >&2; exit 1; }}; " +
+            $"echo \"dataguard: $f not archived: no record from the resident archiver in {seconds} s${{e:+; its last error: $e}}\" >&2; exit 1; }}; " +
             "if test $i -lt 50; then sleep 0.01; else sleep 0.1; fi; done");
     }
 

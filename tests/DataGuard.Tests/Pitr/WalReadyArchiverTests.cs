@@ -56,7 +56,7 @@ public sealed class WalReadyArchiverTests : IDisposable
         // Before the archiver ran (no heartbeat), the command fails at once, saying why; PostgreSQL keeps the file.
         var (before, _, error) = await ArchiveCommandAsync(Segment);
         Assert.Equal(1, before);
-        Assert.Contains($"{Segment} is not archived: the resident archiver (wal archiver --pg-data) is not running", error, StringComparison.Ordinal);
+        Assert.Contains($"{Segment} not archived: the resident archiver (wal archiver --pg-data) is not running", error, StringComparison.Ordinal);
 
         Assert.Equal((2, 0), await _archiver.RunOnceAsync(_data, _records));
 
@@ -116,7 +116,7 @@ public sealed class WalReadyArchiverTests : IDisposable
         // The archiver runs (its heartbeat is fresh): the command waits its time, then says the archiver's last error.
         var (code, _, error) = await ArchiveCommandAsync(Segment);
         Assert.Equal(1, code);
-        Assert.Contains($"{Segment} is not archived: no record of it from the resident archiver within 1 s (its last error: ", error, StringComparison.Ordinal);
+        Assert.Contains($"{Segment} not archived: no record from the resident archiver in 1 s; its last error: ", error, StringComparison.Ordinal);
         Assert.Contains("different", error, StringComparison.OrdinalIgnoreCase);
     }
 
