@@ -109,7 +109,7 @@ internal static class WalCommand
 
             if (!Directory.Exists(folder))
             {
-                throw new CliUsageException($"The spool folder '{folder}' does not exist.");
+                throw new CliUsageException($"The {(dataDirectory is null ? "spool" : "records")} folder '{folder}' does not exist.");
             }
 
             if (parse.GetValue(parallel) < 1)

@@ -28,6 +28,12 @@ internal sealed class WalReadyArchiver
     /// <summary>The file the running archiver rewrites every second with the time (Unix seconds): archive_command gives up at once without it.</summary>
     internal const string HeartbeatName = ".heartbeat";
 
+    /// <summary>
+    /// The file a running archiver holds locked: one archiver per records folder. A second one (another data directory's
+    /// given the same folder) would keep the first one's archive_command waiting on its heartbeat and delete its records.
+    /// </summary>
+    internal const string LockName = ".lock";
+
     /// <summary>How old the heartbeat may be before archive_command takes the archiver for stopped.</summary>
     internal const int HeartbeatStaleSeconds = 10;
 
@@ -70,14 +76,18 @@ internal sealed class WalReadyArchiver
         // half a second (PostgreSQL archives one file at a time, so when it has caught up with the archiver each file's
         // wait is about one push: a coarse poll would add its half-period to every file), then every 100 ms; the
         // heartbeat is read every tenth look (without a running archiver the command gives up at once, so a server
-        // shutting down is not held for minutes). Only regular files are read (a FIFO would block the read).
+        // shutting down is not held for minutes); a heartbeat from the future is stale too (${d#-}, its age without the
+        // sign: the clock was stepped back after the archiver stopped, and every attempt would otherwise wait its full time
+        // for as long as the step). Only regular
+        // files are read (a FIFO would block the read). The error is printed with printf, not echo: dash's echo reads
+        // backslashes in it as escapes (\n would forge a line in PostgreSQL's log, \c cut the message).
         return PostgresShellQuoting.FitArchiveCommand(
             $"r={s}; f=%f; p=\"$r/$f{RecordSuffix}\"; b=\"$r/{HeartbeatName}\"; v=$(stat -c '%%i %%.9Y %%s' %p) || exit 1; i=0; " +
             "while :; do m=; test -f \"$p\" && { read -r m < \"$p\"; } 2>/dev/null; test \"$m\" = \"$v\" && exit 0; " +
             "if test $((i%10)) -eq 0; then h=; test -f \"$b\" && { read -r h < \"$b\"; } 2>/dev/null; case $h in ''|*[!0-9]*) h=0;; esac; " +
-            $"test $(($(date +%%s)-h)) -lt {HeartbeatStaleSeconds} || {{ echo \"dataguard: $f not archived: the resident archiver (wal archiver --pg-data) is not running\" >&2; exit 1; }}; fi; " +
+            $"d=$(($(date +%%s)-h)); test ${{d#-}} -lt {HeartbeatStaleSeconds} || {{ echo \"dataguard: $f not archived: the resident archiver (wal archiver --pg-data) is not running\" >&2; exit 1; }}; fi; " +
             $"i=$((i+1)); test $i -lt {looks} || {{ e=; test -f \"$r/$f{ErrorSuffix}\" && {{ read -r e < \"$r/$f{ErrorSuffix}\"; }} 2>/dev/null; " +
-            $"echo \"dataguard: $f not archived: no record from the resident archiver in {seconds} s${{e:+; its last error: $e}}\" >&2; exit 1; }}; " +
+            $"printf '%%s\\n' \"dataguard: $f not archived: no record from the resident archiver in {seconds} s${{e:+; its last error: $e}}\" >&2; exit 1; }}; " +
             "if test $i -lt 50; then sleep 0.01; else sleep 0.1; fi; done");
     }
 
@@ -88,10 +98,12 @@ internal sealed class WalReadyArchiver
     /// <param name="cancellationToken">Stops between files.</param>
     /// <returns>The files archived, and those that failed (PostgreSQL keeps them).</returns>
     /// <exception cref="InvalidOperationException">The records folder cannot be used: see <see cref="EnsureRecordsFolder"/>.</exception>
+    /// <exception cref="DataGuardException">Another archiver is using the records folder.</exception>
     public async Task<(int Archived, int Failed)> RunOnceAsync(string dataDirectory, string records, int parallelism = 4, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
         EnsureRecordsFolder(records);
+        using var held = HoldRecordsFolder(records);
         var session = new Session(dataDirectory, records);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var beating = BeatAsync(records, stop.Token);
@@ -135,9 +147,11 @@ internal sealed class WalReadyArchiver
     /// <param name="cancellationToken">Stops the loop; a push under way is finished or abandoned (PostgreSQL asks again).</param>
     /// <returns>A task that ends when cancelled.</returns>
     /// <exception cref="InvalidOperationException">The records folder cannot be used: see <see cref="EnsureRecordsFolder"/>.</exception>
+    /// <exception cref="DataGuardException">Another archiver is using the records folder.</exception>
     public async Task RunAsync(string dataDirectory, string records, int parallelism, TimeSpan interval, CancellationToken cancellationToken)
     {
         EnsureRecordsFolder(records);
+        using var held = HoldRecordsFolder(records);
         RemoveStaleTemporaries(records);
         var session = new Session(dataDirectory, records);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -176,6 +190,32 @@ internal sealed class WalReadyArchiver
             throw new InvalidOperationException(
                 $"The records folder '{records}' holds the WAL file {spooled}: it is a spool, whose files PostgreSQL already counts archived. " +
                 "Push them first (dataguard wal archiver --spool DIR --once, without --pg-data), then give look-ahead archiving a folder of its own.");
+        }
+    }
+
+    /// <summary>
+    /// Locks the records folder for this archiver until the returned stream is disposed (the lock goes with the process,
+    /// even when it is killed). Two archivers on one folder do not mix: an archiver of another data directory would delete
+    /// this one's records as no longer ready and, with its heartbeat, keep this one's archive_command waiting while this
+    /// archiver is stopped (and a server shutting down held for minutes).
+    /// </summary>
+    /// <param name="records">The records folder.</param>
+    /// <returns>The held lock.</returns>
+    /// <exception cref="DataGuardException">Another archiver holds it.</exception>
+    internal static FileStream HoldRecordsFolder(string records)
+    {
+        try
+        {
+            return new FileStream(Path.Combine(records, LockName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException ex)
+        {
+            throw new DataGuardException(
+                $"Another WAL archiver is using the records folder '{records}' ({ex.Message}). Each data directory needs its own records folder, and one archiver.",
+                ex)
+            {
+                Operation = "wal.archiver",
+            };
         }
     }
 
@@ -266,7 +306,7 @@ internal sealed class WalReadyArchiver
             // Any failure of one file ends only that attempt: PostgreSQL keeps the file, the archiver tries again. The
             // reason is left for archive_command, which says it in PostgreSQL's log when it gives up waiting.
             PitrLog.ReadyPushFailed(_logger, name, ex.Message);
-            TryWrite(session.Records, name + ErrorSuffix, string.Join(' ', ex.Message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)));
+            TryWrite(session.Records, name + ErrorSuffix, OneLine(ex.Message));
             return false;
         }
     }
@@ -294,6 +334,15 @@ internal sealed class WalReadyArchiver
             session.Recorded.Add(name);
         }
     }
+
+    /// <summary>
+    /// A message as one line of printable text for the error file: line breaks and every other control character (an
+    /// escape sequence would reach the terminal of whoever reads PostgreSQL's log) become spaces.
+    /// </summary>
+    /// <param name="message">An exception's message.</param>
+    /// <returns>The message on one line, its whitespace runs made single spaces.</returns>
+    internal static string OneLine(string message) =>
+        string.Join(' ', string.Concat(message.Select(c => char.IsControl(c) ? ' ' : c)).Split(' ', StringSplitOptions.RemoveEmptyEntries));
 
     /// <summary>The heartbeat: the time (Unix seconds) written into the records folder every second until cancelled.</summary>
     private async Task BeatAsync(string records, CancellationToken cancellationToken)

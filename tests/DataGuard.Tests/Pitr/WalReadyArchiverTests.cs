@@ -138,6 +138,61 @@ public sealed class WalReadyArchiverTests : IDisposable
     }
 
     [Fact]
+    public async Task A_heartbeat_from_the_future_is_stale_too()
+    {
+        // The archiver stopped, then the clock was stepped back (NTP after a boot with a wrong clock, a VM restored): its
+        // last heartbeat lies ahead of now. Every attempt would otherwise wait its full time for as long as the step.
+        await ReadyAsync(Segment, "segment 7");
+        await File.WriteAllTextAsync(Path.Combine(_records, WalReadyArchiver.HeartbeatName), (DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 3600).ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
+        var started = Stopwatch.StartNew();
+        var (code, _, error) = await ShellAsync(WalSpoolCommandTests.PostgresExpand(WalReadyArchiver.ArchiveCommand(_records, TimeSpan.FromSeconds(30)), Path.Combine("pg_wal", Segment), Segment));
+        Assert.Equal(1, code);
+        Assert.Contains("is not running", error, StringComparison.Ordinal);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"the command waited {started.Elapsed} on a heartbeat from the future");
+    }
+
+    [Fact]
+    public async Task The_last_error_reaches_PostgreSQLs_log_as_written_without_escapes_or_control_characters()
+    {
+        // /bin/sh is dash on Debian: its echo reads \n and \c in the text as escapes (a forged log line, a cut message).
+        await ReadyAsync(Segment, "segment 7");
+        await File.WriteAllTextAsync(Path.Combine(_records, Segment + WalReadyArchiver.ErrorSuffix), "S3 said C:\\new\\cut\\c and more\n");
+        await File.WriteAllTextAsync(Path.Combine(_records, WalReadyArchiver.HeartbeatName), DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
+        var (code, _, error) = await ArchiveCommandAsync(Segment);
+        Assert.Equal(1, code);
+        Assert.Contains("its last error: S3 said C:\\new\\cut\\c and more\n", error, StringComparison.Ordinal);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+        // What the archiver writes there is one line of printable text, whatever the exception said.
+        Assert.Equal("a b [31mred c", WalReadyArchiver.OneLine("a\r\nb \u001b[31mred\tc\n"));
+    }
+
+    [Fact]
+    public async Task A_second_archiver_on_the_records_folder_is_refused_and_leaves_the_first_ones_records()
+    {
+        // Another data directory's archiver given the same folder would delete this one's records (not ready there) and,
+        // with its heartbeat, keep this server's archive_command waiting whenever this archiver is stopped.
+        await ReadyAsync(Segment, "segment 7");
+        using var stop = new CancellationTokenSource();
+        var running = _archiver.RunAsync(_data, _records, 2, TimeSpan.FromMilliseconds(20), stop.Token);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!File.Exists(Path.Combine(_records, Segment + WalReadyArchiver.RecordSuffix)) && DateTime.UtcNow < deadline && !running.IsCompleted)
+        {
+            await Task.Delay(50);
+        }
+
+        var other = Directory.CreateDirectory(Path.Combine(_root, "other", "pg_wal", "archive_status")).Parent!.Parent!.FullName;
+        var refused = await Assert.ThrowsAsync<DataGuardException>(() => _archiver.RunOnceAsync(other, _records));
+        Assert.Contains("Another WAL archiver is using the records folder", refused.Message, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(_records, Segment + WalReadyArchiver.RecordSuffix)));
+        Assert.Equal(0, (await ArchiveCommandAsync(Segment)).Code);
+
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+        Assert.Equal((0, 0), await _archiver.RunOnceAsync(other, _records));   // free once the first one stopped
+    }
+
+    [Fact]
     public async Task A_fifo_planted_as_a_record_blocks_neither_the_command_nor_the_archiver()
     {
         await ReadyAsync(Segment, "segment 7");
