@@ -45,9 +45,20 @@ internal sealed partial class S3BackupStorage : IBackupStorage, IDisposable
         var prefix = (options.Prefix ?? string.Empty).Trim('/');
         _prefix = prefix.Length == 0 ? string.Empty : prefix + "/";
         _plainHttp = options.ServiceUrl?.StartsWith("http://", StringComparison.OrdinalIgnoreCase) == true;
-        var endpoint = string.IsNullOrEmpty(options.ServiceUrl) ? string.Empty : $" at {options.ServiceUrl}";
+        var endpoint = string.IsNullOrEmpty(options.ServiceUrl) ? string.Empty : $" at {WithoutUserInfo(options.ServiceUrl)}";
         Location = $"s3://{_bucket}/{_prefix}{endpoint}";
     }
+
+    /// <summary>
+    /// The endpoint without a user name and password (<c>https://key:secret@host/</c>): Location goes into every storage
+    /// error, and errors reach logs and the world-readable error files of look-ahead WAL archiving.
+    /// </summary>
+    /// <param name="serviceUrl">The configured endpoint.</param>
+    /// <returns>The endpoint, any credentials in it replaced by <c>***</c>.</returns>
+    internal static string WithoutUserInfo(string serviceUrl) =>
+        Uri.TryCreate(serviceUrl, UriKind.Absolute, out var url) && url.UserInfo.Length > 0
+            ? new UriBuilder(url) { UserName = "***", Password = string.Empty }.Uri.ToString()
+            : serviceUrl;
 
     /// <inheritdoc />
     public string ProviderName => S3StorageOptions.ProviderName;
