@@ -176,7 +176,7 @@ internal static class WalCommand
             if (parse.GetValue(once))
             {
                 var (archived, failed) = await archiver.RunOnceAsync(dataDirectory, records, parse.GetValue(parallel), ct);
-                await output.WriteLineAsync($"{archived} WAL file(s) archived, {failed} failed (PostgreSQL keeps them).");
+                await output.WriteLineAsync($"{archived} WAL file(s) pushed and recorded for archive_command, {failed} failed (PostgreSQL keeps them).");
                 return failed == 0 ? ExitCodes.Success : ExitCodes.Failure;
             }
 

@@ -347,7 +347,7 @@ internal sealed partial class PhysicalDrillOwnership : IDisposable
 
         var process = pid.ToString(CultureInfo.InvariantCulture);
         if (ProcessOwner(process) is not { } uid || NativeStat.Of(directory) is not { } owner || uid != owner.Uid
-            || ProcessStart(process) is not { } start || Math.Abs(start - startedAt) > 2)
+            || ProcessIdentity.StartedAt(pid) is not { } start || Math.Abs(start - startedAt) > 2)
         {
             return null;   // no such process, another user's, or one that started at another time: not this server
         }
@@ -406,25 +406,6 @@ internal sealed partial class PhysicalDrillOwnership : IDisposable
             var line = File.ReadLines($"/proc/{process}/status").FirstOrDefault(l => l.StartsWith("Uid:", StringComparison.Ordinal));
             var fields = line?.Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries);
             return fields is { Length: > 1 } && uint.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var uid) ? uid : null;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>When a running process started, in Unix seconds (boot time + its start in clock ticks of 1/100 s), or <see langword="null"/>.</summary>
-    private static long? ProcessStart(string process)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{process}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            var boot = File.ReadLines("/proc/stat").FirstOrDefault(l => l.StartsWith("btime ", StringComparison.Ordinal));
-            return boot is not null && long.TryParse(boot[6..], NumberStyles.None, CultureInfo.InvariantCulture, out var bootTime)
-                && long.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
-                ? bootTime + (ticks / 100)
-                : null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

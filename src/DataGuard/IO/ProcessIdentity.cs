@@ -37,20 +37,8 @@ internal static class ProcessIdentity
     {
         if (OperatingSystem.IsLinux())
         {
-            string stat;
-            try
-            {
-                stat = File.ReadAllText($"/proc/{processId.ToString(CultureInfo.InvariantCulture)}/stat");
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // Not found, or ESRCH from a process that exited while being read: no such process.
-                return null;
-            }
-
-            // "pid (comm) state ppid ..." - comm may hold spaces and ')': the fields start after the last ')'.
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return $"{HostPrefix}b{Boot.Value ?? "0"}s{fields[19]}";
+            // Not found, or ESRCH from a process that exited while being read: no such process.
+            return StatFields(processId) is { } fields ? $"{HostPrefix}b{Boot.Value ?? "0"}s{fields[19]}" : null;
         }
 
         try
@@ -62,6 +50,23 @@ internal static class ProcessIdentity
         {
             return null;
         }
+    }
+
+    /// <summary>When a process of this host started, to the second (Linux: the boot time plus its start in clock ticks).</summary>
+    /// <param name="processId">The process id.</param>
+    /// <returns>Its start in Unix seconds, or <see langword="null"/> when no such process runs or this is not Linux.</returns>
+    public static long? StartedAt(int processId)
+    {
+        if (!OperatingSystem.IsLinux() || StatFields(processId) is not { } fields)
+        {
+            return null;
+        }
+
+        var boot = ReadOrNull("/proc/stat") is { } stat ? stat.Split('\n').FirstOrDefault(l => l.StartsWith("btime ", StringComparison.Ordinal)) : null;
+        return boot is not null && long.TryParse(boot[6..], NumberStyles.None, CultureInfo.InvariantCulture, out var bootTime)
+            && long.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+            ? bootTime + (ticks / 100)
+            : null;
     }
 
     /// <summary>Whether the process of that id and token still runs.</summary>
@@ -117,5 +122,23 @@ internal static class ProcessIdentity
         {
             return null;
         }
+    }
+
+    /// <summary>The fields of <c>/proc/&lt;pid&gt;/stat</c> after the command name (field 3 first), or <see langword="null"/> when no such process runs.</summary>
+    private static string[]? StatFields(int processId)
+    {
+        string stat;
+        try
+        {
+            stat = File.ReadAllText($"/proc/{processId.ToString(CultureInfo.InvariantCulture)}/stat");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        // "pid (comm) state ppid ..." - comm may hold spaces and ')': the fields start after the last ')'.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return fields.Length > 19 ? fields : null;
     }
 }

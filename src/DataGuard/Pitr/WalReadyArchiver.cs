@@ -174,7 +174,7 @@ internal sealed class WalReadyArchiver
     /// other users can write into, too: a planted record or FIFO could make archive_command wait or answer.
     /// </summary>
     /// <param name="records">The records folder.</param>
-    /// <exception cref="InvalidOperationException">The folder holds a file named as PostgreSQL names WAL, or other users can write into it.</exception>
+    /// <exception cref="InvalidOperationException">The folder holds a file named as PostgreSQL names WAL, or other users can write into it or own it.</exception>
     internal static void EnsureRecordsFolder(string records)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(records);
@@ -183,6 +183,13 @@ internal sealed class WalReadyArchiver
             throw new InvalidOperationException(
                 $"The records folder '{records}' is writable by other users (mode {Convert.ToString((int)File.GetUnixFileMode(records), 8)}): whoever can write it can make archive_command wait or answer. " +
                 "Give it to the server's user alone (chmod 755).");
+        }
+
+        if (NativeStat.IsSupported && NativeStat.Of(records) is { } folder && folder.Uid != NativeStat.EffectiveUserId && folder.Uid != 0)
+        {
+            throw new InvalidOperationException(
+                $"The records folder '{records}' belongs to another user (uid {folder.Uid}), who could plant records and make PostgreSQL count a file archived that is not. " +
+                "Give it to the user the archiver runs as (the server's).");
         }
 
         if (Directory.EnumerateFiles(records).Select(Path.GetFileName).FirstOrDefault(n => WalFileName.IsValid(n!)) is { } spooled)

@@ -268,6 +268,21 @@ public sealed class WalReadyArchiverTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
     }
 
+    [Fact]
+    public async Task A_records_folder_of_another_user_is_refused()
+    {
+        // Only the archiver's user (or root) may own the folder: its owner could plant records even in a 755 folder.
+        await ReadyAsync(Segment, "segment 7");
+        using (var chown = Process.Start(new ProcessStartInfo("chown") { ArgumentList = { "nobody", _records } })!)
+        {
+            await chown.WaitForExitAsync();
+            Assert.Equal(0, chown.ExitCode);
+        }
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => _archiver.RunOnceAsync(_data, _records));
+        Assert.Contains("belongs to another user", refused.Message, StringComparison.Ordinal);
+        Assert.False(await _archive.ContainsAsync(Segment));
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
