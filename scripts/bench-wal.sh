@@ -74,7 +74,8 @@ archive_run() { # MODE
   case "$mode" in
     cp) command="cp %p $dir/target/%f && sync $dir/target/%f" ;;
     spool) command="$(spool_command "$dir/target")" ;;
-    ahead) command="$(dotnet "$cli" wal archiver --spool "$dir/target" --pg-data "$dir/data" --print-archive-command)"; chmod 755 "$dir/target" ;;
+    ahead) command="$(dotnet "$cli" wal archiver --spool "$dir/target" --pg-data "$dir/data" --print-archive-command)"
+           chown root "$dir/target"; chmod 755 "$dir/target" ;;   # the archiver runs as root here: its records folder is its own
   esac
   if [[ "$mode" == "spool" ]]; then   # started before: its start-up is paid once, not per segment
     dotnet "$cli" wal archiver --spool "$dir/target" --parallel 4 --config "$dir/dataguard.json" >/dev/null 2>"$dir/archiver.err" & apid=$!; archiver_pid=$apid
