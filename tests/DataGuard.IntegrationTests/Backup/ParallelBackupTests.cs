@@ -178,10 +178,9 @@ public sealed class ParallelBackupTests
         await SeedOneLargeTableAsync(harness.Database.ConnectionString);
 
         var running = harness.Backups.RunAsync();
+        var (leader, worker) = await StopLargeTableWorkerAsync(staging, running);
         await WaitForFirstObjectAsync(harness, running);
-        var leader = FindPgDump(staging);
-        Assert.True(leader is not null, "pg_dump ended before the test could kill it: make the large table larger");
-        System.Diagnostics.Process.GetProcessById(leader.Value).Kill();
+        await SignalAsync("-KILL", [leader, worker]);
 
         var failure = await Assert.ThrowsAsync<BackupFailedException>(() => running);
         Assert.Contains("pg_dump", failure.Message, StringComparison.Ordinal);
@@ -237,13 +236,12 @@ public sealed class ParallelBackupTests
         await SeedOneLargeTableAsync(harness.Database.ConnectionString);
 
         var running = harness.Backups.RunAsync();
+        var (leader, worker) = await StopLargeTableWorkerAsync(staging, running);
         await WaitForFirstObjectAsync(harness, running);
 
         // pg_dump and its workers stopped: nothing is stored for longer than the grace period, as while one worker
         // dumps a large table for hours.
-        var leader = FindPgDump(staging);
-        Assert.True(leader is not null, "pg_dump ended before the test could stop it: make the large table larger");
-        var dump = new[] { leader.Value }.Concat(File.ReadAllText($"/proc/{leader}/task/{leader}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse)).ToList();
+        var dump = new[] { leader }.Concat(ChildrenOf(leader)).Append(worker).Distinct().ToList();
         await SignalAsync("-STOP", dump);
         var heartbeats = new HashSet<string>(StringComparer.Ordinal);
         var pruneRuns = 0;
@@ -382,6 +380,82 @@ public sealed class ParallelBackupTests
     {
         using var kill = System.Diagnostics.Process.Start("kill", [signal, .. processes.Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
         await kill.WaitForExitAsync();
+    }
+
+    /// <summary>
+    /// Stops (SIGSTOP) the pg_dump worker writing the large table once it has written 16 MiB of it, so that the dump
+    /// cannot end before the test interrupts it however fast this machine is (the smaller tables are still dumped and
+    /// stored by the leader and the other worker). Returns the leader and that worker.
+    /// </summary>
+    private static async Task<(int Leader, int Worker)> StopLargeTableWorkerAsync(string staging, Task running)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (!running.IsCompleted && DateTime.UtcNow < deadline)
+        {
+            if (FindPgDump(staging) is { } leader)
+            {
+                foreach (var child in ChildrenOf(leader))
+                {
+                    if (OpenFiles(child).Any(f => f.StartsWith(staging, StringComparison.Ordinal) && f.EndsWith(".dat", StringComparison.Ordinal) && SizeOf(f) > 16 << 20))
+                    {
+                        await SignalAsync("-STOP", [child]);
+                        return (leader, child);
+                    }
+                }
+            }
+
+            await Task.Delay(2);
+        }
+
+        Assert.Fail(running.IsCompleted
+            ? "the backup ended before the test could stop the worker dumping the large table: " + running.Exception?.GetBaseException().Message
+            : "no pg_dump worker wrote 16 MiB of the large table within 2 minutes");
+        return default;
+    }
+
+    private static IEnumerable<int> ChildrenOf(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/task/{pid}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    private static List<string> OpenFiles(int pid)
+    {
+        var files = new List<string>();
+        try
+        {
+            foreach (var descriptor in Directory.EnumerateFiles($"/proc/{pid}/fd"))
+            {
+                if (new FileInfo(descriptor).LinkTarget is { } target)
+                {
+                    files.Add(target);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Gone.
+        }
+
+        return files;
+    }
+
+    private static long SizeOf(string path)
+    {
+        try
+        {
+            return new FileInfo(path).Length;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
     }
 
     private static async Task WaitForFirstObjectAsync(BackupHarness harness, Task running)
