@@ -25,16 +25,12 @@ internal static partial class NativeStat
     /// <returns>Its owner's uid and its mode (type and permission bits), or <see langword="null"/> when it cannot be read.</returns>
     public static (uint Uid, int Mode)? Of(string path)
     {
-        if (!IsSupported)
+        if (!TryStatx(path, AtSymlinkNoFollow, out var statx))
         {
             return null;
         }
 
-        Span<byte> buffer = stackalloc byte[256];
-        if (!TryStatx(path, AtSymlinkNoFollow, buffer))
-        {
-            return null;
-        }
+        ReadOnlySpan<byte> buffer = statx;
 
         // struct statx: stx_uid at 20 (u32), stx_mode at 28 (u16).
         var uid = MemoryMarshal.Read<uint>(buffer[20..]);
@@ -47,16 +43,12 @@ internal static partial class NativeStat
     /// <returns>Its device and inode numbers, or <see langword="null"/> when it cannot be read or the platform is not Linux.</returns>
     public static (ulong Device, ulong Inode)? IdentityOf(string path)
     {
-        if (!IsSupported)
+        if (!TryStatx(path, 0, out var statx))
         {
             return null;
         }
 
-        Span<byte> buffer = stackalloc byte[256];
-        if (!TryStatx(path, 0, buffer))
-        {
-            return null;
-        }
+        ReadOnlySpan<byte> buffer = statx;
 
         // struct statx: stx_ino at 32 (u64), stx_dev_major at 136 and stx_dev_minor at 140 (u32).
         var inode = MemoryMarshal.Read<ulong>(buffer[32..]);
@@ -72,16 +64,12 @@ internal static partial class NativeStat
     /// <returns>The version, or <see langword="null"/> when it cannot be read or the platform is not Linux.</returns>
     public static string? VersionOf(string path)
     {
-        if (!IsSupported)
+        if (!TryStatx(path, 0, out var statx))
         {
             return null;
         }
 
-        Span<byte> buffer = stackalloc byte[256];
-        if (!TryStatx(path, 0, buffer))
-        {
-            return null;
-        }
+        ReadOnlySpan<byte> buffer = statx;
 
         // struct statx: stx_ino at 32 (u64), stx_size at 40 (u64), stx_mtime at 112 (tv_sec i64, tv_nsec u32).
         var inode = MemoryMarshal.Read<ulong>(buffer[32..]);
@@ -101,11 +89,18 @@ internal static partial class NativeStat
     /// <returns><see langword="true"/> for a regular file.</returns>
     public static bool IsRegularFile(int mode) => (mode & FileTypeMask) == 0x8000;
 
-    private static bool TryStatx(string path, int flags, Span<byte> buffer)
+    /// <summary>Reads <c>struct statx</c> of a path (256 bytes); <see langword="false"/> when it cannot be read or the platform is not Linux.</summary>
+    private static bool TryStatx(string path, int flags, out StatxBuffer buffer)
     {
+        buffer = default;
+        if (!IsSupported)
+        {
+            return false;
+        }
+
         try
         {
-            return Statx(AtFdCwd, path, flags, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) == 0;
+            return Statx(AtFdCwd, path, flags, StatxBasicStats, ref buffer[0]) == 0;
         }
         catch (EntryPointNotFoundException)
         {
@@ -118,4 +113,10 @@ internal static partial class NativeStat
 
     [LibraryImport(Library, EntryPoint = "geteuid")]
     private static partial uint GetEffectiveUserId();
+
+    [System.Runtime.CompilerServices.InlineArray(256)]
+    private struct StatxBuffer
+    {
+        private byte _first;
+    }
 }
