@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# WAL at production rates, in one run (storage on local disk, Backup:Compression:Level 3):
+# WAL at production rates, in one run (storage on local disk, Pitr:WalCompressionLevel 1, the default):
 #   archiving: a real PostgreSQL 15 with a backlog of about SEGMENTS segments of pgbench's WAL (`pgbench -i` while
 #              archive_command is empty), then archive_command set and timed until every segment is archived (for
 #              DataGuard: in storage), on three fresh servers: `cp` + `sync` (the baseline); the spool (archive_command

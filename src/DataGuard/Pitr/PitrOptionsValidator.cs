@@ -32,6 +32,11 @@ internal sealed class PitrOptionsValidator : IValidateOptions<PitrOptions>
             failures.Add($"{path}:WalSegmentSize must be a power of two between 1 MiB and 1 GiB (is {size}).");
         }
 
+        if (pitr.WalCompressionLevel is < 1 or > 19)
+        {
+            failures.Add($"{path}:WalCompressionLevel must be between 1 and 19 (is {pitr.WalCompressionLevel}).");
+        }
+
         if (pitr.WalPrefetch is < 0 or > 1024)
         {
             failures.Add($"{path}:WalPrefetch must be between 0 (off) and 1024 segments (is {pitr.WalPrefetch}).");

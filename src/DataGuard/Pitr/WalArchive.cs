@@ -21,6 +21,7 @@ internal sealed class WalArchive
     private static readonly string[] EncryptedFirst = [".zst.enc", ".enc", ".zst", string.Empty];
     private readonly IBackupStorage _storage;
     private readonly BackupOptions _options;
+    private readonly int _level;
     private readonly EncryptionKeyRing _keys;
     private readonly ILogger<WalArchive> _logger;
     private readonly DataGuardMetrics _metrics;
@@ -29,14 +30,17 @@ internal sealed class WalArchive
     /// <summary>Initializes a new instance of the <see cref="WalArchive"/> class.</summary>
     /// <param name="storage">The storage.</param>
     /// <param name="options">The options (compression and encryption are those of backups).</param>
+    /// <param name="pitr">The PITR options: the zstd level of pushed WAL files.</param>
     /// <param name="logger">The logger.</param>
     /// <param name="metrics">The metrics (push and fetch durations and outcomes).</param>
     /// <param name="time">The clock (durations).</param>
-    public WalArchive(IBackupStorage storage, IOptions<BackupOptions> options, ILogger<WalArchive> logger, DataGuardMetrics metrics, TimeProvider time)
+    public WalArchive(IBackupStorage storage, IOptions<BackupOptions> options, IOptions<PitrOptions> pitr, ILogger<WalArchive> logger, DataGuardMetrics metrics, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(pitr);
         _storage = storage;
         _options = options.Value;
+        _level = pitr.Value.WalCompressionLevel;
         _keys = EncryptionKeyRingFactory.Create(_options.Encryption);
         _logger = logger;
         _metrics = metrics;
@@ -53,7 +57,7 @@ internal sealed class WalArchive
 
     /// <summary>Archives one WAL file, compressing with <paramref name="compressionThreads"/> threads (the resident archiver pushes several files at once, one thread each).</summary>
     /// <param name="path">The file.</param>
-    /// <param name="compressionThreads">zstd threads for this file, or <see langword="null"/> for <c>Backup:Compression:Threads</c>.</param>
+    /// <param name="compressionThreads">zstd threads for this file, or <see langword="null"/> for <c>Backup:Compression:Threads</c> (the level is <c>Pitr:WalCompressionLevel</c>).</param>
     /// <param name="cancellationToken">Cancels the push; nothing is left.</param>
     /// <returns>What was done.</returns>
     internal async Task<WalPushResult> PushAsync(string path, int? compressionThreads, CancellationToken cancellationToken)
@@ -89,9 +93,13 @@ internal sealed class WalArchive
             return await CompareWithArchivedAsync(path, name, existing, cancellationToken).ConfigureAwait(false);
         }
 
-        var compression = compressionThreads is { } threads
-            ? new CompressionOptions { Algorithm = _options.Compression.Algorithm, Level = _options.Compression.Level, Threads = threads, UseNativeLibrary = _options.Compression.UseNativeLibrary }
-            : _options.Compression;
+        var compression = new CompressionOptions
+        {
+            Algorithm = _options.Compression.Algorithm,
+            Level = _level,
+            Threads = compressionThreads ?? _options.Compression.Threads,
+            UseNativeLibrary = _options.Compression.UseNativeLibrary,
+        };
         var codec = new ArchiveCodec(compression, _keys);
         var key = KeyOf(name, codec.Suffix);
         try

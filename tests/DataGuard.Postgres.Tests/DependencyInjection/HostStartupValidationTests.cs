@@ -59,6 +59,15 @@ public class HostStartupValidationTests
         Assert.Contains(schedule, error);
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("20")]
+    public async Task A_WAL_compression_level_out_of_range_fails_at_start_naming_the_option(string level)
+    {
+        var error = await StartAndFailAsync(With("DataGuard:Pitr:WalCompressionLevel", level));
+        Assert.Contains($"DataGuard:Pitr:WalCompressionLevel must be between 1 and 19 (is {level})", error);
+    }
+
     [Fact]
     public async Task Unknown_time_zone_fails_at_start()
     {

@@ -74,7 +74,7 @@ public sealed class WalReadyArchiverPropertyTests
         var status = Directory.CreateDirectory(Path.Combine(wal, "archive_status")).FullName;
         var records = Directory.CreateDirectory(Path.Combine(root, "records")).FullName;
         var storage = new FileSystemBackupStorage(new FileSystemStorageOptions { Root = Path.Combine(root, "archive") }, NullLogger<FileSystemBackupStorage>.Instance);
-        var archive = new WalArchive(storage, Options.Create(new BackupOptions()), NullLogger<WalArchive>.Instance, new DataGuardMetrics(), TimeProvider.System);
+        var archive = new WalArchive(storage, Options.Create(new BackupOptions()), Options.Create(new PitrOptions()), NullLogger<WalArchive>.Instance, new DataGuardMetrics(), TimeProvider.System);
         var archiver = new WalReadyArchiver(archive, NullLogger<WalReadyArchiver>.Instance, TimeProvider.System);
         var command = WalReadyArchiver.ArchiveCommand(records, TimeSpan.FromSeconds(1));
         var versions = new List<(string Name, string Version)>();   // every version each name had: planted as stale records

@@ -30,7 +30,7 @@ public sealed class WalReadyArchiverTests : IDisposable
         Directory.CreateDirectory(Path.Combine(_data, "pg_wal", "archive_status"));
         _records = Directory.CreateDirectory(Path.Combine(_root, "records with 'quote' $(touch injected) `x` %p")).FullName;
         var storage = new FileSystemBackupStorage(new FileSystemStorageOptions { Root = Path.Combine(_root, "archive") }, NullLogger<FileSystemBackupStorage>.Instance);
-        _archive = new WalArchive(storage, Options.Create(new BackupOptions()), NullLogger<WalArchive>.Instance, new DataGuardMetrics(), TimeProvider.System);
+        _archive = new WalArchive(storage, Options.Create(new BackupOptions()), Options.Create(new PitrOptions()), NullLogger<WalArchive>.Instance, new DataGuardMetrics(), TimeProvider.System);
         _archiver = new WalReadyArchiver(_archive, NullLogger<WalReadyArchiver>.Instance, TimeProvider.System);
     }
 

@@ -19,7 +19,7 @@ public sealed class WalSpoolArchiverTests : IDisposable
     {
         _spool = Directory.CreateDirectory(Path.Combine(_root, "spool")).FullName;
         var storage = new FileSystemBackupStorage(new FileSystemStorageOptions { Root = Path.Combine(_root, "archive") }, NullLogger<FileSystemBackupStorage>.Instance);
-        _archive = new WalArchive(storage, Options.Create(new BackupOptions()), NullLogger<WalArchive>.Instance, new DataGuardMetrics(), TimeProvider.System);
+        _archive = new WalArchive(storage, Options.Create(new BackupOptions()), Options.Create(new PitrOptions()), NullLogger<WalArchive>.Instance, new DataGuardMetrics(), TimeProvider.System);
         _archiver = new WalSpoolArchiver(_archive, NullLogger<WalSpoolArchiver>.Instance, TimeProvider.System);
     }
 

@@ -1,0 +1,48 @@
+using DataGuard.Backup;
+using DataGuard.Pitr;
+using DataGuard.Storage;
+using DataGuard.Telemetry;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace DataGuard.Tests.Pitr;
+
+/// <summary>WAL files are compressed at <c>Pitr:WalCompressionLevel</c>, not at the backups' level.</summary>
+public sealed class WalArchiveCompressionLevelTests : IDisposable
+{
+    private const string Segment = "000000010000000000000042";
+    private readonly string _root = Directory.CreateTempSubdirectory("dataguard-wal-level-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public async Task The_WAL_level_decides_the_stored_size_and_the_backup_level_does_not()
+    {
+        // Text that compresses, and whose size differs between zstd levels 1 and 19.
+        var random = new Random(42);
+        var words = Enumerable.Range(0, 4000).Select(_ => new string((char)('a' + random.Next(26)), 1 + random.Next(3)) + random.Next(1000)).ToArray();
+        var segment = Path.Combine(_root, Segment);
+        await File.WriteAllTextAsync(segment, string.Join(' ', Enumerable.Range(0, 200_000).Select(_ => words[random.Next(words.Length)])));
+
+        var fast = await PushAsync("fast", walLevel: 1, backupLevel: 19, segment);
+        var small = await PushAsync("small", walLevel: 19, backupLevel: 1, segment);
+        var byDefault = await PushAsync("default", walLevel: null, backupLevel: 3, segment);
+
+        Assert.True(small < fast, $"level 19 stored {small} bytes, level 1 {fast}");
+        Assert.Equal(fast, byDefault);   // the default is level 1, whatever Backup:Compression:Level says
+    }
+
+    private async Task<long> PushAsync(string name, int? walLevel, int backupLevel, string segment)
+    {
+        var storage = new FileSystemBackupStorage(new FileSystemStorageOptions { Root = Path.Combine(_root, name) }, NullLogger<FileSystemBackupStorage>.Instance);
+        var pitr = walLevel is { } level ? new PitrOptions { WalCompressionLevel = level } : new PitrOptions();
+        var backup = new BackupOptions { Compression = { Level = backupLevel, Threads = 1 } };
+        var archive = new WalArchive(storage, Options.Create(backup), Options.Create(pitr), NullLogger<WalArchive>.Instance, new DataGuardMetrics(), TimeProvider.System);
+        var pushed = await archive.PushAsync(segment);
+
+        var fetched = Path.Combine(_root, name + ".fetched");
+        await archive.FetchAsync(Segment, fetched);
+        Assert.Equal(await File.ReadAllBytesAsync(segment), await File.ReadAllBytesAsync(fetched));
+        return pushed.StoredSize;
+    }
+}
