@@ -32,6 +32,22 @@ public sealed class WalArchiveCompressionLevelTests : IDisposable
         Assert.Equal(fast, byDefault);   // the default is level 1, whatever Backup:Compression:Level says
     }
 
+    [Fact]
+    public async Task A_file_archived_at_another_level_is_the_same_file_when_pushed_again()
+    {
+        // PostgreSQL asks again for a segment pushed before an upgrade changed the level: same bytes, so it succeeds.
+        var segment = Path.Combine(_root, Segment);
+        await File.WriteAllTextAsync(segment, string.Concat(Enumerable.Repeat("same segment, other level ", 10_000)));
+        await PushAsync("shared", walLevel: 19, backupLevel: 3, segment);
+
+        var storage = new FileSystemBackupStorage(new FileSystemStorageOptions { Root = Path.Combine(_root, "shared") }, NullLogger<FileSystemBackupStorage>.Instance);
+        var archive = new WalArchive(storage, Options.Create(new BackupOptions()), Options.Create(new PitrOptions { WalCompressionLevel = 1 }), NullLogger<WalArchive>.Instance, new DataGuardMetrics(), TimeProvider.System);
+        Assert.Equal(WalPushOutcome.AlreadyArchived, (await archive.PushAsync(segment)).Outcome);
+
+        await File.AppendAllTextAsync(segment, "!");
+        await Assert.ThrowsAsync<WalArchiveConflictException>(() => archive.PushAsync(segment));
+    }
+
     private async Task<long> PushAsync(string name, int? walLevel, int backupLevel, string segment)
     {
         var storage = new FileSystemBackupStorage(new FileSystemStorageOptions { Root = Path.Combine(_root, name) }, NullLogger<FileSystemBackupStorage>.Instance);
@@ -40,7 +56,7 @@ public sealed class WalArchiveCompressionLevelTests : IDisposable
         var archive = new WalArchive(storage, Options.Create(backup), Options.Create(pitr), NullLogger<WalArchive>.Instance, new DataGuardMetrics(), TimeProvider.System);
         var pushed = await archive.PushAsync(segment);
 
-        var fetched = Path.Combine(_root, name + ".fetched");
+        var fetched = Path.Combine(_root, $"{name}-{walLevel}.fetched");
         await archive.FetchAsync(Segment, fetched);
         Assert.Equal(await File.ReadAllBytesAsync(segment), await File.ReadAllBytesAsync(fetched));
         return pushed.StoredSize;
