@@ -1,9 +1,5 @@
 using DataGuard.Backup;
 using DataGuard.Pitr;
-using DataGuard.Storage;
-using DataGuard.Telemetry;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace DataGuard.Tests.Pitr;
 
@@ -40,8 +36,7 @@ public sealed class WalArchiveCompressionLevelTests : IDisposable
         await File.WriteAllTextAsync(segment, string.Concat(Enumerable.Repeat("same segment, other level ", 10_000)));
         await PushAsync("shared", walLevel: 19, backupLevel: 3, segment);
 
-        var storage = new FileSystemBackupStorage(new FileSystemStorageOptions { Root = Path.Combine(_root, "shared") }, NullLogger<FileSystemBackupStorage>.Instance);
-        var archive = new WalArchive(storage, Options.Create(new BackupOptions()), Options.Create(new PitrOptions { WalCompressionLevel = 1 }), NullLogger<WalArchive>.Instance, new DataGuardMetrics(), TimeProvider.System);
+        var archive = LocalWalArchive.Create(Path.Combine(_root, "shared"), new PitrOptions { WalCompressionLevel = 1 });
         Assert.Equal(WalPushOutcome.AlreadyArchived, (await archive.PushAsync(segment)).Outcome);
 
         await File.AppendAllTextAsync(segment, "!");
@@ -50,10 +45,8 @@ public sealed class WalArchiveCompressionLevelTests : IDisposable
 
     private async Task<long> PushAsync(string name, int? walLevel, int backupLevel, string segment)
     {
-        var storage = new FileSystemBackupStorage(new FileSystemStorageOptions { Root = Path.Combine(_root, name) }, NullLogger<FileSystemBackupStorage>.Instance);
         var pitr = walLevel is { } level ? new PitrOptions { WalCompressionLevel = level } : new PitrOptions();
-        var backup = new BackupOptions { Compression = { Level = backupLevel, Threads = 1 } };
-        var archive = new WalArchive(storage, Options.Create(backup), Options.Create(pitr), NullLogger<WalArchive>.Instance, new DataGuardMetrics(), TimeProvider.System);
+        var archive = LocalWalArchive.Create(Path.Combine(_root, name), pitr, new BackupOptions { Compression = { Level = backupLevel, Threads = 1 } });
         var pushed = await archive.PushAsync(segment);
 
         var fetched = Path.Combine(_root, $"{name}-{walLevel}.fetched");

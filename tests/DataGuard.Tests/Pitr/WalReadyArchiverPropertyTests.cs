@@ -1,12 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using DataGuard.Backup;
 using DataGuard.IO;
 using DataGuard.Pitr;
-using DataGuard.Storage;
-using DataGuard.Telemetry;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace DataGuard.Tests.Pitr;
 
@@ -73,8 +69,7 @@ public sealed class WalReadyArchiverPropertyTests
         var wal = Directory.CreateDirectory(Path.Combine(data, "pg_wal")).FullName;
         var status = Directory.CreateDirectory(Path.Combine(wal, "archive_status")).FullName;
         var records = Directory.CreateDirectory(Path.Combine(root, "records")).FullName;
-        var storage = new FileSystemBackupStorage(new FileSystemStorageOptions { Root = Path.Combine(root, "archive") }, NullLogger<FileSystemBackupStorage>.Instance);
-        var archive = new WalArchive(storage, Options.Create(new BackupOptions()), Options.Create(new PitrOptions()), NullLogger<WalArchive>.Instance, new DataGuardMetrics(), TimeProvider.System);
+        var archive = LocalWalArchive.Create(Path.Combine(root, "archive"));
         var archiver = new WalReadyArchiver(archive, NullLogger<WalReadyArchiver>.Instance, TimeProvider.System);
         var command = WalReadyArchiver.ArchiveCommand(records, TimeSpan.FromSeconds(1));
         var versions = new List<(string Name, string Version)>();   // every version each name had: planted as stale records

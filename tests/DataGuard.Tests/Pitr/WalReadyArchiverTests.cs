@@ -1,11 +1,7 @@
 using System.Diagnostics;
-using DataGuard.Backup;
 using DataGuard.IO;
 using DataGuard.Pitr;
-using DataGuard.Storage;
-using DataGuard.Telemetry;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace DataGuard.Tests.Pitr;
 
@@ -29,8 +25,7 @@ public sealed class WalReadyArchiverTests : IDisposable
         _data = Directory.CreateDirectory(Path.Combine(_root, "data")).FullName;
         Directory.CreateDirectory(Path.Combine(_data, "pg_wal", "archive_status"));
         _records = Directory.CreateDirectory(Path.Combine(_root, "records with 'quote' $(touch injected) `x` %p")).FullName;
-        var storage = new FileSystemBackupStorage(new FileSystemStorageOptions { Root = Path.Combine(_root, "archive") }, NullLogger<FileSystemBackupStorage>.Instance);
-        _archive = new WalArchive(storage, Options.Create(new BackupOptions()), Options.Create(new PitrOptions()), NullLogger<WalArchive>.Instance, new DataGuardMetrics(), TimeProvider.System);
+        _archive = LocalWalArchive.Create(Path.Combine(_root, "archive"));
         _archiver = new WalReadyArchiver(_archive, NullLogger<WalReadyArchiver>.Instance, TimeProvider.System);
     }
 

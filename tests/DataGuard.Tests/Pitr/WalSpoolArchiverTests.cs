@@ -1,9 +1,5 @@
-using DataGuard.Backup;
 using DataGuard.Pitr;
-using DataGuard.Storage;
-using DataGuard.Telemetry;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace DataGuard.Tests.Pitr;
 
@@ -18,8 +14,7 @@ public sealed class WalSpoolArchiverTests : IDisposable
     public WalSpoolArchiverTests()
     {
         _spool = Directory.CreateDirectory(Path.Combine(_root, "spool")).FullName;
-        var storage = new FileSystemBackupStorage(new FileSystemStorageOptions { Root = Path.Combine(_root, "archive") }, NullLogger<FileSystemBackupStorage>.Instance);
-        _archive = new WalArchive(storage, Options.Create(new BackupOptions()), Options.Create(new PitrOptions()), NullLogger<WalArchive>.Instance, new DataGuardMetrics(), TimeProvider.System);
+        _archive = LocalWalArchive.Create(Path.Combine(_root, "archive"));
         _archiver = new WalSpoolArchiver(_archive, NullLogger<WalSpoolArchiver>.Instance, TimeProvider.System);
     }
 
