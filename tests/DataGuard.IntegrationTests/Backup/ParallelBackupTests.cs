@@ -196,6 +196,59 @@ public sealed class ParallelBackupTests
     }
 
     [Fact]
+    public async Task Review_rev47_a_failure_between_the_stop_and_the_kill_leaves_no_stopped_pg_dump_behind()
+    {
+        // The two tests above stop the large table's worker, then WaitForFirstObjectAsync (up to 120 s, then an assert)
+        // runs before the kill (and, in the second test, before the try/finally that sends SIGCONT). When it throws,
+        // nothing resumes or kills the worker: the harness drops the database (WITH FORCE) and goes, the backup never ends.
+        var staging = NewStagingRoot();
+        int leader, worker;
+        Task running;
+        await using (var harness = await BackupHarness.CreateAsync(configure: o =>
+        {
+            o.Backup.Parallelism = 2;
+            o.Backup.StagingDirectory = staging;
+        }))
+        {
+            await SeedOneLargeTableAsync(harness.Database.ConnectionString);
+            running = harness.Backups.RunAsync();
+            (leader, worker) = await StopLargeTableWorkerAsync(staging, running);
+            try
+            {
+                throw new TimeoutException("stands for WaitForFirstObjectAsync failing (its 120 s, or the backup having ended)");
+            }
+            catch (TimeoutException)
+            {
+                // the test method would leave here, through the harness's disposal
+            }
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var stopped = new[] { leader, worker }.Where(p => StateOf(p) == 'T').ToList();
+        try
+        {
+            Assert.True(stopped.Count == 0, $"pg_dump process(es) {string.Join(", ", stopped)} left stopped (state T) after the test; the backup task completed: {running.IsCompleted}");
+        }
+        finally
+        {
+            await SignalAsync("-KILL", stopped);
+        }
+    }
+
+    private static char? StateOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[stat.LastIndexOf(')') + 2];
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    [Fact]
     public async Task A_prune_while_a_parallel_backup_runs_past_the_grace_period_fails_that_backup_and_never_lists_it()
     {
         await using var harness = await BackupHarness.CreateAsync(configure: o =>
