@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using DataGuard.IO;
 using DataGuard.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -8,7 +9,7 @@ namespace DataGuard.Pitr;
 /// Look-ahead WAL archiving (as pgBackRest's asynchronous archive-push): the resident archiver
 /// (<c>dataguard wal archiver --pg-data DIR --spool RECORDS</c>) pushes the files PostgreSQL has marked ready for
 /// archiving (<c>pg_wal/archive_status/*.ready</c>) straight from <c>pg_wal</c>, in parallel and ahead of PostgreSQL's own
-/// archiver, and once a file is durable in storage records the version it pushed (inode, modification time, size)
+/// archiver, and once a file is durable in storage records the version it pushed (inode, modification and change times, size)
 /// under the file's name (with <see cref="RecordSuffix"/>) in the records folder. <c>archive_command</c> (<see cref="ArchiveCommand"/>) only waits for a
 /// record matching the file PostgreSQL hands it: PostgreSQL counts a segment archived only when it is in storage, and no
 /// segment is written to local disk a second time (the spool's copy, <see cref="WalSpoolArchiver"/>).
@@ -39,16 +40,40 @@ internal sealed class WalReadyArchiver
 
     private static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan FullCheckInterval = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How far behind the real time a file's change time may be set: one tick of the kernel's coarse clock, which stamps
+    /// files (at most 10 ms, HZ 100; Linux before 6.13 on every filesystem), with a margin.
+    /// </summary>
+    private static readonly TimeSpan FineGrain = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>The same on filesystems that keep whole seconds (ext4 with 128-byte inodes, ext2/3, some NFS servers).</summary>
+    private static readonly TimeSpan SecondsGrain = TimeSpan.FromSeconds(2);
+
+    /// <summary>Files in flight per push slot: the others wait out their timestamp granularity (<see cref="FineGrain"/>) without holding a slot.</summary>
+    private const int InFlightPerSlot = 4;
     private readonly WalArchive _archive;
     private readonly ILogger<WalReadyArchiver> _logger;
     private readonly TimeProvider _time;
+    private readonly Func<string, string?> _versionOf;
 
     /// <summary>Initializes a new instance of the <see cref="WalReadyArchiver"/> class.</summary>
     /// <param name="archive">The WAL archive.</param>
     /// <param name="logger">The logger.</param>
     /// <param name="time">The clock (the wait between looks at <c>archive_status</c>).</param>
     public WalReadyArchiver(WalArchive archive, ILogger<WalReadyArchiver> logger, TimeProvider time)
+        : this(archive, logger, time, NativeStat.VersionOf)
     {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="WalReadyArchiver"/> class that reads files' versions through <paramref name="versionOf"/> (tests: a filesystem with coarse timestamps).</summary>
+    /// <param name="archive">The WAL archive.</param>
+    /// <param name="logger">The logger.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="versionOf">Reads a file's version, as <see cref="NativeStat.VersionOf"/>.</param>
+    internal WalReadyArchiver(WalArchive archive, ILogger<WalReadyArchiver> logger, TimeProvider time, Func<string, string?> versionOf)
+    {
+        _versionOf = versionOf;
         _archive = archive;
         _logger = logger;
         _time = time;
@@ -56,7 +81,7 @@ internal sealed class WalReadyArchiver
 
     /// <summary>
     /// The <c>archive_command</c> of look-ahead archiving: reads the version of <c>%p</c> (<c>stat</c>: inode, modification
-    /// time to the nanosecond, size) and exits 0 as soon as the records folder holds that version under <c>%f.pushed</c>, which
+    /// and change times to the nanosecond, size) and exits 0 as soon as the records folder holds that version under <c>%f.pushed</c>, which
     /// the archiver writes only after the storage acknowledged the file durable. A record of another file with that
     /// name (an earlier cluster's, a recycled segment's) never matches. Without a matching record within
     /// <paramref name="wait"/> it exits 1 with a message: PostgreSQL keeps the segment and asks again.
@@ -82,7 +107,7 @@ internal sealed class WalReadyArchiver
         // files are read (a FIFO would block the read). The error is printed with printf, not echo: dash's echo reads
         // backslashes in it as escapes (\n would forge a line in PostgreSQL's log, \c cut the message).
         return PostgresShellQuoting.FitArchiveCommand(
-            $"r={s}; f=%f; p=\"$r/$f{RecordSuffix}\"; b=\"$r/{HeartbeatName}\"; v=$(stat -c '%%i %%.9Y %%s' %p) || exit 1; i=0; " +
+            $"r={s}; f=%f; p=\"$r/$f{RecordSuffix}\"; b=\"$r/{HeartbeatName}\"; v=$(stat -c '%%i %%.9Y %%.9Z %%s' %p) || exit 1; i=0; " +
             "while :; do m=; test -f \"$p\" && { read -r m < \"$p\"; } 2>/dev/null; test \"$m\" = \"$v\" && exit 0; " +
             "if test $((i%10)) -eq 0; then h=; test -f \"$b\" && { read -r h < \"$b\"; } 2>/dev/null; case $h in ''|*[!0-9]*) h=0;; esac; " +
             $"d=$(($(date +%%s)-h)); test ${{d#-}} -lt {HeartbeatStaleSeconds} || {{ echo \"dataguard: $f not archived: the resident archiver (wal archiver --pg-data) is not running\" >&2; exit 1; }}; fi; " +
@@ -104,7 +129,7 @@ internal sealed class WalReadyArchiver
         ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
         EnsureRecordsFolder(records);
         using var held = HoldRecordsFolder(records);
-        var session = new Session(dataDirectory, records);
+        using var session = new Session(dataDirectory, records, parallelism);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var beating = BeatAsync(records, stop.Token);
         var archived = 0;
@@ -112,7 +137,7 @@ internal sealed class WalReadyArchiver
         try
         {
             var files = ReadyFiles(session).ToList();
-            await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken }, async (name, ct) =>
+            await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = parallelism * InFlightPerSlot, CancellationToken = cancellationToken }, async (name, ct) =>
             {
                 if (await TryPushAsync(session, name, parallelism, ct).ConfigureAwait(false))
                 {
@@ -153,12 +178,12 @@ internal sealed class WalReadyArchiver
         EnsureRecordsFolder(records);
         using var held = HoldRecordsFolder(records);
         RemoveStaleTemporaries(records);
-        var session = new Session(dataDirectory, records);
+        using var session = new Session(dataDirectory, records, parallelism);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var beating = BeatAsync(records, stop.Token);
         try
         {
-            await WalPushLoop.RunAsync(() => ReadyFiles(session), (name, ct) => TryPushAsync(session, name, parallelism, ct), parallelism, interval, _time, ex => PitrLog.ArchiverListFailed(_logger, ex.Message), cancellationToken).ConfigureAwait(false);
+            await WalPushLoop.RunAsync(() => ReadyFiles(session), (name, ct) => TryPushAsync(session, name, parallelism, ct), parallelism * InFlightPerSlot, interval, _time, ex => PitrLog.ArchiverListFailed(_logger, ex.Message), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -282,7 +307,7 @@ internal sealed class WalReadyArchiver
             }
 
             var record = Path.Combine(session.Records, name + RecordSuffix);
-            if (File.Exists(record) && ReadRecord(record) is { } recorded && recorded == NativeStat.VersionOf(Path.Combine(session.DataDirectory, "pg_wal", name)))
+            if (File.Exists(record) && ReadRecord(record) is { } recorded && recorded == _versionOf(Path.Combine(session.DataDirectory, "pg_wal", name)))
             {
                 lock (session.Recorded)
                 {
@@ -321,13 +346,34 @@ internal sealed class WalReadyArchiver
     private async Task PushOneAsync(Session session, string name, int parallelism, CancellationToken cancellationToken)
     {
         var path = Path.Combine(session.DataDirectory, "pg_wal", name);
-        var version = NativeStat.VersionOf(path) ?? throw new IOException($"{path} is marked ready for archiving but cannot be read.");
+        var started = _time.GetUtcNow();
+        var version = _versionOf(path) ?? throw new IOException($"{path} is marked ready for archiving but cannot be read.");
 
-        // Files go in parallel, so each is compressed on one thread: no zstd worker pool per 16 MiB segment.
-        await _archive.PushAsync(path, parallelism > 1 ? 1 : null, cancellationToken).ConfigureAwait(false);
-        if (NativeStat.VersionOf(path) is var after && after != version)
+        // A file changed within one timestamp tick before this read could change again in the same tick after it and
+        // keep its version (same times, same size): it is recorded only once that tick is over and its content is still
+        // what was pushed ("racy git"). A file changed earlier moves its change time with any later write.
+        var (changedAt, grain) = ChangeTimeOf(version);
+        var racy = changedAt > started - grain;
+        WalPushResult pushed;
+        await session.Pushing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Files go in parallel, so each is compressed on one thread: no zstd worker pool per 16 MiB segment.
+            pushed = await _archive.PushAsync(path, parallelism > 1 ? 1 : null, hashContent: racy, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            session.Pushing.Release();
+        }
+
+        if (_versionOf(path) is var after && after != version)
         {
             throw new IOException($"{path} changed while it was pushed (version {version}, now {after ?? "unreadable"}); it is not recorded as archived.");
+        }
+
+        if (racy)
+        {
+            await ConfirmAfterTheTickAsync(path, version, changedAt + grain, grain, pushed.ContentSha256!, cancellationToken).ConfigureAwait(false);
         }
 
         // Not fsynced: a record lost in a crash only makes PostgreSQL ask again, and the push of the same content succeeds again.
@@ -339,6 +385,48 @@ internal sealed class WalReadyArchiver
         lock (session.Recorded)
         {
             session.Recorded.Add(name);
+        }
+    }
+
+    /// <summary>The change time of a version (<see cref="NativeStat.VersionOf"/>), and the granularity its filesystem stamps at.</summary>
+    private static (DateTimeOffset ChangedAt, TimeSpan Grain) ChangeTimeOf(string version)
+    {
+        var parts = version.Split(' ')[2].Split('.');
+        var seconds = long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture);
+        var nanoseconds = long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
+        return (DateTimeOffset.UnixEpoch.AddSeconds(seconds).AddTicks(nanoseconds / 100), nanoseconds == 0 ? SecondsGrain : FineGrain);
+    }
+
+    /// <summary>
+    /// Waits until a write could no longer keep the file's change time (<paramref name="settled"/>), then checks that the
+    /// file still holds the bytes that were pushed and still has its version: a write after that moves the version, which
+    /// the record then no longer matches.
+    /// </summary>
+    private async Task ConfirmAfterTheTickAsync(string path, string version, DateTimeOffset settled, TimeSpan grain, byte[] pushed, CancellationToken cancellationToken)
+    {
+        var wait = settled - _time.GetUtcNow();
+        if (wait > grain * 2)
+        {
+            // The change time is ahead of this clock (stepped back, or another host's clock): it is not known when a
+            // write could no longer keep it. The loop tries again a second later.
+            throw new IOException($"{path} has a change time ahead of this host's clock ({version}); it is recorded once the clock has passed it.");
+        }
+
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+        }
+
+        byte[] now;
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await using (file.ConfigureAwait(false))
+        {
+            now = await SHA256.HashDataAsync(file, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_versionOf(path) is var again && again != version || !now.AsSpan().SequenceEqual(pushed))
+        {
+            throw new IOException($"{path} changed after it was pushed without a new version (within its filesystem's timestamp granularity); it is not recorded as archived.");
         }
     }
 
@@ -444,8 +532,8 @@ internal sealed class WalReadyArchiver
         }
     }
 
-    /// <summary>One run's state: where it reads and records, and the names it recorded itself.</summary>
-    private sealed class Session(string dataDirectory, string records)
+    /// <summary>One run's state: where it reads and records, the names it recorded itself, and its push slots.</summary>
+    private sealed class Session(string dataDirectory, string records, int parallelism) : IDisposable
     {
         public string DataDirectory { get; } = dataDirectory;
 
@@ -456,5 +544,11 @@ internal sealed class WalReadyArchiver
 
         /// <summary>Gets or sets when all records were last checked (a timestamp of the archiver's clock; 0: never).</summary>
         public long CheckedAt { get; set; } = long.MinValue / 2;
+
+        /// <summary>Gets the push slots: files read, compressed and stored at the same time.</summary>
+        public SemaphoreSlim Pushing { get; } = new(parallelism, parallelism);
+
+        /// <inheritdoc/>
+        public void Dispose() => Pushing.Dispose();
     }
 }

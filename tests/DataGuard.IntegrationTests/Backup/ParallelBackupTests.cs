@@ -178,9 +178,11 @@ public sealed class ParallelBackupTests
         await SeedOneLargeTableAsync(harness.Database.ConnectionString);
 
         var running = harness.Backups.RunAsync();
-        var (leader, worker) = await StopLargeTableWorkerAsync(staging, running);
-        await WaitForFirstObjectAsync(harness, running);
-        await SignalAsync("-KILL", [leader, worker]);
+        await using (var stopped = await StopLargeTableWorkerAsync(staging, running))
+        {
+            await WaitForFirstObjectAsync(harness, running);
+            await SignalAsync("-KILL", [stopped.Leader, stopped.Worker]);
+        }
 
         var failure = await Assert.ThrowsAsync<BackupFailedException>(() => running);
         Assert.Contains("pg_dump", failure.Message, StringComparison.Ordinal);
@@ -196,13 +198,13 @@ public sealed class ParallelBackupTests
     }
 
     [Fact]
-    public async Task Review_rev47_a_failure_between_the_stop_and_the_kill_leaves_no_stopped_pg_dump_behind()
+    public async Task A_test_failing_while_the_large_tables_worker_is_stopped_leaves_no_stopped_pg_dump_behind()
     {
-        // The two tests above stop the large table's worker, then WaitForFirstObjectAsync (up to 120 s, then an assert)
-        // runs before the kill (and, in the second test, before the try/finally that sends SIGCONT). When it throws,
-        // nothing resumes or kills the worker: the harness drops the database (WITH FORCE) and goes, the backup never ends.
+        // Review rev47: the tests that stop the large table's worker fail in WaitForFirstObjectAsync (up to 120 s, then an
+        // assert) before they kill or resume it; nothing then resumed the worker, and the backup never ended. The stop is
+        // undone when the test leaves, however it leaves.
         var staging = NewStagingRoot();
-        int leader, worker;
+        int leader = 0, worker = 0;
         Task running;
         await using (var harness = await BackupHarness.CreateAsync(configure: o =>
         {
@@ -212,9 +214,10 @@ public sealed class ParallelBackupTests
         {
             await SeedOneLargeTableAsync(harness.Database.ConnectionString);
             running = harness.Backups.RunAsync();
-            (leader, worker) = await StopLargeTableWorkerAsync(staging, running);
             try
             {
+                await using var dump = await StopLargeTableWorkerAsync(staging, running);
+                (leader, worker) = (dump.Leader, dump.Worker);
                 throw new TimeoutException("stands for WaitForFirstObjectAsync failing (its 120 s, or the backup having ended)");
             }
             catch (TimeoutException)
@@ -289,12 +292,12 @@ public sealed class ParallelBackupTests
         await SeedOneLargeTableAsync(harness.Database.ConnectionString);
 
         var running = harness.Backups.RunAsync();
-        var (leader, worker) = await StopLargeTableWorkerAsync(staging, running);
+        await using var stopped = await StopLargeTableWorkerAsync(staging, running);
         await WaitForFirstObjectAsync(harness, running);
 
         // pg_dump and its workers stopped: nothing is stored for longer than the grace period, as while one worker
         // dumps a large table for hours.
-        var dump = new[] { leader }.Concat(ChildrenOf(leader)).Append(worker).Distinct().ToList();
+        var dump = new[] { stopped.Leader }.Concat(ChildrenOf(stopped.Leader)).Append(stopped.Worker).Distinct().ToList();
         await SignalAsync("-STOP", dump);
         var heartbeats = new HashSet<string>(StringComparer.Ordinal);
         var pruneRuns = 0;
@@ -429,18 +432,14 @@ public sealed class ParallelBackupTests
         await command.ExecuteNonQueryAsync();
     }
 
-    private static async Task SignalAsync(string signal, IEnumerable<int> processes)
-    {
-        using var kill = System.Diagnostics.Process.Start("kill", [signal, .. processes.Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
-        await kill.WaitForExitAsync();
-    }
 
     /// <summary>
     /// Stops (SIGSTOP) the pg_dump worker writing the large table once it has written 16 MiB of it, so that the dump
     /// cannot end before the test interrupts it however fast this machine is (the smaller tables are still dumped and
-    /// stored by the leader and the other worker). Returns the leader and that worker.
+    /// stored by the leader and the other worker). Returns the leader and that worker; disposing it resumes both (SIGCONT:
+    /// a test that fails before it kills or resumes them leaves no stopped pg_dump and no backup waiting for ever).
     /// </summary>
-    private static async Task<(int Leader, int Worker)> StopLargeTableWorkerAsync(string staging, Task running)
+    private static async Task<StoppedDump> StopLargeTableWorkerAsync(string staging, Task running)
     {
         var deadline = DateTime.UtcNow.AddMinutes(2);
         while (!running.IsCompleted && DateTime.UtcNow < deadline)
@@ -452,7 +451,7 @@ public sealed class ParallelBackupTests
                     if (OpenFiles(child).Any(f => f.StartsWith(staging, StringComparison.Ordinal) && f.EndsWith(".dat", StringComparison.Ordinal) && SizeOf(f) > 16 << 20))
                     {
                         await SignalAsync("-STOP", [child]);
-                        return (leader, child);
+                        return new StoppedDump(leader, child);
                     }
                 }
             }
@@ -464,6 +463,16 @@ public sealed class ParallelBackupTests
             ? "the backup ended before the test could stop the worker dumping the large table: " + running.Exception?.GetBaseException().Message
             : "no pg_dump worker wrote 16 MiB of the large table within 2 minutes");
         return default;
+    }
+
+    private static async Task SignalAsync(string signal, IEnumerable<int> processes)
+    {
+        var alive = processes.Where(p => Directory.Exists($"/proc/{p}")).ToList();
+        if (alive.Count > 0)
+        {
+            using var kill = System.Diagnostics.Process.Start("kill", [signal, .. alive.Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture))])!;
+            await kill.WaitForExitAsync();
+        }
     }
 
     private static IEnumerable<int> ChildrenOf(int pid)
@@ -597,5 +606,11 @@ public sealed class ParallelBackupTests
         await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_database WHERE datname = @name", connection);
         command.Parameters.AddWithValue("name", name);
         return (long)(await command.ExecuteScalarAsync())! > 0;
+    }
+
+    /// <summary>A pg_dump leader and its stopped worker; disposing resumes both (a signal to a process that is gone is skipped).</summary>
+    private sealed record StoppedDump(int Leader, int Worker) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await SignalAsync("-CONT", [Leader, Worker]);
     }
 }

@@ -244,8 +244,8 @@ public sealed class WalReadyArchiverPropertyTests
     /// </summary>
     private static async Task<byte[]> SameTickRewriteAsync(string file, Random coarse)
     {
-        var before = NativeStat.VersionOf(file)!.Split(' ');
-        var content = new byte[long.Parse(before[2], CultureInfo.InvariantCulture)];
+        var before = NativeStat.VersionOf(file)!.Split(' ');   // inode, mtime, ctime, size
+        var content = new byte[long.Parse(before[^1], CultureInfo.InvariantCulture)];
         coarse.NextBytes(content);
         await using (var stream = new FileStream(file, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
         {

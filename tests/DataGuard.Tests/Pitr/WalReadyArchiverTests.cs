@@ -35,7 +35,7 @@ public sealed class WalReadyArchiverTests : IDisposable
     public async Task The_version_is_what_stat_prints()
     {
         var file = await ReadyAsync(Segment, "segment");
-        var (code, output, _) = await ShellAsync($"stat -c '%i %.9Y %s' '{file}'");
+        var (code, output, _) = await ShellAsync($"stat -c '%i %.9Y %.9Z %s' '{file}'");
         Assert.Equal(0, code);
         Assert.Equal(output.TrimEnd('\n'), NativeStat.VersionOf(file));
     }
