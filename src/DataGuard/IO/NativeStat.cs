@@ -13,6 +13,7 @@ internal static partial class NativeStat
     private const int AtSymlinkNoFollow = 0x100;
     private const uint StatxBasicStats = 0x7ff;
     private const int FileTypeMask = 0xF000;
+    private const int ClockRealtimeCoarse = 5;
 
     /// <summary>Gets a value indicating whether this platform is supported (Linux).</summary>
     public static bool IsSupported => OperatingSystem.IsLinux();
@@ -83,6 +84,25 @@ internal static partial class NativeStat
         return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{inode} {modified}.{modifiedNanoseconds:D9} {changed}.{changedNanoseconds:D9} {size}");
     }
 
+    /// <summary>
+    /// The clock the kernel stamps file times with (<c>CLOCK_REALTIME_COARSE</c>: the real time as of the last tick,
+    /// 1-10 ms behind), in nanoseconds since 1970; off Linux, the real time.
+    /// </summary>
+    /// <returns>The time in nanoseconds since 1970.</returns>
+    public static long CoarseRealTime()
+    {
+        if (IsSupported)
+        {
+            Span<long> time = stackalloc long[2];
+            if (ClockGetTime(ClockRealtimeCoarse, ref MemoryMarshal.GetReference(time)) == 0)
+            {
+                return (time[0] * 1_000_000_000) + time[1];
+            }
+        }
+
+        return (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
+    }
+
     /// <summary>Whether a mode is a directory's.</summary>
     /// <param name="mode">The mode from <see cref="Of"/>.</param>
     /// <returns><see langword="true"/> for a directory.</returns>
@@ -114,6 +134,9 @@ internal static partial class NativeStat
 
     [LibraryImport(Library, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Statx(int directory, string path, int flags, uint mask, ref byte buffer);
+
+    [LibraryImport(Library, EntryPoint = "clock_gettime")]
+    private static partial int ClockGetTime(int clock, ref long timespec);
 
     [LibraryImport(Library, EntryPoint = "geteuid")]
     private static partial uint GetEffectiveUserId();

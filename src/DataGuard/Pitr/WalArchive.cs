@@ -53,15 +53,14 @@ internal sealed class WalArchive
     /// <returns>What was done.</returns>
     /// <exception cref="WalArchiveConflictException">A different file is archived under that name.</exception>
     public Task<WalPushResult> PushAsync(string path, CancellationToken cancellationToken = default) =>
-        PushAsync(path, compressionThreads: null, hashContent: false, cancellationToken);
+        PushAsync(path, compressionThreads: null, cancellationToken);
 
     /// <summary>Archives one WAL file, compressing with <paramref name="compressionThreads"/> threads (the resident archiver pushes several files at once, one thread each).</summary>
     /// <param name="path">The file.</param>
     /// <param name="compressionThreads">zstd threads for this file, or <see langword="null"/> for <c>Backup:Compression:Threads</c> (the level is <c>Pitr:WalCompressionLevel</c>).</param>
-    /// <param name="hashContent">Whether to return the SHA-256 of the bytes read from the file (<see cref="WalPushResult.ContentSha256"/>).</param>
     /// <param name="cancellationToken">Cancels the push; nothing is left.</param>
     /// <returns>What was done.</returns>
-    internal async Task<WalPushResult> PushAsync(string path, int? compressionThreads, bool hashContent, CancellationToken cancellationToken)
+    internal async Task<WalPushResult> PushAsync(string path, int? compressionThreads, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var started = _time.GetTimestamp();
@@ -69,7 +68,7 @@ internal sealed class WalArchive
         activity?.SetTag("dataguard.wal.file", Path.GetFileName(path));
         try
         {
-            var result = await PushCoreAsync(path, compressionThreads, hashContent, cancellationToken).ConfigureAwait(false);
+            var result = await PushCoreAsync(path, compressionThreads, cancellationToken).ConfigureAwait(false);
             var outcome = result.Outcome == WalPushOutcome.Archived ? "archived" : "already_archived";
             activity?.SetTag("dataguard.wal.outcome", outcome);
             activity?.SetTag("dataguard.wal.raw_size", result.RawSize);
@@ -86,7 +85,7 @@ internal sealed class WalArchive
         }
     }
 
-    private async Task<WalPushResult> PushCoreAsync(string path, int? compressionThreads, bool hashContent, CancellationToken cancellationToken)
+    private async Task<WalPushResult> PushCoreAsync(string path, int? compressionThreads, CancellationToken cancellationToken)
     {
         var name = WalFileName.Validate(Path.GetFileName(path));
         if (await FindAsync(name, cancellationToken).ConfigureAwait(false) is { } existing)
@@ -105,10 +104,9 @@ internal sealed class WalArchive
         var key = KeyOf(name, codec.Suffix);
         try
         {
-            using var content = hashContent ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
-            var (written, raw) = await EncodedUpload.WriteAsync(_storage, key, ArchiveContexts.Wal(name), codec, StorageWriteOptions.CreateOnly, (writer, ct) => CopyFileAsync(path, writer, content, ct), cancellationToken).ConfigureAwait(false);
+            var (written, raw) = await EncodedUpload.WriteAsync(_storage, key, ArchiveContexts.Wal(name), codec, StorageWriteOptions.CreateOnly, (writer, ct) => CopyFileAsync(path, writer, ct), cancellationToken).ConfigureAwait(false);
             PitrLog.Pushed(_logger, name, raw, written.Size);
-            return new WalPushResult(name, key, WalPushOutcome.Archived, raw, written.Size, content?.GetHashAndReset());
+            return new WalPushResult(name, key, WalPushOutcome.Archived, raw, written.Size);
         }
         catch (StorageObjectAlreadyExistsException)
         {
@@ -231,7 +229,7 @@ internal sealed class WalArchive
 
     private static string KeyOf(string name, string suffix) => StorageLayout.WalFile(WalFileName.TimelineOf(name), name, suffix);
 
-    private static async Task CopyFileAsync(string path, ArchiveWriter writer, IncrementalHash? content, CancellationToken cancellationToken)
+    private static async Task CopyFileAsync(string path, ArchiveWriter writer, CancellationToken cancellationToken)
     {
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
         await using (file.ConfigureAwait(false))
@@ -240,7 +238,6 @@ internal sealed class WalArchive
             int read;
             while ((read = await file.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
             {
-                content?.AppendData(buffer, 0, read);
                 await writer.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
             }
         }
@@ -346,6 +343,6 @@ internal sealed class WalArchive
         }
 
         PitrLog.AlreadyArchived(_logger, name);
-        return new WalPushResult(name, archived.Key, WalPushOutcome.AlreadyArchived, new FileInfo(path).Length, archived.Size, local);
+        return new WalPushResult(name, archived.Key, WalPushOutcome.AlreadyArchived, new FileInfo(path).Length, archived.Size);
     }
 }

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using DataGuard.IO;
 using DataGuard.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -41,39 +40,42 @@ internal sealed class WalReadyArchiver
     private static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan FullCheckInterval = TimeSpan.FromSeconds(10);
 
-    /// <summary>
-    /// How far behind the real time a file's change time may be set: one tick of the kernel's coarse clock, which stamps
-    /// files (at most 10 ms, HZ 100; Linux before 6.13 on every filesystem), with a margin.
-    /// </summary>
-    private static readonly TimeSpan FineGrain = TimeSpan.FromMilliseconds(20);
+    /// <summary>How often a file changed in the current tick of the kernel's coarse clock looks again (<see cref="SettledVersionAsync"/>).</summary>
+    private static readonly TimeSpan SettlePoll = TimeSpan.FromMilliseconds(5);
 
-    /// <summary>The same on filesystems that keep whole seconds (ext4 with 128-byte inodes, ext2/3, some NFS servers).</summary>
-    private static readonly TimeSpan SecondsGrain = TimeSpan.FromSeconds(2);
+    /// <summary>How long a file's change time may stay ahead of the clock before its push fails (and is tried again later).</summary>
+    private static readonly TimeSpan SettleLimit = TimeSpan.FromSeconds(3);
 
-    /// <summary>Files in flight per push slot: the others wait out their timestamp granularity (<see cref="FineGrain"/>) without holding a slot.</summary>
+    /// <summary>The error left for a file that was pushed and recorded, which archive_command prints if it still does not find the record.</summary>
+    internal const string RecordNotFoundHint = "it was pushed and recorded, but this archive_command did not find its record: if the command was printed by an earlier DataGuard (records now hold the change time too: stat -c '%i %.9Y %.9Z %s'), print it again with 'dataguard wal archiver --pg-data DIR --spool RECORDS --print-archive-command' and reload PostgreSQL; otherwise the file changed after it was pushed and is pushed again";
+
+    /// <summary>Files in flight per push slot: the others wait for the clock to move past their change time without holding a slot.</summary>
     private const int InFlightPerSlot = 4;
     private readonly WalArchive _archive;
     private readonly ILogger<WalReadyArchiver> _logger;
     private readonly TimeProvider _time;
     private readonly Func<string, string?> _versionOf;
+    private readonly Func<long> _fileClock;
 
     /// <summary>Initializes a new instance of the <see cref="WalReadyArchiver"/> class.</summary>
     /// <param name="archive">The WAL archive.</param>
     /// <param name="logger">The logger.</param>
     /// <param name="time">The clock (the wait between looks at <c>archive_status</c>).</param>
     public WalReadyArchiver(WalArchive archive, ILogger<WalReadyArchiver> logger, TimeProvider time)
-        : this(archive, logger, time, NativeStat.VersionOf)
+        : this(archive, logger, time, NativeStat.VersionOf, NativeStat.CoarseRealTime)
     {
     }
 
-    /// <summary>Initializes a new instance of the <see cref="WalReadyArchiver"/> class that reads files' versions through <paramref name="versionOf"/> (tests: a filesystem with coarse timestamps).</summary>
+    /// <summary>Initializes a new instance of the <see cref="WalReadyArchiver"/> class that reads files' versions and the clock that stamps them through the given functions (tests: a filesystem with coarse timestamps).</summary>
     /// <param name="archive">The WAL archive.</param>
     /// <param name="logger">The logger.</param>
-    /// <param name="time">The clock.</param>
+    /// <param name="time">The clock (waits).</param>
     /// <param name="versionOf">Reads a file's version, as <see cref="NativeStat.VersionOf"/>.</param>
-    internal WalReadyArchiver(WalArchive archive, ILogger<WalReadyArchiver> logger, TimeProvider time, Func<string, string?> versionOf)
+    /// <param name="fileClock">Reads the clock the kernel stamps files with, in nanoseconds since 1970, as <see cref="NativeStat.CoarseRealTime"/>.</param>
+    internal WalReadyArchiver(WalArchive archive, ILogger<WalReadyArchiver> logger, TimeProvider time, Func<string, string?> versionOf, Func<long> fileClock)
     {
         _versionOf = versionOf;
+        _fileClock = fileClock;
         _archive = archive;
         _logger = logger;
         _time = time;
@@ -238,7 +240,18 @@ internal sealed class WalReadyArchiver
     {
         try
         {
-            return new FileStream(Path.Combine(records, LockName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            var held = new FileStream(Path.Combine(records, LockName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            try
+            {
+                CheckStat(Path.Combine(records, LockName));
+            }
+            catch
+            {
+                held.Dispose();
+                throw;
+            }
+
+            return held;
         }
         catch (IOException ex)
         {
@@ -248,6 +261,44 @@ internal sealed class WalReadyArchiver
             {
                 Operation = "wal.archiver",
             };
+        }
+    }
+
+    /// <summary>
+    /// Refuses to run when the shell's <c>stat</c> (the one archive_command runs) prints a file's version otherwise than
+    /// DataGuard reads it: BusyBox's prints whole seconds, so no record would ever match and PostgreSQL would wait for
+    /// ever, blaming the archiver.
+    /// </summary>
+    /// <param name="file">A file of the records folder (created if missing).</param>
+    /// <param name="stat">The stat program (tests).</param>
+    internal static void CheckStat(string file, string stat = "stat")
+    {
+        if (!File.Exists(file))
+        {
+            using (File.Create(file))
+            {
+            }
+        }
+
+        if (NativeStat.VersionOf(file) is not { } expected)
+        {
+            return;
+        }
+
+        var start = new System.Diagnostics.ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in (string[])["-c", "\"$1\" -c '%i %.9Y %.9Z %s' \"$2\"", "sh", stat, file])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var shell = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException("/bin/sh could not be started to check stat.");
+        var error = shell.StandardError.ReadToEndAsync();
+        var printed = shell.StandardOutput.ReadToEnd().TrimEnd('\n');
+        shell.WaitForExit();
+        if (printed != expected)
+        {
+            throw new InvalidOperationException(
+                $"Look-ahead archiving needs a stat that prints nanoseconds (GNU coreutils): archive_command's \"stat -c '%i %.9Y %.9Z %s'\" printed '{OneLine(printed)}' for {file} where DataGuard reads '{expected}'{(error.Result.Length > 0 ? $" ({OneLine(error.Result)})" : string.Empty)}. BusyBox's stat prints whole seconds; install coreutils, or use the spool (wal archiver --spool without --pg-data).");
         }
     }
 
@@ -326,7 +377,9 @@ internal sealed class WalReadyArchiver
         try
         {
             await PushOneAsync(session, name, parallelism, cancellationToken).ConfigureAwait(false);
-            TryDelete(Path.Combine(session.Records, name + ErrorSuffix));
+            // What archive_command prints should it still give up on this file: it did not find the record, so it was
+            // printed by an earlier release (a record of another form) or its stat prints another form.
+            TryWrite(session.Records, name + ErrorSuffix, RecordNotFoundHint);
             return true;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -346,20 +399,12 @@ internal sealed class WalReadyArchiver
     private async Task PushOneAsync(Session session, string name, int parallelism, CancellationToken cancellationToken)
     {
         var path = Path.Combine(session.DataDirectory, "pg_wal", name);
-        var started = _time.GetUtcNow();
-        var version = _versionOf(path) ?? throw new IOException($"{path} is marked ready for archiving but cannot be read.");
-
-        // A file changed within one timestamp tick before this read could change again in the same tick after it and
-        // keep its version (same times, same size): it is recorded only once that tick is over and its content is still
-        // what was pushed ("racy git"). A file changed earlier moves its change time with any later write.
-        var (changedAt, grain) = ChangeTimeOf(version);
-        var racy = changedAt > started - grain;
-        WalPushResult pushed;
+        var version = await SettledVersionAsync(path, cancellationToken).ConfigureAwait(false);
         await session.Pushing.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             // Files go in parallel, so each is compressed on one thread: no zstd worker pool per 16 MiB segment.
-            pushed = await _archive.PushAsync(path, parallelism > 1 ? 1 : null, hashContent: racy, cancellationToken).ConfigureAwait(false);
+            await _archive.PushAsync(path, parallelism > 1 ? 1 : null, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -369,11 +414,6 @@ internal sealed class WalReadyArchiver
         if (_versionOf(path) is var after && after != version)
         {
             throw new IOException($"{path} changed while it was pushed (version {version}, now {after ?? "unreadable"}); it is not recorded as archived.");
-        }
-
-        if (racy)
-        {
-            await ConfirmAfterTheTickAsync(path, version, changedAt + grain, grain, pushed.ContentSha256!, cancellationToken).ConfigureAwait(false);
         }
 
         // Not fsynced: a record lost in a crash only makes PostgreSQL ask again, and the push of the same content succeeds again.
@@ -388,46 +428,46 @@ internal sealed class WalReadyArchiver
         }
     }
 
-    /// <summary>The change time of a version (<see cref="NativeStat.VersionOf"/>), and the granularity its filesystem stamps at.</summary>
-    private static (DateTimeOffset ChangedAt, TimeSpan Grain) ChangeTimeOf(string version)
+    /// <summary>
+    /// Reads the file's version once no later write can keep it. The kernel stamps a change with its coarse clock
+    /// (<c>CLOCK_REALTIME_COARSE</c>, which moves every 1-10 ms and stops while its CPU is held; on filesystems that keep
+    /// whole seconds, truncated to the second): a write after this read keeps the change time only when the clock has
+    /// not moved past it yet. So while the file's change time is not before the clock read first (the same second on a
+    /// whole-second filesystem), this waits for the clock to move on and reads again ("racy git"); any write after the
+    /// returned read then moves the version, which the after-push check or archive_command sees.
+    /// </summary>
+    private async Task<string> SettledVersionAsync(string path, CancellationToken cancellationToken)
+    {
+        var waited = _time.GetTimestamp();
+        while (true)
+        {
+            var clock = _fileClock();
+            var version = _versionOf(path) ?? throw new IOException($"{path} is marked ready for archiving but cannot be read.");
+            var (changed, wholeSeconds) = ChangeTimeOf(version);
+            var racy = wholeSeconds ? changed / 1_000_000_000 >= clock / 1_000_000_000 : changed >= clock;
+            if (!racy)
+            {
+                return version;
+            }
+
+            if (_time.GetElapsedTime(waited) > SettleLimit)
+            {
+                // The change time stays ahead of the clock (stepped back, another host's clock): it is not known when a
+                // write could no longer keep it. The loop tries again a second later.
+                throw new IOException($"{path} has a change time ahead of this host's clock ({version}); it is pushed once the clock has passed it.");
+            }
+
+            await Task.Delay(SettlePoll, _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The change time of a version (<see cref="NativeStat.VersionOf"/>) in nanoseconds since 1970, and whether its filesystem keeps whole seconds (no nanoseconds).</summary>
+    private static (long Changed, bool WholeSeconds) ChangeTimeOf(string version)
     {
         var parts = version.Split(' ')[2].Split('.');
         var seconds = long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture);
         var nanoseconds = long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
-        return (DateTimeOffset.UnixEpoch.AddSeconds(seconds).AddTicks(nanoseconds / 100), nanoseconds == 0 ? SecondsGrain : FineGrain);
-    }
-
-    /// <summary>
-    /// Waits until a write could no longer keep the file's change time (<paramref name="settled"/>), then checks that the
-    /// file still holds the bytes that were pushed and still has its version: a write after that moves the version, which
-    /// the record then no longer matches.
-    /// </summary>
-    private async Task ConfirmAfterTheTickAsync(string path, string version, DateTimeOffset settled, TimeSpan grain, byte[] pushed, CancellationToken cancellationToken)
-    {
-        var wait = settled - _time.GetUtcNow();
-        if (wait > grain * 2)
-        {
-            // The change time is ahead of this clock (stepped back, or another host's clock): it is not known when a
-            // write could no longer keep it. The loop tries again a second later.
-            throw new IOException($"{path} has a change time ahead of this host's clock ({version}); it is recorded once the clock has passed it.");
-        }
-
-        if (wait > TimeSpan.Zero)
-        {
-            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
-        }
-
-        byte[] now;
-        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        await using (file.ConfigureAwait(false))
-        {
-            now = await SHA256.HashDataAsync(file, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (_versionOf(path) is var again && again != version || !now.AsSpan().SequenceEqual(pushed))
-        {
-            throw new IOException($"{path} changed after it was pushed without a new version (within its filesystem's timestamp granularity); it is not recorded as archived.");
-        }
+        return ((seconds * 1_000_000_000) + nanoseconds, nanoseconds == 0);
     }
 
     /// <summary>

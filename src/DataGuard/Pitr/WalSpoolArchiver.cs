@@ -183,7 +183,7 @@ internal sealed class WalSpoolArchiver
     private async Task PushOneAsync(string file, int parallelism, CancellationToken cancellationToken)
     {
         // Files go in parallel, so each is compressed on one thread: no zstd worker pool per 16 MiB segment.
-        await _archive.PushAsync(file, parallelism > 1 ? 1 : null, hashContent: false, cancellationToken).ConfigureAwait(false);
+        await _archive.PushAsync(file, parallelism > 1 ? 1 : null, cancellationToken).ConfigureAwait(false);
         File.Delete(file);
     }
 }

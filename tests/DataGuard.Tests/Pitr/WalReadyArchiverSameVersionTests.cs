@@ -120,11 +120,16 @@ public sealed class WalReadyArchiverSameVersionTests : IDisposable
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task On_a_coarse_timestamp_filesystem_a_file_changed_in_the_tick_of_its_read_is_recorded_only_if_its_bytes_did_not_change(bool rewrite)
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    [InlineData(false, true)]
+    public async Task On_a_coarse_timestamp_filesystem_a_rewrite_in_the_tick_of_the_read_is_never_recorded(bool rewrite, bool wholeSeconds)
     {
-        // The rewrite lands while the file is pushed, with the same size.
+        // A filesystem stamped by a clock that moves every 200 ms (or every second, truncated), 30 ms behind the real
+        // time (a stalled tick): a change takes the clock's value when first seen, so a rewrite within one tick keeps
+        // inode, times and size, as on Linux before 6.13.
+        var filesystem = new CoarseFilesystem(TimeSpan.FromMilliseconds(wholeSeconds ? 1000 : 200), TimeSpan.FromMilliseconds(30), wholeSeconds);
         var archive = NewArchive(inner => new RewritingStorage(inner, async () =>
         {
             if (rewrite)
@@ -132,41 +137,95 @@ public sealed class WalReadyArchiverSameVersionTests : IDisposable
                 await WriteInPlaceAsync(_file, Content(2), null);
             }
         }));
-
-        // Versions as a filesystem stamping at a coarse tick gives them: the one first read (changed in this tick) for as
-        // long as the file keeps its inode and size, whatever is written into it.
-        string? pinned = null;
-        string? VersionOf(string path)
-        {
-            if (NativeStat.VersionOf(path) is not { } version || path != _file)
-            {
-                return NativeStat.VersionOf(path);
-            }
-
-            var fields = version.Split(' ');
-            var now = DateTimeOffset.UtcNow;
-            pinned ??= $"{fields[0]} {fields[1]} {now.ToUnixTimeSeconds()}.{now.Millisecond / 10 * 10:D3}000000 {fields[3]}";
-            var first = pinned.Split(' ');
-            return first[0] == fields[0] && first[3] == fields[3] ? pinned : version;
-        }
-
-        var archiver = new WalReadyArchiver(archive, NullLogger<WalReadyArchiver>.Instance, TimeProvider.System, VersionOf);
+        var archiver = new WalReadyArchiver(archive, NullLogger<WalReadyArchiver>.Instance, TimeProvider.System, filesystem.VersionOf, filesystem.Clock);
         await WriteInPlaceAsync(_file, Content(1), null);
         await File.WriteAllBytesAsync(Path.Combine(_data, "pg_wal", "archive_status", Segment + ".ready"), []);
 
         await archiver.RunOnceAsync(_data, _records);
 
+        // The archiver read the version only once the clock had moved past the file's change: the rewrite during the
+        // push then took a later stamp, and the version changed.
         var record = Path.Combine(_records, Segment + WalReadyArchiver.RecordSuffix);
         if (rewrite)
         {
-            // The same version before and after the push: only the content shows the change, read once the tick is over.
-            Assert.False(File.Exists(record), "a file whose bytes changed in the tick of its read was recorded as archived");
-            Assert.Contains("without a new version", await File.ReadAllTextAsync(Path.Combine(_records, Segment + WalReadyArchiver.ErrorSuffix)), StringComparison.Ordinal);
+            Assert.False(File.Exists(record), "a file rewritten in the tick of its read was recorded as archived");
+            Assert.Contains("changed while it was pushed", await File.ReadAllTextAsync(Path.Combine(_records, Segment + WalReadyArchiver.ErrorSuffix)), StringComparison.Ordinal);
         }
         else
         {
-            Assert.Equal(pinned, (await File.ReadAllTextAsync(record)).TrimEnd('\n'));
+            Assert.Equal(filesystem.VersionOf(_file), (await File.ReadAllTextAsync(record)).TrimEnd('\n'));
             Assert.True(await ArchiveHoldsCurrentBytesAsync(archive));
+        }
+    }
+
+    [Fact]
+    public async Task The_archive_command_printed_by_an_earlier_release_says_to_print_it_again()
+    {
+        // Review rev48: records hold the change time now; a command printed before (stat -c '%i %.9Y %s') never finds
+        // one, and said only that no record came from the archiver.
+        var archive = LocalWalArchive.Create(Path.Combine(_root, "archive"));
+        var archiver = new WalReadyArchiver(archive, NullLogger<WalReadyArchiver>.Instance, TimeProvider.System);
+        await WriteInPlaceAsync(_file, Content(1), null);
+        await File.WriteAllBytesAsync(Path.Combine(_data, "pg_wal", "archive_status", Segment + ".ready"), []);
+        Assert.Equal((1, 0), await archiver.RunOnceAsync(_data, _records));
+        await File.WriteAllTextAsync(Path.Combine(_records, WalReadyArchiver.HeartbeatName), DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
+        var current = WalReadyArchiver.ArchiveCommand(_records, TimeSpan.FromSeconds(1));
+        var earlier = current.Replace("%%.9Z ", string.Empty, StringComparison.Ordinal);
+        Assert.NotEqual(current, earlier);
+
+        var (code, error) = await ShellWithErrorAsync(_data, WalSpoolCommandTests.PostgresExpand(earlier, $"pg_wal/{Segment}", Segment));
+
+        Assert.Equal(1, code);
+        Assert.Contains("--print-archive-command", error, StringComparison.Ordinal);
+        Assert.Equal(0, (await ShellWithErrorAsync(_data, WalSpoolCommandTests.PostgresExpand(current, $"pg_wal/{Segment}", Segment))).Code);
+    }
+
+    [Fact]
+    public void A_stat_that_prints_whole_seconds_is_refused_before_the_archiver_starts()
+    {
+        // Review rev48: BusyBox's stat prints whole seconds for %.9Y and %.9Z: no record would ever match.
+        var stat = Path.Combine(_root, "stat");
+        File.WriteAllText(stat, "#!/bin/sh\nexec /usr/bin/stat -c '%i %Y %Z %s' \"$3\"\n");
+        File.SetUnixFileMode(stat, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        var refused = Assert.Throws<InvalidOperationException>(() => WalReadyArchiver.CheckStat(_file + ".probe", stat));
+        Assert.Contains("needs a stat that prints nanoseconds", refused.Message, StringComparison.Ordinal);
+        WalReadyArchiver.CheckStat(_file + ".probe", "stat");   // coreutils: accepted
+    }
+
+    /// <summary>A filesystem whose times come from a coarse clock: each change of a file is stamped when first seen.</summary>
+    private sealed class CoarseFilesystem(TimeSpan tick, TimeSpan lag, bool wholeSeconds)
+    {
+        private readonly Dictionary<string, long> _stamps = new(StringComparer.Ordinal);
+
+        public long Clock()
+        {
+            var now = ((DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch) - lag).Ticks * 100;
+            var step = tick.Ticks * 100;
+            return now / step * step;
+        }
+
+        public string? VersionOf(string path)
+        {
+            if (NativeStat.VersionOf(path) is not { } version)
+            {
+                return null;
+            }
+
+            var fields = version.Split(' ');
+            long stamp;
+            lock (_stamps)
+            {
+                var change = path + " " + fields[2];
+                if (!_stamps.TryGetValue(change, out stamp))
+                {
+                    stamp = Clock();
+                    _stamps[change] = stamp;
+                }
+            }
+
+            var time = wholeSeconds ? $"{stamp / 1_000_000_000}.000000000" : $"{stamp / 1_000_000_000}.{stamp % 1_000_000_000:D9}";
+            return $"{fields[0]} {time} {time} {fields[3]}";
         }
     }
 
@@ -210,15 +269,17 @@ public sealed class WalReadyArchiverSameVersionTests : IDisposable
     private Task<int> ArchiveCommandAsync() =>
         ShellAsync(_data, WalSpoolCommandTests.PostgresExpand(WalReadyArchiver.ArchiveCommand(_records, TimeSpan.FromSeconds(1)), $"pg_wal/{Segment}", Segment));
 
-    private static async Task<int> ShellAsync(string directory, string command)
+    private static async Task<int> ShellAsync(string directory, string command) => (await ShellWithErrorAsync(directory, command)).Code;
+
+    private static async Task<(int Code, string Error)> ShellWithErrorAsync(string directory, string command)
     {
         var start = new ProcessStartInfo("/bin/sh") { WorkingDirectory = directory, RedirectStandardError = true };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(command);
         using var process = Process.Start(start)!;
-        await process.StandardError.ReadToEndAsync();
+        var error = await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
-        return process.ExitCode;
+        return (process.ExitCode, error);
     }
 
     /// <summary>Storage that, once the pushed bytes have been read from the file (before storing them), runs <paramref name="rewrite"/> (the file changes during the push).</summary>
