@@ -86,21 +86,26 @@ internal static partial class NativeStat
 
     /// <summary>
     /// The clock the kernel stamps file times with (<c>CLOCK_REALTIME_COARSE</c>: the real time as of the last tick,
-    /// 1-10 ms behind), in nanoseconds since 1970; off Linux, the real time.
+    /// 1-10 ms behind), in nanoseconds since 1970.
     /// </summary>
     /// <returns>The time in nanoseconds since 1970.</returns>
+    /// <exception cref="PlatformNotSupportedException">Not Linux.</exception>
+    /// <exception cref="InvalidOperationException">The clock cannot be read.</exception>
     public static long CoarseRealTime()
     {
-        if (IsSupported)
+        if (!IsSupported)
         {
-            Span<long> time = stackalloc long[2];
-            if (ClockGetTime(ClockRealtimeCoarse, ref MemoryMarshal.GetReference(time)) == 0)
-            {
-                return (time[0] * 1_000_000_000) + time[1];
-            }
+            throw new PlatformNotSupportedException("The kernel's coarse real-time clock is read on Linux only.");
         }
 
-        return (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
+        // struct timespec is two C longs (time_t, long): nint on 64-bit and 32-bit Linux alike.
+        Span<nint> time = stackalloc nint[2];
+        if (ClockGetTime(ClockRealtimeCoarse, ref MemoryMarshal.GetReference(time)) != 0)
+        {
+            throw new InvalidOperationException($"clock_gettime(CLOCK_REALTIME_COARSE) failed (errno {Marshal.GetLastPInvokeError()}).");
+        }
+
+        return ((long)time[0] * 1_000_000_000) + time[1];
     }
 
     /// <summary>Whether a mode is a directory's.</summary>
@@ -135,8 +140,8 @@ internal static partial class NativeStat
     [LibraryImport(Library, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Statx(int directory, string path, int flags, uint mask, ref byte buffer);
 
-    [LibraryImport(Library, EntryPoint = "clock_gettime")]
-    private static partial int ClockGetTime(int clock, ref long timespec);
+    [LibraryImport(Library, EntryPoint = "clock_gettime", SetLastError = true)]
+    private static partial int ClockGetTime(int clock, ref nint timespec);
 
     [LibraryImport(Library, EntryPoint = "geteuid")]
     private static partial uint GetEffectiveUserId();

@@ -109,12 +109,12 @@ internal sealed class WalReadyArchiver
         // files are read (a FIFO would block the read). The error is printed with printf, not echo: dash's echo reads
         // backslashes in it as escapes (\n would forge a line in PostgreSQL's log, \c cut the message).
         return PostgresShellQuoting.FitArchiveCommand(
-            $"r={s}; f=%f; p=\"$r/$f{RecordSuffix}\"; b=\"$r/{HeartbeatName}\"; v=$(stat -c '%%i %%.9Y %%.9Z %%s' %p) || exit 1; i=0; " +
+            $"r={s}; f=%f; p=\"$r/$f{RecordSuffix}\"; b=\"$r/{HeartbeatName}\"; v=$(stat -c '%%i %%.9Y %%.9Z %%s' %p) || exit 1; case $v in *.*.*);;*)echo \"dataguard: stat without nanoseconds\">&2;exit 1;;esac; i=0; " +
             "while :; do m=; test -f \"$p\" && { read -r m < \"$p\"; } 2>/dev/null; test \"$m\" = \"$v\" && exit 0; " +
             "if test $((i%10)) -eq 0; then h=; test -f \"$b\" && { read -r h < \"$b\"; } 2>/dev/null; case $h in ''|*[!0-9]*) h=0;; esac; " +
-            $"d=$(($(date +%%s)-h)); test ${{d#-}} -lt {HeartbeatStaleSeconds} || {{ echo \"dataguard: $f not archived: the resident archiver (wal archiver --pg-data) is not running\" >&2; exit 1; }}; fi; " +
+            $"d=$(($(date +%%s)-h)); test ${{d#-}} -lt {HeartbeatStaleSeconds} || {{ echo \"dataguard: $f not archived: wal archiver --pg-data not running\" >&2; exit 1; }}; fi; " +
             $"i=$((i+1)); test $i -lt {looks} || {{ e=; test -f \"$r/$f{ErrorSuffix}\" && {{ read -r e < \"$r/$f{ErrorSuffix}\"; }} 2>/dev/null; " +
-            $"printf '%%s\\n' \"dataguard: $f not archived: no record from the resident archiver in {seconds} s${{e:+; its last error: $e}}\" >&2; exit 1; }}; " +
+            $"printf '%%s\\n' \"dataguard: $f not archived: no record from wal archiver in {seconds} s${{e:+; its last error: $e}}\" >&2; exit 1; }}; " +
             "if test $i -lt 50; then sleep 0.01; else sleep 0.1; fi; done");
     }
 
@@ -238,20 +238,10 @@ internal sealed class WalReadyArchiver
     /// <exception cref="DataGuardException">Another archiver holds it.</exception>
     internal static FileStream HoldRecordsFolder(string records)
     {
+        FileStream held;
         try
         {
-            var held = new FileStream(Path.Combine(records, LockName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            try
-            {
-                CheckStat(Path.Combine(records, LockName));
-            }
-            catch
-            {
-                held.Dispose();
-                throw;
-            }
-
-            return held;
+            held = new FileStream(Path.Combine(records, LockName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
         catch (IOException ex)
         {
@@ -262,12 +252,24 @@ internal sealed class WalReadyArchiver
                 Operation = "wal.archiver",
             };
         }
+
+        try
+        {
+            CheckStat(Path.Combine(records, LockName));
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+
+        return held;
     }
 
     /// <summary>
-    /// Refuses to run when the shell's <c>stat</c> (the one archive_command runs) prints a file's version otherwise than
-    /// DataGuard reads it: BusyBox's prints whole seconds, so no record would ever match and PostgreSQL would wait for
-    /// ever, blaming the archiver.
+    /// Refuses to run when this host's shell <c>stat</c> prints a file's version otherwise than DataGuard reads it:
+    /// BusyBox's prints whole seconds, so no record would ever match and PostgreSQL would wait for ever. PostgreSQL's
+    /// own environment may have another <c>stat</c> (a container image): the printed command refuses that one itself.
     /// </summary>
     /// <param name="file">A file of the records folder (created if missing).</param>
     /// <param name="stat">The stat program (tests).</param>
@@ -291,10 +293,26 @@ internal sealed class WalReadyArchiver
             start.ArgumentList.Add(argument);
         }
 
-        using var shell = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException("/bin/sh could not be started to check stat.");
+        System.Diagnostics.Process shell;
+        try
+        {
+            shell = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException("/bin/sh could not be started to check stat.");
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new InvalidOperationException($"Look-ahead archiving needs /bin/sh and stat, as archive_command runs them: {ex.Message}", ex);
+        }
+
+        using var started = shell;
         var error = shell.StandardError.ReadToEndAsync();
-        var printed = shell.StandardOutput.ReadToEnd().TrimEnd('\n');
-        shell.WaitForExit();
+        var output = shell.StandardOutput.ReadToEndAsync();
+        if (!shell.WaitForExit(TimeSpan.FromSeconds(30)))
+        {
+            shell.Kill(entireProcessTree: true);
+            throw new InvalidOperationException($"stat of {file} did not answer within 30 s (the records folder's filesystem?).");
+        }
+
+        var printed = output.Result.TrimEnd('\n');
         if (printed != expected)
         {
             throw new InvalidOperationException(
@@ -443,8 +461,11 @@ internal sealed class WalReadyArchiver
         {
             var clock = _fileClock();
             var version = _versionOf(path) ?? throw new IOException($"{path} is marked ready for archiving but cannot be read.");
-            var (changed, wholeSeconds) = ChangeTimeOf(version);
-            var racy = wholeSeconds ? changed / 1_000_000_000 >= clock / 1_000_000_000 : changed >= clock;
+            // The kernel truncates the stamp to the filesystem's granularity (1 ns on ext4, xfs, btrfs, tmpfs; 100 ns
+            // CIFS, ntfs3; 1 us CephFS; 10 ms exfat; 1 or 2 s ext2/3, FAT): a write lands on this change time while the
+            // clock is within one granularity of it, which the stamp's trailing decimal zeros bound from above.
+            var (changed, granularity) = ChangeTimeOf(version);
+            var racy = clock < changed + granularity;
             if (!racy)
             {
                 return version;
@@ -461,13 +482,28 @@ internal sealed class WalReadyArchiver
         }
     }
 
-    /// <summary>The change time of a version (<see cref="NativeStat.VersionOf"/>) in nanoseconds since 1970, and whether its filesystem keeps whole seconds (no nanoseconds).</summary>
-    private static (long Changed, bool WholeSeconds) ChangeTimeOf(string version)
+    /// <summary>
+    /// The change time of a version (<see cref="NativeStat.VersionOf"/>) in nanoseconds since 1970, and an upper bound
+    /// of its filesystem's timestamp granularity: 10 to the power of the nanoseconds' trailing decimal zeros (a
+    /// filesystem stamping at 1 us leaves at least three), 2 s when there are no nanoseconds (whole-second
+    /// filesystems; FAT's 2 s).
+    /// </summary>
+    private static (long Changed, long Granularity) ChangeTimeOf(string version)
     {
         var parts = version.Split(' ')[2].Split('.');
         var seconds = long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture);
         var nanoseconds = long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
-        return ((seconds * 1_000_000_000) + nanoseconds, nanoseconds == 0);
+        var granularity = 2_000_000_000L;
+        if (nanoseconds != 0)
+        {
+            granularity = 1;
+            for (var rest = nanoseconds; rest % 10 == 0; rest /= 10)
+            {
+                granularity *= 10;
+            }
+        }
+
+        return ((seconds * 1_000_000_000) + nanoseconds, granularity);
     }
 
     /// <summary>

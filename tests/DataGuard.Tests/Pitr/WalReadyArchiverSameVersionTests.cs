@@ -120,16 +120,19 @@ public sealed class WalReadyArchiverSameVersionTests : IDisposable
     }
 
     [Theory]
-    [InlineData(true, false)]
-    [InlineData(false, false)]
-    [InlineData(true, true)]
-    [InlineData(false, true)]
-    public async Task On_a_coarse_timestamp_filesystem_a_rewrite_in_the_tick_of_the_read_is_never_recorded(bool rewrite, bool wholeSeconds)
+    [InlineData(true, 200, 0)]      // stamps to the nanosecond, from a clock moving every 200 ms
+    [InlineData(false, 200, 0)]
+    [InlineData(true, 10, 100)]     // a clock moving every 10 ms, stamps truncated to 100 ms (exfat keeps 10 ms)
+    [InlineData(false, 10, 100)]
+    [InlineData(true, 200, 1000)]   // whole seconds (ext2/3, ext4 with 128-byte inodes)
+    [InlineData(false, 200, 1000)]
+    public async Task On_a_coarse_timestamp_filesystem_a_rewrite_in_the_tick_of_the_read_is_never_recorded(bool rewrite, int tickMilliseconds, int granularityMilliseconds)
     {
-        // A filesystem stamped by a clock that moves every 200 ms (or every second, truncated), 30 ms behind the real
-        // time (a stalled tick): a change takes the clock's value when first seen, so a rewrite within one tick keeps
-        // inode, times and size, as on Linux before 6.13.
-        var filesystem = new CoarseFilesystem(TimeSpan.FromMilliseconds(wholeSeconds ? 1000 : 200), TimeSpan.FromMilliseconds(30), wholeSeconds);
+        // A filesystem stamped by a coarse clock 30 ms behind the real time (a stalled tick), truncated to its
+        // granularity: a change takes the stamp when first seen, so a rewrite within one tick (or one granule) keeps
+        // inode, times and size, as on Linux before 6.13. Review rev49: a stamp truncated below the clock's reading in
+        // the same granule counted as settled.
+        var filesystem = new CoarseFilesystem(TimeSpan.FromMilliseconds(tickMilliseconds), TimeSpan.FromMilliseconds(30), TimeSpan.FromMilliseconds(granularityMilliseconds));
         var archive = NewArchive(inner => new RewritingStorage(inner, async () =>
         {
             if (rewrite)
@@ -170,7 +173,8 @@ public sealed class WalReadyArchiverSameVersionTests : IDisposable
         Assert.Equal((1, 0), await archiver.RunOnceAsync(_data, _records));
         await File.WriteAllTextAsync(Path.Combine(_records, WalReadyArchiver.HeartbeatName), DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
         var current = WalReadyArchiver.ArchiveCommand(_records, TimeSpan.FromSeconds(1));
-        var earlier = current.Replace("%%.9Z ", string.Empty, StringComparison.Ordinal);
+        var earlier = current.Replace("%%.9Z ", string.Empty, StringComparison.Ordinal)
+            .Replace("case $v in *.*.*);;*)echo \"dataguard: stat without nanoseconds\">&2;exit 1;;esac; ", string.Empty, StringComparison.Ordinal);
         Assert.NotEqual(current, earlier);
 
         var (code, error) = await ShellWithErrorAsync(_data, WalSpoolCommandTests.PostgresExpand(earlier, $"pg_wal/{Segment}", Segment));
@@ -181,7 +185,7 @@ public sealed class WalReadyArchiverSameVersionTests : IDisposable
     }
 
     [Fact]
-    public void A_stat_that_prints_whole_seconds_is_refused_before_the_archiver_starts()
+    public async Task A_stat_that_prints_whole_seconds_is_refused_by_the_archiver_and_by_the_command()
     {
         // Review rev48: BusyBox's stat prints whole seconds for %.9Y and %.9Z: no record would ever match.
         var stat = Path.Combine(_root, "stat");
@@ -191,10 +195,17 @@ public sealed class WalReadyArchiverSameVersionTests : IDisposable
         var refused = Assert.Throws<InvalidOperationException>(() => WalReadyArchiver.CheckStat(_file + ".probe", stat));
         Assert.Contains("needs a stat that prints nanoseconds", refused.Message, StringComparison.Ordinal);
         WalReadyArchiver.CheckStat(_file + ".probe", "stat");   // coreutils: accepted
+
+        // PostgreSQL's environment may have that stat where the archiver's has coreutils: the command refuses it too.
+        await File.WriteAllBytesAsync(_file, Content(1));
+        var command = $"PATH='{_root}':$PATH; " + WalSpoolCommandTests.PostgresExpand(WalReadyArchiver.ArchiveCommand(_records, TimeSpan.FromSeconds(1)), $"pg_wal/{Segment}", Segment);
+        var (code, error) = await ShellWithErrorAsync(_data, command);
+        Assert.Equal(1, code);
+        Assert.Contains("dataguard: stat without nanoseconds", error, StringComparison.Ordinal);
     }
 
     /// <summary>A filesystem whose times come from a coarse clock: each change of a file is stamped when first seen.</summary>
-    private sealed class CoarseFilesystem(TimeSpan tick, TimeSpan lag, bool wholeSeconds)
+    private sealed class CoarseFilesystem(TimeSpan tick, TimeSpan lag, TimeSpan granularity)
     {
         private readonly Dictionary<string, long> _stamps = new(StringComparer.Ordinal);
 
@@ -220,11 +231,13 @@ public sealed class WalReadyArchiverSameVersionTests : IDisposable
                 if (!_stamps.TryGetValue(change, out stamp))
                 {
                     stamp = Clock();
+                    var granule = Math.Max(1, granularity.Ticks * 100);
+                    stamp = stamp / granule * granule;
                     _stamps[change] = stamp;
                 }
             }
 
-            var time = wholeSeconds ? $"{stamp / 1_000_000_000}.000000000" : $"{stamp / 1_000_000_000}.{stamp % 1_000_000_000:D9}";
+            var time = $"{stamp / 1_000_000_000}.{stamp % 1_000_000_000:D9}";
             return $"{fields[0]} {time} {time} {fields[3]}";
         }
     }
