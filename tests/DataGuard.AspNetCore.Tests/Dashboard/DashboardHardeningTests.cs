@@ -11,6 +11,7 @@ public sealed class DashboardHardeningTests
     public async Task Mapped_at_the_root_its_links_stay_on_this_host()
     {
         await using var database = await TestDatabase.CreateAsync(TestHost.Schema);
+        await database.InstallDataGuardSchemaAsync();
         await using var host = await TestHost.StartAsync(database, app => app.MapDataGuardDashboard("/", o => o.AuthorizationPolicy = "operators"));
         using var op = host.Client("9", "operator");
 

@@ -34,6 +34,7 @@ public sealed class DashboardMappingTests
     public async Task In_Development_AllowAnonymous_serves_the_dashboard_without_signing_in_and_warns()
     {
         await using var database = await TestDatabase.CreateAsync(TestHost.Schema);
+        await database.InstallDataGuardSchemaAsync();
         await using var host = await TestHost.StartAsync(database, app => app.MapDataGuardDashboard("/dataguard"), "Development", new Dictionary<string, string?> { ["DataGuard:Dashboard:AllowAnonymous"] = "true" });
         using var anonymous = host.Client();
 

@@ -57,7 +57,7 @@ public sealed class DashboardReadOnlyTests
     public async Task An_older_schema_is_reported_with_both_versions_and_left_as_it_is()
     {
         await using var database = await TestDatabase.CreateAsync(TestHost.Schema);
-        await UpgradeAsync(database, Postgres.Schema.DataGuardSchema.Latest - 1);
+        await database.InstallDataGuardSchemaAsync(Postgres.Schema.DataGuardSchema.Latest - 1);
         await using var host = await StartAsync(database, database.ConnectionString);
         using var http = host.Client("ops", "operator");
 
@@ -76,7 +76,7 @@ public sealed class DashboardReadOnlyTests
     public async Task With_a_current_schema_a_select_only_role_sees_every_page_without_errors()
     {
         await using var database = await TestDatabase.CreateAsync(TestHost.Schema);
-        await UpgradeAsync(database, null);
+        await database.InstallDataGuardSchemaAsync();
         await using var role = await ReadOnlyRole.CreateAsync(database);
         await role.GrantDataGuardAsync();
         await using var host = await StartAsync(database, role.ConnectionString);
@@ -97,13 +97,6 @@ public sealed class DashboardReadOnlyTests
         var overview = await http.GetFromJsonAsync<JsonElement>("/dataguard/api/overview");
         var export = overview.GetProperty("status").EnumerateArray().Single(s => s.GetProperty("part").GetString() == "export");
         Assert.True(export.GetProperty("state").GetString() == "ok", export.ToString());
-    }
-
-    private static async Task UpgradeAsync(TestDatabase database, int? upTo)
-    {
-        await using var connection = new NpgsqlConnection(database.ConnectionString);
-        await connection.OpenAsync();
-        await Postgres.Schema.DataGuardSchema.UpgradeAsync(connection, CancellationToken.None, upTo);
     }
 
     private static Task<TestHost> StartAsync(TestDatabase database, string connectionString) =>

@@ -43,6 +43,18 @@ public sealed class TestDatabase : IAsyncDisposable
         return database;
     }
 
+    /// <summary>
+    /// Installs DataGuard's schema (up to <paramref name="upTo"/>, else the latest version) as the host's workers do at their
+    /// first run: a test that reads the dashboard right after start-up must not race them (the dashboard never installs it
+    /// and answers 503 until it is there).
+    /// </summary>
+    public async Task InstallDataGuardSchemaAsync(int? upTo = null)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await Postgres.Schema.DataGuardSchema.UpgradeAsync(connection, CancellationToken.None, upTo);
+    }
+
     public async Task ExecuteAsync(string sql)
     {
         await using var connection = new NpgsqlConnection(ConnectionString);
