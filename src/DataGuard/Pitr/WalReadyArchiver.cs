@@ -448,10 +448,10 @@ internal sealed class WalReadyArchiver
 
     /// <summary>
     /// Reads the file's version once no later write can keep it. The kernel stamps a change with its coarse clock
-    /// (<c>CLOCK_REALTIME_COARSE</c>, which moves every 1-10 ms and stops while its CPU is held; on filesystems that keep
-    /// whole seconds, truncated to the second): a write after this read keeps the change time only when the clock has
-    /// not moved past it yet. So while the file's change time is not before the clock read first (the same second on a
-    /// whole-second filesystem), this waits for the clock to move on and reads again ("racy git"); any write after the
+    /// (<c>CLOCK_REALTIME_COARSE</c>, which moves every 1-10 ms and stops while its CPU is held), truncated to the
+    /// filesystem's timestamp granularity: a write after this read keeps the change time only while the clock is within
+    /// one granularity of it. So while the clock read first is not past the file's change time plus that granularity
+    /// (<see cref="ChangeTimeOf"/>), this waits for the clock to move on and reads again ("racy git"); any write after the
     /// returned read then moves the version, which the after-push check or archive_command sees.
     /// </summary>
     private async Task<string> SettledVersionAsync(string path, CancellationToken cancellationToken)

@@ -1,17 +1,14 @@
 using System.Collections.Concurrent;
 using DataGuard.Storage;
+using DataGuard.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DataGuard.AspNetCore.Tests.Infrastructure;
 
 /// <summary>Wraps the host's real storage and counts the listings per prefix (everything else passes straight through).</summary>
-internal sealed class CountingStorage(IBackupStorage inner) : IBackupStorage
+internal sealed class CountingStorage(IBackupStorage inner) : DelegatingStorage(inner)
 {
     public ConcurrentQueue<string> Listings { get; } = new();
-
-    public string ProviderName => inner.ProviderName;
-
-    public string Location => inner.Location;
 
     /// <summary>Replaces the host's <see cref="IBackupStorage"/> with a counting wrapper around it.</summary>
     public static void Decorate(IServiceCollection services)
@@ -27,23 +24,10 @@ internal sealed class CountingStorage(IBackupStorage inner) : IBackupStorage
 
     public int CountOf(string prefix) => Listings.Count(p => p.StartsWith(prefix, StringComparison.Ordinal));
 
-    public Task<StorageWriteResult> WriteAsync(string key, Stream content, StorageWriteOptions? options = null, CancellationToken cancellationToken = default) => inner.WriteAsync(key, content, options, cancellationToken);
-
-    public Task<Stream> OpenReadAsync(string key, StorageByteRange? range = null, CancellationToken cancellationToken = default) => inner.OpenReadAsync(key, range, cancellationToken);
-
-    public Task<StorageObjectInfo?> GetInfoAsync(string key, CancellationToken cancellationToken = default) => inner.GetInfoAsync(key, cancellationToken);
-
-    public IAsyncEnumerable<StorageObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken = default)
+    public override IAsyncEnumerable<StorageObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken = default)
     {
         Listings.Enqueue(prefix);
-        return inner.ListAsync(prefix, cancellationToken);
+        return Inner.ListAsync(prefix, cancellationToken);
     }
 
-    public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default) => inner.DeleteAsync(key, cancellationToken);
-
-    public Task<int> DeleteManyAsync(IEnumerable<string> keys, CancellationToken cancellationToken = default) => inner.DeleteManyAsync(keys, cancellationToken);
-
-    public Task<Uri> GetDownloadLinkAsync(string key, TimeSpan lifetime, CancellationToken cancellationToken = default) => inner.GetDownloadLinkAsync(key, lifetime, cancellationToken);
-
-    public Task<StorageProbeResult> ProbeAsync(CancellationToken cancellationToken = default) => inner.ProbeAsync(cancellationToken);
 }

@@ -1,5 +1,6 @@
 using DataGuard.Postgres.Export;
 using DataGuard.Storage;
+using DataGuard.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DataGuard.IntegrationTests.Export;
@@ -54,27 +55,9 @@ public sealed class ExportUnrecordedOutageReviewTests
         Assert.True(after.Status == "ready", $"a later job is '{after.Status}' after 3 passes; every pass failed: {string.Join(" | ", errors)}; first job: {(await jobs.GetExportAsync(first.Id))!.Status}");
     }
 
-    private sealed class FailingOnce(IBackupStorage inner, Func<bool> fail) : IBackupStorage
+    private sealed class FailingOnce(IBackupStorage inner, Func<bool> fail) : DelegatingStorage(inner)
     {
-        public string ProviderName => inner.ProviderName;
-
-        public string Location => inner.Location;
-
-        public Task<StorageWriteResult> WriteAsync(string key, Stream content, StorageWriteOptions? options = null, CancellationToken cancellationToken = default) =>
-            fail() ? throw new StorageException("storage said: bad\0gateway") { Key = key } : inner.WriteAsync(key, content, options, cancellationToken);
-
-        public Task<Stream> OpenReadAsync(string key, StorageByteRange? range = null, CancellationToken cancellationToken = default) => inner.OpenReadAsync(key, range, cancellationToken);
-
-        public Task<StorageObjectInfo?> GetInfoAsync(string key, CancellationToken cancellationToken = default) => inner.GetInfoAsync(key, cancellationToken);
-
-        public IAsyncEnumerable<StorageObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, cancellationToken);
-
-        public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default) => inner.DeleteAsync(key, cancellationToken);
-
-        public Task<int> DeleteManyAsync(IEnumerable<string> keys, CancellationToken cancellationToken = default) => inner.DeleteManyAsync(keys, cancellationToken);
-
-        public Task<Uri> GetDownloadLinkAsync(string key, TimeSpan lifetime, CancellationToken cancellationToken = default) => inner.GetDownloadLinkAsync(key, lifetime, cancellationToken);
-
-        public Task<StorageProbeResult> ProbeAsync(CancellationToken cancellationToken = default) => inner.ProbeAsync(cancellationToken);
+        public override Task<StorageWriteResult> WriteAsync(string key, Stream content, StorageWriteOptions? options = null, CancellationToken cancellationToken = default) =>
+            fail() ? throw new StorageException("storage said: bad\0gateway") { Key = key } : Inner.WriteAsync(key, content, options, cancellationToken);
     }
 }

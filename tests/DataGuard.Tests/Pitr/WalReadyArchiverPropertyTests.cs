@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using DataGuard.IO;
 using DataGuard.Pitr;
+using DataGuard.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DataGuard.Tests.Pitr;
@@ -258,14 +259,5 @@ public sealed class WalReadyArchiverPropertyTests
         return content;
     }
 
-    private static async Task<int> ShellAsync(string directory, string command)
-    {
-        var start = new ProcessStartInfo("/bin/sh") { WorkingDirectory = directory, RedirectStandardError = true };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(command);
-        using var process = Process.Start(start)!;
-        await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return process.ExitCode;
-    }
+    private static async Task<int> ShellAsync(string directory, string command) => (await Shell.RunAsync(directory, command)).Code;
 }

@@ -3,9 +3,8 @@ using DataGuard.Backup;
 using DataGuard.IO;
 using DataGuard.Pitr;
 using DataGuard.Storage;
-using DataGuard.Telemetry;
+using DataGuard.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace DataGuard.Tests.Pitr;
 
@@ -90,8 +89,7 @@ public sealed class WalReadyArchiverSameVersionTests : IDisposable
                 var records = Directory.CreateDirectory(Path.Combine(root, "records")).FullName;
                 File.SetUnixFileMode(records, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
                 var file = Path.Combine(data, "pg_wal", Segment);
-                var storage = new FileSystemBackupStorage(new FileSystemStorageOptions { Root = Path.Combine(root, "archive") }, NullLogger<FileSystemBackupStorage>.Instance);
-                var archive = new WalArchive(new RewritingStorage(storage, async () => await WriteInPlaceAsync(file, Content(2 + i), null)), Options.Create(new BackupOptions { Compression = { Threads = 1 } }), Options.Create(new PitrOptions()), NullLogger<WalArchive>.Instance, new DataGuardMetrics(), TimeProvider.System);
+                var archive = LocalWalArchive.Create(Path.Combine(root, "archive"), backup: new BackupOptions { Compression = { Threads = 1 } }, wrap: s => new RewritingStorage(s, async () => await WriteInPlaceAsync(file, Content(2 + i), null)));
                 var archiver = new WalReadyArchiver(archive, NullLogger<WalReadyArchiver>.Instance, TimeProvider.System);
                 await File.WriteAllBytesAsync(Path.Combine(data, "pg_wal", "archive_status", Segment + ".ready"), []);
                 await WriteInPlaceAsync(file, Content(1), null);
@@ -177,11 +175,11 @@ public sealed class WalReadyArchiverSameVersionTests : IDisposable
             .Replace("case $v in *.*.*);;*)echo \"dataguard: stat without nanoseconds\">&2;exit 1;;esac; ", string.Empty, StringComparison.Ordinal);
         Assert.NotEqual(current, earlier);
 
-        var (code, error) = await ShellWithErrorAsync(_data, WalSpoolCommandTests.PostgresExpand(earlier, $"pg_wal/{Segment}", Segment));
+        var (code, _, error) = await Shell.RunAsync(_data, WalSpoolCommandTests.PostgresExpand(earlier, $"pg_wal/{Segment}", Segment));
 
         Assert.Equal(1, code);
         Assert.Contains("--print-archive-command", error, StringComparison.Ordinal);
-        Assert.Equal(0, (await ShellWithErrorAsync(_data, WalSpoolCommandTests.PostgresExpand(current, $"pg_wal/{Segment}", Segment))).Code);
+        Assert.Equal(0, (await Shell.RunAsync(_data, WalSpoolCommandTests.PostgresExpand(current, $"pg_wal/{Segment}", Segment))).Code);
     }
 
     [Fact]
@@ -199,7 +197,7 @@ public sealed class WalReadyArchiverSameVersionTests : IDisposable
         // PostgreSQL's environment may have that stat where the archiver's has coreutils: the command refuses it too.
         await File.WriteAllBytesAsync(_file, Content(1));
         var command = $"PATH='{_root}':$PATH; " + WalSpoolCommandTests.PostgresExpand(WalReadyArchiver.ArchiveCommand(_records, TimeSpan.FromSeconds(1)), $"pg_wal/{Segment}", Segment);
-        var (code, error) = await ShellWithErrorAsync(_data, command);
+        var (code, _, error) = await Shell.RunAsync(_data, command);
         Assert.Equal(1, code);
         Assert.Contains("dataguard: stat without nanoseconds", error, StringComparison.Ordinal);
     }
@@ -264,11 +262,7 @@ public sealed class WalReadyArchiverSameVersionTests : IDisposable
         }
     }
 
-    private WalArchive NewArchive(Func<IBackupStorage, IBackupStorage> wrap)
-    {
-        var storage = new FileSystemBackupStorage(new FileSystemStorageOptions { Root = Path.Combine(_root, "archive") }, NullLogger<FileSystemBackupStorage>.Instance);
-        return new WalArchive(wrap(storage), Options.Create(new BackupOptions()), Options.Create(new PitrOptions()), NullLogger<WalArchive>.Instance, new DataGuardMetrics(), TimeProvider.System);
-    }
+    private WalArchive NewArchive(Func<IBackupStorage, IBackupStorage> wrap) => LocalWalArchive.Create(Path.Combine(_root, "archive"), wrap: wrap);
 
     private async Task<bool> ArchiveHoldsCurrentBytesAsync(WalArchive archive)
     {
@@ -282,31 +276,16 @@ public sealed class WalReadyArchiverSameVersionTests : IDisposable
     private Task<int> ArchiveCommandAsync() =>
         ShellAsync(_data, WalSpoolCommandTests.PostgresExpand(WalReadyArchiver.ArchiveCommand(_records, TimeSpan.FromSeconds(1)), $"pg_wal/{Segment}", Segment));
 
-    private static async Task<int> ShellAsync(string directory, string command) => (await ShellWithErrorAsync(directory, command)).Code;
-
-    private static async Task<(int Code, string Error)> ShellWithErrorAsync(string directory, string command)
-    {
-        var start = new ProcessStartInfo("/bin/sh") { WorkingDirectory = directory, RedirectStandardError = true };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(command);
-        using var process = Process.Start(start)!;
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, error);
-    }
+    private static async Task<int> ShellAsync(string directory, string command) => (await Shell.RunAsync(directory, command)).Code;
 
     /// <summary>Storage that, once the pushed bytes have been read from the file (before storing them), runs <paramref name="rewrite"/> (the file changes during the push).</summary>
-    private sealed class RewritingStorage(IBackupStorage inner, Func<Task> rewrite) : IBackupStorage
+    private sealed class RewritingStorage(IBackupStorage inner, Func<Task> rewrite) : DelegatingStorage(inner)
     {
-        public string ProviderName => inner.ProviderName;
-
-        public string Location => inner.Location;
-
-        public async Task<StorageWriteResult> WriteAsync(string key, Stream content, StorageWriteOptions? options = null, CancellationToken cancellationToken = default)
+        public override async Task<StorageWriteResult> WriteAsync(string key, Stream content, StorageWriteOptions? options = null, CancellationToken cancellationToken = default)
         {
             if (!key.StartsWith("wal/", StringComparison.Ordinal))
             {
-                return await inner.WriteAsync(key, content, options, cancellationToken);
+                return await Inner.WriteAsync(key, content, options, cancellationToken);
             }
 
             // The whole stream read: the archiver has read the file to its end. Then the file changes, then it is stored.
@@ -314,21 +293,8 @@ public sealed class WalReadyArchiverSameVersionTests : IDisposable
             await content.CopyToAsync(buffered, cancellationToken);
             await rewrite();
             buffered.Position = 0;
-            return await inner.WriteAsync(key, buffered, options, cancellationToken);
+            return await Inner.WriteAsync(key, buffered, options, cancellationToken);
         }
 
-        public Task<Stream> OpenReadAsync(string key, StorageByteRange? range = null, CancellationToken cancellationToken = default) => inner.OpenReadAsync(key, range, cancellationToken);
-
-        public Task<StorageObjectInfo?> GetInfoAsync(string key, CancellationToken cancellationToken = default) => inner.GetInfoAsync(key, cancellationToken);
-
-        public IAsyncEnumerable<StorageObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, cancellationToken);
-
-        public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default) => inner.DeleteAsync(key, cancellationToken);
-
-        public Task<int> DeleteManyAsync(IEnumerable<string> keys, CancellationToken cancellationToken = default) => inner.DeleteManyAsync(keys, cancellationToken);
-
-        public Task<Uri> GetDownloadLinkAsync(string key, TimeSpan lifetime, CancellationToken cancellationToken = default) => inner.GetDownloadLinkAsync(key, lifetime, cancellationToken);
-
-        public Task<StorageProbeResult> ProbeAsync(CancellationToken cancellationToken = default) => inner.ProbeAsync(cancellationToken);
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using DataGuard.IO;
 using DataGuard.Pitr;
+using DataGuard.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DataGuard.Tests.Pitr;
@@ -304,15 +305,5 @@ public sealed class WalReadyArchiverTests : IDisposable
     private Task<(int Code, string Output, string Error)> ArchiveCommandAsync(string name) =>
         ShellAsync(WalSpoolCommandTests.PostgresExpand(WalReadyArchiver.ArchiveCommand(_records, TimeSpan.FromSeconds(1)), Path.Combine("pg_wal", name), name));
 
-    private async Task<(int Code, string Output, string Error)> ShellAsync(string command)
-    {
-        var start = new ProcessStartInfo("/bin/sh") { WorkingDirectory = _data, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(command);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await output, await error);
-    }
+    private Task<(int Code, string Output, string Error)> ShellAsync(string command) => Shell.RunAsync(_data, command);
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using DataGuard.Pitr;
+using DataGuard.Testing;
 
 namespace DataGuard.Tests.Pitr;
 
@@ -196,13 +197,7 @@ public sealed class WalSpoolCommandTests : IDisposable
 
     private async Task<(int Code, string Output)> ShellAsync(string command, string? workingDirectory = null)
     {
-        var start = new ProcessStartInfo("/bin/sh") { WorkingDirectory = workingDirectory ?? _data, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(command);
-        using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, output);
+        var (code, output, _) = await Shell.RunAsync(workingDirectory ?? _data, command);
+        return (code, output);
     }
 }
