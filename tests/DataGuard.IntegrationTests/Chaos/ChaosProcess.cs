@@ -51,7 +51,11 @@ internal sealed class ChaosProcess : IDisposable
 
     public static ChaosProcess Start(IEnumerable<string> arguments, IDictionary<string, string>? environment = null)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        // SIGINT at its default: a test run started in the background (`cmd &` in a script, nohup) ignores it, every
+        // child inherits that, and .NET keeps a signal ignored at start-up ignored: Interrupt() would not reach the CLI.
+        var info = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        info.ArgumentList.Add("--default-signal=INT");
+        info.ArgumentList.Add("dotnet");
         info.ArgumentList.Add(PitrTestCluster.Cli);
         foreach (var argument in arguments)
         {

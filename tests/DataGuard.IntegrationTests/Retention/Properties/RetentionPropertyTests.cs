@@ -18,10 +18,13 @@ namespace DataGuard.IntegrationTests.Retention.Properties;
 /// from the model alone: no row inside the window, no held row and no row a held row needs is touched; every other
 /// expired row is acted on; cascades and SET NULL do exactly what PostgreSQL's keys say; the dry run counts what the
 /// first sweep does. Seeded: <c>DATAGUARD_RETENTION_SEED</c> (default 1313) and <c>DATAGUARD_RETENTION_CASES</c>
-/// (default 200 in CI); a failure names the seed and case and prints the schema, rows, holds and policy.
+/// (default 200 in CI); a failure names the seed and case and prints the schema, rows, holds and policy. The cases are
+/// run in <see cref="Slices"/> classes of consecutive cases (the slices below), so they run beside the other suites
+/// instead of holding one test thread for minutes.
 /// </summary>
-public sealed class RetentionPropertyTests(ITestOutputHelper output)
+public abstract class RetentionPropertyTests(ITestOutputHelper output)
 {
+    private const int Slices = 4;
     private const int CasesPerDatabase = 40;
     private static readonly string[] ServerZones = ["UTC", "Asia/Tokyo", "America/Los_Angeles", "Pacific/Kiritimati", "Europe/Paris", "Australia/Eucla"];
     private static readonly string[] SessionSettings =
@@ -30,18 +33,27 @@ public sealed class RetentionPropertyTests(ITestOutputHelper output)
         "standard_conforming_strings = off", "IntervalStyle = 'sql_standard'", "lc_monetary = 'C'",
     ];
 
+    /// <summary>Which of the <see cref="Slices"/> consecutive parts of the cases this class runs.</summary>
+    protected abstract int Slice { get; }
+
     [Fact]
     public async Task Generated_schemas_holds_and_time_zones_never_lose_a_row_the_oracle_keeps()
     {
         var seed = int.Parse(Environment.GetEnvironmentVariable("DATAGUARD_RETENTION_SEED") ?? "1313", CultureInfo.InvariantCulture);
         var cases = int.Parse(Environment.GetEnvironmentVariable("DATAGUARD_RETENTION_CASES") ?? "200", CultureInfo.InvariantCulture);
         var only = Environment.GetEnvironmentVariable("DATAGUARD_RETENTION_CASE") is { } one ? int.Parse(one, CultureInfo.InvariantCulture) : (int?)null;
+        var (from, to) = (cases * Slice / Slices, cases * (Slice + 1) / Slices);
+        if (only is { } single)
+        {
+            (from, to) = single >= from && single < to ? (single, single + 1) : (0, 0);
+        }
+
         var checkedRows = 0L;
         var shapes = new Dictionary<string, int>();
         TestDatabase? database = null;
         try
         {
-            for (var i = only ?? 0; i < (only + 1 ?? cases); i++)
+            for (var i = from; i < to; i++)
             {
                 if (database is null || i % CasesPerDatabase == 0)
                 {
@@ -50,7 +62,8 @@ public sealed class RetentionPropertyTests(ITestOutputHelper output)
                         await database.DisposeAsync();
                     }
 
-                    database = await NewDatabaseAsync(new Random(seed + i));
+                    // The database of case i is that of the first case of its group of CasesPerDatabase, wherever a run starts.
+                    database = await NewDatabaseAsync(new Random(seed + i - (i % CasesPerDatabase)));
                 }
 
                 var generator = new RetentionModelGenerator(seed * 10_000 + i);
@@ -77,7 +90,7 @@ public sealed class RetentionPropertyTests(ITestOutputHelper output)
             }
         }
 
-        output.WriteLine($"{cases} cases, {checkedRows} rows checked; shapes: {string.Join(", ", shapes.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key} {s.Value}"))}");
+        output.WriteLine($"cases {from} to {to - 1} of {cases}, {checkedRows} rows checked; shapes: {string.Join(", ", shapes.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key} {s.Value}"))}");
     }
 
     private static async Task<TestDatabase> NewDatabaseAsync(Random random)
@@ -254,4 +267,28 @@ public sealed class RetentionPropertyTests(ITestOutputHelper output)
 
         return rows;
     }
+}
+
+/// <summary>The first quarter of the retention property cases.</summary>
+public sealed class RetentionPropertySlice1Tests(ITestOutputHelper output) : RetentionPropertyTests(output)
+{
+    protected override int Slice => 0;
+}
+
+/// <summary>The second quarter of the retention property cases.</summary>
+public sealed class RetentionPropertySlice2Tests(ITestOutputHelper output) : RetentionPropertyTests(output)
+{
+    protected override int Slice => 1;
+}
+
+/// <summary>The third quarter of the retention property cases.</summary>
+public sealed class RetentionPropertySlice3Tests(ITestOutputHelper output) : RetentionPropertyTests(output)
+{
+    protected override int Slice => 2;
+}
+
+/// <summary>The last quarter of the retention property cases.</summary>
+public sealed class RetentionPropertySlice4Tests(ITestOutputHelper output) : RetentionPropertyTests(output)
+{
+    protected override int Slice => 3;
 }
