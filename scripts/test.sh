@@ -2,7 +2,11 @@
 # Runs every test against a throwaway PostgreSQL and s3rver, and prints the totals as
 # `N passed, N failed, N skipped`. Exit code: non-zero when a test failed or none ran.
 #
-#   scripts/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Storage]
+#   scripts/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Storage] [--no-build]
+#
+# Builds the solution (Release) once, then runs tests/DataGuard.IntegrationTests in the background while the other test
+# projects run one after another beside it. Every test project must write exactly one TRX file, else it counts as a
+# failure. Arguments that choose what is built (-c, -f, -r, -p:) are refused: the build is always Release.
 #
 # Services: reuses DATAGUARD_TEST_POSTGRES / DATAGUARD_TEST_S3_ENDPOINT when set, else starts them with
 # scripts/services.sh (installing s3rver with npm on first use) and stops them at the end.
@@ -16,16 +20,31 @@ mkdir -p "$results_dir"
 
 started_services=no
 integration_pid=""
+interrupted=no
+# The integration suite and everything it started (test host, chaos CLIs, PostgreSQL clusters stay in their own
+# sessions and are the fixtures' to stop): TERM, up to 20 s to end, then KILL.
+descendants() { local child; for child in $(pgrep -P "$1" 2>/dev/null); do descendants "$child"; echo "$child"; done; }
+stop_integration() {
+  [[ -n "$integration_pid" ]] || return 0
+  local pids
+  pids="$(descendants "$integration_pid") $integration_pid"
+  kill -TERM $pids 2>/dev/null || true
+  for _ in $(seq 1 40); do
+    kill -0 $pids 2>/dev/null || break
+    sleep 0.5
+  done
+  kill -KILL $pids 2>/dev/null || true
+}
 cleanup() {
-  if [[ -n "$integration_pid" ]] && kill -0 "$integration_pid" 2>/dev/null; then
-    kill -TERM -- "-$integration_pid" 2>/dev/null || true
-  fi
+  stop_integration
   if [[ "$started_services" == "yes" ]]; then
     DATAGUARD_STATE_DIR="$state_dir" bash scripts/services.sh stop >/dev/null 2>&1 || true
     rm -rf "$state_dir"
   fi
 }
 trap cleanup EXIT
+# Ctrl+C reaches every dotnet test of this process group (the background one included, below); the loop stops.
+trap 'interrupted=yes' INT
 
 if [[ -z "${DATAGUARD_TEST_POSTGRES:-}" || -z "${DATAGUARD_TEST_S3_ENDPOINT:-}" ]]; then
   state_dir="$(mktemp -d "${TMPDIR:-/tmp}/dataguard-test-services.XXXXXX")"
@@ -42,6 +61,24 @@ export DATAGUARD_TEST_POSTGRES_BIN="${DATAGUARD_TEST_POSTGRES_BIN:-}"
 # background while the other test projects run one after another beside it: their time hides behind its.
 no_build=no
 for arg in "$@"; do [[ "$arg" == "--no-build" ]] && no_build=yes; done
+extra=()
+for arg in "$@"; do
+  case "$arg" in
+    --no-build) ;;
+    -c|--configuration|-c=*|--configuration=*|-f|--framework|-f=*|--framework=*|-r|--runtime|-r=*|--runtime=*|-p:*|-property:*|--property:*)
+      [[ "$no_build" == "yes" ]] || { echo "scripts/test.sh builds Release itself: '$arg' would test other binaries than it built (build them, then pass --no-build)" >&2; exit 2; } ;;
+  esac
+  [[ "$arg" == "--no-build" ]] || extra+=("$arg")
+done
+
+projects=()
+for project in tests/*/*.csproj; do projects+=("$project"); done
+integration=tests/DataGuard.IntegrationTests/DataGuard.IntegrationTests.csproj
+if (( ${#projects[@]} == 0 )) || [[ ! -f "$integration" ]]; then
+  echo "no test projects found under tests/ (or no $integration)" >&2
+  exit 1
+fi
+
 set +e
 build_exit=0
 if [[ "$no_build" == "no" ]]; then
@@ -51,28 +88,29 @@ fi
 
 test_exit=0
 if (( build_exit == 0 )); then
-  # One results folder per test project (default TRX names: two projects finishing in the same second in two processes
-  # would otherwise pick the same name). Counted below.
+  # One results folder per test project (default TRX names: two projects finishing in the same second in two
+  # processes would otherwise pick the same name). Counted below.
   run_project() { # project
     dotnet test "$1" -c Release --no-build \
       --logger "trx" --results-directory "$results_dir/$(basename "$1" .csproj)" \
-      --logger "console;verbosity=minimal" "${extra[@]}"
+      --logger "console;verbosity=minimal" "${extra[@]}" </dev/null
   }
-  extra=()
-  for arg in "$@"; do [[ "$arg" == "--no-build" ]] || extra+=("$arg"); done
-  integration=tests/DataGuard.IntegrationTests/DataGuard.IntegrationTests.csproj
-  # Started with job control on: an asynchronous command of a script otherwise ignores SIGINT, the dotnet processes
-  # inherit that, and the tests that stop a DataGuard CLI with SIGINT (Ctrl+C) would find it ignored. Its own process
-  # group, so the EXIT trap stops it with everything it started.
-  set -m
-  run_project "$integration" &
+  # An asynchronous command of a script ignores SIGINT unless told otherwise: Ctrl+C must reach it, and the tests that
+  # interrupt a CLI with SIGINT must not find it ignored (a run started with SIGINT already ignored, nohup or `&`,
+  # keeps it ignored: ChaosProcess starts the CLI with it at its default itself).
+  ( trap - INT; run_project "$integration" ) &
   integration_pid=$!
-  set +m
-  while read -r project; do
+  for project in "${projects[@]}"; do
     [[ "$project" == "$integration" ]] && continue
+    [[ "$interrupted" == "yes" ]] && break
     run_project "$project" || test_exit=$?
-  done < <(dotnet sln DataGuard.sln list | grep '^tests/.*\.csproj$')
-  wait "$integration_pid" || test_exit=$?
+  done
+  wait "$integration_pid"
+  integration_exit=$?
+  # A Ctrl+C during the wait ends it early (status > 128): wait for the suite itself to end.
+  while [[ "$interrupted" == "yes" ]] && kill -0 "$integration_pid" 2>/dev/null; do wait "$integration_pid"; integration_exit=$?; done
+  (( integration_exit == 0 )) || test_exit=$integration_exit
+  integration_pid=""
 else
   test_exit=$build_exit
 fi
@@ -95,13 +133,18 @@ read -r passed failed skipped total < <(
     } END { printf "%d %d %d %d\n", p, f, s, t }'
 )
 
-# Every test project in the solution must have written its results: a missing TRX file is a project not counted.
-projects=$(dotnet sln DataGuard.sln list | grep -c '^tests/.*\.csproj$' || true)
-trx_files=$(find "$results_dir" -name '*.trx' | wc -l)
-if (( trx_files < projects )); then
-  echo "only $trx_files of $projects test projects wrote results to $results_dir" >&2
-  failed=$(( failed + 1 ))
-fi
+# Every test project must have written exactly one TRX file: a missing one is a project not counted (crashed, or
+# skipped), two would hide another's missing one.
+for project in "${projects[@]}"; do
+  name="$(basename "$project" .csproj)"
+  trx_files=0
+  [[ -d "$results_dir/$name" ]] && trx_files=$(find "$results_dir/$name" -name '*.trx' | wc -l)
+  if (( trx_files != 1 )); then
+    echo "$name wrote $trx_files TRX files to $results_dir/$name (expected 1)" >&2
+    failed=$(( failed + 1 ))
+  fi
+done
+[[ "$interrupted" == "yes" ]] && { echo "interrupted" >&2; failed=$(( failed + 1 )); }
 
 if (( test_exit != 0 && failed == 0 )); then
   echo "dotnet test exited with $test_exit (build failure or crashed test host)" >&2

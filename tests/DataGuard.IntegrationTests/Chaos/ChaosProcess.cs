@@ -53,9 +53,10 @@ internal sealed class ChaosProcess : IDisposable
     {
         // SIGINT at its default: a test run started in the background (`cmd &` in a script, nohup) ignores it, every
         // child inherits that, and .NET keeps a signal ignored at start-up ignored: Interrupt() would not reach the CLI.
-        var info = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        // The same dotnet the tests run under (DOTNET_HOST_PATH, set by the SDK), not the first one on PATH.
+        var info = new ProcessStartInfo("/usr/bin/env") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         info.ArgumentList.Add("--default-signal=INT");
-        info.ArgumentList.Add("dotnet");
+        info.ArgumentList.Add(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet");
         info.ArgumentList.Add(PitrTestCluster.Cli);
         foreach (var argument in arguments)
         {
@@ -68,7 +69,7 @@ internal sealed class ChaosProcess : IDisposable
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet");
-        var chaos = new ChaosProcess(process, "dataguard " + string.Join(' ', info.ArgumentList.Skip(1)));
+        var chaos = new ChaosProcess(process, "dataguard " + string.Join(' ', info.ArgumentList.Skip(3)));   // after env's option, dotnet and the CLI's path
         process.OutputDataReceived += (_, e) => Append(chaos._output, e.Data);
         process.ErrorDataReceived += (_, e) => Append(chaos._error, e.Data);
         process.BeginOutputReadLine();
