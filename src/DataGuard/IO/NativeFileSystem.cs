@@ -4,8 +4,9 @@ namespace DataGuard.IO;
 
 /// <summary>
 /// What .NET has no API for (Linux and macOS, through libc): fsync of a directory, which makes a rename or a new entry
-/// in it durable; and a rename that never replaces (link), which <c>File.Move(overwrite: false)</c> is not: it checks
-/// for the target, then renames over whatever appeared meanwhile.
+/// in it durable; a rename that never replaces (link), which <c>File.Move(overwrite: false)</c> is not: it checks
+/// for the target, then renames over whatever appeared meanwhile; and (Linux) allocating a file's blocks without
+/// writing them.
 /// </summary>
 internal static partial class NativeFileSystem
 {
@@ -125,6 +126,41 @@ internal static partial class NativeFileSystem
             }
         }
     }
+
+    /// <summary>
+    /// Allocates the blocks of a range of a file without writing them (Linux <c>fallocate</c>, mode 0): the range reads
+    /// as zeros, the file grows to cover it, and a later write into it needs no new block (no ENOSPC there), as if the
+    /// zeros had been written, but without copying them through the page cache.
+    /// </summary>
+    /// <param name="file">The open file.</param>
+    /// <param name="offset">Where the range starts.</param>
+    /// <param name="count">Its length.</param>
+    /// <returns><see langword="false"/> where that is not possible (another OS, a 32-bit process, a file system without it, no space): write the zeros instead.</returns>
+    public static bool TryAllocate(Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, long count)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        if (!OperatingSystem.IsLinux() || !Environment.Is64BitProcess)
+        {
+            return false;   // off_t is 64 bits for fallocate only in 64-bit processes
+        }
+
+        var added = false;
+        file.DangerousAddRef(ref added);
+        try
+        {
+            return Fallocate((int)file.DangerousGetHandle(), 0, offset, count) == 0;
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
+    }
+
+    [LibraryImport(Library, EntryPoint = "fallocate", SetLastError = true)]
+    private static partial int Fallocate(int descriptor, int mode, long offset, long count);
 
     [LibraryImport(Library, EntryPoint = "sync_file_range", SetLastError = true)]
     private static partial int SyncFileRange(int descriptor, long offset, long count, uint flags);

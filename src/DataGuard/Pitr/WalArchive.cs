@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using DataGuard.Backup;
 using DataGuard.Backup.Encryption;
 using DataGuard.Configuration;
+using DataGuard.IO;
 using DataGuard.Storage;
 using DataGuard.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -183,11 +184,13 @@ internal sealed class WalArchive
             var decoded = await OpenDecodedAsync(name, object_, cancellationToken).ConfigureAwait(false);
             await using (decoded.ConfigureAwait(false))
             {
-                var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous);
-                await using (file.ConfigureAwait(false))
+                using var file = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+
+                // A segment closed early is mostly zeros: those are allocated, not written (ZeroSkippingFileCopy).
+                await ZeroSkippingFileCopy.CopyAsync(decoded, file, cancellationToken).ConfigureAwait(false);
+                if (durable)
                 {
-                    await decoded.CopyToAsync(file, 1 << 20, cancellationToken).ConfigureAwait(false);
-                    file.Flush(flushToDisk: durable);
+                    RandomAccess.FlushToDisk(file);
                 }
             }
 

@@ -1,0 +1,174 @@
+using DataGuard.IO;
+using DataGuard.Pitr;
+using DataGuard.Tests.Pitr;
+using DataGuard.Testing;
+
+namespace DataGuard.Tests.IO;
+
+/// <summary>
+/// The copy that allocates runs of zeros instead of writing them (restored WAL segments): the file must read back
+/// byte for byte, be exactly as long, and have no hole (every block allocated, as if the zeros had been written).
+/// </summary>
+public sealed class ZeroSkippingFileCopyTests : IDisposable
+{
+    private const int Block = ZeroSkippingFileCopy.Block;
+    private readonly string _root = Directory.CreateTempSubdirectory("dataguard-zero-copy-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    public static TheoryData<int> Seeds() => [.. Enumerable.Range(0, 6).Select(i => 7100 + i)];
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public async Task Generated_contents_read_back_the_same_with_no_hole(int seed)
+    {
+        // Each seed: 12 contents built of random bytes, runs of zeros of every length (shorter and longer than a block,
+        // aligned or not), single bytes inside zero runs, empty and zero-only files; read through random chunk sizes.
+        var random = new Random(seed);
+        for (var i = 0; i < 12; i++)
+        {
+            var content = Generate(random);
+            var file = Path.Combine(_root, $"{seed}-{i}");
+            await CopyAsync(content, file, new ChunkedStream(content, random.Next(1, 300_000), seed + i), allocate: random.Next(4) != 0);
+            var written = await File.ReadAllBytesAsync(file);
+            Assert.True(Same(content, written), $"seed {seed}, case {i}: the file differs from what was copied ({content.Length} bytes)");
+            await AssertNoHoleAsync(file, content.Length, $"seed {seed}, case {i}");
+        }
+    }
+
+    [Fact]
+    public async Task A_WAL_segment_closed_early_is_fetched_whole_and_allocated()
+    {
+        // A segment switched after a few records: 200 KB of records, then zeros to 16 MiB.
+        var random = new Random(31);
+        var segment = new byte[16 << 20];
+        random.NextBytes(segment.AsSpan(0, 200_000));
+        segment[(9 << 20) + 17] = 1;   // a lone byte far into the zeros (a block of them must still be written)
+        var source = Path.Combine(_root, "000000010000000000000007");
+        await File.WriteAllBytesAsync(source, segment);
+        var archive = LocalWalArchive.Create(Path.Combine(_root, "archive"));
+        await archive.PushAsync(source);
+
+        foreach (var durable in new[] { true, false })
+        {
+            var fetched = Path.Combine(_root, $"fetched-{durable}");
+            await archive.FetchAsync("000000010000000000000007", fetched, durable, CancellationToken.None);
+            var written = await File.ReadAllBytesAsync(fetched);
+            Assert.True(Same(segment, written), $"durable {durable}: the fetched segment differs");
+            await AssertNoHoleAsync(fetched, segment.Length, $"durable {durable}");
+            Assert.Empty(Directory.EnumerateFiles(_root, ".*dataguard-*"));   // no temporary file left
+        }
+    }
+
+    [Fact]
+    public async Task Where_allocating_fails_the_zeros_are_written()
+    {
+        // A file system without fallocate: the first run of zeros is written, and so is every later one.
+        var content = new byte[(5 * Block) + 100];
+        content[0] = 1;
+        content[(3 * Block) + 5] = 2;
+        var file = Path.Combine(_root, "no-fallocate");
+        var calls = 0;
+        await using (var stream = new MemoryStream(content))
+        {
+            using var handle = File.OpenHandle(file, FileMode.CreateNew, FileAccess.Write);
+            Assert.Equal(content.Length, await ZeroSkippingFileCopy.CopyAsync(stream, handle, (_, _, _) => { calls++; return false; }, CancellationToken.None));
+        }
+
+        Assert.Equal(1, calls);
+        Assert.Equal(content, await File.ReadAllBytesAsync(file));
+        await AssertNoHoleAsync(file, content.Length, "no fallocate");
+    }
+
+    private static async Task CopyAsync(byte[] content, string file, Stream source, bool allocate)
+    {
+        await using (source)
+        {
+            using var handle = File.OpenHandle(file, FileMode.CreateNew, FileAccess.Write);
+            var copied = allocate
+                ? await ZeroSkippingFileCopy.CopyAsync(source, handle, CancellationToken.None)
+                : await ZeroSkippingFileCopy.CopyAsync(source, handle, (_, _, _) => false, CancellationToken.None);
+            Assert.Equal(content.Length, copied);
+        }
+    }
+
+    private static bool Same(byte[] expected, byte[] actual) => expected.AsSpan().SequenceEqual(actual);
+
+    private static byte[] Generate(Random random)
+    {
+        var parts = new List<byte[]>();
+        var pieces = random.Next(0, 9);
+        for (var p = 0; p < pieces; p++)
+        {
+            var length = random.Next(6) switch
+            {
+                0 => random.Next(0, 64),
+                1 => Block,
+                2 => Block * random.Next(1, 20),
+                3 => (Block * random.Next(1, 20)) + random.Next(-100, 100),
+                _ => random.Next(0, 700_000),
+            };
+            var part = new byte[Math.Max(0, length)];
+            switch (random.Next(4))
+            {
+                case 0:
+                    random.NextBytes(part);
+                    break;
+                case 1 when part.Length > 0:
+                    part[random.Next(part.Length)] = (byte)random.Next(1, 256);   // one byte in zeros
+                    break;
+                default:
+                    break;   // zeros
+            }
+
+            parts.Add(part);
+        }
+
+        return [.. parts.SelectMany(p => p)];
+    }
+
+    private async Task AssertNoHoleAsync(string file, long length, string what)
+    {
+        var (code, output, error) = await Shell.RunAsync(_root, $"stat -c '%b %B %s' '{file}'");
+        Assert.True(code == 0, error);
+        var fields = output.Trim().Split(' ').Select(long.Parse).ToArray();
+        Assert.Equal(length, fields[2]);
+        var allocated = fields[0] * fields[1];
+        Assert.True(allocated >= length / 4096 * 4096, $"{what}: {allocated} bytes allocated for a file of {length}: the zeros were left as a hole");
+    }
+
+    /// <summary>Hands out the content in reads of random sizes up to a limit.</summary>
+    private sealed class ChunkedStream(byte[] content, int largest, int seed) : Stream
+    {
+        private readonly Random _random = new(seed);
+        private int _position;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = Math.Min(Math.Min(count, _random.Next(1, largest + 1)), content.Length - _position);
+            content.AsSpan(_position, n).CopyTo(buffer.AsSpan(offset));
+            _position += n;
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
