@@ -20,7 +20,9 @@ internal static partial class NativeFileSystem
     private const uint SyncRangeWaitBefore = 1;
     private const uint SyncRangeWrite = 2;
     private const uint SyncRangeWaitAfter = 4;
+    private const int Interrupted = 4;
     private static bool _syncRangeWorks = true;
+    private static bool _allocateWorks = true;
 
     /// <summary>Flushes a directory's entries to disk.</summary>
     /// <param name="directory">The directory.</param>
@@ -144,11 +146,33 @@ internal static partial class NativeFileSystem
             return false;   // off_t is 64 bits for fallocate only in 64-bit processes
         }
 
+        if (!_allocateWorks)
+        {
+            return false;
+        }
+
         var added = false;
         file.DangerousAddRef(ref added);
         try
         {
-            return Fallocate((int)file.DangerousGetHandle(), 0, offset, count) == 0;
+            while (true)
+            {
+                if (Fallocate((int)file.DangerousGetHandle(), 0, offset, count) == 0)
+                {
+                    return true;
+                }
+
+                switch (Marshal.GetLastPInvokeError())
+                {
+                    case Interrupted:
+                        continue;
+                    case NotSupported or NoSystemCall:
+                        _allocateWorks = false;   // not on this kernel or file system (NFSv3, 9p): not asked again
+                        return false;
+                    default:
+                        return false;   // no space, an I/O error: writing the zeros reports it, or succeeds
+                }
+            }
         }
         finally
         {

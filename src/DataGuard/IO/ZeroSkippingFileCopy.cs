@@ -22,11 +22,12 @@ internal static class ZeroSkippingFileCopy
     /// <summary>Copies <paramref name="source"/> to the start of <paramref name="destination"/>, a new, empty file.</summary>
     /// <param name="source">What to copy.</param>
     /// <param name="destination">The file, open for writing, empty.</param>
+    /// <param name="allocateZeros">Whether runs of zeros are allocated (<see langword="false"/>: every byte is written).</param>
     /// <param name="cancellationToken">Cancels the copy.</param>
     /// <returns>The number of bytes copied, which is the file's length.</returns>
     /// <exception cref="IOException">A write failed, or the file's length is not what was copied.</exception>
-    public static Task<long> CopyAsync(Stream source, SafeFileHandle destination, CancellationToken cancellationToken) =>
-        CopyAsync(source, destination, NativeFileSystem.TryAllocate, cancellationToken);
+    public static Task<long> CopyAsync(Stream source, SafeFileHandle destination, bool allocateZeros, CancellationToken cancellationToken) =>
+        CopyAsync(source, destination, allocateZeros ? NativeFileSystem.TryAllocate : static (_, _, _) => false, cancellationToken);
 
     /// <summary>The copy, with the allocation it uses (tests give one that fails, as a file system without it does).</summary>
     /// <param name="source">What to copy.</param>
@@ -40,34 +41,46 @@ internal static class ZeroSkippingFileCopy
         ArgumentNullException.ThrowIfNull(destination);
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         var allocate = true;
-        long position = 0;
-        long zerosFrom = -1;   // where the run of zero blocks not yet allocated starts, or -1
+        long position = 0;     // where the current fill starts in the file
+        long zerosFrom = -1;   // where the run of zero blocks not yet allocated starts in the file, or -1
         try
         {
             int filled;
             while ((filled = await FillAsync(source, buffer, cancellationToken).ConfigureAwait(false)) > 0)
             {
-                // Every fill but the last is full, so each block starts at a multiple of Block in the file.
+                // Every fill but the last is full, so each block starts at a multiple of Block in the file; consecutive
+                // blocks that are not zeros go out in one write.
+                var dataFrom = -1;   // where the blocks to write start in the buffer, or -1
                 for (var offset = 0; offset < filled; offset += Block)
                 {
-                    var block = buffer.AsMemory(offset, Math.Min(Block, filled - offset));
-                    if (allocate && block.Length == Block && !block.Span.ContainsAnyExcept((byte)0))
+                    if (allocate && filled - offset >= Block && !buffer.AsSpan(offset, Block).ContainsAnyExcept((byte)0))
                     {
-                        zerosFrom = zerosFrom < 0 ? position : zerosFrom;
+                        if (dataFrom >= 0)
+                        {
+                            await RandomAccess.WriteAsync(destination, buffer.AsMemory(dataFrom, offset - dataFrom), position + dataFrom, cancellationToken).ConfigureAwait(false);
+                            dataFrom = -1;
+                        }
+
+                        zerosFrom = zerosFrom < 0 ? position + offset : zerosFrom;
                     }
                     else
                     {
                         if (zerosFrom >= 0)
                         {
-                            allocate = await EndZerosAsync(destination, zerosFrom, position, tryAllocate, cancellationToken).ConfigureAwait(false);
+                            allocate = await EndZerosAsync(destination, zerosFrom, position + offset, tryAllocate, cancellationToken).ConfigureAwait(false);
                             zerosFrom = -1;
                         }
 
-                        await RandomAccess.WriteAsync(destination, block, position, cancellationToken).ConfigureAwait(false);
+                        dataFrom = dataFrom < 0 ? offset : dataFrom;
                     }
-
-                    position += block.Length;
                 }
+
+                if (dataFrom >= 0)
+                {
+                    await RandomAccess.WriteAsync(destination, buffer.AsMemory(dataFrom, filled - dataFrom), position + dataFrom, cancellationToken).ConfigureAwait(false);
+                }
+
+                position += filled;
             }
 
             if (zerosFrom >= 0)

@@ -36,6 +36,17 @@ public sealed class PitrOptions
     /// </summary>
     public int WalPrefetch { get; set; } = 16;
 
+    /// <summary>
+    /// Gets or sets whether the runs of zeros (whole 64 KiB blocks) of a WAL segment restored by <c>dataguard wal fetch</c>
+    /// or the prefetcher are allocated with <c>fallocate</c> instead of written. Default: <see langword="true"/>: a
+    /// segment closed early (<c>archive_timeout</c>, <c>pg_switch_wal()</c>, a backup's start and end) replays without
+    /// copying its zeros. The blocks are reserved as unwritten extents (ext4, xfs): until PostgreSQL has written into them
+    /// once, which happens to restored segments it recycles after a promotion, each durable WAL write there also commits
+    /// the file system's extent change. <see langword="false"/> writes every byte, for the lowest commit latency right
+    /// after a promotion.
+    /// </summary>
+    public bool WalFetchAllocatesZeros { get; set; } = true;
+
     /// <summary>Gets or sets how many WAL segments the prefetcher downloads at the same time. Default: 4.</summary>
     public int WalPrefetchConcurrency { get; set; } = 4;
 

@@ -23,6 +23,7 @@ internal sealed class WalArchive
     private readonly IBackupStorage _storage;
     private readonly BackupOptions _options;
     private readonly int _level;
+    private readonly bool _allocateZeros;
     private readonly EncryptionKeyRing _keys;
     private readonly ILogger<WalArchive> _logger;
     private readonly DataGuardMetrics _metrics;
@@ -31,7 +32,7 @@ internal sealed class WalArchive
     /// <summary>Initializes a new instance of the <see cref="WalArchive"/> class.</summary>
     /// <param name="storage">The storage.</param>
     /// <param name="options">The options (compression and encryption are those of backups).</param>
-    /// <param name="pitr">The PITR options: the zstd level of pushed WAL files.</param>
+    /// <param name="pitr">The PITR options: the zstd level of pushed WAL files, whether fetched ones have their zeros allocated.</param>
     /// <param name="logger">The logger.</param>
     /// <param name="metrics">The metrics (push and fetch durations and outcomes).</param>
     /// <param name="time">The clock (durations).</param>
@@ -42,6 +43,7 @@ internal sealed class WalArchive
         _storage = storage;
         _options = options.Value;
         _level = pitr.Value.WalCompressionLevel;
+        _allocateZeros = pitr.Value.WalFetchAllocatesZeros;
         _keys = EncryptionKeyRingFactory.Create(_options.Encryption);
         _logger = logger;
         _metrics = metrics;
@@ -187,7 +189,7 @@ internal sealed class WalArchive
                 using var file = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
 
                 // A segment closed early is mostly zeros: those are allocated, not written (ZeroSkippingFileCopy).
-                await ZeroSkippingFileCopy.CopyAsync(decoded, file, cancellationToken).ConfigureAwait(false);
+                await ZeroSkippingFileCopy.CopyAsync(decoded, file, _allocateZeros, cancellationToken).ConfigureAwait(false);
                 if (durable)
                 {
                     RandomAccess.FlushToDisk(file);

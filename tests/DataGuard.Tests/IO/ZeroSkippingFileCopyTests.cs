@@ -25,15 +25,19 @@ public sealed class ZeroSkippingFileCopyTests : IDisposable
         // Each seed: 12 contents built of random bytes, runs of zeros of every length (shorter and longer than a block,
         // aligned or not), single bytes inside zero runs, empty and zero-only files; read through random chunk sizes.
         var random = new Random(seed);
+        var allocated = 0;
         for (var i = 0; i < 12; i++)
         {
-            var content = Generate(random);
+            var content = i == 0 ? new byte[3 * Block] : Generate(random);   // the first always has a run to allocate
             var file = Path.Combine(_root, $"{seed}-{i}");
-            await CopyAsync(content, file, new ChunkedStream(content, random.Next(1, 300_000), seed + i), allocate: random.Next(4) != 0);
+            var allocate = i == 0 || random.Next(4) != 0;
+            allocated += await CopyAsync(content, file, new ChunkedStream(content, random.Next(1, 300_000), seed + i), allocate);
             var written = await File.ReadAllBytesAsync(file);
             Assert.True(Same(content, written), $"seed {seed}, case {i}: the file differs from what was copied ({content.Length} bytes)");
             await AssertNoHoleAsync(file, content.Length, $"seed {seed}, case {i}");
         }
+
+        Assert.True(allocated > 0, "fallocate never succeeded here: the runs of zeros were all written (the copy fell back everywhere)");
     }
 
     [Fact]
@@ -46,16 +50,16 @@ public sealed class ZeroSkippingFileCopyTests : IDisposable
         segment[(9 << 20) + 17] = 1;   // a lone byte far into the zeros (a block of them must still be written)
         var source = Path.Combine(_root, "000000010000000000000007");
         await File.WriteAllBytesAsync(source, segment);
-        var archive = LocalWalArchive.Create(Path.Combine(_root, "archive"));
-        await archive.PushAsync(source);
+        await LocalWalArchive.Create(Path.Combine(_root, "archive")).PushAsync(source);
 
-        foreach (var durable in new[] { true, false })
+        foreach (var (durable, allocateZeros) in new[] { (true, true), (false, true), (true, false) })
         {
-            var fetched = Path.Combine(_root, $"fetched-{durable}");
+            var archive = LocalWalArchive.Create(Path.Combine(_root, "archive"), new PitrOptions { WalFetchAllocatesZeros = allocateZeros });
+            var fetched = Path.Combine(_root, $"fetched-{durable}-{allocateZeros}");
             await archive.FetchAsync("000000010000000000000007", fetched, durable, CancellationToken.None);
             var written = await File.ReadAllBytesAsync(fetched);
-            Assert.True(Same(segment, written), $"durable {durable}: the fetched segment differs");
-            await AssertNoHoleAsync(fetched, segment.Length, $"durable {durable}");
+            Assert.True(Same(segment, written), $"durable {durable}, allocating zeros {allocateZeros}: the fetched segment differs");
+            await AssertNoHoleAsync(fetched, segment.Length, $"durable {durable}, allocating zeros {allocateZeros}");
             Assert.Empty(Directory.EnumerateFiles(_root, ".*dataguard-*"));   // no temporary file left
         }
     }
@@ -80,16 +84,52 @@ public sealed class ZeroSkippingFileCopyTests : IDisposable
         await AssertNoHoleAsync(file, content.Length, "no fallocate");
     }
 
-    private static async Task CopyAsync(byte[] content, string file, Stream source, bool allocate)
+    [Fact]
+    public async Task Allocation_that_stops_working_midway_still_gives_the_same_file()
     {
+        // The first run is allocated, the second refused (no space left for it, say): its zeros and all later ones are written.
+        var content = new byte[(12 * Block) + 7];
+        content[Block + 3] = 9;
+        content[(5 * Block) + 1] = 8;
+        content[^1] = 7;
+        var file = Path.Combine(_root, "midway");
+        var calls = 0;
+        await using (var stream = new MemoryStream(content))
+        {
+            using var handle = File.OpenHandle(file, FileMode.CreateNew, FileAccess.Write);
+            await ZeroSkippingFileCopy.CopyAsync(stream, handle, (h, offset, count) => ++calls == 1 && NativeFileSystem.TryAllocate(h, offset, count), CancellationToken.None);
+        }
+
+        Assert.Equal(2, calls);
+        Assert.Equal(content, await File.ReadAllBytesAsync(file));
+        await AssertNoHoleAsync(file, content.Length, "midway");
+    }
+
+    [Fact]
+    public async Task An_allocation_that_claims_success_and_does_nothing_is_caught_by_the_length_check()
+    {
+        // A file system that answers fallocate but does not extend the file (what the final length check is there for).
+        var content = new byte[4 * Block];
+        content[0] = 1;
+        var file = Path.Combine(_root, "liar");
+        await using var stream = new MemoryStream(content);
+        using var handle = File.OpenHandle(file, FileMode.CreateNew, FileAccess.Write);
+        var error = await Assert.ThrowsAsync<IOException>(() => ZeroSkippingFileCopy.CopyAsync(stream, handle, (_, _, _) => true, CancellationToken.None));
+        Assert.Contains($"not the {content.Length} bytes copied", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Copies through the real allocation (or none) and returns how many runs fallocate took.</summary>
+    private static async Task<int> CopyAsync(byte[] content, string file, Stream source, bool allocate)
+    {
+        var allocated = 0;
         await using (source)
         {
             using var handle = File.OpenHandle(file, FileMode.CreateNew, FileAccess.Write);
-            var copied = allocate
-                ? await ZeroSkippingFileCopy.CopyAsync(source, handle, CancellationToken.None)
-                : await ZeroSkippingFileCopy.CopyAsync(source, handle, (_, _, _) => false, CancellationToken.None);
+            var copied = await ZeroSkippingFileCopy.CopyAsync(source, handle, (h, offset, count) => allocate && NativeFileSystem.TryAllocate(h, offset, count) && ++allocated > 0, CancellationToken.None);
             Assert.Equal(content.Length, copied);
         }
+
+        return allocated;
     }
 
     private static bool Same(byte[] expected, byte[] actual) => expected.AsSpan().SequenceEqual(actual);
