@@ -17,7 +17,7 @@ internal static class ZeroSkippingFileCopy
     internal const int Block = 64 * 1024;
 
     private const int BufferSize = 16 * Block;
-    private static readonly byte[] Zeros = new byte[Block];
+    private static byte[]? _zeros;
 
     /// <summary>Copies <paramref name="source"/> to the start of <paramref name="destination"/>, a new, empty file.</summary>
     /// <param name="source">What to copy.</param>
@@ -27,20 +27,20 @@ internal static class ZeroSkippingFileCopy
     /// <returns>The number of bytes copied, which is the file's length.</returns>
     /// <exception cref="IOException">A write failed, or the file's length is not what was copied.</exception>
     public static Task<long> CopyAsync(Stream source, SafeFileHandle destination, bool allocateZeros, CancellationToken cancellationToken) =>
-        CopyAsync(source, destination, allocateZeros ? NativeFileSystem.TryAllocate : static (_, _, _) => false, cancellationToken);
+        CopyAsync(source, destination, allocateZeros ? NativeFileSystem.TryAllocate : null, cancellationToken);
 
     /// <summary>The copy, with the allocation it uses (tests give one that fails, as a file system without it does).</summary>
     /// <param name="source">What to copy.</param>
     /// <param name="destination">The file, open for writing, empty.</param>
-    /// <param name="tryAllocate">Allocates a range of the file, or returns <see langword="false"/>.</param>
+    /// <param name="tryAllocate">Allocates a range of the file, or returns <see langword="false"/>; <see langword="null"/>: every byte is written.</param>
     /// <param name="cancellationToken">Cancels the copy.</param>
     /// <returns>The number of bytes copied, which is the file's length.</returns>
-    internal static async Task<long> CopyAsync(Stream source, SafeFileHandle destination, Func<SafeFileHandle, long, long, bool> tryAllocate, CancellationToken cancellationToken)
+    internal static async Task<long> CopyAsync(Stream source, SafeFileHandle destination, Func<SafeFileHandle, long, long, bool>? tryAllocate, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(destination);
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-        var allocate = true;
+        var allocate = tryAllocate is not null;
         long position = 0;     // where the current fill starts in the file
         long zerosFrom = -1;   // where the run of zero blocks not yet allocated starts in the file, or -1
         try
@@ -67,7 +67,7 @@ internal static class ZeroSkippingFileCopy
                     {
                         if (zerosFrom >= 0)
                         {
-                            allocate = await EndZerosAsync(destination, zerosFrom, position + offset, tryAllocate, cancellationToken).ConfigureAwait(false);
+                            allocate = await EndZerosAsync(destination, zerosFrom, position + offset, tryAllocate!, cancellationToken).ConfigureAwait(false);
                             zerosFrom = -1;
                         }
 
@@ -85,7 +85,7 @@ internal static class ZeroSkippingFileCopy
 
             if (zerosFrom >= 0)
             {
-                await EndZerosAsync(destination, zerosFrom, position, tryAllocate, cancellationToken).ConfigureAwait(false);
+                await EndZerosAsync(destination, zerosFrom, position, tryAllocate!, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
@@ -108,9 +108,10 @@ internal static class ZeroSkippingFileCopy
             return true;
         }
 
-        for (var position = from; position < to; position += Block)
+        var zeros = _zeros ??= new byte[BufferSize];
+        for (var position = from; position < to; position += zeros.Length)
         {
-            await RandomAccess.WriteAsync(destination, Zeros.AsMemory(0, (int)Math.Min(Block, to - position)), position, cancellationToken).ConfigureAwait(false);
+            await RandomAccess.WriteAsync(destination, zeros.AsMemory(0, (int)Math.Min(zeros.Length, to - position)), position, cancellationToken).ConfigureAwait(false);
         }
 
         return false;

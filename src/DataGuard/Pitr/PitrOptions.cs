@@ -41,9 +41,10 @@ public sealed class PitrOptions
     /// or the prefetcher are allocated with <c>fallocate</c> instead of written. Default: <see langword="true"/>: a
     /// segment closed early (<c>archive_timeout</c>, <c>pg_switch_wal()</c>, a backup's start and end) replays without
     /// copying its zeros. The blocks are reserved as unwritten extents (ext4, xfs): until PostgreSQL has written into them
-    /// once, which happens to restored segments it recycles after a promotion, each durable WAL write there also commits
-    /// the file system's extent change. <see langword="false"/> writes every byte, for the lowest commit latency right
-    /// after a promotion.
+    /// once, which happens to restored segments it recycles (after a promotion; on a standby that caught up from the
+    /// archive, as it streams), each durable WAL write there also commits the file system's extent change.
+    /// <see langword="false"/> writes every byte, for the lowest commit latency right after a promotion and on
+    /// synchronous standbys.
     /// </summary>
     public bool WalFetchAllocatesZeros { get; set; } = true;
 

@@ -9,7 +9,7 @@ namespace DataGuard.Tests.IO;
 /// The copy that allocates runs of zeros instead of writing them (restored WAL segments): the file must read back
 /// byte for byte, be exactly as long, and have no hole (every block allocated, as if the zeros had been written).
 /// </summary>
-public sealed class ZeroSkippingFileCopyTests : IDisposable
+public sealed partial class ZeroSkippingFileCopyTests : IDisposable
 {
     private const int Block = ZeroSkippingFileCopy.Block;
     private readonly string _root = Directory.CreateTempSubdirectory("dataguard-zero-copy-").FullName;
@@ -57,6 +57,12 @@ public sealed class ZeroSkippingFileCopyTests : IDisposable
             var archive = LocalWalArchive.Create(Path.Combine(_root, "archive"), new PitrOptions { WalFetchAllocatesZeros = allocateZeros });
             var fetched = Path.Combine(_root, $"fetched-{durable}-{allocateZeros}");
             await archive.FetchAsync("000000010000000000000007", fetched, durable, CancellationToken.None);
+
+            // The setting reaches the copy: allocated zeros are unwritten extents, which SEEK_HOLE reports as a hole
+            // (ext4, xfs) until they are read into the page cache (so before reading); with the setting off, every
+            // byte is written and the first hole is the end of the file.
+            var firstHole = FirstHole(fetched);
+            Assert.True(allocateZeros ? firstHole < segment.Length : firstHole == segment.Length, $"durable {durable}, allocating zeros {allocateZeros}: first hole at {firstHole} of {segment.Length}");
             var written = await File.ReadAllBytesAsync(fetched);
             Assert.True(Same(segment, written), $"durable {durable}, allocating zeros {allocateZeros}: the fetched segment differs");
             await AssertNoHoleAsync(fetched, segment.Length, $"durable {durable}, allocating zeros {allocateZeros}");
@@ -133,6 +139,15 @@ public sealed class ZeroSkippingFileCopyTests : IDisposable
     }
 
     private static bool Same(byte[] expected, byte[] actual) => expected.AsSpan().SequenceEqual(actual);
+
+    private static long FirstHole(string path)
+    {
+        using var file = File.OpenHandle(path);
+        return Seek((int)file.DangerousGetHandle(), 0, 4);   // SEEK_HOLE
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "lseek")]
+    private static partial long Seek(int descriptor, long offset, int whence);
 
     private static byte[] Generate(Random random)
     {
