@@ -58,14 +58,14 @@ internal static partial class NativeStat
     }
 
     /// <summary>
-    /// The version of the file <paramref name="path"/> names, links followed, as <c>stat -c '%i %.9Y %.9Z %s'</c> prints
-    /// it (inode, modification and change times to the nanosecond, size): a shell command compares it with what DataGuard
-    /// recorded. The change time moves with every write and every change of the modification time (which user space can
-    /// set, as <c>cp -p</c>, <c>touch -r</c> and <c>rsync -t</c> do); user space cannot set it.
+    /// The version of the file <paramref name="path"/> names, links followed (inode, modification and change times to the
+    /// nanosecond, size; its text is what <c>stat -c '%i %.9Y %.9Z %s'</c> prints): a shell command compares it with what
+    /// DataGuard recorded. The change time moves with every write and every change of the modification time (which user
+    /// space can set, as <c>cp -p</c>, <c>touch -r</c> and <c>rsync -t</c> do); user space cannot set it.
     /// </summary>
     /// <param name="path">The path.</param>
     /// <returns>The version, or <see langword="null"/> when it cannot be read or the platform is not Linux.</returns>
-    public static string? VersionOf(string path)
+    public static FileVersion? VersionOf(string path)
     {
         if (!TryStatx(path, 0, out var statx))
         {
@@ -77,11 +77,13 @@ internal static partial class NativeStat
         // struct statx: stx_ino at 32 (u64), stx_size at 40 (u64), stx_ctime at 96 and stx_mtime at 112 (tv_sec i64, tv_nsec u32).
         var inode = MemoryMarshal.Read<ulong>(buffer[32..]);
         var size = MemoryMarshal.Read<ulong>(buffer[40..]);
-        var changed = MemoryMarshal.Read<long>(buffer[96..]);
-        var changedNanoseconds = MemoryMarshal.Read<uint>(buffer[104..]);
-        var modified = MemoryMarshal.Read<long>(buffer[112..]);
-        var modifiedNanoseconds = MemoryMarshal.Read<uint>(buffer[120..]);
-        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{inode} {modified}.{modifiedNanoseconds:D9} {changed}.{changedNanoseconds:D9} {size}");
+        return new FileVersion(
+            inode,
+            ModifiedSeconds: MemoryMarshal.Read<long>(buffer[112..]),
+            ModifiedNanoseconds: MemoryMarshal.Read<uint>(buffer[120..]),
+            ChangedSeconds: MemoryMarshal.Read<long>(buffer[96..]),
+            ChangedNanoseconds: MemoryMarshal.Read<uint>(buffer[104..]),
+            size);
     }
 
     /// <summary>

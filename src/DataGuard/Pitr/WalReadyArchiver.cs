@@ -54,7 +54,7 @@ internal sealed class WalReadyArchiver
     private readonly WalArchive _archive;
     private readonly ILogger<WalReadyArchiver> _logger;
     private readonly TimeProvider _time;
-    private readonly Func<string, string?> _versionOf;
+    private readonly Func<string, FileVersion?> _versionOf;
     private readonly Func<long> _fileClock;
 
     /// <summary>Initializes a new instance of the <see cref="WalReadyArchiver"/> class.</summary>
@@ -72,7 +72,7 @@ internal sealed class WalReadyArchiver
     /// <param name="time">The clock (waits).</param>
     /// <param name="versionOf">Reads a file's version, as <see cref="NativeStat.VersionOf"/>.</param>
     /// <param name="fileClock">Reads the clock the kernel stamps files with, in nanoseconds since 1970, as <see cref="NativeStat.CoarseRealTime"/>.</param>
-    internal WalReadyArchiver(WalArchive archive, ILogger<WalReadyArchiver> logger, TimeProvider time, Func<string, string?> versionOf, Func<long> fileClock)
+    internal WalReadyArchiver(WalArchive archive, ILogger<WalReadyArchiver> logger, TimeProvider time, Func<string, FileVersion?> versionOf, Func<long> fileClock)
     {
         _versionOf = versionOf;
         _fileClock = fileClock;
@@ -313,7 +313,7 @@ internal sealed class WalReadyArchiver
         }
 
         var printed = output.Result.TrimEnd('\n');
-        if (printed != expected)
+        if (printed != expected.ToString())
         {
             throw new InvalidOperationException(
                 $"Look-ahead archiving needs a stat that prints nanoseconds (GNU coreutils): archive_command's \"stat -c '%i %.9Y %.9Z %s'\" printed '{OneLine(printed)}' for {file} where DataGuard reads '{expected}'{(error.Result.Length > 0 ? $" ({OneLine(error.Result)})" : string.Empty)}. BusyBox's stat prints whole seconds; install coreutils, or use the spool (wal archiver --spool without --pg-data).");
@@ -376,7 +376,7 @@ internal sealed class WalReadyArchiver
             }
 
             var record = Path.Combine(session.Records, name + RecordSuffix);
-            if (File.Exists(record) && ReadRecord(record) is { } recorded && recorded == _versionOf(Path.Combine(session.DataDirectory, "pg_wal", name)))
+            if (File.Exists(record) && ReadRecord(record) is { } recorded && recorded == _versionOf(Path.Combine(session.DataDirectory, "pg_wal", name))?.ToString())
             {
                 lock (session.Recorded)
                 {
@@ -431,11 +431,11 @@ internal sealed class WalReadyArchiver
 
         if (_versionOf(path) is var after && after != version)
         {
-            throw new IOException($"{path} changed while it was pushed (version {version}, now {after ?? "unreadable"}); it is not recorded as archived.");
+            throw new IOException($"{path} changed while it was pushed (version {version}, now {after?.ToString() ?? "unreadable"}); it is not recorded as archived.");
         }
 
         // Not fsynced: a record lost in a crash only makes PostgreSQL ask again, and the push of the same content succeeds again.
-        if (!TryWrite(session.Records, name + RecordSuffix, version))
+        if (!TryWrite(session.Records, name + RecordSuffix, version.ToString()))
         {
             throw new IOException($"{name} is archived, but its record cannot be written into '{session.Records}'; PostgreSQL keeps the file and asks again.");
         }
@@ -454,7 +454,7 @@ internal sealed class WalReadyArchiver
     /// (<see cref="ChangeTimeOf"/>), this waits for the clock to move on and reads again ("racy git"); any write after the
     /// returned read then moves the version, which the after-push check or archive_command sees.
     /// </summary>
-    private async Task<string> SettledVersionAsync(string path, CancellationToken cancellationToken)
+    private async Task<FileVersion> SettledVersionAsync(string path, CancellationToken cancellationToken)
     {
         var waited = _time.GetTimestamp();
         while (true)
@@ -488,22 +488,19 @@ internal sealed class WalReadyArchiver
     /// filesystem stamping at 1 us leaves at least three), 2 s when there are no nanoseconds (whole-second
     /// filesystems; FAT's 2 s).
     /// </summary>
-    private static (long Changed, long Granularity) ChangeTimeOf(string version)
+    private static (long Changed, long Granularity) ChangeTimeOf(FileVersion version)
     {
-        var parts = version.Split(' ')[2].Split('.');
-        var seconds = long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture);
-        var nanoseconds = long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
         var granularity = 2_000_000_000L;
-        if (nanoseconds != 0)
+        if (version.ChangedNanoseconds != 0)
         {
             granularity = 1;
-            for (var rest = nanoseconds; rest % 10 == 0; rest /= 10)
+            for (var rest = version.ChangedNanoseconds; rest % 10 == 0; rest /= 10)
             {
                 granularity *= 10;
             }
         }
 
-        return ((seconds * 1_000_000_000) + nanoseconds, granularity);
+        return (version.Changed, granularity);
     }
 
     /// <summary>

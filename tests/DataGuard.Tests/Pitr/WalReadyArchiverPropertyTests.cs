@@ -106,7 +106,7 @@ public sealed class WalReadyArchiverPropertyTests
 
                     File.Delete(Path.Combine(status, name + ".done"));
                     await File.WriteAllBytesAsync(ready, []);
-                    versions.Add((name, NativeStat.VersionOf(file)!));
+                    versions.Add((name, NativeStat.VersionOf(file)!.Value.ToString()));
                     history.Add($"{step}: write {name} {content.Length} bytes{(replace ? " (new inode)" : sameTick ? " (in place, same tick: size and mtime kept)" : " (in place)")}");
                     break;
                 }
@@ -131,7 +131,7 @@ public sealed class WalReadyArchiverPropertyTests
                             await WriteAsync(file, content, replace: false);
                         }
 
-                        versions.Add((name, NativeStat.VersionOf(file)!));
+                        versions.Add((name, NativeStat.VersionOf(file)!.Value.ToString()));
                     }
 
                     var (pushed, failed) = await pass;
@@ -164,7 +164,7 @@ public sealed class WalReadyArchiverPropertyTests
                 {
                     // A record of an earlier version under this name (a stale record, an earlier cluster's).
                     // Never the current version: that record is the archiver's alone to write (the folder is its own).
-                    var now = File.Exists(file) ? NativeStat.VersionOf(file) : null;
+                    var now = File.Exists(file) ? NativeStat.VersionOf(file)?.ToString() : null;
                     var earlier = versions.Where(v => v.Name == name && v.Version != now).Select(v => v.Version).ToList();
                     var planted = earlier.Count > 0 && random.Next(4) > 0 ? earlier[random.Next(earlier.Count)] : $"{random.Next(1, 99999)} 1700000000.{random.Next(999999999):D9} {random.Next(1, 64)}";
                     await File.WriteAllTextAsync(Path.Combine(records, name + WalReadyArchiver.RecordSuffix), planted + "\n");
@@ -245,15 +245,15 @@ public sealed class WalReadyArchiverPropertyTests
     /// </summary>
     private static async Task<byte[]> SameTickRewriteAsync(string file, Random coarse)
     {
-        var before = NativeStat.VersionOf(file)!.Split(' ');   // inode, mtime, ctime, size
-        var content = new byte[long.Parse(before[^1], CultureInfo.InvariantCulture)];
+        var before = NativeStat.VersionOf(file)!.Value;
+        var content = new byte[(long)before.Size];
         coarse.NextBytes(content);
         await using (var stream = new FileStream(file, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
         {
             await stream.WriteAsync(content);
         }
 
-        using var touch = Process.Start("touch", ["-m", "-d", "@" + before[1], file])!;
+        using var touch = Process.Start("touch", ["-m", "-d", string.Create(CultureInfo.InvariantCulture, $"@{before.ModifiedSeconds}.{before.ModifiedNanoseconds:D9}"), file])!;
         await touch.WaitForExitAsync();
         Assert.Equal(0, touch.ExitCode);
         return content;

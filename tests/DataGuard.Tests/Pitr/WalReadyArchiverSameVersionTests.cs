@@ -50,7 +50,7 @@ public sealed class WalReadyArchiverSameVersionTests : IDisposable
         // The same segment rewritten in place, its modification time put back (cp -p, touch -r, rsync -t): same inode,
         // size and mtime; the change time moved, which user space cannot put back.
         await WriteInPlaceAsync(_file, Content(2), time);
-        Assert.Equal(pushed!.Split(' ')[1], NativeStat.VersionOf(_file)!.Split(' ')[1]);
+        Assert.Equal((pushed!.Value.ModifiedSeconds, pushed.Value.ModifiedNanoseconds), (NativeStat.VersionOf(_file)!.Value.ModifiedSeconds, NativeStat.VersionOf(_file)!.Value.ModifiedNanoseconds));
 
         var code = await ArchiveCommandAsync();
         Assert.True(code != 0 || await ArchiveHoldsCurrentBytesAsync(archive), "archive_command exited 0 but the archive holds the earlier bytes of " + Segment);
@@ -154,7 +154,7 @@ public sealed class WalReadyArchiverSameVersionTests : IDisposable
         }
         else
         {
-            Assert.Equal(filesystem.VersionOf(_file), (await File.ReadAllTextAsync(record)).TrimEnd('\n'));
+            Assert.Equal(filesystem.VersionOf(_file)?.ToString(), (await File.ReadAllTextAsync(record)).TrimEnd('\n'));
             Assert.True(await ArchiveHoldsCurrentBytesAsync(archive));
         }
     }
@@ -214,18 +214,17 @@ public sealed class WalReadyArchiverSameVersionTests : IDisposable
             return now / step * step;
         }
 
-        public string? VersionOf(string path)
+        public FileVersion? VersionOf(string path)
         {
             if (NativeStat.VersionOf(path) is not { } version)
             {
                 return null;
             }
 
-            var fields = version.Split(' ');
             long stamp;
             lock (_stamps)
             {
-                var change = path + " " + fields[2];
+                var change = path + " " + version.Changed;
                 if (!_stamps.TryGetValue(change, out stamp))
                 {
                     stamp = Clock();
@@ -235,8 +234,8 @@ public sealed class WalReadyArchiverSameVersionTests : IDisposable
                 }
             }
 
-            var time = $"{stamp / 1_000_000_000}.{stamp % 1_000_000_000:D9}";
-            return $"{fields[0]} {time} {time} {fields[3]}";
+            var (seconds, nanoseconds) = Math.DivRem(stamp, 1_000_000_000L);
+            return version with { ModifiedSeconds = seconds, ModifiedNanoseconds = (uint)nanoseconds, ChangedSeconds = seconds, ChangedNanoseconds = (uint)nanoseconds };
         }
     }
 

@@ -1,0 +1,25 @@
+using System.Globalization;
+
+namespace DataGuard.IO;
+
+/// <summary>
+/// A file's version as <see cref="NativeStat.VersionOf"/> reads it: inode, modification and change times (seconds and
+/// nanoseconds, as the kernel keeps them), size. Its text (<see cref="ToString"/>) is what
+/// <c>stat -c '%i %.9Y %.9Z %s'</c> prints, which a shell command compares with what DataGuard recorded.
+/// </summary>
+/// <param name="Inode">The inode number.</param>
+/// <param name="ModifiedSeconds">The modification time's seconds since 1970.</param>
+/// <param name="ModifiedNanoseconds">The modification time's nanoseconds.</param>
+/// <param name="ChangedSeconds">The change time's (every write, every change of the modification time) seconds since 1970.</param>
+/// <param name="ChangedNanoseconds">The change time's nanoseconds.</param>
+/// <param name="Size">The size in bytes.</param>
+internal readonly record struct FileVersion(ulong Inode, long ModifiedSeconds, uint ModifiedNanoseconds, long ChangedSeconds, uint ChangedNanoseconds, ulong Size)
+{
+    /// <summary>Gets the change time in nanoseconds since 1970.</summary>
+    public long Changed => (ChangedSeconds * 1_000_000_000L) + ChangedNanoseconds;
+
+    /// <summary>The version as <c>stat -c '%i %.9Y %.9Z %s'</c> prints it.</summary>
+    /// <returns>Inode, modification time, change time (seconds, a point, nine digits of nanoseconds) and size.</returns>
+    public override string ToString() =>
+        string.Create(CultureInfo.InvariantCulture, $"{Inode} {ModifiedSeconds}.{ModifiedNanoseconds:D9} {ChangedSeconds}.{ChangedNanoseconds:D9} {Size}");
+}
