@@ -226,7 +226,7 @@ wal_rows() {
   echo "${rows[-1]}"
   rows+=("$(printf '| same, through the spool (archive_command copies, resident archiver pushes) | same | %s segments/s | %.2fx | - | - | %s |' "$(value wal_archive_async_end_to_end)" "$(echo "$(value wal_archive_cp_sync) / $(value wal_archive_async_end_to_end)" | bc -l)" "$l0 / $(load)")")
   echo "${rows[-1]}"
-  rows+=("$(printf '| WAL replay of %d archived segments by PostgreSQL (pitr restore, default restore_command: fast path + prefetcher) | one wal fetch process per segment: %s segments/s | %s segments/s | %.1fx faster | >= 40 segments/s | - | %s |' "$segments" "$(value wal_replay_per_process)" "$(value wal_replay_prefetch)" "$(echo "$(value wal_replay_prefetch) / $(value wal_replay_per_process)" | bc -l)" "$l0 / $(load)")")
+  rows+=("$(printf '| WAL replay of %d archived segments by PostgreSQL, each switched after 2,000 rows (pitr restore, default restore_command: fast path + prefetcher) | one wal fetch process per segment: %s segments/s | %s segments/s | %.1fx faster | >= 40 segments/s | - | %s |' "$segments" "$(value wal_replay_per_process)" "$(value wal_replay_prefetch)" "$(echo "$(value wal_replay_prefetch) / $(value wal_replay_per_process)" | bc -l)" "$l0 / $(load)")")
   echo "${rows[-1]}"
 }
 

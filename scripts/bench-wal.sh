@@ -12,6 +12,9 @@
 # Prints a readable table, then one `name<TAB>value<TAB>unit` line per figure (scripts/bench.sh collects them).
 #
 #   scripts/bench-wal.sh [SEGMENTS]     (default 200)
+#   DATAGUARD_BENCH_WAL_SKIP_ARCHIVING=1   replay only
+#   DATAGUARD_BENCH_WAL_FULL_SEGMENTS=1    replay full segments (pgbench -i's WAL) instead of segments switched after
+#                                          2,000 rows (mostly zeros, as archive_timeout and pg_switch_wal() leave them)
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
@@ -130,7 +133,13 @@ dotnet "$cli" wal archiver --spool "$root/pgspool" --parallel 4 --config "$root/
 archiver_pid=$!
 "$bin/psql" -q -d postgres -c "CREATE TABLE bench_wal (segment int, n int, payload text)"
 dotnet "$cli" backup run --kind physical --config "$root/dataguard.json" >/dev/null
+if [[ "${DATAGUARD_BENCH_WAL_FULL_SEGMENTS:-}" == "1" ]]; then
+  # Full segments (pgbench -i's WAL, about 0.78 segments per scale unit) instead of ones switched after 2,000 rows.
+  "$bin/pgbench" -q -i -s $(( count * 128 / 100 )) -d postgres >/dev/null 2>&1
+  "$bin/psql" -q -d postgres -c "INSERT INTO bench_wal SELECT 1, g, md5(g::text) FROM generate_series(1, 2000) g"
+else
 "$bin/psql" -q -d postgres -c "DO \$\$ BEGIN FOR i IN 1..$count LOOP INSERT INTO bench_wal SELECT i, g, md5(g::text) FROM generate_series(1, 2000) g; COMMIT; PERFORM pg_switch_wal(); END LOOP; END \$\$"
+fi
 last="$("$bin/psql" -At -d postgres -c "SELECT pg_walfile_name(pg_current_wal_lsn())")"
 "$bin/psql" -q -d postgres -c "SELECT pg_switch_wal()" >/dev/null
 until [[ "$("$bin/psql" -At -d postgres -c "SELECT coalesce(last_archived_wal, '') >= '$last' FROM pg_stat_archiver")" == "t" && -z "$(ls -A "$root/pgspool")" ]]; do sleep 0.2; done
@@ -168,7 +177,8 @@ sleep 1
 [[ ! -e "$root/restored-new/pg_wal/.dataguard-prefetch" ]] || { echo "bench: the prefetcher left its spool behind" >&2; ls -la "$root/restored-new/pg_wal/.dataguard-prefetch" >&2; exit 1; }
 
 old_rate=$(rate $(( old_segments - 1 )) "$old_replay"); new_rate=$(rate $(( new_segments - 1 )) "$new_replay")
-[[ "$old_segments" -ge "$count" && "$new_segments" -ge "$count" ]] || { echo "bench: replayed $old_segments and $new_segments segments, expected at least $count" >&2; exit 1; }
+min_segments=$count; [[ "${DATAGUARD_BENCH_WAL_FULL_SEGMENTS:-}" == "1" ]] && min_segments=$(( count * 95 / 100 ))
+[[ "$old_segments" -ge "$min_segments" && "$new_segments" -ge "$min_segments" ]] || { echo "bench: replayed $old_segments and $new_segments segments, expected at least $min_segments" >&2; exit 1; }
 result wal_replay_per_process "$(printf '%.1f' "$old_rate")" segments/s
 result wal_replay_prefetch "$(printf '%.1f' "$new_rate")" segments/s
 result wal_restore_per_process_total "$(printf '%.1f' "$old_secs")" s
