@@ -5,7 +5,9 @@ namespace DataGuard.IO;
 /// <summary>
 /// A file's version as <see cref="NativeStat.VersionOf"/> reads it: inode, modification and change times (seconds and
 /// nanoseconds, as the kernel keeps them), size. Its text (<see cref="ToString"/>) is what
-/// <c>stat -c '%i %.9Y %.9Z %s'</c> prints, which a shell command compares with what DataGuard recorded.
+/// <c>stat -c '%i %.9Y %.9Z %s'</c> prints for times from 1970 on (before, stat signs the whole value and this does not,
+/// so such a record never matches and the file is pushed again), which a shell command compares with what DataGuard
+/// recorded.
 /// </summary>
 /// <param name="Inode">The inode number.</param>
 /// <param name="ModifiedSeconds">The modification time's seconds since 1970.</param>

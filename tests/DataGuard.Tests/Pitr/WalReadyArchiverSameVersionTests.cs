@@ -50,7 +50,8 @@ public sealed class WalReadyArchiverSameVersionTests : IDisposable
         // The same segment rewritten in place, its modification time put back (cp -p, touch -r, rsync -t): same inode,
         // size and mtime; the change time moved, which user space cannot put back.
         await WriteInPlaceAsync(_file, Content(2), time);
-        Assert.Equal((pushed!.Value.ModifiedSeconds, pushed.Value.ModifiedNanoseconds), (NativeStat.VersionOf(_file)!.Value.ModifiedSeconds, NativeStat.VersionOf(_file)!.Value.ModifiedNanoseconds));
+        var now = NativeStat.VersionOf(_file)!.Value;
+        Assert.Equal((pushed!.Value.ModifiedSeconds, pushed.Value.ModifiedNanoseconds), (now.ModifiedSeconds, now.ModifiedNanoseconds));
 
         var code = await ArchiveCommandAsync();
         Assert.True(code != 0 || await ArchiveHoldsCurrentBytesAsync(archive), "archive_command exited 0 but the archive holds the earlier bytes of " + Segment);

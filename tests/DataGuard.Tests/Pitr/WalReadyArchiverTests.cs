@@ -42,6 +42,35 @@ public sealed class WalReadyArchiverTests : IDisposable
     }
 
     [Fact]
+    public async Task The_version_is_what_stat_prints_for_whole_seconds_and_the_largest_values_in_any_culture()
+    {
+        // A time on a whole second (nanoseconds 0: stat still prints nine zeros), as a file touched to a whole second has.
+        var file = await ReadyAsync(Segment, "segment");
+        using (var touch = System.Diagnostics.Process.Start("touch", ["-m", "-d", "@1764547200", file])!)
+        {
+            await touch.WaitForExitAsync();
+            Assert.Equal(0, touch.ExitCode);
+        }
+
+        var (code, output, _) = await ShellAsync($"stat -c '%i %.9Y %.9Z %s' '{file}'");
+        Assert.Equal(0, code);
+        Assert.Contains(" 1764547200.000000000 ", output, StringComparison.Ordinal);
+        Assert.Equal(output.TrimEnd('\n'), NativeStat.VersionOf(file)?.ToString());
+
+        // Digits only, whatever the culture's digits and group separators.
+        var culture = System.Globalization.CultureInfo.CurrentCulture;
+        try
+        {
+            System.Globalization.CultureInfo.CurrentCulture = new System.Globalization.CultureInfo("ar-SA");
+            Assert.Equal("18446744073709551615 9223372036.000000000 1.999999999 18446744073709551615", new FileVersion(ulong.MaxValue, 9_223_372_036, 0, 1, 999_999_999, ulong.MaxValue).ToString());
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentCulture = culture;
+        }
+    }
+
+    [Fact]
     public async Task A_ready_file_is_pushed_recorded_and_then_accepted_by_the_archive_command_and_nothing_else_is()
     {
         await ReadyAsync(Segment, "segment 7");
