@@ -20,6 +20,30 @@ internal readonly record struct FileVersion(ulong Inode, long ModifiedSeconds, u
     /// <summary>Gets the change time in nanoseconds since 1970.</summary>
     public long Changed => (ChangedSeconds * 1_000_000_000L) + ChangedNanoseconds;
 
+    /// <summary>
+    /// Gets an upper bound of the filesystem's timestamp granularity, read from the change time: 10 to the power of its
+    /// nanoseconds' trailing decimal zeros (a filesystem stamping at 1 us leaves at least three), 2 s when there are no
+    /// nanoseconds (whole-second filesystems; FAT's 2 s).
+    /// </summary>
+    public long ChangeGranularity
+    {
+        get
+        {
+            if (ChangedNanoseconds == 0)
+            {
+                return 2_000_000_000L;
+            }
+
+            var granularity = 1L;
+            for (var rest = ChangedNanoseconds; rest % 10 == 0; rest /= 10)
+            {
+                granularity *= 10;
+            }
+
+            return granularity;
+        }
+    }
+
     /// <summary>The version as <c>stat -c '%i %.9Y %.9Z %s'</c> prints it.</summary>
     /// <returns>Inode, modification time, change time (seconds, a point, nine digits of nanoseconds) and size.</returns>
     public override string ToString() =>

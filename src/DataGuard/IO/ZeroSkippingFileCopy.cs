@@ -40,7 +40,6 @@ internal static class ZeroSkippingFileCopy
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(destination);
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-        var allocate = tryAllocate is not null;
         long position = 0;     // where the current fill starts in the file
         long zerosFrom = -1;   // where the run of zero blocks not yet allocated starts in the file, or -1
         try
@@ -53,7 +52,7 @@ internal static class ZeroSkippingFileCopy
                 var dataFrom = -1;   // where the blocks to write start in the buffer, or -1
                 for (var offset = 0; offset < filled; offset += Block)
                 {
-                    if (allocate && filled - offset >= Block && !buffer.AsSpan(offset, Block).ContainsAnyExcept((byte)0))
+                    if (tryAllocate is not null && filled - offset >= Block && !buffer.AsSpan(offset, Block).ContainsAnyExcept((byte)0))
                     {
                         if (dataFrom >= 0)
                         {
@@ -67,7 +66,8 @@ internal static class ZeroSkippingFileCopy
                     {
                         if (zerosFrom >= 0)
                         {
-                            allocate = await EndZerosAsync(destination, zerosFrom, position + offset, tryAllocate!, cancellationToken).ConfigureAwait(false);
+                            // Once allocating fails, later zeros are written (tryAllocate is not asked again).
+                            tryAllocate = await EndZerosAsync(destination, zerosFrom, position + offset, tryAllocate, cancellationToken).ConfigureAwait(false) ? tryAllocate : null;
                             zerosFrom = -1;
                         }
 
@@ -85,7 +85,7 @@ internal static class ZeroSkippingFileCopy
 
             if (zerosFrom >= 0)
             {
-                await EndZerosAsync(destination, zerosFrom, position, tryAllocate!, cancellationToken).ConfigureAwait(false);
+                await EndZerosAsync(destination, zerosFrom, position, tryAllocate, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
@@ -101,9 +101,9 @@ internal static class ZeroSkippingFileCopy
 
     /// <summary>Allocates the run of zeros [from, to) or, where that is not possible, writes it.</summary>
     /// <returns>Whether allocating worked (when not, the rest of the copy writes its zeros).</returns>
-    private static async Task<bool> EndZerosAsync(SafeFileHandle destination, long from, long to, Func<SafeFileHandle, long, long, bool> tryAllocate, CancellationToken cancellationToken)
+    private static async Task<bool> EndZerosAsync(SafeFileHandle destination, long from, long to, Func<SafeFileHandle, long, long, bool>? tryAllocate, CancellationToken cancellationToken)
     {
-        if (tryAllocate(destination, from, to - from))
+        if (tryAllocate is not null && tryAllocate(destination, from, to - from))
         {
             return true;
         }

@@ -451,8 +451,8 @@ internal sealed class WalReadyArchiver
     /// (<c>CLOCK_REALTIME_COARSE</c>, which moves every 1-10 ms and stops while its CPU is held), truncated to the
     /// filesystem's timestamp granularity: a write after this read keeps the change time only while the clock is within
     /// one granularity of it. So while the clock read first is not past the file's change time plus that granularity
-    /// (<see cref="ChangeTimeOf"/>), this waits for the clock to move on and reads again ("racy git"); any write after the
-    /// returned read then moves the version, which the after-push check or archive_command sees.
+    /// (<see cref="FileVersion.ChangeGranularity"/>), this waits for the clock to move on and reads again ("racy git"); any
+    /// write after the returned read then moves the version, which the after-push check or archive_command sees.
     /// </summary>
     private async Task<FileVersion> SettledVersionAsync(string path, CancellationToken cancellationToken)
     {
@@ -464,8 +464,7 @@ internal sealed class WalReadyArchiver
             // The kernel truncates the stamp to the filesystem's granularity (1 ns on ext4, xfs, btrfs, tmpfs; 100 ns
             // CIFS, ntfs3; 1 us CephFS; 10 ms exfat; 1 or 2 s ext2/3, FAT): a write lands on this change time while the
             // clock is within one granularity of it, which the stamp's trailing decimal zeros bound from above.
-            var (changed, granularity) = ChangeTimeOf(version);
-            var racy = clock < changed + granularity;
+            var racy = clock < version.Changed + version.ChangeGranularity;
             if (!racy)
             {
                 return version;
@@ -480,27 +479,6 @@ internal sealed class WalReadyArchiver
 
             await Task.Delay(SettlePoll, _time, cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    /// <summary>
-    /// The change time of a version (<see cref="NativeStat.VersionOf"/>) in nanoseconds since 1970, and an upper bound
-    /// of its filesystem's timestamp granularity: 10 to the power of the nanoseconds' trailing decimal zeros (a
-    /// filesystem stamping at 1 us leaves at least three), 2 s when there are no nanoseconds (whole-second
-    /// filesystems; FAT's 2 s).
-    /// </summary>
-    private static (long Changed, long Granularity) ChangeTimeOf(FileVersion version)
-    {
-        var granularity = 2_000_000_000L;
-        if (version.ChangedNanoseconds != 0)
-        {
-            granularity = 1;
-            for (var rest = version.ChangedNanoseconds; rest % 10 == 0; rest /= 10)
-            {
-                granularity *= 10;
-            }
-        }
-
-        return (version.Changed, granularity);
     }
 
     /// <summary>
