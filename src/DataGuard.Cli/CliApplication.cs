@@ -25,6 +25,7 @@ internal static class CliApplication
         }
 
         CliLogging.Use(error, parsed.GetValue(GlobalOptions.Verbose));
+        CliWarmup.StartFor(parsed.CommandResult.Command);
         try
         {
             return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
