@@ -25,7 +25,7 @@ internal static class CliApplication
         }
 
         CliLogging.Use(error, parsed.GetValue(GlobalOptions.Verbose));
-        CliWarmup.StartFor(parsed.CommandResult.Command);
+        CliWarmup.StartFor(parsed);
         try
         {
             return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
@@ -60,7 +60,9 @@ internal static class CliApplication
         }
         catch (Exception ex)
         {
-            await error.WriteLineAsync($"dataguard: unexpected error: {ex.GetType().Name}: {ex.Message}").ConfigureAwait(false);
+            // A failed type initializer says only that it failed: its cause is the inner exception.
+            var cause = ex is TypeInitializationException { InnerException: { } inner } ? inner : ex;
+            await error.WriteLineAsync($"dataguard: unexpected error: {cause.GetType().Name}: {cause.Message}").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
     }
