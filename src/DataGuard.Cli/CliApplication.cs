@@ -60,11 +60,25 @@ internal static class CliApplication
         }
         catch (Exception ex)
         {
-            // A failed type initializer says only that it failed: its cause is the inner exception.
-            var cause = ex is TypeInitializationException { InnerException: { } inner } ? inner : ex;
-            await error.WriteLineAsync($"dataguard: unexpected error: {cause.GetType().Name}: {cause.Message}").ConfigureAwait(false);
+            await error.WriteLineAsync($"dataguard: unexpected error: {Describe(ex)}").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
+    }
+
+    /// <summary>
+    /// An unexpected failure's type and message; for a failed type initializer (which says only that it failed), the
+    /// innermost cause and the innermost type whose initializer failed.
+    /// </summary>
+    internal static string Describe(Exception exception)
+    {
+        string? typeName = null;
+        while (exception is TypeInitializationException { InnerException: { } inner } failed)
+        {
+            typeName = failed.TypeName;
+            exception = inner;
+        }
+
+        return $"{exception.GetType().Name}: {exception.Message}{(typeName is null ? string.Empty : $" (initializing {typeName})")}";
     }
 
     /// <summary>The name the tool has in help and messages, whatever the executable or dll is called.</summary>

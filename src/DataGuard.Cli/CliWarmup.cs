@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.CommandLine.Help;
-using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using DataGuard.Backup;
 using DataGuard.Backup.Encryption;
@@ -14,11 +13,12 @@ namespace DataGuard.Cli;
 /// OpenSSL (SCRAM authentication, checksums), and a command that writes or reads backup manifests ~35 ms on the first
 /// manifest it serializes (System.Text.Json's converters and the generic code the composite image lacks), all on its one
 /// thread. A background thread does the same work on throwaway objects (a data source that is built and never opened:
-/// no connection; a manifest written and read back in memory through the same codec as stored ones), so the command
-/// finds the code loaded and compiled (docs/benchmarks.md, "Start-up work on a second core"). It writes no file and
-/// opens no socket; what it leaves behind is what the command would have initialized itself (OpenSSL's library state,
-/// Npgsql's metrics registration, the manifest serializer's options made read-only). Each step's failure is ignored:
-/// the command does the same work itself and reports what fails.
+/// no connection; a manifest written, authenticated, read back and verified in memory through the stored manifests'
+/// codec, under a random key that lives only there), so the command finds the code loaded and compiled
+/// (docs/benchmarks.md, "Start-up work on a second core"). It writes no file and opens no socket; it leaves behind
+/// initialized library state (OpenSSL's, Npgsql's metrics registration, the manifest serializer's options made
+/// read-only), which a command that never connects or reads a manifest (<c>backup list</c> against storage only) did
+/// not need. Each step's failure is ignored: the command does the same work itself and reports what fails.
 /// </summary>
 internal static class CliWarmup
 {
@@ -26,20 +26,18 @@ internal static class CliWarmup
     internal static readonly string[] ManifestCommands = ["backup", "restore", "pitr", "drill", "status", "doctor"];
 
     /// <summary>
-    /// Starts the warm-up on a background thread when the machine has a second core, the command is not only printing
-    /// its help, and <see cref="AppliesTo"/> says the command wants it. Never throws: a refused thread (a pids limit)
-    /// only means no head start.
+    /// Starts the warm-up on a background thread when <see cref="Plan"/> says so. Never throws: a refused thread (a
+    /// pids limit) only means no head start.
     /// </summary>
     /// <param name="parsed">The parsed command line about to run.</param>
     public static void StartFor(ParseResult parsed)
     {
-        var command = parsed.CommandResult.Command;
-        if (Environment.ProcessorCount < 2 || parsed.Action is HelpAction || !AppliesTo(command))
+        var (start, manifests) = Plan(parsed, Environment.ProcessorCount);
+        if (!start)
         {
             return;
         }
 
-        var manifests = ManifestCommands.Contains(TopLevel(command).Name, StringComparer.Ordinal);
         try
         {
             new Thread(() =>
@@ -65,6 +63,25 @@ internal static class CliWarmup
     }
 
     /// <summary>
+    /// Whether a run gets a warm-up, and one of manifests too: not with less than two CPUs (<see
+    /// cref="Environment.ProcessorCount"/>: the affinity and the cgroup's CPU quota rounded up), not when only help is
+    /// printed (<c>--help</c>, <c>-h</c>, <c>-?</c> anywhere), and only for <see cref="AppliesTo"/>'s commands.
+    /// </summary>
+    /// <param name="parsed">The parsed command line.</param>
+    /// <param name="processorCount">The CPUs the process may use.</param>
+    /// <returns>Whether to start, and whether to warm up the manifest codec.</returns>
+    internal static (bool Start, bool Manifests) Plan(ParseResult parsed, int processorCount)
+    {
+        var command = parsed.CommandResult.Command;
+        if (processorCount < 2 || parsed.Action is HelpAction || !AppliesTo(command))
+        {
+            return (false, false);
+        }
+
+        return (true, ManifestCommands.Contains(TopLevel(command).Name, StringComparer.Ordinal));
+    }
+
+    /// <summary>
     /// Every command but the root (help, version) and those under <c>wal</c>: PostgreSQL's restore_command and
     /// archive_command never use Npgsql and must not take CPU from the server they serve.
     /// </summary>
@@ -77,12 +94,11 @@ internal static class CliWarmup
     }
 
     /// <summary>
-    /// The warm-up itself, each step on its own (one that fails does not skip the others). Kept out of line so that a
-    /// failure to load what it uses is thrown to its caller's catch, not before it.
+    /// The warm-up itself, each step on its own (one that fails does not skip the others): a step's code is compiled,
+    /// and the assemblies it uses loaded, only when <see cref="Step"/> calls it, inside its try.
     /// </summary>
     /// <param name="manifests">Whether to write and read back a manifest too.</param>
     /// <returns>The steps that completed (tests check that all do).</returns>
-    [MethodImpl(MethodImplOptions.NoInlining)]
     internal static IReadOnlyList<string> Run(bool manifests)
     {
         var done = new List<string>(3);
@@ -94,14 +110,13 @@ internal static class CliWarmup
         });
         Step(done, "npgsql", static () =>
         {
-            using var dataSource = new Npgsql.NpgsqlDataSourceBuilder(
-                new Npgsql.NpgsqlConnectionStringBuilder("Host=localhost") { ReadBufferSize = 128 * 1024 }.ConnectionString).Build();
+            using var dataSource = new Npgsql.NpgsqlDataSourceBuilder(Postgres.DataGuardDataSource.WithReadBuffer("Host=localhost")).Build();
         });
         if (manifests)
         {
             Step(done, "manifest", static () =>
             {
-                if (RoundTrip(SampleManifest()) is { } problem)
+                if (RoundTrip(SampleManifest()).Problem is { } problem)
                 {
                     throw new InvalidOperationException(problem);
                 }
@@ -111,14 +126,21 @@ internal static class CliWarmup
         return done;
     }
 
-    /// <summary>Writes <paramref name="manifest"/> as a stored manifest is written and reads it back as one is read.</summary>
+    /// <summary>
+    /// Writes <paramref name="manifest"/> as a stored manifest is written (with a MAC, as where encryption is
+    /// configured) and reads it back as one is read (the MAC verified).
+    /// </summary>
     /// <param name="manifest">The manifest.</param>
-    /// <returns>Why it could not be read back, or <see langword="null"/>.</returns>
-    internal static string? RoundTrip(BackupManifest manifest)
+    /// <returns>The bytes written, and why they could not be read back (<see langword="null"/> when they could).</returns>
+    internal static (byte[] Written, string? Problem) RoundTrip(BackupManifest manifest)
     {
-        var keys = new EncryptionKeyRing(currentKeyId: null, new Dictionary<string, byte[]>());
-        var (read, problem) = ManifestCodec.Read(ManifestCodec.Write(manifest, keys), manifest.Id, keys);
-        return read is null ? problem ?? "not read back" : null;
+        var keys = new EncryptionKeyRing("warm-up", new Dictionary<string, byte[]> { ["warm-up"] = RandomNumberGenerator.GetBytes(EncryptionKeyRing.KeySize) })
+        {
+            AllowUnencryptedRead = true,
+        };
+        var written = ManifestCodec.Write(manifest, keys);
+        var (read, problem) = ManifestCodec.Read(written, manifest.Id, keys);
+        return (written, read is null ? problem ?? "not read back" : null);
     }
 
     /// <summary>A manifest with the members a logical backup's has (values are placeholders, never stored).</summary>

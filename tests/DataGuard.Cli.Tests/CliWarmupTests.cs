@@ -48,11 +48,13 @@ public sealed class CliWarmupTests
     [Fact]
     public void The_sample_manifest_goes_through_the_stored_manifests_codec_both_ways()
     {
-        Assert.Null(CliWarmup.RoundTrip(CliWarmup.SampleManifest()));
+        var (written, problem) = CliWarmup.RoundTrip(CliWarmup.SampleManifest());
+        Assert.Null(problem);
+        Assert.Contains("\"mac\"", System.Text.Encoding.UTF8.GetString(written), StringComparison.Ordinal);
 
         // The read back is the catalog's, with its checks: a manifest whose data lies outside its folder is refused.
         var outside = CliWarmup.SampleManifest() with { DataKey = "backups/another/data.dump.zst" };
-        Assert.Contains("outside its folder", CliWarmup.RoundTrip(outside), StringComparison.Ordinal);
+        Assert.Contains("outside its folder", CliWarmup.RoundTrip(outside).Problem, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -60,6 +62,35 @@ public sealed class CliWarmupTests
     {
         var root = CliApplication.CreateRootCommand(TextWriter.Null, TextWriter.Null);
         Assert.All(CliWarmup.ManifestCommands, name => Assert.Contains(root.Subcommands, c => c.Name == name));
+    }
+
+    [Theory]
+    [InlineData("backup run", 2, true, true)]
+    [InlineData("backup list", 4, true, true)]
+    [InlineData("doctor", 2, true, true)]
+    [InlineData("export table public.t --out x.csv", 2, true, false)]
+    [InlineData("migrate status", 2, true, false)]
+    [InlineData("backup run --help", 2, false, false)]
+    [InlineData("backup run -h", 2, false, false)]
+    [InlineData("export table -?", 2, false, false)]
+    [InlineData("backup run", 1, false, false)]
+    [InlineData("wal fetch 000000010000000000000001 pg_wal/RECOVERYXLOG", 2, false, false)]
+    [InlineData("wal push pg_wal/000000010000000000000001", 2, false, false)]
+    [InlineData("--version", 2, false, false)]
+    public void The_plan_follows_the_parsed_command_line(string commandLine, int processors, bool start, bool manifests)
+    {
+        var root = CliApplication.CreateRootCommand(TextWriter.Null, TextWriter.Null);
+        var parsed = root.Parse(commandLine.Split(' '));
+        Assert.Equal((start, manifests), CliWarmup.Plan(parsed, processors));
+    }
+
+    [Fact]
+    public void A_failed_type_initializer_is_described_by_its_innermost_cause()
+    {
+        var cause = new IOException("cannot read /etc/ssl/openssl.cnf");
+        var nested = new TypeInitializationException("Outer.Type", new TypeInitializationException("Inner.Type", cause));
+        Assert.Equal("IOException: cannot read /etc/ssl/openssl.cnf (initializing Inner.Type)", CliApplication.Describe(nested));
+        Assert.Equal("IOException: cannot read /etc/ssl/openssl.cnf", CliApplication.Describe(cause));
     }
 
     private static Command Find(Command root, params string[] path) =>
