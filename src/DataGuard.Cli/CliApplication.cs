@@ -32,17 +32,17 @@ internal static class CliApplication
         }
         catch (CliUsageException ex)
         {
-            await error.WriteLineAsync($"dataguard: {ex.Message}").ConfigureAwait(false);
+            await error.WriteLineAsync(CliLogging.Scrub($"dataguard: {ex.Message}")).ConfigureAwait(false);
             return ExitCodes.Usage;
         }
         catch (Microsoft.Extensions.Options.OptionsValidationException ex)
         {
-            await error.WriteLineAsync($"dataguard: the configuration is invalid: {string.Join(" ", ex.Failures)}").ConfigureAwait(false);
+            await error.WriteLineAsync(CliLogging.Scrub($"dataguard: the configuration is invalid: {string.Join(" ", ex.Failures)}")).ConfigureAwait(false);
             return ExitCodes.Usage;
         }
         catch (DataGuardException ex)
         {
-            await error.WriteLineAsync($"dataguard: {ex.Message}").ConfigureAwait(false);
+            await error.WriteLineAsync(CliLogging.Scrub($"dataguard: {ex.Message}")).ConfigureAwait(false);
             return ExitCodes.Failure;
         }
         catch (OperationCanceledException)
@@ -55,12 +55,12 @@ internal static class CliApplication
             // PostgreSQL refused or went away where no caller could say more: name it, with the SQLSTATE when the server sent one.
             var cause = ex is Npgsql.PostgresException pg ? $"{pg.SqlState}: {pg.MessageText}"
                 : ex.InnerException is { } inner && inner.Message != ex.Message ? $"{ex.Message} ({inner.Message})" : ex.Message;
-            await error.WriteLineAsync($"dataguard: PostgreSQL failed: {cause}").ConfigureAwait(false);
+            await error.WriteLineAsync(CliLogging.Scrub($"dataguard: PostgreSQL failed: {cause}")).ConfigureAwait(false);
             return ExitCodes.Failure;
         }
         catch (Exception ex)
         {
-            await error.WriteLineAsync($"dataguard: unexpected error: {Describe(ex)}").ConfigureAwait(false);
+            await error.WriteLineAsync(CliLogging.Scrub($"dataguard: unexpected error: {Describe(ex)}")).ConfigureAwait(false);
             return ExitCodes.Failure;
         }
     }

@@ -21,6 +21,7 @@ internal static class CliLogging
     {
         var settings = Current.Value ?? new Settings(Console.Error, Verbose: false);
         var secrets = CliSecrets.Collect(configuration);
+        settings.Secrets = secrets;
         services.AddLogging(logging =>
         {
             logging.ClearProviders();
@@ -37,5 +38,15 @@ internal static class CliLogging
     private static bool IsDataGuard(string? category) =>
         category is not null && (category == "DataGuard" || category.StartsWith("DataGuard.", StringComparison.Ordinal));
 
-    private sealed record Settings(TextWriter Error, bool Verbose);
+    /// <summary>
+    /// <paramref name="text"/> with the secrets of this run's configuration (once its services were built) replaced by
+    /// <c>***</c>: for the error line a failed command ends with, which does not go through the logger.
+    /// </summary>
+    public static string Scrub(string text) => Current.Value is { Secrets: { Count: > 0 } secrets } ? CliSecrets.Scrub(text, secrets) : text;
+
+    /// <summary>One run's log settings; the secrets are filled in when its services are built, and seen by the run's caller.</summary>
+    private sealed record Settings(TextWriter Error, bool Verbose)
+    {
+        public IReadOnlyList<string> Secrets { get; set; } = [];
+    }
 }

@@ -86,6 +86,29 @@ public sealed class CliParsingTests
         }
     }
 
+    [Fact]
+    public async Task A_secret_in_the_error_line_a_command_ends_with_is_scrubbed()
+    {
+        // The error line does not go through the logger: a configured secret that a failure's message repeats (here an
+        // invalid time zone that happens to equal the S3 secret key) must still not reach standard error.
+        const string secret = "Zz-not-a-zone-91c2e7";
+        var config = Path.Combine(Path.GetTempPath(), $"dataguard-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(config, $$"""{ "DataGuard": { "TimeZone": "{{secret}}", "Storage": { "S3": { "SecretAccessKey": "{{secret}}" } } } }""");
+        try
+        {
+            var result = await RunAsync("backup", "list", "--config", config);
+            Assert.Equal(ExitCodes.Usage, result.Code);
+            Assert.Contains("DataGuard:TimeZone", result.Error, StringComparison.Ordinal);
+            Assert.Contains("***", result.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, result.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, result.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+
     private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
     {
         using var output = new StringWriter();
