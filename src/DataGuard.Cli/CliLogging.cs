@@ -20,8 +20,7 @@ internal static class CliLogging
     public static void Add(IServiceCollection services, IConfiguration configuration)
     {
         var settings = Current.Value ?? new Settings(Console.Error, Verbose: false);
-        var secrets = CliSecrets.Collect(configuration);
-        settings.Secrets = secrets;
+        var secrets = settings.AddSecrets(CliSecrets.Collect(configuration));
         services.AddLogging(logging =>
         {
             logging.ClearProviders();
@@ -44,9 +43,28 @@ internal static class CliLogging
     /// </summary>
     public static string Scrub(string text) => Current.Value is { Secrets: { Count: > 0 } secrets } ? CliSecrets.Scrub(text, secrets) : text;
 
+    /// <summary>
+    /// Adds a secret that is not in the configuration (a target's password read from a file) to this run's, for log
+    /// lines written by services built after it and for the run's error line.
+    /// </summary>
+    public static void AddSecret(string secret)
+    {
+        if (Current.Value is { } settings)
+        {
+            settings.AddSecrets([secret]);
+        }
+    }
+
     /// <summary>One run's log settings; the secrets are filled in when its services are built, and seen by the run's caller.</summary>
     private sealed record Settings(TextWriter Error, bool Verbose)
     {
-        public IReadOnlyList<string> Secrets { get; set; } = [];
+        public IReadOnlyList<string> Secrets { get; private set; } = [];
+
+        /// <summary>Adds secrets (at least 4 characters, as CliSecrets.Collect keeps them), longest first; returns them all.</summary>
+        public IReadOnlyList<string> AddSecrets(IEnumerable<string> secrets)
+        {
+            Secrets = [.. Secrets.Union(secrets.Where(s => s.Length >= 4), StringComparer.Ordinal).OrderByDescending(s => s.Length)];
+            return Secrets;
+        }
     }
 }

@@ -56,6 +56,29 @@ public sealed class CliLoggingTests
         Assert.DoesNotContain("prod-key-1", secrets);      // nor a key id
     }
 
+    [Fact]
+    public async Task A_password_read_from_a_file_is_scrubbed_from_log_lines_and_the_error_line()
+    {
+        // --to-password-file's password is not in the configuration: added before the services are built, it must reach
+        // both the logger and the run's error line, beside the configured secrets.
+        const string filePassword = "target-password-from-a-file";
+        using var error = new StringWriter();
+        var scrubbed = await Task.Run(() =>
+        {
+            CliLogging.Use(error, verbose: true);
+            CliLogging.AddSecret(filePassword);
+            var services = new ServiceCollection();
+            CliLogging.Add(services, Configuration());
+            using var provider = services.BuildServiceProvider();
+            provider.GetRequiredService<ILoggerFactory>().CreateLogger("DataGuard.Backup.BackupService")
+                .LogError(new EventId(1203), "{Message}", $"restore to {filePassword} failed");
+            return CliLogging.Scrub($"dataguard: {filePassword} / {Password}");
+        });
+        Assert.Equal("dataguard: *** / ***", scrubbed);
+        Assert.DoesNotContain(filePassword, error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("restore to *** failed", error.ToString(), StringComparison.Ordinal);
+    }
+
     private static IConfiguration Configuration() => new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
     {
         ["DataGuard:Postgres:ConnectionString"] = $"Host=db;Database=app;Username=app;Password={Password}",

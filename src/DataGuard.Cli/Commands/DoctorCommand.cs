@@ -22,7 +22,7 @@ internal static class DoctorCommand
                 var document = new
                 {
                     ok,
-                    checks = results.Select(r => new { name = r.Name, ok = r.Succeeded, detail = r.Detail, hint = r.Hint }),
+                    checks = results.Select(r => new { name = r.Name, ok = r.Succeeded, detail = CliLogging.Scrub(r.Detail), hint = r.Hint is null ? null : CliLogging.Scrub(r.Hint) }),
                 };
                 await output.WriteLineAsync(JsonSerializer.Serialize(document, CliJson.Options));
             }
@@ -32,10 +32,10 @@ internal static class DoctorCommand
                 foreach (var result in results)
                 {
                     var line = $"{(result.Succeeded ? "OK  " : "FAIL")}  {result.Name.PadRight(width)}  {result.Detail}";
-                    await output.WriteLineAsync(line);
+                    await output.WriteLineAsync(CliLogging.Scrub(line));
                     if (!result.Succeeded && result.Hint is not null)
                     {
-                        await output.WriteLineAsync($"      {new string(' ', width)}  hint: {result.Hint}");
+                        await output.WriteLineAsync(CliLogging.Scrub($"      {new string(' ', width)}  hint: {result.Hint}"));
                     }
                 }
 

@@ -75,7 +75,7 @@ internal static class ExportWorkCommand
                 {
                     // PostgreSQL or the storage is away: say so and try again, as the hosted worker does.
                     var where = ex is Npgsql.NpgsqlException ? $"PostgreSQL at {postgres} failed: " : string.Empty;
-                    await error.WriteLineAsync($"dataguard: export pass failed, trying again in {options.PollInterval.TotalSeconds:0.#} s: {where}{ex.Message}");
+                    await error.WriteLineAsync(CliLogging.Scrub($"dataguard: export pass failed, trying again in {options.PollInterval.TotalSeconds:0.#} s: {where}{ex.Message}"));
                     await Task.Delay(options.PollInterval, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
             }

@@ -63,7 +63,7 @@ internal static class RunbookCommand
         }
         catch (Exception ex) when (ex is DataGuardException or IOException)
         {
-            lastDrill = $"unknown (the drill reports cannot be read: {ex.Message})";
+            lastDrill = CliLogging.Scrub($"unknown (the drill reports cannot be read: {ex.Message})");
             rto = rpo = "unknown";
         }
 

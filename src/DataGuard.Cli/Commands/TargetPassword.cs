@@ -41,6 +41,7 @@ internal static class TargetPassword
         if (!string.IsNullOrEmpty(password))
         {
             builder.Password = password;
+            CliLogging.AddSecret(password);
         }
 
         return builder.ConnectionString;

@@ -221,12 +221,12 @@ internal static class WalCommand
             }
             catch (WalSegmentNotFoundException ex)
             {
-                await error.WriteLineAsync($"dataguard: wal fetch {OneLine(file)}: {OneLine(ex.Message)}");
+                await error.WriteLineAsync(CliLogging.Scrub($"dataguard: wal fetch {OneLine(file)}: {OneLine(ex.Message)}"));
                 return ExitCodes.WalNotFound;
             }
             catch (Exception ex)
             {
-                await error.WriteLineAsync($"dataguard: wal fetch {OneLine(file)} FAILED (exit {ExitCodes.WalFetchFailed}: recovery must not end here): {OneLine(DescribeFetchFailure(ex, ct))}");
+                await error.WriteLineAsync(CliLogging.Scrub($"dataguard: wal fetch {OneLine(file)} FAILED (exit {ExitCodes.WalFetchFailed}: recovery must not end here): {OneLine(DescribeFetchFailure(ex, ct))}"));
                 return ExitCodes.WalFetchFailed;
             }
         });
@@ -260,7 +260,7 @@ internal static class WalCommand
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or System.ComponentModel.Win32Exception)
         {
-            await error.WriteLineAsync($"dataguard: warning: wal fetch {OneLine(name)}: WAL prefetching is unavailable ({OneLine(ex.Message)}); fetching from the archive.");
+            await error.WriteLineAsync(CliLogging.Scrub($"dataguard: warning: wal fetch {OneLine(name)}: WAL prefetching is unavailable ({OneLine(ex.Message)}); fetching from the archive."));
             return false;
         }
     }
