@@ -60,10 +60,10 @@ internal static class CliLogging
     {
         public IReadOnlyList<string> Secrets { get; private set; } = [];
 
-        /// <summary>Adds secrets (at least 4 characters, as CliSecrets.Collect keeps them), longest first; returns them all.</summary>
+        /// <summary>Adds secrets to this run's (<see cref="CliSecrets.Normalize"/>); returns them all.</summary>
         public IReadOnlyList<string> AddSecrets(IEnumerable<string> secrets)
         {
-            Secrets = [.. Secrets.Union(secrets.Where(s => s.Length >= 4), StringComparer.Ordinal).OrderByDescending(s => s.Length)];
+            Secrets = CliSecrets.Normalize(Secrets.Concat(secrets));
             return Secrets;
         }
     }

@@ -43,9 +43,15 @@ internal static class CliSecrets
             }
         }
 
-        // Very short values ("1", "on") would scrub ordinary words; no real secret is that short.
-        return [.. secrets.Where(s => s.Length >= 4).OrderByDescending(s => s.Length)];
+        return Normalize(secrets);
     }
+
+    /// <summary>
+    /// The secrets to scrub: each once, at least 4 characters (very short values such as "1" or "on" would scrub
+    /// ordinary words; no real secret is that short), longest first (so one secret inside another is scrubbed whole).
+    /// </summary>
+    public static IReadOnlyList<string> Normalize(IEnumerable<string> secrets) =>
+        [.. secrets.Distinct(StringComparer.Ordinal).Where(s => s.Length >= 4).OrderByDescending(s => s.Length)];
 
     /// <summary><paramref name="text"/> with every secret replaced by <c>***</c>.</summary>
     public static string Scrub(string text, IReadOnlyList<string> secrets)

@@ -48,7 +48,8 @@ internal static class CliWarmup
                 }
                 catch (Exception)
                 {
-                    // Run catches its own failures; this catches one of loading the code Run itself needs.
+                    // Step catches each step's failure; this is the last guard, since an exception leaving a background
+                    // thread would end the process.
                 }
             })
             {
