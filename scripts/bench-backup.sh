@@ -63,17 +63,17 @@ curl -s -X PUT "$DATAGUARD_TEST_S3_ENDPOINT/bench" >/dev/null || true
 export DataGuard__Postgres__ConnectionString="Host=127.0.0.1;Port=$port;Username=postgres;Password=$PGPASSWORD;Database=bench"
 
 echo "== Backup (wall time, peak RSS)"
-measure "dataguard --version (CLI start-up, reference)" dotnet "$cli" --version
+measure "dataguard --version (CLI start-up, reference)" "$cli" --version
 measure "pg_dump -Fc -Z0 > /dev/null (baseline)" "$bin/pg_dump" -Fc -Z0 --no-sync -d bench -f /dev/null
 measure "pg_dump -Fc (gzip 6) > /dev/null" "$bin/pg_dump" -Fc --no-sync -d bench -f /dev/null
 for level in 1 3; do
-  measure "dataguard backup run, disk, zstd $level" dotnet "$cli" backup run --config "$(config disk$level FileSystem $level)"
-  measure "dataguard backup run, s3rver, zstd $level" dotnet "$cli" backup run --config "$(config s3$level S3 $level)"
+  measure "dataguard backup run, disk, zstd $level" "$cli" backup run --config "$(config disk$level FileSystem $level)"
+  measure "dataguard backup run, s3rver, zstd $level" "$cli" backup run --config "$(config s3$level S3 $level)"
 done
-measure "dataguard backup run, disk, zstd 3, managed zstd" dotnet "$cli" backup run --config "$(config diskmanaged FileSystem 3 false)"
-measure "dataguard backup run, s3rver, zstd 3, managed zstd" dotnet "$cli" backup run --config "$(config s3managed S3 3 false)"
-measure "dataguard backup verify latest (disk, zstd 3)" dotnet "$cli" backup verify latest --config "$work/disk3.json"
-measure "dataguard backup verify latest (s3rver, zstd 3)" dotnet "$cli" backup verify latest --config "$work/s33.json"
+measure "dataguard backup run, disk, zstd 3, managed zstd" "$cli" backup run --config "$(config diskmanaged FileSystem 3 false)"
+measure "dataguard backup run, s3rver, zstd 3, managed zstd" "$cli" backup run --config "$(config s3managed S3 3 false)"
+measure "dataguard backup verify latest (disk, zstd 3)" "$cli" backup verify latest --config "$work/disk3.json"
+measure "dataguard backup verify latest (s3rver, zstd 3)" "$cli" backup verify latest --config "$work/s33.json"
 ls -l "$work"/storage-disk3/backups/*/data.* | awk '{print "   stored archive (zstd 3): " int($5/1048576) " MiB"}'
 
 echo "== Restore (wall time, peak RSS)"
@@ -81,6 +81,6 @@ echo "== Restore (wall time, peak RSS)"
 echo "   raw dump: $(( $(stat -c %s "$work/plain.dump") / 1048576 )) MiB"
 "$bin/createdb" restore_baseline
 measure "pg_restore of a local file (baseline)" "$bin/pg_restore" --no-owner --exit-on-error --single-transaction -d restore_baseline "$work/plain.dump"
-measure "dataguard restore (disk, checksum first)" dotnet "$cli" restore latest --config "$work/disk3.json" --to-database restore_dg1 --create
-measure "dataguard restore (disk, --no-verify)" dotnet "$cli" restore latest --config "$work/disk3.json" --to-database restore_dg2 --create --no-verify
-measure "dataguard restore (s3rver, checksum first)" dotnet "$cli" restore latest --config "$work/s33.json" --to-database restore_dg3 --create
+measure "dataguard restore (disk, checksum first)" "$cli" restore latest --config "$work/disk3.json" --to-database restore_dg1 --create
+measure "dataguard restore (disk, --no-verify)" "$cli" restore latest --config "$work/disk3.json" --to-database restore_dg2 --create --no-verify
+measure "dataguard restore (s3rver, checksum first)" "$cli" restore latest --config "$work/s33.json" --to-database restore_dg3 --create

@@ -48,7 +48,7 @@ echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, commit $(git rev-pars
 echo "   scale $scale, text $text_mb MiB, median of $runs, $segments WAL segments"
 # The CLI as users get it from its linux-x64 tool package: self-contained, one composite ReadyToRun image (docs/benchmarks.md).
 cli="$(bash scripts/publish-cli.sh "$DATAGUARD_STATE_DIR/cli")"
-dg() { dotnet "$cli" "$@"; }
+dg() { "$cli" "$@"; }
 
 echo "== Creating the databases"
 "$bin/createdb" bench
@@ -107,8 +107,8 @@ logical_backup_rows() {
   l0="$(load)"
   for _ in $(seq "$runs"); do
     time_once pgdump "$bin/pg_dump" -Fc -Z0 --no-sync -d bench -f /dev/null
-    time_once backup dotnet "$cli" backup run --config "$defaults"
-    time_once backup-noverify dotnet "$cli" backup run --config "$noverify"
+    time_once backup "$cli" backup run --config "$defaults"
+    time_once backup-noverify "$cli" backup run --config "$noverify"
     rm -f "$work/pipe.zst"
     time_once pipe bash -c "'$bin/pg_dump' -Fc -Z0 -d bench | zstd -3 -T0 -q | tee '$work/pipe.zst' | sha256sum >/dev/null && sync '$work/pipe.zst'"
   done
@@ -118,7 +118,7 @@ logical_backup_rows() {
   l0="$(load)"
   for _ in $(seq "$runs"); do
     time_once pgdump-text "$bin/pg_dump" -Fc -Z0 --no-sync -d text -f /dev/null
-    time_once backup-text dotnet "$cli" backup run --config "$text"
+    time_once backup-text "$cli" backup run --config "$text"
     rm -f "$work/pipe-text.zst"
     time_once pipe-text bash -c "'$bin/pg_dump' -Fc -Z0 -d text | zstd -3 -T0 -q | tee '$work/pipe-text.zst' | sha256sum >/dev/null && sync '$work/pipe-text.zst'"
   done
@@ -135,7 +135,7 @@ export_rows() {
   for _ in $(seq "$runs"); do
     rm -f "$work/psql.csv" "$work/dg.csv"
     time_once psql-copy "$bin/psql" -X -q -d bench -c "\\copy (select * from public.pgbench_accounts) to '$work/psql.csv' csv header"
-    time_once export dotnet "$cli" export table public.pgbench_accounts --out "$work/dg.csv" --all-columns --config "$work/disk.json"
+    time_once export "$cli" export table public.pgbench_accounts --out "$work/dg.csv" --all-columns --config "$work/disk.json"
     cmp -s "$work/psql.csv" "$work/dg.csv" || { echo "bench: the exported CSV differs from psql's" >&2; exit 1; }
   done
   row "dataguard export table CSV of $(( scale * 100000 )) rows ($(( $(stat -c %s "$work/dg.csv") / 1000000 )) MB) to a file, byte-identical" psql-copy export "<= 1.10x" "$l0 / $(load)"
@@ -146,7 +146,7 @@ export_rows() {
 restore_rows() {
   local l0 i=0 stored counts
   [[ -f "$work/disk.json" ]] || config disk bench FileSystem 3 true >/dev/null   # --rows restore alone
-  ls "$work"/storage-disk/backups/*/manifest.json >/dev/null 2>&1 || dotnet "$cli" backup run --config "$work/disk.json" >/dev/null
+  ls "$work"/storage-disk/backups/*/manifest.json >/dev/null 2>&1 || "$cli" backup run --config "$work/disk.json" >/dev/null
   stored="$(ls -t "$work"/storage-disk/backups/*/data.pgdump.zst | head -1)"
   counts="$("$bin/psql" -At -d bench -c "SELECT string_agg(format('SELECT count(*) FROM %I.%I;', schemaname, relname), ' ') FROM pg_stat_user_tables")"
   "$bin/pg_dump" -Fc -Z0 -d bench -f "$work/plain.dump"
@@ -159,7 +159,7 @@ restore_rows() {
     "$bin/createdb" "dg$i"
     "$bin/createdb" "sh$i"
     time_once pgrestore "$bin/pg_restore" --no-owner --exit-on-error --single-transaction -d "base$i" "$work/plain.dump"
-    time_once restore dotnet "$cli" restore latest --config "$work/disk.json" --to-database "dg$i"
+    time_once restore "$cli" restore latest --config "$work/disk.json" --to-database "dg$i"
     # What DataGuard does, by hand: checksum the stored archive, decompress it into pg_restore, count every table's rows.
     time_once restore-shell bash -c "sha256sum '$stored' >/dev/null && zstd -dcq '$stored' | '$bin/pg_restore' --no-owner --exit-on-error --single-transaction -d sh$i && '$bin/psql' -X -q -d sh$i -c '$counts' >/dev/null"
     "$bin/dropdb" "base$i"; "$bin/dropdb" "dg$i"; "$bin/dropdb" "sh$i"
@@ -176,7 +176,7 @@ base_backup_rows() {
   l0="$(load)"
   for _ in $(seq "$runs"); do
     time_once basebackup bash -c "'$bin/pg_basebackup' -D - -Ft -X fetch --checkpoint=fast > /dev/null"
-    time_once backup-physical dotnet "$cli" backup run --kind physical --config "$physical"
+    time_once backup-physical "$cli" backup run --kind physical --config "$physical"
     rm -f "$work/pipe-base.zst"
     time_once pipe-base bash -c "'$bin/pg_basebackup' -D - -Ft -X fetch --checkpoint=fast | zstd -1 -T0 -q | tee '$work/pipe-base.zst' | sha256sum >/dev/null && sync '$work/pipe-base.zst'"
   done
@@ -192,7 +192,7 @@ memory_rows() { # on the random-text database: its archive is large (multipart u
   l0="$(load)"
   for _ in $(seq "$runs"); do
     time_once pgdump-s3 "$bin/pg_dump" -Fc -Z0 --no-sync -d text -f /dev/null
-    time_once backup-s3 dotnet "$cli" backup run --config "$s3"
+    time_once backup-s3 "$cli" backup run --config "$s3"
   done
   row "peak memory: logical backup of the ${text_mb} MiB random-text table to s3rver, zstd 3, verify on" pgdump-s3 backup-s3 "<= 150 MiB (peak RSS)" "$l0 / $(load)"
   # The same with smaller part buffers: 8 MiB parts, 2 in flight (3 x 8 MiB instead of 5 x 16 MiB).
@@ -205,7 +205,7 @@ PY
   l0="$(load)"
   for _ in $(seq "$runs"); do
     time_once pgdump-s3-small "$bin/pg_dump" -Fc -Z0 --no-sync -d text -f /dev/null
-    time_once backup-s3-small dotnet "$cli" backup run --config "$work/s3-small.json"
+    time_once backup-s3-small "$cli" backup run --config "$work/s3-small.json"
   done
   row "same, Storage:S3:PartSize 8 MiB, MaxConcurrentParts 2" pgdump-s3-small backup-s3-small "<= 150 MiB (peak RSS)" "$l0 / $(load)"
 }

@@ -46,7 +46,7 @@ result() { results+=("$(printf '%s\t%s\t%s' "$1" "$2" "$3")"); }
 
 # The spool's archive_command (docs/pitr.md), for the replay's server: copy, fsync, rename, fsync the folder.
 spool_command() { # SPOOL -> archive_command with %p and %f
-  dotnet "$cli" wal archiver --spool "$1" --print-archive-command
+  "$cli" wal archiver --spool "$1" --print-archive-command
 }
 write_config() { # FILE ROOT [PREFETCH]
   cat >"$1" <<JSON
@@ -77,17 +77,17 @@ archive_run() { # MODE
   case "$mode" in
     cp) command="cp %p $dir/target/%f && sync $dir/target/%f" ;;
     spool) command="$(spool_command "$dir/target")" ;;
-    ahead) command="$(dotnet "$cli" wal archiver --spool "$dir/target" --pg-data "$dir/data" --print-archive-command)"
+    ahead) command="$("$cli" wal archiver --spool "$dir/target" --pg-data "$dir/data" --print-archive-command)"
            chown root "$dir/target"; chmod 755 "$dir/target" ;;   # the archiver runs as root here: its records folder is its own
   esac
   if [[ "$mode" == "spool" ]]; then   # started before: its start-up is paid once, not per segment
-    dotnet "$cli" wal archiver --spool "$dir/target" --parallel 4 --config "$dir/dataguard.json" >/dev/null 2>"$dir/archiver.err" & apid=$!; archiver_pid=$apid
+    "$cli" wal archiver --spool "$dir/target" --parallel 4 --config "$dir/dataguard.json" >/dev/null 2>"$dir/archiver.err" & apid=$!; archiver_pid=$apid
     sleep 3
   fi
   printf "archive_command = '%s'\n" "${command//\'/\'\'}" >>"$dir/data/postgresql.conf"
   start=$(now)
   if [[ "$mode" == "ahead" ]]; then   # started with the command: the ready files must not be pushed before the clock runs
-    dotnet "$cli" wal archiver --spool "$dir/target" --pg-data "$dir/data" --parallel 4 --config "$dir/dataguard.json" >/dev/null 2>"$dir/archiver.err" & apid=$!; archiver_pid=$apid
+    "$cli" wal archiver --spool "$dir/target" --pg-data "$dir/data" --parallel 4 --config "$dir/dataguard.json" >/dev/null 2>"$dir/archiver.err" & apid=$!; archiver_pid=$apid
   fi
   "${psql[@]}" -c "SELECT pg_reload_conf()" >/dev/null
   until [[ "$("${psql[@]}" -c "SELECT coalesce(last_archived_wal, '') >= '$last' FROM pg_stat_archiver")" == "t" ]]; do sleep 0.05; done
@@ -129,10 +129,10 @@ bin="$DATAGUARD_TEST_POSTGRES_BIN"
 port="$(sed -E 's/.*Port=([^;]*).*/\1/' <<<"$DATAGUARD_TEST_POSTGRES")"
 export PGPASSWORD="$(sed -E 's/.*Password=([^;]*).*/\1/' <<<"$DATAGUARD_TEST_POSTGRES")" PGHOST=127.0.0.1 PGPORT="$port" PGUSER=postgres
 export DataGuard__Postgres__ConnectionString="$DATAGUARD_TEST_POSTGRES"
-dotnet "$cli" wal archiver --spool "$root/pgspool" --parallel 4 --config "$root/dataguard.json" >/dev/null 2>"$root/archiver.err" &
+"$cli" wal archiver --spool "$root/pgspool" --parallel 4 --config "$root/dataguard.json" >/dev/null 2>"$root/archiver.err" &
 archiver_pid=$!
 "$bin/psql" -q -d postgres -c "CREATE TABLE bench_wal (segment int, n int, payload text)"
-dotnet "$cli" backup run --kind physical --config "$root/dataguard.json" >/dev/null
+"$cli" backup run --kind physical --config "$root/dataguard.json" >/dev/null
 if [[ "${DATAGUARD_BENCH_WAL_FULL_SEGMENTS:-}" == "1" ]]; then
   # Full segments (pgbench -i's WAL, about 0.78 segments per scale unit) instead of ones switched after 2,000 rows.
   "$bin/pgbench" -q -i -s $(( count * 128 / 100 )) -d postgres >/dev/null 2>&1
@@ -152,7 +152,7 @@ replay() { # LABEL DIR PORT [pitr restore options...]
   local label="$1" dir="$2" rport="$3"; shift 3
   local start secs first lastts segments rows
   start=$(now)
-  dotnet "$cli" pitr restore --data-dir "$dir" --latest --start --promote --port "$rport" "$@" >"$root/$label.out" 2>&1 || { cat "$root/$label.out" >&2; exit 1; }
+  "$cli" pitr restore --data-dir "$dir" --latest --start --promote --port "$rport" "$@" >"$root/$label.out" 2>&1 || { cat "$root/$label.out" >&2; exit 1; }
   secs=$(echo "$(now) - $start" | bc)
   rows="$(PGPORT=$rport "$bin/psql" -At -d postgres -c "SELECT count(*) FROM bench_wal")"
   [[ "$rows" == "$expected" ]] || { echo "bench: $label restored $rows rows, expected $expected" >&2; exit 1; }
@@ -168,7 +168,7 @@ replay() { # LABEL DIR PORT [pitr restore options...]
   runuser -u postgres -- "$bin/pg_ctl" -D "$dir" -m fast stop >/dev/null 2>&1 || true
 }
 replay old "$root/restored-old" $(( port + 1 )) --config "$root/no-prefetch.json" \
-  --restore-command "dotnet $cli wal fetch %f %p --config $root/no-prefetch.json"
+  --restore-command "$cli wal fetch %f %p --config $root/no-prefetch.json"
 old_secs=$restore_secs; old_replay=$replay_secs; old_segments=$replay_segments
 replay new "$root/restored-new" $(( port + 2 )) --config "$root/dataguard.json"
 new_secs=$restore_secs; new_replay=$replay_secs; new_segments=$replay_segments

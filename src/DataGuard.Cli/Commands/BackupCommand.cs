@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Text.Json;
+using System.Text;
 using DataGuard.Backup;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -47,13 +47,11 @@ internal static class BackupCommand
             var catalog = await services.GetRequiredService<BackupService>().GetCatalogAsync(ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                var document = new
-                {
-                    backups = catalog.Backups.Select(b => new { b.Id, b.Kind, b.Database, b.StartedAt, b.CompletedAt, b.RawSize, b.StoredSize, status = b.Status, encrypted = b.Encryption is not null }),
-                    orphans = catalog.Orphans,
-                    unreadable = catalog.Unreadable.Select(u => new { u.Id, u.Reason, u.Size, u.LastModified, u.Keys }),
-                };
-                await output.WriteLineAsync(JsonSerializer.Serialize(document, CliJson.Options));
+                var document = new BackupListJson(
+                    [.. catalog.Backups.Select(b => new BackupListJson.Backup(b.Id, b.Kind, b.Database, b.StartedAt, b.CompletedAt, b.RawSize, b.StoredSize, b.Status, b.Encryption is not null))],
+                    catalog.Orphans,
+                    [.. catalog.Unreadable.Select(u => new BackupListJson.UnreadableLine(u.Id, u.Reason, u.Size, u.LastModified, u.Keys))]);
+                await output.WriteLineAsync(CliJson.Serialize(document));
                 return ExitCodes.Success;
             }
 
@@ -93,7 +91,7 @@ internal static class BackupCommand
         {
             await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
             var manifest = await services.GetRequiredService<BackupService>().GetAsync(parse.GetValue(id)!, ct);
-            await output.WriteLineAsync(JsonSerializer.Serialize(manifest, ManifestSerializer.Options));
+            await output.WriteLineAsync(Encoding.UTF8.GetString(ManifestSerializer.Serialize(manifest)));
             return ExitCodes.Success;
         });
         return command;
@@ -113,7 +111,7 @@ internal static class BackupCommand
             var verification = manifest.Verification!;
             if (json)
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(new { manifest.Id, verification.Succeeded, verification.Detail, verification.VerifiedAt, verification.DurationSeconds }, CliJson.Options));
+                await output.WriteLineAsync(CliJson.Serialize(new BackupVerifyJson(manifest.Id, verification.Succeeded, verification.Detail, verification.VerifiedAt, verification.DurationSeconds)));
             }
             else
             {
@@ -135,17 +133,15 @@ internal static class BackupCommand
             var result = await services.GetRequiredService<BackupService>().PruneAsync(parse.GetValue(dryRun), ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                var document = new
-                {
+                var document = new BackupPruneJson(
                     result.DryRun,
-                    backups = result.Decisions.Select(d => new { d.Backup.Id, d.Keep, d.KeptBecause }),
-                    orphans = result.Orphans.Select(o => o.Id),
-                    orphansWithinGrace = result.OrphansWithinGrace.Select(o => o.Id),
-                    unreadable = result.Unreadable.Select(u => new { u.Id, u.Reason }),
-                    expiredWal = result.ExpiredWal,
-                    walRetentionHeldBecause = result.WalRetentionHeldBecause,
-                };
-                await output.WriteLineAsync(JsonSerializer.Serialize(document, CliJson.Options));
+                    [.. result.Decisions.Select(d => new BackupPruneJson.Decision(d.Backup.Id, d.Keep, d.KeptBecause))],
+                    [.. result.Orphans.Select(o => o.Id)],
+                    [.. result.OrphansWithinGrace.Select(o => o.Id)],
+                    [.. result.Unreadable.Select(u => new BackupPruneJson.UnreadableId(u.Id, u.Reason))],
+                    result.ExpiredWal,
+                    result.WalRetentionHeldBecause);
+                await output.WriteLineAsync(CliJson.Serialize(document));
                 return ExitCodes.Success;
             }
 
@@ -196,7 +192,7 @@ internal static class BackupCommand
             var result = await services.GetRequiredService<BackupService>().ForgetAsync(parse.GetValue(id)!, parse.GetValue(confirm), ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(result, CliJson.Options));
+                await output.WriteLineAsync(CliJson.Serialize(result));
             }
             else
             {
@@ -220,7 +216,7 @@ internal static class BackupCommand
     {
         if (json)
         {
-            await output.WriteLineAsync(JsonSerializer.Serialize(manifest, ManifestSerializer.Options));
+            await output.WriteLineAsync(Encoding.UTF8.GetString(ManifestSerializer.Serialize(manifest)));
             return;
         }
 
@@ -228,4 +224,27 @@ internal static class BackupCommand
         await output.WriteLineAsync($"Backup {manifest.Id} of {manifest.Database}: {CliProgress.Bytes(manifest.RawSize)} raw, {CliProgress.Bytes(manifest.StoredSize)} stored, {what}, {manifest.Status}.");
         await output.WriteLineAsync($"  sha256 {manifest.Sha256}");
     }
+}
+
+/// <summary>The <c>--json</c> document of <c>backup list</c>.</summary>
+internal sealed record BackupListJson(IReadOnlyList<BackupListJson.Backup> Backups, IReadOnlyList<OrphanedBackup> Orphans, IReadOnlyList<BackupListJson.UnreadableLine> Unreadable)
+{
+    /// <summary>A backup's line.</summary>
+    internal sealed record Backup(string Id, string Kind, string Database, DateTimeOffset StartedAt, DateTimeOffset CompletedAt, long RawSize, long StoredSize, BackupStatus Status, bool Encrypted);
+
+    /// <summary>A backup whose manifest cannot be read.</summary>
+    internal sealed record UnreadableLine(string Id, string Reason, long Size, DateTimeOffset LastModified, IReadOnlyList<string> Keys);
+}
+
+/// <summary>The <c>--json</c> document of <c>backup verify</c>.</summary>
+internal sealed record BackupVerifyJson(string Id, bool Succeeded, string Detail, DateTimeOffset VerifiedAt, double DurationSeconds);
+
+/// <summary>The <c>--json</c> document of <c>backup prune</c>.</summary>
+internal sealed record BackupPruneJson(bool DryRun, IReadOnlyList<BackupPruneJson.Decision> Backups, IReadOnlyList<string> Orphans, IReadOnlyList<string> OrphansWithinGrace, IReadOnlyList<BackupPruneJson.UnreadableId> Unreadable, IReadOnlyList<string> ExpiredWal, string? WalRetentionHeldBecause)
+{
+    /// <summary>What retention decided for a backup.</summary>
+    internal sealed record Decision(string Id, bool Keep, string? KeptBecause);
+
+    /// <summary>A backup whose manifest cannot be read.</summary>
+    internal sealed record UnreadableId(string Id, string Reason);
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using DataGuard.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -19,12 +18,8 @@ internal static class DoctorCommand
             var ok = results.All(r => r.Succeeded);
             if (json)
             {
-                var document = new
-                {
-                    ok,
-                    checks = results.Select(r => new { name = r.Name, ok = r.Succeeded, detail = CliLogging.Scrub(r.Detail), hint = r.Hint is null ? null : CliLogging.Scrub(r.Hint) }),
-                };
-                await output.WriteLineAsync(JsonSerializer.Serialize(document, CliJson.Options));
+                var document = new DoctorJson(ok, [.. results.Select(r => new DoctorJson.Check(r.Name, r.Succeeded, CliLogging.Scrub(r.Detail), r.Hint is null ? null : CliLogging.Scrub(r.Hint)))]);
+                await output.WriteLineAsync(CliJson.Serialize(document));
             }
             else
             {
@@ -47,4 +42,11 @@ internal static class DoctorCommand
         });
         return command;
     }
+}
+
+/// <summary>The <c>--json</c> document of <c>doctor</c>.</summary>
+internal sealed record DoctorJson(bool Ok, IReadOnlyList<DoctorJson.Check> Checks)
+{
+    /// <summary>A check's outcome.</summary>
+    internal sealed record Check(string Name, bool Ok, string Detail, string? Hint);
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using DataGuard.Postgres.Drills;
 using DataGuard.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -34,7 +33,7 @@ internal static class DrillCommand
 
             if (parse.GetValue(GlobalOptions.Json))
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(report, CliJson.Options));
+                await output.WriteLineAsync(CliJson.Serialize(report));
             }
             else
             {
@@ -50,7 +49,7 @@ internal static class DrillCommand
             var reports = await services.GetRequiredService<DrillService>().ListAsync(20, ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(reports, CliJson.Options));
+                await output.WriteLineAsync(CliJson.Serialize(reports));
                 return ExitCodes.Success;
             }
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using DataGuard.Postgres.Export;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -57,12 +56,12 @@ internal static class ExportCommand
             var exports = services.GetRequiredService<SubjectExports>();
             var data = await exports.MapAsync(ct);
             var (sampled, rows) = await exports.ProbableLinkRowsAsync(data, parse.GetValue(sample), ct);
-            var probable = data.ProbableLinks.Select((p, i) => new { table = p.Table.QualifiedName, column = p.Column.Name, type = p.Column.Type, sampleRows = i < rows.Count ? rows[i] : (long?)null }).ToList();
+            var probable = data.ProbableLinks.Select((p, i) => new ExportMapJson.ProbableLink(p.Table.QualifiedName, p.Column.Name, p.Column.Type, i < rows.Count ? rows[i] : null)).ToList();
             if (parse.GetValue(GlobalOptions.Json))
             {
-                var shape = data.Tables.Select(t => new { table = t.Table.QualifiedName, distance = t.Distance, paths = t.Paths, members = t.Members, columns = t.Columns.Select(c => c.Name), redacted = t.Redacted });
-                var coverage = data.Coverage.Select(c => new { table = c.Table, status = c.StatusName, detail = c.Detail });
-                await output.WriteLineAsync(JsonSerializer.Serialize(new { subject = $"{data.Subject.QualifiedName}.{data.Key.Name}", keyType = data.Key.Type, tables = shape, probableLinks = probable, sample = sampled, coverage, warnings = data.Warnings }, CliJson.Options));
+                var shape = data.Tables.Select(t => new ExportMapJson.MappedTable(t.Table.QualifiedName, t.Distance, [.. t.Paths], t.Members, [.. t.Columns.Select(c => c.Name)], t.Redacted)).ToList();
+                var coverage = data.Coverage.Select(c => new ExportMapJson.CoverageLine(c.Table, c.StatusName, c.Detail)).ToList();
+                await output.WriteLineAsync(CliJson.Serialize(new ExportMapJson($"{data.Subject.QualifiedName}.{data.Key.Name}", data.Key.Type, shape, probable, sampled, coverage, data.Warnings)));
                 return ExitCodes.Success;
             }
 
@@ -84,8 +83,8 @@ internal static class ExportCommand
 
             foreach (var p in probable)
             {
-                var count = p.sampleRows is { } n ? $": {n:N0} rows for sample subject {sampled}" : string.Empty;
-                await output.WriteLineAsync($"PROBABLE LINK: {p.table}.{p.column} ({p.type}){count}");
+                var count = p.SampleRows is { } n ? $": {n:N0} rows for sample subject {sampled}" : string.Empty;
+                await output.WriteLineAsync($"PROBABLE LINK: {p.Table}.{p.Column} ({p.Type}){count}");
             }
 
             foreach (var warning in data.Warnings)
@@ -137,7 +136,7 @@ internal static class ExportCommand
             await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
             var wanted = parse.GetValue(formats);
             var job = await services.GetRequiredService<ExportJobs>().RequestExportAsync(parse.GetValue(key)!, wanted is { Length: > 0 } ? wanted : null, $"cli:{Environment.UserName}", ct);
-            await output.WriteLineAsync(parse.GetValue(GlobalOptions.Json) ? JsonSerializer.Serialize(job, CliJson.Options) : $"Export {job.Id} queued ({string.Join(", ", job.Formats)}).");
+            await output.WriteLineAsync(parse.GetValue(GlobalOptions.Json) ? CliJson.Serialize(job) : $"Export {job.Id} queued ({string.Join(", ", job.Formats)}).");
             return ExitCodes.Success;
         });
         return request;
@@ -159,7 +158,7 @@ internal static class ExportCommand
 
             if (parse.GetValue(GlobalOptions.Json))
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(job, CliJson.Options));
+                await output.WriteLineAsync(CliJson.Serialize(job));
                 return ExitCodes.Success;
             }
 
@@ -185,7 +184,7 @@ internal static class ExportCommand
             var stats = await jobs.StatsAsync(ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(new { stats, jobs = latest }, CliJson.Options));
+                await output.WriteLineAsync(CliJson.Serialize(new ExportListJson(stats, latest)));
                 return ExitCodes.Success;
             }
 
@@ -200,3 +199,19 @@ internal static class ExportCommand
         return list;
     }
 }
+
+/// <summary>The <c>--json</c> document of <c>export map</c>.</summary>
+internal sealed record ExportMapJson(string Subject, string KeyType, IReadOnlyList<ExportMapJson.MappedTable> Tables, IReadOnlyList<ExportMapJson.ProbableLink> ProbableLinks, string? Sample, IReadOnlyList<ExportMapJson.CoverageLine> Coverage, IReadOnlyList<string> Warnings)
+{
+    /// <summary>A table holding the subject's rows.</summary>
+    internal sealed record MappedTable(string Table, int Distance, IReadOnlyList<string> Paths, IReadOnlyList<string> Members, IReadOnlyList<string> Columns, IReadOnlyList<string> Redacted);
+
+    /// <summary>A column that looks like a link to the subject but has no foreign key.</summary>
+    internal sealed record ProbableLink(string Table, string Column, string Type, long? SampleRows);
+
+    /// <summary>What the export does with a table.</summary>
+    internal sealed record CoverageLine(string Table, string Status, string Detail);
+}
+
+/// <summary>The <c>--json</c> document of <c>export list</c>.</summary>
+internal sealed record ExportListJson(ExportQueueStats Stats, IReadOnlyList<ExportJob> Jobs);

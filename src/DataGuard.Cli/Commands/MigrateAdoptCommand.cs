@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using DataGuard.Migrations;
 using DataGuard.Postgres.Migrations;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,7 +20,7 @@ internal static class MigrateAdoptCommand
             var result = await services.GetRequiredService<Migrator>().AdoptAsync(set, ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(new { result.Source.Tool, result.Source.Table, result.Applied, result.Dirty, result.MissingFiles, Skipped = result.Source.Skipped, result.DeployId }, CliJson.Options));
+                await output.WriteLineAsync(CliJson.Serialize(new MigrateAdoptJson(result.Source.Tool, result.Source.Table, result.Applied, result.Dirty, result.MissingFiles, result.Source.Skipped, result.DeployId)));
                 return ExitCodes.Success;
             }
 
@@ -48,3 +47,6 @@ internal static class MigrateAdoptCommand
         return command;
     }
 }
+
+/// <summary>The <c>--json</c> document of <c>migrate adopt</c>.</summary>
+internal sealed record MigrateAdoptJson(string Tool, string Table, IReadOnlyList<long> Applied, long? Dirty, IReadOnlyList<long> MissingFiles, IReadOnlyList<string> Skipped, string DeployId);

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text;
-using System.Text.Json;
 using DataGuard.Migrations;
 using DataGuard.Postgres.Migrations;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,7 +26,7 @@ internal static class MigrateCheckCommand
             var findings = MigrationLint.Check(files);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(findings, CliJson.Options));
+                await output.WriteLineAsync(CliJson.Serialize(findings));
             }
             else
             {

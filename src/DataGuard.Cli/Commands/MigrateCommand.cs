@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using DataGuard.Migrations;
 using DataGuard.Postgres;
 using DataGuard.Postgres.Migrations;
@@ -40,7 +39,7 @@ internal static class MigrateCommand
             var rehearsals = await services.GetRequiredService<MigrationRehearser>().RehearseAsync(MigrationDirectory.Read(directory), ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(rehearsals, CliJson.Options));
+                await output.WriteLineAsync(CliJson.Serialize(rehearsals));
                 return ExitCodes.Success;
             }
 
@@ -69,7 +68,7 @@ internal static class MigrateCommand
 
             if (parse.GetValue(GlobalOptions.Json))
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(rows, CliJson.Options));
+                await output.WriteLineAsync(CliJson.Serialize(rows));
             }
             else
             {
@@ -149,7 +148,7 @@ internal static class MigrateCommand
                 : await migrator.PlanUpAsync(set, parse.GetValue(upTo), ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(planned, CliJson.Options));
+                await output.WriteLineAsync(CliJson.Serialize(planned));
                 return ExitCodes.Success;
             }
 
@@ -239,7 +238,7 @@ internal static class MigrateCommand
         var steps = result.Steps;
         if (parse.GetValue(GlobalOptions.Json))
         {
-            await output.WriteLineAsync(JsonSerializer.Serialize(new { result.DeployId, result.BackupId, result.RestorePoint, steps = steps.Select(s => new { s.Version, s.Title, s.Direction, s.Transaction }) }, CliJson.Options));
+            await output.WriteLineAsync(CliJson.Serialize(new MigrateRunJson(result.DeployId, result.BackupId, result.RestorePoint, [.. steps.Select(s => new MigrateRunJson.Step(s.Version, s.Title, s.Direction, s.Transaction))])));
             return;
         }
 
@@ -325,4 +324,11 @@ internal static class MigrateCommand
                 : $"-- DATA AT RISK: drops {what}: rows could not be counted ({risk.Problem})");
         }
     }
+}
+
+/// <summary>The <c>--json</c> document of <c>migrate up</c> and <c>migrate down</c>.</summary>
+internal sealed record MigrateRunJson(string DeployId, string? BackupId, string? RestorePoint, IReadOnlyList<MigrateRunJson.Step> Steps)
+{
+    /// <summary>A migration run (its script is not printed).</summary>
+    internal sealed record Step(long Version, string Title, string Direction, string Transaction);
 }

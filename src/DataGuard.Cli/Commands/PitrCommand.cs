@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using DataGuard.Postgres.Pitr;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -61,7 +60,7 @@ internal static class PitrCommand
             progress.Dispose();
             if (json)
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(result, CliJson.Options));
+                await output.WriteLineAsync(CliJson.Serialize(result));
             }
             else
             {
@@ -93,7 +92,7 @@ internal static class PitrCommand
             await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
             var point = await services.GetRequiredService<RestorePoints>().MarkAsync(parse.GetValue(name)!, ct);
             await output.WriteLineAsync(parse.GetValue(GlobalOptions.Json)
-                ? JsonSerializer.Serialize(point, CliJson.Options)
+                ? CliJson.Serialize(point)
                 : $"Restore point '{point.Name}' at LSN {point.Lsn} ({point.CreatedAt:O}).");
             return ExitCodes.Success;
         });
@@ -114,8 +113,7 @@ internal static class PitrCommand
             throw new CliUsageException("pitr restore needs a configuration file the server can read (--config FILE), for its restore_command; or give --restore-command.");
         }
 
-        var process = Environment.ProcessPath!;
-        return RestoreCommandFor(Path.GetFileNameWithoutExtension(process) == "dotnet" ? [process, typeof(PitrCommand).Assembly.Location] : [process], config);
+        return RestoreCommandFor(CliSelf.Invocation(), config);
     }
 
     /// <summary>restore_command running <paramref name="self"/> (program and leading arguments) with <paramref name="config"/>: every path single-quoted for the shell, % doubled for PostgreSQL.</summary>

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using DataGuard.Backup;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -60,7 +59,7 @@ internal static class RestoreCommand
             progress.Dispose();
             if (json)
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(result, CliJson.Options));
+                await output.WriteLineAsync(CliJson.Serialize(result));
             }
             else
             {

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using DataGuard.Postgres.Retention;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -26,7 +25,7 @@ internal static class RetentionCommand
 
             if (parse.GetValue(GlobalOptions.Json))
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(result, CliJson.Options));
+                await output.WriteLineAsync(CliJson.Serialize(result));
                 return ExitCodes.Success;
             }
 
@@ -49,7 +48,7 @@ internal static class RetentionCommand
             var runs = await services.GetRequiredService<RetentionHistory>().ReadAsync(10, ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(runs, CliJson.Options));
+                await output.WriteLineAsync(CliJson.Serialize(runs));
                 return ExitCodes.Success;
             }
 
@@ -159,7 +158,7 @@ internal static class RetentionCommand
             var hold = bySubject is not null
                 ? await holds.PlaceSubjectAsync(bySubject, parse.GetValue(reason)!, ct)
                 : await holds.PlaceAsync(byTable.Item1!, byTable.Item2!, byTable.Item3!, parse.GetValue(reason)!, ct);
-            await output.WriteLineAsync(parse.GetValue(GlobalOptions.Json) ? JsonSerializer.Serialize(hold, CliJson.Options) : $"Hold {hold.Id} placed on {Describe(hold)}.");
+            await output.WriteLineAsync(parse.GetValue(GlobalOptions.Json) ? CliJson.Serialize(hold) : $"Hold {hold.Id} placed on {Describe(hold)}.");
             return ExitCodes.Success;
         });
         var id = new Argument<long>("id") { Description = "The hold's id." };
@@ -179,7 +178,7 @@ internal static class RetentionCommand
             var holds = await services.GetRequiredService<LegalHolds>().ListAsync(parse.GetValue(all), ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(holds, CliJson.Options));
+                await output.WriteLineAsync(CliJson.Serialize(holds));
                 return ExitCodes.Success;
             }
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using DataGuard.Postgres;
 using DataGuard.Postgres.Schema;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,7 +20,7 @@ internal static class SchemaCommand
             var installed = await DataGuardSchema.ReadVersionAsync(connection, ct);
             var current = installed >= DataGuardSchema.Latest;
             await output.WriteLineAsync(parse.GetValue(GlobalOptions.Json)
-                ? JsonSerializer.Serialize(new { installed, expected = DataGuardSchema.Latest, current }, CliJson.Options)
+                ? CliJson.Serialize(new SchemaStatusJson(installed, DataGuardSchema.Latest, current))
                 : installed is null
                     ? $"DataGuard's schema is not installed (expected version {DataGuardSchema.Latest}): run 'dataguard schema upgrade'."
                     : current ? $"DataGuard's schema is at version {installed} (current)." : $"DataGuard's schema is at version {installed}, expected {DataGuardSchema.Latest}: run 'dataguard schema upgrade'.");
@@ -36,7 +35,7 @@ internal static class SchemaCommand
             var before = await DataGuardSchema.ReadVersionAsync(connection, ct);
             var after = await DataGuardSchema.UpgradeAsync(connection, ct);
             await output.WriteLineAsync(parse.GetValue(GlobalOptions.Json)
-                ? JsonSerializer.Serialize(new { before, after }, CliJson.Options)
+                ? CliJson.Serialize(new SchemaUpgradeJson(before, after))
                 : before == after ? $"DataGuard's schema is at version {after}: nothing to do." : $"DataGuard's schema upgraded from {(before is null ? "nothing" : $"version {before}")} to version {after}.");
             return ExitCodes.Success;
         });
@@ -45,3 +44,9 @@ internal static class SchemaCommand
         return command;
     }
 }
+
+/// <summary>The <c>--json</c> document of <c>schema status</c>.</summary>
+internal sealed record SchemaStatusJson(int? Installed, int Expected, bool Current);
+
+/// <summary>The <c>--json</c> document of <c>schema upgrade</c>.</summary>
+internal sealed record SchemaUpgradeJson(int? Before, int After);

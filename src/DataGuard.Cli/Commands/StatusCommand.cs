@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using DataGuard.Postgres.Status;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -18,7 +17,7 @@ internal static class StatusCommand
             var report = await services.GetRequiredService<StatusService>().ReadAsync(parse.GetValue(migrations), ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(report, CliJson.Options));
+                await output.WriteLineAsync(CliJson.Serialize(report));
             }
             else
             {

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using DataGuard.Supabase.Management;
 using DataGuard.Supabase.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,7 +30,7 @@ internal static class SupabaseCommand
             var report = await services.GetRequiredService<SupabasePlatformStatus>().GetAsync(ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(report, CliJson.Options));
+                await output.WriteLineAsync(CliJson.Serialize(report));
             }
             else
             {
@@ -79,7 +78,7 @@ internal static class SupabaseCommand
             var result = await services.GetRequiredService<SupabasePlatformStatus>().RestorePitrAsync(target, TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(parse.GetValue(timeout)), ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(result, CliJson.Options));
+                await output.WriteLineAsync(CliJson.Serialize(result));
             }
             else
             {
@@ -103,7 +102,7 @@ internal static class SupabaseCommand
             var manifest = await services.GetRequiredService<SupabaseStorageCopies>().BackupAsync(ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(manifest with { Objects = [] }, CliJson.Options));
+                await output.WriteLineAsync(CliJson.Serialize(manifest with { Objects = [] }));
             }
             else
             {
@@ -121,7 +120,7 @@ internal static class SupabaseCommand
         {
             await using var services = Build(parse);
             var ids = await services.GetRequiredService<SupabaseStorageCopies>().ListAsync(ct);
-            await output.WriteLineAsync(parse.GetValue(GlobalOptions.Json) ? JsonSerializer.Serialize(ids, CliJson.Options) : string.Join(Environment.NewLine, ids));
+            await output.WriteLineAsync(parse.GetValue(GlobalOptions.Json) ? CliJson.Serialize(ids) : string.Join(Environment.NewLine, ids));
             return ExitCodes.Success;
         });
         var copy = new Argument<string>("copy") { Description = "The copy's id, or latest." };

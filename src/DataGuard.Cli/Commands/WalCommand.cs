@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using DataGuard.Pitr;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -33,7 +32,7 @@ internal static class WalCommand
             var status = await services.GetRequiredService<WalArchiveInspector>().InspectAsync(ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(status, CliJson.Options));
+                await output.WriteLineAsync(CliJson.Serialize(status));
             }
             else
             {
@@ -73,7 +72,7 @@ internal static class WalCommand
             var result = await services.GetRequiredService<WalArchive>().PushAsync(file, ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(result, CliJson.Options));
+                await output.WriteLineAsync(CliJson.Serialize(result));
             }
 
             return ExitCodes.Success;

@@ -18,17 +18,16 @@ internal static class WalPrefetchLauncher
             return;
         }
 
-        var process = Environment.ProcessPath ?? throw new InvalidOperationException("The path of the running executable is unknown.");
+        var self = CliSelf.Invocation();
 
         // sh puts it in the background and returns at once (restore_command does not wait for it); what it writes goes to
         // restore_command's stderr, the server's log, like wal fetch's own lines.
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, WorkingDirectory = spool.DataDirectory };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add("exec \"$0\" \"$@\" </dev/null >&2 &");
-        start.ArgumentList.Add(process);
-        if (Path.GetFileNameWithoutExtension(process) == "dotnet")
+        foreach (var argument in self)
         {
-            start.ArgumentList.Add(typeof(WalPrefetchLauncher).Assembly.Location);
+            start.ArgumentList.Add(argument);
         }
 
         foreach (var argument in new[] { "wal", "prefetch", "--data-dir", spool.DataDirectory, "--from", name })
