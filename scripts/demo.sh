@@ -6,6 +6,7 @@
 #
 #   scripts/demo.sh            run it, then stop and delete the throwaway server
 #   scripts/demo.sh --keep     leave the server running (stop it with: scripts/services.sh stop)
+#   DATAGUARD_CLI=/opt/dataguard/DataGuard.Cli scripts/demo.sh   the same story through another build of the CLI
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -74,8 +75,13 @@ export DataGuard__Retention__Policies__1__Anonymize__0__Method=Null
 
 step "Building"
 dotnet build samples/DataGuard.Samples.ConsoleHost -c Release --nologo "-clp:ErrorsOnly;NoSummary" -v q
-dotnet build src/DataGuard.Cli -c Release --nologo "-clp:ErrorsOnly;NoSummary" -v q
-dataguard() { dotnet "$repo_root/artifacts/bin/DataGuard.Cli/release/DataGuard.Cli.dll" "$@"; }
+if [[ -n "${DATAGUARD_CLI:-}" ]]; then
+  # Another build of the CLI, such as the native one the linux-x64 package ships: cli="$(bash scripts/publish-cli.sh DIR)".
+  dataguard() { "$DATAGUARD_CLI" "$@"; }
+else
+  dotnet build src/DataGuard.Cli -c Release --nologo "-clp:ErrorsOnly;NoSummary" -v q
+  dataguard() { dotnet "$repo_root/artifacts/bin/DataGuard.Cli/release/DataGuard.Cli.dll" "$@"; }
+fi
 
 step "dataguard migrate up (samples/demo/migrations)"
 dataguard migrate up
