@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Text;
 using Amazon.Runtime.Endpoints;
+using Amazon.S3.Endpoints;
 
 namespace DataGuard.S3;
 
@@ -10,15 +12,19 @@ namespace DataGuard.S3;
 /// flags), so that the SDK's rules are evaluated once per object instead of once per request. The rules are one
 /// generated method of about 28 KB of IL (<c>AmazonS3EndpointProvider.ResolveEndpoint</c>): called for every part of
 /// an upload, it soon counts as hot and the runtime compiles it again, optimized, twice, which took 10 to 30 MiB of
-/// the JIT's memory at once in a backup to S3 (docs/benchmarks.md). The rules are a pure function of the parameters;
-/// parameters of an unexpected shape are passed through uncached.
+/// the JIT's memory at once in a backup to S3 (docs/benchmarks.md). The rules are a pure function of the parameters.
+/// Only the SDK's own <see cref="S3EndpointParameters"/> are cached, keyed by all their public properties (read by
+/// reflection so that a parameter a later SDK adds is part of the key; <see cref="DynamicallyAccessedMembersAttribute"/>
+/// keeps them when trimmed); parameters of another type or of an unexpected shape are passed through uncached.
 /// </summary>
 internal sealed class CachingEndpointProvider(IEndpointProvider inner) : IEndpointProvider
 {
     /// <summary>How many distinct parameter sets are kept before the cache starts over.</summary>
     public const int Capacity = 256;
 
-    private static readonly ConcurrentDictionary<Type, PropertyInfo[]?> KeyProperties = new();
+    /// <summary>The public properties of <see cref="S3EndpointParameters"/> by name, or null when one is not a plain string, Boolean or number.</summary>
+    private static readonly PropertyInfo[]? KeyProperties = PlainProperties(typeof(S3EndpointParameters));
+
     private readonly ConcurrentDictionary<string, Endpoint> _resolved = new(StringComparer.Ordinal);
     private int _misses;
 
@@ -53,11 +59,14 @@ internal sealed class CachingEndpointProvider(IEndpointProvider inner) : IEndpoi
         return new Endpoint(endpoint.URL) { Attributes = endpoint.Attributes, Headers = endpoint.Headers };
     }
 
-    /// <summary>Every public property of the parameters, by name, each value length-prefixed; null when a value is not a plain string, Boolean or number.</summary>
+    /// <summary>
+    /// Every public property of the parameters, by name, each value length-prefixed; null when the parameters are not
+    /// exactly <see cref="S3EndpointParameters"/> (a derived type may have properties that are not in the key) or a value
+    /// is not a plain string, Boolean or number.
+    /// </summary>
     private static string? KeyOf(EndpointParameters parameters)
     {
-        var properties = KeyProperties.GetOrAdd(parameters.GetType(), PlainProperties);
-        if (properties is null)
+        if (parameters.GetType() != typeof(S3EndpointParameters) || KeyProperties is not { } properties)
         {
             return null;
         }
@@ -84,7 +93,7 @@ internal sealed class CachingEndpointProvider(IEndpointProvider inner) : IEndpoi
         return key.ToString();
     }
 
-    private static PropertyInfo[]? PlainProperties(Type type)
+    private static PropertyInfo[]? PlainProperties([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] Type type)
     {
         var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.GetIndexParameters().Length == 0 && p.CanRead)

@@ -70,6 +70,43 @@ public sealed class CachingEndpointProviderTests
     }
 
     [Fact]
+    public void Every_parameter_is_part_of_the_key()
+    {
+        // The key is every public property of S3EndpointParameters, read by reflection (kept by the trimmer through
+        // [DynamicallyAccessedMembers] on typeof(S3EndpointParameters)): a parameter that differs is another question.
+        var counting = new CountingProvider(new FixedProvider());
+        var cached = new CachingEndpointProvider(counting);
+        cached.ResolveEndpoint(Parameters("k"));
+        var properties = typeof(S3EndpointParameters).GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
+            .Where(p => p.GetIndexParameters().Length == 0 && p.CanWrite)
+            .ToList();
+        Assert.NotEmpty(properties);
+        foreach (var property in properties)
+        {
+            var changed = Parameters("k");
+            property.SetValue(changed, property.PropertyType == typeof(string) ? "other" : !((bool?)property.GetValue(changed) ?? false));
+            cached.ResolveEndpoint(changed);
+            cached.ResolveEndpoint(changed);
+            Assert.True(counting.Calls == cached.Misses, property.Name);
+        }
+
+        Assert.Equal(1 + properties.Count, counting.Calls);
+    }
+
+    [Fact]
+    public void Parameters_of_a_type_derived_from_the_SDKs_are_not_cached()
+    {
+        // A derived type may carry parameters the key would not hold.
+        var counting = new CountingProvider(new FixedProvider());
+        var cached = new CachingEndpointProvider(counting);
+        var derived = new DerivedParameters { Bucket = "b", Key = "k", Region = "us-east-1" };
+        cached.ResolveEndpoint(derived);
+        cached.ResolveEndpoint(derived);
+        Assert.Equal(2, counting.Calls);
+        Assert.Equal(0, cached.Misses);
+    }
+
+    [Fact]
     public void The_cache_starts_over_when_full()
     {
         var counting = new CountingProvider(new Amazon.S3.AmazonS3Config().EndpointProvider);
@@ -112,6 +149,11 @@ public sealed class CachingEndpointProviderTests
     private sealed class FixedProvider : IEndpointProvider
     {
         public Endpoint ResolveEndpoint(EndpointParameters parameters) => new("http://127.0.0.1:9000/");
+    }
+
+    private sealed class DerivedParameters : S3EndpointParameters
+    {
+        public string? Extra { get; set; }
     }
 
     private sealed class OddParameters : EndpointParameters

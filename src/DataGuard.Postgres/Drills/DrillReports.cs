@@ -6,12 +6,10 @@ namespace DataGuard.Postgres.Drills;
 /// <summary>Drill reports in storage: one write-once JSON object per drill under <c>drills/&lt;id&gt;.json</c> (<see cref="StorageLayout"/>).</summary>
 internal sealed class DrillReports(IBackupStorage storage)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-
     /// <summary>Stores a report; a report is never overwritten. When that fails, the error still says how the drill went.</summary>
     public async Task SaveAsync(DrillReport report, CancellationToken cancellationToken)
     {
-        using var buffer = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(report, Json));
+        using var buffer = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(report, DrillJsonContext.Default.DrillReport));
         try
         {
             await storage.WriteAsync(StorageLayout.DrillReport(report.Id), buffer, StorageWriteOptions.CreateOnly with { ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
@@ -44,7 +42,7 @@ internal sealed class DrillReports(IBackupStorage storage)
             var stream = await storage.OpenReadAsync(key, cancellationToken: cancellationToken).ConfigureAwait(false);
             await using (stream.ConfigureAwait(false))
             {
-                reports.Add((await JsonSerializer.DeserializeAsync<DrillReport>(stream, Json, cancellationToken).ConfigureAwait(false))!);
+                reports.Add((await JsonSerializer.DeserializeAsync(stream, DrillJsonContext.Default.DrillReport, cancellationToken).ConfigureAwait(false))!);
             }
         }
 

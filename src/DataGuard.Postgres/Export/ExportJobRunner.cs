@@ -443,7 +443,7 @@ internal sealed class ExportJobRunner
         command.Parameters.AddWithValue("status", status);
         command.Parameters.AddWithValue("error", (object?)error?.Replace('\0', '\uFFFD') ?? DBNull.Value);   // text refuses NUL (22021)
         command.Parameters.AddWithValue("outage", outage ? 1 : 0);
-        command.Parameters.AddWithValue("artifacts", NpgsqlTypes.NpgsqlDbType.Text, artifacts is null ? DBNull.Value : JsonSerializer.Serialize(artifacts));
+        command.Parameters.AddWithValue("artifacts", NpgsqlTypes.NpgsqlDbType.Text, artifacts is null ? DBNull.Value : JsonSerializer.Serialize(artifacts, ExportJsonContext.Default.ListStoredArtifact));
         command.Parameters.AddWithValue("lifetime", _options.Value.LinkLifetime);
         command.Parameters.AddWithValue("id", claim.Id);
         command.Parameters.AddWithValue("token", claim.Token);

@@ -180,7 +180,7 @@ public sealed class ExportJobs : IDisposable
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             DateTimeOffset? At(int i) => reader.IsDBNull(i) ? null : reader.GetFieldValue<DateTimeOffset>(i);
-            var artifacts = reader.IsDBNull(10) ? [] : JsonSerializer.Deserialize<List<StoredArtifact>>(reader.GetString(10))!.Select(a => new ExportArtifact(a.Format, a.Key, a.Size, a.Sha256, a.ContentType, null) { Warnings = a.Warnings ?? [] }).ToList();
+            var artifacts = reader.IsDBNull(10) ? [] : JsonSerializer.Deserialize(reader.GetString(10), ExportJsonContext.Default.ListStoredArtifact)!.Select(a => new ExportArtifact(a.Format, a.Key, a.Size, a.Sha256, a.ContentType, null) { Warnings = a.Warnings ?? [] }).ToList();
             jobs.Add(new ExportJob(
                 reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.GetString(3), reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5),
                 reader.GetInt32(6), At(7), At(8), At(9), artifacts, reader.IsDBNull(11) ? null : reader.GetString(11)));

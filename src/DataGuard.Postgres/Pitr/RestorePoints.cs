@@ -1,5 +1,4 @@
 using System.Text.Json;
-using DataGuard.Backup;
 using DataGuard.Postgres.Backup;
 using DataGuard.Storage;
 using Microsoft.Extensions.Options;
@@ -60,7 +59,7 @@ internal sealed class RestorePoints
             }
         }
 
-        using var json = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(point, ManifestSerializer.Options));
+        using var json = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(point, RestorePointJsonContext.Stored.RestorePoint));
         await _storage.WriteAsync(StorageLayout.RestorePoint(name), json, StorageWriteOptions.CreateOnly, cancellationToken).ConfigureAwait(false);
         return point;
     }
@@ -77,7 +76,7 @@ internal sealed class RestorePoints
             var stream = await _storage.OpenReadAsync(StorageLayout.RestorePoint(name), cancellationToken: cancellationToken).ConfigureAwait(false);
             await using (stream.ConfigureAwait(false))
             {
-                return await JsonSerializer.DeserializeAsync<RestorePoint>(stream, ManifestSerializer.Options, cancellationToken).ConfigureAwait(false);
+                return await JsonSerializer.DeserializeAsync(stream, RestorePointJsonContext.Stored.RestorePoint, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (StorageObjectNotFoundException)

@@ -219,18 +219,7 @@ public sealed class RetentionRunner
         command.Parameters.AddWithValue("oldest", (object?)r.Oldest ?? DBNull.Value);
         command.Parameters.AddWithValue("newest", (object?)r.Newest ?? DBNull.Value);
         command.Parameters.AddWithValue("error", (object?)r.Error ?? DBNull.Value);
-        var details = JsonSerializer.Serialize(new Dictionary<string, object>
-        {
-            ["parentsHeldByChildren"] = r.ParentsHeldByChildren,
-            ["keptByReferences"] = r.RowsKeptByReferences,
-            ["cascades"] = r.Cascades.Select(c => new Dictionary<string, object> { ["table"] = c.Table, ["constraint"] = c.Constraint, ["onDelete"] = c.OnDelete, ["rows"] = c.Rows }).ToList(),
-            ["archives"] = r.Archives,
-            ["holds"] = r.Holds.Select(h => new Dictionary<string, long> { ["hold"] = h.HoldId, ["rows"] = h.Rows }).ToList(),
-            ["rowIdentity"] = r.RowIdentity ?? string.Empty,
-            ["skipped"] = r.RowsSkipped,
-            ["skipReasons"] = r.SkipReasons,
-            ["sample"] = r.SampleKeys,
-        });
+        var details = JsonSerializer.Serialize(RetentionResultDetails.Of(r), RetentionJsonContext.Default.RetentionResultDetails);
         command.Parameters.AddWithValue("details", NpgsqlTypes.NpgsqlDbType.Jsonb, details);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }

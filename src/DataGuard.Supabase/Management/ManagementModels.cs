@@ -48,3 +48,7 @@ internal sealed record ManagementAddon(
 internal sealed record ManagementAddonVariant(
     [property: JsonPropertyName("id")] string? Id,
     [property: JsonPropertyName("name")] string? Name);
+
+/// <summary>The body of <c>POST /v1/projects/{ref}/database/backups/restore-pitr</c>.</summary>
+internal sealed record ManagementPitrRestore(
+    [property: JsonPropertyName("recovery_time_target_unix")] long RecoveryTimeTargetUnix);

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -38,20 +39,30 @@ internal sealed class SupabaseManagementClient : IDisposable
     public string ProjectRef => _options.ProjectRef ?? string.Empty;
 
     public Task<ManagementProject> GetProjectAsync(CancellationToken cancellationToken) =>
-        SendAsync<ManagementProject>(HttpMethod.Get, $"v1/projects/{ProjectRef}", null, cancellationToken);
+        SendAsync(HttpMethod.Get, $"v1/projects/{ProjectRef}", null, SupabaseApiJsonContext.Default.ManagementProject, cancellationToken);
 
     public Task<ManagementBackups> GetBackupsAsync(CancellationToken cancellationToken) =>
-        SendAsync<ManagementBackups>(HttpMethod.Get, $"v1/projects/{ProjectRef}/database/backups", null, cancellationToken);
+        SendAsync(HttpMethod.Get, $"v1/projects/{ProjectRef}/database/backups", null, SupabaseApiJsonContext.Default.ManagementBackups, cancellationToken);
 
     public Task<ManagementAddons> GetAddonsAsync(CancellationToken cancellationToken) =>
-        SendAsync<ManagementAddons>(HttpMethod.Get, $"v1/projects/{ProjectRef}/billing/addons", null, cancellationToken);
+        SendAsync(HttpMethod.Get, $"v1/projects/{ProjectRef}/billing/addons", null, SupabaseApiJsonContext.Default.ManagementAddons, cancellationToken);
 
-    public async Task RestorePitrAsync(DateTimeOffset target, CancellationToken cancellationToken) =>
-        await SendAsync<JsonElement?>(HttpMethod.Post, $"v1/projects/{ProjectRef}/database/backups/restore-pitr", new { recovery_time_target_unix = target.ToUnixTimeSeconds() }, cancellationToken).ConfigureAwait(false);
+    public async Task RestorePitrAsync(DateTimeOffset target, CancellationToken cancellationToken)
+    {
+        var body = new ManagementPitrRestore(target.ToUnixTimeSeconds());
+        await SendAsync<object>(HttpMethod.Post, $"v1/projects/{ProjectRef}/database/backups/restore-pitr", () => JsonContent.Create(body, SupabaseApiJsonContext.Default.ManagementPitrRestore), null, cancellationToken).ConfigureAwait(false);
+    }
 
     public void Dispose() => _http.Dispose();
 
-    private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
+    /// <summary>Sends a request (again after a 429) and reads the answer.</summary>
+    /// <param name="method">The method.</param>
+    /// <param name="path">The path, relative to the API's URL.</param>
+    /// <param name="body">Makes the request's body (one per attempt), or <see langword="null"/> for none.</param>
+    /// <param name="answer">The answer's type, or <see langword="null"/> to leave the answer unread (and return <see langword="null"/>).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The answer; <see langword="null"/> when unread or empty (<c>Content-Length: 0</c>).</returns>
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, Func<HttpContent>? body, JsonTypeInfo<T>? answer, CancellationToken cancellationToken)
     {
         if (!IsConfigured)
         {
@@ -65,7 +76,7 @@ internal sealed class SupabaseManagementClient : IDisposable
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.AccessToken);
             if (body is not null)
             {
-                request.Content = JsonContent.Create(body);
+                request.Content = body();
             }
 
             HttpResponseMessage response;
@@ -98,14 +109,14 @@ internal sealed class SupabaseManagementClient : IDisposable
                     throw new SupabaseApiException(Explain(call, response.StatusCode, text), (int)response.StatusCode);
                 }
 
-                if (response.Content.Headers.ContentLength == 0 || typeof(T) == typeof(JsonElement?))
+                if (answer is null || response.Content.Headers.ContentLength == 0)
                 {
                     return default!;
                 }
 
                 try
                 {
-                    return await response.Content.ReadFromJsonAsync<T>(cancellationToken).ConfigureAwait(false)
+                    return await response.Content.ReadFromJsonAsync(answer, cancellationToken).ConfigureAwait(false)
                         ?? throw new SupabaseApiException($"{call} answered {(int)response.StatusCode} with an empty body.", (int)response.StatusCode);
                 }
                 catch (JsonException ex)

@@ -31,7 +31,7 @@ internal sealed class SupabaseRestObjectStore : ISupabaseObjectStore
     public async Task<IReadOnlyList<string>> ListBucketsAsync(CancellationToken cancellationToken)
     {
         using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Get, "bucket"), "GET /bucket", cancellationToken).ConfigureAwait(false);
-        var buckets = await response.Content.ReadFromJsonAsync<List<RestBucket>>(cancellationToken).ConfigureAwait(false) ?? [];
+        var buckets = await response.Content.ReadFromJsonAsync(SupabaseApiJsonContext.Default.ListRestBucket, cancellationToken).ConfigureAwait(false) ?? [];
         return buckets.Select(b => b.Id ?? b.Name ?? string.Empty).Where(b => b.Length > 0).Order(StringComparer.Ordinal).ToList();
     }
 
@@ -44,12 +44,12 @@ internal sealed class SupabaseRestObjectStore : ISupabaseObjectStore
             {
                 var request = new HttpRequestMessage(HttpMethod.Post, $"object/list/{Uri.EscapeDataString(bucket)}")
                 {
-                    Content = JsonContent.Create(new { prefix, limit = PageSize, offset, sortBy = new { column = "name", order = "asc" } }),
+                    Content = JsonContent.Create(new RestListRequest(prefix, PageSize, offset, new RestSortBy("name", "asc")), SupabaseApiJsonContext.Default.RestListRequest),
                 };
                 List<RestListEntry> page;
                 using (var response = await SendAsync(request, $"POST /object/list/{bucket}", cancellationToken).ConfigureAwait(false))
                 {
-                    page = await response.Content.ReadFromJsonAsync<List<RestListEntry>>(cancellationToken).ConfigureAwait(false) ?? [];
+                    page = await response.Content.ReadFromJsonAsync(SupabaseApiJsonContext.Default.ListRestListEntry, cancellationToken).ConfigureAwait(false) ?? [];
                 }
 
                 foreach (var entry in page)
@@ -127,14 +127,26 @@ internal sealed class SupabaseRestObjectStore : ISupabaseObjectStore
         }
     }
 
-    private sealed record RestBucket([property: JsonPropertyName("id")] string? Id, [property: JsonPropertyName("name")] string? Name);
+    /// <summary>The body of <c>POST /object/list/{bucket}</c>.</summary>
+    internal sealed record RestListRequest(
+        [property: JsonPropertyName("prefix")] string Prefix,
+        [property: JsonPropertyName("limit")] int Limit,
+        [property: JsonPropertyName("offset")] int Offset,
+        [property: JsonPropertyName("sortBy")] RestSortBy SortBy);
 
-    private sealed record RestListEntry(
+    /// <summary>The order of a listing.</summary>
+    internal sealed record RestSortBy(
+        [property: JsonPropertyName("column")] string Column,
+        [property: JsonPropertyName("order")] string Order);
+
+    internal sealed record RestBucket([property: JsonPropertyName("id")] string? Id, [property: JsonPropertyName("name")] string? Name);
+
+    internal sealed record RestListEntry(
         [property: JsonPropertyName("name")] string Name,
         [property: JsonPropertyName("id")] string? Id,
         [property: JsonPropertyName("metadata")] RestMetadata? Metadata);
 
-    private sealed record RestMetadata(
+    internal sealed record RestMetadata(
         [property: JsonPropertyName("eTag")] string? ETag,
         [property: JsonPropertyName("size")] long? Size,
         [property: JsonPropertyName("mimetype")] string? Mimetype);

@@ -25,8 +25,6 @@ internal sealed class SupabaseStorageCopies(
     TimeProvider time,
     ILogger<SupabaseStorageCopies> logger)
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
-
     /// <summary>Opens the configured source: the S3 endpoint when set, else the REST API.</summary>
     internal Func<ISupabaseObjectStore> OpenStore { get; set; } = () => Open(options.Value.Storage, logger);
 
@@ -98,7 +96,7 @@ internal sealed class SupabaseStorageCopies(
             Bytes = bytes,
             Reconciliation = await ReconcileAsync(buckets, entries, cancellationToken).ConfigureAwait(false),
         };
-        using var content = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(manifest, Json));
+        using var content = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(manifest, SupabaseStorageManifestJsonContext.Default.SupabaseStorageManifest));
         await storage.WriteAsync(StorageLayout.SupabaseStorageManifest(id), content, new StorageWriteOptions { WriteOnce = true, ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
         SupabaseLog.StorageCopied(logger, id, entries.Count, buckets.Count, copied, unchanged, bytes);
         return manifest;
@@ -142,7 +140,7 @@ internal sealed class SupabaseStorageCopies(
         var stream = await storage.OpenReadAsync(key, cancellationToken: cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            return await JsonSerializer.DeserializeAsync<SupabaseStorageManifest>(stream, Json, cancellationToken).ConfigureAwait(false)
+            return await JsonSerializer.DeserializeAsync(stream, SupabaseStorageManifestJsonContext.Default.SupabaseStorageManifest, cancellationToken).ConfigureAwait(false)
                 ?? throw new DataGuardException($"The manifest of Storage copy {copyId} is empty.") { Operation = "supabase-storage" };
         }
     }

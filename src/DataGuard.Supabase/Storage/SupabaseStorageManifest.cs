@@ -8,8 +8,11 @@ namespace DataGuard.Supabase.Storage;
 /// </summary>
 internal sealed record SupabaseStorageManifest
 {
+    // Format, Buckets and Objects have set accessors, not init: the compile-time JSON metadata (SupabaseStorageManifestJsonContext)
+    // assigns every init-only member when it creates the object, the type's default for one the JSON lacks, where
+    // reflection kept the initializer (dotnet/runtime#84484); through set accessors it leaves them alone, as reflection did.
     [JsonPropertyName("format")]
-    public int Format { get; init; } = 1;
+    public int Format { get; set; } = 1;
 
     [JsonPropertyName("id")]
     public required string Id { get; init; }
@@ -24,10 +27,10 @@ internal sealed record SupabaseStorageManifest
     public DateTimeOffset FinishedAt { get; init; }
 
     [JsonPropertyName("buckets")]
-    public IReadOnlyList<string> Buckets { get; init; } = [];
+    public IReadOnlyList<string> Buckets { get; set; } = [];
 
     [JsonPropertyName("objects")]
-    public IReadOnlyList<SupabaseStorageEntry> Objects { get; init; } = [];
+    public IReadOnlyList<SupabaseStorageEntry> Objects { get; set; } = [];
 
     [JsonPropertyName("copied")]
     public int Copied { get; init; }
