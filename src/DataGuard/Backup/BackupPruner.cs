@@ -121,8 +121,7 @@ internal sealed class BackupPruner(IBackupStorage storage, BackupCatalogReader c
             return;
         }
 
-        var marker = JsonSerializer.SerializeToUtf8Bytes(new { id = unreadable.Id, quarantinedAt = now, reason = unreadable.Reason, keys = unreadable.Keys }, ManifestSerializer.Options);
-        using var content = new MemoryStream(marker);
+        using var content = new MemoryStream(QuarantineMarkerJson(unreadable, now));
         try
         {
             await storage.WriteAsync(key, content, StorageWriteOptions.CreateOnly with { ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
@@ -132,4 +131,10 @@ internal sealed class BackupPruner(IBackupStorage storage, BackupCatalogReader c
             // Another prune marked it first.
         }
     }
+
+    /// <summary>The marker's bytes (a stored format: <see cref="QuarantineMarker"/>).</summary>
+    internal static byte[] QuarantineMarkerJson(UnreadableBackup unreadable, DateTimeOffset now) =>
+        JsonSerializer.SerializeToUtf8Bytes(
+            new QuarantineMarker(unreadable.Id, now, unreadable.Reason, unreadable.Keys),
+            ManifestSerializer.TypeInfo<QuarantineMarker>(ManifestSerializer.Options));
 }

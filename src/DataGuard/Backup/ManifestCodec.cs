@@ -31,7 +31,7 @@ internal static class ManifestCodec
             ManifestMac.Sign(node, keyId, key);
         }
 
-        return JsonSerializer.SerializeToUtf8Bytes(node, ManifestSerializer.Options);
+        return JsonSerializer.SerializeToUtf8Bytes(node, ManifestSerializer.TypeInfo<JsonObject>(ManifestSerializer.Options));
     }
 
     /// <summary>Reads a stored manifest of the folder <paramref name="folderId"/>.</summary>
@@ -85,7 +85,7 @@ internal static class ManifestCodec
         BackupManifest manifest;
         try
         {
-            manifest = node.Deserialize<BackupManifest>(Strict) ?? throw new JsonException("it is empty");
+            manifest = node.Deserialize(ManifestSerializer.TypeInfo<BackupManifest>(Strict)) ?? throw new JsonException("it is empty");
         }
         catch (JsonException ex)
         {

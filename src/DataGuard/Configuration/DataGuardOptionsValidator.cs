@@ -8,7 +8,7 @@ namespace DataGuard.Configuration;
 /// Checks <see cref="DataGuardOptions"/> at start-up: the time zone, and that every key under <c>DataGuard</c> in the
 /// configuration is one some option reads (a typo fails the start, naming the key and the nearest valid name).
 /// </summary>
-internal sealed class DataGuardOptionsValidator(IEnumerable<OptionsSection> sections, IConfiguration? configuration = null) : IValidateOptions<DataGuardOptions>
+internal sealed class DataGuardOptionsValidator(IEnumerable<OptionsSection> sections, IEnumerable<OptionsShape> nested, IConfiguration? configuration = null) : IValidateOptions<DataGuardOptions>
 {
     public ValidateOptionsResult Validate(string? name, DataGuardOptions options)
     {
@@ -24,7 +24,7 @@ internal sealed class DataGuardOptionsValidator(IEnumerable<OptionsSection> sect
 
         if (configuration is not null)
         {
-            failures.AddRange(UnknownConfigurationKeys.Find(configuration, sections));
+            failures.AddRange(UnknownConfigurationKeys.Find(configuration, sections, nested));
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Reflection;
 using Microsoft.Extensions.Configuration;
 
 namespace DataGuard.Configuration;
@@ -30,88 +29,38 @@ internal static class UnknownConfigurationKeys
         ["DataGuard:Dashboard"] = "AddDashboard() (DataGuard.AspNetCore)",
     };
 
-    public static IReadOnlyList<string> Find(IConfiguration configuration, IEnumerable<OptionsSection> sections)
+    /// <summary>Finds the keys under <c>DataGuard</c> no option reads.</summary>
+    /// <param name="configuration">The configuration.</param>
+    /// <param name="sections">The sections registered by <c>AddDataGuardOptions</c>.</param>
+    /// <param name="nested">
+    /// The types of options nested in theirs (<c>AddNestedDataGuardOptions</c>): keys under a property of a type that is
+    /// neither registered nor declared are not checked (its properties are not read by reflection: a trimmed or native
+    /// AOT app does not keep them).
+    /// </param>
+    /// <returns>One finding per unknown key, for a person.</returns>
+    public static IReadOnlyList<string> Find(IConfiguration configuration, IEnumerable<OptionsSection> sections, IEnumerable<OptionsShape> nested)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var registered = sections.GroupBy(s => s.Path, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First().OptionsType, StringComparer.OrdinalIgnoreCase);
+        var registered = sections.GroupBy(s => s.Path, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First().Shape, StringComparer.OrdinalIgnoreCase);
+        var shapes = new Dictionary<Type, OptionsShape>();
+        foreach (var shape in registered.Values.Concat(nested))
+        {
+            shapes.TryAdd(shape.Type, shape);
+        }
+
         var findings = new List<string>();
         var root = configuration.GetSection(DataGuardOptions.SectionName);
-        Walk(root, DataGuardOptions.SectionName, registered.GetValueOrDefault(DataGuardOptions.SectionName), registered, findings);
+        new Walker(registered, shapes, findings).Walk(root, DataGuardOptions.SectionName, registered.GetValueOrDefault(DataGuardOptions.SectionName));
         return findings;
     }
 
-    private static void Walk(IConfigurationSection node, string path, Type? type, Dictionary<string, Type> registered, List<string> findings)
-    {
-        foreach (var child in node.GetChildren())
-        {
-            var childPath = $"{path}:{child.Key}";
-            if (registered.TryGetValue(childPath, out var sectionType))
-            {
-                Walk(child, childPath, sectionType, registered, findings);
-                continue;
-            }
-
-            if (Moved.TryGetValue(childPath, out var movedTo))
-            {
-                findings.Add($"{childPath} moved to {movedTo}.");
-                continue;
-            }
-
-            var property = type?.GetProperty(child.Key, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
-            if (property is null && NotAdded.TryGetValue(childPath, out var call))
-            {
-                findings.Add($"{childPath} is configured but its feature is not added; call {call} on the DataGuard builder, or remove the section.");
-                continue;
-            }
-
-            if (property is null)
-            {
-                if (registered.Keys.Any(k => k.StartsWith(childPath + ":", StringComparison.OrdinalIgnoreCase)))
-                {
-                    Walk(child, childPath, null, registered, findings);   // only holds sections of other options
-                    continue;
-                }
-
-                findings.Add($"{childPath} is not a DataGuard option{Suggest(child.Key, Candidates(path, type, registered))}.");
-                continue;
-            }
-
-            CheckValue(child, childPath, property.PropertyType, registered, findings);
-        }
-    }
-
-    private static void CheckValue(IConfigurationSection node, string path, Type type, Dictionary<string, Type> registered, List<string> findings)
-    {
-        type = Nullable.GetUnderlyingType(type) ?? type;
-        if (IsLeaf(type))
-        {
-            if (node.GetChildren().Any())
-            {
-                findings.Add($"{path} is a single value, not a section (found {string.Join(", ", node.GetChildren().Select(c => c.Key))} under it).");
-            }
-
-            return;
-        }
-
-        if (Element(type) is { } element)
-        {
-            foreach (var item in node.GetChildren())
-            {
-                CheckValue(item, $"{path}:{item.Key}", element, registered, findings);
-            }
-
-            return;
-        }
-
-        Walk(node, path, type, registered, findings);
-    }
-
-    private static bool IsLeaf(Type type) =>
+    /// <summary>Whether a value of <paramref name="type"/> is a single configuration value (not a section).</summary>
+    internal static bool IsLeaf(Type type) =>
         type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal) || type == typeof(TimeSpan)
         || type == typeof(DateTime) || type == typeof(DateTimeOffset) || type == typeof(Guid) || type == typeof(Uri);
 
     /// <summary>The element type of a list, array or dictionary (whose keys are free), or <see langword="null"/>.</summary>
-    private static Type? Element(Type type)
+    internal static Type? Element(Type type)
     {
         if (type.IsArray)
         {
@@ -126,11 +75,6 @@ internal static class UnknownConfigurationKeys
 
         return null;
     }
-
-    private static IEnumerable<string> Candidates(string path, Type? type, Dictionary<string, Type> registered) =>
-        (type?.GetProperties(BindingFlags.Public | BindingFlags.Instance).Select(p => p.Name) ?? [])
-            .Concat(registered.Keys.Where(k => k.StartsWith(path + ":", StringComparison.OrdinalIgnoreCase)).Select(k => k[(path.Length + 1)..].Split(':')[0]))
-            .Distinct(StringComparer.OrdinalIgnoreCase);
 
     private static string Suggest(string key, IEnumerable<string> candidates)
     {
@@ -159,5 +103,87 @@ internal static class UnknownConfigurationKeys
         }
 
         return previous[b.Length];
+    }
+
+    /// <summary>Walks the configuration beside the shapes of the options it binds to.</summary>
+    private sealed class Walker(Dictionary<string, OptionsShape> registered, Dictionary<Type, OptionsShape> shapes, List<string> findings)
+    {
+        /// <param name="node">The section.</param>
+        /// <param name="path">Its path.</param>
+        /// <param name="shape">The options it binds to, or <see langword="null"/> for one that only holds sections of other options.</param>
+        public void Walk(IConfigurationSection node, string path, OptionsShape? shape)
+        {
+            foreach (var child in node.GetChildren())
+            {
+                var childPath = $"{path}:{child.Key}";
+                if (registered.TryGetValue(childPath, out var sectionShape))
+                {
+                    Walk(child, childPath, sectionShape);
+                    continue;
+                }
+
+                if (Moved.TryGetValue(childPath, out var movedTo))
+                {
+                    findings.Add($"{childPath} moved to {movedTo}.");
+                    continue;
+                }
+
+                var property = shape?.Find(child.Key);
+                if (property is null && NotAdded.TryGetValue(childPath, out var call))
+                {
+                    findings.Add($"{childPath} is configured but its feature is not added; call {call} on the DataGuard builder, or remove the section.");
+                    continue;
+                }
+
+                if (property is null)
+                {
+                    if (registered.Keys.Any(k => k.StartsWith(childPath + ":", StringComparison.OrdinalIgnoreCase)))
+                    {
+                        Walk(child, childPath, null);   // only holds sections of other options
+                        continue;
+                    }
+
+                    findings.Add($"{childPath} is not a DataGuard option{Suggest(child.Key, Candidates(path, shape))}.");
+                    continue;
+                }
+
+                CheckValue(child, childPath, property.PropertyType);
+            }
+        }
+
+        private void CheckValue(IConfigurationSection node, string path, Type type)
+        {
+            type = Nullable.GetUnderlyingType(type) ?? type;
+            if (IsLeaf(type))
+            {
+                if (node.GetChildren().Any())
+                {
+                    findings.Add($"{path} is a single value, not a section (found {string.Join(", ", node.GetChildren().Select(c => c.Key))} under it).");
+                }
+
+                return;
+            }
+
+            if (Element(type) is { } element)
+            {
+                foreach (var item in node.GetChildren())
+                {
+                    CheckValue(item, $"{path}:{item.Key}", element);
+                }
+
+                return;
+            }
+
+            // A nested type declared by no AddNestedDataGuardOptions: its properties are unknown, so nothing under it is checked.
+            if (shapes.TryGetValue(type, out var shape))
+            {
+                Walk(node, path, shape);
+            }
+        }
+
+        private IEnumerable<string> Candidates(string path, OptionsShape? shape) =>
+            (shape?.Properties.Select(p => p.Name) ?? [])
+                .Concat(registered.Keys.Where(k => k.StartsWith(path + ":", StringComparison.OrdinalIgnoreCase)).Select(k => k[(path.Length + 1)..].Split(':')[0]))
+                .Distinct(StringComparer.OrdinalIgnoreCase);
     }
 }

@@ -4,6 +4,7 @@ using DataGuard.Diagnostics;
 using DataGuard.Configuration;
 using DataGuard.Storage;
 using DataGuard.Telemetry;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -54,10 +55,17 @@ public static class DataGuardServiceCollectionExtensions
         var services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
         services.AddLogging();
-        builder.AddDataGuardOptions<DataGuardOptions, DataGuardOptionsValidator>(DataGuardOptions.SectionName);
-        builder.AddDataGuardOptions<StorageOptions, StorageOptionsValidator>(StorageOptions.SectionPath);
-        builder.AddDataGuardOptions<Backup.BackupOptions, Backup.BackupOptionsValidator>(Backup.BackupOptions.SectionPath);
-        builder.AddDataGuardOptions<Pitr.PitrOptions, Pitr.PitrOptionsValidator>(Pitr.PitrOptions.SectionPath);
+        // Each options type is bound by the configuration binding source generator (a Bind call on the concrete type),
+        // and the types nested in them are declared for the check of unknown keys: nothing here reflects.
+        builder.AddDataGuardOptions<DataGuardOptions, DataGuardOptionsValidator>(DataGuardOptions.SectionName, static (section, options) => section.Bind(options));
+        builder.AddDataGuardOptions<StorageOptions, StorageOptionsValidator>(StorageOptions.SectionPath, static (section, options) => section.Bind(options));
+        builder.AddNestedDataGuardOptions<FileSystemStorageOptions>();
+        builder.AddDataGuardOptions<Backup.BackupOptions, Backup.BackupOptionsValidator>(Backup.BackupOptions.SectionPath, static (section, options) => section.Bind(options));
+        builder.AddNestedDataGuardOptions<Backup.CompressionOptions>();
+        builder.AddNestedDataGuardOptions<Backup.EncryptionOptions>();
+        builder.AddNestedDataGuardOptions<Backup.RetryOptions>();
+        builder.AddNestedDataGuardOptions<Backup.BackupRetentionOptions>();
+        builder.AddDataGuardOptions<Pitr.PitrOptions, Pitr.PitrOptionsValidator>(Pitr.PitrOptions.SectionPath, static (section, options) => section.Bind(options));
 
         builder.AddStorageProvider(StorageOptions.FileSystemProvider, sp =>
             new FileSystemBackupStorage(
@@ -81,7 +89,8 @@ public static class DataGuardServiceCollectionExtensions
         services.TryAddSingleton<Coordination.IDistributedLock, Coordination.ProcessLocalLock>();
         services.TryAddSingleton<Backup.BackupScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<Backup.BackupScheduler>());
-        builder.AddDataGuardOptions<Export.PdfExportOptions, Export.PdfExportOptionsValidator>(Export.PdfExportOptions.SectionPath);
+        builder.AddDataGuardOptions<Export.PdfExportOptions, Export.PdfExportOptionsValidator>(Export.PdfExportOptions.SectionPath, static (section, options) => section.Bind(options));
+        builder.AddNestedDataGuardOptions<Export.PdfTableOptions>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Export.IExporter, Export.JsonExporter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Export.IExporter, Export.CsvZipExporter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Export.IExporter, Export.PdfExporter>());

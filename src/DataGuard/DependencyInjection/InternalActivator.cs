@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 
 namespace DataGuard.DependencyInjection;
@@ -9,7 +10,7 @@ namespace DataGuard.DependencyInjection;
 /// </summary>
 internal static class InternalActivator
 {
-    public static T Create<T>(IServiceProvider services)
+    public static T Create<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.NonPublicConstructors)] T>(IServiceProvider services)
     {
         var constructor = typeof(T).GetConstructors(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic).Single();
         var arguments = constructor.GetParameters().Select(p =>

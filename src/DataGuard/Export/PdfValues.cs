@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 
 namespace DataGuard.Export;
 
@@ -12,7 +13,12 @@ namespace DataGuard.Export;
 /// </summary>
 internal sealed class PdfValues
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonTypeInfo<JsonElement> Indented = (JsonTypeInfo<JsonElement>)new JsonSerializerOptions
+    {
+        WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        TypeInfoResolver = PdfJsonContext.Default,
+    }.GetTypeInfo(typeof(JsonElement));
     private readonly CultureInfo? _culture;
     private readonly TimeZoneInfo? _zone;
 

@@ -69,7 +69,7 @@ public class PostgresFeatureRegistrationTests
         services.AddSingleton<IConfiguration>(configuration);
         services.AddDataGuard().AddExport();
         using var provider = services.BuildServiceProvider();
-        var findings = UnknownConfigurationKeys.Find(configuration, provider.GetServices<OptionsSection>());
+        var findings = UnknownConfigurationKeys.Find(configuration, provider.GetServices<OptionsSection>(), provider.GetServices<OptionsShape>());
         var finding = Assert.Single(findings);
         Assert.Contains("DataGuard:Retention is configured but its feature is not added", finding, StringComparison.Ordinal);
         Assert.Contains("AddRetention()", finding, StringComparison.Ordinal);

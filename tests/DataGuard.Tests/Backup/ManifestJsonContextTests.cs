@@ -1,15 +1,17 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using DataGuard.Backup;
 using DataGuard.Backup.Encryption;
 
 namespace DataGuard.Tests.Backup;
 
 /// <summary>
-/// Manifests are written and read through compile-time JSON metadata (ManifestJsonContext). The bytes must be exactly
-/// those the reflection serializer wrote before it (manifests are MAC'd and read by other versions), on manifests this
-/// test generates: every optional member present or absent, text that needs escaping, offsets, extreme numbers.
+/// Manifests are written and read through compile-time JSON metadata only (ManifestJsonContext, no reflection, for
+/// trimmed and native AOT builds). The bytes must be exactly those the reflection serializer wrote before
+/// (<see cref="LegacyJson.Manifest"/>: manifests are MAC'd and read by other versions), on manifests this test
+/// generates: every optional member present or absent, text that needs escaping, offsets, extreme numbers, every status.
 /// </summary>
 public class ManifestJsonContextTests
 {
@@ -21,15 +23,46 @@ public class ManifestJsonContextTests
         for (var seed = 0; seed < Cases; seed++)
         {
             var manifest = Generate(new Random(seed));
-            var generated = JsonSerializer.SerializeToUtf8Bytes(manifest, ManifestSerializer.Options);
-            var reflected = JsonSerializer.SerializeToUtf8Bytes(manifest, ManifestSerializer.ReflectionOptions);
+            var generated = ManifestSerializer.Serialize(manifest);
+            var reflected = JsonSerializer.SerializeToUtf8Bytes(manifest, LegacyJson.Manifest);
             Assert.True(generated.AsSpan().SequenceEqual(reflected), $"seed {seed}: {Encoding.UTF8.GetString(generated)}\n!=\n{Encoding.UTF8.GetString(reflected)}");
 
             var read = ManifestSerializer.Deserialize(generated);
-            var readByReflection = JsonSerializer.Deserialize<BackupManifest>(reflected, ManifestSerializer.ReflectionOptions)!;
-            Assert.Equal(reflected, JsonSerializer.SerializeToUtf8Bytes(read, ManifestSerializer.ReflectionOptions));
-            Assert.Equal(reflected, JsonSerializer.SerializeToUtf8Bytes(readByReflection, ManifestSerializer.Options));
+            var readByReflection = JsonSerializer.Deserialize<BackupManifest>(reflected, LegacyJson.Manifest)!;
+            Assert.Equal(reflected, JsonSerializer.SerializeToUtf8Bytes(read, LegacyJson.Manifest));
+            Assert.Equal(reflected, ManifestSerializer.Serialize(readByReflection));
         }
+    }
+
+    [Fact]
+    public void Stored_manifests_are_the_bytes_the_reflection_serializer_stored_with_and_without_a_MAC()
+    {
+        // ManifestCodec.Write re-serializes the manifest as a JsonObject (with its MAC): that path has its own metadata.
+        var key = RandomNumberGenerator.GetBytes(32);
+        var keys = new EncryptionKeyRing("k1", new Dictionary<string, byte[]> { ["k1"] = key });
+        for (var seed = 0; seed < Cases; seed++)
+        {
+            var manifest = Generate(new Random(seed));
+            var withKey = seed % 2 == 0;
+            var node = JsonNode.Parse(JsonSerializer.SerializeToUtf8Bytes(manifest, LegacyJson.Manifest))!.AsObject();
+            if (withKey && manifest.FormatVersion >= 2)
+            {
+                ManifestMac.Sign(node, "k1", key);
+            }
+
+            var before = JsonSerializer.SerializeToUtf8Bytes(node, LegacyJson.Manifest);
+            var now = ManifestCodec.Write(manifest, withKey ? keys : EncryptionKeyRing.None);
+            Assert.True(now.AsSpan().SequenceEqual(before), $"seed {seed}: {Encoding.UTF8.GetString(now)}\n!=\n{Encoding.UTF8.GetString(before)}");
+        }
+    }
+
+    [Fact]
+    public void The_options_resolve_only_the_listed_types_and_never_by_reflection()
+    {
+        Assert.Same(ManifestJsonContext.Default, ManifestSerializer.Options.TypeInfoResolver);
+        Assert.NotNull(ManifestSerializer.Options.GetTypeInfo(typeof(BackupManifest)));
+        Assert.Throws<NotSupportedException>(() => ManifestSerializer.Options.GetTypeInfo(typeof(NotListed)));
+        Assert.Throws<NotSupportedException>(() => JsonSerializer.Serialize(new NotListed(1), ManifestSerializer.Options));
     }
 
     [Fact]
@@ -42,8 +75,8 @@ public class ManifestJsonContextTests
             var (read, problem) = ManifestCodec.Read(ManifestCodec.Write(manifest, keys), manifest.Id, keys);
             Assert.True(problem is null, $"seed {seed}: {problem}");
             Assert.Equal(
-                JsonSerializer.SerializeToUtf8Bytes(manifest, ManifestSerializer.ReflectionOptions),
-                JsonSerializer.SerializeToUtf8Bytes(read, ManifestSerializer.ReflectionOptions));
+                JsonSerializer.SerializeToUtf8Bytes(manifest, LegacyJson.Manifest),
+                JsonSerializer.SerializeToUtf8Bytes(read, LegacyJson.Manifest));
         }
     }
 
@@ -64,12 +97,12 @@ public class ManifestJsonContextTests
                 var json = Encoding.UTF8.GetBytes(node.ToJsonString());
                 var (read, problem) = ManifestCodec.Read(json, manifest.Id, EncryptionKeyRing.None);
                 Assert.True(problem is null, $"seed {seed}, without {member}: {problem}");
-                var reflected = JsonSerializer.Deserialize<BackupManifest>(json, ManifestSerializer.ReflectionOptions)!;
+                var reflected = JsonSerializer.Deserialize<BackupManifest>(json, LegacyJson.Manifest)!;
                 Assert.NotNull(read!.ToolVersions);
                 Assert.NotNull(read.TableRowCounts);
                 Assert.Equal(
-                    Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(reflected, ManifestSerializer.ReflectionOptions)),
-                    Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(read, ManifestSerializer.ReflectionOptions)));
+                    Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(reflected, LegacyJson.Manifest)),
+                    Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(read, LegacyJson.Manifest)));
             }
         }
     }
@@ -84,7 +117,7 @@ public class ManifestJsonContextTests
         Assert.Contains("fromTheFuture", problem);
     }
 
-    private static BackupManifest Generate(Random random)
+    internal static BackupManifest Generate(Random random)
     {
         var id = $"20261201T{random.Next(0, 24):00}{random.Next(0, 60):00}00Z-logical-{random.Next(0, 0xffffff):x6}";
         var started = new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero).AddTicks(random.NextInt64(0, TimeSpan.TicksPerDay * 3650))
@@ -126,7 +159,7 @@ public class ManifestJsonContextTests
         };
     }
 
-    private static Dictionary<string, T> Map<T>(Random random, Func<T> value)
+    internal static Dictionary<string, T> Map<T>(Random random, Func<T> value)
     {
         var map = new Dictionary<string, T>(StringComparer.Ordinal);
         for (var i = random.Next(0, 6); i > 0; i--)
@@ -137,7 +170,7 @@ public class ManifestJsonContextTests
         return map;
     }
 
-    private static long Number(Random random) => random.Next(4) switch
+    internal static long Number(Random random) => random.Next(4) switch
     {
         0 => 0,
         1 => long.MaxValue - random.Next(0, 3),
@@ -145,7 +178,7 @@ public class ManifestJsonContextTests
     };
 
     /// <summary>Text with what JSON must escape or may escape: quotes, backslashes, controls, HTML characters, non-ASCII, surrogate pairs.</summary>
-    private static string Text(Random random)
+    internal static string Text(Random random)
     {
         string[] pieces = ["public.orders", "\"", "\\", "\n", "\t", "\u0001", "<script>", "&", "'", "+", "é", "ß", "名前", "\U0001F600", "/", " ", "%", "\u2028", "\u007f"];
         var builder = new StringBuilder();
@@ -163,4 +196,6 @@ public class ManifestJsonContextTests
         random.NextBytes(bytes);
         return bytes;
     }
+
+    private sealed record NotListed(int Value);
 }
