@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using DataGuard.Backup;
 using DataGuard.Coordination;
 using DataGuard.Migrations;
@@ -90,7 +91,7 @@ public static class PostgresDataGuardBuilderExtensions
     {
         builder.AddPostgresBackups();
         var services = builder.Services;
-        builder.AddDataGuardOptions<MigrationsOptions, MigrationsOptionsValidator>(MigrationsOptions.SectionPath);
+        builder.AddDataGuardOptions<MigrationsOptions, MigrationsOptionsValidator>(MigrationsOptions.SectionPath, static (section, options) => section.Bind(options));
         services.TryAddSingleton<IMigrationLedger, PostgresMigrationLedger>();
         services.TryAddSingleton<MigrationServices>();
         services.TryAddSingleton(sp => new Migrator(
@@ -112,7 +113,10 @@ public static class PostgresDataGuardBuilderExtensions
     {
         builder.AddExport();
         var services = builder.Services;
-        builder.AddDataGuardOptions<RetentionOptions, RetentionOptionsValidator>(RetentionOptions.SectionPath);
+        builder.AddDataGuardOptions<RetentionOptions, RetentionOptionsValidator>(RetentionOptions.SectionPath, static (section, options) => section.Bind(options));
+        builder.AddNestedDataGuardOptions<RetentionPolicyOptions>();
+        builder.AddNestedDataGuardOptions<DataGuard.Retention.RetentionCondition>();
+        builder.AddNestedDataGuardOptions<DataGuard.Retention.AnonymizeRule>();
         services.TryAddSingleton(InternalActivator.Create<LegalHolds>);
         services.TryAddSingleton(InternalActivator.Create<RetentionRunner>);
         services.TryAddSingleton<RetentionHistory>();
@@ -135,7 +139,10 @@ public static class PostgresDataGuardBuilderExtensions
     public static IDataGuardBuilder AddExport(this IDataGuardBuilder builder)
     {
         var services = AddPostgresCore(builder, configure: null);
-        builder.AddDataGuardOptions<ExportOptions, ExportOptionsValidator>(ExportOptions.SectionPath);
+        builder.AddDataGuardOptions<ExportOptions, ExportOptionsValidator>(ExportOptions.SectionPath, static (section, options) => section.Bind(options));
+        builder.AddNestedDataGuardOptions<ExportSubjectOptions>();
+        builder.AddNestedDataGuardOptions<ExportLink>();
+        builder.AddNestedDataGuardOptions<RedactionOptions>();
         services.TryAddSingleton<SubjectExports>();
         services.TryAddSingleton<Func<SubjectExports>>(sp => sp.GetRequiredService<SubjectExports>);
         services.TryAddSingleton<TableExports>();
@@ -160,7 +167,8 @@ public static class PostgresDataGuardBuilderExtensions
     {
         builder.AddPitr();
         var services = builder.Services;
-        builder.AddDataGuardOptions<DrillOptions, DrillOptionsValidator>(DrillOptions.SectionPath);
+        builder.AddDataGuardOptions<DrillOptions, DrillOptionsValidator>(DrillOptions.SectionPath, static (section, options) => section.Bind(options));
+        builder.AddNestedDataGuardOptions<DrillCheckOptions>();
         services.TryAddSingleton<DrillService>();
         AddOnce<DrillScheduler>(services, () =>
         {
@@ -227,7 +235,8 @@ public static class PostgresDataGuardBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        builder.AddDataGuardOptions<PostgresOptions, PostgresOptionsValidator>(PostgresOptions.SectionPath);
+        builder.AddDataGuardOptions<PostgresOptions, PostgresOptionsValidator>(PostgresOptions.SectionPath, static (section, options) => section.Bind(options));
+        builder.AddNestedDataGuardOptions<PgDumpOptions>();
         if (configure is not null)
         {
             services.Configure(configure);

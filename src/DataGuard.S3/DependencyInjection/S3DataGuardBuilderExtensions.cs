@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Amazon.S3;
 using DataGuard.S3;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,7 +21,7 @@ public static class S3DataGuardBuilderExtensions
     public static IDataGuardBuilder AddS3Storage(this IDataGuardBuilder builder, Action<S3StorageOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.AddDataGuardOptions<S3StorageOptions, S3StorageOptionsValidator>(S3StorageOptions.SectionPath);
+        builder.AddDataGuardOptions<S3StorageOptions, S3StorageOptionsValidator>(S3StorageOptions.SectionPath, static (section, options) => section.Bind(options));
         if (configure is not null)
         {
             builder.Services.Configure(configure);

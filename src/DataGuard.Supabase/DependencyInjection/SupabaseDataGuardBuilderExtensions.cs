@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using DataGuard.Postgres;
 using DataGuard.Postgres.Backup;
 using DataGuard.Supabase;
@@ -28,7 +29,9 @@ public static class SupabaseDataGuardBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddPostgresBackups();
-        builder.AddDataGuardOptions<SupabaseOptions, SupabaseOptionsValidator>(SupabaseOptions.SectionPath);
+        builder.AddDataGuardOptions<SupabaseOptions, SupabaseOptionsValidator>(SupabaseOptions.SectionPath, static (section, options) => section.Bind(options));
+        builder.AddNestedDataGuardOptions<SupabaseRestoreOptions>();
+        builder.AddNestedDataGuardOptions<SupabaseStorageOptions>();
         var services = builder.Services;
         if (configure is not null)
         {
