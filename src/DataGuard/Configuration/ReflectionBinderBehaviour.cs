@@ -1,3 +1,4 @@
+using System.Collections;
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
 
@@ -14,9 +15,13 @@ namespace DataGuard.Configuration;
 /// false); generated code leaves the property as it was (<c>"0 3 * * *"</c>). <see cref="ApplyNullValues"/> sets it
 /// after binding.</item>
 /// </list>
-/// Like the reflection binder, both look at the properties of the options and of the options nested in them, not at
-/// the elements of lists and dictionaries (which generated code binds as the reflection binder did). Properties are read
-/// from <see cref="OptionsShape"/>s: types known at compile time, whose properties the trimmer keeps.
+/// Both look at the properties of the options, of the options nested in them and of the elements of their lists, arrays
+/// and dictionaries (a retention policy's conditions, an export's links). There the reflection binder differed more: an
+/// element with a value that did not convert, an empty one included, was silently DROPPED (a retention condition lost,
+/// a policy with it). Generated code fails the start for a value that does not convert, and
+/// <see cref="ThrowOnEmptyValues"/> fails it for an empty one too, naming the key: a dropped element of a
+/// data-protection setting is never silent. Properties are read from <see cref="OptionsShape"/>s: types known at
+/// compile time, whose properties the trimmer keeps.
 /// </summary>
 internal static class ReflectionBinderBehaviour
 {
@@ -40,6 +45,25 @@ internal static class ReflectionBinderBehaviour
             else if (Nested(property, nested) is { } inner && child.GetChildren().Any())
             {
                 ThrowOnEmptyValues(child, inner, nested);
+            }
+            else if (UnknownConfigurationKeys.Element(property.PropertyType) is { } element)
+            {
+                // Each element of a list, array or dictionary: the reflection binder dropped one that had an empty value
+                // (the whole element, silently); failing the start instead is the one deliberate difference.
+                foreach (var item in child.GetChildren())
+                {
+                    if (FailsWhenEmpty(element))
+                    {
+                        if (item.Value is { Length: 0 })
+                        {
+                            throw new InvalidOperationException($"Failed to convert configuration value '' at '{item.Path}' to type '{element}'.");
+                        }
+                    }
+                    else if (!UnknownConfigurationKeys.IsLeaf(element) && nested.GetValueOrDefault(element) is { } elementShape && item.GetChildren().Any())
+                    {
+                        ThrowOnEmptyValues(item, elementShape, nested);
+                    }
+                }
             }
         }
     }
@@ -69,6 +93,52 @@ internal static class ReflectionBinderBehaviour
                 if (children.TryGetValue(property.Name, out var child) && child.GetChildren().Any())
                 {
                     ApplyNullValues(child, value, inner, nested);
+                }
+            }
+            else if (UnknownConfigurationKeys.Element(property.PropertyType) is { } element && !UnknownConfigurationKeys.IsLeaf(element)
+                && nested.GetValueOrDefault(element) is { } elementShape && property.GetValue(options) is { } collection)
+            {
+                children ??= Children(section);
+                if (children.TryGetValue(property.Name, out var child))
+                {
+                    ApplyNullValuesToElements(child, collection, elementShape, nested);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="ApplyNullValues"/> for each element of a list, array or dictionary of options bound from
+    /// <paramref name="section"/>: the reflection binder bound each child section to a new element, setting its properties
+    /// configured null to their default. Generated code appends one element per child section, in the same order, after
+    /// any the collection held; a dictionary's element is found by its key.
+    /// </summary>
+    private static void ApplyNullValuesToElements(IConfigurationSection section, object collection, OptionsShape shape, IReadOnlyDictionary<Type, OptionsShape> nested)
+    {
+        var items = section.GetChildren().Where(c => c.GetChildren().Any()).ToList();
+        if (items.Count == 0)
+        {
+            return;
+        }
+
+        if (collection is IDictionary dictionary)
+        {
+            foreach (var item in items)
+            {
+                if (dictionary.Contains(item.Key) && dictionary[item.Key] is { } element)
+                {
+                    ApplyNullValues(item, element, shape, nested);
+                }
+            }
+        }
+        else if (collection is IList list && list.Count >= items.Count)
+        {
+            var offset = list.Count - items.Count;
+            for (var i = 0; i < items.Count; i++)
+            {
+                if (list[offset + i] is { } element)
+                {
+                    ApplyNullValues(items[i], element, shape, nested);
                 }
             }
         }
