@@ -92,6 +92,7 @@ public sealed partial class ToolPackageTests
         throw new DirectoryNotFoundException($"No DataGuard.sln above {AppContext.BaseDirectory}.");
     }
 
-    [GeneratedRegex(@"^\s*'\$\(RuntimeIdentifier\)'\s*==\s*'([^']+)'\s*$")]
+    /// <summary>A property group's condition on one RID, alone or followed by further terms (<c>and ...</c>: the native and the ReadyToRun linux-x64 groups).</summary>
+    [GeneratedRegex(@"^\s*'\$\(RuntimeIdentifier\)'\s*==\s*'([^']+)'(\s+and\s+.*)?\s*$")]
     private static partial Regex RidCondition();
 }

@@ -174,10 +174,17 @@ internal static class UnknownConfigurationKeys
                 return;
             }
 
-            // A nested type declared by no AddNestedDataGuardOptions: its properties are unknown, so nothing under it is checked.
             if (shapes.TryGetValue(type, out var shape))
             {
                 Walk(node, path, shape);
+                return;
+            }
+
+            // A nested type no AddNestedDataGuardOptions declared: its properties are unknown here, so the keys under it
+            // cannot be checked. Say so (it fails the start) rather than let a typo under it pass silently.
+            if (node.GetChildren().Any())
+            {
+                findings.Add($"{path} cannot be checked for unknown keys: its options type {type.FullName} is not declared; call AddNestedDataGuardOptions<{type.Name}>() on the DataGuard builder where its section is added.");
             }
         }
 
