@@ -1,3 +1,4 @@
+using DataGuard.Tests.Shared;
 using System.Collections;
 using System.Globalization;
 using System.Reflection;
@@ -65,22 +66,22 @@ public sealed class PackageOptionsBindingTests
             {
                 if (random.Next(4) != 0)
                 {
-                    Fill(random, path, type, settings, depth: 0);
+                    OptionsBindingGenerator.Fill(random, path, type, settings, depth: 0);
                 }
             }
 
-            var invalid = random.Next(5) == 0 ? Invalidate(random, settings) : null;
+            var invalid = random.Next(5) == 0 ? OptionsBindingGenerator.Invalidate(random, settings, IsEnumName) : null;
             var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
             using var services = Services(configuration);
             foreach (var (path, type) in Sections)
             {
-                var (reflected, reflectionError) = Try(() =>
+                var (reflected, reflectionError) = OptionsBindingGenerator.Try(() =>
                 {
                     var options = Activator.CreateInstance(type)!;
                     configuration.GetSection(path).Bind(options);
                     return options;
                 });
-                var (generated, generatedError) = Try(() => Bound(services, type));
+                var (generated, generatedError) = OptionsBindingGenerator.Try(() => OptionsBindingGenerator.Bound(services, type));
                 var context = $"seed {seed}, {type.Name}{(invalid is null ? string.Empty : $", invalid {invalid}")}: "
                     + string.Join(", ", settings.Where(s => s.Key.StartsWith(path + ":", StringComparison.OrdinalIgnoreCase)).Select(s => $"{s.Key}={s.Value ?? "(null)"}"));
                 if (reflectionError is null && generatedError is not null)
@@ -180,7 +181,7 @@ public sealed class PackageOptionsBindingTests
         }).Build();
         using var services = Services(configuration);
 
-        var postgres = BoundCore<PostgresOptions>(services);
+        var postgres = OptionsBindingGenerator.Bound<PostgresOptions>(services);
         Assert.Equal("Host=db;Database=app", postgres.ConnectionString);
         Assert.Equal("/usr/lib/postgresql/17/bin", postgres.ToolsDirectory);
         Assert.Equal("none", postgres.Dump.Preset);
@@ -190,12 +191,12 @@ public sealed class PackageOptionsBindingTests
         Assert.Equal(["public.sessions"], postgres.Dump.ExcludeTables);
         Assert.Equal(["public.audit_log"], postgres.Dump.ExcludeTableData);
 
-        var migrations = BoundCore<MigrationsOptions>(services);
+        var migrations = OptionsBindingGenerator.Bound<MigrationsOptions>(services);
         Assert.Equal("db/migrations", migrations.Directory);
         Assert.Equal(TimeSpan.FromMinutes(1), migrations.LockTimeout);
         Assert.False(migrations.RestorePointBeforeChange);
 
-        var retention = BoundCore<RetentionOptions>(services);
+        var retention = OptionsBindingGenerator.Bound<RetentionOptions>(services);
         Assert.Equal(250, retention.BatchSize);
         Assert.Equal(2, retention.Policies.Count);
         var orders = retention.Policies[0];
@@ -208,7 +209,7 @@ public sealed class PackageOptionsBindingTests
         Assert.Equal(("name", AnonymizeMethod.Fixed, "redacted"), (orders.Anonymize[1].Column, orders.Anonymize[1].Method, orders.Anonymize[1].Value));
         Assert.Equal(("sessions", TimeSpan.FromDays(30)), (retention.Policies[1].Name, retention.Policies[1].MaxAge));
 
-        var export = BoundCore<ExportOptions>(services);
+        var export = OptionsBindingGenerator.Bound<ExportOptions>(services);
         Assert.Equal(("public.users", "user_id"), (export.Subject.Table, export.Subject.Key));
         var link = Assert.Single(export.Links);
         Assert.Equal(("public.audit_log.actor_id", "public.users.id"), (link.From, link.To));
@@ -220,15 +221,15 @@ public sealed class PackageOptionsBindingTests
         Assert.Equal(["public.users.email"], export.Redaction.Allow);
         Assert.False(export.Redaction.DenySensitiveNames);
 
-        var drills = BoundCore<DrillOptions>(services);
+        var drills = OptionsBindingGenerator.Bound<DrillOptions>(services);
         Assert.Equal("physical", drills.Kind);
         var check = Assert.Single(drills.Checks);
         Assert.Equal(("users", "select count(*) > 0 from public.users", "t"), (check.Name, check.Sql, check.Expected));
 
-        var s3 = BoundCore<S3StorageOptions>(services);
+        var s3 = OptionsBindingGenerator.Bound<S3StorageOptions>(services);
         Assert.Equal(("backups", true, 16777216), (s3.Bucket, s3.ForcePathStyle, s3.PartSize));
 
-        var supabase = BoundCore<SupabaseOptions>(services);
+        var supabase = OptionsBindingGenerator.Bound<SupabaseOptions>(services);
         Assert.Equal("abcdefghijklmnopqrst", supabase.ProjectRef);
         Assert.False(supabase.Restore.CreateApiRoles);
         Assert.Equal(["avatars", "invoices"], supabase.Storage.Buckets);
@@ -255,7 +256,7 @@ public sealed class PackageOptionsBindingTests
         Assert.Empty(Assert.Single(reflected.Policies).Conditions);
 
         using var services = Services(configuration);
-        var error = Assert.Throws<InvalidOperationException>(() => BoundCore<RetentionOptions>(services));
+        var error = Assert.Throws<InvalidOperationException>(() => OptionsBindingGenerator.Bound<RetentionOptions>(services));
         Assert.StartsWith($"Failed to convert configuration value '{operatorValue}' at 'DataGuard:Retention:Policies:0:Conditions:0:Operator'", error.Message, StringComparison.Ordinal);
         Assert.Throws<InvalidOperationException>(() => services.GetRequiredService<IOptions<RetentionOptions>>().Value);   // what the start resolves
     }
@@ -267,159 +268,6 @@ public sealed class PackageOptionsBindingTests
         services.AddSingleton(configuration);
         services.AddDataGuard().AddPostgres().AddS3Storage().AddSupabase();
         return services.BuildServiceProvider();
-    }
-
-    /// <summary>Options of <paramref name="type"/> configured as the packages configure them (bound, not post-configured nor validated).</summary>
-    private static object Bound(IServiceProvider services, Type type) =>
-        typeof(PackageOptionsBindingTests).GetMethod(nameof(BoundCore), BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(type).Invoke(null, [services])!;
-
-    private static TOptions BoundCore<TOptions>(IServiceProvider services)
-        where TOptions : class, new()
-    {
-        var options = new TOptions();
-        foreach (var configure in services.GetServices<IConfigureOptions<TOptions>>())
-        {
-            configure.Configure(options);
-        }
-
-        return options;
-    }
-
-    private static (object? Value, Exception? Error) Try(Func<object> bind)
-    {
-        try
-        {
-            return (bind(), null);
-        }
-        catch (TargetInvocationException ex) when (ex.InnerException is not null)
-        {
-            return (null, ex.InnerException);
-        }
-        catch (Exception ex)
-        {
-            return (null, ex);
-        }
-    }
-
-    private static bool IsLeaf(Type type) =>
-        type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal) || type == typeof(TimeSpan)
-        || type == typeof(DateTime) || type == typeof(DateTimeOffset) || type == typeof(Guid) || type == typeof(Uri);
-
-    private static void Fill(Random random, string path, Type type, Dictionary<string, string?> settings, int depth)
-    {
-        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
-        {
-            if (random.Next(3) == 0)
-            {
-                continue;
-            }
-
-            var name = random.Next(4) switch
-            {
-                0 => property.Name.ToLowerInvariant(),
-                1 => property.Name.ToUpperInvariant(),
-                _ => property.Name,
-            };
-            Value(random, $"{path}:{name}", property.PropertyType, settings, depth + 1);
-        }
-    }
-
-    private static void Value(Random random, string path, Type type, Dictionary<string, string?> settings, int depth)
-    {
-        type = Nullable.GetUnderlyingType(type) ?? type;
-        if (IsLeaf(type))
-        {
-            settings[path] = Leaf(random, type);
-            return;
-        }
-
-        if (depth > 5)
-        {
-            return;
-        }
-
-        if (type.IsGenericType && typeof(IEnumerable).IsAssignableFrom(type) && type.GetGenericArguments() is [var keyType, var element] && keyType == typeof(string))
-        {
-            string[] keys = ["a", "B", "public.orders", "PUBLIC.ORDERS", "x y", "é"];
-            for (var i = random.Next(0, 4); i > 0; i--)
-            {
-                Value(random, $"{path}:{keys[random.Next(keys.Length)]}", element, settings, depth + 1);
-            }
-
-            return;
-        }
-
-        if (type.IsArray || (type.IsGenericType && typeof(IEnumerable).IsAssignableFrom(type) && type.GetGenericArguments() is [_]))
-        {
-            var item = type.IsArray ? type.GetElementType()! : type.GetGenericArguments()[0];
-            var count = random.Next(0, 4);
-            for (var i = 0; i < count; i++)
-            {
-                Value(random, $"{path}:{i}", item, settings, depth + 1);
-            }
-
-            return;
-        }
-
-        Fill(random, path, type, settings, depth);
-    }
-
-    private static string? Leaf(Random random, Type type)
-    {
-        if (random.Next(12) == 0)
-        {
-            return random.Next(2) == 0 ? string.Empty : null;
-        }
-
-        if (type == typeof(string))
-        {
-            string[] texts = ["0 3 * * *", "/tmp/x", "public.users", "public.users.email", "none", "UTC", "Europe/Paris", "k1", "  spaced  ", "é <&> \"q\"", "0600"];
-            return texts[random.Next(texts.Length)];
-        }
-
-        if (type == typeof(bool))
-        {
-            string[] values = ["true", "false", "True", "FALSE"];
-            return values[random.Next(values.Length)];
-        }
-
-        if (type == typeof(TimeSpan))
-        {
-            string[] values = ["00:00:05", "1.00:00:00", "00:15:00", "-00:01:00", "2:3:4", "365.00:00:00"];
-            return values[random.Next(values.Length)];
-        }
-
-        if (type == typeof(int) || type == typeof(long) || type == typeof(short) || type == typeof(byte))
-        {
-            return random.Next(-5, 100_000).ToString(CultureInfo.InvariantCulture);
-        }
-
-        if (type == typeof(double) || type == typeof(decimal) || type == typeof(float))
-        {
-            return (random.NextDouble() * 1000).ToString("R", CultureInfo.InvariantCulture);
-        }
-
-        if (type.IsEnum)
-        {
-            var names = Enum.GetNames(type);
-            return random.Next(3) == 0 ? names[random.Next(names.Length)].ToLowerInvariant() : names[random.Next(names.Length)];
-        }
-
-        return null;
-    }
-
-    /// <summary>Makes one numeric, boolean, time span or enum value one that does not convert.</summary>
-    private static string? Invalidate(Random random, Dictionary<string, string?> settings)
-    {
-        var candidates = settings.Where(s => s.Value is { Length: > 0 } v && (char.IsDigit(v[0]) || v[0] == '-' || bool.TryParse(v, out _) || IsEnumName(v))).Select(s => s.Key).ToList();
-        if (candidates.Count == 0)
-        {
-            return null;
-        }
-
-        var key = candidates[random.Next(candidates.Count)];
-        settings[key] = "not-a-value";
-        return key;
     }
 
     private static bool IsEnumName(string value) =>

@@ -45,8 +45,7 @@ internal static class EngineOptions
     }
 
     /// <summary>Options of <paramref name="type"/> configured as AddDataGuard configures them (bound, not validated).</summary>
-    public static object Bound(IServiceProvider services, Type type) =>
-        typeof(EngineOptions).GetMethod(nameof(BoundCore), BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(type).Invoke(null, [services])!;
+    public static object Bound(IServiceProvider services, Type type) => Shared.OptionsBindingGenerator.Bound(services, type);
 
     /// <summary>Every type of options nested in <paramref name="type"/>, at any depth, found by reflection.</summary>
     public static IEnumerable<Type> Nested(Type type)
@@ -83,21 +82,7 @@ internal static class EngineOptions
         return type.IsGenericType && typeof(IEnumerable).IsAssignableFrom(type) ? Complex(type.GetGenericArguments()[^1]) : type;
     }
 
-    public static bool IsLeaf(Type type) =>
-        type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal) || type == typeof(TimeSpan)
-        || type == typeof(DateTime) || type == typeof(DateTimeOffset) || type == typeof(Guid) || type == typeof(Uri);
-
-    private static TOptions BoundCore<TOptions>(IServiceProvider services)
-        where TOptions : class, new()
-    {
-        var options = new TOptions();
-        foreach (var configure in services.GetServices<IConfigureOptions<TOptions>>())
-        {
-            configure.Configure(options);
-        }
-
-        return options;
-    }
+    public static bool IsLeaf(Type type) => Shared.OptionsBindingGenerator.IsLeaf(type);
 
     /// <summary>Stands for DataGuard.Postgres's export options, which the engine's tests do not reference.</summary>
     public sealed class ExportStub

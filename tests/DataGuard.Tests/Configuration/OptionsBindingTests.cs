@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using DataGuard.Export;
+using DataGuard.Tests.Shared;
 using Microsoft.Extensions.Configuration;
 
 namespace DataGuard.Tests.Configuration;
@@ -29,22 +30,22 @@ public class OptionsBindingTests
             {
                 if (random.Next(4) != 0)
                 {
-                    Fill(random, path, type, settings, depth: 0);
+                    OptionsBindingGenerator.Fill(random, path, type, settings, depth: 0);
                 }
             }
 
-            var invalid = random.Next(5) == 0 ? Invalidate(random, settings) : null;
+            var invalid = random.Next(5) == 0 ? OptionsBindingGenerator.Invalidate(random, settings) : null;
             var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
             using var services = EngineOptions.Services(configuration);
             foreach (var (path, type) in EngineOptions.Sections)
             {
-                var (reflected, reflectionError) = Try(() =>
+                var (reflected, reflectionError) = OptionsBindingGenerator.Try(() =>
                 {
                     var options = Activator.CreateInstance(type)!;
                     configuration.GetSection(path).Bind(options);
                     return options;
                 });
-                var (generated, generatedError) = Try(() => EngineOptions.Bound(services, type));
+                var (generated, generatedError) = OptionsBindingGenerator.Try(() => EngineOptions.Bound(services, type));
                 var context = $"seed {seed}, {type.Name}{(invalid is null ? string.Empty : $", invalid {invalid}")}";
                 Assert.True(reflectionError?.GetType() == generatedError?.GetType(), $"{context}: {reflectionError} != {generatedError}");
                 if (reflectionError?.Message != generatedError?.Message)
@@ -98,137 +99,5 @@ public class OptionsBindingTests
         var pdf = (PdfExportOptions)EngineOptions.Bound(services, typeof(PdfExportOptions));
         Assert.Equal(["/fonts"], pdf.FontPaths);
         Assert.Equal("E-mail", pdf.Tables["public.users"].Columns["email"]);
-    }
-
-    private static (object? Value, Exception? Error) Try(Func<object> bind)
-    {
-        try
-        {
-            return (bind(), null);
-        }
-        catch (TargetInvocationException ex) when (ex.InnerException is not null)
-        {
-            return (null, ex.InnerException);
-        }
-        catch (Exception ex)
-        {
-            return (null, ex);
-        }
-    }
-
-    private static void Fill(Random random, string path, Type type, Dictionary<string, string?> settings, int depth)
-    {
-        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
-        {
-            if (random.Next(3) == 0)
-            {
-                continue;
-            }
-
-            var name = random.Next(4) switch
-            {
-                0 => property.Name.ToLowerInvariant(),
-                1 => property.Name.ToUpperInvariant(),
-                _ => property.Name,
-            };
-            Value(random, $"{path}:{name}", property.PropertyType, settings, depth + 1);
-        }
-    }
-
-    private static void Value(Random random, string path, Type type, Dictionary<string, string?> settings, int depth)
-    {
-        type = Nullable.GetUnderlyingType(type) ?? type;
-        if (EngineOptions.IsLeaf(type))
-        {
-            settings[path] = Leaf(random, type);
-            return;
-        }
-
-        if (depth > 4)
-        {
-            return;
-        }
-
-        if (type.IsGenericType && type.GetGenericArguments() is [var keyType, var element] && keyType == typeof(string))
-        {
-            string[] keys = ["a", "B", "public.orders", "PUBLIC.ORDERS", "x y", "é"];
-            for (var i = random.Next(0, 4); i > 0; i--)
-            {
-                Value(random, $"{path}:{keys[random.Next(keys.Length)]}", element, settings, depth + 1);
-            }
-
-            return;
-        }
-
-        if (type.IsArray || (type.IsGenericType && type.GetGenericArguments() is [_]))
-        {
-            var item = type.IsArray ? type.GetElementType()! : type.GetGenericArguments()[0];
-            for (var i = 0; i < random.Next(0, 4); i++)
-            {
-                Value(random, $"{path}:{i}", item, settings, depth + 1);
-            }
-
-            return;
-        }
-
-        Fill(random, path, type, settings, depth);
-    }
-
-    private static string? Leaf(Random random, Type type)
-    {
-        if (random.Next(12) == 0)
-        {
-            return random.Next(2) == 0 ? string.Empty : null;
-        }
-
-        if (type == typeof(string))
-        {
-            string[] texts = ["0 3 * * *", "/tmp/x", "zstd", "none", "UTC", "Europe/Paris", "de-DE", "k1", "  spaced  ", "é <&> \"q\"", "0600"];
-            return texts[random.Next(texts.Length)];
-        }
-
-        if (type == typeof(bool))
-        {
-            string[] values = ["true", "false", "True", "FALSE"];
-            return values[random.Next(values.Length)];
-        }
-
-        if (type == typeof(TimeSpan))
-        {
-            string[] values = ["00:00:05", "1.00:00:00", "00:15:00", "-00:01:00", "2:3:4"];
-            return values[random.Next(values.Length)];
-        }
-
-        if (type == typeof(int) || type == typeof(long) || type == typeof(short) || type == typeof(byte))
-        {
-            return random.Next(-5, 100_000).ToString(CultureInfo.InvariantCulture);
-        }
-
-        if (type == typeof(double) || type == typeof(decimal) || type == typeof(float))
-        {
-            return (random.NextDouble() * 1000).ToString("R", CultureInfo.InvariantCulture);
-        }
-
-        if (type.IsEnum)
-        {
-            var names = Enum.GetNames(type);
-            return random.Next(3) == 0 ? names[random.Next(names.Length)].ToLowerInvariant() : names[random.Next(names.Length)];
-        }
-
-        return null;
-    }
-
-    /// <summary>Makes one numeric, boolean or time span value one that does not convert.</summary>
-    private static string? Invalidate(Random random, Dictionary<string, string?> settings)
-    {
-        var candidates = settings.Where(s => s.Value is not null && (s.Value.Length > 0 && (char.IsDigit(s.Value[0]) || s.Value[0] == '-' || bool.TryParse(s.Value, out _)))).Select(s => s.Key).ToList();
-        if (candidates.Count == 0)
-        {
-            return null;
-        }
-
-        var key = candidates[random.Next(candidates.Count)];
-        settings[key] = "not-a-value";
-        return key;
     }
 }
