@@ -107,43 +107,57 @@ internal sealed class BackupRunner(
         {
             BackupLog.Started(logger, id, source.Info.Database);
             activity.SetDatabase(source.Info.Database, source.Info.Server);
-            var (written, rawSize) = await EncodedUpload.WriteAsync(
-                storage,
-                dataKey,
-                ArchiveContexts.Backup(id),
-                codec,
-                StorageWriteOptions.CreateOnly with { ExpectedLength = source.Info.EstimatedSize },
-                (writer, ct) => CopyAsync(source, writer, progress, ct),
-                cancellationToken).ConfigureAwait(false);
-            var manifest = new BackupManifest
+            // Verification decodes the stored bytes as they are written, then reads the stored object back once the
+            // write is done (BackupVerifier.StartWhileWriting): one decode, overlapped with the dump.
+            var verification = options.VerifyAfterBackup ? verifier.StartWhileWriting(id, dataKey, codec, progress, cancellationToken) : null;
+            try
             {
-                Id = id,
-                Kind = provider.Kind,
-                Provider = provider.Name,
-                Database = source.Info.Database,
-                Server = source.Info.Server,
-                ServerVersion = source.Info.ServerVersion,
-                ToolVersions = source.Info.ToolVersions,
-                StartedAt = startedAt,
-                CompletedAt = time.GetUtcNow(),
-                ScheduledFor = scheduledFor,
-                DataKey = dataKey,
-                RawSize = rawSize,
-                StoredSize = written.Size,
-                Sha256 = written.Sha256,
-                Compression = codec.Compression,
-                Encryption = codec.Encryption,
-                TableRowCounts = source.Info.TableRowCounts,
-                Wal = source.Info.Wal,
-            };
-            if (options.VerifyAfterBackup)
-            {
-                manifest = manifest with { Verification = await verifier.VerifyStoredAsync(manifest, progress, cancellationToken).ConfigureAwait(false) };
-            }
+                var (written, rawSize) = await EncodedUpload.WriteAsync(
+                    storage,
+                    dataKey,
+                    ArchiveContexts.Backup(id),
+                    codec,
+                    StorageWriteOptions.CreateOnly with { ExpectedLength = source.Info.EstimatedSize },
+                    (writer, ct) => CopyAsync(source, writer, progress, ct),
+                    verification?.StoredCopy,
+                    cancellationToken).ConfigureAwait(false);
+                var manifest = new BackupManifest
+                {
+                    Id = id,
+                    Kind = provider.Kind,
+                    Provider = provider.Name,
+                    Database = source.Info.Database,
+                    Server = source.Info.Server,
+                    ServerVersion = source.Info.ServerVersion,
+                    ToolVersions = source.Info.ToolVersions,
+                    StartedAt = startedAt,
+                    CompletedAt = time.GetUtcNow(),
+                    ScheduledFor = scheduledFor,
+                    DataKey = dataKey,
+                    RawSize = rawSize,
+                    StoredSize = written.Size,
+                    Sha256 = written.Sha256,
+                    Compression = codec.Compression,
+                    Encryption = codec.Encryption,
+                    TableRowCounts = source.Info.TableRowCounts,
+                    Wal = source.Info.Wal,
+                };
+                if (verification is not null)
+                {
+                    manifest = manifest with { Verification = await verification.CompleteAsync(manifest).ConfigureAwait(false) };
+                }
 
-            using var json = new MemoryStream(ManifestCodec.Write(manifest, keys));
-            await storage.WriteAsync(StorageLayout.BackupManifest(id), json, new StorageWriteOptions { WriteOnce = true, ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
-            return manifest;
+                using var json = new MemoryStream(ManifestCodec.Write(manifest, keys));
+                await storage.WriteAsync(StorageLayout.BackupManifest(id), json, new StorageWriteOptions { WriteOnce = true, ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
+                return manifest;
+            }
+            finally
+            {
+                if (verification is not null)
+                {
+                    await verification.DisposeAsync().ConfigureAwait(false);
+                }
+            }
         }
     }
 

@@ -13,29 +13,48 @@ namespace DataGuard.Backup;
 /// </summary>
 internal sealed partial class BackupVerifier(IBackupProvider provider, IBackupStorage storage, EncryptionKeyRing keys, DataGuardMetrics metrics, TimeProvider time, ILogger logger)
 {
-    public async Task<BackupVerification> VerifyStoredAsync(BackupManifest manifest, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
+    public Task<BackupVerification> VerifyStoredAsync(BackupManifest manifest, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         using var activity = DataGuardActivitySource.Start("dataguard.backup.verify");
         activity?.SetTag("dataguard.backup.id", manifest.Id);
         activity?.SetTag("dataguard.backup.kind", manifest.Kind);
         activity?.SetTag("dataguard.backup.stored_size", manifest.StoredSize);
+        return RecordAsync(
+            manifest.Id,
+            manifest.Kind,
+            manifest.DataKey,
+            started,
+            activity,
+            async () =>
+            {
+                var entries = await ReadThroughAsync(manifest, progress, cancellationToken).ConfigureAwait(false);
+                return (manifest, entries, string.Empty);
+            });
+    }
+
+    /// <summary>
+    /// Runs one verification and records its outcome: passed, failed (an <see cref="ArchiveIntegrityException"/>: the
+    /// archive is bad), or no verdict (the archive could not be read: thrown, nothing recorded).
+    /// </summary>
+    private async Task<BackupVerification> RecordAsync(string id, string kind, string dataKey, long started, System.Diagnostics.Activity? activity, Func<Task<(BackupManifest Manifest, int Entries, string How)>> verify)
+    {
         try
         {
-            var entries = await ReadThroughAsync(manifest, progress, cancellationToken).ConfigureAwait(false);
+            var (manifest, entries, how) = await verify().ConfigureAwait(false);
             var decoded = (manifest.Encryption is null ? string.Empty : "decrypted, ") + (manifest.Compression.Algorithm == "none" ? "read" : "decompressed");
-            var detail = $"size and SHA-256 match; {decoded} {manifest.RawSize} bytes; {entries} entries in the table of contents";
+            var detail = $"size and SHA-256 match; {decoded} {manifest.RawSize} bytes{how}; {entries} entries in the table of contents";
             activity?.SetTag("dataguard.backup.verified", true);
             activity?.SetTag("dataguard.backup.entries", entries);
-            metrics.BackupVerified(manifest.Kind, passed: true, time.GetElapsedTime(started).TotalSeconds);
+            metrics.BackupVerified(kind, passed: true, time.GetElapsedTime(started).TotalSeconds);
             return new BackupVerification(time.GetUtcNow(), true, detail, time.GetElapsedTime(started).TotalSeconds, entries);
         }
         catch (ArchiveIntegrityException ex)
         {
-            BackupLog.VerificationFailed(logger, manifest.Id, ex.Message);
+            BackupLog.VerificationFailed(logger, id, ex.Message);
             activity?.SetTag("dataguard.backup.verified", false);
             activity.Fail(ex);
-            metrics.BackupVerified(manifest.Kind, passed: false, time.GetElapsedTime(started).TotalSeconds);
+            metrics.BackupVerified(kind, passed: false, time.GetElapsedTime(started).TotalSeconds);
             return new BackupVerification(time.GetUtcNow(), false, ex.Message, time.GetElapsedTime(started).TotalSeconds, null);
         }
         catch (Exception ex) when (ex is DataGuardException or IOException)
@@ -44,7 +63,7 @@ internal sealed partial class BackupVerifier(IBackupProvider provider, IBackupSt
             // nothing about the archive, so no verdict is recorded. A good backup recorded as failed would lose its
             // place in retention (only verified backups count) and be skipped by restores and drills.
             activity.Fail(ex);
-            throw new DataGuardException($"The stored archive {manifest.DataKey} could not be read back to verify it: {ex.Message} That says nothing about the archive itself, so no verification result was recorded.", ex) { Operation = "backup.verify" };
+            throw new DataGuardException($"The stored archive {dataKey} could not be read back to verify it: {ex.Message} That says nothing about the archive itself, so no verification result was recorded.", ex) { Operation = "backup.verify" };
         }
         catch (Exception ex)
         {
@@ -62,11 +81,16 @@ internal sealed partial class BackupVerifier(IBackupProvider provider, IBackupSt
             return;
         }
 
+        await CheckStoredAsync(manifest, "checksum", progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task CheckStoredAsync(BackupManifest manifest, string phase, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
+    {
         var stored = await OpenStoredAsync(manifest, cancellationToken).ConfigureAwait(false);
         await using (stored.ConfigureAwait(false))
         {
             using var hashing = new HashingReadStream(stored);
-            await DrainAsync(hashing, "checksum", manifest.StoredSize, progress, cancellationToken).ConfigureAwait(false);
+            await DrainAsync(hashing, phase, manifest.StoredSize, progress, cancellationToken).ConfigureAwait(false);
             Compare(manifest, hashing);
         }
     }

@@ -37,6 +37,30 @@ internal static class EncodedUpload
     /// <param name="produce">Writes the raw bytes into the codec.</param>
     /// <param name="cancellationToken">Cancels the write; nothing is left.</param>
     /// <returns>What was stored, and how many raw bytes went in.</returns>
+    public static Task<(StorageWriteResult Written, long RawBytes)> WriteAsync(
+        IBackupStorage storage,
+        string key,
+        string context,
+        ArchiveCodec codec,
+        StorageWriteOptions writeOptions,
+        Func<ArchiveWriter, CancellationToken, Task> produce,
+        CancellationToken cancellationToken) =>
+        WriteAsync(storage, key, context, codec, writeOptions, produce, storedCopy: null, cancellationToken);
+
+    /// <summary>
+    /// Writes one object whose raw bytes come from <paramref name="produce"/>, encrypted (when on) bound to
+    /// <paramref name="context"/>, and copies the stored bytes into <paramref name="storedCopy"/> as the storage reads
+    /// them (<see cref="BackupVerifier.StartWhileWriting"/>); the copy is completed at the end, or with the write's error.
+    /// </summary>
+    /// <param name="storage">The storage.</param>
+    /// <param name="key">The object's key.</param>
+    /// <param name="context">What the archive is bound to (<see cref="ArchiveContexts"/>); a reader must expect the same.</param>
+    /// <param name="codec">Compression and encryption.</param>
+    /// <param name="writeOptions">The write options (e.g. create-only).</param>
+    /// <param name="produce">Writes the raw bytes into the codec.</param>
+    /// <param name="storedCopy">Where the stored bytes are copied, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the write; nothing is left.</param>
+    /// <returns>What was stored, and how many raw bytes went in.</returns>
     public static async Task<(StorageWriteResult Written, long RawBytes)> WriteAsync(
         IBackupStorage storage,
         string key,
@@ -44,6 +68,7 @@ internal static class EncodedUpload
         ArchiveCodec codec,
         StorageWriteOptions writeOptions,
         Func<ArchiveWriter, CancellationToken, Task> produce,
+        PipeWriter? storedCopy,
         CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -53,13 +78,21 @@ internal static class EncodedUpload
         // grew with the stored bytes, by ~60 MiB for a 200 MiB archive on a machine whose large cache makes gen0 large.)
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 1024 * 1024, resumeWriterThreshold: 512 * 1024, minimumSegmentSize: 128 * 1024, useSynchronizationContext: false));
         var producing = ProduceAsync(codec, context, pipe.Writer, produce, linked.Token);
+        var stored = pipe.Reader.AsStream(leaveOpen: true);
+        var tee = storedCopy is null ? null : new DataGuard.IO.TeeReadStream(stored, storedCopy);
         StorageWriteResult written;
         try
         {
-            written = await storage.WriteAsync(key, pipe.Reader.AsStream(leaveOpen: true), writeOptions, linked.Token).ConfigureAwait(false);
+            written = await storage.WriteAsync(key, tee ?? stored, writeOptions, linked.Token).ConfigureAwait(false);
+            ThrowIfNotReadToTheEnd(pipe.Reader, storage, key);
         }
         catch (Exception ex)
         {
+            if (tee is not null)
+            {
+                await tee.AbandonAsync(ex).ConfigureAwait(false);
+            }
+
             await linked.CancelAsync().ConfigureAwait(false);
             await pipe.Reader.CompleteAsync(ex).ConfigureAwait(false);
             var producerFailure = await ObserveAsync(producing).ConfigureAwait(false);
@@ -115,6 +148,26 @@ internal static class EncodedUpload
         {
             await writer.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// A storage reports an object written only after reading its content to the end; one that stops early (a
+    /// third-party <see cref="IBackupStorage"/>) would leave a short object described as complete, and the producer
+    /// waiting on a full pipe.
+    /// </summary>
+    private static void ThrowIfNotReadToTheEnd(PipeReader reader, IBackupStorage storage, string key)
+    {
+        if (reader.TryRead(out var rest))
+        {
+            var ended = rest.IsCompleted && rest.Buffer.IsEmpty;
+            reader.AdvanceTo(rest.Buffer.Start);
+            if (ended)
+            {
+                return;
+            }
+        }
+
+        throw new StorageException($"The storage {storage.ProviderName} at {storage.Location} reported '{key}' written before reading its content to the end: the stored object is incomplete and is not used.") { Key = key, Location = storage.Location, Operation = "storage.write" };
     }
 
     private static bool CausedBy(Exception exception, Exception cause)

@@ -29,7 +29,7 @@ public sealed class BackupHarness : IAsyncDisposable
 
     public TestBucket? Bucket { get; private set; }
 
-    public static async Task<BackupHarness> CreateAsync(bool s3 = false, Action<AllOptions>? configure = null, string? s3Endpoint = null, Action<PostgresOptions>? postgres = null)
+    public static async Task<BackupHarness> CreateAsync(bool s3 = false, Action<AllOptions>? configure = null, string? s3Endpoint = null, Action<PostgresOptions>? postgres = null, Func<IBackupStorage, IBackupStorage>? wrapStorage = null)
     {
         var harness = new BackupHarness(await TestPostgres.CreateDatabaseAsync());
         Action<IDataGuardBuilder> storage;
@@ -50,7 +50,7 @@ public sealed class BackupHarness : IAsyncDisposable
         }
 
         harness._postgres = postgres;
-        harness.Services = harness.BuildServices(storage, configure);
+        harness.Services = harness.BuildServices(storage, configure, wrapStorage);
         return harness;
     }
 
@@ -94,7 +94,7 @@ public sealed class BackupHarness : IAsyncDisposable
         }
     }
 
-    private ServiceProvider BuildServices(Action<IDataGuardBuilder> storage, Action<AllOptions>? configure)
+    private ServiceProvider BuildServices(Action<IDataGuardBuilder> storage, Action<AllOptions>? configure, Func<IBackupStorage, IBackupStorage>? wrapStorage = null)
     {
         var services = new ServiceCollection();
         var builder = services.AddDataGuard(o =>
@@ -107,6 +107,16 @@ public sealed class BackupHarness : IAsyncDisposable
             _postgres?.Invoke(o);
         });
         storage(builder);
+        if (wrapStorage is not null)
+        {
+            // A real storage underneath, with a test's fault on top (DelegatingStorage).
+            var original = services.Last(d => d.ServiceType == typeof(IBackupStorage));
+            services.Remove(original);
+            services.AddSingleton(sp => wrapStorage(original.ImplementationFactory is { } factory
+                ? (IBackupStorage)factory(sp)
+                : original.ImplementationInstance as IBackupStorage ?? (IBackupStorage)ActivatorUtilities.CreateInstance(sp, original.ImplementationType!)));
+        }
+
         var provider = services.BuildServiceProvider();
         _owned.Add(provider);
         return provider;

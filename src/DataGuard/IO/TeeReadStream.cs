@@ -1,0 +1,73 @@
+using System.IO.Pipelines;
+
+namespace DataGuard.IO;
+
+/// <summary>
+/// A read-only stream over another that copies every chunk read through it into a pipe before handing it on, and
+/// completes the pipe at the end of the stream (or with the read's error). The pipe's reader paces the reads: a
+/// slow consumer holds the reader back instead of buffering. A consumer that stops reading early is left behind: the
+/// copy stops and the reads go on.
+/// </summary>
+internal sealed class TeeReadStream : ReadOnlyStream
+{
+    private readonly Stream _inner;
+    private readonly PipeWriter _copy;
+    private bool _copyDone;
+
+    /// <summary>Initializes a new instance of the <see cref="TeeReadStream"/> class.</summary>
+    /// <param name="inner">The stream to read; not disposed with this one.</param>
+    /// <param name="copy">Where each chunk is copied; completed at the end of <paramref name="inner"/>.</param>
+    public TeeReadStream(Stream inner, PipeWriter copy)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        ArgumentNullException.ThrowIfNull(copy);
+        _inner = inner;
+        _copy = copy;
+    }
+
+    /// <inheritdoc />
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        int read;
+        try
+        {
+            read = await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            await EndCopyAsync(ex).ConfigureAwait(false);
+            throw;
+        }
+
+        if (read == 0)
+        {
+            await EndCopyAsync(null).ConfigureAwait(false);
+        }
+        else if (!_copyDone)
+        {
+            var flushed = await _copy.WriteAsync(buffer[..read], cancellationToken).ConfigureAwait(false);
+            if (flushed.IsCompleted)
+            {
+                _copyDone = true;
+            }
+        }
+
+        return read;
+    }
+
+    /// <summary>Ends the copy with <paramref name="error"/> if it has not ended: for a reader that stops before the end.</summary>
+    /// <param name="error">Why the copy ends early.</param>
+    /// <returns>A task that completes when the copy has ended.</returns>
+    public ValueTask AbandonAsync(Exception error) => EndCopyAsync(error);
+
+    private async ValueTask EndCopyAsync(Exception? error)
+    {
+        if (_copyDone)
+        {
+            return;
+        }
+
+        _copyDone = true;
+        await _copy.CompleteAsync(error).ConfigureAwait(false);
+    }
+}
