@@ -18,7 +18,11 @@ public sealed class BackupOptions
     /// <summary>Gets or sets the encryption of archives (off unless a key is set).</summary>
     public EncryptionOptions Encryption { get; set; } = new();
 
-    /// <summary>Gets or sets a value indicating whether every backup is verified right after it is written. Default: on.</summary>
+    /// <summary>
+    /// Gets or sets a value indicating whether every backup is verified before its manifest is written: a single-stream
+    /// archive is decoded and listed while it is written, then read back for its size and SHA-256; a parallel backup's
+    /// objects are read back after they are written. Default: on.
+    /// </summary>
     public bool VerifyAfterBackup { get; set; } = true;
 
     /// <summary>

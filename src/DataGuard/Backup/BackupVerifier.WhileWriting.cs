@@ -33,7 +33,9 @@ internal sealed partial class BackupVerifier
 
     private async Task<BackupVerification> VerifyWhileWritingAsync(PipeReader copy, string id, string dataKey, ArchiveCodec codec, Task<BackupManifest> written, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
     {
+        // The duration recorded is what the verification adds after the write: the read back, and any decoding left.
         var started = time.GetTimestamp();
+        HashingReadStream? hashing = null;
         using var activity = DataGuardActivitySource.Start("dataguard.backup.verify");
         activity?.SetTag("dataguard.backup.id", id);
         activity?.SetTag("dataguard.backup.kind", provider.Kind);
@@ -44,12 +46,14 @@ internal sealed partial class BackupVerifier
                 id,
                 provider.Kind,
                 dataKey,
-                started,
+                () => started,
                 activity,
                 async () =>
                 {
-                    var decoded = await DecodeCopyAsync(copy, id, codec, cancellationToken).ConfigureAwait(false);
+                    using var copied = hashing = new HashingReadStream(copy.AsStream(leaveOpen: true));
+                    var decoded = await DecodeCopyAsync(copied, id, codec, cancellationToken).ConfigureAwait(false);
                     var manifest = await written.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    started = time.GetTimestamp();
                     activity?.SetTag("dataguard.backup.stored_size", manifest.StoredSize);
 
                     // What is in storage now, read back: the same size and SHA-256 as the storage reported writing.
@@ -64,11 +68,17 @@ internal sealed partial class BackupVerifier
                     if (decoded.Failure is not null)
                     {
                         // The stored bytes are the ones written, and they do not decode: the verdict (as after a read back).
-                        throw decoded.Failure is ArchiveIntegrityException integrity
-                            ? new ArchiveIntegrityException(integrity.Problem, $"Backup {id}: {integrity.Message}", integrity) { BackupId = id }
-                            : decoded.Failure is BackupFailedException
-                                ? new ArchiveIntegrityException(ArchiveProblem.Malformed, $"Backup {id}: {decoded.Failure.Message}", decoded.Failure) { BackupId = id }
-                                : decoded.Failure;
+                        switch (decoded.Failure)
+                        {
+                            case ArchiveIntegrityException integrity:
+                                throw new ArchiveIntegrityException(integrity.Problem, $"Backup {id}: {integrity.Message}", integrity) { BackupId = id };
+                            case BackupFailedException tool:
+                                throw new ArchiveIntegrityException(ArchiveProblem.Malformed, $"Backup {id}: {tool.Message}", tool) { BackupId = id };
+                            default:
+                                // The tool's pipe broke while the stored bytes were fine: no verdict.
+                                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(decoded.Failure);
+                                break;
+                        }
                     }
 
                     if (decoded.RawBytes != manifest.RawSize)
@@ -77,7 +87,8 @@ internal sealed partial class BackupVerifier
                     }
 
                     return (manifest, decoded.Entries, " while it was written, then read back");
-                }).ConfigureAwait(false);
+                },
+                abandoned: () => written.IsCanceled || hashing?.Faulted == true).ConfigureAwait(false);
         }
         finally
         {
@@ -89,9 +100,8 @@ internal sealed partial class BackupVerifier
     /// Decodes the copy of the stored bytes to its end and has the provider's tool list it. A decoding failure is
     /// returned, not thrown, after the rest of the copy has been read (hashed), so the write it copies goes on to its end.
     /// </summary>
-    private async Task<DecodedCopy> DecodeCopyAsync(PipeReader copy, string id, ArchiveCodec codec, CancellationToken cancellationToken)
+    private async Task<DecodedCopy> DecodeCopyAsync(HashingReadStream hashing, string id, ArchiveCodec codec, CancellationToken cancellationToken)
     {
-        using var hashing = new HashingReadStream(copy.AsStream(leaveOpen: true));
         var counting = new CountingReadStream(ArchiveCodec.OpenReader(hashing, codec.Compression.Algorithm == "zstd", codec.Encryption is not null, keys, ArchiveContexts.Backup(id)));
         await using (counting.ConfigureAwait(false))
         {
@@ -103,7 +113,7 @@ internal sealed partial class BackupVerifier
                 await DrainAsync(counting, "verify-decode", null, null, cancellationToken).ConfigureAwait(false);
                 return new DecodedCopy(entries, counting.BytesRead, null, hashing.BytesRead, hashing.GetSha256Hex());
             }
-            catch (Exception ex) when (ex is ArchiveIntegrityException or BackupFailedException || (ex is IOException && !hashing.Faulted))
+            catch (Exception ex) when (!hashing.Faulted && ex is ArchiveIntegrityException or BackupFailedException or IOException)
             {
                 await DrainAsync(hashing, "verify-decode", null, null, cancellationToken).ConfigureAwait(false);
                 return new DecodedCopy(0, counting.BytesRead, ex, hashing.BytesRead, hashing.GetSha256Hex());

@@ -13,31 +13,38 @@ namespace DataGuard.Backup;
 /// </summary>
 internal sealed partial class BackupVerifier(IBackupProvider provider, IBackupStorage storage, EncryptionKeyRing keys, DataGuardMetrics metrics, TimeProvider time, ILogger logger)
 {
-    public Task<BackupVerification> VerifyStoredAsync(BackupManifest manifest, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
+    public async Task<BackupVerification> VerifyStoredAsync(BackupManifest manifest, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         using var activity = DataGuardActivitySource.Start("dataguard.backup.verify");
         activity?.SetTag("dataguard.backup.id", manifest.Id);
         activity?.SetTag("dataguard.backup.kind", manifest.Kind);
         activity?.SetTag("dataguard.backup.stored_size", manifest.StoredSize);
-        return RecordAsync(
+        return await RecordAsync(
             manifest.Id,
             manifest.Kind,
             manifest.DataKey,
-            started,
+            () => started,
             activity,
             async () =>
             {
                 var entries = await ReadThroughAsync(manifest, progress, cancellationToken).ConfigureAwait(false);
                 return (manifest, entries, string.Empty);
-            });
+            }).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Runs one verification and records its outcome: passed, failed (an <see cref="ArchiveIntegrityException"/>: the
     /// archive is bad), or no verdict (the archive could not be read: thrown, nothing recorded).
     /// </summary>
-    private async Task<BackupVerification> RecordAsync(string id, string kind, string dataKey, long started, System.Diagnostics.Activity? activity, Func<Task<(BackupManifest Manifest, int Entries, string How)>> verify)
+    /// <param name="id">The backup's id.</param>
+    /// <param name="kind">The backup's kind (metrics).</param>
+    /// <param name="dataKey">The archive's key (messages).</param>
+    /// <param name="started">When the verification's duration starts (a timestamp of <see cref="TimeProvider"/>).</param>
+    /// <param name="activity">The verification's span.</param>
+    /// <param name="verify">The verification: the manifest verified, its entries, and how it was decoded (detail).</param>
+    /// <param name="abandoned">Whether a failure only follows the end of what was verified (its write failed): no verdict, no error on the span.</param>
+    private async Task<BackupVerification> RecordAsync(string id, string kind, string dataKey, Func<long> started, System.Diagnostics.Activity? activity, Func<Task<(BackupManifest Manifest, int Entries, string How)>> verify, Func<bool>? abandoned = null)
     {
         try
         {
@@ -46,16 +53,21 @@ internal sealed partial class BackupVerifier(IBackupProvider provider, IBackupSt
             var detail = $"size and SHA-256 match; {decoded} {manifest.RawSize} bytes{how}; {entries} entries in the table of contents";
             activity?.SetTag("dataguard.backup.verified", true);
             activity?.SetTag("dataguard.backup.entries", entries);
-            metrics.BackupVerified(kind, passed: true, time.GetElapsedTime(started).TotalSeconds);
-            return new BackupVerification(time.GetUtcNow(), true, detail, time.GetElapsedTime(started).TotalSeconds, entries);
+            metrics.BackupVerified(kind, passed: true, time.GetElapsedTime(started()).TotalSeconds);
+            return new BackupVerification(time.GetUtcNow(), true, detail, time.GetElapsedTime(started()).TotalSeconds, entries);
+        }
+        catch (Exception) when (abandoned?.Invoke() == true)
+        {
+            activity?.SetTag("dataguard.backup.verify.abandoned", true);
+            throw;
         }
         catch (ArchiveIntegrityException ex)
         {
             BackupLog.VerificationFailed(logger, id, ex.Message);
             activity?.SetTag("dataguard.backup.verified", false);
             activity.Fail(ex);
-            metrics.BackupVerified(kind, passed: false, time.GetElapsedTime(started).TotalSeconds);
-            return new BackupVerification(time.GetUtcNow(), false, ex.Message, time.GetElapsedTime(started).TotalSeconds, null);
+            metrics.BackupVerified(kind, passed: false, time.GetElapsedTime(started()).TotalSeconds);
+            return new BackupVerification(time.GetUtcNow(), false, ex.Message, time.GetElapsedTime(started()).TotalSeconds, null);
         }
         catch (Exception ex) when (ex is DataGuardException or IOException)
         {

@@ -84,7 +84,12 @@ internal static class EncodedUpload
         try
         {
             written = await storage.WriteAsync(key, tee ?? stored, writeOptions, linked.Token).ConfigureAwait(false);
-            ThrowIfNotReadToTheEnd(pipe.Reader, storage, key);
+            await ThrowIfNotReadToTheEndAsync(pipe.Reader, storage, key, linked.Token).ConfigureAwait(false);
+            if (tee is not null)
+            {
+                // Every byte was read; a storage that stopped after a short read without the final 0 has not ended it.
+                await tee.CompleteAsync().ConfigureAwait(false);
+            }
         }
         catch (Exception ex)
         {
@@ -153,21 +158,33 @@ internal static class EncodedUpload
     /// <summary>
     /// A storage reports an object written only after reading its content to the end; one that stops early (a
     /// third-party <see cref="IBackupStorage"/>) would leave a short object described as complete, and the producer
-    /// waiting on a full pipe.
+    /// waiting on a full pipe. The short object is deleted (best effort: it is this write's own, create-only or not)
+    /// and the write fails.
     /// </summary>
-    private static void ThrowIfNotReadToTheEnd(PipeReader reader, IBackupStorage storage, string key)
+    private static async Task ThrowIfNotReadToTheEndAsync(PipeReader reader, IBackupStorage storage, string key, CancellationToken cancellationToken)
     {
-        if (reader.TryRead(out var rest))
+        // What is left in the pipe: nothing, and the producer's end. The producer may still be finishing (a storage
+        // that read the last byte without the read that returns 0): wait for its end, which the empty pipe cannot block.
+        var rest = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var ended = rest.IsCompleted && rest.Buffer.IsEmpty;
+        var unread = rest.Buffer.Length;
+        reader.AdvanceTo(rest.Buffer.Start);
+        if (ended)
         {
-            var ended = rest.IsCompleted && rest.Buffer.IsEmpty;
-            reader.AdvanceTo(rest.Buffer.Start);
-            if (ended)
-            {
-                return;
-            }
+            return;
         }
 
-        throw new StorageException($"The storage {storage.ProviderName} at {storage.Location} reported '{key}' written before reading its content to the end: the stored object is incomplete and is not used.") { Key = key, Location = storage.Location, Operation = "storage.write" };
+        try
+        {
+            await storage.DeleteAsync(key, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is DataGuardException or IOException)
+        {
+            // The write fails either way; an object left behind is an orphan without a manifest (a WAL segment left
+            // behind is compared, and refused, on the next push).
+        }
+
+        throw new StorageException($"The storage {storage.ProviderName} at {storage.Location} reported '{key}' written before reading its content to the end ({unread}+ bytes unread): the object is incomplete, and was deleted.") { Key = key, Location = storage.Location, Operation = "storage.write" };
     }
 
     private static bool CausedBy(Exception exception, Exception cause)

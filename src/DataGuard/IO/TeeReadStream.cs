@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 
 namespace DataGuard.IO;
@@ -41,19 +42,60 @@ internal sealed class TeeReadStream : ReadOnlyStream
 
         if (read == 0)
         {
-            await EndCopyAsync(null).ConfigureAwait(false);
+            // A zero-byte read (a reader waiting for data without a buffer) is not the end.
+            if (!buffer.IsEmpty)
+            {
+                await EndCopyAsync(null).ConfigureAwait(false);
+            }
         }
         else if (!_copyDone)
         {
-            var flushed = await _copy.WriteAsync(buffer[..read], cancellationToken).ConfigureAwait(false);
-            if (flushed.IsCompleted)
-            {
-                _copyDone = true;
-            }
+            // Not with the reader's token: these bytes are already taken from the inner stream, and a reader that
+            // cancels one read and tries again must not lose them from the copy. The copy's own reader ends the wait
+            // by completing (FlushResult.IsCompleted) or by reading on.
+            var flushed = await _copy.WriteAsync(buffer[..read], CancellationToken.None).ConfigureAwait(false);
+            _copyDone = flushed.IsCompleted;
         }
 
         return read;
     }
+
+    /// <inheritdoc />
+    public override int Read(Span<byte> buffer)
+    {
+        int read;
+        try
+        {
+            read = _inner.Read(buffer);
+        }
+        catch (Exception ex)
+        {
+            EndCopyAsync(ex).AsTask().GetAwaiter().GetResult();
+            throw;
+        }
+
+        if (read == 0)
+        {
+            if (!buffer.IsEmpty)
+            {
+                EndCopyAsync(null).AsTask().GetAwaiter().GetResult();
+            }
+        }
+        else if (!_copyDone)
+        {
+            _copy.Write(buffer[..read]);
+            _copyDone = _copy.FlushAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult().IsCompleted;
+        }
+
+        return read;
+    }
+
+    /// <summary>
+    /// Ends the copy normally: for a reader that has read every byte without the final read that returns 0 (the
+    /// copy is complete when the inner stream is at its end).
+    /// </summary>
+    /// <returns>A task that completes when the copy has ended.</returns>
+    public ValueTask CompleteAsync() => EndCopyAsync(null);
 
     /// <summary>Ends the copy with <paramref name="error"/> if it has not ended: for a reader that stops before the end.</summary>
     /// <param name="error">Why the copy ends early.</param>

@@ -1,7 +1,12 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using DataGuard.Backup;
+using DataGuard.IntegrationTests.Infrastructure;
+using DataGuard.IntegrationTests.Telemetry;
 using DataGuard.Storage;
+using DataGuard.Telemetry;
 using DataGuard.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DataGuard.IntegrationTests.Backup;
 
@@ -9,8 +14,18 @@ namespace DataGuard.IntegrationTests.Backup;
 /// A backup's verification decodes the stored bytes while they are written, then reads the stored object back
 /// (size and SHA-256): storages that store, report or read other bytes than they were given must still fail it.
 /// </summary>
-public sealed class VerifyWhileWritingTests
+public sealed class VerifyWhileWritingTests : IDisposable
 {
+    private readonly string _tools = Path.Combine(Path.GetTempPath(), $"dataguard-verify-tools-{Guid.NewGuid():N}");
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_tools))
+        {
+            Directory.Delete(_tools, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("Zstd", false)]
     [InlineData("Zstd", true)]
@@ -97,7 +112,98 @@ public sealed class VerifyWhileWritingTests
         Assert.Contains("before reading its content to the end", ex.ToString(), StringComparison.Ordinal);
         var catalog = await harness.Backups.GetCatalogAsync();
         Assert.Empty(catalog.Backups);
-        Assert.Single(catalog.Orphans);
+        Assert.Empty(catalog.Orphans);
+    }
+
+    [Fact]
+    public async Task A_verification_span_lasts_its_verification_for_backup_verify_and_for_the_run()
+    {
+        await using var harness = await BackupHarness.CreateAsync();
+        await SampleData.SeedAsync(harness.Database.ConnectionString, users: 300);
+        using var capture = new TelemetryCapture(harness.Services.GetRequiredService<DataGuardMetrics>());
+
+        var manifest = await harness.Backups.RunAsync();
+        var verified = await harness.Backups.VerifyAsync(manifest.Id);
+
+        var spans = capture.Named("dataguard.backup.verify");
+        Assert.Equal(2, spans.Count);
+        Assert.All(spans, span =>
+        {
+            Assert.Equal(ActivityStatusCode.Unset, span.Status);
+            Assert.Equal(true, span.GetTagItem("dataguard.backup.verified"));
+            Assert.Equal(verified.Verification!.ArchiveEntries, span.GetTagItem("dataguard.backup.entries"));
+
+            // The span ends with its verification: the storage read and pg_restore --list happen inside it.
+            Assert.Single(capture.ChildrenOf(span, "dataguard.storage.read"));
+            Assert.True(capture.ChildrenOf(span, "dataguard.storage.read").Single().StartTimeUtc + capture.ChildrenOf(span, "dataguard.storage.read").Single().Duration <= span.StartTimeUtc + span.Duration, "the read ends inside the span");
+        });
+        Assert.Equal(2, capture.Measured("dataguard.backup.verifications").Count(m => (string?)m.Tag("dataguard.outcome") == "passed"));
+    }
+
+    [Fact]
+    public async Task A_failing_tool_is_the_verdict_after_the_stored_bytes_matched()
+    {
+        await using var harness = await BackupHarness.CreateAsync(postgres: o => o.ToolsDirectory = FakeTool("pg_restore", "echo 'pg_restore: error: simulated: unsupported version (1.99) in file header' >&2; exit 1"));
+        await SampleData.SeedAsync(harness.Database.ConnectionString, users: 200);
+
+        var ex = await Assert.ThrowsAsync<ArchiveIntegrityException>(() => harness.Backups.RunAsync()).WaitAsync(TimeSpan.FromMinutes(2));
+
+        var recorded = Assert.Single((await harness.Backups.GetCatalogAsync()).Backups);
+        Assert.Equal(BackupStatus.VerificationFailed, recorded.Status);
+        Assert.Contains("unsupported version (1.99) in file header", recorded.Verification!.Detail, StringComparison.Ordinal);
+        Assert.Contains(recorded.Id, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cancelling_a_backup_whose_verification_is_stuck_ends_it_and_lists_nothing()
+    {
+        // pg_restore that never reads its input: the verification stalls, and with it the write it follows.
+        await using var harness = await BackupHarness.CreateAsync(postgres: o => o.ToolsDirectory = FakeTool("pg_restore", "exec sleep 600"));
+        await SampleData.SeedAsync(harness.Database.ConnectionString, users: 3000);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => harness.Backups.RunAsync(cancellationToken: cancel.Token)).WaitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.Empty((await harness.Backups.GetCatalogAsync()).Backups);
+    }
+
+    [Fact]
+    public async Task A_failed_dump_reports_pg_dumps_error_and_records_no_verification()
+    {
+        // pg_dump fails after a part of the dump has been written (and decoded by the verification).
+        var bin = (await TestPostgres.GetServerAsync()).BinDirectory!;
+        await using var harness = await BackupHarness.CreateAsync(postgres: o => o.ToolsDirectory = FakeTool("pg_dump", $"\"{bin}/pg_dump\" \"$@\" | head -c 200000; echo 'pg_dump: error: simulated: server closed the connection unexpectedly' >&2; exit 1"));
+        await SampleData.SeedAsync(harness.Database.ConnectionString, users: 300);
+        using var capture = new TelemetryCapture(harness.Services.GetRequiredService<DataGuardMetrics>());
+
+        var ex = await Assert.ThrowsAnyAsync<DataGuardException>(() => harness.Backups.RunAsync()).WaitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.Contains("simulated: server closed the connection unexpectedly", ex.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("could not be read back to verify", ex.ToString(), StringComparison.Ordinal);
+        Assert.Empty(capture.Measured("dataguard.backup.verifications"));
+        var verify = Assert.Single(capture.Named("dataguard.backup.verify"));
+        Assert.Equal(true, verify.GetTagItem("dataguard.backup.verify.abandoned"));
+        Assert.Equal(ActivityStatusCode.Unset, verify.Status);
+    }
+
+    /// <summary>A tools folder of the test server's tools, whose <paramref name="tool"/> answers --version as the real one and otherwise runs <paramref name="body"/>.</summary>
+    private string FakeTool(string tool, string body)
+    {
+        var bin = TestPostgres.GetServerAsync().GetAwaiter().GetResult().BinDirectory ?? throw new InvalidOperationException("the test server's tools folder is not known");
+        Directory.CreateDirectory(_tools);
+        foreach (var real in Directory.EnumerateFiles(bin))
+        {
+            var name = Path.GetFileName(real);
+            if (name != tool)
+            {
+                File.CreateSymbolicLink(Path.Combine(_tools, name), real);
+            }
+        }
+
+        var script = Path.Combine(_tools, tool);
+        File.WriteAllText(script, $"#!/bin/sh\ncase \"$1\" in --version|-V) exec \"{bin}/{tool}\" \"$@\";; esac\n{body}\n");
+        File.SetUnixFileMode(script, (UnixFileMode)0b111_101_101);
+        return _tools;
     }
 
     private enum Alteration

@@ -1,0 +1,154 @@
+using System.IO.Pipelines;
+using System.Security.Cryptography;
+using DataGuard.Backup;
+using DataGuard.Backup.Encryption;
+using DataGuard.Storage;
+using DataGuard.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DataGuard.Tests.Backup;
+
+/// <summary>
+/// EncodedUpload with storages that read their content in ways the built-in ones do not (third-party storages):
+/// every byte without the final read that returns 0, zero-byte reads, or stopping early.
+/// </summary>
+public sealed class EncodedUploadTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), $"dataguard-upload-{Guid.NewGuid():N}");
+    private readonly ArchiveCodec _plain = new(new CompressionOptions { Algorithm = "None" }, EncryptionKeyRing.None);
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData(ReadStyle.ExactLengthNoFinalZero, 1, 3 * 1024 * 1024 + 5)]
+    [InlineData(ReadStyle.ExactLengthNoFinalZero, 2, 100)]
+    [InlineData(ReadStyle.ZeroByteReads, 3, 2 * 1024 * 1024 + 1)]
+    [InlineData(ReadStyle.ZeroByteReads, 4, 10)]
+    public async Task A_storage_that_reads_every_byte_in_its_own_way_stores_it_and_the_copy_ends_complete(ReadStyle style, int seed, int length)
+    {
+        var bytes = RandomBytes(seed, length);
+        var storage = new ReadingStorage(Real(), style, length);
+        var copy = new Pipe(new PipeOptions(pauseWriterThreshold: 1024 * 1024, resumeWriterThreshold: 512 * 1024, useSynchronizationContext: false));
+        var copied = ReadAllAsync(copy.Reader);
+
+        var (written, raw) = await EncodedUpload.WriteAsync(storage, "a/object", "object:a/object", _plain, StorageWriteOptions.CreateOnly, (writer, ct) => writer.WriteAsync(bytes, ct).AsTask(), copy.Writer, CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(length, raw);
+        Assert.Equal(length, written.Size);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), written.Sha256);
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(Path.Combine(_root, "a", "object")));
+        Assert.Equal(bytes, await copied.WaitAsync(TimeSpan.FromMinutes(1)));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_storage_that_reports_success_before_the_end_fails_the_write_and_leaves_nothing(bool withCopy)
+    {
+        var bytes = RandomBytes(5, 4 * 1024 * 1024);
+        var storage = new ReadingStorage(Real(), ReadStyle.StopAfterOneMebibyte, bytes.Length);
+        var copy = withCopy ? new Pipe() : null;
+        var copied = copy is null ? null : ReadAllAsync(copy.Reader);
+
+        var ex = await Assert.ThrowsAsync<StorageException>(() => EncodedUpload.WriteAsync(storage, "a/short", "object:a/short", _plain, StorageWriteOptions.CreateOnly, (writer, ct) => writer.WriteAsync(bytes, ct).AsTask(), copy?.Writer, CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(1)));
+
+        Assert.Contains("before reading its content to the end", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("a/short", ex.Key);
+        Assert.False(File.Exists(Path.Combine(_root, "a", "short")), "the incomplete object is deleted");
+        if (copied is not null)
+        {
+            // The copy ends with the failure, not as a complete archive.
+            await Assert.ThrowsAsync<StorageException>(() => copied.WaitAsync(TimeSpan.FromMinutes(1)));
+        }
+    }
+
+    public enum ReadStyle
+    {
+        /// <summary>Reads exactly the content's known length (ReadExactly), never the read that returns 0.</summary>
+        ExactLengthNoFinalZero,
+
+        /// <summary>A zero-byte read before every read (waiting for data without a buffer), then reads to the end.</summary>
+        ZeroByteReads,
+
+        /// <summary>Reads 1 MiB, stores it, and reports success.</summary>
+        StopAfterOneMebibyte,
+    }
+
+    private static byte[] RandomBytes(int seed, int length)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    private static async Task<byte[]> ReadAllAsync(PipeReader reader)
+    {
+        var all = new MemoryStream();
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync();
+                foreach (var segment in result.Buffer)
+                {
+                    all.Write(segment.Span);
+                }
+
+                reader.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    return all.ToArray();
+                }
+            }
+        }
+        finally
+        {
+            await reader.CompleteAsync();
+        }
+    }
+
+    private FileSystemBackupStorage Real() => new(new FileSystemStorageOptions { Root = _root }, NullLogger<FileSystemBackupStorage>.Instance);
+
+    private sealed class ReadingStorage(IBackupStorage inner, ReadStyle style, int length) : DelegatingStorage(inner)
+    {
+        public override async Task<StorageWriteResult> WriteAsync(string key, Stream content, StorageWriteOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            var read = new byte[style == ReadStyle.StopAfterOneMebibyte ? 1024 * 1024 : length];
+            switch (style)
+            {
+                case ReadStyle.ExactLengthNoFinalZero:
+                case ReadStyle.StopAfterOneMebibyte:
+                    await content.ReadExactlyAsync(read, cancellationToken);
+                    break;
+                case ReadStyle.ZeroByteReads:
+                    var total = 0;
+                    while (true)
+                    {
+                        Assert.Equal(0, await content.ReadAsync(Memory<byte>.Empty, cancellationToken));
+                        var n = await content.ReadAsync(read.AsMemory(total, Math.Min(64 * 1024, read.Length - total)), cancellationToken);
+                        if (n == 0)
+                        {
+                            break;
+                        }
+
+                        total += n;
+                        if (total == read.Length)
+                        {
+                            Assert.Equal(0, await content.ReadAsync(new byte[1], cancellationToken));
+                            break;
+                        }
+                    }
+
+                    break;
+            }
+
+            return await Inner.WriteAsync(key, new MemoryStream(read), options, cancellationToken);
+        }
+    }
+}
