@@ -248,3 +248,8 @@ echo
 echo "| operation | baseline | DataGuard | ratio | target | DataGuard peak RSS | load before / after |"
 echo "| --- | ---: | ---: | ---: | --- | ---: | --- |"
 printf '%s\n' "${rows[@]}"
+echo
+echo "== Every run, in the order measured (seconds): the spread behind each median"
+for times in "$work"/*.times; do
+  printf '   %-24s %s\n' "$(basename "$times" .times)" "$(awk '{ printf "%s ", $1 }' "$times")"
+done
