@@ -25,15 +25,15 @@ internal sealed partial class BackupVerifier
     {
         // Bounded like the upload's own pipe: a decoder that falls behind holds the upload back rather than buffering.
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 1024 * 1024, resumeWriterThreshold: 512 * 1024, minimumSegmentSize: 128 * 1024, useSynchronizationContext: false));
-        var written = new TaskCompletionSource<BackupManifest>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var written = new TaskCompletionSource<(BackupManifest Manifest, long WrittenAt)>(TaskCreationOptions.RunContinuationsAsynchronously);
         var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var running = Task.Run(() => VerifyWhileWritingAsync(pipe.Reader, id, dataKey, codec, written.Task, progress, cancel.Token), CancellationToken.None);
-        return new WriteVerification(pipe.Writer, written, running, cancel);
+        return new WriteVerification(pipe.Writer, written, running, cancel, time);
     }
 
-    private async Task<BackupVerification> VerifyWhileWritingAsync(PipeReader copy, string id, string dataKey, ArchiveCodec codec, Task<BackupManifest> written, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
+    private async Task<BackupVerification> VerifyWhileWritingAsync(PipeReader copy, string id, string dataKey, ArchiveCodec codec, Task<(BackupManifest Manifest, long WrittenAt)> written, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
     {
-        // The duration recorded is what the verification adds after the write: the read back, and any decoding left.
+        // The duration recorded is what the verification adds after the write: any decoding left, and the read back.
         var started = time.GetTimestamp();
         HashingReadStream? hashing = null;
         using var activity = DataGuardActivitySource.Start("dataguard.backup.verify");
@@ -52,8 +52,7 @@ internal sealed partial class BackupVerifier
                 {
                     using var copied = hashing = new HashingReadStream(copy.AsStream(leaveOpen: true));
                     var decoded = await DecodeCopyAsync(copied, id, codec, cancellationToken).ConfigureAwait(false);
-                    var manifest = await written.WaitAsync(cancellationToken).ConfigureAwait(false);
-                    started = time.GetTimestamp();
+                    (var manifest, started) = await written.WaitAsync(cancellationToken).ConfigureAwait(false);
                     activity?.SetTag("dataguard.backup.stored_size", manifest.StoredSize);
 
                     // What is in storage now, read back: the same size and SHA-256 as the storage reported writing.
@@ -159,12 +158,15 @@ internal sealed partial class BackupVerifier
 internal sealed class WriteVerification : IAsyncDisposable
 {
     private readonly PipeWriter _storedCopy;
-    private readonly TaskCompletionSource<BackupManifest> _written;
+    private readonly TaskCompletionSource<(BackupManifest Manifest, long WrittenAt)> _written;
     private readonly Task<BackupVerification> _running;
     private readonly CancellationTokenSource _cancel;
 
-    internal WriteVerification(PipeWriter storedCopy, TaskCompletionSource<BackupManifest> written, Task<BackupVerification> running, CancellationTokenSource cancel)
+    private readonly TimeProvider _time;
+
+    internal WriteVerification(PipeWriter storedCopy, TaskCompletionSource<(BackupManifest Manifest, long WrittenAt)> written, Task<BackupVerification> running, CancellationTokenSource cancel, TimeProvider time)
     {
+        _time = time;
         _storedCopy = storedCopy;
         _written = written;
         _running = running;
@@ -179,7 +181,7 @@ internal sealed class WriteVerification : IAsyncDisposable
     /// <returns>The verification's outcome; thrown when the archive could not be read (no verdict).</returns>
     public Task<BackupVerification> CompleteAsync(BackupManifest manifest)
     {
-        _written.TrySetResult(manifest);
+        _written.TrySetResult((manifest, _time.GetTimestamp()));
         return _running;
     }
 

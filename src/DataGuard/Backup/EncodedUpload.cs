@@ -165,26 +165,49 @@ internal static class EncodedUpload
     {
         // What is left in the pipe: nothing, and the producer's end. The producer may still be finishing (a storage
         // that read the last byte without the read that returns 0): wait for its end, which the empty pipe cannot block.
-        var rest = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        var ended = rest.IsCompleted && rest.Buffer.IsEmpty;
-        var unread = rest.Buffer.Length;
-        reader.AdvanceTo(rest.Buffer.Start);
-        if (ended)
+        string? unread;
+        try
+        {
+            var rest = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var ended = rest.IsCompleted && rest.Buffer.IsEmpty;
+            unread = ended ? null : $"{rest.Buffer.Length}+ bytes unread";
+            reader.AdvanceTo(rest.Buffer.Start);
+        }
+        catch (Exception)
+        {
+            // The producer failed (or the write was cancelled) after the storage reported the object written: the
+            // object cannot be whole. The producer's error is the one to report.
+            await TryDeleteAsync(storage, key).ConfigureAwait(false);
+            throw;
+        }
+
+        if (unread is null)
         {
             return;
         }
 
+        var outcome = await TryDeleteAsync(storage, key).ConfigureAwait(false);
+        throw new StorageException($"The storage {storage.ProviderName} at {storage.Location} reported '{key}' written before reading its content to the end ({unread}): the object is incomplete; {outcome}.") { Key = key, Location = storage.Location, Operation = "storage.write" };
+    }
+
+    /// <summary>
+    /// Deletes an object this write created that must not stay (incomplete). Under the storage contract it is this
+    /// write's own: a create-only write that found the key taken fails instead of reporting success.
+    /// </summary>
+    private static async Task<string> TryDeleteAsync(IBackupStorage storage, string key)
+    {
         try
         {
-            await storage.DeleteAsync(key, CancellationToken.None).ConfigureAwait(false);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await storage.DeleteAsync(key, timeout.Token).ConfigureAwait(false);
+            return "it was deleted";
         }
-        catch (Exception ex) when (ex is DataGuardException or IOException)
+        catch (Exception ex) when (ex is not (OutOfMemoryException or StackOverflowException))
         {
             // The write fails either way; an object left behind is an orphan without a manifest (a WAL segment left
             // behind is compared, and refused, on the next push).
+            return $"deleting it failed too ({ex.GetType().Name}: {ex.Message}), so it is left as an orphan";
         }
-
-        throw new StorageException($"The storage {storage.ProviderName} at {storage.Location} reported '{key}' written before reading its content to the end ({unread}+ bytes unread): the object is incomplete, and was deleted.") { Key = key, Location = storage.Location, Operation = "storage.write" };
     }
 
     private static bool CausedBy(Exception exception, Exception cause)

@@ -5,7 +5,7 @@ namespace DataGuard.IO;
 
 /// <summary>
 /// A read-only stream over another that copies every chunk read through it into a pipe before handing it on, and
-/// completes the pipe at the end of the stream (or with the read's error). The pipe's reader paces the reads: a
+/// completes the pipe at the end of the stream; a read that fails leaves the copy open (the owner abandons it). The pipe's reader paces the reads: a
 /// slow consumer holds the reader back instead of buffering. A consumer that stops reading early is left behind: the
 /// copy stops and the reads go on.
 /// </summary>
@@ -29,17 +29,9 @@ internal sealed class TeeReadStream : ReadOnlyStream
     /// <inheritdoc />
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        int read;
-        try
-        {
-            read = await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            await EndCopyAsync(ex).ConfigureAwait(false);
-            throw;
-        }
-
+        // A failed or cancelled read does not end the copy: the reader may try again (a cancelled pipe read consumes
+        // nothing). Whoever owns the write ends it: CompleteAsync when it succeeded, AbandonAsync when it failed.
+        var read = await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         if (read == 0)
         {
             // A zero-byte read (a reader waiting for data without a buffer) is not the end.
@@ -63,17 +55,7 @@ internal sealed class TeeReadStream : ReadOnlyStream
     /// <inheritdoc />
     public override int Read(Span<byte> buffer)
     {
-        int read;
-        try
-        {
-            read = _inner.Read(buffer);
-        }
-        catch (Exception ex)
-        {
-            EndCopyAsync(ex).AsTask().GetAwaiter().GetResult();
-            throw;
-        }
-
+        var read = _inner.Read(buffer);
         if (read == 0)
         {
             if (!buffer.IsEmpty)

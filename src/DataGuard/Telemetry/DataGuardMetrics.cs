@@ -107,9 +107,13 @@ internal sealed class DataGuardMetrics : IDisposable
     /// <inheritdoc />
     public void Dispose() => _meter.Dispose();
 
-    internal void BackupVerified(string kind, bool passed, double seconds)
+    /// <param name="kind">The backup's kind.</param>
+    /// <param name="passed">Whether it passed.</param>
+    /// <param name="seconds">How long it took: a full read back (mode <c>read_back</c>), or what it added after the write (<c>while_writing</c>).</param>
+    /// <param name="mode"><c>read_back</c> or <c>while_writing</c>.</param>
+    internal void BackupVerified(string kind, bool passed, double seconds, string mode)
     {
-        var tags = Tags(("dataguard.backup.kind", kind), (Outcome, passed ? "passed" : "failed"));
+        var tags = Tags(("dataguard.backup.kind", kind), (Outcome, passed ? "passed" : "failed"), ("dataguard.backup.verify.mode", mode));
         _backupVerifications.Add(1, tags);
         _backupVerifyDuration.Record(seconds, tags);
     }

@@ -125,8 +125,11 @@ public sealed class VerifyWhileWritingTests : IDisposable
         var manifest = await harness.Backups.RunAsync();
         var verified = await harness.Backups.VerifyAsync(manifest.Id);
 
-        var spans = capture.Named("dataguard.backup.verify");
+        var spans = capture.Named("dataguard.backup.verify").OrderBy(span => span.StartTimeUtc).ToList();
         Assert.Equal(2, spans.Count);
+        Assert.True(spans[0].StartTimeUtc + spans[0].Duration >= manifest.Verification!.VerifiedAt.UtcDateTime, "the run's verification span lasts until its verdict");
+        Assert.True(spans[1].StartTimeUtc + spans[1].Duration >= verified.Verification!.VerifiedAt.UtcDateTime, "backup verify's span lasts until its verdict");
+        Assert.Equal(["while_writing", "read_back"], capture.Measured("dataguard.backup.verify.duration").Select(m => (string?)m.Tag("dataguard.backup.verify.mode")));
         Assert.All(spans, span =>
         {
             Assert.Equal(ActivityStatusCode.Unset, span.Status);
@@ -143,7 +146,9 @@ public sealed class VerifyWhileWritingTests : IDisposable
     [Fact]
     public async Task A_failing_tool_is_the_verdict_after_the_stored_bytes_matched()
     {
-        await using var harness = await BackupHarness.CreateAsync(postgres: o => o.ToolsDirectory = FakeTool("pg_restore", "echo 'pg_restore: error: simulated: unsupported version (1.99) in file header' >&2; exit 1"));
+        // It reads its input to the end first: the verdict then never depends on how fast a broken pipe is noticed.
+        var tools = FakeTool("pg_restore", "cat > /dev/null; echo 'pg_restore: error: simulated: unsupported version (1.99) in file header' >&2; exit 1");
+        await using var harness = await BackupHarness.CreateAsync(postgres: o => o.ToolsDirectory = tools);
         await SampleData.SeedAsync(harness.Database.ConnectionString, users: 200);
 
         var ex = await Assert.ThrowsAsync<ArchiveIntegrityException>(() => harness.Backups.RunAsync()).WaitAsync(TimeSpan.FromMinutes(2));
@@ -155,10 +160,11 @@ public sealed class VerifyWhileWritingTests : IDisposable
     }
 
     [Fact]
-    public async Task Cancelling_a_backup_whose_verification_is_stuck_ends_it_and_lists_nothing()
+    public async Task Cancelling_a_backup_whose_verification_is_stuck_ends_it_and_lists_no_backup()
     {
         // pg_restore that never reads its input: the verification stalls, and with it the write it follows.
-        await using var harness = await BackupHarness.CreateAsync(postgres: o => o.ToolsDirectory = FakeTool("pg_restore", "exec sleep 600"));
+        var tools = FakeTool("pg_restore", "exec sleep 600");
+        await using var harness = await BackupHarness.CreateAsync(postgres: o => o.ToolsDirectory = tools);
         await SampleData.SeedAsync(harness.Database.ConnectionString, users: 3000);
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(5));
 
@@ -172,7 +178,8 @@ public sealed class VerifyWhileWritingTests : IDisposable
     {
         // pg_dump fails after a part of the dump has been written (and decoded by the verification).
         var bin = (await TestPostgres.GetServerAsync()).BinDirectory!;
-        await using var harness = await BackupHarness.CreateAsync(postgres: o => o.ToolsDirectory = FakeTool("pg_dump", $"\"{bin}/pg_dump\" \"$@\" | head -c 200000; echo 'pg_dump: error: simulated: server closed the connection unexpectedly' >&2; exit 1"));
+        var tools = FakeTool("pg_dump", $"\"{bin}/pg_dump\" \"$@\" | head -c 200000; echo 'pg_dump: error: simulated: server closed the connection unexpectedly' >&2; exit 1");
+        await using var harness = await BackupHarness.CreateAsync(postgres: o => o.ToolsDirectory = tools);
         await SampleData.SeedAsync(harness.Database.ConnectionString, users: 300);
         using var capture = new TelemetryCapture(harness.Services.GetRequiredService<DataGuardMetrics>());
 

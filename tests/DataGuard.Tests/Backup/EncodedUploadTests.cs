@@ -30,6 +30,7 @@ public sealed class EncodedUploadTests : IDisposable
     [InlineData(ReadStyle.ExactLengthNoFinalZero, 2, 100)]
     [InlineData(ReadStyle.ZeroByteReads, 3, 2 * 1024 * 1024 + 1)]
     [InlineData(ReadStyle.ZeroByteReads, 4, 10)]
+    [InlineData(ReadStyle.CancelledReadThenRetry, 5, 2 * 1024 * 1024 + 3)]
     public async Task A_storage_that_reads_every_byte_in_its_own_way_stores_it_and_the_copy_ends_complete(ReadStyle style, int seed, int length)
     {
         var bytes = RandomBytes(seed, length);
@@ -68,6 +69,26 @@ public sealed class EncodedUploadTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_producer_that_fails_after_the_storage_reported_success_leaves_nothing_and_its_error_is_reported()
+    {
+        var bytes = RandomBytes(6, 300_000);
+        var storage = new ReadingStorage(Real(), ReadStyle.ExactLengthNoFinalZero, bytes.Length);
+        var copy = new Pipe();
+        var copied = ReadAllAsync(copy.Reader);
+
+        var ex = await Assert.ThrowsAsync<InvalidDataException>(() => EncodedUpload.WriteAsync(storage, "a/failed", "object:a/failed", _plain, StorageWriteOptions.CreateOnly, async (writer, ct) =>
+        {
+            await writer.WriteAsync(bytes, ct);
+            await Task.Delay(300, ct); // the storage has read every byte and reported success meanwhile
+            throw new InvalidDataException("pg_dump: error: simulated failure after the last byte");
+        }, copy.Writer, CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(1)));
+
+        Assert.Contains("simulated failure after the last byte", ex.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_root, "a", "failed")), "an object whose producer failed is deleted");
+        await Assert.ThrowsAnyAsync<Exception>(() => copied.WaitAsync(TimeSpan.FromMinutes(1)));
+    }
+
     public enum ReadStyle
     {
         /// <summary>Reads exactly the content's known length (ReadExactly), never the read that returns 0.</summary>
@@ -75,6 +96,9 @@ public sealed class EncodedUploadTests : IDisposable
 
         /// <summary>A zero-byte read before every read (waiting for data without a buffer), then reads to the end.</summary>
         ZeroByteReads,
+
+        /// <summary>Every other read is made with a token already cancelled (a per-read timeout), then made again.</summary>
+        CancelledReadThenRetry,
 
         /// <summary>Reads 1 MiB, stores it, and reports success.</summary>
         StopAfterOneMebibyte,
@@ -125,6 +149,22 @@ public sealed class EncodedUploadTests : IDisposable
                 case ReadStyle.ExactLengthNoFinalZero:
                 case ReadStyle.StopAfterOneMebibyte:
                     await content.ReadExactlyAsync(read, cancellationToken);
+                    break;
+                case ReadStyle.CancelledReadThenRetry:
+                    var got = 0;
+                    using (var cancelled = new CancellationTokenSource())
+                    {
+                        await cancelled.CancelAsync();
+                        while (got < read.Length)
+                        {
+                            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => _ = await content.ReadAsync(read.AsMemory(got), cancelled.Token));
+                            var r = await content.ReadAsync(read.AsMemory(got), cancellationToken);
+                            Assert.NotEqual(0, r);
+                            got += r;
+                        }
+                    }
+
+                    Assert.Equal(0, await content.ReadAsync(new byte[1], cancellationToken));
                     break;
                 case ReadStyle.ZeroByteReads:
                     var total = 0;
