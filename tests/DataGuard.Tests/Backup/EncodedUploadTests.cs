@@ -4,6 +4,7 @@ using DataGuard.Backup;
 using DataGuard.Backup.Encryption;
 using DataGuard.Storage;
 using DataGuard.Testing;
+using DataGuard.Tests.IO;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DataGuard.Tests.Backup;
@@ -36,7 +37,7 @@ public sealed class EncodedUploadTests : IDisposable
         var bytes = RandomBytes(seed, length);
         var storage = new ReadingStorage(Real(), style, length);
         var copy = new Pipe(new PipeOptions(pauseWriterThreshold: 1024 * 1024, resumeWriterThreshold: 512 * 1024, useSynchronizationContext: false));
-        var copied = ReadAllAsync(copy.Reader);
+        var copied = PipeDrain.ReadAllAsync(copy.Reader);
 
         var (written, raw) = await EncodedUpload.WriteAsync(storage, "a/object", "object:a/object", _plain, StorageWriteOptions.CreateOnly, (writer, ct) => writer.WriteAsync(bytes, ct).AsTask(), copy.Writer, CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(1));
 
@@ -55,7 +56,7 @@ public sealed class EncodedUploadTests : IDisposable
         var bytes = RandomBytes(5, 4 * 1024 * 1024);
         var storage = new ReadingStorage(Real(), ReadStyle.StopAfterOneMebibyte, bytes.Length);
         var copy = withCopy ? new Pipe() : null;
-        var copied = copy is null ? null : ReadAllAsync(copy.Reader);
+        var copied = copy is null ? null : PipeDrain.ReadAllAsync(copy.Reader);
 
         var ex = await Assert.ThrowsAsync<StorageException>(() => EncodedUpload.WriteAsync(storage, "a/short", "object:a/short", _plain, StorageWriteOptions.CreateOnly, (writer, ct) => writer.WriteAsync(bytes, ct).AsTask(), copy?.Writer, CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(1)));
 
@@ -75,7 +76,7 @@ public sealed class EncodedUploadTests : IDisposable
         var bytes = RandomBytes(6, 300_000);
         var storage = new ReadingStorage(Real(), ReadStyle.ExactLengthNoFinalZero, bytes.Length);
         var copy = new Pipe();
-        var copied = ReadAllAsync(copy.Reader);
+        var copied = PipeDrain.ReadAllAsync(copy.Reader);
 
         var ex = await Assert.ThrowsAsync<InvalidDataException>(() => EncodedUpload.WriteAsync(storage, "a/failed", "object:a/failed", _plain, StorageWriteOptions.CreateOnly, async (writer, ct) =>
         {
@@ -109,32 +110,6 @@ public sealed class EncodedUploadTests : IDisposable
         var bytes = new byte[length];
         new Random(seed).NextBytes(bytes);
         return bytes;
-    }
-
-    private static async Task<byte[]> ReadAllAsync(PipeReader reader)
-    {
-        var all = new MemoryStream();
-        try
-        {
-            while (true)
-            {
-                var result = await reader.ReadAsync();
-                foreach (var segment in result.Buffer)
-                {
-                    all.Write(segment.Span);
-                }
-
-                reader.AdvanceTo(result.Buffer.End);
-                if (result.IsCompleted)
-                {
-                    return all.ToArray();
-                }
-            }
-        }
-        finally
-        {
-            await reader.CompleteAsync();
-        }
     }
 
     private FileSystemBackupStorage Real() => new(new FileSystemStorageOptions { Root = _root }, NullLogger<FileSystemBackupStorage>.Instance);

@@ -15,7 +15,7 @@ public sealed class TeeReadStreamTests
         var bytes = new byte[length];
         new Random(seed).NextBytes(bytes);
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 64 * 1024, resumeWriterThreshold: 32 * 1024, useSynchronizationContext: false));
-        var copied = ReadAllAsync(pipe.Reader, slowly: seed % 2 == 0);
+        var copied = PipeDrain.ReadAllAsync(pipe.Reader, slowly: seed % 2 == 0);
         using var tee = new TeeReadStream(new MemoryStream(bytes), pipe.Writer);
 
         var read = new MemoryStream();
@@ -74,33 +74,6 @@ public sealed class TeeReadStreamTests
         Assert.Equal(0, await tee.ReadAsync(new byte[64]));
 
         Assert.Same(why, await Assert.ThrowsAsync<IOException>(async () => await pipe.Reader.ReadAsync()));
-    }
-
-    private static async Task<byte[]> ReadAllAsync(PipeReader reader, bool slowly)
-    {
-        var all = new MemoryStream();
-        while (true)
-        {
-            var result = await reader.ReadAsync();
-            foreach (var segment in result.Buffer)
-            {
-                all.Write(segment.Span);
-            }
-
-            reader.AdvanceTo(result.Buffer.End);
-            if (result.IsCompleted)
-            {
-                break;
-            }
-
-            if (slowly)
-            {
-                await Task.Delay(1);
-            }
-        }
-
-        await reader.CompleteAsync();
-        return all.ToArray();
     }
 
     private sealed class FailingStream : ReadOnlyStream
