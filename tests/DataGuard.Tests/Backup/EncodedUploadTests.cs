@@ -70,6 +70,58 @@ public sealed class EncodedUploadTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// Generated writes (seeded): compression on or off, encryption on or off, lengths from empty to several MiB of
+    /// compressible or random bytes, written in random pieces, read by storages in each of their ways. The copy is the
+    /// stored object byte for byte, and it decodes to what was written.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public async Task Generated_writes_copy_exactly_what_is_stored_and_the_copy_decodes_to_the_raw_bytes(int seed)
+    {
+        var random = new Random(seed);
+        var compressed = random.Next(2) == 0;
+        var keys = random.Next(2) == 0 ? EncryptionKeyRing.None : new EncryptionKeyRing("k1", new Dictionary<string, byte[]> { ["k1"] = RandomBytes(seed, 32) });
+        var codec = new ArchiveCodec(new CompressionOptions { Algorithm = compressed ? "Zstd" : "None", Level = 1 }, keys);
+        var length = random.Next(4) switch { 0 => 0, 1 => random.Next(1, 5000), 2 => random.Next(5000, 300_000), _ => random.Next(300_000, 3 * 1024 * 1024) };
+        var raw = random.Next(2) == 0 ? RandomBytes(seed, length) : Enumerable.Range(0, length).Select(i => (byte)(i / 97 % 251)).ToArray();
+        var style = random.Next(3) switch { 0 => ReadStyle.ZeroByteReads, 1 => ReadStyle.CancelledReadThenRetry, _ => ReadStyle.ReadToTheEnd };
+        var key = $"g/{seed}";
+        var copy = new Pipe(new PipeOptions(pauseWriterThreshold: 1024 * 1024, resumeWriterThreshold: 512 * 1024, useSynchronizationContext: false));
+        var copied = PipeDrain.ReadAllAsync(copy.Reader, slowly: random.Next(4) == 0);
+        var pieces = random.Next(1, 64 * 1024);
+
+        var (written, rawBytes) = await EncodedUpload.WriteAsync(new ReadingStorage(Real(), style), key, $"object:{key}", codec, StorageWriteOptions.CreateOnly, async (writer, ct) =>
+        {
+            for (var offset = 0; offset < raw.Length; offset += pieces)
+            {
+                await writer.WriteAsync(raw.AsMemory(offset, Math.Min(pieces, raw.Length - offset)), ct);
+            }
+        }, copy.Writer, CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(1));
+        var stored = await File.ReadAllBytesAsync(Path.Combine(_root, "g", seed.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var copyBytes = await copied.WaitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(raw.Length, rawBytes);
+        Assert.Equal(stored.Length, written.Size);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(stored)), written.Sha256);
+        Assert.Equal(stored, copyBytes);
+        using var decoded = ArchiveCodec.OpenReader(new MemoryStream(copyBytes), compressed, keys.CurrentKeyId is not null, keys, $"object:{key}");
+        var back = new MemoryStream();
+        await decoded.CopyToAsync(back);
+        Assert.Equal(raw, back.ToArray());
+    }
+
+    public static TheoryData<int> Seeds()
+    {
+        var seeds = new TheoryData<int>();
+        for (var seed = 100; seed < 140; seed++)
+        {
+            seeds.Add(seed);
+        }
+
+        return seeds;
+    }
+
     [Fact]
     public async Task A_producer_that_fails_after_the_storage_reported_success_leaves_nothing_and_its_error_is_reported()
     {
@@ -101,6 +153,9 @@ public sealed class EncodedUploadTests : IDisposable
         /// <summary>Every other read is made with a token already cancelled (a per-read timeout), then made again.</summary>
         CancelledReadThenRetry,
 
+        /// <summary>Reads until a read returns 0, as the built-in storages do.</summary>
+        ReadToTheEnd,
+
         /// <summary>Reads 1 MiB, stores it, and reports success.</summary>
         StopAfterOneMebibyte,
     }
@@ -114,56 +169,45 @@ public sealed class EncodedUploadTests : IDisposable
 
     private FileSystemBackupStorage Real() => new(new FileSystemStorageOptions { Root = _root }, NullLogger<FileSystemBackupStorage>.Instance);
 
-    private sealed class ReadingStorage(IBackupStorage inner, ReadStyle style, int length) : DelegatingStorage(inner)
+    /// <summary>A storage that reads its content in one of the <see cref="ReadStyle"/> ways (length -1: unknown, read until 0).</summary>
+    private sealed class ReadingStorage(IBackupStorage inner, ReadStyle style, int length = -1) : DelegatingStorage(inner)
     {
         public override async Task<StorageWriteResult> WriteAsync(string key, Stream content, StorageWriteOptions? options = null, CancellationToken cancellationToken = default)
         {
-            var read = new byte[style == ReadStyle.StopAfterOneMebibyte ? 1024 * 1024 : length];
-            switch (style)
+            if (style is ReadStyle.ExactLengthNoFinalZero or ReadStyle.StopAfterOneMebibyte)
             {
-                case ReadStyle.ExactLengthNoFinalZero:
-                case ReadStyle.StopAfterOneMebibyte:
-                    await content.ReadExactlyAsync(read, cancellationToken);
-                    break;
-                case ReadStyle.CancelledReadThenRetry:
-                    var got = 0;
-                    using (var cancelled = new CancellationTokenSource())
-                    {
-                        await cancelled.CancelAsync();
-                        while (got < read.Length)
-                        {
-                            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => _ = await content.ReadAsync(read.AsMemory(got), cancelled.Token));
-                            var r = await content.ReadAsync(read.AsMemory(got), cancellationToken);
-                            Assert.NotEqual(0, r);
-                            got += r;
-                        }
-                    }
-
-                    Assert.Equal(0, await content.ReadAsync(new byte[1], cancellationToken));
-                    break;
-                case ReadStyle.ZeroByteReads:
-                    var total = 0;
-                    while (true)
-                    {
-                        Assert.Equal(0, await content.ReadAsync(Memory<byte>.Empty, cancellationToken));
-                        var n = await content.ReadAsync(read.AsMemory(total, Math.Min(64 * 1024, read.Length - total)), cancellationToken);
-                        if (n == 0)
-                        {
-                            break;
-                        }
-
-                        total += n;
-                        if (total == read.Length)
-                        {
-                            Assert.Equal(0, await content.ReadAsync(new byte[1], cancellationToken));
-                            break;
-                        }
-                    }
-
-                    break;
+                var exact = new byte[style == ReadStyle.StopAfterOneMebibyte ? 1024 * 1024 : length];
+                await content.ReadExactlyAsync(exact, cancellationToken);
+                return await Inner.WriteAsync(key, new MemoryStream(exact), options, cancellationToken);
             }
 
-            return await Inner.WriteAsync(key, new MemoryStream(read), options, cancellationToken);
+            var read = new MemoryStream();
+            var chunk = new byte[64 * 1024];
+            using var cancelled = new CancellationTokenSource();
+            await cancelled.CancelAsync();
+            while (true)
+            {
+                if (style == ReadStyle.ZeroByteReads)
+                {
+                    Assert.Equal(0, await content.ReadAsync(Memory<byte>.Empty, cancellationToken));
+                }
+                else if (style == ReadStyle.CancelledReadThenRetry)
+                {
+                    await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => _ = await content.ReadAsync(chunk, cancelled.Token));
+                }
+
+                var n = await content.ReadAsync(chunk, cancellationToken);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                read.Write(chunk, 0, n);
+            }
+
+            Assert.True(length < 0 || read.Length == length, $"read {read.Length} bytes, expected {length}");
+            read.Position = 0;
+            return await Inner.WriteAsync(key, read, options, cancellationToken);
         }
     }
 }
