@@ -45,6 +45,7 @@ internal sealed partial class BackupVerifier
             return await RecordAsync(
                 id,
                 provider.Kind,
+                "while_writing",
                 dataKey,
                 () => started,
                 activity,

@@ -23,6 +23,7 @@ internal sealed partial class BackupVerifier(IBackupProvider provider, IBackupSt
         return await RecordAsync(
             manifest.Id,
             manifest.Kind,
+            "read_back",
             manifest.DataKey,
             () => started,
             activity,
@@ -39,15 +40,16 @@ internal sealed partial class BackupVerifier(IBackupProvider provider, IBackupSt
     /// </summary>
     /// <param name="id">The backup's id.</param>
     /// <param name="kind">The backup's kind (metrics).</param>
+    /// <param name="mode">How it verifies (metrics): <c>read_back</c> or <c>while_writing</c>.</param>
     /// <param name="dataKey">The archive's key (messages).</param>
     /// <param name="started">When the verification's duration starts (a timestamp of <see cref="TimeProvider"/>).</param>
     /// <param name="activity">The verification's span.</param>
     /// <param name="verify">The verification: the manifest verified, its entries, and how it was decoded (detail).</param>
     /// <param name="abandoned">
-    /// For a verification while writing (metric mode <c>while_writing</c>; <see langword="null"/> for a read back): whether a
+    /// For a verification while writing (<see langword="null"/> for a read back): whether a
     /// failure only follows the end of the write it followed (the write failed or was cancelled): no verdict, no error on the span.
     /// </param>
-    private async Task<BackupVerification> RecordAsync(string id, string kind, string dataKey, Func<long> started, System.Diagnostics.Activity? activity, Func<Task<(BackupManifest Manifest, int Entries, string How)>> verify, Func<bool>? abandoned = null)
+    private async Task<BackupVerification> RecordAsync(string id, string kind, string mode, string dataKey, Func<long> started, System.Diagnostics.Activity? activity, Func<Task<(BackupManifest Manifest, int Entries, string How)>> verify, Func<bool>? abandoned = null)
     {
         try
         {
@@ -56,7 +58,7 @@ internal sealed partial class BackupVerifier(IBackupProvider provider, IBackupSt
             var detail = $"size and SHA-256 match; {decoded} {manifest.RawSize} bytes{how}; {entries} entries in the table of contents";
             activity?.SetTag("dataguard.backup.verified", true);
             activity?.SetTag("dataguard.backup.entries", entries);
-            metrics.BackupVerified(kind, passed: true, time.GetElapsedTime(started()).TotalSeconds, abandoned is null ? "read_back" : "while_writing");
+            metrics.BackupVerified(kind, passed: true, time.GetElapsedTime(started()).TotalSeconds, mode);
             return new BackupVerification(time.GetUtcNow(), true, detail, time.GetElapsedTime(started()).TotalSeconds, entries);
         }
         catch (Exception) when (abandoned?.Invoke() == true)
@@ -69,7 +71,7 @@ internal sealed partial class BackupVerifier(IBackupProvider provider, IBackupSt
             BackupLog.VerificationFailed(logger, id, ex.Message);
             activity?.SetTag("dataguard.backup.verified", false);
             activity.Fail(ex);
-            metrics.BackupVerified(kind, passed: false, time.GetElapsedTime(started()).TotalSeconds, abandoned is null ? "read_back" : "while_writing");
+            metrics.BackupVerified(kind, passed: false, time.GetElapsedTime(started()).TotalSeconds, mode);
             return new BackupVerification(time.GetUtcNow(), false, ex.Message, time.GetElapsedTime(started()).TotalSeconds, null);
         }
         catch (Exception ex) when (ex is DataGuardException or IOException)
