@@ -128,6 +128,22 @@ logical_backup_rows() {
   row "same, VerifyAfterBackup=false" pgdump backup-noverify "<= 1.05x" "$l0 / $(load)"
   row "shell pipe pg_dump -Fc -Z0 \\| zstd -3 -T0 \\| tee file \\| sha256sum; sync file" pgdump pipe "(what is possible)" "$l0 / $(load)"
   row "shell pipe doing what verify on does: the same, with the stored bytes also through zstd -d \\| pg_restore --list and wc -c, then sha256sum file" pgdump pipe-verify "(what is possible)" "$l0 / $(load)"
+  # The fixed cost of a DataGuard backup (process start, configuration, its own connection and exported snapshot, the
+  # manifest and its fsyncs), apart from streaming: a database of one 10-row table, where pg_dump's own time is start-up.
+  "$bin/createdb" tiny
+  "$bin/psql" -q -d tiny -c "CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, 'x' FROM generate_series(1, 10) g" >/dev/null
+  tiny="$(config tiny tiny FileSystem 3 true)"
+  tiny_noverify="$(config tiny-noverify tiny FileSystem 3 false)"
+  l0="$(load)"
+  for _ in $(seq "$runs"); do
+    time_once pgdump-tiny "$bin/pg_dump" -Fc -Z0 --no-sync -d tiny -f /dev/null
+    time_once backup-tiny "$cli" backup run --config "$tiny"
+    time_once backup-tiny-noverify "$cli" backup run --config "$tiny_noverify"
+    time_once cli-version "$cli" --version
+  done
+  row "fixed cost: logical backup of a database of one 10-row table (verify on)" pgdump-tiny backup-tiny "(the fixed cost)" "$l0 / $(load)"
+  row "same, VerifyAfterBackup=false" pgdump-tiny backup-tiny-noverify "(the fixed cost)" "$l0 / $(load)"
+  row "dataguard --version (the native process's start alone)" pgdump-tiny cli-version "(the floor)" "$l0 / $(load)"
   l0="$(load)"
   for _ in $(seq "$runs"); do
     time_once pgdump-text "$bin/pg_dump" -Fc -Z0 --no-sync -d text -f /dev/null
