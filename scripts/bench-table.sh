@@ -46,7 +46,7 @@ export PGPASSWORD="$(sed -E 's/.*Password=([^;]*).*/\1/' <<<"$DATAGUARD_TEST_POS
 
 echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, commit $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (with local changes)')"
 echo "   scale $scale, text $text_mb MiB, median of $runs, $segments WAL segments"
-# The CLI as users get it from its linux-x64 tool package: self-contained, one composite ReadyToRun image (docs/benchmarks.md).
+# The CLI as users get it from its linux-x64 tool package: native code (Native AOT; docs/benchmarks.md).
 cli="$(bash scripts/publish-cli.sh "$DATAGUARD_STATE_DIR/cli")"
 dg() { "$cli" "$@"; }
 
@@ -100,10 +100,17 @@ row() { # operation baseline-label dataguard-label target
   rows+=("$(printf '| %s | %.2f s | %.2f s | %.2fx | %s | %d MiB | %s |' "$1" "$base" "$dgs" "$(echo "$dgs / $base" | bc -l)" "$4" "$(peak_mib "$3")" "$5")")
   echo "${rows[-1]}"
 }
+# A fixed cost is a difference, not a ratio: the ratio column says how many seconds DataGuard adds to its baseline.
+row_added() { # operation baseline-label dataguard-label target load
+  local base dgs
+  base="$(secs "$2")"; dgs="$(secs "$3")"
+  rows+=("$(printf '| %s | %.2f s | %.2f s | %+.2f s | %s | %d MiB | %s |' "$1" "$base" "$dgs" "$(echo "$dgs - $base" | bc -l)" "$4" "$(peak_mib "$3")" "$5")")
+  echo "${rows[-1]}"
+}
 
 # ---------------------------------------------------------------- logical backup
 logical_backup_rows() {
-  local l0 defaults noverify text pipe
+  local l0 defaults noverify text tiny tiny_noverify
   defaults="$(config disk bench FileSystem 3 true)"
   noverify="$(config disk-noverify bench FileSystem 3 false)"
   text="$(config text text FileSystem 3 true)"
@@ -113,13 +120,14 @@ logical_backup_rows() {
     time_once backup "$cli" backup run --config "$defaults"
     time_once backup-noverify "$cli" backup run --config "$noverify"
     rm -f "$work/pipe.zst"
-    time_once pipe bash -c "'$bin/pg_dump' -Fc -Z0 -d bench | zstd -3 -T0 -q | tee '$work/pipe.zst' | sha256sum >/dev/null && sync '$work/pipe.zst'"
-    # The same work as the verify-on backup, by hand: the stored bytes are also decompressed, counted and listed by
-    # pg_restore while they are written, then read back and checksummed once they are on disk.
+    time_once pipe bash -c "set -o pipefail; '$bin/pg_dump' -Fc -Z0 -d bench | zstd -3 -T0 -q | tee '$work/pipe.zst' | sha256sum >/dev/null && sync '$work/pipe.zst'"
+    # The verify-on backup's work, by hand: while they are written, the stored bytes are also checksummed a second time,
+    # decompressed, listed by pg_restore (which stops after the table of contents; wc counts the rest) and counted;
+    # once on disk they are read back and checksummed. Left out: comparing the sizes and hashes (microseconds).
     rm -f "$work/pipe.zst" "$work/verify.fifo"
     mkfifo "$work/verify.fifo"
     time_once pipe-verify bash -c "set -o pipefail
-      (zstd -dcq < '$work/verify.fifo' | tee -p >('$bin/pg_restore' --list >/dev/null) | wc -c >/dev/null) & decode=\$!
+      (tee >(sha256sum >/dev/null) < '$work/verify.fifo' | zstd -dcq | { '$bin/pg_restore' --list >/dev/null && wc -c >/dev/null; }) & decode=\$!
       '$bin/pg_dump' -Fc -Z0 -d bench | zstd -3 -T0 -q | tee '$work/pipe.zst' '$work/verify.fifo' | sha256sum >/dev/null &&
         sync '$work/pipe.zst' && wait \$decode && sha256sum '$work/pipe.zst' >/dev/null"
     rm -f "$work/pipe.zst" "$work/verify.fifo"
@@ -127,7 +135,7 @@ logical_backup_rows() {
   row "logical backup, defaults (zstd 3, verify on), local disk, pgbench scale $scale" pgdump backup "<= 1.15x" "$l0 / $(load)"
   row "same, VerifyAfterBackup=false" pgdump backup-noverify "<= 1.05x" "$l0 / $(load)"
   row "shell pipe pg_dump -Fc -Z0 \\| zstd -3 -T0 \\| tee file \\| sha256sum; sync file" pgdump pipe "(what is possible)" "$l0 / $(load)"
-  row "shell pipe doing what verify on does: the same, with the stored bytes also through zstd -d \\| pg_restore --list and wc -c, then sha256sum file" pgdump pipe-verify "(what is possible)" "$l0 / $(load)"
+  row "shell pipe doing what verify on does: the same, the stored bytes also through sha256sum and zstd -d \\| pg_restore --list; wc -c while written, then sha256sum file" pgdump pipe-verify "(what is possible)" "$l0 / $(load)"
   # The fixed cost of a DataGuard backup (process start, configuration, its own connection and exported snapshot, the
   # manifest and its fsyncs), apart from streaming: a database of one 10-row table, where pg_dump's own time is start-up.
   "$bin/createdb" tiny
@@ -139,17 +147,19 @@ logical_backup_rows() {
     time_once pgdump-tiny "$bin/pg_dump" -Fc -Z0 --no-sync -d tiny -f /dev/null
     time_once backup-tiny "$cli" backup run --config "$tiny"
     time_once backup-tiny-noverify "$cli" backup run --config "$tiny_noverify"
+    time_once true-process /bin/true
     time_once cli-version "$cli" --version
   done
-  row "fixed cost: logical backup of a database of one 10-row table (verify on)" pgdump-tiny backup-tiny "(the fixed cost)" "$l0 / $(load)"
-  row "same, VerifyAfterBackup=false" pgdump-tiny backup-tiny-noverify "(the fixed cost)" "$l0 / $(load)"
-  row "dataguard --version (the native process's start alone)" pgdump-tiny cli-version "(the floor)" "$l0 / $(load)"
+  "$bin/dropdb" tiny   # the base backup row copies the whole cluster
+  row_added "fixed cost: logical backup of a database of one 10-row table (verify on); ratio column: seconds added" pgdump-tiny backup-tiny "(the fixed cost)" "$l0 / $(load)"
+  row_added "same, VerifyAfterBackup=false" pgdump-tiny backup-tiny-noverify "(the fixed cost)" "$l0 / $(load)"
+  row_added "dataguard --version against /bin/true: the native process's start and its command tree" true-process cli-version "(the floor)" "$l0 / $(load)"
   l0="$(load)"
   for _ in $(seq "$runs"); do
     time_once pgdump-text "$bin/pg_dump" -Fc -Z0 --no-sync -d text -f /dev/null
     time_once backup-text "$cli" backup run --config "$text"
     rm -f "$work/pipe-text.zst"
-    time_once pipe-text bash -c "'$bin/pg_dump' -Fc -Z0 -d text | zstd -3 -T0 -q | tee '$work/pipe-text.zst' | sha256sum >/dev/null && sync '$work/pipe-text.zst'"
+    time_once pipe-text bash -c "set -o pipefail; '$bin/pg_dump' -Fc -Z0 -d text | zstd -3 -T0 -q | tee '$work/pipe-text.zst' | sha256sum >/dev/null && sync '$work/pipe-text.zst'"
   done
   rm -f "$work/pipe-text.zst"
   row "logical backup, ${text_mb} MiB random-text table (zstd 3, verify on, disk)" pgdump-text backup-text "<= 1.6x" "$l0 / $(load)"
@@ -168,6 +178,20 @@ export_rows() {
     cmp -s "$work/psql.csv" "$work/dg.csv" || { echo "bench: the exported CSV differs from psql's" >&2; exit 1; }
   done
   row "dataguard export table CSV of $(( scale * 100000 )) rows ($(( $(stat -c %s "$work/dg.csv") / 1000000 )) MB) to a file, byte-identical" psql-copy export "<= 1.10x" "$l0 / $(load)"
+  rm -f "$work/psql.csv" "$work/dg.csv"
+  # The export's fixed cost, apart from streaming: a table of 10 rows in a database of its own.
+  "$bin/createdb" tinyx
+  "$bin/psql" -q -d tinyx -c "CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, 'x' FROM generate_series(1, 10) g" >/dev/null
+  config tinyx tinyx FileSystem 3 true >/dev/null
+  l0="$(load)"
+  for _ in $(seq "$runs"); do
+    rm -f "$work/psql.csv" "$work/dg.csv"
+    time_once psql-copy-tiny "$bin/psql" -X -q -d tinyx -c "\\copy (select * from public.t) to '$work/psql.csv' csv header"
+    time_once export-tiny "$cli" export table public.t --out "$work/dg.csv" --all-columns --config "$work/tinyx.json"
+    cmp -s "$work/psql.csv" "$work/dg.csv" || { echo "bench: the exported CSV of the 10-row table differs from psql's" >&2; exit 1; }
+  done
+  "$bin/dropdb" tinyx
+  row_added "fixed cost: export table CSV of a 10-row table; ratio column: seconds added" psql-copy-tiny export-tiny "(the fixed cost)" "$l0 / $(load)"
   rm -f "$work/psql.csv" "$work/dg.csv"
 }
 
@@ -207,7 +231,7 @@ base_backup_rows() {
     time_once basebackup bash -c "'$bin/pg_basebackup' -D - -Ft -X fetch --checkpoint=fast > /dev/null"
     time_once backup-physical "$cli" backup run --kind physical --config "$physical"
     rm -f "$work/pipe-base.zst"
-    time_once pipe-base bash -c "'$bin/pg_basebackup' -D - -Ft -X fetch --checkpoint=fast | zstd -1 -T0 -q | tee '$work/pipe-base.zst' | sha256sum >/dev/null && sync '$work/pipe-base.zst'"
+    time_once pipe-base bash -c "set -o pipefail; '$bin/pg_basebackup' -D - -Ft -X fetch --checkpoint=fast | zstd -1 -T0 -q | tee '$work/pipe-base.zst' | sha256sum >/dev/null && sync '$work/pipe-base.zst'"
   done
   rm -f "$work/pipe-base.zst"
   row "base backup (disk, zstd 1, verify on) of the $("$bin/psql" -At -d postgres -c "SELECT pg_size_pretty(sum(pg_database_size(datname))) FROM pg_database") cluster" basebackup backup-physical "<= 1.5x" "$l0 / $(load)"
