@@ -108,6 +108,12 @@ row_added() { # operation baseline-label dataguard-label target load
   echo "${rows[-1]}"
 }
 
+# tiny_database NAME: a database of one 10-row table (public.t), for the fixed-cost rows.
+tiny_database() {
+  "$bin/createdb" "$1"
+  "$bin/psql" -q -d "$1" -c "CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, 'x' FROM generate_series(1, 10) g" >/dev/null
+}
+
 # ---------------------------------------------------------------- logical backup
 logical_backup_rows() {
   local l0 defaults noverify text tiny tiny_noverify
@@ -138,8 +144,7 @@ logical_backup_rows() {
   row "shell pipe doing what verify on does: the same, the stored bytes also through sha256sum and zstd -d \\| pg_restore --list; wc -c while written, then sha256sum file" pgdump pipe-verify "(what is possible)" "$l0 / $(load)"
   # The fixed cost of a DataGuard backup (process start, configuration, its own connection and exported snapshot, the
   # manifest and its fsyncs), apart from streaming: a database of one 10-row table, where pg_dump's own time is start-up.
-  "$bin/createdb" tiny
-  "$bin/psql" -q -d tiny -c "CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, 'x' FROM generate_series(1, 10) g" >/dev/null
+  tiny_database tiny
   tiny="$(config tiny tiny FileSystem 3 true)"
   tiny_noverify="$(config tiny-noverify tiny FileSystem 3 false)"
   l0="$(load)"
@@ -180,8 +185,7 @@ export_rows() {
   row "dataguard export table CSV of $(( scale * 100000 )) rows ($(( $(stat -c %s "$work/dg.csv") / 1000000 )) MB) to a file, byte-identical" psql-copy export "<= 1.10x" "$l0 / $(load)"
   rm -f "$work/psql.csv" "$work/dg.csv"
   # The export's fixed cost, apart from streaming: a table of 10 rows in a database of its own.
-  "$bin/createdb" tinyx
-  "$bin/psql" -q -d tinyx -c "CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, 'x' FROM generate_series(1, 10) g" >/dev/null
+  tiny_database tinyx
   config tinyx tinyx FileSystem 3 true >/dev/null
   l0="$(load)"
   for _ in $(seq "$runs"); do
