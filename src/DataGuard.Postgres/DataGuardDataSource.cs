@@ -99,6 +99,24 @@ internal sealed class DataGuardDataSource : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
+    /// Opens a connection to the protected database with a blocking call: a physical connection opened and used with
+    /// synchronous calls only keeps a blocking socket (<see cref="Export.BlockingCsvCopy"/>).
+    /// </summary>
+    /// <returns>The open connection; dispose it to return it.</returns>
+    public NpgsqlConnection OpenConnection()
+    {
+        try
+        {
+            return DataSource.OpenConnection();
+        }
+        catch (NpgsqlException ex)
+        {
+            ex.Data[ConnectFailedKey] = true;
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Opens a connection of its own (never pooled) named <paramref name="applicationName"/> in <c>pg_stat_activity</c>:
     /// for session advisory locks, which closing the connection must release.
     /// </summary>

@@ -10,7 +10,24 @@ internal static class PgCatalog
     /// <param name="qualifiedName">The table, <c>schema.table</c> (exact names, no quoting).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The table, or <see langword="null"/>.</returns>
-    public static async Task<PgTable?> FindTableAsync(NpgsqlConnection connection, string qualifiedName, CancellationToken cancellationToken)
+    public static Task<PgTable?> FindTableAsync(NpgsqlConnection connection, string qualifiedName, CancellationToken cancellationToken) =>
+        FindTableAsync(connection, qualifiedName, async: true, cancellationToken).AsTask();
+
+    /// <summary>
+    /// Reads a table with synchronous calls only (a connection that never had an asynchronous call keeps a blocking
+    /// socket: <see cref="Export.TableExports"/>), or returns <see langword="null"/> when there is no such table.
+    /// </summary>
+    /// <param name="connection">An open connection.</param>
+    /// <param name="qualifiedName">The table, <c>schema.table</c> (exact names, no quoting).</param>
+    /// <returns>The table, or <see langword="null"/>.</returns>
+    public static PgTable? FindTable(NpgsqlConnection connection, string qualifiedName)
+    {
+        var found = FindTableAsync(connection, qualifiedName, async: false, CancellationToken.None);
+        System.Diagnostics.Debug.Assert(found.IsCompleted, "async: false completes synchronously");
+        return found.GetAwaiter().GetResult();
+    }
+
+    private static async ValueTask<PgTable?> FindTableAsync(NpgsqlConnection connection, string qualifiedName, bool async, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
         if (PgIdentifiers.SplitQualified(qualifiedName) is not var (schema, name))
@@ -31,26 +48,46 @@ internal static class PgCatalog
             WHERE n.nspname = @schema AND c.relname = @name AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum
             """,
             connection);
-        await using var commandScope = command.ConfigureAwait(false);
         command.Parameters.AddWithValue("schema", schema);
         command.Parameters.AddWithValue("name", name);
-        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using var readerScope = reader.ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        NpgsqlDataReader? reader = null;
+        try
         {
-            return null;
-        }
+            // Disposed the same way as read: DisposeAsync would make a synchronous caller's socket non-blocking.
+            reader = async ? await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false) : command.ExecuteReader();
+            if (!(async ? await reader.ReadAsync(cancellationToken).ConfigureAwait(false) : reader.Read()))
+            {
+                return null;
+            }
 
-        var oid = reader.GetFieldValue<uint>(0);
-        var partitioned = reader.GetBoolean(1);
-        var primaryKey = reader.GetFieldValue<string[]>(2);
-        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-        var columns = new List<PgColumn>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            var oid = reader.GetFieldValue<uint>(0);
+            var partitioned = reader.GetBoolean(1);
+            var primaryKey = reader.GetFieldValue<string[]>(2);
+            _ = async ? await reader.NextResultAsync(cancellationToken).ConfigureAwait(false) : reader.NextResult();
+            var columns = new List<PgColumn>();
+            while (async ? await reader.ReadAsync(cancellationToken).ConfigureAwait(false) : reader.Read())
+            {
+                columns.Add(new PgColumn(reader.GetString(0), reader.GetString(1), reader.GetBoolean(2)) { BaseType = reader.GetString(3) });
+            }
+
+            return new PgTable(oid, schema, name, partitioned, columns, primaryKey);
+        }
+        finally
         {
-            columns.Add(new PgColumn(reader.GetString(0), reader.GetString(1), reader.GetBoolean(2)) { BaseType = reader.GetString(3) });
-        }
+            if (async)
+            {
+                if (reader is not null)
+                {
+                    await reader.DisposeAsync().ConfigureAwait(false);
+                }
 
-        return new PgTable(oid, schema, name, partitioned, columns, primaryKey);
+                await command.DisposeAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                reader?.Dispose();
+                command.Dispose();
+            }
+        }
     }
 }

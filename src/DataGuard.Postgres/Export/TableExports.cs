@@ -61,13 +61,40 @@ internal sealed class TableExports
 
     private async Task<IReadOnlyList<string>> ExportCoreAsync(string table, string format, Stream output, bool redact, System.Diagnostics.Activity? activity, CancellationToken cancellationToken)
     {
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var connectionScope = connection.ConfigureAwait(false);
-        activity.SetDatabase(connection);
-        var pgTable = await PgCatalog.FindTableAsync(connection, table, cancellationToken).ConfigureAwait(false)
-            ?? throw new DataGuardException($"The table {table} does not exist.") { Operation = "export" };
+        activity.SetDatabase(_dataSource.DataSource);
         var redaction = redact ? _options.Value.Redaction : new RedactionOptions { DenySensitiveNames = false };
-        var mapped = SubjectDataMapBuilder.Describe(pgTable, redaction);
+        NpgsqlConnection connection;
+        PgTable pgTable;
+        MappedTable mapped;
+        if (string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase))
+        {
+            // Every column leaving: PostgreSQL's own CSV, copied with blocking calls (BlockingCsvCopy); a connection
+            // comes back only when redaction drops columns.
+            var copied = await BlockingCsvCopy.RunAsync(_dataSource, table, redaction, output, _time, cancellationToken).ConfigureAwait(false);
+            (connection, pgTable, mapped) = (copied.Connection!, copied.Table, copied.Map);
+            if (copied.Redacted is { } none)
+            {
+                return none;
+            }
+        }
+        else
+        {
+            connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                pgTable = await PgCatalog.FindTableAsync(connection, table, cancellationToken).ConfigureAwait(false)
+                    ?? throw new DataGuardException($"The table {table} does not exist.") { Operation = "export" };
+            }
+            catch
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            mapped = SubjectDataMapBuilder.Describe(pgTable, redaction);
+        }
+
+        await using var connectionScope = connection.ConfigureAwait(false);
         if (mapped.Columns.Count == 0)
         {
             throw new DataGuardException($"Every column of {table} is redacted; nothing to export.") { Operation = "export" };
@@ -86,9 +113,6 @@ internal sealed class TableExports
         var document = new ExportDocument($"Table export: {pgTable.QualifiedName}", null, _time.GetUtcNow(), [], One(new ExportTable(pgTable.QualifiedName, ExportColumns.Describe(mapped.Columns), rows), cancellationToken));
         switch (format.ToUpperInvariant())
         {
-            case "CSV" when mapped.Redacted.Count == 0:
-                await CopyCsvAsync(connection, pgTable, output, cancellationToken).ConfigureAwait(false);
-                break;
             case "CSV":
                 await foreach (var t in document.Tables.WithCancellation(cancellationToken).ConfigureAwait(false))
                 {
@@ -114,65 +138,5 @@ internal sealed class TableExports
         cancellationToken.ThrowIfCancellationRequested();
         yield return table;
         await Task.CompletedTask.ConfigureAwait(false);
-    }
-
-    private static async Task CopyCsvAsync(NpgsqlConnection connection, PgTable table, Stream output, CancellationToken cancellationToken)
-    {
-        // PostgreSQL writes the CSV, in the connection's client encoding (UTF-8, which Npgsql always asks for).
-        var copy = await connection.BeginTextExportAsync($"COPY {table.Quoted} TO STDOUT (FORMAT csv, HEADER)", cancellationToken).ConfigureAwait(false);
-        using var copyScope = copy;
-        if (copy is StreamReader { BaseStream: { CanRead: true } raw })
-        {
-            // Its bytes pass through untouched (no decoding to text and encoding back), many rows per write: the
-            // reader's own buffer was never used, so nothing is skipped.
-            await PassThroughAsync(raw, output, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
-        var writer = new StreamWriter(output, new System.Text.UTF8Encoding(false), 64 * 1024, leaveOpen: true);
-        await using var writerScope = writer.ConfigureAwait(false);
-        var buffer = new char[32 * 1024];
-        int read;
-        while ((read = await copy.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            await writer.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-        }
-
-        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Copies COPY's data stream (one row per read) to the output in writes of up to 256 KiB.</summary>
-    internal static async Task PassThroughAsync(Stream copy, Stream output, CancellationToken cancellationToken)
-    {
-        const int Size = 256 * 1024;
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Size);
-        try
-        {
-            var ended = false;
-            while (!ended)
-            {
-                var filled = 0;
-                while (filled < Size - (16 * 1024))
-                {
-                    var read = await copy.ReadAsync(buffer.AsMemory(filled, Size - filled), cancellationToken).ConfigureAwait(false);
-                    if (read == 0)
-                    {
-                        ended = true;
-                        break;
-                    }
-
-                    filled += read;
-                }
-
-                if (filled > 0)
-                {
-                    await output.WriteAsync(buffer.AsMemory(0, filled), cancellationToken).ConfigureAwait(false);
-                }
-            }
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-        }
     }
 }
