@@ -14,6 +14,7 @@ internal sealed class DataGuardDataSource : IAsyncDisposable, IDisposable
 {
     private readonly Lazy<NpgsqlDataSource> _dataSource;
     private readonly Lazy<NpgsqlDataSource> _dedicated;
+    private readonly Lazy<NpgsqlDataSource?> _unmultiplexed;
 
     /// <summary>Initializes a new instance of the <see cref="DataGuardDataSource"/> class.</summary>
     /// <param name="options">The PostgreSQL options.</param>
@@ -21,18 +22,25 @@ internal sealed class DataGuardDataSource : IAsyncDisposable, IDisposable
     public DataGuardDataSource(IOptions<PostgresOptions> options, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _dataSource = new Lazy<NpgsqlDataSource>(() =>
-        {
-            var builder = new NpgsqlDataSourceBuilder(WithReadBuffer(options.Value.ConnectionString));
-            if (loggerFactory is not null)
-            {
-                builder.UseLoggerFactory(loggerFactory);
-            }
+        _dataSource = new Lazy<NpgsqlDataSource>(() => Build(WithReadBuffer(options.Value.ConnectionString), loggerFactory));
 
-            return builder.Build();
-        });
+        // Npgsql refuses synchronous calls on a multiplexing data source: OpenConnection's come from one without.
+        _unmultiplexed = new Lazy<NpgsqlDataSource?>(() => new NpgsqlConnectionStringBuilder(options.Value.ConnectionString).Multiplexing
+            ? Build(new NpgsqlConnectionStringBuilder(WithReadBuffer(options.Value.ConnectionString)) { Multiplexing = false }.ConnectionString, loggerFactory)
+            : null);
         _dedicated = new Lazy<NpgsqlDataSource>(() =>
             new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(options.Value.ConnectionString) { Pooling = false }.ConnectionString).Build());
+    }
+
+    private static NpgsqlDataSource Build(string connectionString, ILoggerFactory? loggerFactory)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        if (loggerFactory is not null)
+        {
+            builder.UseLoggerFactory(loggerFactory);
+        }
+
+        return builder.Build();
     }
 
     /// <summary>
@@ -107,7 +115,7 @@ internal sealed class DataGuardDataSource : IAsyncDisposable, IDisposable
     {
         try
         {
-            return DataSource.OpenConnection();
+            return (_unmultiplexed.Value ?? DataSource).OpenConnection();
         }
         catch (NpgsqlException ex)
         {
@@ -156,6 +164,11 @@ internal sealed class DataGuardDataSource : IAsyncDisposable, IDisposable
         {
             _dedicated.Value.Dispose();
         }
+
+        if (_unmultiplexed.IsValueCreated)
+        {
+            _unmultiplexed.Value?.Dispose();
+        }
     }
 
     /// <inheritdoc />
@@ -169,6 +182,11 @@ internal sealed class DataGuardDataSource : IAsyncDisposable, IDisposable
         if (_dedicated.IsValueCreated)
         {
             await _dedicated.Value.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_unmultiplexed is { IsValueCreated: true, Value: { } unmultiplexed })
+        {
+            await unmultiplexed.DisposeAsync().ConfigureAwait(false);
         }
     }
 }

@@ -88,6 +88,23 @@ public sealed class BlockingCsvCopyTests
         Assert.Equal(written, output.Written);
     }
 
+    [Fact]
+    public async Task A_multiplexing_connection_string_exports_the_same_csv_and_redaction_still_applies()
+    {
+        // Npgsql refuses synchronous calls when multiplexing: the blocking copy's connection comes from a data source
+        // without it, and a connection handed back for redaction works the same.
+        await using var harness = await ExportHarness.CreateAsync(more: services => services.Configure<PostgresOptions>(
+            o => o.ConnectionString = new NpgsqlConnectionStringBuilder(o.ConnectionString) { Multiplexing = true, Pooling = true }.ConnectionString));
+        var tables = harness.Services.GetRequiredService<TableExports>();
+        using var whole = new MemoryStream();
+        Assert.Empty(await tables.ExportAsync("public.orders", "csv", whole));
+        Assert.Equal(4, System.Text.Encoding.UTF8.GetString(whole.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+
+        using var redacted = new MemoryStream();
+        Assert.NotEmpty(await tables.ExportAsync("public.users", "csv", redacted));
+        Assert.DoesNotContain(ExportFixtures.Secret, System.Text.Encoding.UTF8.GetString(redacted.ToArray()), StringComparison.Ordinal);
+    }
+
     private static async Task<long> LockWaitersAsync(string connectionString) =>
         await ScalarAsync(connectionString, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()");
 
