@@ -5,9 +5,10 @@ using System.Net.Sockets;
 namespace DataGuard.IntegrationTests.Chaos;
 
 /// <summary>
-/// A TCP forwarder in front of the chaos suite's S3 server, so that a scenario can reset every connection open at one
-/// instant (a network blip, a load balancer dropping connections) while the server itself stays up and answers the
-/// next request.
+/// A TCP forwarder in front of a server (the chaos suite's S3 server, a test's PostgreSQL), so that a scenario can reset
+/// every connection open at one instant (a network blip, a load balancer dropping connections) while the server itself
+/// stays up and answers the next request; or freeze: while frozen no byte moves either way and new connections are held
+/// unconnected (a server that stopped answering, a network path gone dark, with no reset either side would notice).
 /// </summary>
 internal sealed class ChaosTcpProxy : IAsyncDisposable
 {
@@ -16,6 +17,7 @@ internal sealed class ChaosTcpProxy : IAsyncDisposable
     private readonly ConcurrentDictionary<Link, byte> _links = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
+    private volatile TaskCompletionSource _open = Opened();
 
     public ChaosTcpProxy(int upstreamPort)
     {
@@ -28,6 +30,12 @@ internal sealed class ChaosTcpProxy : IAsyncDisposable
     public int Port { get; }
 
     public string Endpoint => $"http://127.0.0.1:{Port}";
+
+    /// <summary>Stops every byte, both ways, and holds new connections until <see cref="Thaw"/>.</summary>
+    public void Freeze() => _open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Lets the bytes and the held connections through again.</summary>
+    public void Thaw() => _open.TrySetResult();
 
     /// <summary>Resets every connection open now (RST both ways); returns how many.</summary>
     public int ResetAll()
@@ -48,6 +56,7 @@ internal sealed class ChaosTcpProxy : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
+        Thaw();
         _listener.Stop();
         ResetAll();
         await _accepting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -77,7 +86,13 @@ internal sealed class ChaosTcpProxy : IAsyncDisposable
         var server = new TcpClient();
         try
         {
+            await _open.Task.WaitAsync(_stop.Token);
             await server.ConnectAsync(IPAddress.Loopback, _upstreamPort);
+        }
+        catch (OperationCanceledException)
+        {
+            new Link(client, server).Close();
+            return;
         }
         catch (SocketException)
         {
@@ -91,8 +106,8 @@ internal sealed class ChaosTcpProxy : IAsyncDisposable
         try
         {
             using var done = new CancellationTokenSource();
-            var up = client.GetStream().CopyToAsync(server.GetStream(), done.Token);
-            var down = server.GetStream().CopyToAsync(client.GetStream(), done.Token);
+            var up = PumpAsync(client.GetStream(), server.GetStream(), done.Token);
+            var down = PumpAsync(server.GetStream(), client.GetStream(), done.Token);
             await Task.WhenAny(up, down);
             await done.CancelAsync();
         }
@@ -105,6 +120,25 @@ internal sealed class ChaosTcpProxy : IAsyncDisposable
             {
                 link.Close();
             }
+        }
+    }
+
+    private static TaskCompletionSource Opened()
+    {
+        var open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        open.SetResult();
+        return open;
+    }
+
+    /// <summary>Copies one direction, each piece held while the proxy is frozen.</summary>
+    private async Task PumpAsync(NetworkStream from, NetworkStream to, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[64 * 1024];
+        int read;
+        while ((read = await from.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            await _open.Task.WaitAsync(cancellationToken);
+            await to.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
         }
     }
 

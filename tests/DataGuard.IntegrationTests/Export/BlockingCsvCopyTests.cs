@@ -1,3 +1,4 @@
+using DataGuard.IntegrationTests.Chaos;
 using DataGuard.IntegrationTests.Infrastructure;
 using DataGuard.Postgres;
 using DataGuard.Postgres.Export;
@@ -64,7 +65,7 @@ public sealed class BlockingCsvCopyTests
         await using var database = await TestPostgres.CreateDatabaseAsync();
         var server = new NpgsqlConnectionStringBuilder(database.ConnectionString);
         await database.ExecuteAsync("CREATE TABLE public.wide AS SELECT g AS id, md5(g::text) AS t FROM generate_series(1, 300000) g");
-        await using var proxy = new FreezableTcpProxy(server.Port);
+        await using var proxy = new ChaosTcpProxy(server.Port);
         var proxied = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Port = proxy.Port, Pooling = false }.ConnectionString;
         await using var harness = await ExportHarness.CreateAsync(more: services => services.Configure<PostgresOptions>(o => o.ConnectionString = proxied));
         using var cancel = new CancellationTokenSource();
