@@ -32,6 +32,7 @@ internal sealed class BlockingCsvCopy
     private Action? _cancelRunning;
     private bool _cancelRequested;
     private bool _abandoned;
+    private volatile string _phase = "connecting";
 
     private BlockingCsvCopy(Stream output, CancellationToken cancellationToken)
     {
@@ -89,7 +90,7 @@ internal sealed class BlockingCsvCopy
                     TaskContinuationOptions.ExecuteSynchronously,
                     TaskScheduler.Default);
                 throw new OperationCanceledException(
-                    $"The export of {table} was cancelled; PostgreSQL did not end its COPY within {CancelGrace.TotalSeconds:0} s of the cancel request, so its connection is left to close when the server answers.",
+                    $"The export of {table} was cancelled; it was still {copy._phase} {CancelGrace.TotalSeconds:0} s later (PostgreSQL did not answer), so its connection is left to close when the server answers.",
                     cancellationToken);
             }
         }
@@ -113,6 +114,7 @@ internal sealed class BlockingCsvCopy
         try
         {
             _cancellationToken.ThrowIfCancellationRequested();
+            _phase = "reading the catalog";
             var pgTable = PgCatalog.FindTable(connection, table)
                 ?? throw new DataGuardException($"The table {table} does not exist.") { Operation = "export" };
             var mapped = SubjectDataMapBuilder.Describe(pgTable, redaction);
@@ -122,23 +124,34 @@ internal sealed class BlockingCsvCopy
                 return new Outcome(null, connection, pgTable, mapped);
             }
 
+            // A table with inheritance children or partitions is copied through a query that reads them too (COPY of
+            // the table itself reads its own rows only, and refuses a partitioned table), as the other formats read it.
+            var (lockable, children) = Inspect(connection, pgTable);
+            var source = children ? $"(SELECT * FROM {pgTable.Quoted})" : pgTable.Quoted;
             using var transaction = connection.BeginTransaction(IsolationLevel.RepeatableRead);
 
-            // The COPY's timestamps in UTC, as every export writes them; the table's lock taken by a statement of its own,
-            // so that waiting for it (behind a migration's exclusive lock, say) can be cancelled like the copy.
-            using (var prepare = new NpgsqlCommand($"SET LOCAL TimeZone = 'UTC'; LOCK TABLE {pgTable.Quoted} IN ACCESS SHARE MODE", connection, transaction))
+            // The COPY's timestamps in UTC, as every export writes them. The lock on what the copy reads is taken first,
+            // by a statement of its own: LOCK takes no snapshot, so the snapshot comes after it (a table rewritten by a
+            // migration that held the lock is read as it is after, not as an empty table), and waiting for it (behind a
+            // migration, say) can be cancelled like the copy. Without table-level SELECT (columns granted one by one)
+            // LOCK is refused: COPY then takes the lock itself, as before.
+            var prepareSql = lockable ? $"SET LOCAL TimeZone = 'UTC'; LOCK TABLE {(children ? string.Empty : "ONLY ")}{pgTable.Quoted} IN ACCESS SHARE MODE" : "SET LOCAL TimeZone = 'UTC'";
+            _phase = "waiting for the table's lock";
+            using (var prepare = new NpgsqlCommand(prepareSql, connection, transaction))
             {
                 Cancellable(prepare.Cancel, () => prepare.ExecuteNonQuery());
             }
 
             // PostgreSQL writes the CSV, in the connection's client encoding (UTF-8, which Npgsql always asks for); its
             // bytes pass through untouched, from the reader's stream (its own buffer is never used, so nothing is skipped).
-            using var reader = connection.BeginTextExport($"COPY {pgTable.Quoted} TO STDOUT (FORMAT csv, HEADER)");
+            _phase = "starting the COPY";
+            using var reader = connection.BeginTextExport($"COPY {source} TO STDOUT (FORMAT csv, HEADER)");
             if (reader is not NpgsqlCopyTextReader { BaseStream: { CanRead: true } raw } text)
             {
                 throw new InvalidOperationException($"Npgsql's text export is a {reader.GetType().Name}, not the NpgsqlCopyTextReader over a readable stream the pass-through reads.");
             }
 
+            _phase = "copying";
             Cancellable(text.Cancel, () => PassThrough(raw));
             return new Outcome(mapped.Redacted, null, pgTable, mapped);
         }
@@ -149,6 +162,18 @@ internal sealed class BlockingCsvCopy
                 connection.Dispose();
             }
         }
+    }
+
+    /// <summary>Whether the role may LOCK the table (table-level SELECT), and whether it has inheritance children or partitions.</summary>
+    private static (bool Lockable, bool Children) Inspect(NpgsqlConnection connection, PgTable table)
+    {
+        using var command = new NpgsqlCommand(
+            "SELECT has_table_privilege(@oid, 'SELECT'), EXISTS (SELECT 1 FROM pg_inherits WHERE inhparent = @oid)",
+            connection);
+        command.Parameters.AddWithValue("oid", NpgsqlTypes.NpgsqlDbType.Oid, table.Oid);
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetBoolean(0), table.IsPartitioned || reader.GetBoolean(1));
     }
 
     /// <summary>Copies COPY's data (one row per read) to the output in writes of up to 256 KiB.</summary>
@@ -221,6 +246,14 @@ internal sealed class BlockingCsvCopy
         try
         {
             work();
+        }
+        catch (Exception ex) when (ex is not NpgsqlException)
+        {
+            // Left on our side (cancelled between two writes, the output failed): whatever runs is cancelled from here,
+            // since the token's own request may have found nothing running yet, and disposing a COPY not read to its
+            // end would read the rest of the table first.
+            Send(cancel);
+            throw;
         }
         finally
         {

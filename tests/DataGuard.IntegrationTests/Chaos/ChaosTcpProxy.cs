@@ -18,6 +18,7 @@ internal sealed class ChaosTcpProxy : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
     private volatile TaskCompletionSource _open = Opened();
+    private int _accepted;
 
     public ChaosTcpProxy(int upstreamPort)
     {
@@ -30,6 +31,9 @@ internal sealed class ChaosTcpProxy : IAsyncDisposable
     public int Port { get; }
 
     public string Endpoint => $"http://127.0.0.1:{Port}";
+
+    /// <summary>Gets how many connections the proxy has accepted (held ones included).</summary>
+    public int Accepted => Volatile.Read(ref _accepted);
 
     /// <summary>Stops every byte, both ways, and holds new connections until <see cref="Thaw"/>.</summary>
     public void Freeze() => _open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -77,6 +81,7 @@ internal sealed class ChaosTcpProxy : IAsyncDisposable
                 return;
             }
 
+            Interlocked.Increment(ref _accepted);
             _ = Task.Run(() => ForwardAsync(client));
         }
     }
