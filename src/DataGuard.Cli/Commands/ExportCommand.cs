@@ -26,8 +26,10 @@ internal static class ExportCommand
         var format = new Option<string>("--format") { Description = "json, csv (a zip of CSV files) or pdf.", DefaultValueFactory = _ => "json" };
         var path = new Option<string>("--out") { Description = "The file to write.", Required = true };
         var subject = new Command("subject", "Export everything the application holds about one subject, from one snapshot.") { key, format, path };
-        subject.SetAction(async (parse, ct) =>
+        subject.SetAction(async (parse, invocation) =>
         {
+            using var interrupt = new CliInterrupt(invocation);
+            var ct = interrupt.Token;
             await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
             var exports = services.GetRequiredService<SubjectExports>();
             var exporter = exports.Format(parse.GetValue(format)!);
@@ -106,8 +108,10 @@ internal static class ExportCommand
         var path = new Option<string>("--out") { Description = "The file to write, or - for standard output.", Required = true };
         var all = new Option<bool>("--all-columns") { Description = "Export every column (ignore DataGuard:Export:Redaction)." };
         var table = new Command("table", "Export a whole table in constant memory.") { name, format, path, all };
-        table.SetAction(async (parse, ct) =>
+        table.SetAction(async (parse, invocation) =>
         {
+            using var interrupt = new CliInterrupt(invocation);
+            var ct = interrupt.Token;
             await using var services = CliServices.Build(parse.GetValue(GlobalOptions.Config));
             var exports = services.GetRequiredService<TableExports>();
             var file = parse.GetValue(path)!;

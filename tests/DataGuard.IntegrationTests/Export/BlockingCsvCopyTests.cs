@@ -149,6 +149,43 @@ public sealed class BlockingCsvCopyTests
         Assert.DoesNotContain(ExportFixtures.Secret, System.Text.Encoding.UTF8.GetString(redacted.ToArray()), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Ctrl_c_during_export_table_cancels_it_says_so_and_leaves_no_file()
+    {
+        await using var database = await TestPostgres.CreateDatabaseAsync();
+        await database.ExecuteAsync("CREATE TABLE public.t AS SELECT g AS id FROM generate_series(1, 10) g");
+        await using var holder = new NpgsqlConnection(database.ConnectionString);
+        await holder.OpenAsync();
+        await using var hold = await holder.BeginTransactionAsync();
+        await using (var lockTable = new NpgsqlCommand("LOCK TABLE public.t IN ACCESS EXCLUSIVE MODE", holder, hold))
+        {
+            await lockTable.ExecuteNonQueryAsync();
+        }
+
+        var folder = Directory.CreateTempSubdirectory("dataguard-interrupt-").FullName;
+        try
+        {
+            var file = Path.Combine(folder, "t.csv");
+            using var cli = ChaosProcess.Start(
+                ["export", "table", "public.t", "--out", file, "--all-columns"],
+                new Dictionary<string, string> { ["DataGuard__Postgres__ConnectionString"] = database.ConnectionString });
+            await Eventually.WaitUntilAsync(async () => await LockWaitersAsync(database.ConnectionString) == 1, TimeSpan.FromSeconds(60));
+            Assert.True(File.Exists(file + ".partial"));
+            cli.Interrupt();
+            await cli.WaitAsync(TimeSpan.FromSeconds(30));
+
+            Assert.False(cli.Killed);
+            Assert.True(cli.ExitCode == 1, cli.Describe());
+            Assert.Contains("dataguard: cancelled.", cli.Error, StringComparison.Ordinal);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(folder));   // neither the file nor its .partial
+            await Eventually.WaitUntilAsync(async () => await LockWaitersAsync(database.ConnectionString) == 0, TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private static string Through(ChaosTcpProxy proxy, TestDatabase database) =>
         new NpgsqlConnectionStringBuilder(database.ConnectionString) { Port = proxy.Port, Pooling = false }.ConnectionString;
 
