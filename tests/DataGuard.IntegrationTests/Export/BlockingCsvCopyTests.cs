@@ -42,10 +42,8 @@ public sealed class BlockingCsvCopyTests
     [Fact]
     public async Task Cancelling_mid_copy_sends_a_cancel_request_ends_it_as_cancelled_and_nothing_is_written_after()
     {
-        await using var database = await TestPostgres.CreateDatabaseAsync();
-        await database.ExecuteAsync("CREATE TABLE public.wide AS SELECT g AS id, md5(g::text) AS t FROM generate_series(1, 300000) g");
-        await using var proxy = new ChaosTcpProxy(new NpgsqlConnectionStringBuilder(database.ConnectionString).Port);
-        await using var harness = await ExportHarness.CreateAsync(more: services => services.Configure<PostgresOptions>(o => o.ConnectionString = Through(proxy, database)));
+        await using var wide = await WideTableBehindProxy.CreateAsync();
+        var (database, proxy, harness) = (wide.Database, wide.Proxy, wide.Harness);
         var tables = harness.Services.GetRequiredService<TableExports>();
         var whole = new WatchedStream();
         await tables.ExportAsync("public.wide", "csv", whole);
@@ -73,10 +71,8 @@ public sealed class BlockingCsvCopyTests
     [Fact]
     public async Task An_export_whose_server_never_answers_the_cancel_is_let_go_after_the_grace_period_and_writes_nothing_more()
     {
-        await using var database = await TestPostgres.CreateDatabaseAsync();
-        await database.ExecuteAsync("CREATE TABLE public.wide AS SELECT g AS id, md5(g::text) AS t FROM generate_series(1, 300000) g");
-        await using var proxy = new ChaosTcpProxy(new NpgsqlConnectionStringBuilder(database.ConnectionString).Port);
-        await using var harness = await ExportHarness.CreateAsync(more: services => services.Configure<PostgresOptions>(o => o.ConnectionString = Through(proxy, database)));
+        await using var wide = await WideTableBehindProxy.CreateAsync();
+        var (database, proxy, harness) = (wide.Database, wide.Proxy, wide.Harness);
         using var cancel = new CancellationTokenSource();
         var output = new WatchedStream { Delay = TimeSpan.FromMilliseconds(20) };
         var export = harness.Services.GetRequiredService<TableExports>().ExportAsync("public.wide", "csv", output, cancellationToken: cancel.Token);
@@ -186,8 +182,33 @@ public sealed class BlockingCsvCopyTests
         }
     }
 
-    private static string Through(ChaosTcpProxy proxy, TestDatabase database) =>
-        new NpgsqlConnectionStringBuilder(database.ConnectionString) { Port = proxy.Port, Pooling = false }.ConnectionString;
+    /// <summary>A database with a 300,000-row table (12 MB of CSV), an export harness reaching it through a TCP proxy (unpooled: one connection per export, counted at the proxy).</summary>
+    private sealed class WideTableBehindProxy(TestDatabase database, ChaosTcpProxy proxy) : IAsyncDisposable
+    {
+        public TestDatabase Database => database;
+
+        public ChaosTcpProxy Proxy => proxy;
+
+        public ExportHarness Harness { get; private set; } = null!;
+
+        public static async Task<WideTableBehindProxy> CreateAsync()
+        {
+            var database = await TestPostgres.CreateDatabaseAsync();
+            await database.ExecuteAsync("CREATE TABLE public.wide AS SELECT g AS id, md5(g::text) AS t FROM generate_series(1, 300000) g");
+            var proxy = new ChaosTcpProxy(new NpgsqlConnectionStringBuilder(database.ConnectionString).Port);
+            var proxied = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Port = proxy.Port, Pooling = false }.ConnectionString;
+            var wide = new WideTableBehindProxy(database, proxy);
+            wide.Harness = await ExportHarness.CreateAsync(more: services => services.Configure<PostgresOptions>(o => o.ConnectionString = proxied));
+            return wide;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Harness.DisposeAsync();
+            await proxy.DisposeAsync();
+            await database.DisposeAsync();
+        }
+    }
 
     private static async Task<long> LockWaitersAsync(string connectionString) =>
         await ScalarAsync(connectionString, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()");
