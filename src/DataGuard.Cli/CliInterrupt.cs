@@ -48,12 +48,29 @@ internal sealed class CliInterrupt : IDisposable
 
     private void Handle(PosixSignalContext context)
     {
-        if (_cancellation.IsCancellationRequested)
+        bool cancelled;
+        try
+        {
+            cancelled = _cancellation.IsCancellationRequested;
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+
+        if (cancelled)
         {
             return;   // the second signal: its default action
         }
 
         context.Cancel = true;
-        _cancellation.Cancel();
+        try
+        {
+            _cancellation.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The signal came as the command ended (handlers run on a thread of their own): nothing left to cancel.
+        }
     }
 }

@@ -124,23 +124,42 @@ internal sealed class BlockingCsvCopy
                 return new Outcome(null, connection, pgTable, mapped);
             }
 
-            // A table with inheritance children or partitions is copied through a query that reads them too (COPY of
-            // the table itself reads its own rows only, and refuses a partitioned table), as the other formats read it.
-            var (lockable, children) = Inspect(connection, pgTable);
-            var source = children ? $"(SELECT * FROM {pgTable.Quoted})" : pgTable.Quoted;
+            // Children (inheritance, partitions) are read too, as the other formats read them; ONLY otherwise.
+            var (lockable, children) = Inspect(connection, pgTable, table);
+            var from = $"{(children ? string.Empty : "ONLY ")}{pgTable.Quoted}";
+            if (!lockable)
+            {
+                // Without table-level SELECT (columns granted one by one) LOCK is refused: the wait for the lock is done
+                // by a throwaway statement before the transaction, so that it can be cancelled and the snapshot below
+                // still comes after it.
+                _phase = "waiting for the table's lock";
+                using var wait = new NpgsqlCommand($"SELECT FROM {from} LIMIT 0", connection);
+                Cancellable(wait.Cancel, () => wait.ExecuteNonQuery());
+            }
+
             using var transaction = connection.BeginTransaction(IsolationLevel.RepeatableRead);
 
             // The COPY's timestamps in UTC, as every export writes them. The lock on what the copy reads is taken first,
             // by a statement of its own: LOCK takes no snapshot, so the snapshot comes after it (a table rewritten by a
             // migration that held the lock is read as it is after, not as an empty table), and waiting for it (behind a
-            // migration, say) can be cancelled like the copy. Without table-level SELECT (columns granted one by one)
-            // LOCK is refused: COPY then takes the lock itself, as before.
-            var prepareSql = lockable ? $"SET LOCAL TimeZone = 'UTC'; LOCK TABLE {(children ? string.Empty : "ONLY ")}{pgTable.Quoted} IN ACCESS SHARE MODE" : "SET LOCAL TimeZone = 'UTC'";
-            _phase = "waiting for the table's lock";
-            using (var prepare = new NpgsqlCommand(prepareSql, connection, transaction))
+            // migration, say) can be cancelled like the copy.
+            _phase = lockable ? "waiting for the table's lock" : "starting the transaction";
+            using (var prepare = new NpgsqlCommand(lockable ? $"SET LOCAL TimeZone = 'UTC'; LOCK TABLE {from} IN ACCESS SHARE MODE" : "SET LOCAL TimeZone = 'UTC'", connection, transaction))
             {
                 Cancellable(prepare.Cancel, () => prepare.ExecuteNonQuery());
             }
+
+            // The columns again, in the snapshot the copy reads: a migration that held the lock may have added one
+            // (a secret the redaction rules would drop) or changed them. Then nothing is copied: run it again. The copy
+            // names its columns, so that exactly those leave (stored generated columns too, as in `SELECT *`).
+            _phase = "reading the catalog";
+            var now = PgCatalog.FindTable(connection, table) is { } current ? SubjectDataMapBuilder.Describe(current, redaction) : null;
+            if (now is null || now.Redacted.Count > 0 || !now.Columns.Select(c => c.Name).SequenceEqual(mapped.Columns.Select(c => c.Name), StringComparer.Ordinal))
+            {
+                throw new DataGuardException($"The table {table} changed while the export waited for its lock (a migration?); nothing was exported. Run the export again.") { Operation = "export" };
+            }
+
+            var source = $"(SELECT {string.Join(", ", mapped.Columns.Select(c => PgIdentifiers.Quote(c.Name)))} FROM {from})";
 
             // PostgreSQL writes the CSV, in the connection's client encoding (UTF-8, which Npgsql always asks for); its
             // bytes pass through untouched, from the reader's stream (its own buffer is never used, so nothing is skipped).
@@ -165,14 +184,18 @@ internal sealed class BlockingCsvCopy
     }
 
     /// <summary>Whether the role may LOCK the table (table-level SELECT), and whether it has inheritance children or partitions.</summary>
-    private static (bool Lockable, bool Children) Inspect(NpgsqlConnection connection, PgTable table)
+    private static (bool Lockable, bool Children) Inspect(NpgsqlConnection connection, PgTable table, string name)
     {
         using var command = new NpgsqlCommand(
             "SELECT has_table_privilege(@oid, 'SELECT'), EXISTS (SELECT 1 FROM pg_inherits WHERE inhparent = @oid)",
             connection);
         command.Parameters.AddWithValue("oid", NpgsqlTypes.NpgsqlDbType.Oid, table.Oid);
         using var reader = command.ExecuteReader();
-        reader.Read();
+        if (!reader.Read() || reader.IsDBNull(0))
+        {
+            throw new DataGuardException($"The table {name} does not exist (dropped while the export started).") { Operation = "export" };
+        }
+
         return (reader.GetBoolean(0), table.IsPartitioned || reader.GetBoolean(1));
     }
 

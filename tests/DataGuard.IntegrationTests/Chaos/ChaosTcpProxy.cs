@@ -36,7 +36,13 @@ internal sealed class ChaosTcpProxy : IAsyncDisposable
     public int Accepted => Volatile.Read(ref _accepted);
 
     /// <summary>Stops every byte, both ways, and holds new connections until <see cref="Thaw"/>.</summary>
-    public void Freeze() => _open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    public void Freeze()
+    {
+        if (_open.Task.IsCompleted)
+        {
+            _open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
 
     /// <summary>Lets the bytes and the held connections through again.</summary>
     public void Thaw() => _open.TrySetResult();

@@ -34,7 +34,7 @@ public sealed class BlockingCsvCopyTests
 
         var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => export.WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.Equal(cancel.Token, error.CancellationToken);
-        Assert.DoesNotContain("did not end", error.Message, StringComparison.Ordinal);   // the server ended it: no abandonment
+        Assert.DoesNotContain("did not answer", error.Message, StringComparison.Ordinal);   // the server ended it: no abandonment
         Assert.Equal(0, output.Written);
         await Eventually.WaitUntilAsync(async () => await LockWaitersAsync(harness.Database.ConnectionString) == 0, TimeSpan.FromSeconds(30));
     }
@@ -126,6 +126,53 @@ public sealed class BlockingCsvCopyTests
         using var cats = new MemoryStream();
         await tables.ExportAsync("public.cats", "csv", cats);
         Assert.Equal("id,name,lives\n2,tom,9\n3,felix,9\n", System.Text.Encoding.UTF8.GetString(cats.ToArray()).Replace("\r", string.Empty, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_output_that_fails_mid_copy_fails_the_export_with_its_own_error_and_the_copy_is_cancelled_not_read_to_the_end()
+    {
+        await using var wide = await WideTableBehindProxy.CreateAsync();
+        var (database, proxy, harness) = (wide.Database, wide.Proxy, wide.Harness);
+        var output = new WatchedStream { FailAfter = 1 };
+        var error = await Assert.ThrowsAsync<IOException>(
+            () => harness.Services.GetRequiredService<TableExports>().ExportAsync("public.wide", "csv", output).WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("No space left", error.Message, StringComparison.Ordinal);
+        Assert.True(proxy.Accepted >= 2, "no cancel request was sent: disposing the COPY read the rest of the table");
+        await Eventually.WaitUntilAsync(async () => await CopiesAsync(database.ConnectionString) == 0, TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task A_column_added_while_the_export_waits_for_the_lock_is_not_exported_and_generated_columns_are()
+    {
+        await using var harness = await ExportHarness.CreateAsync();
+        await harness.Database.ExecuteAsync("CREATE TABLE public.accounts (id int, a int, b int GENERATED ALWAYS AS (a * 2) STORED); INSERT INTO public.accounts (id, a) VALUES (1, 21)");
+        var tables = harness.Services.GetRequiredService<TableExports>();
+        using (var plain = new MemoryStream())
+        {
+            await tables.ExportAsync("public.accounts", "csv", plain);
+            Assert.Equal("id,a,b\n1,21,42\n", System.Text.Encoding.UTF8.GetString(plain.ToArray()));   // as `\copy (select * ...)`
+        }
+
+        await using var migration = new NpgsqlConnection(harness.Database.ConnectionString);
+        await migration.OpenAsync();
+        var transaction = await migration.BeginTransactionAsync();
+        await using (var alter = new NpgsqlCommand("LOCK TABLE public.accounts IN ACCESS EXCLUSIVE MODE", migration, transaction))
+        {
+            await alter.ExecuteNonQueryAsync();
+        }
+
+        var output = new WatchedStream();
+        var export = tables.ExportAsync("public.accounts", "csv", output);
+        await Eventually.WaitUntilAsync(async () => await LockWaitersAsync(harness.Database.ConnectionString) == 1, TimeSpan.FromSeconds(30));
+        await using (var alter = new NpgsqlCommand("ALTER TABLE public.accounts ADD COLUMN password_hash text; UPDATE public.accounts SET password_hash = 'S3CRET'", migration, transaction))
+        {
+            await alter.ExecuteNonQueryAsync();
+        }
+
+        await transaction.CommitAsync();
+        var error = await Assert.ThrowsAsync<DataGuardException>(() => export.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("changed while the export waited", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, output.Written);
     }
 
     [Fact]
@@ -232,6 +279,11 @@ public sealed class BlockingCsvCopyTests
 
         public TimeSpan Delay { get; init; }
 
+        /// <summary>Gets the number of writes after which each write fails as a full disk would.</summary>
+        public int? FailAfter { get; init; }
+
+        private int _writes;
+
         public Task FirstWrite => _first.Task;
 
         public long Written => Interlocked.Read(ref _written);
@@ -248,6 +300,11 @@ public sealed class BlockingCsvCopyTests
 
         public override void Write(byte[] buffer, int offset, int count)
         {
+            if (FailAfter is { } limit && Interlocked.Increment(ref _writes) > limit)
+            {
+                throw new IOException("No space left on device");
+            }
+
             Interlocked.Add(ref _written, count);
             _first.TrySetResult();
             if (Delay > TimeSpan.Zero)
