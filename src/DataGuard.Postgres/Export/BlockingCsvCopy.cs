@@ -121,7 +121,7 @@ internal sealed class BlockingCsvCopy
             if (mapped.Columns.Count == 0 || mapped.Redacted.Count > 0)
             {
                 handedBack = true;
-                return new Outcome(null, connection, pgTable, mapped);
+                return new Outcome(connection, pgTable, mapped);
             }
 
             // Children (inheritance, partitions) are read too, as the other formats read them; ONLY otherwise.
@@ -172,7 +172,7 @@ internal sealed class BlockingCsvCopy
 
             _phase = "copying";
             Cancellable(text.Cancel, () => PassThrough(raw));
-            return new Outcome(mapped.Redacted, null, pgTable, mapped);
+            return new Outcome(null, pgTable, mapped);
         }
         finally
         {
@@ -326,9 +326,8 @@ internal sealed class BlockingCsvCopy
     }
 
     /// <summary>What <see cref="RunAsync"/> did.</summary>
-    /// <param name="Redacted">The columns left out when the CSV was copied (none), or <see langword="null"/> when it was not.</param>
-    /// <param name="Connection">The open connection handed back when the CSV was not copied (redaction drops columns); the caller owns it.</param>
+    /// <param name="Connection">The open connection handed back when the CSV was not copied (redaction drops columns); the caller owns it. <see langword="null"/>: copied.</param>
     /// <param name="Table">The table.</param>
     /// <param name="Map">Its columns, redaction applied.</param>
-    internal sealed record Outcome(IReadOnlyList<string>? Redacted, NpgsqlConnection? Connection, PgTable Table, MappedTable Map);
+    internal sealed record Outcome(NpgsqlConnection? Connection, PgTable Table, MappedTable Map);
 }

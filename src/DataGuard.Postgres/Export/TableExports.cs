@@ -71,11 +71,12 @@ internal sealed class TableExports
             // Every column leaving: PostgreSQL's own CSV, copied with blocking calls (BlockingCsvCopy); a connection
             // comes back only when redaction drops columns.
             var copied = await BlockingCsvCopy.RunAsync(_dataSource, table, redaction, output, _time, cancellationToken).ConfigureAwait(false);
-            (connection, pgTable, mapped) = (copied.Connection!, copied.Table, copied.Map);
-            if (copied.Redacted is { } none)
+            if (copied.Connection is null)
             {
-                return none;
+                return copied.Map.Redacted;
             }
+
+            (connection, pgTable, mapped) = (copied.Connection, copied.Table, copied.Map);
         }
         else
         {
